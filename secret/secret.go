@@ -1,0 +1,249 @@
+// Package secret keeps stackgate's secrets unusable at rest: keyed hashes
+// (HMAC-SHA-256) for lookup of tokens, AES-256-GCM for the tokens the API
+// must show again (delivery and preview tokens), argon2id for passwords.
+package secret
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/stackgate/stackgate"
+	"golang.org/x/crypto/argon2"
+)
+
+// Keyring holds the server's keys: one HMAC key, which never rotates (hashes
+// are lookup keys), and one or more encryption keys by id, the first of which
+// encrypts while all of them decrypt.
+type Keyring struct {
+	hmacKey []byte
+	encIDs  []string
+	aeads   map[string]cipher.AEAD
+	macs    sync.Pool
+}
+
+// The key file is text: a line "hmac <64 hex>" and one or more lines
+// "enc <id> <64 hex>", the first enc line being the active one. Lines starting
+// with # are comments. To rotate, put a new enc line first and keep the old.
+
+// NewKeyring builds a keyring from raw keys; encKeys are (id, key) in order,
+// the first one active.
+func NewKeyring(hmacKey []byte, encIDs []string, encKeys [][]byte) (*Keyring, error) {
+	if len(hmacKey) < 32 {
+		return nil, errors.New("secret: hmac key must be at least 32 bytes")
+	}
+	if len(encIDs) == 0 || len(encIDs) != len(encKeys) {
+		return nil, errors.New("secret: at least one encryption key is required")
+	}
+	k := &Keyring{hmacKey: bytes.Clone(hmacKey), aeads: map[string]cipher.AEAD{}}
+	for i, id := range encIDs {
+		if len(encKeys[i]) != 32 {
+			return nil, fmt.Errorf("secret: encryption key %q must be 32 bytes", id)
+		}
+		block, err := aes.NewCipher(encKeys[i])
+		if err != nil {
+			return nil, err
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := k.aeads[id]; dup {
+			return nil, fmt.Errorf("secret: duplicate key id %q", id)
+		}
+		k.aeads[id] = aead
+		k.encIDs = append(k.encIDs, id)
+	}
+	k.macs.New = func() any { return hmac.New(sha256.New, k.hmacKey) }
+	return k, nil
+}
+
+// ParseKeyFile reads a key file's contents.
+func ParseKeyFile(data []byte) (*Keyring, error) {
+	var hmacKey []byte
+	var ids []string
+	var keys [][]byte
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		switch {
+		case f[0] == "hmac" && len(f) == 2:
+			b, err := hex.DecodeString(f[1])
+			if err != nil {
+				return nil, fmt.Errorf("secret: key file line %d: %v", n, err)
+			}
+			hmacKey = b
+		case f[0] == "enc" && len(f) == 3:
+			b, err := hex.DecodeString(f[2])
+			if err != nil {
+				return nil, fmt.Errorf("secret: key file line %d: %v", n, err)
+			}
+			ids, keys = append(ids, f[1]), append(keys, b)
+		default:
+			return nil, fmt.Errorf("secret: key file line %d: expected \"hmac HEX\" or \"enc ID HEX\"", n)
+		}
+	}
+	return NewKeyring(hmacKey, ids, keys)
+}
+
+// GenerateKeyFile returns the contents of a new key file.
+func GenerateKeyFile() []byte {
+	h, e := make([]byte, 32), make([]byte, 32)
+	if _, err := rand.Read(h); err != nil {
+		panic(err)
+	}
+	if _, err := rand.Read(e); err != nil {
+		panic(err)
+	}
+	return fmt.Appendf(nil, "# stackgate secret keys: keep private, share between nodes, never change the hmac line\nhmac %x\nenc k1 %x\n", h, e)
+}
+
+// LoadKeyFile reads the key file at path. When create is true and the file
+// does not exist, it writes a new one with mode 0600 and reports created.
+func LoadKeyFile(path string, create bool) (k *Keyring, created bool, err error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && create {
+		data = GenerateKeyFile()
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, false, fmt.Errorf("secret: create key file: %w", err)
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			return nil, false, fmt.Errorf("secret: write key file: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return nil, false, err
+		}
+		created = true
+	} else if err != nil {
+		return nil, false, fmt.Errorf("secret: read key file: %w", err)
+	}
+	k, err = ParseKeyFile(data)
+	return k, created, err
+}
+
+// Hash returns HMAC-SHA-256(key, value). It allocates only the result.
+func (k *Keyring) Hash(value string) []byte {
+	m := k.macs.Get().(hash.Hash)
+	m.Reset()
+	var buf [64]byte
+	if len(value) <= len(buf) {
+		n := copy(buf[:], value)
+		m.Write(buf[:n])
+	} else {
+		m.Write([]byte(value))
+	}
+	sum := m.Sum(make([]byte, 0, sha256.Size))
+	k.macs.Put(m)
+	return sum
+}
+
+// HashInto writes HMAC-SHA-256(key, value) into dst without allocating; the
+// hot path of every request uses it to look credentials up in caches.
+func (k *Keyring) HashInto(dst *[sha256.Size]byte, value string) {
+	m := k.macs.Get().(hash.Hash)
+	m.Reset()
+	var buf [64]byte
+	if len(value) <= len(buf) {
+		n := copy(buf[:], value)
+		m.Write(buf[:n])
+	} else {
+		m.Write([]byte(value))
+	}
+	m.Sum(dst[:0])
+	k.macs.Put(m)
+}
+
+// Equal compares two hashes in constant time.
+func Equal(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }
+
+// Seal encrypts value under the active key and hashes it for lookup.
+func (k *Keyring) Seal(value string) (stackgate.Sealed, error) {
+	id := k.encIDs[0]
+	aead := k.aeads[id]
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(value)+aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return stackgate.Sealed{}, err
+	}
+	ct := aead.Seal(nonce, nonce, []byte(value), []byte(id))
+	return stackgate.Sealed{Hash: k.Hash(value), Ciphertext: ct, KeyID: id}, nil
+}
+
+// Open decrypts a sealed value and checks it against its hash.
+func (k *Keyring) Open(s stackgate.Sealed) (string, error) {
+	aead, ok := k.aeads[s.KeyID]
+	if !ok {
+		return "", fmt.Errorf("secret: unknown key id %q (was a key removed from the key file?)", s.KeyID)
+	}
+	if len(s.Ciphertext) < aead.NonceSize() {
+		return "", errors.New("secret: ciphertext too short")
+	}
+	nonce, ct := s.Ciphertext[:aead.NonceSize()], s.Ciphertext[aead.NonceSize():]
+	pt, err := aead.Open(nil, nonce, ct, []byte(s.KeyID))
+	if err != nil {
+		return "", fmt.Errorf("secret: decrypt: %w", err)
+	}
+	if !Equal(k.Hash(string(pt)), s.Hash) {
+		return "", errors.New("secret: plaintext does not match its hash (wrong hmac key?)")
+	}
+	return string(pt), nil
+}
+
+// Password hashing: argon2id with OWASP's minimum (19 MiB, 2 passes, 1 lane).
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+)
+
+// HashPassword returns an argon2id PHC string for password.
+func HashPassword(password string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// VerifyPassword reports whether password matches the PHC string, in constant time.
+func VerifyPassword(phc, password string) bool {
+	parts := strings.Split(phc, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	b64 := base64.RawStdEncoding
+	salt, err1 := b64.DecodeString(parts[4])
+	want, err2 := b64.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}

@@ -1,0 +1,119 @@
+package stackgate
+
+import "time"
+
+// User is a person who logs in. PasswordHash is an argon2id PHC string; it is
+// never rendered.
+type User struct {
+	UID            string
+	Email          string // unique, stored lower-cased
+	FirstName      string
+	LastName       string
+	Username       string
+	OrgUID         string
+	PasswordHash   string
+	FailedAttempts int       // consecutive failed logins
+	LockedUntil    time.Time // zero when not locked
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Session is a live authtoken. Only TokenHash, a keyed hash of the authtoken,
+// is stored; the authtoken itself is shown once, at login.
+type Session struct {
+	TokenHash []byte
+	UserUID   string
+	CreatedAt time.Time
+}
+
+// Stack is a content repository, identified on the wire by APIKey.
+type Stack struct {
+	UID          string
+	APIKey       string
+	Name         string
+	Description  string
+	OrgUID       string
+	OwnerUID     string
+	MasterLocale string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Member is a user's membership in a stack with the roles they hold there.
+// The owner is a member too (with whatever roles they were given) and is
+// recognised by Stack.OwnerUID, not by a role.
+type Member struct {
+	StackUID string
+	UserUID  string
+	RoleUIDs []string // sorted
+}
+
+// Environment is a publishing target. Name is unique per stack.
+type Environment struct {
+	UID       string
+	StackUID  string
+	Name      string
+	URLs      []EnvironmentURL
+	Version   int
+	CreatedBy string
+	UpdatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// EnvironmentURL is one base URL of an environment for one locale.
+type EnvironmentURL struct {
+	URL    string `json:"url"`
+	Locale string `json:"locale"`
+}
+
+// Locale is a language of a stack. Code is unique per stack; the master locale
+// has no fallback (FallbackLocale == "").
+type Locale struct {
+	UID            string
+	StackUID       string
+	Code           string
+	Name           string
+	FallbackLocale string
+	Version        int
+	CreatedBy      string
+	UpdatedBy      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Branch is a branch of a stack; its UID is its name ("main", "development").
+type Branch struct {
+	UID       string
+	StackUID  string
+	Source    string // "" for main
+	CreatedBy string
+	UpdatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// BranchAlias names a branch; its UID is its name ("deploy").
+type BranchAlias struct {
+	UID          string
+	StackUID     string
+	TargetBranch string
+	CreatedBy    string
+	UpdatedBy    string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// MainBranch is the branch every stack has and nobody can delete.
+const MainBranch = "main"
+
+// StackSeed is everything a new stack is created with, written in one
+// transaction by StackStore.CreateStack.
+type StackSeed struct {
+	Stack       Stack
+	Owner       Member
+	Branch      Branch
+	Locale      Locale
+	Environment Environment
+	Roles       []Role // the system roles
+}

@@ -1,0 +1,201 @@
+package stackgate
+
+import (
+	"context"
+	"time"
+)
+
+// Store is everything stackgate keeps. Each backend (sqlite, postgres)
+// implements it and passes the conformance suite in storetest.
+//
+// Contracts shared by every method:
+//   - A missing object returns an error with code ENOTFOUND (see ErrNotFound).
+//   - A unique name taken returns ECONFLICT with errors.<field> (see ErrConflict).
+//   - Lists return an empty, non-nil slice and a nil error when nothing matches,
+//     ordered by creation time, oldest first.
+//   - Every write is one transaction: it happens entirely or not at all.
+//   - Every write that changes what a credential may do records a Change that
+//     every node of the deployment observes (see ChangeListener).
+//   - Stack-scoped methods never read or write another stack's rows.
+type Store interface {
+	UserStore
+	SessionStore
+	StackStore
+	EnvironmentStore
+	LocaleStore
+	BranchStore
+	RoleStore
+	DeliveryTokenStore
+	ManagementTokenStore
+	Close() error
+}
+
+// UserStore keeps users.
+type UserStore interface {
+	// CreateUser inserts u; ECONFLICT on "email" when the email is taken.
+	CreateUser(ctx context.Context, u *User) error
+	// FindUserByUID returns the user or ENOTFOUND.
+	FindUserByUID(ctx context.Context, uid string) (*User, error)
+	// FindUserByEmail returns the user with that (lower-cased) email or ENOTFOUND.
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	// SetLoginFailures records the failed-login counter and lock of a user.
+	SetLoginFailures(ctx context.Context, userUID string, failed int, lockedUntil time.Time) error
+}
+
+// SessionStore keeps authtokens, by keyed hash only.
+type SessionStore interface {
+	// CreateSession inserts s and, in the same transaction, deletes the user's
+	// oldest sessions beyond maxPerUser. Changes: user.
+	CreateSession(ctx context.Context, s *Session, maxPerUser int) error
+	// FindSession returns the session with that token hash or ENOTFOUND.
+	FindSession(ctx context.Context, tokenHash []byte) (*Session, error)
+	// DeleteSession removes the session; ENOTFOUND when absent. Changes: user.
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+}
+
+// StackStore keeps stacks and their members.
+type StackStore interface {
+	// CreateStack writes the stack and everything of seed in one transaction.
+	// ECONFLICT on "name" when the owner already owns a stack of that name.
+	CreateStack(ctx context.Context, seed *StackSeed) error
+	// FindStackByAPIKey returns the stack or ENOTFOUND.
+	FindStackByAPIKey(ctx context.Context, apiKey string) (*Stack, error)
+	// FindStackByUID returns the stack or ENOTFOUND.
+	FindStackByUID(ctx context.Context, uid string) (*Stack, error)
+	// CountStacks returns how many stacks exist.
+	CountStacks(ctx context.Context) (int, error)
+	// FindMember returns the user's membership in the stack or ENOTFOUND.
+	FindMember(ctx context.Context, stackUID, userUID string) (*Member, error)
+	// ListMembers returns the stack's members.
+	ListMembers(ctx context.Context, stackUID string) ([]*Member, error)
+	// AddMember makes the user a member with roleUIDs added to any roles they
+	// already hold. EINVALID on "roles" when a role is not of this stack.
+	// Changes: stack.
+	AddMember(ctx context.Context, stackUID, userUID string, roleUIDs []string) error
+	// SetMemberRoles replaces the roles of each user in assignments.
+	// EINVALID on "users" when a user is not a member, on "roles" when a role
+	// is not of this stack. Changes: stack.
+	SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string) error
+}
+
+// EnvironmentStore keeps environments. name is unique per stack.
+type EnvironmentStore interface {
+	// CreateEnvironment inserts e; ECONFLICT on "name". Changes: stack.
+	CreateEnvironment(ctx context.Context, e *Environment) error
+	// FindEnvironment returns the stack's environment whose name or uid is key.
+	FindEnvironment(ctx context.Context, stackUID, key string) (*Environment, error)
+	// ListEnvironments returns the stack's environments.
+	ListEnvironments(ctx context.Context, stackUID string) ([]*Environment, error)
+	// UpdateEnvironment replaces name and urls of e (found by e.UID), bumping
+	// its version. ECONFLICT on "name". Changes: stack.
+	UpdateEnvironment(ctx context.Context, e *Environment) error
+	// DeleteEnvironment removes it; EINVALID on "environment" while a token
+	// or role references it. Changes: stack.
+	DeleteEnvironment(ctx context.Context, stackUID, uid string) error
+}
+
+// LocaleStore keeps locales. code is unique per stack.
+type LocaleStore interface {
+	// CreateLocale inserts l; ECONFLICT on "code". Changes: stack.
+	CreateLocale(ctx context.Context, l *Locale) error
+	// FindLocale returns the stack's locale whose code or uid is key.
+	FindLocale(ctx context.Context, stackUID, key string) (*Locale, error)
+	// ListLocales returns the stack's locales.
+	ListLocales(ctx context.Context, stackUID string) ([]*Locale, error)
+	// UpdateLocale replaces name and fallback of l (found by l.UID). Changes: stack.
+	UpdateLocale(ctx context.Context, l *Locale) error
+	// DeleteLocale removes it; EINVALID on "locale" while a role references
+	// it or another locale falls back to it. Changes: stack.
+	DeleteLocale(ctx context.Context, stackUID, uid string) error
+}
+
+// BranchStore keeps branches and branch aliases.
+type BranchStore interface {
+	// CreateBranch inserts b; ECONFLICT on "uid" (a branch or an alias of that
+	// name exists). Changes: stack.
+	CreateBranch(ctx context.Context, b *Branch) error
+	FindBranch(ctx context.Context, stackUID, uid string) (*Branch, error)
+	ListBranches(ctx context.Context, stackUID string) ([]*Branch, error)
+	// DeleteBranch removes it; EINVALID on "branch" while a token, role or
+	// alias references it. Changes: stack.
+	DeleteBranch(ctx context.Context, stackUID, uid string) error
+	// PutBranchAlias creates or retargets an alias; EINVALID on
+	// "branch_alias.target_branch" when the target does not exist, ECONFLICT
+	// on "uid" when a branch has that name. Changes: stack.
+	PutBranchAlias(ctx context.Context, a *BranchAlias) error
+	FindBranchAlias(ctx context.Context, stackUID, uid string) (*BranchAlias, error)
+	ListBranchAliases(ctx context.Context, stackUID string) ([]*BranchAlias, error)
+	// DeleteBranchAlias removes it; EINVALID while a token or role references it.
+	// Changes: stack.
+	DeleteBranchAlias(ctx context.Context, stackUID, uid string) error
+}
+
+// RoleStore keeps roles. Role.Users is filled from memberships on read.
+type RoleStore interface {
+	// CreateRole inserts r, verifies and records refs (EINVALID on ref.Field
+	// when a target is missing), and gives the role to the users in members
+	// (EINVALID on "users" when one is not a member). ECONFLICT on "name".
+	// Changes: stack.
+	CreateRole(ctx context.Context, r *Role, refs []Ref, members []string) error
+	FindRole(ctx context.Context, stackUID, uid string) (*Role, error)
+	ListRoles(ctx context.Context, stackUID string) ([]*Role, error)
+	// UpdateRole replaces name, description and rules of r (found by r.UID),
+	// and its refs; when members is non-nil the role's holders become exactly
+	// members. Changes: stack.
+	UpdateRole(ctx context.Context, r *Role, refs []Ref, members []string) error
+	// DeleteRole removes the role and takes it from its holders. Changes: stack.
+	DeleteRole(ctx context.Context, stackUID, uid string) error
+}
+
+// DeliveryTokenStore keeps delivery tokens and their preview tokens.
+type DeliveryTokenStore interface {
+	// CreateDeliveryToken inserts t with its refs. EINVALID on "token" when
+	// the stack already has limit delivery tokens; ECONFLICT on "name".
+	// Changes: stack.
+	CreateDeliveryToken(ctx context.Context, t *DeliveryToken, refs []Ref, limit int) error
+	FindDeliveryToken(ctx context.Context, stackUID, uid string) (*DeliveryToken, error)
+	// FindDeliveryTokenByHash finds the token whose delivery token hash, or
+	// whose preview token hash when preview is true, equals hash, in any stack.
+	FindDeliveryTokenByHash(ctx context.Context, hash []byte, preview bool) (*DeliveryToken, error)
+	ListDeliveryTokens(ctx context.Context, stackUID string) ([]*DeliveryToken, error)
+	// UpdateDeliveryToken replaces name, description, scope and refs.
+	UpdateDeliveryToken(ctx context.Context, t *DeliveryToken, refs []Ref) error
+	// SetPreviewToken replaces (or, with a zero Sealed, removes) the preview
+	// token of the delivery token. Changes: stack.
+	SetPreviewToken(ctx context.Context, stackUID, uid string, preview Sealed, updatedBy string, at time.Time) error
+	// DeleteDeliveryToken removes it with its preview token. Changes: stack.
+	DeleteDeliveryToken(ctx context.Context, stackUID, uid string) error
+}
+
+// ManagementTokenStore keeps management tokens, by keyed hash only.
+type ManagementTokenStore interface {
+	// CreateManagementToken inserts t with its refs. EINVALID on "token" when
+	// the stack already has limit management tokens; ECONFLICT on "name".
+	CreateManagementToken(ctx context.Context, t *ManagementToken, refs []Ref, limit int) error
+	FindManagementToken(ctx context.Context, stackUID, uid string) (*ManagementToken, error)
+	// FindManagementTokenByHash finds the token with that hash in any stack.
+	FindManagementTokenByHash(ctx context.Context, hash []byte) (*ManagementToken, error)
+	ListManagementTokens(ctx context.Context, stackUID string) ([]*ManagementToken, error)
+	// UpdateManagementToken replaces name, description, scope, expiry,
+	// notification flag and refs; never the hash.
+	UpdateManagementToken(ctx context.Context, t *ManagementToken, refs []Ref) error
+	DeleteManagementToken(ctx context.Context, stackUID, uid string) error
+}
+
+// Change says what a committed write touched, so caches can drop it. A write
+// to a stack's tokens, roles, members, environments, locales, branches or
+// aliases has StackUID set; a login or logout has UserUID set.
+type Change struct {
+	StackUID string
+	UserUID  string
+}
+
+// ChangeListener is the optional capability of a store shared by several
+// nodes (postgres): Listen calls onChange for every change committed by any
+// node (this one included). It calls onReset(false) as soon as changes may be
+// missed (the notification connection dropped): caches must forget
+// everything and stop caching; and onReset(true) once it listens again, from
+// which point caches may fill again. Listen blocks until ctx ends.
+type ChangeListener interface {
+	Listen(ctx context.Context, onChange func(Change), onReset func(listening bool)) error
+}
