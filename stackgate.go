@@ -29,6 +29,10 @@ func NewUID() string { return "blt" + randomHex(8) }
 // "cs" + 24 lowercase hex characters from a CSPRNG.
 func NewTokenValue() string { return "cs" + randomHex(12) }
 
+// NewAuthtoken returns a fresh session authtoken: "blt" + 32 hex characters
+// (128 bits from a CSPRNG).
+func NewAuthtoken() string { return "blt" + randomHex(16) }
+
 // NewMetadataUID returns the uid given to each scope entry's _metadata.
 func NewMetadataUID() string { return "cs" + randomHex(8) }
 

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/stackgate/stackgate"
+	sghttp "github.com/stackgate/stackgate/http"
+	"github.com/stackgate/stackgate/secret"
+	"github.com/stackgate/stackgate/service"
+)
+
+// runServe serves the API until ctx ends (SIGINT/SIGTERM), then shuts down
+// gracefully: in-flight requests finish and the database is closed.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs, getenv)
+	addr := fs.String("addr", envOr(getenv, "STACKGATE_ADDR", "127.0.0.1:8080"), "listen address (env STACKGATE_ADDR)")
+	demo := fs.Bool("demo", false, "on an empty database, create a demo owner and stack and print how to log in")
+	logFormat := fs.String("log-format", envOr(getenv, "STACKGATE_LOG_FORMAT", "text"), "text or json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := newLogger(stderr, *logFormat)
+	svc, st, err := openService(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	if *demo {
+		if err := createDemo(ctx, svc, stdout); err != nil {
+			return err
+		}
+	}
+
+	listenCtx, stopListen := context.WithCancel(ctx)
+	defer stopListen()
+	go func() {
+		if err := svc.Listen(listenCtx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("change listener stopped", "error", err)
+		}
+	}()
+
+	srv := sghttp.NewServer(svc, log)
+	srv.Addr = *addr
+	if err := srv.Open(); err != nil {
+		return err
+	}
+	log.Info("stackgate listening", "addr", "http://"+srv.Addr, "database", redact(c.database))
+	<-ctx.Done()
+	log.Info("shutting down")
+	return srv.Close()
+}
+
+// redact hides a password in a database URL.
+func redact(url string) string {
+	if i := strings.Index(url, "://"); i >= 0 {
+		if at := strings.Index(url[i+3:], "@"); at >= 0 {
+			userinfo := url[i+3 : i+3+at]
+			if u, _, ok := strings.Cut(userinfo, ":"); ok {
+				return url[:i+3] + u + ":***" + url[i+3+at:]
+			}
+		}
+	}
+	return url
+}
+
+// createDemo creates a demo owner and stack when the database is empty.
+func createDemo(ctx context.Context, s *service.Service, stdout io.Writer) error {
+	n, err := s.Store().CountStacks(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		fmt.Fprintln(stdout, "demo: the database already has stacks; nothing created")
+		return nil
+	}
+	password := stackgate.NewTokenValue()[2:18]
+	u, _, err := s.EnsureUser(ctx, "demo@stackgate.local", password)
+	if err != nil {
+		return err
+	}
+	st, err := s.CreateStack(ctx, u, "Demo Stack")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, `demo stack created. Log in with:
+  email:    %s
+  password: %s
+  api_key:  %s
+This password is shown only once.
+`, u.Email, password, st.APIKey)
+	return nil
+}
+
+// runBootstrap creates a user (if new) and a stack they own, and prints one
+// JSON object: {"user_uid","email","stack_uid","api_key"}.
+func runBootstrap(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bootstrap", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs, getenv)
+	email := fs.String("email", "", "owner's email")
+	password := fs.String("password", "", "owner's password (used only when the user is new)")
+	stackName := fs.String("stack", "", "stack name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" || *password == "" || *stackName == "" {
+		return errors.New("bootstrap needs --email, --password and --stack")
+	}
+	log := newLogger(stderr, "text")
+	svc, st, err := openService(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, created, err := svc.EnsureUser(ctx, *email, *password)
+	if err != nil {
+		return describe(err)
+	}
+	if !created && !secret.VerifyPassword(u.PasswordHash, *password) {
+		return fmt.Errorf("user %s exists and the password does not match", u.Email)
+	}
+	stack, err := svc.CreateStack(ctx, u, *stackName)
+	if err != nil {
+		return describe(err)
+	}
+	return json.NewEncoder(stdout).Encode(map[string]string{
+		"user_uid": u.UID, "email": u.Email, "stack_uid": stack.UID, "api_key": stack.APIKey})
+}
+
+// runUserAdd creates a user (if new) and makes them a member of a stack
+// with a role, by name.
+func runUserAdd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs, getenv)
+	email := fs.String("email", "", "user's email")
+	password := fs.String("password", "", "user's password (used only when the user is new)")
+	apiKey := fs.String("stack", "", "the stack's api_key")
+	roleName := fs.String("role", "", "role name: Admin, Developer, Content Manager or a custom role")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" || *password == "" || *apiKey == "" || *roleName == "" {
+		return errors.New("user add needs --email, --password, --stack and --role")
+	}
+	log := newLogger(stderr, "text")
+	svc, st, err := openService(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	stack, err := st.FindStackByAPIKey(ctx, *apiKey)
+	if err != nil {
+		return fmt.Errorf("no stack with api_key %s", *apiKey)
+	}
+	role, err := svc.RoleByName(ctx, stack.UID, *roleName)
+	if err != nil {
+		return describe(err)
+	}
+	u, _, err := svc.EnsureUser(ctx, *email, *password)
+	if err != nil {
+		return describe(err)
+	}
+	if err := svc.AddMember(ctx, stack.UID, u.UID, []string{role.UID}); err != nil {
+		return describe(err)
+	}
+	return json.NewEncoder(stdout).Encode(map[string]string{
+		"user_uid": u.UID, "email": u.Email, "stack_uid": stack.UID, "api_key": stack.APIKey, "role_uid": role.UID, "role": role.Name})
+}
+
+// runMigrate applies pending migrations and says which.
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	st, err := openStore(ctx, c.database)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(stdout, "migrate: database is up to date")
+	}
+	for _, name := range applied {
+		fmt.Fprintln(stdout, "migrate: applied", name)
+	}
+	return nil
+}
+
+// describe turns a domain error into a message for the terminal.
+func describe(err error) error {
+	var e *stackgate.Error
+	if errors.As(err, &e) {
+		return errors.New(e.Error())
+	}
+	return err
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/postgres"
+	"github.com/stackgate/stackgate/secret"
+	"github.com/stackgate/stackgate/service"
+	"github.com/stackgate/stackgate/sqlite"
+)
+
+const defaultDatabase = "sqlite:./stackgate.db"
+
+// common are the flags every subcommand that opens the database shares.
+type common struct {
+	database      string
+	secretKeyFile string
+}
+
+func (c *common) register(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&c.database, "database", envOr(getenv, "STACKGATE_DATABASE", defaultDatabase), "sqlite:PATH or postgres://URL (env STACKGATE_DATABASE)")
+	fs.StringVar(&c.secretKeyFile, "secret-key-file", getenv("STACKGATE_SECRET_KEY_FILE"),
+		"key file for token hashing and encryption (env STACKGATE_SECRET_KEY_FILE); SQLite default: beside the database")
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// store is a backend with its migrations.
+type store interface {
+	stackgate.Store
+	Migrate(ctx context.Context) ([]string, error)
+}
+
+// openStore opens the database named by url, migrating it.
+func openStore(ctx context.Context, url string) (store, error) {
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if path == "" {
+			return nil, errors.New("sqlite: URL needs a path, e.g. sqlite:./stackgate.db")
+		}
+		return sqlite.Open(path)
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return postgres.Open(ctx, url)
+	}
+	return nil, fmt.Errorf("database URL %q: want sqlite:PATH or postgres://…", url)
+}
+
+// loadKeys reads the key file. Without one, SQLite mode uses (and on first
+// start creates, mode 0600) a key file beside the database; PostgreSQL mode
+// refuses, because every node must share the same keys.
+func loadKeys(c common, log *slog.Logger) (*secret.Keyring, error) {
+	path := c.secretKeyFile
+	create := false
+	if path == "" {
+		if !strings.HasPrefix(c.database, "sqlite:") {
+			return nil, errors.New("PostgreSQL mode needs --secret-key-file (or STACKGATE_SECRET_KEY_FILE): " +
+				"every node must share the same keys. Create one with: stackgate keygen > stackgate.key")
+		}
+		path = strings.TrimPrefix(c.database, "sqlite:") + ".key"
+		create = true
+	}
+	keys, created, err := secret.LoadKeyFile(path, create)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		abs, _ := filepath.Abs(path)
+		log.Info("generated a new secret key file; keep it with the database", "path", abs)
+	}
+	return keys, nil
+}
+
+// openService opens the store and the keys and builds the service.
+func openService(ctx context.Context, c common, log *slog.Logger) (*service.Service, store, error) {
+	keys, err := loadKeys(c, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := openStore(ctx, c.database)
+	if err != nil {
+		return nil, nil, err
+	}
+	return service.New(st, keys, service.Config{}, log), st, nil
+}
+
+func newLogger(w io.Writer, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}

@@ -1,0 +1,70 @@
+// Command stackgate is the stackgate server and its administration tool.
+//
+//	stackgate serve      [--addr 127.0.0.1:8080] [--database URL] [--demo]
+//	stackgate bootstrap  --database URL --email E --password P --stack NAME
+//	stackgate user add   --database URL --email E --password P --stack API_KEY --role NAME
+//	stackgate migrate    --database URL
+//	stackgate keygen     > stackgate.key
+//
+// URL is sqlite:PATH (default sqlite:./stackgate.db) or postgres://…
+// Flags win over environment variables (STACKGATE_ADDR, STACKGATE_DATABASE,
+// STACKGATE_SECRET_KEY_FILE), which win over defaults.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/stackgate/stackgate/secret"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "stackgate:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  stackgate serve     [--addr 127.0.0.1:8080] [--database URL] [--secret-key-file F] [--demo]
+  stackgate bootstrap --database URL --email E --password P --stack NAME
+  stackgate user add  --database URL --email E --password P --stack API_KEY --role NAME
+  stackgate migrate   --database URL
+  stackgate keygen    > stackgate.key   (a new secret key file)
+URL is sqlite:PATH (default sqlite:./stackgate.db) or postgres://...`
+
+// run is the whole program, so tests can start it in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return fmt.Errorf("missing command")
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], getenv, stdout, stderr)
+	case "bootstrap":
+		return runBootstrap(ctx, args[1:], getenv, stdout, stderr)
+	case "user":
+		if len(args) < 2 || args[1] != "add" {
+			return fmt.Errorf("usage: stackgate user add --database URL --email E --password P --stack API_KEY --role NAME")
+		}
+		return runUserAdd(ctx, args[2:], getenv, stdout, stderr)
+	case "keygen":
+		_, err := stdout.Write(secret.GenerateKeyFile())
+		return err
+	case "migrate":
+		return runMigrate(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	fmt.Fprintln(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}

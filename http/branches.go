@@ -1,0 +1,119 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/stackgate/stackgate"
+)
+
+// handleBranchList handles "GET /v3/stacks/branches".
+func (s *Server) handleBranchList(w http.ResponseWriter, r *http.Request) error {
+	ctx, stackUID := r.Context(), principal(r).Stack.UID
+	bs, err := s.svc.Branches(ctx, stackUID)
+	if err != nil {
+		return err
+	}
+	as, err := s.svc.BranchAliases(ctx, stackUID)
+	if err != nil {
+		return err
+	}
+	return writeList(w, r, "branches", mapSlice(bs, func(b *stackgate.Branch) branchJSON { return renderBranch(b, as) }))
+}
+
+// handleBranchGet handles "GET /v3/stacks/branches/{branch_uid}".
+func (s *Server) handleBranchGet(w http.ResponseWriter, r *http.Request) error {
+	ctx, stackUID := r.Context(), principal(r).Stack.UID
+	b, err := s.svc.Branch(ctx, stackUID, r.PathValue("branch_uid"))
+	if err != nil {
+		return err
+	}
+	as, err := s.svc.BranchAliases(ctx, stackUID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"branch": renderBranch(b, as)})
+	return nil
+}
+
+// handleBranchCreate handles "POST /v3/stacks/branches".
+func (s *Server) handleBranchCreate(w http.ResponseWriter, r *http.Request) error {
+	body, _, err := decode[struct {
+		Branch *struct {
+			UID    string `json:"uid"`
+			Source string `json:"source"`
+		} `json:"branch"`
+	}](r, false)
+	if err != nil {
+		return err
+	}
+	if body.Branch == nil {
+		return stackgate.FieldError(stackgate.EINVALID, "Branch creation failed. Please try again.", "branch", stackgate.ProblemRequired)
+	}
+	b, err := s.svc.CreateBranch(r.Context(), principal(r), body.Branch.UID, body.Branch.Source)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"notice": "Branch created successfully.", "branch": renderBranch(b, nil)})
+	return nil
+}
+
+// handleBranchDelete handles "DELETE /v3/stacks/branches/{branch_uid}".
+func (s *Server) handleBranchDelete(w http.ResponseWriter, r *http.Request) error {
+	if _, err := queryBool(r, "force", false); err != nil {
+		return err
+	}
+	if err := s.svc.DeleteBranch(r.Context(), principal(r), r.PathValue("branch_uid")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, notice{"Branch deleted successfully."})
+	return nil
+}
+
+// handleBranchAliasList handles "GET /v3/stacks/branch_aliases".
+func (s *Server) handleBranchAliasList(w http.ResponseWriter, r *http.Request) error {
+	as, err := s.svc.BranchAliases(r.Context(), principal(r).Stack.UID)
+	if err != nil {
+		return err
+	}
+	return writeList(w, r, "branch_aliases", mapSlice(as, renderBranchAlias))
+}
+
+// handleBranchAliasGet handles "GET /v3/stacks/branch_aliases/{alias_uid}".
+func (s *Server) handleBranchAliasGet(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.svc.BranchAlias(r.Context(), principal(r).Stack.UID, r.PathValue("alias_uid"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"branch_alias": renderBranchAlias(a)})
+	return nil
+}
+
+// handleBranchAliasPut handles "PUT /v3/stacks/branch_aliases/{alias_uid}".
+func (s *Server) handleBranchAliasPut(w http.ResponseWriter, r *http.Request) error {
+	body, _, err := decode[struct {
+		BranchAlias *struct {
+			TargetBranch string `json:"target_branch"`
+		} `json:"branch_alias"`
+	}](r, false)
+	if err != nil {
+		return err
+	}
+	if body.BranchAlias == nil {
+		return stackgate.FieldError(stackgate.EINVALID, "Branch alias update failed. Please try again.", "branch_alias", stackgate.ProblemRequired)
+	}
+	a, err := s.svc.PutBranchAlias(r.Context(), principal(r), r.PathValue("alias_uid"), body.BranchAlias.TargetBranch)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notice": "Branch alias assigned successfully.", "branch_alias": renderBranchAlias(a)})
+	return nil
+}
+
+// handleBranchAliasDelete handles "DELETE /v3/stacks/branch_aliases/{alias_uid}".
+func (s *Server) handleBranchAliasDelete(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.DeleteBranchAlias(r.Context(), principal(r), r.PathValue("alias_uid")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, notice{"Branch alias deleted successfully."})
+	return nil
+}

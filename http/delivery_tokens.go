@@ -1,0 +1,128 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/service"
+)
+
+type tokenBody struct {
+	Token *service.TokenInput `json:"token"`
+}
+
+// decodeToken reads {"token":{…}}.
+func decodeToken(r *http.Request, failed string) (service.TokenInput, error) {
+	body, _, err := decode[tokenBody](r, false)
+	if err != nil {
+		return service.TokenInput{}, err
+	}
+	if body.Token == nil {
+		return service.TokenInput{}, stackgate.FieldError(stackgate.EINVALID, failed, "token", stackgate.ProblemRequired)
+	}
+	return *body.Token, nil
+}
+
+// deliveryTokenReply renders one token with its environments expanded.
+func (s *Server) deliveryTokenReply(w http.ResponseWriter, r *http.Request, status int, note string, t *stackgate.DeliveryToken) error {
+	envs, err := s.svc.Environments(r.Context(), principal(r).Stack.UID)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"token": renderDeliveryToken(t, envIndex(envs))}
+	if note != "" {
+		body["notice"] = note
+	}
+	writeJSON(w, status, body)
+	return nil
+}
+
+// handleDeliveryTokenList handles "GET /v3/stacks/delivery_tokens".
+func (s *Server) handleDeliveryTokenList(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	ts, err := s.svc.DeliveryTokens(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	envs, err := s.svc.Environments(r.Context(), p.Stack.UID)
+	if err != nil {
+		return err
+	}
+	idx := envIndex(envs)
+	return writeList(w, r, "tokens", mapSlice(ts, func(t *stackgate.DeliveryToken) deliveryTokenJSON { return renderDeliveryToken(t, idx) }))
+}
+
+// handleDeliveryTokenGet handles "GET /v3/stacks/delivery_tokens/{token_uid}".
+func (s *Server) handleDeliveryTokenGet(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.svc.DeliveryToken(r.Context(), principal(r), r.PathValue("token_uid"))
+	if err != nil {
+		return err
+	}
+	return s.deliveryTokenReply(w, r, http.StatusOK, "", t)
+}
+
+// handleDeliveryTokenCreate handles "POST /v3/stacks/delivery_tokens".
+func (s *Server) handleDeliveryTokenCreate(w http.ResponseWriter, r *http.Request) error {
+	withPreview, err := queryBool(r, "create_with_preview_token", false)
+	if err != nil {
+		return err
+	}
+	in, err := decodeToken(r, "Delivery Token creation failed. Please try again.")
+	if err != nil {
+		return err
+	}
+	t, err := s.svc.CreateDeliveryToken(r.Context(), principal(r), in, withPreview)
+	if err != nil {
+		return err
+	}
+	return s.deliveryTokenReply(w, r, http.StatusCreated, "Delivery Token created successfully.", t)
+}
+
+// handleDeliveryTokenUpdate handles "PUT /v3/stacks/delivery_tokens/{token_uid}".
+func (s *Server) handleDeliveryTokenUpdate(w http.ResponseWriter, r *http.Request) error {
+	in, err := decodeToken(r, "Delivery Token update failed. Please try again.")
+	if err != nil {
+		return err
+	}
+	t, err := s.svc.UpdateDeliveryToken(r.Context(), principal(r), r.PathValue("token_uid"), in)
+	if err != nil {
+		return err
+	}
+	return s.deliveryTokenReply(w, r, http.StatusOK, "Delivery Token updated successfully.", t)
+}
+
+// handleDeliveryTokenDelete handles "DELETE /v3/stacks/delivery_tokens/{token_uid}".
+// force=true|false is accepted; nothing else references a delivery token
+// here, so it changes nothing.
+func (s *Server) handleDeliveryTokenDelete(w http.ResponseWriter, r *http.Request) error {
+	if _, err := queryBool(r, "force", false); err != nil {
+		return err
+	}
+	if err := s.svc.DeleteDeliveryToken(r.Context(), principal(r), r.PathValue("token_uid")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, notice{"Delivery Token deleted successfully."})
+	return nil
+}
+
+// handlePreviewTokenCreate handles "POST /v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token".
+// It takes no body: an empty body of any content type is accepted.
+func (s *Server) handlePreviewTokenCreate(w http.ResponseWriter, r *http.Request) error {
+	if _, _, err := decode[map[string]any](r, true); err != nil {
+		return err
+	}
+	t, err := s.svc.CreatePreviewToken(r.Context(), principal(r), r.PathValue("delivery_token_uid"))
+	if err != nil {
+		return err
+	}
+	return s.deliveryTokenReply(w, r, http.StatusCreated, "Preview token created successfully.", t)
+}
+
+// handlePreviewTokenDelete handles "DELETE /v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token".
+func (s *Server) handlePreviewTokenDelete(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.DeletePreviewToken(r.Context(), principal(r), r.PathValue("delivery_token_uid")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, notice{"Preview token deleted successfully."})
+	return nil
+}

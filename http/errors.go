@@ -1,0 +1,86 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/stackgate/stackgate"
+)
+
+// errorMapping is the one table from a domain error code to what goes on the
+// wire: HTTP status, Contentstack error_code, and the message used when the
+// error carries none (spec §3).
+var errorMapping = map[stackgate.Code]struct {
+	status  int
+	code    int
+	message string
+}{
+	stackgate.ENOTFOUND:     {http.StatusUnprocessableEntity, 141, "The requested object doesn't exist."},
+	stackgate.EINVALID:      {http.StatusUnprocessableEntity, 141, "Validation failed. Please try again."},
+	stackgate.ECONFLICT:     {http.StatusUnprocessableEntity, 141, "Validation failed. Please try again."},
+	stackgate.ELOGIN:        {http.StatusUnprocessableEntity, 104, "Looks like your email or password is invalid."},
+	stackgate.EUNAUTHORIZED: {http.StatusUnauthorized, 105, "You're not allowed in here unless you're logged in."},
+	stackgate.EFORBIDDEN:    {http.StatusForbidden, 316, "You don't have the permission to do this operation."},
+	stackgate.ENOSTACK:      {http.StatusPreconditionFailed, 109, "We can't find that Stack. Please try again."},
+	stackgate.EBADREQUEST:   {http.StatusBadRequest, 400, "Please send a valid JSON body."},
+	stackgate.ETOOLARGE:     {http.StatusRequestEntityTooLarge, 413, "The request body is too large."},
+	stackgate.ERATELIMIT:    {http.StatusTooManyRequests, 429, "Too many requests"},
+	stackgate.ELOCKED:       {http.StatusTooManyRequests, 429, "Too many failed login attempts. Please try again later."},
+	stackgate.EROUTE:        {http.StatusNotFound, 404, "The requested URL was not found on this server."},
+	stackgate.EMETHOD:       {http.StatusMethodNotAllowed, 405, "The method is not allowed for the requested URL."},
+	stackgate.EUNAVAILABLE:  {http.StatusServiceUnavailable, 503, "Service unavailable. Please try again."},
+	stackgate.EINTERNAL:     {http.StatusInternalServerError, 500, "Internal server error."},
+}
+
+// errorBody is the Contentstack error shape.
+type errorBody struct {
+	ErrorMessage string              `json:"error_message"`
+	ErrorCode    int                 `json:"error_code"`
+	Errors       map[string][]string `json:"errors"`
+}
+
+// Error renders err in the spec's shape. Internal errors show nothing of
+// their cause, which goes to the log with the request id; a request whose
+// client went away is not a server error.
+func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var e *stackgate.Error
+	if !errors.As(err, &e) {
+		e = &stackgate.Error{Code: stackgate.EINTERNAL, Err: err}
+		if errors.Is(err, context.Canceled) {
+			e.Code = stackgate.EUNAVAILABLE
+		}
+	}
+	m, ok := errorMapping[e.Code]
+	if !ok {
+		m = errorMapping[stackgate.EINTERNAL]
+	}
+	body := errorBody{ErrorMessage: e.Message, ErrorCode: m.code, Errors: e.Fields}
+	if m.status >= 500 || body.ErrorMessage == "" {
+		body.ErrorMessage = m.message
+	}
+	if m.status >= 500 || body.Errors == nil {
+		body.Errors = map[string][]string{}
+	}
+	if m.status >= 500 && log != nil {
+		log.LogAttrs(r.Context(), slog.LevelError, "internal error",
+			slog.String("request_id", requestID(r.Context())), slog.String("error", err.Error()))
+	}
+	if e.Code == stackgate.ERATELIMIT || e.Code == stackgate.ELOCKED {
+		w.Header().Set("Retry-After", "60")
+	}
+	if e.Err != nil {
+		info(r.Context()).detail = e.Err.Error()
+	}
+	writeJSON(w, m.status, body)
+}
+
+// statusOf returns the HTTP status err renders as.
+func statusOf(err error) int {
+	m, ok := errorMapping[stackgate.ErrorCode(err)]
+	if !ok {
+		return http.StatusInternalServerError
+	}
+	return m.status
+}

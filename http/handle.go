@@ -1,0 +1,68 @@
+package http
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/service"
+)
+
+// handle wraps a route: for stack routes it resolves the stack (412 first),
+// authenticates the one credential (401), and asks the permission engine
+// about the route's module and action on the requested branch (403) before
+// the handler runs. Every error is rendered by Error.
+func (s *Server) handle(rt route, perm authz.Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.access == stack {
+			p, err := s.authorize(r, perm)
+			if err != nil {
+				Error(w, r, s.log, err)
+				return
+			}
+			r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
+		}
+		if err := rt.handle(w, r); err != nil {
+			Error(w, r, s.log, err)
+		}
+	})
+}
+
+func (s *Server) authorize(r *http.Request, perm authz.Route) (*service.Principal, error) {
+	p, err := s.svc.Authenticate(r.Context(), credentials(r))
+	if err != nil {
+		return nil, err
+	}
+	i := info(r.Context())
+	i.principal = p.Kind.String() + ":" + p.UID
+	branch, ok := p.ResolveBranch(r.Header.Get("branch"))
+	if !ok {
+		return nil, &stackgate.Error{Code: stackgate.EINVALID, Message: "The requested branch doesn't exist.",
+			Fields: map[string][]string{"branch": {stackgate.ProblemNotValid}}}
+	}
+	d := p.Allowed(authz.CMA, authz.Request{Module: perm.Module, Action: perm.Action, Branch: branch})
+	if !d.Allowed {
+		return nil, service.ErrForbidden(d.Reason)
+	}
+	return p, nil
+}
+
+// credentials reads the CMA credential headers. An empty header counts as
+// absent.
+func credentials(r *http.Request) service.Credentials {
+	c := service.Credentials{
+		APIKey:        r.Header.Get("api_key"),
+		Authtoken:     r.Header.Get("authtoken"),
+		Authorization: r.Header.Get("authorization"),
+	}
+	c.HasAuthtoken = c.Authtoken != ""
+	c.HasAuthorizat = c.Authorization != ""
+	return c
+}
+
+// principal returns the authenticated principal of a stack route.
+func principal(r *http.Request) *service.Principal {
+	p, _ := r.Context().Value(principalKey).(*service.Principal)
+	return p
+}

@@ -1,0 +1,80 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/stackgate/stackgate"
+)
+
+// MaxBodyBytes is the largest request body accepted (413 beyond).
+const MaxBodyBytes = 1 << 20
+
+var errBadJSON = &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "Please send a valid JSON body.", Fields: map[string][]string{}}
+
+// decode reads the JSON body of r into a fresh T. An empty body is an error
+// unless allowEmpty; a body over MaxBodyBytes is 413; malformed JSON, a wrong
+// top-level type or a field of the wrong type is 400. Unknown fields are
+// ignored: the SDKs send back read-only fields they fetched.
+func decode[T any](r *http.Request, allowEmpty bool) (T, bool, error) {
+	var v T
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return v, false, &stackgate.Error{Code: stackgate.ETOOLARGE, Fields: map[string][]string{}}
+		}
+		return v, false, &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The request body could not be read.", Err: err}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		if allowEmpty {
+			return v, false, nil
+		}
+		return v, false, errBadJSON
+	}
+	if err := json.Unmarshal(body, &v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return v, false, &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "Please send a valid JSON body.",
+				Fields: map[string][]string{typeErr.Field: {"is of the wrong type."}}, Err: err}
+		}
+		e := *errBadJSON
+		e.Err = err
+		return v, false, &e
+	}
+	return v, true, nil
+}
+
+// writeJSON writes v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// notice is a reply that only says what happened.
+type notice struct {
+	Notice string `json:"notice"`
+}
+
+// queryBool parses a boolean query parameter: "true"/"false" (any case);
+// absent is def; anything else is 400.
+func queryBool(r *http.Request, name string, def bool) (bool, error) {
+	v := r.URL.Query().Get(name)
+	switch strings.ToLower(v) {
+	case "":
+		return def, nil
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The query parameter " + name + " must be true or false.",
+		Fields: map[string][]string{name: {stackgate.ProblemNotValid}}}
+}

@@ -1,0 +1,164 @@
+package http
+
+import (
+	"github.com/stackgate/stackgate"
+)
+
+// Wire shapes. Field order follows the Contentstack samples.
+
+type userJSON struct {
+	UID           string   `json:"uid"`
+	CreatedAt     string   `json:"created_at"`
+	UpdatedAt     string   `json:"updated_at"`
+	Email         string   `json:"email"`
+	Username      string   `json:"username"`
+	FirstName     string   `json:"first_name"`
+	LastName      string   `json:"last_name"`
+	Company       string   `json:"company"`
+	OrgUID        []string `json:"org_uid"`
+	SharedOrgUID  []string `json:"shared_org_uid"`
+	MobileNumber  string   `json:"mobile_number"`
+	CountryCode   string   `json:"country_code"`
+	TFAStatus     bool     `json:"tfa_status"`
+	AuthyID       string   `json:"authy_id"`
+	Active        bool     `json:"active"`
+	FailedAttempt int      `json:"failed_attempts"`
+	Authtoken     string   `json:"authtoken,omitempty"`
+	Roles         []any    `json:"roles"`
+	Organizations []any    `json:"organizations"`
+}
+
+func renderUser(u *stackgate.User, authtoken string) userJSON {
+	return userJSON{UID: u.UID, CreatedAt: stackgate.FormatTime(u.CreatedAt), UpdatedAt: stackgate.FormatTime(u.UpdatedAt),
+		Email: u.Email, Username: u.Username, FirstName: u.FirstName, LastName: u.LastName,
+		OrgUID: []string{u.OrgUID}, SharedOrgUID: []string{}, Active: true, Authtoken: authtoken,
+		Roles: []any{}, Organizations: []any{}}
+}
+
+type stackJSON struct {
+	CreatedAt             string         `json:"created_at"`
+	UpdatedAt             string         `json:"updated_at"`
+	UID                   string         `json:"uid"`
+	Name                  string         `json:"name"`
+	Description           string         `json:"description"`
+	OrgUID                string         `json:"org_uid"`
+	APIKey                string         `json:"api_key"`
+	MasterLocale          string         `json:"master_locale"`
+	IsAssetDownloadPublic bool           `json:"is_asset_download_public"`
+	OwnerUID              string         `json:"owner_uid"`
+	UserUIDs              []string       `json:"user_uids"`
+	Settings              map[string]any `json:"settings"`
+}
+
+func renderStack(st *stackgate.Stack, members []*stackgate.Member) stackJSON {
+	uids := []string{}
+	for _, m := range members {
+		uids = append(uids, m.UserUID)
+	}
+	return stackJSON{CreatedAt: stackgate.FormatTime(st.CreatedAt), UpdatedAt: stackgate.FormatTime(st.UpdatedAt),
+		UID: st.UID, Name: st.Name, Description: st.Description, OrgUID: st.OrgUID, APIKey: st.APIKey,
+		MasterLocale: st.MasterLocale, IsAssetDownloadPublic: true, OwnerUID: st.OwnerUID, UserUIDs: uids,
+		Settings: stackSettings()}
+}
+
+func stackSettings() map[string]any {
+	return map[string]any{"version": "2019-04-30", "rte_version": 3, "blockAuthQueryParams": false,
+		"allowedCDNTokens": []string{"access_token"}, "branches": true, "webhook_enabled": true,
+		"stack_variables": map[string]any{}, "live_preview": map[string]any{}, "language_fallback": false,
+		"workflow_stages": false, "publishing_rules": false}
+}
+
+type environmentJSON struct {
+	URLs             []stackgate.EnvironmentURL `json:"urls"`
+	Name             string                     `json:"name"`
+	Version          int                        `json:"_version"`
+	AppUserObjectUID string                     `json:"app_user_object_uid"`
+	UID              string                     `json:"uid"`
+	CreatedBy        string                     `json:"created_by"`
+	UpdatedBy        string                     `json:"updated_by"`
+	CreatedAt        string                     `json:"created_at"`
+	UpdatedAt        string                     `json:"updated_at"`
+	ACL              []any                      `json:"ACL"`
+	Tags             []string                   `json:"tags"`
+}
+
+func renderEnvironment(e *stackgate.Environment) environmentJSON {
+	urls := e.URLs
+	if urls == nil {
+		urls = []stackgate.EnvironmentURL{}
+	}
+	return environmentJSON{URLs: urls, Name: e.Name, Version: e.Version, AppUserObjectUID: "system", UID: e.UID,
+		CreatedBy: e.CreatedBy, UpdatedBy: e.UpdatedBy, CreatedAt: stackgate.FormatTime(e.CreatedAt),
+		UpdatedAt: stackgate.FormatTime(e.UpdatedAt), ACL: []any{}, Tags: []string{}}
+}
+
+type localeJSON struct {
+	Code           string  `json:"code"`
+	Name           string  `json:"name"`
+	FallbackLocale *string `json:"fallback_locale"`
+	UID            string  `json:"uid"`
+	CreatedBy      string  `json:"created_by"`
+	UpdatedBy      string  `json:"updated_by"`
+	CreatedAt      string  `json:"created_at"`
+	UpdatedAt      string  `json:"updated_at"`
+	ACL            []any   `json:"ACL"`
+	Version        int     `json:"_version"`
+}
+
+func renderLocale(l *stackgate.Locale) localeJSON {
+	out := localeJSON{Code: l.Code, Name: l.Name, UID: l.UID, CreatedBy: l.CreatedBy, UpdatedBy: l.UpdatedBy,
+		CreatedAt: stackgate.FormatTime(l.CreatedAt), UpdatedAt: stackgate.FormatTime(l.UpdatedAt), ACL: []any{}, Version: l.Version}
+	if l.FallbackLocale != "" {
+		fb := l.FallbackLocale
+		out.FallbackLocale = &fb
+	}
+	return out
+}
+
+type aliasRef struct {
+	UID string `json:"uid"`
+}
+
+type branchJSON struct {
+	UID       string     `json:"uid"`
+	Source    string     `json:"source"`
+	CreatedBy string     `json:"created_by"`
+	UpdatedBy string     `json:"updated_by"`
+	CreatedAt string     `json:"created_at"`
+	UpdatedAt string     `json:"updated_at"`
+	Alias     []aliasRef `json:"alias"`
+}
+
+func renderBranch(b *stackgate.Branch, aliases []*stackgate.BranchAlias) branchJSON {
+	out := branchJSON{UID: b.UID, Source: b.Source, CreatedBy: b.CreatedBy, UpdatedBy: b.UpdatedBy,
+		CreatedAt: stackgate.FormatTime(b.CreatedAt), UpdatedAt: stackgate.FormatTime(b.UpdatedAt), Alias: []aliasRef{}}
+	for _, a := range aliases {
+		if a.TargetBranch == b.UID {
+			out.Alias = append(out.Alias, aliasRef{a.UID})
+		}
+	}
+	return out
+}
+
+type branchAliasJSON struct {
+	UID          string `json:"uid"`
+	TargetBranch string `json:"target_branch"`
+	CreatedBy    string `json:"created_by"`
+	UpdatedBy    string `json:"updated_by"`
+	CreatedAt    string `json:"created_at"`
+	UpdatedAt    string `json:"updated_at"`
+}
+
+func renderBranchAlias(a *stackgate.BranchAlias) branchAliasJSON {
+	return branchAliasJSON{UID: a.UID, TargetBranch: a.TargetBranch, CreatedBy: a.CreatedBy, UpdatedBy: a.UpdatedBy,
+		CreatedAt: stackgate.FormatTime(a.CreatedAt), UpdatedAt: stackgate.FormatTime(a.UpdatedAt)}
+}
+
+// mapSlice renders each item.
+func mapSlice[T any, U any](items []T, f func(T) U) []U {
+	out := make([]U, 0, len(items))
+	for _, it := range items {
+		out = append(out, f(it))
+	}
+	return out
+}

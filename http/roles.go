@@ -1,0 +1,211 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/service"
+)
+
+type roleJSON struct {
+	Name        string            `json:"name"`
+	Description *string           `json:"description"`
+	UID         string            `json:"uid"`
+	CreatedBy   string            `json:"created_by"`
+	UpdatedBy   string            `json:"updated_by"`
+	CreatedAt   string            `json:"created_at"`
+	UpdatedAt   string            `json:"updated_at"`
+	Roles       []any             `json:"roles"`
+	Users       []string          `json:"users"`
+	Owner       string            `json:"owner"`
+	Stack       stackJSON         `json:"stack"`
+	SysACL      map[string]any    `json:"SYS_ACL"`
+	Rules       []stackgate.Rule  `json:"rules,omitempty"`
+	Permissions map[string][]perm `json:"permissions,omitempty"`
+	OrgUID      string            `json:"org_uid,omitempty"`
+	APIKey      string            `json:"api_key,omitempty"`
+}
+
+// perm is one object of include_permissions: the rule's acl resolved per object.
+type perm struct {
+	UID    string        `json:"uid"`
+	SysACL stackgate.ACL `json:"SYS_ACL"`
+}
+
+// roleView carries what every role rendering needs.
+type roleView struct {
+	owner       string
+	stack       stackJSON
+	rules       bool
+	permissions bool
+	full        bool // create and update replies: rules, org_uid, api_key
+}
+
+func (v roleView) render(r *stackgate.Role) roleJSON {
+	users := r.Users
+	if users == nil {
+		users = []string{}
+	}
+	j := roleJSON{Name: r.Name, Description: r.Description, UID: r.UID, CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy,
+		CreatedAt: stackgate.FormatTime(r.CreatedAt), UpdatedAt: stackgate.FormatTime(r.UpdatedAt), Roles: []any{},
+		Users: users, Owner: v.owner, Stack: v.stack, SysACL: map[string]any{}}
+	if v.rules || v.full {
+		j.Rules = r.Rules
+		if j.Rules == nil {
+			j.Rules = []stackgate.Rule{}
+		}
+	}
+	if v.permissions {
+		j.Permissions = permissions(r.Rules)
+	}
+	if v.full {
+		j.OrgUID, j.APIKey = v.stack.OrgUID, v.stack.APIKey
+	}
+	return j
+}
+
+// permissions resolves rules per object, keyed by the plural module name.
+func permissions(rules []stackgate.Rule) map[string][]perm {
+	out := map[string][]perm{}
+	add := func(key string, uids []string, acl stackgate.ACL) {
+		for _, uid := range uids {
+			out[key] = append(out[key], perm{UID: uid, SysACL: acl})
+		}
+	}
+	for _, r := range rules {
+		switch r.Module {
+		case stackgate.ModuleContentType:
+			add("content_types", r.ContentTypes, r.ACL)
+		case stackgate.ModuleEntry:
+			add("entries", r.Entries, r.ACL)
+		case stackgate.ModuleAsset:
+			add("assets", r.Assets, r.ACL)
+		case stackgate.ModuleFolder:
+			add("folders", r.Folders, r.ACL)
+		case stackgate.ModuleEnvironment:
+			add("environments", r.Environments, r.ACL)
+		case stackgate.ModuleLocale:
+			add("locales", r.Locales, r.ACL)
+		case stackgate.ModuleTaxonomy:
+			add("taxonomies", r.Taxonomies, r.ACL)
+			for _, ct := range r.TaxonomyContentTypes {
+				out["content_types"] = append(out["content_types"], perm{UID: ct.UID, SysACL: ct.ACL})
+			}
+		case stackgate.ModuleBranch:
+			add("branches", r.Branches, r.ACL)
+		case stackgate.ModuleBranchAlias:
+			add("branch_aliases", r.BranchAliases, r.ACL)
+		}
+	}
+	return out
+}
+
+// roleView builds the shared parts of role replies.
+func (s *Server) roleView(r *http.Request) (roleView, error) {
+	p := principal(r)
+	ctx := r.Context()
+	var v roleView
+	var err error
+	if v.rules, err = queryBool(r, "include_rules", false); err != nil {
+		return v, err
+	}
+	if v.permissions, err = queryBool(r, "include_permissions", false); err != nil {
+		return v, err
+	}
+	if v.owner, err = s.svc.OwnerEmail(ctx, p.Stack); err != nil {
+		return v, err
+	}
+	members, err := s.svc.Members(ctx, p.Stack.UID)
+	if err != nil {
+		return v, err
+	}
+	v.stack = renderStack(p.Stack, members)
+	return v, nil
+}
+
+func decodeRole(r *http.Request, failed string) (service.RoleInput, error) {
+	body, _, err := decode[struct {
+		Role *service.RoleInput `json:"role"`
+	}](r, false)
+	if err != nil {
+		return service.RoleInput{}, err
+	}
+	if body.Role == nil {
+		return service.RoleInput{}, stackgate.FieldError(stackgate.EINVALID, failed, "role", stackgate.ProblemRequired)
+	}
+	return *body.Role, nil
+}
+
+// handleRoleList handles "GET /v3/roles".
+func (s *Server) handleRoleList(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.roleView(r)
+	if err != nil {
+		return err
+	}
+	roles, err := s.svc.Roles(r.Context(), principal(r).Stack.UID)
+	if err != nil {
+		return err
+	}
+	return writeList(w, r, "roles", mapSlice(roles, v.render))
+}
+
+// handleRoleGet handles "GET /v3/roles/{role_uid}".
+func (s *Server) handleRoleGet(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.roleView(r)
+	if err != nil {
+		return err
+	}
+	role, err := s.svc.Role(r.Context(), principal(r).Stack.UID, r.PathValue("role_uid"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"role": v.render(role)})
+	return nil
+}
+
+// handleRoleCreate handles "POST /v3/roles".
+func (s *Server) handleRoleCreate(w http.ResponseWriter, r *http.Request) error {
+	in, err := decodeRole(r, "Role creation failed. Please try again.")
+	if err != nil {
+		return err
+	}
+	role, err := s.svc.CreateRole(r.Context(), principal(r), in)
+	if err != nil {
+		return err
+	}
+	v, err := s.roleView(r)
+	if err != nil {
+		return err
+	}
+	v.full = true
+	writeJSON(w, http.StatusCreated, map[string]any{"notice": "The role created successfully.", "role": v.render(role)})
+	return nil
+}
+
+// handleRoleUpdate handles "PUT /v3/roles/{role_uid}".
+func (s *Server) handleRoleUpdate(w http.ResponseWriter, r *http.Request) error {
+	in, err := decodeRole(r, "Role update failed. Please try again.")
+	if err != nil {
+		return err
+	}
+	role, err := s.svc.UpdateRole(r.Context(), principal(r), r.PathValue("role_uid"), in)
+	if err != nil {
+		return err
+	}
+	v, err := s.roleView(r)
+	if err != nil {
+		return err
+	}
+	v.full = true
+	writeJSON(w, http.StatusOK, map[string]any{"notice": "The role updated successfully.", "role": v.render(role)})
+	return nil
+}
+
+// handleRoleDelete handles "DELETE /v3/roles/{role_uid}".
+func (s *Server) handleRoleDelete(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.DeleteRole(r.Context(), principal(r), r.PathValue("role_uid")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, notice{"The role deleted successfully."})
+	return nil
+}

@@ -1,0 +1,118 @@
+package http
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
+)
+
+// access says what a route needs before its handler runs.
+type access uint8
+
+const (
+	public  access = iota // no credential (login, health)
+	session               // an authtoken, no stack (the user's own session)
+	stack                 // api_key + one CMA credential, authorized by the route's module and action
+	gate                  // the gate decides itself (gate.go)
+)
+
+// route is one line of the API surface.
+type route struct {
+	method  string
+	pattern string
+	access  access
+	handle  handlerFunc
+}
+
+// routes is the entire API surface. Every stack route's module and action
+// come from authz.Routes, the one route → permission table; buildMux panics
+// if a route here has no entry there.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET", "/healthz", public, s.handleHealth},
+		{"GET", "/metrics", public, s.handleMetrics},
+
+		{"POST", "/v3/user-session", public, s.handleLogin},
+		{"DELETE", "/v3/user-session", session, s.handleLogout},
+		{"GET", "/v3/user", session, s.handleUserGet},
+
+		{"GET", "/v3/stacks", stack, s.handleStackGet},
+		{"GET", "/v3/stacks/settings", stack, s.handleStackSettings},
+		{"POST", "/v3/stacks/users/roles", stack, s.handleStackUsersRoles},
+		{"POST", "/v3/stacks/share", stack, s.handleStackShare},
+
+		{"GET", "/v3/stacks/delivery_tokens", stack, s.handleDeliveryTokenList},
+		{"POST", "/v3/stacks/delivery_tokens", stack, s.handleDeliveryTokenCreate},
+		{"GET", "/v3/stacks/delivery_tokens/{token_uid}", stack, s.handleDeliveryTokenGet},
+		{"PUT", "/v3/stacks/delivery_tokens/{token_uid}", stack, s.handleDeliveryTokenUpdate},
+		{"DELETE", "/v3/stacks/delivery_tokens/{token_uid}", stack, s.handleDeliveryTokenDelete},
+		{"POST", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token", stack, s.handlePreviewTokenCreate},
+		{"DELETE", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token", stack, s.handlePreviewTokenDelete},
+
+		{"GET", "/v3/stacks/management_tokens", stack, s.handleManagementTokenList},
+		{"POST", "/v3/stacks/management_tokens", stack, s.handleManagementTokenCreate},
+		{"GET", "/v3/stacks/management_tokens/{token_uid}", stack, s.handleManagementTokenGet},
+		{"PUT", "/v3/stacks/management_tokens/{token_uid}", stack, s.handleManagementTokenUpdate},
+		{"DELETE", "/v3/stacks/management_tokens/{token_uid}", stack, s.handleManagementTokenDelete},
+
+		{"GET", "/v3/roles", stack, s.handleRoleList},
+		{"POST", "/v3/roles", stack, s.handleRoleCreate},
+		{"GET", "/v3/roles/{role_uid}", stack, s.handleRoleGet},
+		{"PUT", "/v3/roles/{role_uid}", stack, s.handleRoleUpdate},
+		{"DELETE", "/v3/roles/{role_uid}", stack, s.handleRoleDelete},
+
+		{"GET", "/v3/environments", stack, s.handleEnvironmentList},
+		{"POST", "/v3/environments", stack, s.handleEnvironmentCreate},
+		{"GET", "/v3/environments/{environment_name}", stack, s.handleEnvironmentGet},
+		{"PUT", "/v3/environments/{environment_name}", stack, s.handleEnvironmentUpdate},
+		{"DELETE", "/v3/environments/{environment_name}", stack, s.handleEnvironmentDelete},
+
+		{"GET", "/v3/locales", stack, s.handleLocaleList},
+		{"POST", "/v3/locales", stack, s.handleLocaleCreate},
+		{"GET", "/v3/locales/{locale_code}", stack, s.handleLocaleGet},
+		{"PUT", "/v3/locales/{locale_code}", stack, s.handleLocaleUpdate},
+		{"DELETE", "/v3/locales/{locale_code}", stack, s.handleLocaleDelete},
+
+		{"GET", "/v3/stacks/branches", stack, s.handleBranchList},
+		{"POST", "/v3/stacks/branches", stack, s.handleBranchCreate},
+		{"GET", "/v3/stacks/branches/{branch_uid}", stack, s.handleBranchGet},
+		{"DELETE", "/v3/stacks/branches/{branch_uid}", stack, s.handleBranchDelete},
+		{"GET", "/v3/stacks/branch_aliases", stack, s.handleBranchAliasList},
+		{"GET", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasGet},
+		{"PUT", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasPut},
+		{"DELETE", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasDelete},
+	}
+}
+
+// handlerFunc is a handler that returns its error for handle to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// buildMux registers every route, a method-less pattern per path that
+// answers 405 in the spec's shape, and a catch-all 404.
+func (s *Server) buildMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	paths := map[string]bool{}
+	for _, rt := range s.routes() {
+		var perm authz.Route
+		if rt.access == stack {
+			p, ok := authz.Lookup(rt.method, rt.pattern)
+			if !ok {
+				panic(fmt.Sprintf("http: route %s %s has no entry in authz.Routes", rt.method, rt.pattern))
+			}
+			perm = p
+		}
+		mux.Handle(rt.method+" "+rt.pattern, s.handle(rt, perm))
+		paths[rt.pattern] = true
+	}
+	for p := range paths {
+		mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			Error(w, r, nil, &stackgate.Error{Code: stackgate.EMETHOD})
+		}))
+	}
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Error(w, r, nil, &stackgate.Error{Code: stackgate.EROUTE})
+	}))
+	return mux
+}

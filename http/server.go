@@ -1,0 +1,84 @@
+// Package http is stackgate's HTTP edge: the Contentstack Content Management
+// API for tokens and roles (routes.go lists every route), and the gate that
+// reverse proxies consult (gate.go). Handlers are thin: decode, call the
+// service, render. Errors are rendered in one place (errors.go).
+package http
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/stackgate/stackgate/service"
+)
+
+// Server serves the API on one listener.
+type Server struct {
+	Addr string // set before Open; after Open, the address actually bound
+
+	svc     *service.Service
+	log     *slog.Logger
+	metrics *metrics
+	handler http.Handler
+	ln      net.Listener
+	srv     *http.Server
+}
+
+// NewServer builds the server and its routes. It panics if the route table
+// is inconsistent (a route without an authorization entry), so a bad table
+// never starts.
+func NewServer(svc *service.Service, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{svc: svc, log: log, metrics: newMetrics()}
+	mux := s.buildMux()
+	// Order matters and reads top-down: id → recover → access log → path
+	// check → body limit → routing (credential and authorization are per
+	// route, in handle).
+	s.handler = withRequestID(withRecover(log)(withAccessLog(log, s.metrics)(withPathCheck(withBodyLimit(MaxBodyBytes)(mux)))))
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler (tests drive it with httptest).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Open listens on Addr and serves in the background; a bind error is
+// returned here, synchronously.
+func (s *Server) Open() error {
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	s.Addr = ln.Addr().String()
+	s.srv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", "error", err)
+		}
+	}()
+	return nil
+}
+
+// Close stops accepting, lets in-flight requests finish (up to 10 s), then
+// returns.
+func (s *Server) Close() error {
+	if s.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.srv.Shutdown(ctx)
+}

@@ -1,0 +1,55 @@
+package http
+
+import (
+	"net/http"
+)
+
+// handleStackGet handles "GET /v3/stacks": the stack named by api_key.
+func (s *Server) handleStackGet(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	members, err := s.svc.Members(r.Context(), p.Stack.UID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"stack": renderStack(p.Stack, members)})
+	return nil
+}
+
+// handleStackSettings handles "GET /v3/stacks/settings".
+func (s *Server) handleStackSettings(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]any{"stack_settings": map[string]any{
+		"stack_variables": map[string]any{}, "discrete_variables": map[string]any{}, "rte": map[string]any{},
+		"live_preview": map[string]any{}}})
+	return nil
+}
+
+// handleStackUsersRoles handles "POST /v3/stacks/users/roles".
+func (s *Server) handleStackUsersRoles(w http.ResponseWriter, r *http.Request) error {
+	body, _, err := decode[struct {
+		Users map[string][]string `json:"users"`
+	}](r, false)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.SetMemberRoles(r.Context(), principal(r).Stack.UID, body.Users); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, notice{"The roles were applied successfully."})
+	return nil
+}
+
+// handleStackShare handles "POST /v3/stacks/share".
+func (s *Server) handleStackShare(w http.ResponseWriter, r *http.Request) error {
+	body, _, err := decode[struct {
+		Emails []string            `json:"emails"`
+		Roles  map[string][]string `json:"roles"`
+	}](r, false)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.Share(r.Context(), principal(r).Stack.UID, body.Emails, body.Roles); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, notice{"The invitation has been sent successfully."})
+	return nil
+}

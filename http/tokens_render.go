@@ -1,0 +1,97 @@
+package http
+
+import (
+	"github.com/stackgate/stackgate"
+)
+
+// scopeEntryJSON is a scope entry on the wire. Delivery-token environment
+// entries carry expanded environment objects.
+type scopeEntryJSON struct {
+	Module        string            `json:"module"`
+	Environments  []environmentJSON `json:"environments,omitempty"`
+	Branches      []string          `json:"branches,omitempty"`
+	BranchAliases []string          `json:"branch_aliases,omitempty"`
+	ACL           stackgate.ACL     `json:"acl"`
+	Metadata      *metadataJSON     `json:"_metadata,omitempty"`
+}
+
+type metadataJSON struct {
+	UID string `json:"uid"`
+}
+
+type deliveryTokenJSON struct {
+	Name         string           `json:"name"`
+	Description  string           `json:"description"`
+	Scope        []scopeEntryJSON `json:"scope"`
+	UID          string           `json:"uid"`
+	CreatedBy    string           `json:"created_by"`
+	UpdatedBy    string           `json:"updated_by"`
+	CreatedAt    string           `json:"created_at"`
+	UpdatedAt    string           `json:"updated_at"`
+	Token        string           `json:"token"`
+	Type         string           `json:"type"`
+	PreviewToken string           `json:"preview_token,omitempty"`
+}
+
+// renderScope renders scope entries; envs maps environment uid → object for
+// delivery tokens (nil for management tokens).
+func renderScope(scope []stackgate.ScopeEntry, envs map[string]*stackgate.Environment) []scopeEntryJSON {
+	out := make([]scopeEntryJSON, 0, len(scope))
+	for _, e := range scope {
+		j := scopeEntryJSON{Module: e.Module, Branches: e.Branches, BranchAliases: e.BranchAliases, ACL: e.ACL}
+		if e.MetadataUID != "" {
+			j.Metadata = &metadataJSON{e.MetadataUID}
+		}
+		if e.Module == stackgate.ModuleEnvironment {
+			j.Environments = []environmentJSON{}
+			for _, uid := range e.Environments {
+				if env, ok := envs[uid]; ok {
+					j.Environments = append(j.Environments, renderEnvironment(env))
+				}
+			}
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+func envIndex(envs []*stackgate.Environment) map[string]*stackgate.Environment {
+	m := make(map[string]*stackgate.Environment, len(envs))
+	for _, e := range envs {
+		m[e.UID] = e
+	}
+	return m
+}
+
+func renderDeliveryToken(t *stackgate.DeliveryToken, envs map[string]*stackgate.Environment) deliveryTokenJSON {
+	return deliveryTokenJSON{Name: t.Name, Description: t.Description, Scope: renderScope(t.Scope, envs), UID: t.UID,
+		CreatedBy: t.CreatedBy, UpdatedBy: t.UpdatedBy, CreatedAt: stackgate.FormatTime(t.CreatedAt),
+		UpdatedAt: stackgate.FormatTime(t.UpdatedAt), Token: t.Token, Type: "delivery", PreviewToken: t.PreviewToken}
+}
+
+type managementTokenJSON struct {
+	Name              string           `json:"name"`
+	Description       string           `json:"description"`
+	Scope             []scopeEntryJSON `json:"scope"`
+	ExpiresOn         *string          `json:"expires_on"`
+	EmailNotification bool             `json:"is_email_notification_enabled"`
+	UID               string           `json:"uid"`
+	CreatedBy         string           `json:"created_by"`
+	UpdatedBy         string           `json:"updated_by"`
+	CreatedAt         string           `json:"created_at"`
+	UpdatedAt         string           `json:"updated_at"`
+	Type              string           `json:"type"`
+	Token             string           `json:"token,omitempty"` // only in the create reply
+}
+
+func renderManagementToken(t *stackgate.ManagementToken) managementTokenJSON {
+	j := managementTokenJSON{Name: t.Name, Description: t.Description, Scope: renderScope(t.Scope, nil),
+		EmailNotification: t.EmailNotification, UID: t.UID, CreatedBy: t.CreatedBy, UpdatedBy: t.UpdatedBy,
+		CreatedAt: stackgate.FormatTime(t.CreatedAt), UpdatedAt: stackgate.FormatTime(t.UpdatedAt),
+		Type: "management", Token: t.Token}
+	if t.ExpiresOn != nil {
+		d := t.ExpiresOn.UTC().Format("2006-01-02")
+		j.ExpiresOn = &d
+	}
+	return j
+}

@@ -1,0 +1,73 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/stackgate/stackgate"
+)
+
+// handleHealth handles "GET /healthz".
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// handleMetrics handles "GET /metrics" (Prometheus text format).
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
+	s.metrics.handler().ServeHTTP(w, r)
+	return nil
+}
+
+// handleLogin handles "POST /v3/user-session".
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
+	body, _, err := decode[struct {
+		User *struct {
+			Email    *string `json:"email"`
+			Password *string `json:"password"`
+		} `json:"user"`
+	}](r, false)
+	if err != nil {
+		return err
+	}
+	v := stackgate.Validation{}
+	if body.User == nil {
+		v.Add("user", stackgate.ProblemRequired)
+	} else {
+		if body.User.Email == nil || *body.User.Email == "" {
+			v.Add("user.email", stackgate.ProblemRequired)
+		}
+		if body.User.Password == nil || *body.User.Password == "" {
+			v.Add("user.password", stackgate.ProblemRequired)
+		}
+	}
+	if err := v.Err("Looks like your email or password is invalid."); err != nil {
+		return err
+	}
+	u, token, err := s.svc.Login(r.Context(), *body.User.Email, *body.User.Password)
+	if err != nil {
+		return err
+	}
+	info(r.Context()).principal = "user:" + u.UID
+	writeJSON(w, http.StatusOK, map[string]any{"notice": "Login Successful.", "user": renderUser(u, token)})
+	return nil
+}
+
+// handleLogout handles "DELETE /v3/user-session".
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.svc.Logout(r.Context(), r.Header.Get("authtoken")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, notice{"You've logged out successfully!"})
+	return nil
+}
+
+// handleUserGet handles "GET /v3/user".
+func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.svc.CurrentUser(r.Context(), r.Header.Get("authtoken"))
+	if err != nil {
+		return err
+	}
+	info(r.Context()).principal = "user:" + u.UID
+	writeJSON(w, http.StatusOK, map[string]any{"user": renderUser(u, "")})
+	return nil
+}

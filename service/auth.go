@@ -1,0 +1,297 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"strings"
+	"time"
+
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/secret"
+)
+
+// Kind says what authenticated a request.
+type Kind uint8
+
+const (
+	KindUser            Kind = iota + 1 // an authtoken of a stack member
+	KindManagementToken                 // authorization: <management token>
+	KindDeliveryToken                   // access_token (gate only)
+	KindPreviewToken                    // preview_token (gate only)
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindUser:
+		return "user"
+	case KindManagementToken:
+		return "management_token"
+	case KindDeliveryToken:
+		return "delivery_token"
+	case KindPreviewToken:
+		return "preview_token"
+	}
+	return "unknown"
+}
+
+// Principal is who a request acts as, within one stack. Principals are
+// compiled once per cache snapshot and shared, so deciding allocates nothing.
+type Principal struct {
+	Kind  Kind
+	Stack *stackgate.Stack
+	UID   string // user uid or token uid
+	Name  string // token name
+	Owner bool   // the user owns the stack
+
+	snap     *snapshot
+	member   *authz.Member
+	mgmt     *authz.TokenScope
+	delivery *authz.DeliveryScope
+}
+
+// Allowed decides req for the principal. For delivery and preview tokens
+// api says whether the route is a content delivery one.
+func (p *Principal) Allowed(api authz.API, req authz.Request) authz.Decision {
+	switch p.Kind {
+	case KindUser:
+		return p.member.Allowed(req)
+	case KindManagementToken:
+		return p.mgmt.Allowed(req)
+	case KindDeliveryToken, KindPreviewToken:
+		return p.delivery.Allowed(api, req)
+	}
+	return authz.Decision{Reason: "unknown principal"}
+}
+
+// ResolveBranch maps a branch header value (a branch or an alias; "" means
+// main) to the branch uid it names now.
+func (p *Principal) ResolveBranch(name string) (string, bool) {
+	if name == "" {
+		return stackgate.MainBranch, true
+	}
+	if p.snap.branches[name] {
+		return name, true
+	}
+	if target, ok := p.snap.aliases[name]; ok {
+		return target, true
+	}
+	return "", false
+}
+
+// Credentials are what a request carried.
+type Credentials struct {
+	APIKey        string
+	Authtoken     string
+	Authorization string
+	AccessToken   string // delivery token
+	PreviewToken  string
+	HasAuthtoken  bool // the header was present, even if empty
+	HasAuthorizat bool
+}
+
+var (
+	errNoStack = &stackgate.Error{Code: stackgate.ENOSTACK, Message: "We can't find that Stack. Please try again.",
+		Fields: map[string][]string{"api_key": {stackgate.ProblemNotValid}}}
+	errBadAuthtoken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+		Fields: map[string][]string{"authtoken": {stackgate.ProblemNotValid}}}
+	errBadAuthorization = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+		Fields: map[string][]string{"authorization": {stackgate.ProblemNotValid}}}
+	errBadAccessToken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+		Fields: map[string][]string{"access_token": {stackgate.ProblemNotValid}}}
+	errBadPreviewToken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+		Fields: map[string][]string{"preview_token": {stackgate.ProblemNotValid}}}
+	errForbidden = &stackgate.Error{Code: stackgate.EFORBIDDEN, Message: "You don't have the permission to do this operation.",
+		Fields: map[string][]string{}}
+)
+
+// ErrForbidden is the refusal of a valid credential.
+func ErrForbidden(reason string) error {
+	return &stackgate.Error{Code: stackgate.EFORBIDDEN, Message: errForbidden.Message,
+		Fields: map[string][]string{}, Err: forbiddenReason(reason)}
+}
+
+type forbiddenReason string
+
+func (r forbiddenReason) Error() string { return string(r) }
+
+// Stack returns the stack named by apiKey, from the cache.
+func (s *Service) Stack(ctx context.Context, apiKey string) (*stackgate.Stack, error) {
+	snap, err := s.snapshotFor(ctx, apiKey)
+	if err != nil {
+		return nil, err
+	}
+	return snap.stack, nil
+}
+
+// Authenticate resolves the stack (412 first) and then the one CMA credential
+// of a request: an authtoken of a member, or a management token sent raw in
+// authorization. Delivery and preview tokens never authenticate the CMA.
+func (s *Service) Authenticate(ctx context.Context, c Credentials) (*Principal, error) {
+	snap, err := s.snapshotFor(ctx, c.APIKey)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c.HasAuthtoken && c.HasAuthorizat, !c.HasAuthtoken && !c.HasAuthorizat:
+		return nil, errBadAuthtoken
+	case c.HasAuthtoken:
+		uid, err := s.userOf(ctx, c.Authtoken)
+		if err != nil {
+			return nil, err
+		}
+		p, ok := snap.members[uid]
+		if !ok {
+			return nil, ErrForbidden("user is not a member of the stack")
+		}
+		return p, nil
+	default:
+		return s.managementToken(snap, c.Authorization)
+	}
+}
+
+// AuthenticateAny is Authenticate extended to delivery and preview tokens,
+// for the gate: a request carrying only an access_token (or only a
+// preview_token) is that token; anything else is judged as a CMA credential.
+func (s *Service) AuthenticateAny(ctx context.Context, c Credentials) (*Principal, error) {
+	cma := c.HasAuthtoken || c.HasAuthorizat
+	if cma || (c.AccessToken == "") == (c.PreviewToken == "") {
+		if !cma && c.AccessToken != "" {
+			// Both delivery and preview token: ambiguous, refused.
+			if _, err := s.snapshotFor(ctx, c.APIKey); err != nil {
+				return nil, err
+			}
+			return nil, errBadAccessToken
+		}
+		return s.Authenticate(ctx, c)
+	}
+	snap, err := s.snapshotFor(ctx, c.APIKey)
+	if err != nil {
+		return nil, err
+	}
+	var h [sha256.Size]byte
+	if c.AccessToken != "" {
+		s.keys.HashInto(&h, c.AccessToken)
+		if p, ok := snap.delivery[h]; ok {
+			return p, nil
+		}
+		return nil, errBadAccessToken
+	}
+	s.keys.HashInto(&h, c.PreviewToken)
+	if p, ok := snap.preview[h]; ok {
+		return p, nil
+	}
+	return nil, errBadPreviewToken
+}
+
+// snapshotFor returns the cached state of the stack named by apiKey; a
+// missing or unknown api_key is 412 / 109.
+func (s *Service) snapshotFor(ctx context.Context, apiKey string) (*snapshot, error) {
+	if apiKey == "" {
+		return nil, errNoStack
+	}
+	snap, err := s.cache.snapshot(ctx, apiKey)
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		return nil, errNoStack
+	}
+	return snap, err
+}
+
+func (s *Service) managementToken(snap *snapshot, value string) (*Principal, error) {
+	if value == "" || strings.HasPrefix(strings.ToLower(value), "bearer ") {
+		return nil, errBadAuthorization
+	}
+	var h [sha256.Size]byte
+	s.keys.HashInto(&h, value)
+	e, ok := snap.mgmt[h]
+	if !ok {
+		return nil, errBadAuthorization
+	}
+	// Expiry is checked on every request, not by a sweeper.
+	if e.token.Expired(s.Now()) {
+		return nil, errBadAuthorization
+	}
+	return e.principal, nil
+}
+
+// userOf returns the uid of the user whose session authtoken is.
+func (s *Service) userOf(ctx context.Context, authtoken string) (string, error) {
+	if authtoken == "" {
+		return "", errBadAuthtoken
+	}
+	var h [sha256.Size]byte
+	s.keys.HashInto(&h, authtoken)
+	uid, err := s.cache.session(ctx, &h)
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		return "", errBadAuthtoken
+	}
+	return uid, err
+}
+
+// CurrentUser returns the user an authtoken belongs to.
+func (s *Service) CurrentUser(ctx context.Context, authtoken string) (*stackgate.User, error) {
+	uid, err := s.userOf(ctx, authtoken)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.FindUserByUID(ctx, uid)
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		return nil, errBadAuthtoken
+	}
+	return u, err
+}
+
+// Login checks a password and opens a session, returning its authtoken.
+// Repeated failures lock the account for LoginLockout (see README).
+func (s *Service) Login(ctx context.Context, email, password string) (*stackgate.User, string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	u, err := s.store.FindUserByEmail(ctx, email)
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		secret.VerifyPassword(s.dummy, password) // same cost as a real attempt
+		return nil, "", &stackgate.Error{Code: stackgate.ELOGIN, Message: "Looks like your email or password is invalid.", Fields: map[string][]string{}}
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.Now()
+	if now.Before(u.LockedUntil) {
+		return nil, "", &stackgate.Error{Code: stackgate.ELOCKED, Fields: map[string][]string{},
+			Message: "Too many failed login attempts. Please try again later."}
+	}
+	if !secret.VerifyPassword(u.PasswordHash, password) {
+		failed := u.FailedAttempts + 1
+		var until time.Time
+		if failed >= s.cfg.LoginMaxFailures {
+			until, failed = now.Add(s.cfg.LoginLockout), 0
+		}
+		if err := s.store.SetLoginFailures(ctx, u.UID, failed, until); err != nil {
+			return nil, "", err
+		}
+		return nil, "", &stackgate.Error{Code: stackgate.ELOGIN, Message: "Looks like your email or password is invalid.", Fields: map[string][]string{}}
+	}
+	if u.FailedAttempts != 0 {
+		if err := s.store.SetLoginFailures(ctx, u.UID, 0, time.Time{}); err != nil {
+			return nil, "", err
+		}
+	}
+	token := stackgate.NewAuthtoken()
+	sess := &stackgate.Session{TokenHash: s.keys.Hash(token), UserUID: u.UID, CreatedAt: now}
+	if err := s.store.CreateSession(ctx, sess, s.cfg.MaxSessionsPerUser); err != nil {
+		return nil, "", err
+	}
+	s.changed(stackgate.Change{UserUID: u.UID})
+	return u, token, nil
+}
+
+// Logout ends the session of authtoken at once.
+func (s *Service) Logout(ctx context.Context, authtoken string) error {
+	uid, err := s.userOf(ctx, authtoken)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteSession(ctx, s.keys.Hash(authtoken)); err != nil && !stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		return err
+	}
+	s.changed(stackgate.Change{UserUID: uid})
+	return nil
+}

@@ -1,0 +1,228 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"sync"
+
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
+)
+
+// The cache keeps, per stack, a snapshot of everything needed to decide a
+// request: the stack, its environments, branches and aliases, each member
+// compiled against their roles, and every token by keyed hash, compiled
+// against its scope. A stack is small (at most 100 delivery and 10
+// management tokens by default), so a snapshot is loaded whole on the first
+// request that names the stack and dropped whole by any write to it.
+//
+// Correctness under concurrency: a snapshot that was being loaded while a
+// write committed must not be installed, or it would resurrect what the write
+// revoked. Every drop bumps epoch; a loader remembers the epoch it started at
+// and installs its snapshot only if the epoch has not moved.
+//
+// With several nodes (postgres), writes made elsewhere arrive through the
+// store's ChangeListener; while that connection is down the cache is
+// disabled (every request loads from the store) and it starts empty again
+// once the listener is back, so a missed notification can never keep an
+// allow alive.
+type cache struct {
+	svc *Service
+
+	mu        sync.RWMutex
+	epoch     uint64
+	disabled  bool
+	stacks    map[string]*snapshot // by api_key
+	apiKeyOf  map[string]string    // stack uid → api_key
+	sessions  map[[sha256.Size]byte]string
+	byUser    map[string][][sha256.Size]byte
+	sessEpoch uint64
+}
+
+// snapshot is immutable once installed.
+type snapshot struct {
+	stack    *stackgate.Stack
+	env      authz.EnvIndex
+	branches map[string]bool
+	aliases  map[string]string // alias uid → branch uid
+	members  map[string]*Principal
+	mgmt     map[[sha256.Size]byte]*mgmtEntry
+	delivery map[[sha256.Size]byte]*Principal
+	preview  map[[sha256.Size]byte]*Principal
+}
+
+type mgmtEntry struct {
+	token     *stackgate.ManagementToken
+	principal *Principal
+}
+
+func newCache(s *Service) *cache {
+	c := &cache{svc: s}
+	c.clear()
+	return c
+}
+
+func (c *cache) clear() {
+	c.stacks = map[string]*snapshot{}
+	c.apiKeyOf = map[string]string{}
+	c.sessions = map[[sha256.Size]byte]string{}
+	c.byUser = map[string][][sha256.Size]byte{}
+}
+
+// apply drops what change touched.
+func (c *cache) apply(ch stackgate.Change) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch.StackUID != "" {
+		c.epoch++
+		if key, ok := c.apiKeyOf[ch.StackUID]; ok {
+			delete(c.stacks, key)
+			delete(c.apiKeyOf, ch.StackUID)
+		}
+	}
+	if ch.UserUID != "" {
+		c.sessEpoch++
+		for _, h := range c.byUser[ch.UserUID] {
+			delete(c.sessions, h)
+		}
+		delete(c.byUser, ch.UserUID)
+	}
+}
+
+// reset forgets everything; with listening false it also stops caching until
+// reset(true).
+func (c *cache) reset(listening bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch++
+	c.sessEpoch++
+	c.disabled = !listening
+	c.clear()
+}
+
+// snapshot returns the stack's snapshot, loading it on a miss.
+func (c *cache) snapshot(ctx context.Context, apiKey string) (*snapshot, error) {
+	c.mu.RLock()
+	snap, ok := c.stacks[apiKey]
+	epoch := c.epoch
+	c.mu.RUnlock()
+	if ok {
+		return snap, nil
+	}
+	snap, err := c.load(ctx, apiKey)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.epoch == epoch && !c.disabled {
+		c.stacks[apiKey] = snap
+		c.apiKeyOf[snap.stack.UID] = apiKey
+	}
+	c.mu.Unlock()
+	return snap, nil
+}
+
+// session returns the user uid of an authtoken hash, loading it on a miss.
+func (c *cache) session(ctx context.Context, h *[sha256.Size]byte) (string, error) {
+	c.mu.RLock()
+	uid, ok := c.sessions[*h]
+	epoch := c.sessEpoch
+	c.mu.RUnlock()
+	if ok {
+		return uid, nil
+	}
+	sess, err := c.svc.store.FindSession(ctx, h[:])
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	if c.sessEpoch == epoch && !c.disabled {
+		c.sessions[*h] = sess.UserUID
+		c.byUser[sess.UserUID] = append(c.byUser[sess.UserUID], *h)
+	}
+	c.mu.Unlock()
+	return sess.UserUID, nil
+}
+
+func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
+	st := c.svc.store
+	stack, err := st.FindStackByAPIKey(ctx, apiKey)
+	if err != nil {
+		return nil, err
+	}
+	envs, err := st.ListEnvironments(ctx, stack.UID)
+	if err != nil {
+		return nil, err
+	}
+	branches, err := st.ListBranches(ctx, stack.UID)
+	if err != nil {
+		return nil, err
+	}
+	aliases, err := st.ListBranchAliases(ctx, stack.UID)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := st.ListRoles(ctx, stack.UID)
+	if err != nil {
+		return nil, err
+	}
+	members, err := st.ListMembers(ctx, stack.UID)
+	if err != nil {
+		return nil, err
+	}
+	dts, err := st.ListDeliveryTokens(ctx, stack.UID)
+	if err != nil {
+		return nil, err
+	}
+	mts, err := st.ListManagementTokens(ctx, stack.UID)
+	if err != nil {
+		return nil, err
+	}
+
+	snap := &snapshot{
+		stack:    stack,
+		env:      authz.NewEnvIndex(envs),
+		branches: make(map[string]bool, len(branches)),
+		aliases:  make(map[string]string, len(aliases)),
+		members:  make(map[string]*Principal, len(members)),
+		mgmt:     make(map[[sha256.Size]byte]*mgmtEntry, len(mts)),
+		delivery: make(map[[sha256.Size]byte]*Principal, len(dts)),
+		preview:  make(map[[sha256.Size]byte]*Principal),
+	}
+	for _, b := range branches {
+		snap.branches[b.UID] = true
+	}
+	for _, a := range aliases {
+		snap.aliases[a.UID] = a.TargetBranch
+	}
+	roleByUID := make(map[string]*stackgate.Role, len(roles))
+	for _, r := range roles {
+		roleByUID[r.UID] = r
+	}
+	for _, m := range members {
+		held := make([]*stackgate.Role, 0, len(m.RoleUIDs))
+		for _, uid := range m.RoleUIDs {
+			if r, ok := roleByUID[uid]; ok {
+				held = append(held, r)
+			}
+		}
+		owner := m.UserUID == stack.OwnerUID
+		snap.members[m.UserUID] = &Principal{Kind: KindUser, Stack: stack, UID: m.UserUID, Owner: owner,
+			snap: snap, member: authz.CompileMember(owner, held, snap.env, snap.aliases)}
+	}
+	for _, t := range mts {
+		p := &Principal{Kind: KindManagementToken, Stack: stack, UID: t.UID, Name: t.Name,
+			snap: snap, mgmt: authz.CompileManagementToken(t, snap.aliases)}
+		snap.mgmt[[sha256.Size]byte(t.TokenHash)] = &mgmtEntry{token: t, principal: p}
+	}
+	for _, t := range dts {
+		scope := authz.CompileDeliveryToken(t, snap.env, snap.aliases)
+		snap.delivery[[sha256.Size]byte(t.Secret.Hash)] = &Principal{Kind: KindDeliveryToken, Stack: stack,
+			UID: t.UID, Name: t.Name, snap: snap, delivery: scope}
+		if !t.Preview.IsZero() {
+			snap.preview[[sha256.Size]byte(t.Preview.Hash)] = &Principal{Kind: KindPreviewToken, Stack: stack,
+				UID: t.UID, Name: t.Name, snap: snap, delivery: scope}
+		}
+	}
+	return snap, nil
+}

@@ -1,0 +1,259 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/stackgate/stackgate"
+)
+
+// TokenInput is the body of a token create or update: {"token":{…}}.
+// Read-only fields (uid, token, type, preview_token, created_*, …) are not
+// part of it, so they can never change state.
+type TokenInput struct {
+	Name              *string         `json:"name"`
+	Description       *string         `json:"description"`
+	Scope             json.RawMessage `json:"scope"`
+	ExpiresOn         json.RawMessage `json:"expires_on"`                    // management tokens
+	EmailNotification *bool           `json:"is_email_notification_enabled"` // management tokens
+}
+
+var deliveryModules = map[string]bool{
+	stackgate.ModuleEnvironment: true, stackgate.ModuleBranch: true, stackgate.ModuleBranchAlias: true,
+}
+
+// DeliveryTokens lists the stack's delivery tokens with their clear values.
+func (s *Service) DeliveryTokens(ctx context.Context, p *Principal) ([]*stackgate.DeliveryToken, error) {
+	ts, err := s.store.ListDeliveryTokens(ctx, p.Stack.UID)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		if err := s.openDeliveryToken(t); err != nil {
+			return nil, err
+		}
+	}
+	return ts, nil
+}
+
+// DeliveryToken returns one delivery token with its clear values.
+func (s *Service) DeliveryToken(ctx context.Context, p *Principal, uid string) (*stackgate.DeliveryToken, error) {
+	t, err := s.store.FindDeliveryToken(ctx, p.Stack.UID, uid)
+	if err != nil {
+		return nil, err
+	}
+	return t, s.openDeliveryToken(t)
+}
+
+func (s *Service) openDeliveryToken(t *stackgate.DeliveryToken) error {
+	var err error
+	if t.Token, err = s.keys.Open(t.Secret); err != nil {
+		return err
+	}
+	if !t.Preview.IsZero() {
+		if t.PreviewToken, err = s.keys.Open(t.Preview); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deliveryScope validates a delivery-token body and resolves its scope:
+// exactly one environment entry naming existing environments (stored by
+// uid), and a branch or branch_alias entry naming existing ones.
+func (s *Service) deliveryScope(ctx context.Context, stackUID string, in TokenInput, failed string, v stackgate.Validation) ([]stackgate.ScopeEntry, []stackgate.Ref, error) {
+	ps := parseScope(v, in.Scope, deliveryModules)
+	envEntries := 0
+	var refs []stackgate.Ref
+	for i := range ps.entries {
+		e := &ps.entries[i]
+		if e.Module != stackgate.ModuleEnvironment {
+			continue
+		}
+		envEntries++
+		if len(ps.envKeys[i]) == 0 {
+			v.Add("scope.environments", stackgate.ProblemRequired)
+			continue
+		}
+		for _, key := range ps.envKeys[i] {
+			env, err := s.store.FindEnvironment(ctx, stackUID, key)
+			if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+				v.Add("scope.environments", key+" "+stackgate.ProblemNotValid)
+				continue
+			} else if err != nil {
+				return nil, nil, err
+			}
+			if !contains(e.Environments, env.UID) {
+				e.Environments = append(e.Environments, env.UID)
+				refs = append(refs, stackgate.Ref{Kind: stackgate.RefEnvironment, Value: env.UID, Field: "scope.environments"})
+			}
+		}
+	}
+	if len(ps.entries) > 0 {
+		switch {
+		case envEntries == 0:
+			v.Add("scope.environments", stackgate.ProblemRequired)
+		case envEntries > 1:
+			v.Add("scope.environments", "must be given in one environment entry.")
+		}
+	}
+	bRefs, hasBranch := branchRefs(ps.entries)
+	if len(ps.entries) > 0 && !hasBranch {
+		v.Add("scope.branch_or_alias", stackgate.ProblemRequired)
+	}
+	return ps.entries, append(refs, bRefs...), v.Err(failed)
+}
+
+// CreateDeliveryToken creates a delivery token (and its preview token when
+// withPreview) in one transaction.
+func (s *Service) CreateDeliveryToken(ctx context.Context, p *Principal, in TokenInput, withPreview bool) (*stackgate.DeliveryToken, error) {
+	const failed = "Delivery Token creation failed. Please try again."
+	v := stackgate.Validation{}
+	var name string
+	if in.Name == nil {
+		v.Add("name", stackgate.ProblemRequired)
+	} else {
+		name = checkName(v, "name", *in.Name)
+	}
+	scope, refs, err := s.deliveryScope(ctx, p.Stack.UID, in, failed, v)
+	if err != nil {
+		return nil, err
+	}
+	keepMetadataUIDs(scope, nil)
+	now := s.Now()
+	t := &stackgate.DeliveryToken{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, Description: deref(in.Description),
+		Scope: scope, Token: stackgate.NewTokenValue(), CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
+	if t.Secret, err = s.keys.Seal(t.Token); err != nil {
+		return nil, err
+	}
+	if withPreview {
+		t.PreviewToken = stackgate.NewTokenValue()
+		if t.Preview, err = s.keys.Seal(t.PreviewToken); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.store.CreateDeliveryToken(ctx, t, refs, s.cfg.DeliveryTokenLimit); err != nil {
+		return nil, tokenWriteError(err, failed, "delivery", s.cfg.DeliveryTokenLimit)
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	return t, nil
+}
+
+// UpdateDeliveryToken changes name, description and scope; the token value
+// never changes.
+func (s *Service) UpdateDeliveryToken(ctx context.Context, p *Principal, uid string, in TokenInput) (*stackgate.DeliveryToken, error) {
+	const failed = "Delivery Token update failed. Please try again."
+	t, err := s.store.FindDeliveryToken(ctx, p.Stack.UID, uid)
+	if err != nil {
+		return nil, err
+	}
+	v := stackgate.Validation{}
+	if in.Name != nil {
+		t.Name = checkName(v, "name", *in.Name)
+	}
+	if in.Description != nil {
+		t.Description = *in.Description
+	}
+	var refs []stackgate.Ref
+	if in.Scope != nil {
+		scope, r, err := s.deliveryScope(ctx, p.Stack.UID, in, failed, v)
+		if err != nil {
+			return nil, err
+		}
+		keepMetadataUIDs(scope, t.Scope)
+		t.Scope, refs = scope, r
+	} else {
+		if err := v.Err(failed); err != nil {
+			return nil, err
+		}
+		refs = deliveryRefs(t.Scope)
+	}
+	t.UpdatedBy, t.UpdatedAt = p.UID, s.Now()
+	if err := s.store.UpdateDeliveryToken(ctx, t, refs); err != nil {
+		return nil, tokenWriteError(err, failed, "delivery", 0)
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	return t, s.openDeliveryToken(t)
+}
+
+// deliveryRefs returns the refs of a stored scope (environments by uid).
+func deliveryRefs(scope []stackgate.ScopeEntry) []stackgate.Ref {
+	var refs []stackgate.Ref
+	for _, e := range scope {
+		for _, env := range e.Environments {
+			refs = append(refs, stackgate.Ref{Kind: stackgate.RefEnvironment, Value: env, Field: "scope.environments"})
+		}
+	}
+	b, _ := branchRefs(scope)
+	return append(refs, b...)
+}
+
+// DeleteDeliveryToken deletes a delivery token and its preview token.
+func (s *Service) DeleteDeliveryToken(ctx context.Context, p *Principal, uid string) error {
+	if err := s.store.DeleteDeliveryToken(ctx, p.Stack.UID, uid); err != nil {
+		return err
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	return nil
+}
+
+// CreatePreviewToken gives the delivery token a new preview token; an older
+// one stops working at once.
+func (s *Service) CreatePreviewToken(ctx context.Context, p *Principal, uid string) (*stackgate.DeliveryToken, error) {
+	value := stackgate.NewTokenValue()
+	sealed, err := s.keys.Seal(value)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.SetPreviewToken(ctx, p.Stack.UID, uid, sealed, p.UID, s.Now()); err != nil {
+		return nil, err
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	return s.DeliveryToken(ctx, p, uid)
+}
+
+// DeletePreviewToken removes the delivery token's preview token.
+func (s *Service) DeletePreviewToken(ctx context.Context, p *Principal, uid string) error {
+	t, err := s.store.FindDeliveryToken(ctx, p.Stack.UID, uid)
+	if err != nil {
+		return err
+	}
+	if t.Preview.IsZero() {
+		return &stackgate.Error{Code: stackgate.ENOTFOUND, Message: "The requested object doesn't exist.",
+			Fields: map[string][]string{"preview_token": {stackgate.ProblemNotValid}}}
+	}
+	if err := s.store.SetPreviewToken(ctx, p.Stack.UID, uid, stackgate.Sealed{}, p.UID, s.Now()); err != nil {
+		return err
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	return nil
+}
+
+// tokenWriteError words a store's refusal of a token write.
+func tokenWriteError(err error, failed, kind string, limit int) error {
+	var e *stackgate.Error
+	if !asError(err, &e) {
+		return err
+	}
+	if e.Code == stackgate.EINVALID && len(e.Fields["token"]) > 0 && limit > 0 {
+		return &stackgate.Error{Code: stackgate.EINVALID, Message: failed, Err: err,
+			Fields: map[string][]string{"token": {"limit of " + itoa(limit) + " " + kind + " tokens reached."}}}
+	}
+	return stackgate.WithMessage(err, failed, stackgate.EINVALID, stackgate.ECONFLICT)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

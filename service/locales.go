@@ -1,0 +1,115 @@
+package service
+
+import (
+	"context"
+
+	"github.com/stackgate/stackgate"
+)
+
+// LocaleInput is the body of locale create and update.
+type LocaleInput struct {
+	Code           *string
+	Name           *string
+	FallbackLocale *string // nil: absent (defaults to the master locale on create)
+}
+
+// Locales lists the stack's locales.
+func (s *Service) Locales(ctx context.Context, stackUID string) ([]*stackgate.Locale, error) {
+	return s.store.ListLocales(ctx, stackUID)
+}
+
+// Locale returns the locale whose code (or uid) is key.
+func (s *Service) Locale(ctx context.Context, stackUID, key string) (*stackgate.Locale, error) {
+	return s.store.FindLocale(ctx, stackUID, key)
+}
+
+// CreateLocale adds a language to the stack.
+func (s *Service) CreateLocale(ctx context.Context, p *Principal, in LocaleInput) (*stackgate.Locale, error) {
+	const failed = "Language creation failed. Please try again."
+	v := stackgate.Validation{}
+	var code string
+	if in.Code == nil {
+		v.Add("code", stackgate.ProblemRequired)
+	} else {
+		code = *in.Code
+		checkSlug(v, "code", code, 16)
+	}
+	name := code
+	if in.Name != nil {
+		name = checkName(v, "name", *in.Name)
+	}
+	fallback := p.Stack.MasterLocale
+	if in.FallbackLocale != nil && *in.FallbackLocale != "" {
+		fallback = *in.FallbackLocale
+	}
+	if err := v.Err(failed); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.FindLocale(ctx, p.Stack.UID, fallback); err != nil {
+		if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+			return nil, stackgate.FieldError(stackgate.EINVALID, failed, "fallback_locale", stackgate.ProblemNotValid)
+		}
+		return nil, err
+	}
+	now := s.Now()
+	l := &stackgate.Locale{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Code: code, Name: name, FallbackLocale: fallback,
+		Version: 1, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateLocale(ctx, l); err != nil {
+		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	return l, nil
+}
+
+// UpdateLocale renames a locale or changes its fallback. The code is fixed.
+func (s *Service) UpdateLocale(ctx context.Context, p *Principal, key string, in LocaleInput) (*stackgate.Locale, error) {
+	const failed = "Language update failed. Please try again."
+	l, err := s.store.FindLocale(ctx, p.Stack.UID, key)
+	if err != nil {
+		return nil, err
+	}
+	v := stackgate.Validation{}
+	if in.Name != nil {
+		l.Name = checkName(v, "name", *in.Name)
+	}
+	if in.Code != nil && *in.Code != l.Code {
+		v.Add("code", "cannot be changed.")
+	}
+	if in.FallbackLocale != nil && l.Code != p.Stack.MasterLocale {
+		fb := *in.FallbackLocale
+		if fb == "" || fb == l.Code {
+			v.Add("fallback_locale", stackgate.ProblemNotValid)
+		} else if _, err := s.store.FindLocale(ctx, p.Stack.UID, fb); stackgate.IsCode(err, stackgate.ENOTFOUND) {
+			v.Add("fallback_locale", stackgate.ProblemNotValid)
+		} else if err != nil {
+			return nil, err
+		}
+		l.FallbackLocale = fb
+	}
+	if err := v.Err(failed); err != nil {
+		return nil, err
+	}
+	l.UpdatedBy, l.UpdatedAt = p.UID, s.Now()
+	if err := s.store.UpdateLocale(ctx, l); err != nil {
+		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	return s.store.FindLocale(ctx, p.Stack.UID, l.UID)
+}
+
+// DeleteLocale removes a locale; the master locale stays.
+func (s *Service) DeleteLocale(ctx context.Context, p *Principal, key string) error {
+	const failed = "Language deletion failed. Please try again."
+	l, err := s.store.FindLocale(ctx, p.Stack.UID, key)
+	if err != nil {
+		return err
+	}
+	if l.Code == p.Stack.MasterLocale {
+		return stackgate.FieldError(stackgate.EINVALID, failed, "code", "is the master locale and cannot be deleted.")
+	}
+	if err := s.store.DeleteLocale(ctx, p.Stack.UID, l.UID); err != nil {
+		return stackgate.WithMessage(err, failed, stackgate.EINVALID)
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	return nil
+}

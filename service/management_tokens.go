@@ -1,0 +1,154 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/stackgate/stackgate"
+)
+
+// managementModules are the modules a management-token scope may name.
+var managementModules = map[string]bool{
+	stackgate.ModuleAll: true, stackgate.ModuleContentType: true, stackgate.ModuleEntry: true,
+	stackgate.ModuleAsset: true, stackgate.ModuleFolder: true, stackgate.ModuleEnvironment: true,
+	stackgate.ModuleLocale: true, stackgate.ModuleBranch: true, stackgate.ModuleBranchAlias: true,
+	stackgate.ModuleRole: true, stackgate.ModuleGlobalField: true, stackgate.ModuleTaxonomy: true,
+	stackgate.ModuleRelease: true, stackgate.ModuleWorkflow: true, stackgate.ModuleWebhook: true,
+	stackgate.ModuleExtension: true, stackgate.ModuleLabel: true, stackgate.ModuleAuditLog: true,
+	stackgate.ModulePublishQueue: true, stackgate.ModuleBulkOperation: true,
+}
+
+// ManagementTokens lists the stack's management tokens (never the secret).
+func (s *Service) ManagementTokens(ctx context.Context, p *Principal) ([]*stackgate.ManagementToken, error) {
+	return s.store.ListManagementTokens(ctx, p.Stack.UID)
+}
+
+// ManagementToken returns one management token (never the secret).
+func (s *Service) ManagementToken(ctx context.Context, p *Principal, uid string) (*stackgate.ManagementToken, error) {
+	return s.store.FindManagementToken(ctx, p.Stack.UID, uid)
+}
+
+// managementScope validates a management-token scope: known modules with
+// boolean acls, and a branch or branch_alias entry naming existing ones.
+func managementScope(v stackgate.Validation, raw json.RawMessage) ([]stackgate.ScopeEntry, []stackgate.Ref) {
+	ps := parseScope(v, raw, managementModules)
+	refs, hasBranch := branchRefs(ps.entries)
+	if len(ps.entries) > 0 && !hasBranch {
+		v.Add("scope.branch_or_alias", stackgate.ProblemRequired)
+	}
+	return ps.entries, refs
+}
+
+// parseExpiry reads expires_on: null/absent = never, "YYYY-MM-DD" or an ISO
+// timestamp = midnight UTC at the start of that date, when the token stops
+// working. A date not in the future is refused.
+func parseExpiry(v stackgate.Validation, raw json.RawMessage, now time.Time) *time.Time {
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		v.Add("expires_on", "must be a date (YYYY-MM-DD) or an ISO 8601 time.")
+		return nil
+	}
+	if s == "" {
+		return nil
+	}
+	var t time.Time
+	var err error
+	if len(s) == len("2006-01-02") {
+		t, err = time.Parse("2006-01-02", s)
+	} else {
+		t, err = time.Parse(time.RFC3339Nano, s)
+	}
+	if err != nil {
+		v.Add("expires_on", "must be a date (YYYY-MM-DD) or an ISO 8601 time.")
+		return nil
+	}
+	t = t.UTC()
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	if !day.After(now) {
+		v.Add("expires_on", "must be a date in the future.")
+		return nil
+	}
+	return &day
+}
+
+// CreateManagementToken creates a token and returns it with its secret,
+// the only time the secret is ever available.
+func (s *Service) CreateManagementToken(ctx context.Context, p *Principal, in TokenInput) (*stackgate.ManagementToken, error) {
+	const failed = "Management Token creation failed. Please try again."
+	v := stackgate.Validation{}
+	var name string
+	if in.Name == nil {
+		v.Add("name", stackgate.ProblemRequired)
+	} else {
+		name = checkName(v, "name", *in.Name)
+	}
+	now := s.Now()
+	scope, refs := managementScope(v, in.Scope)
+	expires := parseExpiry(v, in.ExpiresOn, now)
+	if err := v.Err(failed); err != nil {
+		return nil, err
+	}
+	keepMetadataUIDs(scope, nil)
+	value := stackgate.NewTokenValue()
+	t := &stackgate.ManagementToken{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, Description: deref(in.Description),
+		Scope: scope, ExpiresOn: expires, EmailNotification: in.EmailNotification != nil && *in.EmailNotification,
+		TokenHash: s.keys.Hash(value), CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateManagementToken(ctx, t, refs, s.cfg.ManagementTokenLimit); err != nil {
+		return nil, tokenWriteError(err, failed, "management", s.cfg.ManagementTokenLimit)
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	t.Token = value
+	return t, nil
+}
+
+// UpdateManagementToken changes name, description, scope, expiry and the
+// notification flag; never the secret.
+func (s *Service) UpdateManagementToken(ctx context.Context, p *Principal, uid string, in TokenInput) (*stackgate.ManagementToken, error) {
+	const failed = "Management Token update failed. Please try again."
+	t, err := s.store.FindManagementToken(ctx, p.Stack.UID, uid)
+	if err != nil {
+		return nil, err
+	}
+	v := stackgate.Validation{}
+	if in.Name != nil {
+		t.Name = checkName(v, "name", *in.Name)
+	}
+	if in.Description != nil {
+		t.Description = *in.Description
+	}
+	refs, _ := branchRefs(t.Scope)
+	if in.Scope != nil {
+		scope, r := managementScope(v, in.Scope)
+		keepMetadataUIDs(scope, t.Scope)
+		t.Scope, refs = scope, r
+	}
+	if in.ExpiresOn != nil {
+		t.ExpiresOn = parseExpiry(v, in.ExpiresOn, s.Now())
+	}
+	if in.EmailNotification != nil {
+		t.EmailNotification = *in.EmailNotification
+	}
+	if err := v.Err(failed); err != nil {
+		return nil, err
+	}
+	t.UpdatedBy, t.UpdatedAt = p.UID, s.Now()
+	if err := s.store.UpdateManagementToken(ctx, t, refs); err != nil {
+		return nil, tokenWriteError(err, failed, "management", 0)
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	return t, nil
+}
+
+// DeleteManagementToken deletes a token; its next use is refused.
+func (s *Service) DeleteManagementToken(ctx context.Context, p *Principal, uid string) error {
+	if err := s.store.DeleteManagementToken(ctx, p.Stack.UID, uid); err != nil {
+		return err
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	return nil
+}

@@ -1,0 +1,304 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+
+	"github.com/stackgate/stackgate"
+)
+
+// RoleInput is the body of a role create or update: {"role":{…}}.
+// Read-only fields (uid, org_uid, api_key, stack, owner, SYS_ACL,
+// permissions, roles, created_*, …) are not part of it and are ignored.
+type RoleInput struct {
+	Name        *string         `json:"name"`
+	Description json.RawMessage `json:"description"`
+	Rules       json.RawMessage `json:"rules"`
+	Users       json.RawMessage `json:"users"`
+}
+
+// ruleModules are the modules a role rule may name (spec §5).
+var ruleModules = map[string]bool{
+	stackgate.ModuleBranch: true, stackgate.ModuleBranchAlias: true, stackgate.ModuleContentType: true,
+	stackgate.ModuleEntry: true, stackgate.ModuleAsset: true, stackgate.ModuleFolder: true,
+	stackgate.ModuleEnvironment: true, stackgate.ModuleLocale: true, stackgate.ModuleTaxonomy: true,
+}
+
+// ruleListFields are the list fields of rules; each must be a list of strings.
+var ruleListFields = []string{"branches", "branch_aliases", "entries", "assets", "folders",
+	"environments", "locales", "taxonomies", "terms"}
+
+// Roles lists the stack's roles.
+func (s *Service) Roles(ctx context.Context, stackUID string) ([]*stackgate.Role, error) {
+	return s.store.ListRoles(ctx, stackUID)
+}
+
+// Role returns one role.
+func (s *Service) Role(ctx context.Context, stackUID, uid string) (*stackgate.Role, error) {
+	return s.store.FindRole(ctx, stackUID, uid)
+}
+
+// ParseRules validates the shape of a role's rules and returns them with the
+// references they make. Problems go into v under "rules…" paths. It never
+// panics, whatever the input (see FuzzParseRules).
+func ParseRules(v stackgate.Validation, raw json.RawMessage) ([]stackgate.Rule, []stackgate.Ref) {
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		v.Add("rules.branch", stackgate.ProblemRequired)
+		return nil, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		v.Add("rules", "must be a list of rule objects.")
+		return nil, nil
+	}
+	var rules []stackgate.Rule
+	var refs []stackgate.Ref
+	hasBranch := false
+	for i, item := range items {
+		path := "rules." + strconv.Itoa(i)
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(item, &fields); err != nil || fields == nil {
+			v.Add(path, "is not a valid rule object.")
+			continue
+		}
+		var module string
+		if err := json.Unmarshal(fields["module"], &module); err != nil || module == "" {
+			v.Add(path+".module", stackgate.ProblemRequired)
+			continue
+		}
+		if !ruleModules[module] {
+			v.Add(path+".module", "is not a valid module.")
+			continue
+		}
+		ok := true
+		for _, f := range ruleListFields {
+			if rawList, present := fields[f]; present && !isStringList(rawList) {
+				v.Add(path+"."+f, "must be a list of strings.")
+				ok = false
+			}
+		}
+		if rawCT, present := fields["content_types"]; present {
+			if module == stackgate.ModuleTaxonomy {
+				var cts []stackgate.TaxonomyContentType
+				if json.Unmarshal(rawCT, &cts) != nil {
+					v.Add(path+".content_types", "must be a list of {uid, acl} objects.")
+					ok = false
+				}
+			} else if !isStringList(rawCT) {
+				v.Add(path+".content_types", "must be a list of strings.")
+				ok = false
+			}
+		}
+		if rawCT, present := fields["content_type"]; present {
+			var ct string
+			if json.Unmarshal(rawCT, &ct) != nil {
+				v.Add(path+".content_type", "must be a string.")
+				ok = false
+			}
+		}
+		acl, hasACL := fields["acl"]
+		if !hasACL || bytes.Equal(acl, []byte("null")) {
+			if module != stackgate.ModuleBranch && module != stackgate.ModuleBranchAlias {
+				v.Add(path+".acl", stackgate.ProblemRequired)
+				ok = false
+			}
+		} else if acl[0] != '{' || json.Unmarshal(acl, new(stackgate.ACL)) != nil {
+			v.Add(path+".acl", "must be an object of booleans.")
+			ok = false
+		}
+		if rawRestrict, present := fields["restrict"]; present {
+			var b stackgate.Bool
+			if json.Unmarshal(rawRestrict, &b) != nil {
+				v.Add(path+".restrict", "must be a boolean.")
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		var r stackgate.Rule
+		if err := json.Unmarshal(item, &r); err != nil {
+			v.Add(path, "is not a valid rule object.")
+			continue
+		}
+		if !hasACL && (module == stackgate.ModuleBranch || module == stackgate.ModuleBranchAlias) {
+			r.ACL = stackgate.ACL{Read: ptr(true)}
+		}
+		switch module {
+		case stackgate.ModuleBranch:
+			hasBranch = true
+			if len(r.Branches) == 0 {
+				v.Add(path+".branches", stackgate.ProblemRequired)
+			}
+			refs = appendRefs(refs, stackgate.RefBranch, r.Branches, "rules.branches")
+		case stackgate.ModuleBranchAlias:
+			hasBranch = true
+			if len(r.BranchAliases) == 0 {
+				v.Add(path+".branch_aliases", stackgate.ProblemRequired)
+			}
+			refs = appendRefs(refs, stackgate.RefBranchAlias, r.BranchAliases, "rules.branch_aliases")
+		case stackgate.ModuleEnvironment:
+			refs = appendRefs(refs, stackgate.RefEnvironment, r.Environments, "rules.environments")
+		case stackgate.ModuleLocale:
+			refs = appendRefs(refs, stackgate.RefLocale, r.Locales, "rules.locales")
+		case stackgate.ModuleEntry:
+			if r.ContentType == "" {
+				v.Add(path+".content_type", stackgate.ProblemRequired)
+			}
+		}
+		rules = append(rules, r)
+	}
+	if !hasBranch {
+		v.Add("rules.branch", stackgate.ProblemRequired)
+	}
+	if rules == nil {
+		rules = []stackgate.Rule{}
+	}
+	return rules, refs
+}
+
+func appendRefs(refs []stackgate.Ref, kind stackgate.RefKind, values []string, field string) []stackgate.Ref {
+	for _, val := range values {
+		if val != stackgate.Wildcard {
+			refs = append(refs, stackgate.Ref{Kind: kind, Value: val, Field: field})
+		}
+	}
+	return refs
+}
+
+func isStringList(raw json.RawMessage) bool {
+	var l []string
+	return json.Unmarshal(raw, &l) == nil
+}
+
+// roleFields validates name, description and users of a role body.
+func roleFields(v stackgate.Validation, in RoleInput) (desc *string, descSet bool, users []string, usersSet bool) {
+	if len(in.Description) > 0 {
+		descSet = true
+		if !bytes.Equal(in.Description, []byte("null")) {
+			var d string
+			if json.Unmarshal(in.Description, &d) != nil {
+				v.Add("description", "must be a string.")
+			} else {
+				desc = &d
+			}
+		}
+	}
+	if len(in.Users) > 0 && !bytes.Equal(in.Users, []byte("null")) {
+		usersSet = true
+		if json.Unmarshal(in.Users, &users) != nil {
+			v.Add("users", "must be a list of user uids.")
+		}
+		if users == nil {
+			users = []string{}
+		}
+	}
+	return
+}
+
+// CreateRole creates a custom role.
+func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*stackgate.Role, error) {
+	const failed = "Role creation failed. Please try again."
+	v := stackgate.Validation{}
+	var name string
+	if in.Name == nil {
+		v.Add("name", stackgate.ProblemRequired)
+	} else {
+		name = checkName(v, "name", *in.Name)
+	}
+	desc, _, users, _ := roleFields(v, in)
+	rules, refs := ParseRules(v, in.Rules)
+	if err := v.Err(failed); err != nil {
+		return nil, err
+	}
+	if desc == nil {
+		desc = ptr("")
+	}
+	now := s.Now()
+	r := &stackgate.Role{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, Description: desc, Rules: rules,
+		CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateRole(ctx, r, refs, users); err != nil {
+		return nil, stackgate.WithMessage(err, failed, stackgate.EINVALID, stackgate.ECONFLICT)
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	return s.store.FindRole(ctx, p.Stack.UID, r.UID)
+}
+
+var errSystemRole = &stackgate.Error{Code: stackgate.EFORBIDDEN, Message: "System roles cannot be modified.",
+	Fields: map[string][]string{"role": {"is a system role."}}}
+
+// UpdateRole changes a custom role; system roles cannot be modified.
+func (s *Service) UpdateRole(ctx context.Context, p *Principal, uid string, in RoleInput) (*stackgate.Role, error) {
+	const failed = "Role update failed. Please try again."
+	r, err := s.store.FindRole(ctx, p.Stack.UID, uid)
+	if err != nil {
+		return nil, err
+	}
+	if r.System {
+		return nil, errSystemRole
+	}
+	v := stackgate.Validation{}
+	if in.Name != nil {
+		if name := checkName(stackgate.Validation{}, "name", *in.Name); name != "" {
+			r.Name = checkName(v, "name", *in.Name)
+		}
+		// An empty name keeps the old one, as the live API does.
+	}
+	desc, descSet, users, usersSet := roleFields(v, in)
+	if descSet {
+		r.Description = desc
+	}
+	var refs []stackgate.Ref
+	if in.Rules != nil {
+		r.Rules, refs = ParseRules(v, in.Rules)
+	} else {
+		r.Rules, refs = ParseRules(v, mustJSON(r.Rules))
+	}
+	if err := v.Err(failed); err != nil {
+		return nil, err
+	}
+	if !usersSet {
+		users = nil
+	}
+	r.UpdatedBy, r.UpdatedAt = p.UID, s.Now()
+	if err := s.store.UpdateRole(ctx, r, refs, users); err != nil {
+		return nil, stackgate.WithMessage(err, failed, stackgate.EINVALID, stackgate.ECONFLICT)
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	return s.store.FindRole(ctx, p.Stack.UID, r.UID)
+}
+
+// DeleteRole deletes a custom role; its holders lose it at once.
+func (s *Service) DeleteRole(ctx context.Context, p *Principal, uid string) error {
+	r, err := s.store.FindRole(ctx, p.Stack.UID, uid)
+	if err != nil {
+		return err
+	}
+	if r.System {
+		return errSystemRole
+	}
+	if err := s.store.DeleteRole(ctx, p.Stack.UID, uid); err != nil {
+		return err
+	}
+	s.changed(stackgate.Change{StackUID: p.Stack.UID})
+	return nil
+}
+
+// OwnerEmail returns the email of the stack's owner.
+func (s *Service) OwnerEmail(ctx context.Context, st *stackgate.Stack) (string, error) {
+	u, err := s.store.FindUserByUID(ctx, st.OwnerUID)
+	if err != nil {
+		return "", err
+	}
+	return u.Email, nil
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
