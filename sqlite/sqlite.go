@@ -1,0 +1,171 @@
+// Package sqlite is the single-node stackgate.Store: one SQLite file in WAL
+// mode, written through one connection and read through several. The SQL
+// itself lives in sqlstore; this package opens the pools, migrates the
+// schema and supplies the SQLite dialect.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is a stackgate.Store backed by SQLite.
+type DB struct {
+	*sqlstore.Store
+	write, read *sql.DB
+}
+
+var _ stackgate.Store = (*DB)(nil)
+
+// pragmas are applied to every connection, in this order (the driver runs
+// busy_timeout before the others).
+var pragmas = []string{
+	// Wait up to 5s for a lock instead of failing at once with SQLITE_BUSY:
+	// readers and the writer briefly contend during checkpoints.
+	"busy_timeout(5000)",
+	// WAL lets readers run concurrently with the single writer.
+	"journal_mode(WAL)",
+	// SQLite leaves foreign keys off unless asked, per connection; the schema
+	// relies on them (cascades from roles to memberships, alias targets).
+	"foreign_keys(ON)",
+	// In WAL mode NORMAL is durable against application crashes and only
+	// risks the last transactions on power loss, for far fewer fsyncs.
+	"synchronous(NORMAL)",
+}
+
+// Open opens (creating if needed) the database at path and migrates it.
+// path ":memory:" gives a private in-memory database, served by one
+// connection for reads and writes alike.
+func Open(path string) (*DB, error) {
+	if path == ":memory:" {
+		db, err := sql.Open("sqlite", dsn(":memory:", true))
+		if err != nil {
+			return nil, err
+		}
+		// Each connection to :memory: is its own database: keep exactly one.
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+		return open(db, db)
+	}
+	write, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, err
+	}
+	// One writer connection: SQLite allows one writer at a time anyway, and
+	// queueing in the pool is cheaper than spinning on SQLITE_BUSY.
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxIdleTime(0)
+	write.SetConnMaxLifetime(0)
+	read, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	n := max(4, runtime.NumCPU())
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	return open(write, read)
+}
+
+func open(write, read *sql.DB) (*DB, error) {
+	db := &DB{Store: sqlstore.New(write, read, dialect{}), write: write, read: read}
+	// Migrate before any reader connects, so journal_mode(WAL) has been set
+	// on the file by the writer first.
+	if _, err := db.Migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// dsn is the modernc.org/sqlite data source name for path. The writer's
+// transactions BEGIN IMMEDIATE (_txlock=immediate): they take the write lock
+// at once, so a transaction that reads then writes cannot fail to upgrade
+// its lock halfway through.
+func dsn(path string, writer bool) string {
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	if writer {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// ReadDB returns the reader pool, for diagnostics and tests.
+func (db *DB) ReadDB() *sql.DB { return db.read }
+
+// Migrate applies the pending migrations and returns their names.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	names := make([]string, 0, len(results))
+	for _, r := range results {
+		names = append(names, r.Source.Path)
+	}
+	return names, nil
+}
+
+// dialect is SQLite's sqlstore.Dialect.
+type dialect struct{}
+
+// Rebind keeps ? placeholders, which SQLite speaks natively.
+func (dialect) Rebind(query string) string { return query }
+
+// ForUpdate and ForShare are empty: SQLite has no row locks, and every write
+// transaction holds the database's write lock from BEGIN IMMEDIATE on.
+func (dialect) ForUpdate() string { return "" }
+func (dialect) ForShare() string  { return "" }
+
+// Classify reads the extended result code of the driver's error.
+func (dialect) Classify(err error) sqlstore.ErrorKind {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return sqlstore.ErrOther
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return sqlstore.ErrUnique
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return sqlstore.ErrForeignKey
+	}
+	return sqlstore.ErrOther
+}
+
+// Notify does nothing: one process owns the file, and its service drops its
+// own cache after each write.
+func (dialect) Notify(context.Context, *sql.Tx, stackgate.Change) error { return nil }
+
+// ReadTxOptions: a deferred transaction on a WAL reader already reads one
+// snapshot from its first SELECT on.
+func (dialect) ReadTxOptions() *sql.TxOptions { return nil }

@@ -1,0 +1,91 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/sqlite"
+	"github.com/stackgate/stackgate/storetest"
+)
+
+// MustOpenDB opens a fresh database file in a temporary directory.
+func MustOpenDB(tb testing.TB) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "stackgate.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return db
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) stackgate.Store { return MustOpenDB(t) })
+}
+
+func TestConformanceMemory(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) stackgate.Store {
+		db, err := sqlite.Open(":memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+}
+
+func TestMigrate(t *testing.T) {
+	db := MustOpenDB(t)
+	// Open applied everything; a second run has nothing to do.
+	names, err := db.Migrate(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 0 {
+		t.Errorf("Migrate after Open applied %v, want nothing", names)
+	}
+}
+
+func TestMigrateFresh(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	// Reopening an existing file applies nothing and keeps its data.
+	db, err = sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n, err := db.CountStacks(t.Context()); err != nil || n != 0 {
+		t.Fatalf("CountStacks = %d, %v", n, err)
+	}
+}
+
+func TestPragmas(t *testing.T) {
+	db := MustOpenDB(t)
+	for _, tc := range []struct {
+		pragma string
+		want   string
+	}{
+		{"journal_mode", "wal"},
+		{"foreign_keys", "1"},
+		{"synchronous", "1"}, // NORMAL
+		{"busy_timeout", "5000"},
+	} {
+		var got string
+		if err := db.ReadDB().QueryRowContext(t.Context(), "PRAGMA "+tc.pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("PRAGMA %s = %q, want %q", tc.pragma, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,187 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/stackgate/stackgate"
+)
+
+const deliveryTokenColumns = `uid, stack_uid, name, description, scope, token_hash, token_cipher, key_id,
+	preview_hash, preview_cipher, preview_key_id, created_by, updated_by, created_at, updated_at`
+
+// CreateDeliveryToken inserts t with its refs. EINVALID on "token" when the
+// stack already has limit delivery tokens (no limit when limit <= 0);
+// ECONFLICT on "name".
+func (s *Store) CreateDeliveryToken(ctx context.Context, t *stackgate.DeliveryToken, refs []stackgate.Ref, limit int) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := lockStack(ctx, tx, t.StackUID); err != nil {
+		return err
+	}
+	if err := checkLimit(ctx, tx, "delivery_tokens", t.StackUID, limit, "delivery"); err != nil {
+		return err
+	}
+	scope, err := marshalScope(t.Scope)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO delivery_tokens (`+deliveryTokenColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.UID, t.StackUID, t.Name, t.Description, scope, t.Secret.Hash, blob(t.Secret.Ciphertext), t.Secret.KeyID,
+		blob(t.Preview.Hash), blob(t.Preview.Ciphertext), t.Preview.KeyID,
+		t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt)); err != nil {
+		return tx.conflict(err, "name")
+	}
+	if err := setRefs(ctx, tx, t.StackUID, ownerDeliveryToken, t.UID, refs); err != nil {
+		return err
+	}
+	tx.changed(stackgate.Change{StackUID: t.StackUID})
+	return tx.Commit(ctx)
+}
+
+// FindDeliveryToken returns the stack's delivery token or ENOTFOUND.
+func (s *Store) FindDeliveryToken(ctx context.Context, stackUID, uid string) (*stackgate.DeliveryToken, error) {
+	return read(ctx, s, func(tx *Tx) (*stackgate.DeliveryToken, error) {
+		return scanDeliveryToken(tx.queryRow(ctx, `SELECT `+deliveryTokenColumns+` FROM delivery_tokens
+			WHERE stack_uid = ? AND uid = ?`, stackUID, uid))
+	})
+}
+
+// FindDeliveryTokenByHash finds the token whose delivery token hash, or
+// whose preview token hash when preview is true, equals hash, in any stack.
+func (s *Store) FindDeliveryTokenByHash(ctx context.Context, hash []byte, preview bool) (*stackgate.DeliveryToken, error) {
+	column := "token_hash"
+	if preview {
+		column = "preview_hash"
+	}
+	return read(ctx, s, func(tx *Tx) (*stackgate.DeliveryToken, error) {
+		return scanDeliveryToken(tx.queryRow(ctx, `SELECT `+deliveryTokenColumns+` FROM delivery_tokens
+			WHERE `+column+` = ?`, hash))
+	})
+}
+
+// ListDeliveryTokens returns the stack's delivery tokens.
+func (s *Store) ListDeliveryTokens(ctx context.Context, stackUID string) ([]*stackgate.DeliveryToken, error) {
+	return read(ctx, s, func(tx *Tx) ([]*stackgate.DeliveryToken, error) {
+		return queryList(ctx, tx, scanDeliveryToken, `SELECT `+deliveryTokenColumns+` FROM delivery_tokens
+			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
+	})
+}
+
+// UpdateDeliveryToken replaces name, description, scope, updated_by/updated_at and refs.
+func (s *Store) UpdateDeliveryToken(ctx context.Context, t *stackgate.DeliveryToken, refs []stackgate.Ref) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := lockStack(ctx, tx, t.StackUID); err != nil {
+		return err
+	}
+	scope, err := marshalScope(t.Scope)
+	if err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, `UPDATE delivery_tokens SET name = ?, description = ?, scope = ?, updated_by = ?, updated_at = ?
+		WHERE stack_uid = ? AND uid = ?`, t.Name, t.Description, scope, t.UpdatedBy, ms(t.UpdatedAt), t.StackUID, t.UID)
+	if err != nil {
+		return tx.conflict(err, "name")
+	}
+	if err := affected(res, "delivery token"); err != nil {
+		return err
+	}
+	if err := setRefs(ctx, tx, t.StackUID, ownerDeliveryToken, t.UID, refs); err != nil {
+		return err
+	}
+	tx.changed(stackgate.Change{StackUID: t.StackUID})
+	return tx.Commit(ctx)
+}
+
+// SetPreviewToken replaces (or, with a zero Sealed, removes) the preview
+// token of the delivery token.
+func (s *Store) SetPreviewToken(ctx context.Context, stackUID, uid string, preview stackgate.Sealed, updatedBy string, at time.Time) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := lockStack(ctx, tx, stackUID); err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, `UPDATE delivery_tokens SET preview_hash = ?, preview_cipher = ?, preview_key_id = ?,
+		updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
+		blob(preview.Hash), blob(preview.Ciphertext), preview.KeyID, updatedBy, ms(at), stackUID, uid)
+	if err != nil {
+		return tx.conflict(err, "preview_token")
+	}
+	if err := affected(res, "delivery token"); err != nil {
+		return err
+	}
+	tx.changed(stackgate.Change{StackUID: stackUID})
+	return tx.Commit(ctx)
+}
+
+// DeleteDeliveryToken removes it with its preview token and refs.
+func (s *Store) DeleteDeliveryToken(ctx context.Context, stackUID, uid string) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := lockStack(ctx, tx, stackUID); err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, `DELETE FROM delivery_tokens WHERE stack_uid = ? AND uid = ?`, stackUID, uid)
+	if err != nil {
+		return err
+	}
+	if err := affected(res, "delivery token"); err != nil {
+		return err
+	}
+	if err := deleteRefs(ctx, tx, stackUID, ownerDeliveryToken, uid); err != nil {
+		return err
+	}
+	tx.changed(stackgate.Change{StackUID: stackUID})
+	return tx.Commit(ctx)
+}
+
+// checkLimit refuses (EINVALID on "token") when the stack already has limit
+// rows in table. The caller holds the stack lock, so the count cannot go
+// stale before its insert.
+func checkLimit(ctx context.Context, tx *Tx, table, stackUID string, limit int, what string) error {
+	if limit <= 0 {
+		return nil
+	}
+	var n int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+table+` WHERE stack_uid = ?`, stackUID).Scan(&n); err != nil {
+		return err
+	}
+	if n >= limit {
+		return stackgate.FieldError(stackgate.EINVALID, "", "token",
+			fmt.Sprintf("limit of %d %s tokens per stack reached.", limit, what))
+	}
+	return nil
+}
+
+func scanDeliveryToken(r scanner) (*stackgate.DeliveryToken, error) {
+	var t stackgate.DeliveryToken
+	var scope string
+	var created, updated int64
+	if err := r.Scan(&t.UID, &t.StackUID, &t.Name, &t.Description, &scope,
+		&t.Secret.Hash, &t.Secret.Ciphertext, &t.Secret.KeyID,
+		&t.Preview.Hash, &t.Preview.Ciphertext, &t.Preview.KeyID,
+		&t.CreatedBy, &t.UpdatedBy, &created, &updated); err != nil {
+		return nil, notFound(err, "delivery token")
+	}
+	var err error
+	if t.Scope, err = unmarshalScope(scope); err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
+	return &t, nil
+}

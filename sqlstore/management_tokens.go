@@ -1,0 +1,152 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/stackgate/stackgate"
+)
+
+const managementTokenColumns = `uid, stack_uid, name, description, scope, expires_on, email_notification,
+	token_hash, created_by, updated_by, created_at, updated_at`
+
+// CreateManagementToken inserts t with its refs. EINVALID on "token" when
+// the stack already has limit management tokens (no limit when limit <= 0);
+// ECONFLICT on "name".
+func (s *Store) CreateManagementToken(ctx context.Context, t *stackgate.ManagementToken, refs []stackgate.Ref, limit int) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := lockStack(ctx, tx, t.StackUID); err != nil {
+		return err
+	}
+	if err := checkLimit(ctx, tx, "management_tokens", t.StackUID, limit, "management"); err != nil {
+		return err
+	}
+	scope, err := marshalScope(t.Scope)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO management_tokens (`+managementTokenColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.UID, t.StackUID, t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.EmailNotification,
+		t.TokenHash, t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt)); err != nil {
+		return tx.conflict(err, "name")
+	}
+	if err := setRefs(ctx, tx, t.StackUID, ownerManagementToken, t.UID, refs); err != nil {
+		return err
+	}
+	tx.changed(stackgate.Change{StackUID: t.StackUID})
+	return tx.Commit(ctx)
+}
+
+// FindManagementToken returns the stack's management token or ENOTFOUND.
+func (s *Store) FindManagementToken(ctx context.Context, stackUID, uid string) (*stackgate.ManagementToken, error) {
+	return read(ctx, s, func(tx *Tx) (*stackgate.ManagementToken, error) {
+		return scanManagementToken(tx.queryRow(ctx, `SELECT `+managementTokenColumns+` FROM management_tokens
+			WHERE stack_uid = ? AND uid = ?`, stackUID, uid))
+	})
+}
+
+// FindManagementTokenByHash finds the token with that hash in any stack.
+func (s *Store) FindManagementTokenByHash(ctx context.Context, hash []byte) (*stackgate.ManagementToken, error) {
+	return read(ctx, s, func(tx *Tx) (*stackgate.ManagementToken, error) {
+		return scanManagementToken(tx.queryRow(ctx, `SELECT `+managementTokenColumns+` FROM management_tokens
+			WHERE token_hash = ?`, hash))
+	})
+}
+
+// ListManagementTokens returns the stack's management tokens.
+func (s *Store) ListManagementTokens(ctx context.Context, stackUID string) ([]*stackgate.ManagementToken, error) {
+	return read(ctx, s, func(tx *Tx) ([]*stackgate.ManagementToken, error) {
+		return queryList(ctx, tx, scanManagementToken, `SELECT `+managementTokenColumns+` FROM management_tokens
+			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
+	})
+}
+
+// UpdateManagementToken replaces name, description, scope, expiry,
+// notification flag, updated_by/updated_at and refs; never the hash.
+func (s *Store) UpdateManagementToken(ctx context.Context, t *stackgate.ManagementToken, refs []stackgate.Ref) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := lockStack(ctx, tx, t.StackUID); err != nil {
+		return err
+	}
+	scope, err := marshalScope(t.Scope)
+	if err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, `UPDATE management_tokens SET name = ?, description = ?, scope = ?, expires_on = ?,
+		email_notification = ?, updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
+		t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.EmailNotification, t.UpdatedBy, ms(t.UpdatedAt),
+		t.StackUID, t.UID)
+	if err != nil {
+		return tx.conflict(err, "name")
+	}
+	if err := affected(res, "management token"); err != nil {
+		return err
+	}
+	if err := setRefs(ctx, tx, t.StackUID, ownerManagementToken, t.UID, refs); err != nil {
+		return err
+	}
+	tx.changed(stackgate.Change{StackUID: t.StackUID})
+	return tx.Commit(ctx)
+}
+
+// DeleteManagementToken removes it with its refs; ENOTFOUND when absent.
+func (s *Store) DeleteManagementToken(ctx context.Context, stackUID, uid string) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := lockStack(ctx, tx, stackUID); err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, `DELETE FROM management_tokens WHERE stack_uid = ? AND uid = ?`, stackUID, uid)
+	if err != nil {
+		return err
+	}
+	if err := affected(res, "management token"); err != nil {
+		return err
+	}
+	if err := deleteRefs(ctx, tx, stackUID, ownerManagementToken, uid); err != nil {
+		return err
+	}
+	tx.changed(stackgate.Change{StackUID: stackUID})
+	return tx.Commit(ctx)
+}
+
+func expiresOn(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func scanManagementToken(r scanner) (*stackgate.ManagementToken, error) {
+	var t stackgate.ManagementToken
+	var scope string
+	var expires sql.NullInt64
+	var created, updated int64
+	if err := r.Scan(&t.UID, &t.StackUID, &t.Name, &t.Description, &scope, &expires, &t.EmailNotification,
+		&t.TokenHash, &t.CreatedBy, &t.UpdatedBy, &created, &updated); err != nil {
+		return nil, notFound(err, "management token")
+	}
+	var err error
+	if t.Scope, err = unmarshalScope(scope); err != nil {
+		return nil, err
+	}
+	if expires.Valid {
+		e := time.UnixMilli(expires.Int64).UTC()
+		t.ExpiresOn = &e
+	}
+	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
+	return &t, nil
+}

@@ -1,0 +1,310 @@
+// Package sqlstore implements stackgate.Store once, over database/sql, for
+// every SQL backend. The backends (sqlite, postgres) open the connection
+// pools, run their own migrations and supply a Dialect: how placeholders are
+// spelled, how rows are locked, how driver errors are classified and how a
+// committed change is announced to other nodes. The SQL here is written once,
+// with ? placeholders, in the subset both SQLite and PostgreSQL accept.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/stackgate/stackgate"
+)
+
+// ErrorKind classifies a driver error. Dialects classify by the driver's
+// error type and code, never by message text.
+type ErrorKind int
+
+const (
+	ErrOther      ErrorKind = iota
+	ErrUnique               // a UNIQUE or PRIMARY KEY constraint failed
+	ErrForeignKey           // a FOREIGN KEY constraint failed
+)
+
+// Dialect is what differs between the SQL backends.
+type Dialect interface {
+	// Rebind turns the ? placeholders of query into the driver's own.
+	Rebind(query string) string
+	// ForUpdate and ForShare are the suffixes that lock the selected rows
+	// until the transaction ends ("" where writers are serialized anyway).
+	ForUpdate() string
+	ForShare() string
+	// Classify says what kind of constraint failure err is, if any.
+	Classify(err error) ErrorKind
+	// Notify announces c to every node, inside tx, so that the announcement
+	// is delivered if and only if tx commits. A single-node backend does nothing.
+	Notify(ctx context.Context, tx *sql.Tx, c stackgate.Change) error
+	// ReadTxOptions are the options of read-only transactions (nil for none).
+	ReadTxOptions() *sql.TxOptions
+}
+
+// Store implements stackgate.Store over a writer and a reader pool, which may
+// be the same *sql.DB. Close closes them.
+type Store struct {
+	write *sql.DB
+	read  *sql.DB
+	d     Dialect
+}
+
+// New returns a Store that writes through write and reads through read.
+func New(write, read *sql.DB, d Dialect) *Store {
+	return &Store{write: write, read: read, d: d}
+}
+
+// Tx is a transaction that rebinds its queries for the dialect and collects
+// the changes to announce at commit.
+type Tx struct {
+	tx      *sql.Tx
+	d       Dialect
+	changes []stackgate.Change
+}
+
+// beginWrite starts a read-write transaction on the writer pool.
+func (s *Store) beginWrite(ctx context.Context) (*Tx, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Tx{tx: tx, d: s.d}, nil
+}
+
+// beginRead starts a transaction on the reader pool, so that reads made of
+// several statements see one snapshot.
+func (s *Store) beginRead(ctx context.Context) (*Tx, error) {
+	tx, err := s.read.BeginTx(ctx, s.d.ReadTxOptions())
+	if err != nil {
+		return nil, err
+	}
+	return &Tx{tx: tx, d: s.d}, nil
+}
+
+// Rollback aborts the transaction; after Commit it is a no-op, so it can be
+// deferred right after begin.
+func (tx *Tx) Rollback() error { return tx.tx.Rollback() }
+
+// Commit announces the collected changes inside the transaction, then commits.
+func (tx *Tx) Commit(ctx context.Context) error {
+	seen := map[stackgate.Change]bool{}
+	for _, c := range tx.changes {
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		if err := tx.d.Notify(ctx, tx.tx, c); err != nil {
+			return fmt.Errorf("notify: %w", err)
+		}
+	}
+	return tx.tx.Commit()
+}
+
+// changed records that the transaction touches what credentials may do.
+func (tx *Tx) changed(c stackgate.Change) { tx.changes = append(tx.changes, c) }
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.d.Rebind(query), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.d.Rebind(query), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.d.Rebind(query), args...)
+}
+
+// affected returns ErrNotFound(what) when res touched no row.
+func affected(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return stackgate.ErrNotFound(what)
+	}
+	return nil
+}
+
+func noRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// notFound turns sql.ErrNoRows into ErrNotFound(what).
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return stackgate.ErrNotFound(what)
+	}
+	return err
+}
+
+// conflict turns a unique violation into ErrConflict(field). SQLite does not
+// say which constraint failed other than in its message, so the caller names
+// the field that its statement can make collide (other unique columns hold
+// random uids or hashes).
+func (tx *Tx) conflict(err error, field string) error {
+	if err != nil && tx.d.Classify(err) == ErrUnique {
+		return stackgate.ErrConflict(field)
+	}
+	return err
+}
+
+// lockStack locks the stack row for the rest of the transaction. Every
+// stack-scoped write takes it first, so writes to one stack are serialized
+// (limits and membership checks cannot race) and all locks are taken in the
+// same order (stack, then its rows), which rules out deadlocks between them.
+func lockStack(ctx context.Context, tx *Tx, stackUID string) error {
+	var uid string
+	err := tx.queryRow(ctx, `SELECT uid FROM stacks WHERE uid = ?`+tx.d.ForUpdate(), stackUID).Scan(&uid)
+	return notFound(err, "stack")
+}
+
+// Timestamps are stored as unix milliseconds, which every driver scans into
+// an int64; the zero time is stored as 0 so that it reads back as zero.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+// blob binds an empty byte slice as NULL, so that "no secret" is one value.
+func blob(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+func nullString(p *string) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func stringPtr(ns sql.NullString) *string {
+	if !ns.Valid {
+		return nil
+	}
+	s := ns.String
+	return &s
+}
+
+func marshal(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+func unmarshal(s string, v any) error {
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		return fmt.Errorf("decode stored json: %w", err)
+	}
+	return nil
+}
+
+// changePayload is the wire form of a Change in notifications: {"s":uid} or {"u":uid}.
+type changePayload struct {
+	S string `json:"s,omitempty"`
+	U string `json:"u,omitempty"`
+}
+
+// EncodeChange renders c as a notification payload.
+func EncodeChange(c stackgate.Change) string {
+	b, _ := json.Marshal(changePayload{S: c.StackUID, U: c.UserUID})
+	return string(b)
+}
+
+// DecodeChange reads a notification payload written by EncodeChange.
+func DecodeChange(payload string) (stackgate.Change, error) {
+	var p changePayload
+	if err := json.Unmarshal([]byte(payload), &p); err != nil {
+		return stackgate.Change{}, fmt.Errorf("decode change %q: %w", payload, err)
+	}
+	if p.S == "" && p.U == "" {
+		return stackgate.Change{}, fmt.Errorf("decode change %q: empty", payload)
+	}
+	return stackgate.Change{StackUID: p.S, UserUID: p.U}, nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// queryList runs query and scans every row with scan, returning a non-nil slice.
+func queryList[T any](ctx context.Context, tx *Tx, scan func(scanner) (*T, error), query string, args ...any) ([]*T, error) {
+	rows, err := tx.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// queryStrings returns the first column of every row.
+func queryStrings(ctx context.Context, tx *Tx, query string, args ...any) ([]string, error) {
+	rows, err := tx.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// read runs fn in a read transaction.
+func read[T any](ctx context.Context, s *Store, fn func(tx *Tx) (T, error)) (T, error) {
+	var zero T
+	tx, err := s.beginRead(ctx)
+	if err != nil {
+		return zero, err
+	}
+	defer tx.Rollback()
+	v, err := fn(tx)
+	if err != nil {
+		return zero, err
+	}
+	if err := tx.tx.Commit(); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		if rerr := s.read.Close(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+var _ stackgate.Store = (*Store)(nil)

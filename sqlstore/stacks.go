@@ -1,0 +1,225 @@
+package sqlstore
+
+import (
+	"context"
+	"slices"
+
+	"github.com/stackgate/stackgate"
+)
+
+const stackColumns = `uid, api_key, name, description, org_uid, owner_uid, master_locale, created_at, updated_at`
+
+// CreateStack writes the stack and everything of seed in one transaction.
+// ECONFLICT on "name" when the owner already owns a stack of that name.
+func (s *Store) CreateStack(ctx context.Context, seed *stackgate.StackSeed) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	st := &seed.Stack
+	if _, err := tx.exec(ctx, `INSERT INTO stacks (`+stackColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		st.UID, st.APIKey, st.Name, st.Description, st.OrgUID, st.OwnerUID, st.MasterLocale,
+		ms(st.CreatedAt), ms(st.UpdatedAt)); err != nil {
+		if tx.d.Classify(err) == ErrForeignKey {
+			return stackgate.FieldError(stackgate.EINVALID, "", "owner", stackgate.ProblemNotValid)
+		}
+		return tx.conflict(err, "name")
+	}
+	if err := insertBranch(ctx, tx, &seed.Branch); err != nil {
+		return err
+	}
+	if err := insertLocale(ctx, tx, &seed.Locale); err != nil {
+		return err
+	}
+	if err := insertEnvironment(ctx, tx, &seed.Environment); err != nil {
+		return err
+	}
+	for i := range seed.Roles {
+		seed.Roles[i].StackUID = st.UID
+		if err := insertRole(ctx, tx, &seed.Roles[i]); err != nil {
+			return err
+		}
+	}
+	if err := addMember(ctx, tx, st.UID, seed.Owner.UserUID, seed.Owner.RoleUIDs); err != nil {
+		return err
+	}
+	tx.changed(stackgate.Change{StackUID: st.UID})
+	return tx.Commit(ctx)
+}
+
+// FindStackByAPIKey returns the stack or ENOTFOUND.
+func (s *Store) FindStackByAPIKey(ctx context.Context, apiKey string) (*stackgate.Stack, error) {
+	return read(ctx, s, func(tx *Tx) (*stackgate.Stack, error) { return findStack(ctx, tx, `api_key = ?`, apiKey) })
+}
+
+// FindStackByUID returns the stack or ENOTFOUND.
+func (s *Store) FindStackByUID(ctx context.Context, uid string) (*stackgate.Stack, error) {
+	return read(ctx, s, func(tx *Tx) (*stackgate.Stack, error) { return findStack(ctx, tx, `uid = ?`, uid) })
+}
+
+// CountStacks returns how many stacks exist.
+func (s *Store) CountStacks(ctx context.Context) (int, error) {
+	return read(ctx, s, func(tx *Tx) (int, error) {
+		var n int
+		err := tx.queryRow(ctx, `SELECT COUNT(*) FROM stacks`).Scan(&n)
+		return n, err
+	})
+}
+
+func findStack(ctx context.Context, tx *Tx, where string, arg any) (*stackgate.Stack, error) {
+	var st stackgate.Stack
+	var created, updated int64
+	err := tx.queryRow(ctx, `SELECT `+stackColumns+` FROM stacks WHERE `+where, arg).Scan(
+		&st.UID, &st.APIKey, &st.Name, &st.Description, &st.OrgUID, &st.OwnerUID, &st.MasterLocale, &created, &updated)
+	if err != nil {
+		return nil, notFound(err, "stack")
+	}
+	st.CreatedAt, st.UpdatedAt = fromMS(created), fromMS(updated)
+	return &st, nil
+}
+
+// FindMember returns the user's membership in the stack or ENOTFOUND.
+func (s *Store) FindMember(ctx context.Context, stackUID, userUID string) (*stackgate.Member, error) {
+	return read(ctx, s, func(tx *Tx) (*stackgate.Member, error) {
+		if err := findMemberRow(ctx, tx, stackUID, userUID, ""); err != nil {
+			return nil, err
+		}
+		roles, err := queryStrings(ctx, tx, `SELECT role_uid FROM member_roles
+			WHERE stack_uid = ? AND user_uid = ? ORDER BY role_uid`, stackUID, userUID)
+		if err != nil {
+			return nil, err
+		}
+		return &stackgate.Member{StackUID: stackUID, UserUID: userUID, RoleUIDs: roles}, nil
+	})
+}
+
+// ListMembers returns the stack's members, oldest membership first.
+func (s *Store) ListMembers(ctx context.Context, stackUID string) ([]*stackgate.Member, error) {
+	return read(ctx, s, func(tx *Tx) ([]*stackgate.Member, error) {
+		members, err := queryList(ctx, tx, func(r scanner) (*stackgate.Member, error) {
+			m := &stackgate.Member{StackUID: stackUID, RoleUIDs: []string{}}
+			return m, r.Scan(&m.UserUID)
+		}, `SELECT user_uid FROM members WHERE stack_uid = ? ORDER BY seq`, stackUID)
+		if err != nil {
+			return nil, err
+		}
+		byUser := make(map[string]*stackgate.Member, len(members))
+		for _, m := range members {
+			byUser[m.UserUID] = m
+		}
+		rows, err := tx.query(ctx, `SELECT user_uid, role_uid FROM member_roles WHERE stack_uid = ? ORDER BY user_uid, role_uid`, stackUID)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var user, role string
+			if err := rows.Scan(&user, &role); err != nil {
+				return nil, err
+			}
+			if m := byUser[user]; m != nil {
+				m.RoleUIDs = append(m.RoleUIDs, role)
+			}
+		}
+		return members, rows.Err()
+	})
+}
+
+// AddMember makes the user a member with roleUIDs added to any roles they
+// already hold. EINVALID on "roles" when a role is not of this stack, on
+// "users" when the user does not exist.
+func (s *Store) AddMember(ctx context.Context, stackUID, userUID string, roleUIDs []string) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := lockStack(ctx, tx, stackUID); err != nil {
+		return err
+	}
+	if err := addMember(ctx, tx, stackUID, userUID, roleUIDs); err != nil {
+		return err
+	}
+	tx.changed(stackgate.Change{StackUID: stackUID})
+	return tx.Commit(ctx)
+}
+
+// SetMemberRoles replaces the roles of each user in assignments. EINVALID on
+// "users" when a user is not a member, on "roles" when a role is not of this
+// stack.
+func (s *Store) SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := lockStack(ctx, tx, stackUID); err != nil {
+		return err
+	}
+	// Sorted, so that errors and lock order do not depend on map iteration.
+	users := make([]string, 0, len(assignments))
+	for u := range assignments {
+		users = append(users, u)
+	}
+	slices.Sort(users)
+	for _, user := range users {
+		if err := findMemberRow(ctx, tx, stackUID, user, "users"); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM member_roles WHERE stack_uid = ? AND user_uid = ?`, stackUID, user); err != nil {
+			return err
+		}
+		if err := grantRoles(ctx, tx, stackUID, user, assignments[user]); err != nil {
+			return err
+		}
+	}
+	tx.changed(stackgate.Change{StackUID: stackUID})
+	return tx.Commit(ctx)
+}
+
+// findMemberRow checks that the user is a member of the stack. When field is
+// empty a non-member is ENOTFOUND, else EINVALID on field.
+func findMemberRow(ctx context.Context, tx *Tx, stackUID, userUID, field string) error {
+	var uid string
+	err := tx.queryRow(ctx, `SELECT user_uid FROM members WHERE stack_uid = ? AND user_uid = ?`, stackUID, userUID).Scan(&uid)
+	if field != "" && noRows(err) {
+		return stackgate.FieldError(stackgate.EINVALID, "", field, stackgate.ProblemNotValid)
+	}
+	return notFound(err, "member")
+}
+
+// addMember inserts the membership unless it exists, then grants roleUIDs.
+func addMember(ctx context.Context, tx *Tx, stackUID, userUID string, roleUIDs []string) error {
+	var uid string
+	if err := tx.queryRow(ctx, `SELECT uid FROM users WHERE uid = ?`+tx.d.ForShare(), userUID).Scan(&uid); err != nil {
+		if noRows(err) {
+			return stackgate.FieldError(stackgate.EINVALID, "", "users", stackgate.ProblemNotValid)
+		}
+		return err
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO members (stack_uid, user_uid) VALUES (?, ?)
+		ON CONFLICT (stack_uid, user_uid) DO NOTHING`, stackUID, userUID); err != nil {
+		return err
+	}
+	return grantRoles(ctx, tx, stackUID, userUID, roleUIDs)
+}
+
+// grantRoles gives the member roleUIDs (kept if already held); EINVALID on
+// "roles" when one is not a role of the stack.
+func grantRoles(ctx context.Context, tx *Tx, stackUID, userUID string, roleUIDs []string) error {
+	for _, role := range roleUIDs {
+		var uid string
+		if err := tx.queryRow(ctx, `SELECT uid FROM roles WHERE stack_uid = ? AND uid = ?`, stackUID, role).Scan(&uid); err != nil {
+			if noRows(err) {
+				return stackgate.FieldError(stackgate.EINVALID, "", "roles", stackgate.ProblemNotValid)
+			}
+			return err
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO member_roles (stack_uid, user_uid, role_uid) VALUES (?, ?, ?)
+			ON CONFLICT (stack_uid, user_uid, role_uid) DO NOTHING`, stackUID, userUID, role); err != nil {
+			return err
+		}
+	}
+	return nil
+}

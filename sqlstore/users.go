@@ -1,0 +1,74 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/stackgate/stackgate"
+)
+
+const userColumns = `uid, email, first_name, last_name, username, org_uid, password_hash,
+	failed_attempts, locked_until, created_at, updated_at`
+
+// CreateUser inserts u; ECONFLICT on "email" when the email is taken.
+func (s *Store) CreateUser(ctx context.Context, u *stackgate.User) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	u.Email = strings.ToLower(u.Email)
+	if _, err := tx.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.UID, u.Email, u.FirstName, u.LastName, u.Username, u.OrgUID, u.PasswordHash,
+		u.FailedAttempts, ms(u.LockedUntil), ms(u.CreatedAt), ms(u.UpdatedAt)); err != nil {
+		return tx.conflict(err, "email")
+	}
+	return tx.Commit(ctx)
+}
+
+// FindUserByUID returns the user or ENOTFOUND.
+func (s *Store) FindUserByUID(ctx context.Context, uid string) (*stackgate.User, error) {
+	return read(ctx, s, func(tx *Tx) (*stackgate.User, error) {
+		return findUser(ctx, tx, `uid = ?`, uid)
+	})
+}
+
+// FindUserByEmail returns the user with that (lower-cased) email or ENOTFOUND.
+func (s *Store) FindUserByEmail(ctx context.Context, email string) (*stackgate.User, error) {
+	return read(ctx, s, func(tx *Tx) (*stackgate.User, error) {
+		return findUser(ctx, tx, `email = ?`, strings.ToLower(email))
+	})
+}
+
+// SetLoginFailures records the failed-login counter and lock of a user. It
+// changes no credential (sessions stay valid), so it announces nothing.
+func (s *Store) SetLoginFailures(ctx context.Context, userUID string, failed int, lockedUntil time.Time) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.exec(ctx, `UPDATE users SET failed_attempts = ?, locked_until = ? WHERE uid = ?`,
+		failed, ms(lockedUntil), userUID)
+	if err != nil {
+		return err
+	}
+	if err := affected(res, "user"); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func findUser(ctx context.Context, tx *Tx, where string, arg any) (*stackgate.User, error) {
+	var u stackgate.User
+	var locked, created, updated int64
+	err := tx.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg).Scan(
+		&u.UID, &u.Email, &u.FirstName, &u.LastName, &u.Username, &u.OrgUID, &u.PasswordHash,
+		&u.FailedAttempts, &locked, &created, &updated)
+	if err != nil {
+		return nil, notFound(err, "user")
+	}
+	u.LockedUntil, u.CreatedAt, u.UpdatedAt = fromMS(locked), fromMS(created), fromMS(updated)
+	return &u, nil
+}

@@ -1,0 +1,156 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/stackgate/stackgate"
+)
+
+func testStacks(t *testing.T, s stackgate.Store) {
+	sub(t, "CountEmpty", func(t *testing.T) {
+		n, err := s.CountStacks(ctx(t))
+		must(t, err)
+		if n != 0 {
+			t.Errorf("CountStacks = %d, want 0", n)
+		}
+	})
+	owner := newUser(t, s)
+	seed := newStack(t, s, owner, "Blog")
+	sub(t, "FindByUID", func(t *testing.T) {
+		got, err := s.FindStackByUID(ctx(t), seed.Stack.UID)
+		must(t, err)
+		diff(t, "stack", &seed.Stack, got)
+	})
+	sub(t, "FindByAPIKey", func(t *testing.T) {
+		got, err := s.FindStackByAPIKey(ctx(t), seed.Stack.APIKey)
+		must(t, err)
+		diff(t, "stack", &seed.Stack, got)
+	})
+	sub(t, "Missing", func(t *testing.T) {
+		_, err := s.FindStackByUID(ctx(t), "bltmissing")
+		wantCode(t, err, stackgate.ENOTFOUND, "")
+		_, err = s.FindStackByAPIKey(ctx(t), "bltmissing")
+		wantCode(t, err, stackgate.ENOTFOUND, "")
+	})
+	sub(t, "Seed", func(t *testing.T) {
+		branches, err := s.ListBranches(ctx(t), seed.Stack.UID)
+		must(t, err)
+		diff(t, "branches", []*stackgate.Branch{&seed.Branch}, branches)
+		locales, err := s.ListLocales(ctx(t), seed.Stack.UID)
+		must(t, err)
+		diff(t, "locales", []*stackgate.Locale{&seed.Locale}, locales)
+		envs, err := s.ListEnvironments(ctx(t), seed.Stack.UID)
+		must(t, err)
+		diff(t, "environments", []*stackgate.Environment{&seed.Environment}, envs)
+		roles, err := s.ListRoles(ctx(t), seed.Stack.UID)
+		must(t, err)
+		want := []*stackgate.Role{&seed.Roles[0], &seed.Roles[1], &seed.Roles[2]}
+		admin := *want[0]
+		admin.Users = []string{owner.UID}
+		want[0] = &admin
+		diff(t, "roles", want, roles)
+		m, err := s.FindMember(ctx(t), seed.Stack.UID, owner.UID)
+		must(t, err)
+		diff(t, "owner", &seed.Owner, m)
+	})
+	sub(t, "DuplicateName", func(t *testing.T) {
+		dup := *seed
+		dup.Stack.UID, dup.Stack.APIKey = stackgate.NewUID(), stackgate.NewUID()
+		err := s.CreateStack(ctx(t), &dup)
+		wantCode(t, err, stackgate.ECONFLICT, "name")
+		// Nothing of the refused seed was written.
+		if _, err := s.FindStackByUID(ctx(t), dup.Stack.UID); !stackgate.IsCode(err, stackgate.ENOTFOUND) {
+			t.Errorf("refused stack: err = %v, want ENOTFOUND", err)
+		}
+	})
+	sub(t, "SameNameOtherOwner", func(t *testing.T) {
+		newStack(t, s, newUser(t, s), "Blog")
+		n, err := s.CountStacks(ctx(t))
+		must(t, err)
+		if n != 2 {
+			t.Errorf("CountStacks = %d, want 2", n)
+		}
+	})
+}
+
+func testMembers(t *testing.T, s stackgate.Store) {
+	f := newFixture(t, s)
+	admin, dev, cm := f.seed.Roles[0].UID, f.seed.Roles[1].UID, f.seed.Roles[2].UID
+	other := newFixture(t, s)
+	alice, bob := newUser(t, s), newUser(t, s)
+	sub(t, "FindMissing", func(t *testing.T) {
+		_, err := s.FindMember(ctx(t), f.stack, alice.UID)
+		wantCode(t, err, stackgate.ENOTFOUND, "")
+		// The owner of another stack is not a member of this one.
+		_, err = s.FindMember(ctx(t), f.stack, other.owner.UID)
+		wantCode(t, err, stackgate.ENOTFOUND, "")
+	})
+	sub(t, "ListUnknownStack", func(t *testing.T) {
+		got, err := s.ListMembers(ctx(t), "bltmissing")
+		must(t, err)
+		diff(t, "members", []*stackgate.Member{}, got)
+	})
+	sub(t, "AddMember", func(t *testing.T) {
+		must(t, s.AddMember(ctx(t), f.stack, alice.UID, []string{dev}))
+		// Adding again adds roles to those held.
+		must(t, s.AddMember(ctx(t), f.stack, alice.UID, []string{cm, dev}))
+		must(t, s.AddMember(ctx(t), f.stack, bob.UID, nil))
+		got, err := s.FindMember(ctx(t), f.stack, alice.UID)
+		must(t, err)
+		diff(t, "alice", &stackgate.Member{StackUID: f.stack, UserUID: alice.UID, RoleUIDs: sorted(dev, cm)}, got)
+		list, err := s.ListMembers(ctx(t), f.stack)
+		must(t, err)
+		diff(t, "members", []*stackgate.Member{
+			{StackUID: f.stack, UserUID: f.owner.UID, RoleUIDs: []string{admin}},
+			{StackUID: f.stack, UserUID: alice.UID, RoleUIDs: sorted(dev, cm)},
+			{StackUID: f.stack, UserUID: bob.UID, RoleUIDs: []string{}},
+		}, list)
+	})
+	sub(t, "AddMemberForeignRole", func(t *testing.T) {
+		carol := newUser(t, s)
+		err := s.AddMember(ctx(t), f.stack, carol.UID, []string{other.seed.Roles[0].UID})
+		wantCode(t, err, stackgate.EINVALID, "roles")
+		_, err = s.FindMember(ctx(t), f.stack, carol.UID)
+		wantCode(t, err, stackgate.ENOTFOUND, "")
+	})
+	sub(t, "AddMemberUnknownStack", func(t *testing.T) {
+		wantCode(t, s.AddMember(ctx(t), "bltmissing", alice.UID, nil), stackgate.ENOTFOUND, "")
+	})
+	sub(t, "SetMemberRoles", func(t *testing.T) {
+		must(t, s.SetMemberRoles(ctx(t), f.stack, map[string][]string{alice.UID: {admin}, bob.UID: {cm, dev}}))
+		for _, tc := range []struct {
+			user string
+			want []string
+		}{
+			{alice.UID, []string{admin}},
+			{bob.UID, sorted(cm, dev)},
+			{f.owner.UID, []string{admin}},
+		} {
+			got, err := s.FindMember(ctx(t), f.stack, tc.user)
+			must(t, err)
+			diff(t, "roles of "+tc.user, tc.want, got.RoleUIDs)
+		}
+		must(t, s.SetMemberRoles(ctx(t), f.stack, map[string][]string{bob.UID: {}}))
+		got, err := s.FindMember(ctx(t), f.stack, bob.UID)
+		must(t, err)
+		diff(t, "bob after clearing", []string{}, got.RoleUIDs)
+	})
+	sub(t, "SetMemberRolesInvalid", func(t *testing.T) {
+		for _, tc := range []struct {
+			name        string
+			assignments map[string][]string
+			field       string
+		}{
+			{"NotMember", map[string][]string{alice.UID: {cm}, other.owner.UID: {dev}}, "users"},
+			{"ForeignRole", map[string][]string{alice.UID: {other.seed.Roles[1].UID}}, "roles"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				wantCode(t, s.SetMemberRoles(ctx(t), f.stack, tc.assignments), stackgate.EINVALID, tc.field)
+				// The whole call was refused: alice keeps her roles.
+				got, err := s.FindMember(ctx(t), f.stack, alice.UID)
+				must(t, err)
+				diff(t, "alice", []string{admin}, got.RoleUIDs)
+			})
+		}
+	})
+}
