@@ -84,3 +84,5 @@ func statusOf(err error) int {
 	}
 	return m.status
 }
+
+func asError(err error, target **stackgate.Error) bool { return errors.As(err, target) }

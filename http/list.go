@@ -151,14 +151,14 @@ func matches(item map[string]any, q map[string]any) bool {
 			}
 			continue
 		case "$or":
-			any := false
+			matched := false
 			for _, sub := range cond.([]any) {
 				if matches(item, sub.(map[string]any)) {
-					any = true
+					matched = true
 					break
 				}
 			}
-			if !any {
+			if !matched {
 				return false
 			}
 			continue

@@ -49,3 +49,14 @@ func (m *metrics) observe(route string, status int, d time.Duration) {
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
+
+func (m *metrics) gateDecision(kind string, status int) {
+	if m == nil {
+		return
+	}
+	outcome := "allow"
+	if status != http.StatusOK {
+		outcome = "deny_" + strconv.Itoa(status)
+	}
+	m.gate.WithLabelValues(kind, outcome).Inc()
+}

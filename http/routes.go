@@ -2,6 +2,7 @@ package http
 
 import (
 	"fmt"
+	"strings"
 	"net/http"
 
 	"github.com/stackgate/stackgate"
@@ -33,6 +34,9 @@ func (s *Server) routes() []route {
 	return []route{
 		{"GET", "/healthz", public, s.handleHealth},
 		{"GET", "/metrics", public, s.handleMetrics},
+
+		{"", "/gate/auth", gate, s.handleGateAuth},
+		{"POST", "/gate/check", gate, s.handleGateCheck},
 
 		{"POST", "/v3/user-session", public, s.handleLogin},
 		{"DELETE", "/v3/user-session", session, s.handleLogout},
@@ -103,8 +107,10 @@ func (s *Server) buildMux() *http.ServeMux {
 			}
 			perm = p
 		}
-		mux.Handle(rt.method+" "+rt.pattern, s.handle(rt, perm))
-		paths[rt.pattern] = true
+		mux.Handle(strings.TrimSpace(rt.method+" "+rt.pattern), s.handle(rt, perm))
+		if rt.method != "" {
+			paths[rt.pattern] = true
+		}
 	}
 	for p := range paths {
 		mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,169 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stackgate/stackgate"
+	sghttp "github.com/stackgate/stackgate/http"
+	"github.com/stackgate/stackgate/internal/testdb"
+	"github.com/stackgate/stackgate/secret"
+	"github.com/stackgate/stackgate/service"
+)
+
+// fixture is a real router over a real store with one stack and a member
+// of each kind, logged in.
+type fixture struct {
+	t        testing.TB
+	svc      *service.Service
+	srv      *sghttp.Server
+	store    stackgate.Store
+	stack    *stackgate.Stack
+	other    *stackgate.Stack // a second stack, owned by "outsider"
+	tokens   map[string]string // who → authtoken: owner, admin, developer, content_manager, outsider
+	users    map[string]*stackgate.User
+	roleUIDs map[string]string // system role name → uid
+}
+
+var testKeys = func() *secret.Keyring {
+	k, err := secret.ParseKeyFile(secret.GenerateKeyFile())
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+func newFixture(t testing.TB, open testdb.Opener) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st := open(t)
+	svc := service.New(st, testKeys, service.Config{}, slog.New(slog.DiscardHandler))
+	f := &fixture{t: t, svc: svc, srv: sghttp.NewServer(svc, nil), store: st,
+		tokens: map[string]string{}, users: map[string]*stackgate.User{}, roleUIDs: map[string]string{}}
+	mustUser := func(who string) *stackgate.User {
+		u, _, err := svc.EnsureUser(ctx, who+"@example.com", who+"-password")
+		if err != nil {
+			t.Fatalf("user %s: %v", who, err)
+		}
+		f.users[who] = u
+		return u
+	}
+	owner := mustUser("owner")
+	var err error
+	if f.stack, err = svc.CreateStack(ctx, owner, "Fixture Stack"); err != nil {
+		t.Fatalf("stack: %v", err)
+	}
+	if f.other, err = svc.CreateStack(ctx, mustUser("outsider"), "Other Stack"); err != nil {
+		t.Fatalf("other stack: %v", err)
+	}
+	for who, role := range map[string]string{"admin": stackgate.RoleAdmin, "developer": stackgate.RoleDeveloper,
+		"content_manager": stackgate.RoleContentManager} {
+		u := mustUser(who)
+		r, err := svc.RoleByName(ctx, f.stack.UID, role)
+		if err != nil {
+			t.Fatalf("role %s: %v", role, err)
+		}
+		f.roleUIDs[role] = r.UID
+		if err := svc.AddMember(ctx, f.stack.UID, u.UID, []string{r.UID}); err != nil {
+			t.Fatalf("member %s: %v", who, err)
+		}
+	}
+	for who := range f.users {
+		_, token, err := svc.Login(ctx, who+"@example.com", who+"-password")
+		if err != nil {
+			t.Fatalf("login %s: %v", who, err)
+		}
+		f.tokens[who] = token
+	}
+	return f
+}
+
+// reply is a decoded response.
+type reply struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    []byte
+}
+
+// req describes one request; headers are set verbatim.
+type req struct {
+	method  string
+	path    string
+	headers map[string]string
+	body    any // string is sent raw; anything else is JSON-encoded; nil sends nothing
+}
+
+func (f *fixture) do(r req) reply {
+	f.t.Helper()
+	var body io.Reader
+	switch b := r.body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	case []byte:
+		body = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		body = bytes.NewReader(data)
+	}
+	hr := httptest.NewRequest(r.method, r.path, body)
+	for k, v := range r.headers {
+		hr.Header.Set(k, v)
+	}
+	if r.body != nil && hr.Header.Get("Content-Type") == "" {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	w := httptest.NewRecorder()
+	f.srv.ServeHTTP(w, hr)
+	out := reply{status: w.Code, header: w.Header(), raw: w.Body.Bytes()}
+	if len(out.raw) > 0 {
+		if err := json.Unmarshal(out.raw, &out.body); err != nil {
+			f.t.Fatalf("%s %s: response is not a JSON object: %v: %q", r.method, r.path, err, out.raw)
+		}
+	}
+	return out
+}
+
+// as returns the headers of a member of the fixture stack.
+func (f *fixture) as(who string) map[string]string {
+	return map[string]string{"api_key": f.stack.APIKey, "authtoken": f.tokens[who]}
+}
+
+// withToken returns the headers of a management token on the fixture stack.
+func (f *fixture) withToken(token string) map[string]string {
+	return map[string]string{"api_key": f.stack.APIKey, "authorization": token}
+}
+
+// wantError checks the Contentstack error shape.
+func wantError(t testing.TB, got reply, status, code int, field string) {
+	t.Helper()
+	if got.status != status {
+		t.Fatalf("status = %d, want %d; body %s", got.status, status, got.raw)
+	}
+	if c, _ := got.body["error_code"].(float64); int(c) != code {
+		t.Fatalf("error_code = %v, want %d; body %s", got.body["error_code"], code, got.raw)
+	}
+	if _, ok := got.body["error_message"].(string); !ok {
+		t.Fatalf("error_message missing; body %s", got.raw)
+	}
+	errs, ok := got.body["errors"].(map[string]any)
+	if !ok {
+		t.Fatalf("errors is not an object; body %s", got.raw)
+	}
+	if field != "" {
+		if _, ok := errs[field]; !ok {
+			t.Fatalf("errors has no %q; body %s", field, got.raw)
+		}
+	}
+}

@@ -1,0 +1,101 @@
+// Package testdb opens real stores for tests: SQLite in a temporary
+// directory, and PostgreSQL in a fresh schema of the database named by
+// STACKGATE_TEST_POSTGRES_URL. Without that variable the PostgreSQL half is
+// skipped with a plain message, except under CI (CI set), where it fails.
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for schema setup
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/postgres"
+	"github.com/stackgate/stackgate/sqlite"
+)
+
+// EnvPostgresURL names the variable that points tests at PostgreSQL.
+const EnvPostgresURL = "STACKGATE_TEST_POSTGRES_URL"
+
+// Opener opens a fresh, empty store for one test.
+type Opener func(tb testing.TB) stackgate.Store
+
+// Backends returns the stores every storage test runs against, by name.
+func Backends() map[string]Opener {
+	return map[string]Opener{"sqlite": SQLite, "postgres": Postgres}
+}
+
+// Each runs f once per backend, as subtests "sqlite" and "postgres".
+func Each(t *testing.T, f func(t *testing.T, open Opener)) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		open := Backends()[name]
+		t.Run(name, func(t *testing.T) { f(t, open) })
+	}
+}
+
+// SQLite opens a store on a new file in a temporary directory.
+func SQLite(tb testing.TB) stackgate.Store {
+	tb.Helper()
+	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "stackgate.db"))
+	if err != nil {
+		tb.Fatalf("open sqlite: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// PostgresURL returns a URL of a fresh schema, dropped when the test ends.
+func PostgresURL(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv(EnvPostgresURL)
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			tb.Fatalf("%s is not set: under CI the PostgreSQL tests must run (see .ci/run)", EnvPostgresURL)
+		}
+		tb.Skipf("PostgreSQL half skipped: set %s (e.g. export %s=$(bash .ci/postgres.sh)) to run it", EnvPostgresURL, EnvPostgresURL)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		tb.Fatalf("postgres: %v", err)
+	}
+	defer admin.Close()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "sgtest_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		tb.Fatalf("postgres unreachable at %s: %v", base, err)
+	}
+	tb.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err == nil {
+			_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatalf("postgres url: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Postgres opens a store on a fresh schema.
+func Postgres(tb testing.TB) stackgate.Store {
+	tb.Helper()
+	dsn := PostgresURL(tb)
+	db, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		tb.Fatalf("open postgres: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
