@@ -1,0 +1,154 @@
+// Package postgres is the multi-node stackgate.Store: every node of a
+// deployment shares one PostgreSQL database, and each learns of the others'
+// writes through LISTEN/NOTIFY (see Listen). The SQL itself lives in
+// sqlstore; this package opens the pool, migrates the schema and supplies
+// the PostgreSQL dialect.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// channel is the NOTIFY channel that carries stackgate changes.
+const channel = "stackgate_changes"
+
+// DB is a stackgate.Store and stackgate.ChangeListener backed by PostgreSQL.
+type DB struct {
+	*sqlstore.Store
+	db  *sql.DB
+	url string
+
+	// Logger receives the errors that make Listen reconnect. Set it before
+	// calling Listen; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+var (
+	_ stackgate.Store          = (*DB)(nil)
+	_ stackgate.ChangeListener = (*DB)(nil)
+)
+
+// Open connects to the database at url (a postgres:// URL or a key=value
+// DSN, as pgx accepts) and migrates it.
+func Open(ctx context.Context, url string) (*DB, error) {
+	pool, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	// Writes are short transactions and the hot path is served from the
+	// service's cache, so a modest pool suffices; idle connections are kept
+	// so that cache loads do not pay for a connect.
+	pool.SetMaxOpenConns(20)
+	pool.SetMaxIdleConns(10)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	db := &DB{Store: sqlstore.New(pool, pool, dialect{}), db: pool, url: url}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Migrate applies the pending migrations and returns their names. A
+// session-level advisory lock keeps nodes that start together from
+// migrating at the same time.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db.db, fsys, goose.WithSessionLocker(locker))
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	names := make([]string, 0, len(results))
+	for _, r := range results {
+		names = append(names, r.Source.Path)
+	}
+	return names, nil
+}
+
+// dialect is PostgreSQL's sqlstore.Dialect.
+type dialect struct{}
+
+// Rebind numbers the ? placeholders $1, $2, …. The store's SQL has no ? in
+// string literals or operators, so every ? is a placeholder.
+func (dialect) Rebind(query string) string {
+	n := strings.Count(query, "?")
+	if n == 0 {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 2*n)
+	i := 0
+	for _, r := range query {
+		if r == '?' {
+			i++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(i))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (dialect) ForUpdate() string { return " FOR UPDATE" }
+func (dialect) ForShare() string  { return " FOR SHARE" }
+
+// Classify reads the SQLSTATE of the server's error.
+func (dialect) Classify(err error) sqlstore.ErrorKind {
+	var e *pgconn.PgError
+	if !errors.As(err, &e) {
+		return sqlstore.ErrOther
+	}
+	switch e.Code {
+	case "23505": // unique_violation
+		return sqlstore.ErrUnique
+	case "23503": // foreign_key_violation
+		return sqlstore.ErrForeignKey
+	}
+	return sqlstore.ErrOther
+}
+
+// Notify queues the change on the channel; PostgreSQL delivers it to every
+// listener when, and only if, the transaction commits.
+func (dialect) Notify(ctx context.Context, tx *sql.Tx, c stackgate.Change) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_notify('`+channel+`', $1)`, sqlstore.EncodeChange(c))
+	return err
+}
+
+// ReadTxOptions: reads of several statements see one snapshot.
+func (dialect) ReadTxOptions() *sql.TxOptions {
+	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+}

@@ -1,0 +1,269 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/postgres"
+	"github.com/stackgate/stackgate/storetest"
+)
+
+// baseURL returns the test server's URL, skipping the test when none is
+// configured (failing under CI, where a skip would hide a broken setup).
+func baseURL(tb testing.TB) string {
+	tb.Helper()
+	u := os.Getenv("STACKGATE_TEST_POSTGRES_URL")
+	if u == "" {
+		if os.Getenv("CI") != "" {
+			tb.Fatal("STACKGATE_TEST_POSTGRES_URL is not set; CI must provide a PostgreSQL server")
+		}
+		tb.Skip("no PostgreSQL configured: run `export STACKGATE_TEST_POSTGRES_URL=$(bash .ci/postgres.sh)` to start one and test against it")
+	}
+	return u
+}
+
+// schemaURL creates a fresh schema, dropped when the test ends, and returns
+// a URL whose connections use it as their search_path.
+func schemaURL(tb testing.TB) string {
+	tb.Helper()
+	base := baseURL(tb)
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "sg_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { admin.Close() })
+	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("drop schema: %v", err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("options", "-csearch_path="+schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// MustOpenDB opens a store on url, closed when the test ends.
+func MustOpenDB(tb testing.TB, url string) *postgres.DB {
+	tb.Helper()
+	db, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return db
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) stackgate.Store { return MustOpenDB(t, schemaURL(t)) })
+}
+
+func TestMigrate(t *testing.T) {
+	db := MustOpenDB(t, schemaURL(t))
+	names, err := db.Migrate(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 0 {
+		t.Errorf("Migrate after Open applied %v, want nothing", names)
+	}
+}
+
+// listener runs Listen on db and collects what it reports.
+type listener struct {
+	changes chan stackgate.Change
+	resets  chan bool
+	done    chan error
+}
+
+func listen(t *testing.T, db *postgres.DB) *listener {
+	t.Helper()
+	l := &listener{changes: make(chan stackgate.Change, 100), resets: make(chan bool, 10), done: make(chan error, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { l.done <- db.Listen(ctx, func(c stackgate.Change) { l.changes <- c }, func(b bool) { l.resets <- b }) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-l.done:
+			if err != nil {
+				t.Errorf("Listen returned %v after cancel, want nil", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("Listen did not return after cancel")
+		}
+	})
+	return l
+}
+
+// await waits for want, skipping other changes (tests share the channel
+// across the database). It fails on a reset or after 10s.
+func (l *listener) await(t *testing.T, want stackgate.Change) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case c := <-l.changes:
+			if c == want {
+				return
+			}
+		case r := <-l.resets:
+			t.Fatalf("unexpected onReset(%v) while waiting for %+v", r, want)
+		case <-timeout:
+			t.Fatalf("no change %+v within 10s", want)
+		}
+	}
+}
+
+func newUser(t *testing.T, s stackgate.Store) *stackgate.User {
+	t.Helper()
+	now := stackgate.Now()
+	u := &stackgate.User{UID: stackgate.NewUID(), Email: stackgate.NewUID() + "@example.com", CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// login writes a session, which announces a user change.
+func login(t *testing.T, s stackgate.Store, u *stackgate.User) {
+	t.Helper()
+	sess := &stackgate.Session{TokenHash: []byte(stackgate.NewAuthtoken()), UserUID: u.UID, CreatedAt: stackgate.Now()}
+	if err := s.CreateSession(t.Context(), sess, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// awaitListening writes until the listener reports the write: the first
+// LISTEN is not reported, so this is how a test knows it is in place.
+func awaitListening(t *testing.T, l *listener, writer stackgate.Store, u *stackgate.User) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		login(t, writer, u)
+		select {
+		case c := <-l.changes:
+			if c == (stackgate.Change{UserUID: u.UID}) {
+				return
+			}
+		case r := <-l.resets:
+			t.Fatalf("unexpected onReset(%v)", r)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	t.Fatal("listener received nothing within 10s")
+}
+
+func TestListen(t *testing.T) {
+	url := schemaURL(t)
+	writer := MustOpenDB(t, url)
+	// The listening node names its connections, so the test can kill them.
+	app := "sg_listen_" + stackgate.NewUID()
+	u, _ := neturl(url, "application_name", app)
+	reader := MustOpenDB(t, u)
+	l := listen(t, reader)
+	user := newUser(t, writer)
+	awaitListening(t, l, writer, user)
+
+	t.Run("StackChange", func(t *testing.T) {
+		now := stackgate.Now()
+		st := stackgate.StackSeed{
+			Stack:       stackgate.Stack{UID: stackgate.NewUID(), APIKey: stackgate.NewUID(), Name: "s", OwnerUID: user.UID, MasterLocale: "en-us", CreatedAt: now, UpdatedAt: now},
+			Branch:      stackgate.Branch{UID: "main", CreatedAt: now, UpdatedAt: now},
+			Locale:      stackgate.Locale{UID: stackgate.NewUID(), Code: "en-us", CreatedAt: now, UpdatedAt: now},
+			Environment: stackgate.Environment{UID: stackgate.NewUID(), Name: "production", URLs: []stackgate.EnvironmentURL{}, CreatedAt: now, UpdatedAt: now},
+			Owner:       stackgate.Member{UserUID: user.UID},
+		}
+		st.Branch.StackUID, st.Locale.StackUID, st.Environment.StackUID, st.Owner.StackUID = st.Stack.UID, st.Stack.UID, st.Stack.UID, st.Stack.UID
+		if err := writer.CreateStack(t.Context(), &st); err != nil {
+			t.Fatal(err)
+		}
+		l.await(t, stackgate.Change{StackUID: st.Stack.UID})
+
+		// A refused write announces nothing: notifications arrive in commit
+		// order, so nothing about the stack may precede the next login.
+		dup := st.Environment
+		dup.UID = stackgate.NewUID()
+		if err := writer.CreateEnvironment(t.Context(), &dup); !stackgate.IsCode(err, stackgate.ECONFLICT) {
+			t.Fatalf("duplicate environment: err = %v, want ECONFLICT", err)
+		}
+		login(t, writer, user)
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case c := <-l.changes:
+				if c.StackUID == st.Stack.UID {
+					t.Fatalf("refused write announced %+v", c)
+				}
+				if c == (stackgate.Change{UserUID: user.UID}) {
+					return
+				}
+			case <-timeout:
+				t.Fatal("no change within 10s")
+			}
+		}
+	})
+
+	t.Run("Reconnect", func(t *testing.T) {
+		admin, err := sql.Open("pgx", baseURL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer admin.Close()
+		// Kills the listening connection (and the reader's idle pool
+		// connections, which database/sql replaces on its own).
+		var n int
+		if err := admin.QueryRowContext(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE application_name = $1`, app).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Fatal("no backend to terminate")
+		}
+		for _, want := range []bool{false, true} {
+			select {
+			case got := <-l.resets:
+				if got != want {
+					t.Fatalf("onReset(%v), want onReset(%v)", got, want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no onReset(%v) within 10s", want)
+			}
+		}
+		// Listening again: changes flow.
+		login(t, writer, user)
+		l.await(t, stackgate.Change{UserUID: user.UID})
+	})
+}
+
+// neturl returns rawURL with query parameter key set to value.
+func neturl(rawURL, key, value string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
