@@ -50,12 +50,18 @@ func schemaURL(tb testing.TB) string {
 			tb.Errorf("drop schema: %v", err)
 		}
 	})
-	u, err := url.Parse(base)
+	return withParam(tb, base, "options", "-csearch_path="+schema)
+}
+
+// withParam returns rawURL with query parameter key set to value.
+func withParam(tb testing.TB, rawURL, key, value string) string {
+	tb.Helper()
+	u, err := url.Parse(rawURL)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	q := u.Query()
-	q.Set("options", "-csearch_path="+schema)
+	q.Set(key, value)
 	u.RawQuery = q.Encode()
 	return u.String()
 }
@@ -101,7 +107,9 @@ func listen(t *testing.T, db *postgres.DB) *listener {
 	t.Helper()
 	l := &listener{changes: make(chan stackgate.Change, 100), resets: make(chan bool, 10), done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { l.done <- db.Listen(ctx, func(c stackgate.Change) { l.changes <- c }, func(b bool) { l.resets <- b }) }()
+	go func() {
+		l.done <- db.Listen(ctx, func(c stackgate.Change) { l.changes <- c }, func(b bool) { l.resets <- b })
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -179,8 +187,7 @@ func TestListen(t *testing.T) {
 	writer := MustOpenDB(t, url)
 	// The listening node names its connections, so the test can kill them.
 	app := "sg_listen_" + stackgate.NewUID()
-	u, _ := neturl(url, "application_name", app)
-	reader := MustOpenDB(t, u)
+	reader := MustOpenDB(t, withParam(t, url, "application_name", app))
 	l := listen(t, reader)
 	user := newUser(t, writer)
 	awaitListening(t, l, writer, user)
@@ -254,16 +261,4 @@ func TestListen(t *testing.T) {
 		login(t, writer, user)
 		l.await(t, stackgate.Change{UserUID: user.UID})
 	})
-}
-
-// neturl returns rawURL with query parameter key set to value.
-func neturl(rawURL, key, value string) (string, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return "", err
-	}
-	q := u.Query()
-	q.Set(key, value)
-	u.RawQuery = q.Encode()
-	return u.String(), nil
 }

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"ManagementTokens", testManagementTokens},
 		{"Refs", testRefs},
 		{"Isolation", testIsolation},
+		{"Concurrency", testConcurrency},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
