@@ -43,6 +43,9 @@ const (
 // that window may be missed and cached entries may outlive them by up to
 // those 2s.
 //
+// onChange and onReset run on Listen's goroutine, one at a time, and should
+// return quickly: while they run, notifications queue on the connection.
+//
 // A payload that does not decode is treated as a failure of the
 // connection: not knowing what changed, caches must forget everything.
 func (db *DB) Listen(ctx context.Context, onChange func(stackgate.Change), onReset func(listening bool)) error {

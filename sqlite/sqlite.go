@@ -108,6 +108,10 @@ func dsn(path string, writer bool) string {
 	}
 	if writer {
 		q.Set("_txlock", "immediate")
+	} else {
+		// Readers never write: a write sent to the wrong pool fails loudly
+		// instead of contending with the writer.
+		q.Add("_pragma", "query_only(ON)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }

@@ -31,14 +31,14 @@ func (s *Store) CreateBranch(ctx context.Context, b *stackgate.Branch) error {
 
 // FindBranch returns the stack's branch or ENOTFOUND.
 func (s *Store) FindBranch(ctx context.Context, stackUID, uid string) (*stackgate.Branch, error) {
-	return read(ctx, s, func(tx *Tx) (*stackgate.Branch, error) {
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.Branch, error) {
 		return scanBranch(tx.queryRow(ctx, `SELECT `+branchColumns+` FROM branches WHERE stack_uid = ? AND uid = ?`, stackUID, uid))
 	})
 }
 
 // ListBranches returns the stack's branches.
 func (s *Store) ListBranches(ctx context.Context, stackUID string) ([]*stackgate.Branch, error) {
-	return read(ctx, s, func(tx *Tx) ([]*stackgate.Branch, error) {
+	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.Branch, error) {
 		return queryList(ctx, tx, scanBranch, `SELECT `+branchColumns+` FROM branches
 			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 	})
@@ -122,14 +122,14 @@ func (s *Store) PutBranchAlias(ctx context.Context, a *stackgate.BranchAlias) er
 
 // FindBranchAlias returns the stack's alias or ENOTFOUND.
 func (s *Store) FindBranchAlias(ctx context.Context, stackUID, uid string) (*stackgate.BranchAlias, error) {
-	return read(ctx, s, func(tx *Tx) (*stackgate.BranchAlias, error) {
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.BranchAlias, error) {
 		return scanAlias(tx.queryRow(ctx, `SELECT `+aliasColumns+` FROM branch_aliases WHERE stack_uid = ? AND uid = ?`, stackUID, uid))
 	})
 }
 
 // ListBranchAliases returns the stack's aliases.
 func (s *Store) ListBranchAliases(ctx context.Context, stackUID string) ([]*stackgate.BranchAlias, error) {
-	return read(ctx, s, func(tx *Tx) ([]*stackgate.BranchAlias, error) {
+	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.BranchAlias, error) {
 		return queryList(ctx, tx, scanAlias, `SELECT `+aliasColumns+` FROM branch_aliases
 			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 	})

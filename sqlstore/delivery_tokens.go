@@ -46,7 +46,7 @@ func (s *Store) CreateDeliveryToken(ctx context.Context, t *stackgate.DeliveryTo
 
 // FindDeliveryToken returns the stack's delivery token or ENOTFOUND.
 func (s *Store) FindDeliveryToken(ctx context.Context, stackUID, uid string) (*stackgate.DeliveryToken, error) {
-	return read(ctx, s, func(tx *Tx) (*stackgate.DeliveryToken, error) {
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.DeliveryToken, error) {
 		return scanDeliveryToken(tx.queryRow(ctx, `SELECT `+deliveryTokenColumns+` FROM delivery_tokens
 			WHERE stack_uid = ? AND uid = ?`, stackUID, uid))
 	})
@@ -59,7 +59,7 @@ func (s *Store) FindDeliveryTokenByHash(ctx context.Context, hash []byte, previe
 	if preview {
 		column = "preview_hash"
 	}
-	return read(ctx, s, func(tx *Tx) (*stackgate.DeliveryToken, error) {
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.DeliveryToken, error) {
 		return scanDeliveryToken(tx.queryRow(ctx, `SELECT `+deliveryTokenColumns+` FROM delivery_tokens
 			WHERE `+column+` = ?`, hash))
 	})
@@ -67,7 +67,7 @@ func (s *Store) FindDeliveryTokenByHash(ctx context.Context, hash []byte, previe
 
 // ListDeliveryTokens returns the stack's delivery tokens.
 func (s *Store) ListDeliveryTokens(ctx context.Context, stackUID string) ([]*stackgate.DeliveryToken, error) {
-	return read(ctx, s, func(tx *Tx) ([]*stackgate.DeliveryToken, error) {
+	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.DeliveryToken, error) {
 		return queryList(ctx, tx, scanDeliveryToken, `SELECT `+deliveryTokenColumns+` FROM delivery_tokens
 			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 	})

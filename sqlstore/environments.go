@@ -27,7 +27,7 @@ func (s *Store) CreateEnvironment(ctx context.Context, e *stackgate.Environment)
 
 // FindEnvironment returns the stack's environment whose name or uid is key.
 func (s *Store) FindEnvironment(ctx context.Context, stackUID, key string) (*stackgate.Environment, error) {
-	return read(ctx, s, func(tx *Tx) (*stackgate.Environment, error) {
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.Environment, error) {
 		return scanEnvironment(tx.queryRow(ctx, `SELECT `+environmentColumns+` FROM environments
 			WHERE stack_uid = ? AND (uid = ? OR name = ?)
 			ORDER BY CASE WHEN uid = ? THEN 0 ELSE 1 END LIMIT 1`, stackUID, key, key, key))
@@ -36,7 +36,7 @@ func (s *Store) FindEnvironment(ctx context.Context, stackUID, key string) (*sta
 
 // ListEnvironments returns the stack's environments.
 func (s *Store) ListEnvironments(ctx context.Context, stackUID string) ([]*stackgate.Environment, error) {
-	return read(ctx, s, func(tx *Tx) ([]*stackgate.Environment, error) {
+	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.Environment, error) {
 		return queryList(ctx, tx, scanEnvironment, `SELECT `+environmentColumns+` FROM environments
 			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 	})

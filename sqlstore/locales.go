@@ -29,7 +29,7 @@ func (s *Store) CreateLocale(ctx context.Context, l *stackgate.Locale) error {
 
 // FindLocale returns the stack's locale whose code or uid is key.
 func (s *Store) FindLocale(ctx context.Context, stackUID, key string) (*stackgate.Locale, error) {
-	return read(ctx, s, func(tx *Tx) (*stackgate.Locale, error) {
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.Locale, error) {
 		return scanLocale(tx.queryRow(ctx, `SELECT `+localeColumns+` FROM locales
 			WHERE stack_uid = ? AND (uid = ? OR code = ?)
 			ORDER BY CASE WHEN uid = ? THEN 0 ELSE 1 END LIMIT 1`, stackUID, key, key, key))
@@ -38,7 +38,7 @@ func (s *Store) FindLocale(ctx context.Context, stackUID, key string) (*stackgat
 
 // ListLocales returns the stack's locales.
 func (s *Store) ListLocales(ctx context.Context, stackUID string) ([]*stackgate.Locale, error) {
-	return read(ctx, s, func(tx *Tx) ([]*stackgate.Locale, error) {
+	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.Locale, error) {
 		return queryList(ctx, tx, scanLocale, `SELECT `+localeColumns+` FROM locales
 			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 	})

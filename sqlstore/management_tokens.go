@@ -45,7 +45,7 @@ func (s *Store) CreateManagementToken(ctx context.Context, t *stackgate.Manageme
 
 // FindManagementToken returns the stack's management token or ENOTFOUND.
 func (s *Store) FindManagementToken(ctx context.Context, stackUID, uid string) (*stackgate.ManagementToken, error) {
-	return read(ctx, s, func(tx *Tx) (*stackgate.ManagementToken, error) {
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.ManagementToken, error) {
 		return scanManagementToken(tx.queryRow(ctx, `SELECT `+managementTokenColumns+` FROM management_tokens
 			WHERE stack_uid = ? AND uid = ?`, stackUID, uid))
 	})
@@ -53,7 +53,7 @@ func (s *Store) FindManagementToken(ctx context.Context, stackUID, uid string) (
 
 // FindManagementTokenByHash finds the token with that hash in any stack.
 func (s *Store) FindManagementTokenByHash(ctx context.Context, hash []byte) (*stackgate.ManagementToken, error) {
-	return read(ctx, s, func(tx *Tx) (*stackgate.ManagementToken, error) {
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.ManagementToken, error) {
 		return scanManagementToken(tx.queryRow(ctx, `SELECT `+managementTokenColumns+` FROM management_tokens
 			WHERE token_hash = ?`, hash))
 	})
@@ -61,7 +61,7 @@ func (s *Store) FindManagementTokenByHash(ctx context.Context, hash []byte) (*st
 
 // ListManagementTokens returns the stack's management tokens.
 func (s *Store) ListManagementTokens(ctx context.Context, stackUID string) ([]*stackgate.ManagementToken, error) {
-	return read(ctx, s, func(tx *Tx) ([]*stackgate.ManagementToken, error) {
+	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.ManagementToken, error) {
 		return queryList(ctx, tx, scanManagementToken, `SELECT `+managementTokenColumns+` FROM management_tokens
 			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 	})

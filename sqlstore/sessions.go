@@ -37,7 +37,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *stackgate.Session, maxP
 
 // FindSession returns the session with that token hash or ENOTFOUND.
 func (s *Store) FindSession(ctx context.Context, tokenHash []byte) (*stackgate.Session, error) {
-	return read(ctx, s, func(tx *Tx) (*stackgate.Session, error) {
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.Session, error) {
 		var sess stackgate.Session
 		var created int64
 		err := tx.queryRow(ctx, `SELECT token_hash, user_uid, created_at FROM sessions WHERE token_hash = ?`, tokenHash).

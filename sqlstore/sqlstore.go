@@ -57,9 +57,20 @@ func New(write, read *sql.DB, d Dialect) *Store {
 	return &Store{write: write, read: read, d: d}
 }
 
+// querier is what *sql.Tx and *sql.DB have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // Tx is a transaction that rebinds its queries for the dialect and collects
-// the changes to announce at commit.
+// the changes to announce at commit. The helpers of each resource take one.
+// For reads of a single statement, q is the reader pool itself and tx is
+// nil: one statement sees one snapshot anyway, and it saves the BEGIN and
+// COMMIT round trips.
 type Tx struct {
+	q       querier
 	tx      *sql.Tx
 	d       Dialect
 	changes []stackgate.Change
@@ -71,7 +82,7 @@ func (s *Store) beginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{tx: tx, d: s.d}, nil
+	return &Tx{q: tx, tx: tx, d: s.d}, nil
 }
 
 // beginRead starts a transaction on the reader pool, so that reads made of
@@ -81,7 +92,7 @@ func (s *Store) beginRead(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{tx: tx, d: s.d}, nil
+	return &Tx{q: tx, tx: tx, d: s.d}, nil
 }
 
 // Rollback aborts the transaction; after Commit it is a no-op, so it can be
@@ -107,15 +118,15 @@ func (tx *Tx) Commit(ctx context.Context) error {
 func (tx *Tx) changed(c stackgate.Change) { tx.changes = append(tx.changes, c) }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, tx.d.Rebind(query), args...)
+	return tx.q.ExecContext(ctx, tx.d.Rebind(query), args...)
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return tx.tx.QueryContext(ctx, tx.d.Rebind(query), args...)
+	return tx.q.QueryContext(ctx, tx.d.Rebind(query), args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, tx.d.Rebind(query), args...)
+	return tx.q.QueryRowContext(ctx, tx.d.Rebind(query), args...)
 }
 
 // affected returns ErrNotFound(what) when res touched no row.
@@ -278,7 +289,13 @@ func queryStrings(ctx context.Context, tx *Tx, query string, args ...any) ([]str
 	return out, rows.Err()
 }
 
-// read runs fn in a read transaction.
+// readOne runs fn, which must make a single statement, on the reader pool
+// without a transaction.
+func readOne[T any](ctx context.Context, s *Store, fn func(tx *Tx) (T, error)) (T, error) {
+	return fn(&Tx{q: s.read, d: s.d})
+}
+
+// read runs fn, which may make several statements, in one read transaction.
 func read[T any](ctx context.Context, s *Store, fn func(tx *Tx) (T, error)) (T, error) {
 	var zero T
 	tx, err := s.beginRead(ctx)

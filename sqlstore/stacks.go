@@ -50,17 +50,17 @@ func (s *Store) CreateStack(ctx context.Context, seed *stackgate.StackSeed) erro
 
 // FindStackByAPIKey returns the stack or ENOTFOUND.
 func (s *Store) FindStackByAPIKey(ctx context.Context, apiKey string) (*stackgate.Stack, error) {
-	return read(ctx, s, func(tx *Tx) (*stackgate.Stack, error) { return findStack(ctx, tx, `api_key = ?`, apiKey) })
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.Stack, error) { return findStack(ctx, tx, `api_key = ?`, apiKey) })
 }
 
 // FindStackByUID returns the stack or ENOTFOUND.
 func (s *Store) FindStackByUID(ctx context.Context, uid string) (*stackgate.Stack, error) {
-	return read(ctx, s, func(tx *Tx) (*stackgate.Stack, error) { return findStack(ctx, tx, `uid = ?`, uid) })
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.Stack, error) { return findStack(ctx, tx, `uid = ?`, uid) })
 }
 
 // CountStacks returns how many stacks exist.
 func (s *Store) CountStacks(ctx context.Context) (int, error) {
-	return read(ctx, s, func(tx *Tx) (int, error) {
+	return readOne(ctx, s, func(tx *Tx) (int, error) {
 		var n int
 		err := tx.queryRow(ctx, `SELECT COUNT(*) FROM stacks`).Scan(&n)
 		return n, err

@@ -29,14 +29,14 @@ func (s *Store) CreateUser(ctx context.Context, u *stackgate.User) error {
 
 // FindUserByUID returns the user or ENOTFOUND.
 func (s *Store) FindUserByUID(ctx context.Context, uid string) (*stackgate.User, error) {
-	return read(ctx, s, func(tx *Tx) (*stackgate.User, error) {
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.User, error) {
 		return findUser(ctx, tx, `uid = ?`, uid)
 	})
 }
 
 // FindUserByEmail returns the user with that (lower-cased) email or ENOTFOUND.
 func (s *Store) FindUserByEmail(ctx context.Context, email string) (*stackgate.User, error) {
-	return read(ctx, s, func(tx *Tx) (*stackgate.User, error) {
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.User, error) {
 		return findUser(ctx, tx, `email = ?`, strings.ToLower(email))
 	})
 }

@@ -63,6 +63,13 @@ func testStacks(t *testing.T, s stackgate.Store) {
 			t.Errorf("refused stack: err = %v, want ENOTFOUND", err)
 		}
 	})
+	sub(t, "UnknownOwner", func(t *testing.T) {
+		ghost := &stackgate.User{UID: "bltghost"}
+		seed := newStackSeed(ghost, "Ghost")
+		wantCode(t, s.CreateStack(ctx(t), seed), stackgate.EINVALID, "")
+		_, err := s.FindStackByUID(ctx(t), seed.Stack.UID)
+		wantCode(t, err, stackgate.ENOTFOUND, "")
+	})
 	sub(t, "SameNameOtherOwner", func(t *testing.T) {
 		newStack(t, s, newUser(t, s), "Blog")
 		n, err := s.CountStacks(ctx(t))
@@ -112,6 +119,9 @@ func testMembers(t *testing.T, s stackgate.Store) {
 		wantCode(t, err, stackgate.EINVALID, "roles")
 		_, err = s.FindMember(ctx(t), f.stack, carol.UID)
 		wantCode(t, err, stackgate.ENOTFOUND, "")
+	})
+	sub(t, "AddMemberUnknownUser", func(t *testing.T) {
+		wantCode(t, s.AddMember(ctx(t), f.stack, "bltghost", nil), stackgate.EINVALID, "users")
 	})
 	sub(t, "AddMemberUnknownStack", func(t *testing.T) {
 		wantCode(t, s.AddMember(ctx(t), "bltmissing", alice.UID, nil), stackgate.ENOTFOUND, "")

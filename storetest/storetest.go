@@ -103,6 +103,12 @@ func newUser(t *testing.T, s stackgate.Store) *stackgate.User {
 // environment production, the three system roles, owner holding Admin.
 func newStack(t *testing.T, s stackgate.Store, owner *stackgate.User, name string) *stackgate.StackSeed {
 	t.Helper()
+	seed := newStackSeed(owner, name)
+	must(t, s.CreateStack(ctx(t), seed))
+	return seed
+}
+
+func newStackSeed(owner *stackgate.User, name string) *stackgate.StackSeed {
 	at := now()
 	st := stackgate.Stack{UID: stackgate.NewUID(), APIKey: stackgate.NewUID(), Name: name, Description: "d",
 		OrgUID: owner.OrgUID, OwnerUID: owner.UID, MasterLocale: "en-us", CreatedAt: at, UpdatedAt: at}
@@ -121,7 +127,6 @@ func newStack(t *testing.T, s stackgate.Store, owner *stackgate.User, name strin
 			CreatedBy: owner.UID, UpdatedBy: owner.UID, CreatedAt: at, UpdatedAt: at})
 	}
 	seed.Owner = stackgate.Member{StackUID: st.UID, UserUID: owner.UID, RoleUIDs: []string{seed.Roles[0].UID}}
-	must(t, s.CreateStack(ctx(t), seed))
 	return seed
 }
 
