@@ -26,10 +26,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	addr := fs.String("addr", envOr(getenv, "STACKGATE_ADDR", "127.0.0.1:8080"), "listen address (env STACKGATE_ADDR)")
 	demo := fs.Bool("demo", false, "on an empty database, create a demo owner and stack and print how to log in")
 	logFormat := fs.String("log-format", envOr(getenv, "STACKGATE_LOG_FORMAT", "text"), "text or json")
+	logLevel := fs.String("log-level", envOr(getenv, "STACKGATE_LOG_LEVEL", "info"), "debug, info (one line per request), warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log := newLogger(stderr, *logFormat)
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
 	svc, st, err := openService(ctx, c, log)
 	if err != nil {
 		return err
@@ -55,7 +59,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := srv.Open(); err != nil {
 		return err
 	}
-	log.Info("stackgate listening", "addr", "http://"+srv.Addr, "database", redact(c.database))
+	// The address line is logged whatever the level: scripts and tests read it.
+	startup, _ := newLogger(stderr, *logFormat, "info")
+	startup.Info("stackgate listening", "addr", "http://"+srv.Addr, "database", redact(c.database))
 	<-ctx.Done()
 	log.Info("shutting down")
 	return srv.Close()
@@ -118,7 +124,7 @@ func runBootstrap(ctx context.Context, args []string, getenv func(string) string
 	if *email == "" || *password == "" || *stackName == "" {
 		return errors.New("bootstrap needs --email, --password and --stack")
 	}
-	log := newLogger(stderr, "text")
+	log, _ := newLogger(stderr, "text", "info")
 	svc, st, err := openService(ctx, c, log)
 	if err != nil {
 		return err
@@ -156,7 +162,7 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	if *email == "" || *password == "" || *apiKey == "" || *roleName == "" {
 		return errors.New("user add needs --email, --password, --stack and --role")
 	}
-	log := newLogger(stderr, "text")
+	log, _ := newLogger(stderr, "text", "info")
 	svc, st, err := openService(ctx, c, log)
 	if err != nil {
 		return err
