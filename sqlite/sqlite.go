@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -113,6 +114,8 @@ func dsn(path string, writer bool) string {
 		// instead of contending with the writer.
 		q.Add("_pragma", "query_only(ON)")
 	}
+	// In a URI filename, % escapes and ? and # end the path: escape them.
+	path = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	return "file:" + path + "?" + q.Encode()
 }
 

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -88,5 +89,25 @@ func TestPragmas(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("PRAGMA %s = %q, want %q", tc.pragma, got, tc.want)
 		}
+	}
+}
+
+// TestOpenPath checks that a path is taken literally, although the driver
+// is given a URI in which %, ? and # mean something.
+func TestOpenPath(t *testing.T) {
+	for _, name := range []string{"plain.db", "with space.db", "pct%20x.db", "q?x#y.db"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), name)
+			db, err := sqlite.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("database not created at %q: %v", path, err)
+			}
+		})
 	}
 }
