@@ -37,6 +37,10 @@ type DB struct {
 	db  *sql.DB
 	url string
 
+	// Applied names the migrations that Open applied ("stackgate migrate"
+	// reports them).
+	Applied []string
+
 	// Logger receives the errors that make Listen reconnect. Set it before
 	// calling Listen; nil means slog.Default().
 	Logger *slog.Logger
@@ -64,7 +68,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	db := &DB{Store: sqlstore.New(pool, pool, dialect{}), db: pool, url: url}
-	if _, err := db.Migrate(ctx); err != nil {
+	if db.Applied, err = db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

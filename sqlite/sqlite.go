@@ -30,6 +30,10 @@ var migrations embed.FS
 type DB struct {
 	*sqlstore.Store
 	write, read *sql.DB
+
+	// Applied names the migrations that Open applied ("stackgate migrate"
+	// reports them).
+	Applied []string
 }
 
 var _ stackgate.Store = (*DB)(nil)
@@ -89,9 +93,10 @@ func Open(path string) (*DB, error) {
 
 func open(write, read *sql.DB) (*DB, error) {
 	db := &DB{Store: sqlstore.New(write, read, dialect{}), write: write, read: read}
+	var err error
 	// Migrate before any reader connects, so journal_mode(WAL) has been set
 	// on the file by the writer first.
-	if _, err := db.Migrate(context.Background()); err != nil {
+	if db.Applied, err = db.Migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -203,10 +203,12 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer st.Close()
-	applied, err := st.Migrate(ctx)
+	// Opening migrates; ask again in case another node raced us.
+	more, err := st.Migrate(ctx)
 	if err != nil {
 		return err
 	}
+	applied := append(appliedAtOpen(st), more...)
 	if len(applied) == 0 {
 		fmt.Fprintln(stdout, "migrate: database is up to date")
 	}

@@ -44,6 +44,17 @@ type store interface {
 	Migrate(ctx context.Context) ([]string, error)
 }
 
+// appliedAtOpen returns the migrations that opening st applied.
+func appliedAtOpen(st store) []string {
+	switch db := st.(type) {
+	case *sqlite.DB:
+		return db.Applied
+	case *postgres.DB:
+		return db.Applied
+	}
+	return nil
+}
+
 // openStore opens the database named by url, migrating it.
 func openStore(ctx context.Context, url string) (store, error) {
 	switch {
