@@ -154,6 +154,10 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	locales, err := st.ListLocales(ctx, stack.UID)
+	if err != nil {
+		return nil, err
+	}
 	branches, err := st.ListBranches(ctx, stack.UID)
 	if err != nil {
 		return nil, err
@@ -181,7 +185,7 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 
 	snap := &snapshot{
 		stack:    stack,
-		env:      authz.NewEnvIndex(envs),
+		env:      authz.NewEnvIndex(envs).WithLocales(locales),
 		branches: make(map[string]bool, len(branches)),
 		aliases:  make(map[string]string, len(aliases)),
 		members:  make(map[string]*Principal, len(members)),

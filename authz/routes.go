@@ -1,0 +1,360 @@
+// Package authz is stackgate's permission engine and its one route table.
+//
+// Routes maps every API route stackgate knows, Content Management (CMA) and
+// Content Delivery (CDA), to the module and action it needs. The HTTP server
+// registers only routes found there (Lookup); the gate decides only requests
+// that Match a route there: an unknown route is denied, never allowed.
+//
+// The engine compiles principals once (a member with their roles, a
+// management token's scope, a delivery token's scope) into structures that
+// decide a Request without allocating and without I/O, and say why.
+package authz
+
+import "strings"
+
+// Action is what a request does to its module.
+type Action uint8
+
+const (
+	Read Action = iota + 1
+	Create
+	Update
+	Delete
+	Publish
+)
+
+func (a Action) String() string {
+	switch a {
+	case Read:
+		return "read"
+	case Create:
+		return "create"
+	case Update:
+		return "update"
+	case Delete:
+		return "delete"
+	case Publish:
+		return "publish"
+	}
+	return "none"
+}
+
+// API says which API a route belongs to.
+type API uint8
+
+const (
+	CMA API = iota + 1 // Content Management API: authtokens and management tokens
+	CDA                // Content Delivery API: delivery and preview tokens, reads only
+)
+
+func (a API) String() string {
+	if a == CDA {
+		return "cda"
+	}
+	return "cma"
+}
+
+// Route is one line of the table.
+type Route struct {
+	Method  string // GET also answers HEAD
+	Pattern string // net/http ServeMux style: "/v3/roles/{role_uid}"
+	Module  string
+	Action  Action
+	API     API
+	Served  bool // stackgate serves this CMA route itself; others are gate-only
+	NoStack bool // needs no api_key (the user's own session)
+
+	segs []string // Pattern split on "/", wildcards kept as "{name}"
+}
+
+func cma(method, pattern, module string, action Action) Route {
+	return Route{Method: method, Pattern: pattern, Module: module, Action: action, API: CMA}
+}
+
+func served(method, pattern, module string, action Action) Route {
+	r := cma(method, pattern, module, action)
+	r.Served = true
+	return r
+}
+
+func cda(pattern, module string) Route {
+	return Route{Method: "GET", Pattern: pattern, Module: module, Action: Read, API: CDA}
+}
+
+// Routes is the table. Adding a route to the server without a line here
+// panics at startup; a request the gate cannot match here is denied.
+var Routes = []Route{
+	// The user's own session: no stack.
+	{Method: "POST", Pattern: "/v3/user-session", Module: "user_session", Action: Create, API: CMA, Served: true, NoStack: true},
+	{Method: "DELETE", Pattern: "/v3/user-session", Module: "user_session", Action: Delete, API: CMA, Served: true, NoStack: true},
+	{Method: "GET", Pattern: "/v3/user", Module: "user_session", Action: Read, API: CMA, Served: true, NoStack: true},
+
+	// Served CMA routes (spec §1).
+	served("GET", "/v3/stacks", "stack", Read),
+	served("GET", "/v3/stacks/settings", "stack", Read),
+	served("POST", "/v3/stacks/users/roles", "stack_user", Update),
+	served("POST", "/v3/stacks/share", "stack_user", Create),
+	served("GET", "/v3/stacks/delivery_tokens", "delivery_token", Read),
+	served("POST", "/v3/stacks/delivery_tokens", "delivery_token", Create),
+	served("GET", "/v3/stacks/delivery_tokens/{token_uid}", "delivery_token", Read),
+	served("PUT", "/v3/stacks/delivery_tokens/{token_uid}", "delivery_token", Update),
+	served("DELETE", "/v3/stacks/delivery_tokens/{token_uid}", "delivery_token", Delete),
+	served("POST", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token", "delivery_token", Create),
+	served("DELETE", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token", "delivery_token", Delete),
+	served("GET", "/v3/stacks/management_tokens", "management_token", Read),
+	served("POST", "/v3/stacks/management_tokens", "management_token", Create),
+	served("GET", "/v3/stacks/management_tokens/{token_uid}", "management_token", Read),
+	served("PUT", "/v3/stacks/management_tokens/{token_uid}", "management_token", Update),
+	served("DELETE", "/v3/stacks/management_tokens/{token_uid}", "management_token", Delete),
+	served("GET", "/v3/roles", "role", Read),
+	served("POST", "/v3/roles", "role", Create),
+	served("GET", "/v3/roles/{role_uid}", "role", Read),
+	served("PUT", "/v3/roles/{role_uid}", "role", Update),
+	served("DELETE", "/v3/roles/{role_uid}", "role", Delete),
+	served("GET", "/v3/environments", "environment", Read),
+	served("POST", "/v3/environments", "environment", Create),
+	served("GET", "/v3/environments/{environment_name}", "environment", Read),
+	served("PUT", "/v3/environments/{environment_name}", "environment", Update),
+	served("DELETE", "/v3/environments/{environment_name}", "environment", Delete),
+	served("GET", "/v3/locales", "locale", Read),
+	served("POST", "/v3/locales", "locale", Create),
+	served("GET", "/v3/locales/{locale_code}", "locale", Read),
+	served("PUT", "/v3/locales/{locale_code}", "locale", Update),
+	served("DELETE", "/v3/locales/{locale_code}", "locale", Delete),
+	served("GET", "/v3/stacks/branches", "branch", Read),
+	served("POST", "/v3/stacks/branches", "branch", Create),
+	served("GET", "/v3/stacks/branches/{branch_uid}", "branch", Read),
+	served("DELETE", "/v3/stacks/branches/{branch_uid}", "branch", Delete),
+	served("GET", "/v3/stacks/branch_aliases", "branch_alias", Read),
+	served("GET", "/v3/stacks/branch_aliases/{alias_uid}", "branch_alias", Read),
+	served("PUT", "/v3/stacks/branch_aliases/{alias_uid}", "branch_alias", Update),
+	served("DELETE", "/v3/stacks/branch_aliases/{alias_uid}", "branch_alias", Delete),
+
+	// Gate-only CMA routes: the content APIs stackgate guards.
+	cma("GET", "/v3/content_types", "content_type", Read),
+	cma("POST", "/v3/content_types", "content_type", Create),
+	cma("GET", "/v3/content_types/{content_type_uid}", "content_type", Read),
+	cma("PUT", "/v3/content_types/{content_type_uid}", "content_type", Update),
+	cma("DELETE", "/v3/content_types/{content_type_uid}", "content_type", Delete),
+	cma("GET", "/v3/content_types/{content_type_uid}/entries", "entry", Read),
+	cma("POST", "/v3/content_types/{content_type_uid}/entries", "entry", Create),
+	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}", "entry", Read),
+	cma("PUT", "/v3/content_types/{content_type_uid}/entries/{entry_uid}", "entry", Update),
+	cma("DELETE", "/v3/content_types/{content_type_uid}/entries/{entry_uid}", "entry", Delete),
+	cma("POST", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/publish", "entry", Publish),
+	cma("POST", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/unpublish", "entry", Publish),
+	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/locales", "entry", Read),
+	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/versions", "entry", Read),
+	cma("GET", "/v3/assets", "asset", Read),
+	cma("POST", "/v3/assets", "asset", Create),
+	cma("GET", "/v3/assets/{asset_uid}", "asset", Read),
+	cma("PUT", "/v3/assets/{asset_uid}", "asset", Update),
+	cma("DELETE", "/v3/assets/{asset_uid}", "asset", Delete),
+	cma("POST", "/v3/assets/{asset_uid}/publish", "asset", Publish),
+	cma("POST", "/v3/assets/{asset_uid}/unpublish", "asset", Publish),
+	cma("POST", "/v3/assets/folders", "folder", Create),
+	cma("GET", "/v3/assets/folders/{folder_uid}", "folder", Read),
+	cma("PUT", "/v3/assets/folders/{folder_uid}", "folder", Update),
+	cma("DELETE", "/v3/assets/folders/{folder_uid}", "folder", Delete),
+	cma("GET", "/v3/global_fields", "global_field", Read),
+	cma("POST", "/v3/global_fields", "global_field", Create),
+	cma("GET", "/v3/global_fields/{global_field_uid}", "global_field", Read),
+	cma("PUT", "/v3/global_fields/{global_field_uid}", "global_field", Update),
+	cma("DELETE", "/v3/global_fields/{global_field_uid}", "global_field", Delete),
+	cma("GET", "/v3/taxonomies", "taxonomy", Read),
+	cma("POST", "/v3/taxonomies", "taxonomy", Create),
+	cma("GET", "/v3/taxonomies/{taxonomy_uid}", "taxonomy", Read),
+	cma("PUT", "/v3/taxonomies/{taxonomy_uid}", "taxonomy", Update),
+	cma("DELETE", "/v3/taxonomies/{taxonomy_uid}", "taxonomy", Delete),
+	cma("GET", "/v3/taxonomies/{taxonomy_uid}/terms", "taxonomy", Read),
+	cma("POST", "/v3/taxonomies/{taxonomy_uid}/terms", "taxonomy", Create),
+	cma("GET", "/v3/taxonomies/{taxonomy_uid}/terms/{term_uid}", "taxonomy", Read),
+	cma("PUT", "/v3/taxonomies/{taxonomy_uid}/terms/{term_uid}", "taxonomy", Update),
+	cma("DELETE", "/v3/taxonomies/{taxonomy_uid}/terms/{term_uid}", "taxonomy", Delete),
+	cma("POST", "/v3/bulk/publish", "entry", Publish),
+	cma("POST", "/v3/bulk/unpublish", "entry", Publish),
+	cma("GET", "/v3/releases", "release", Read),
+	cma("POST", "/v3/releases", "release", Create),
+	cma("GET", "/v3/releases/{release_uid}", "release", Read),
+	cma("PUT", "/v3/releases/{release_uid}", "release", Update),
+	cma("DELETE", "/v3/releases/{release_uid}", "release", Delete),
+	cma("POST", "/v3/releases/{release_uid}/deploy", "release", Publish),
+	cma("GET", "/v3/workflows", "workflow", Read),
+	cma("POST", "/v3/workflows", "workflow", Create),
+	cma("GET", "/v3/workflows/{workflow_uid}", "workflow", Read),
+	cma("PUT", "/v3/workflows/{workflow_uid}", "workflow", Update),
+	cma("DELETE", "/v3/workflows/{workflow_uid}", "workflow", Delete),
+	cma("GET", "/v3/webhooks", "webhook", Read),
+	cma("POST", "/v3/webhooks", "webhook", Create),
+	cma("GET", "/v3/webhooks/{webhook_uid}", "webhook", Read),
+	cma("PUT", "/v3/webhooks/{webhook_uid}", "webhook", Update),
+	cma("DELETE", "/v3/webhooks/{webhook_uid}", "webhook", Delete),
+	cma("GET", "/v3/extensions", "extension", Read),
+	cma("POST", "/v3/extensions", "extension", Create),
+	cma("GET", "/v3/extensions/{extension_uid}", "extension", Read),
+	cma("PUT", "/v3/extensions/{extension_uid}", "extension", Update),
+	cma("DELETE", "/v3/extensions/{extension_uid}", "extension", Delete),
+	cma("GET", "/v3/labels", "label", Read),
+	cma("POST", "/v3/labels", "label", Create),
+	cma("GET", "/v3/labels/{label_uid}", "label", Read),
+	cma("PUT", "/v3/labels/{label_uid}", "label", Update),
+	cma("DELETE", "/v3/labels/{label_uid}", "label", Delete),
+	cma("GET", "/v3/audit-logs", "audit_log", Read),
+	cma("GET", "/v3/audit-logs/{log_uid}", "audit_log", Read),
+	cma("GET", "/v3/publish-queue", "publish_queue", Read),
+
+	// Content Delivery API (and the Preview Service, which serves the same routes).
+	cda("/v3/content_types", "content_type"),
+	cda("/v3/content_types/{content_type_uid}", "content_type"),
+	cda("/v3/content_types/{content_type_uid}/entries", "entry"),
+	cda("/v3/content_types/{content_type_uid}/entries/{entry_uid}", "entry"),
+	cda("/v3/assets", "asset"),
+	cda("/v3/assets/{asset_uid}", "asset"),
+	cda("/v3/global_fields", "global_field"),
+	cda("/v3/global_fields/{global_field_uid}", "global_field"),
+	cda("/v3/taxonomies", "taxonomy"),
+	cda("/v3/taxonomies/entries", "entry"),
+	cda("/v3/taxonomies/{taxonomy_uid}", "taxonomy"),
+	cda("/v3/taxonomies/{taxonomy_uid}/terms", "taxonomy"),
+	cda("/v3/taxonomies/{taxonomy_uid}/terms/{term_uid}", "taxonomy"),
+	cda("/v3/locales", "locale"),
+	cda("/v3/stacks/sync", "sync"),
+}
+
+// byKey indexes the table for Lookup and Match.
+var (
+	byKey   = map[string]int{}
+	byMatch = map[API]map[string][]int{} // api → method → route indexes
+)
+
+func init() {
+	for i := range Routes {
+		r := &Routes[i]
+		r.segs = strings.Split(strings.TrimPrefix(r.Pattern, "/"), "/")
+		key := r.API.String() + " " + r.Method + " " + r.Pattern
+		if _, dup := byKey[key]; dup {
+			panic("authz: duplicate route " + key)
+		}
+		byKey[key] = i
+		if byMatch[r.API] == nil {
+			byMatch[r.API] = map[string][]int{}
+		}
+		byMatch[r.API][r.Method] = append(byMatch[r.API][r.Method], i)
+	}
+}
+
+// Lookup returns the CMA route registered for method and pattern exactly.
+func Lookup(method, pattern string) (Route, bool) {
+	i, ok := byKey["cma "+method+" "+pattern]
+	if !ok {
+		return Route{}, false
+	}
+	return Routes[i], true
+}
+
+// Params are the objects a matched path names.
+type Params struct {
+	ContentType string
+	Entry       string
+	Asset       string
+	Folder      string
+	Taxonomy    string
+	Term        string
+	Locale      string
+	Object      string // any other {uid}
+}
+
+// Request returns the authorization request for a route and its params;
+// the caller adds branch, environment and locale from the request.
+func (p Params) Request(r Route) Request {
+	return Request{Module: r.Module, Action: r.Action, ContentType: p.ContentType, Entry: p.Entry,
+		Asset: p.Asset, Folder: p.Folder, Taxonomy: p.Taxonomy, Term: p.Term, Locale: p.Locale}
+}
+
+func (p *Params) set(name, value string) {
+	switch name {
+	case "{content_type_uid}":
+		p.ContentType = value
+	case "{entry_uid}":
+		p.Entry = value
+	case "{asset_uid}":
+		p.Asset = value
+	case "{folder_uid}":
+		p.Folder = value
+	case "{taxonomy_uid}":
+		p.Taxonomy = value
+	case "{term_uid}":
+		p.Term = value
+	case "{locale_code}":
+		p.Locale = value
+	default:
+		p.Object = value
+	}
+}
+
+// Match finds the route of api that a concrete method and path name. HEAD
+// matches GET. A path with empty, "." or ".." segments matches nothing. A
+// literal segment beats a wildcard ("/v3/assets/folders" is not an asset).
+// Match does not allocate.
+func Match(api API, method, path string) (Route, Params, bool) {
+	if method == "HEAD" {
+		method = "GET"
+	}
+	if len(path) < 2 || path[0] != '/' {
+		return Route{}, Params{}, false
+	}
+	rest := path[1:]
+	if rest[len(rest)-1] == '/' { // tolerate one trailing slash
+		rest = rest[:len(rest)-1]
+	}
+	var segs [8]string
+	n := 0
+	for {
+		i := strings.IndexByte(rest, '/')
+		seg := rest
+		if i >= 0 {
+			seg = rest[:i]
+		}
+		if seg == "" || seg == "." || seg == ".." || n == len(segs) {
+			return Route{}, Params{}, false
+		}
+		segs[n] = seg
+		n++
+		if i < 0 {
+			break
+		}
+		rest = rest[i+1:]
+	}
+	best, bestLiterals := -1, -1
+	for _, i := range byMatch[api][method] {
+		r := &Routes[i]
+		if len(r.segs) != n {
+			continue
+		}
+		literals, ok := 0, true
+		for j, s := range r.segs {
+			if s[0] == '{' {
+				continue
+			}
+			if s != segs[j] {
+				ok = false
+				break
+			}
+			literals++
+		}
+		if ok && literals > bestLiterals {
+			best, bestLiterals = i, literals
+		}
+	}
+	if best < 0 {
+		return Route{}, Params{}, false
+	}
+	r := Routes[best]
+	var p Params
+	for j, s := range r.segs {
+		if s[0] == '{' {
+			p.set(s, segs[j])
+		}
+	}
+	return r, p, true
+}
