@@ -39,8 +39,10 @@ type RuleRef struct {
 	Module   string `json:"module,omitempty"`
 }
 
-func allow(reason string, ref *RuleRef) Decision { return Decision{Allowed: true, Reason: reason, Rule: ref} }
-func deny(reason string) Decision               { return Decision{Reason: reason} }
+func allow(reason string, ref *RuleRef) Decision {
+	return Decision{Allowed: true, Reason: reason, Rule: ref}
+}
+func deny(reason string) Decision { return Decision{Reason: reason} }
 
 // EnvIndex maps environment uids and names to each other, so a request may
 // name an environment either way.

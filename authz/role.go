@@ -1,7 +1,6 @@
 package authz
 
 import (
-
 	"github.com/stackgate/stackgate"
 )
 
@@ -273,7 +272,6 @@ func (c *compiledRole) localeAndEnv(req Request, env EnvIndex) (Decision, bool) 
 	}
 	return Decision{}, true
 }
-
 
 // localeCodes maps locale uids to codes (codes pass through).
 func localeCodes(env EnvIndex, keys []string) []string {

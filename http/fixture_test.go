@@ -26,7 +26,7 @@ type fixture struct {
 	srv      *sghttp.Server
 	store    stackgate.Store
 	stack    *stackgate.Stack
-	other    *stackgate.Stack // a second stack, owned by "outsider"
+	other    *stackgate.Stack  // a second stack, owned by "outsider"
 	tokens   map[string]string // who → authtoken: owner, admin, developer, content_manager, outsider
 	users    map[string]*stackgate.User
 	roleUIDs map[string]string // system role name → uid

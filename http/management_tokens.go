@@ -2,7 +2,6 @@ package http
 
 import (
 	"net/http"
-
 )
 
 // handleManagementTokenList handles "GET /v3/stacks/management_tokens".
@@ -61,4 +60,3 @@ func (s *Server) handleManagementTokenDelete(w http.ResponseWriter, r *http.Requ
 	writeJSON(w, http.StatusOK, notice{"Management Token deleted successfully."})
 	return nil
 }
-

@@ -2,8 +2,8 @@ package http
 
 import (
 	"fmt"
-	"strings"
 	"net/http"
+	"strings"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"

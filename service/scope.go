@@ -12,11 +12,11 @@ import (
 // be names, uids, or environment objects carrying name/uid (the JS SDK's
 // update() sends back what fetch() gave).
 type scopeEntryInput struct {
-	Module        *string          `json:"module"`
+	Module        *string           `json:"module"`
 	Environments  []json.RawMessage `json:"environments"`
-	Branches      []string         `json:"branches"`
-	BranchAliases []string         `json:"branch_aliases"`
-	ACL           json.RawMessage  `json:"acl"`
+	Branches      []string          `json:"branches"`
+	BranchAliases []string          `json:"branch_aliases"`
+	ACL           json.RawMessage   `json:"acl"`
 	Metadata      *struct {
 		UID string `json:"uid"`
 	} `json:"_metadata"`

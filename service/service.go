@@ -42,13 +42,13 @@ func (c *Config) defaults() {
 
 // Service is the application. It is safe for concurrent use.
 type Service struct {
-	store  stackgate.Store
-	keys   *secret.Keyring
-	cfg    Config
-	cache  *cache
-	log    *slog.Logger
-	Now    func() time.Time // injectable clock; defaults to stackgate.Now
-	dummy  string           // a password hash to verify against for unknown emails
+	store stackgate.Store
+	keys  *secret.Keyring
+	cfg   Config
+	cache *cache
+	log   *slog.Logger
+	Now   func() time.Time // injectable clock; defaults to stackgate.Now
+	dummy string           // a password hash to verify against for unknown emails
 }
 
 // New returns a service over store. keys seals and hashes secrets.

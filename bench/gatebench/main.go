@@ -107,4 +107,3 @@ func seed(args []string) error {
 	}
 	return f.Close()
 }
-
