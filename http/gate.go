@@ -20,47 +20,83 @@ import (
 //   - /gate/check (POST) takes the same request as JSON and explains the
 //     decision: which rule or scope entry allowed it, or what was missing.
 
-// gateRequest reads the original request from forward-auth headers.
+// gateRequest reads the original request from forward-auth headers. It
+// parses the original URI by hand: this runs on every proxied request, and
+// only four query parameters matter.
 func gateRequest(r *http.Request) service.GateRequest {
-	method := firstHeader(r, "X-Original-Method", "X-Forwarded-Method")
+	method := firstHeader(r, hOriginalMethod, hForwardMethod)
 	if method == "" {
 		method = r.Method
 	}
-	uri := firstHeader(r, "X-Original-URI", "X-Forwarded-Uri")
+	uri := firstHeader(r, hOriginalURI, hForwardURI)
 	if uri == "" {
 		uri = r.URL.RequestURI()
 	}
 	path, rawQuery, _ := strings.Cut(uri, "?")
-	if u, err := url.Parse(uri); err == nil && u.Path != "" {
-		path = u.Path // absolute-form URIs, percent-decoding
+	if i := strings.Index(path, "://"); i >= 0 { // absolute form: drop scheme and host
+		if j := strings.IndexByte(path[i+3:], '/'); j >= 0 {
+			path = path[i+3+j:]
+		} else {
+			path = "/"
+		}
 	}
-	q, _ := url.ParseQuery(rawQuery)
+	if strings.IndexByte(path, '%') >= 0 {
+		if p, err := url.PathUnescape(path); err == nil && !strings.Contains(p, "/../") {
+			path = p
+		} else {
+			path = "" // undecodable: matches no route
+		}
+	}
+	var qAPIKey, qAccessToken, qEnvironment, qLocale string
+	for rawQuery != "" {
+		var kv string
+		kv, rawQuery, _ = strings.Cut(rawQuery, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.ContainsAny(v, "%+") {
+			if u, err := url.QueryUnescape(v); err == nil {
+				v = u
+			}
+		}
+		switch k {
+		case "api_key":
+			qAPIKey = v
+		case "access_token":
+			qAccessToken = v
+		case "environment":
+			qEnvironment = v
+		case "locale":
+			qLocale = v
+		}
+	}
 	c := service.Credentials{
-		APIKey:        orQuery(r.Header.Get("api_key"), q, "api_key"),
-		AccessToken:   orQuery(r.Header.Get("access_token"), q, "access_token"),
-		PreviewToken:  r.Header.Get("preview_token"),
-		Authtoken:     r.Header.Get("authtoken"),
-		Authorization: r.Header.Get("authorization"),
+		APIKey:        or(header(r, hAPIKey), qAPIKey),
+		AccessToken:   or(header(r, hAccessToken), qAccessToken),
+		PreviewToken:  header(r, hPreviewToken),
+		Authtoken:     header(r, hAuthtoken),
+		Authorization: header(r, hAuthorization),
 	}
 	c.HasAuthtoken, c.HasAuthorizat = c.Authtoken != "", c.Authorization != ""
-	return service.GateRequest{Credentials: c, Method: strings.ToUpper(method), Path: path,
-		Environment: q.Get("environment"), Locale: q.Get("locale"), Branch: r.Header.Get("branch")}
+	if m := strings.ToUpper(method); m != method {
+		method = m
+	}
+	return service.GateRequest{Credentials: c, Method: method, Path: path,
+		Environment: qEnvironment, Locale: qLocale, Branch: header(r, hBranch)}
 }
 
-func firstHeader(r *http.Request, names ...string) string {
-	for _, n := range names {
-		if v := r.Header.Get(n); v != "" {
+func firstHeader(r *http.Request, canonical ...string) string {
+	for _, n := range canonical {
+		if v := header(r, n); v != "" {
 			return v
 		}
 	}
 	return ""
 }
 
-func orQuery(v string, q url.Values, name string) string {
-	if v != "" {
-		return v
+func or(a, b string) string {
+	if a != "" {
+		return a
 	}
-	return q.Get(name)
+	return b
 }
 
 // handleGateAuth handles "/gate/auth" (any method).
@@ -78,12 +114,14 @@ func (s *Server) handleGateAuth(w http.ResponseWriter, r *http.Request) error {
 		return service.ErrForbidden(d.Reason)
 	}
 	s.metrics.gateDecision(p.Kind.String(), http.StatusOK)
+	// Values are shared, precomputed slices where possible: this is the
+	// hot path of every proxied request.
 	h := w.Header()
-	h.Set("X-Stackgate-Stack", p.Stack.APIKey)
-	h.Set("X-Stackgate-Principal", p.Kind.String()+":"+p.UID)
-	h.Set("X-Stackgate-Branch", d.Branch)
+	h["X-Stackgate-Stack"] = p.StackHeader
+	h["X-Stackgate-Principal"] = p.PrincipalHeader
+	h["X-Stackgate-Branch"] = []string{d.Branch}
 	if greq.Environment != "" {
-		h.Set("X-Stackgate-Environment", greq.Environment)
+		h["X-Stackgate-Environment"] = []string{greq.Environment}
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil

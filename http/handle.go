@@ -36,7 +36,7 @@ func (s *Server) authorize(r *http.Request, perm authz.Route) (*service.Principa
 	}
 	i := info(r.Context())
 	i.principal = p.Kind.String() + ":" + p.UID
-	branch, ok := p.ResolveBranch(r.Header.Get("branch"))
+	branch, ok := p.ResolveBranch(header(r, hBranch))
 	if !ok {
 		return nil, &stackgate.Error{Code: stackgate.EINVALID, Message: "The requested branch doesn't exist.",
 			Fields: map[string][]string{"branch": {stackgate.ProblemNotValid}}}
@@ -52,9 +52,9 @@ func (s *Server) authorize(r *http.Request, perm authz.Route) (*service.Principa
 // absent.
 func credentials(r *http.Request) service.Credentials {
 	c := service.Credentials{
-		APIKey:        r.Header.Get("api_key"),
-		Authtoken:     r.Header.Get("authtoken"),
-		Authorization: r.Header.Get("authorization"),
+		APIKey:        header(r, hAPIKey),
+		Authtoken:     header(r, hAuthtoken),
+		Authorization: header(r, hAuthorization),
 	}
 	c.HasAuthtoken = c.Authtoken != ""
 	c.HasAuthorizat = c.Authorization != ""

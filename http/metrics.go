@@ -42,7 +42,7 @@ func (m *metrics) observe(route string, status int, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.requests.WithLabelValues(route, statusLabel(status)).Inc()
 	m.duration.WithLabelValues(route).Observe(d.Seconds())
 }
 
@@ -59,4 +59,20 @@ func (m *metrics) gateDecision(kind string, status int) {
 		outcome = "deny_" + strconv.Itoa(status)
 	}
 	m.gate.WithLabelValues(kind, outcome).Inc()
+}
+
+// statusLabels holds the label of every status, so counting a request
+// formats nothing.
+var statusLabels = func() (l [600]string) {
+	for i := range l {
+		l[i] = strconv.Itoa(i)
+	}
+	return
+}()
+
+func statusLabel(code int) string {
+	if code >= 0 && code < len(statusLabels) {
+		return statusLabels[code]
+	}
+	return strconv.Itoa(code)
 }

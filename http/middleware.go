@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/stackgate/stackgate"
@@ -38,13 +40,26 @@ func info(ctx context.Context) *reqInfo {
 
 func requestID(ctx context.Context) string { return info(ctx).id }
 
+// Request ids are a random per-process prefix and a counter: unique across
+// nodes and restarts in practice, and far cheaper than reading the CSPRNG on
+// every request.
+var (
+	idPrefix = func() string {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		return hex.EncodeToString(b[:]) + "-"
+	}()
+	idCounter atomic.Uint64
+)
+
 // withRequestID gives each request an id (echoed in X-Request-Id).
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		i := &reqInfo{id: hex.EncodeToString(b[:])}
-		w.Header().Set("X-Request-Id", i.id)
+		var buf [32]byte
+		b := append(buf[:0], idPrefix...)
+		b = strconv.AppendUint(b, idCounter.Add(1), 36)
+		i := &reqInfo{id: string(b)}
+		w.Header()["X-Request-Id"] = []string{i.id}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), infoKey, i)))
 	})
 }
@@ -148,7 +163,9 @@ func withBodyLimit(limit int64) func(http.Handler) http.Handler {
 				Error(w, r, nil, &stackgate.Error{Code: stackgate.ETOOLARGE})
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			if r.Body != nil && r.Body != http.NoBody {
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
+			}
 			next.ServeHTTP(w, r)
 		})
 	}

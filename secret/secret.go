@@ -20,6 +20,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/stackgate/stackgate"
 	"golang.org/x/crypto/argon2"
@@ -67,7 +68,9 @@ func NewKeyring(hmacKey []byte, encIDs []string, encKeys [][]byte) (*Keyring, er
 		k.aeads[id] = aead
 		k.encIDs = append(k.encIDs, id)
 	}
-	k.macs.New = func() any { return hmac.New(sha256.New, k.hmacKey) }
+	k.macs.New = func() any {
+		return &macState{h: hmac.New(sha256.New, k.hmacKey), sum: make([]byte, 0, sha256.Size)}
+	}
 	return k, nil
 }
 
@@ -142,34 +145,29 @@ func LoadKeyFile(path string, create bool) (k *Keyring, created bool, err error)
 
 // Hash returns HMAC-SHA-256(key, value). It allocates only the result.
 func (k *Keyring) Hash(value string) []byte {
-	m := k.macs.Get().(hash.Hash)
-	m.Reset()
-	var buf [64]byte
-	if len(value) <= len(buf) {
-		n := copy(buf[:], value)
-		m.Write(buf[:n])
-	} else {
-		m.Write([]byte(value))
-	}
-	sum := m.Sum(make([]byte, 0, sha256.Size))
-	k.macs.Put(m)
-	return sum
+	var sum [sha256.Size]byte
+	k.HashInto(&sum, value)
+	return sum[:]
 }
 
 // HashInto writes HMAC-SHA-256(key, value) into dst without allocating; the
 // hot path of every request uses it to look credentials up in caches.
 func (k *Keyring) HashInto(dst *[sha256.Size]byte, value string) {
-	m := k.macs.Get().(hash.Hash)
-	m.Reset()
-	var buf [64]byte
-	if len(value) <= len(buf) {
-		n := copy(buf[:], value)
-		m.Write(buf[:n])
-	} else {
-		m.Write([]byte(value))
-	}
-	m.Sum(dst[:0])
+	m := k.macs.Get().(*macState)
+	m.h.Reset()
+	// The string's bytes are passed without a copy: Write only reads them
+	// and keeps no reference, and a copy would escape to the heap. For the
+	// same reason the sum goes into the pooled buffer, not into dst.
+	m.h.Write(unsafe.Slice(unsafe.StringData(value), len(value)))
+	m.sum = m.h.Sum(m.sum[:0])
+	copy(dst[:], m.sum)
 	k.macs.Put(m)
+}
+
+// macState is a pooled HMAC with a buffer for its sum.
+type macState struct {
+	h   hash.Hash
+	sum []byte
 }
 
 // Equal compares two hashes in constant time.

@@ -44,6 +44,11 @@ type Principal struct {
 	Name  string // token name
 	Owner bool   // the user owns the stack
 
+	// StackHeader and PrincipalHeader are the gate's X-Stackgate-Stack and
+	// X-Stackgate-Principal values, built once per principal.
+	StackHeader     []string
+	PrincipalHeader []string
+
 	snap     *snapshot
 	member   *authz.Member
 	mgmt     *authz.TokenScope
@@ -221,7 +226,7 @@ func (s *Service) userOf(ctx context.Context, authtoken string) (string, error) 
 	}
 	var h [sha256.Size]byte
 	s.keys.HashInto(&h, authtoken)
-	uid, err := s.cache.session(ctx, &h)
+	uid, err := s.cache.session(ctx, h)
 	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
 		return "", errBadAuthtoken
 	}

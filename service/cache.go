@@ -123,22 +123,23 @@ func (c *cache) snapshot(ctx context.Context, apiKey string) (*snapshot, error) 
 }
 
 // session returns the user uid of an authtoken hash, loading it on a miss.
-func (c *cache) session(ctx context.Context, h *[sha256.Size]byte) (string, error) {
+func (c *cache) session(ctx context.Context, h [sha256.Size]byte) (string, error) {
 	c.mu.RLock()
-	uid, ok := c.sessions[*h]
+	uid, ok := c.sessions[h]
 	epoch := c.sessEpoch
 	c.mu.RUnlock()
 	if ok {
 		return uid, nil
 	}
-	sess, err := c.svc.store.FindSession(ctx, h[:])
+	// A copy, so that h itself stays on the stack on the hit path.
+	sess, err := c.svc.store.FindSession(ctx, append([]byte(nil), h[:]...))
 	if err != nil {
 		return "", err
 	}
 	c.mu.Lock()
 	if c.sessEpoch == epoch && !c.disabled {
-		c.sessions[*h] = sess.UserUID
-		c.byUser[sess.UserUID] = append(c.byUser[sess.UserUID], *h)
+		c.sessions[h] = sess.UserUID
+		c.byUser[sess.UserUID] = append(c.byUser[sess.UserUID], h)
 	}
 	c.mu.Unlock()
 	return sess.UserUID, nil
@@ -228,5 +229,22 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 				UID: t.UID, Name: t.Name, snap: snap, delivery: scope}
 		}
 	}
+	for _, p := range snap.members {
+		p.setHeaders()
+	}
+	for _, e := range snap.mgmt {
+		e.principal.setHeaders()
+	}
+	for _, p := range snap.delivery {
+		p.setHeaders()
+	}
+	for _, p := range snap.preview {
+		p.setHeaders()
+	}
 	return snap, nil
+}
+
+func (p *Principal) setHeaders() {
+	p.StackHeader = []string{p.Stack.APIKey}
+	p.PrincipalHeader = []string{p.Kind.String() + ":" + p.UID}
 }
