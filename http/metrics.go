@@ -3,6 +3,8 @@ package http
 import (
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,10 +19,19 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	gate     *prometheus.CounterVec
+
+	routes    map[string]*routeMetrics // by route pattern; written only before serving
+	gateKinds sync.Map                 // gateKey → prometheus.Counter (a handful of keys)
+}
+
+type gateKey struct {
+	kind   string
+	status int
 }
 
 func newMetrics() *metrics {
 	m := &metrics{
+		routes:   map[string]*routeMetrics{},
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "stackgate_http_requests_total", Help: "HTTP requests by route pattern and status."},
@@ -38,12 +49,41 @@ func newMetrics() *metrics {
 	return m
 }
 
+// routeMetrics are the labelled children of one route, created when the
+// route table is built so that counting a request hashes no labels and
+// takes no lock.
+type routeMetrics struct {
+	observer prometheus.Observer
+	byStatus [600]atomic.Pointer[counterBox]
+}
+
+type counterBox struct{ c prometheus.Counter }
+
+// register prepares the children of a route pattern. Call before serving.
+func (m *metrics) register(route string) {
+	if _, ok := m.routes[route]; !ok {
+		m.routes[route] = &routeMetrics{observer: m.duration.WithLabelValues(route)}
+	}
+}
+
+// observe counts a request.
 func (m *metrics) observe(route string, status int, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(route, statusLabel(status)).Inc()
-	m.duration.WithLabelValues(route).Observe(d.Seconds())
+	rm, ok := m.routes[route]
+	if !ok || status < 0 || status >= len(rm.byStatus) {
+		m.requests.WithLabelValues(route, statusLabel(status)).Inc()
+		m.duration.WithLabelValues(route).Observe(d.Seconds())
+		return
+	}
+	box := rm.byStatus[status].Load()
+	if box == nil {
+		box = &counterBox{m.requests.WithLabelValues(route, statusLabel(status))}
+		rm.byStatus[status].Store(box)
+	}
+	box.c.Inc()
+	rm.observer.Observe(d.Seconds())
 }
 
 func (m *metrics) handler() http.Handler {
@@ -54,11 +94,16 @@ func (m *metrics) gateDecision(kind string, status int) {
 	if m == nil {
 		return
 	}
-	outcome := "allow"
-	if status != http.StatusOK {
-		outcome = "deny_" + strconv.Itoa(status)
+	key := gateKey{kind, status}
+	c, ok := m.gateKinds.Load(key)
+	if !ok {
+		outcome := "allow"
+		if status != http.StatusOK {
+			outcome = "deny_" + strconv.Itoa(status)
+		}
+		c, _ = m.gateKinds.LoadOrStore(key, m.gate.WithLabelValues(kind, outcome))
 	}
-	m.gate.WithLabelValues(kind, outcome).Inc()
+	c.(prometheus.Counter).Inc()
 }
 
 // statusLabels holds the label of every status, so counting a request

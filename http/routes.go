@@ -107,12 +107,17 @@ func (s *Server) buildMux() *http.ServeMux {
 			}
 			perm = p
 		}
-		mux.Handle(strings.TrimSpace(rt.method+" "+rt.pattern), s.handle(rt, perm))
+		full := strings.TrimSpace(rt.method + " " + rt.pattern)
+		mux.Handle(full, s.handle(rt, perm))
+		s.metrics.register(full)
 		if rt.method != "" {
 			paths[rt.pattern] = true
 		}
 	}
+	s.metrics.register("/")
+	s.metrics.register("unmatched")
 	for p := range paths {
+		s.metrics.register(p)
 		mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			Error(w, r, nil, &stackgate.Error{Code: stackgate.EMETHOD})
 		}))
