@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -26,6 +28,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	addr := fs.String("addr", envOr(getenv, "STACKGATE_ADDR", "127.0.0.1:8080"), "listen address (env STACKGATE_ADDR)")
 	demo := fs.Bool("demo", false, "on an empty database, create a demo owner and stack and print how to log in")
 	logFormat := fs.String("log-format", envOr(getenv, "STACKGATE_LOG_FORMAT", "text"), "text or json")
+	pprofAddr := fs.String("pprof-addr", getenv("STACKGATE_PPROF_ADDR"), "if set, serve net/http/pprof on this address (keep it private)")
 	logLevel := fs.String("log-level", envOr(getenv, "STACKGATE_LOG_LEVEL", "info"), "debug, info (one line per request), warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -53,6 +56,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			log.Error("change listener stopped", "error", err)
 		}
 	}()
+
+	if *pprofAddr != "" {
+		go func() {
+			mux := http.NewServeMux()
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			log.Warn("pprof listening", "addr", *pprofAddr, "error", http.ListenAndServe(*pprofAddr, mux))
+		}()
+	}
 
 	srv := sghttp.NewServer(svc, log)
 	srv.Addr = *addr
