@@ -67,8 +67,11 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 		log.LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("request_id", requestID(r.Context())), slog.String("error", err.Error()))
 	}
-	if e.Code == stackgate.ERATELIMIT || e.Code == stackgate.ELOCKED {
-		w.Header().Set("Retry-After", "60")
+	switch e.Code {
+	case stackgate.ERATELIMIT:
+		w.Header().Set("Retry-After", "1")
+	case stackgate.ELOCKED:
+		w.Header().Set("Retry-After", "900")
 	}
 	if e.Err != nil {
 		info(r.Context()).detail = e.Err.Error()

@@ -38,7 +38,7 @@ func (s *Server) routes() []route {
 		{"", "/gate/auth", gate, s.handleGateAuth},
 		{"POST", "/gate/check", gate, s.handleGateCheck},
 
-		{"POST", "/v3/user-session", public, s.handleLogin},
+		{"POST", "/v3/user-session", public, withRateLimit(s.loginLimiter, s.handleLogin)},
 		{"DELETE", "/v3/user-session", session, s.handleLogout},
 		{"GET", "/v3/user", session, s.handleUserGet},
 

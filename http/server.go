@@ -23,8 +23,12 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	handler http.Handler
-	ln      net.Listener
-	srv     *http.Server
+
+	// loginLimiter allows each client address 5 logins a second, bursts of
+	// 20: plenty for people and scripts, too few to stuff credentials.
+	loginLimiter *limiter
+	ln           net.Listener
+	srv          *http.Server
 }
 
 // NewServer builds the server and its routes. It panics if the route table
@@ -34,7 +38,7 @@ func NewServer(svc *service.Service, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{svc: svc, log: log, metrics: newMetrics()}
+	s := &Server{svc: svc, log: log, metrics: newMetrics(), loginLimiter: newLimiter(5, 20)}
 	mux := s.buildMux()
 	// Order matters and reads top-down: id → recover → access log → path
 	// check → body limit → routing (credential and authorization are per
@@ -56,7 +60,7 @@ func (s *Server) Open() error {
 	s.ln = ln
 	s.Addr = ln.Addr().String()
 	s.srv = &http.Server{
-		Handler:           s.handler,
+		Handler: s.handler,
 		// Only the header read and idle connections are timed: per-request
 		// read/write deadlines cost a timer reset on every request of the
 		// gate's hot path, bodies are capped at 1 MiB, and a slow client holds
