@@ -34,6 +34,8 @@ type DB struct {
 	// Applied names the migrations that Open applied ("stackgate migrate"
 	// reports them).
 	Applied []string
+
+	memory bool // ":memory:": one connection, no other process can write
 }
 
 var _ stackgate.Store = (*DB)(nil)
@@ -68,7 +70,11 @@ func Open(path string) (*DB, error) {
 		db.SetMaxIdleConns(1)
 		db.SetConnMaxLifetime(0)
 		db.SetConnMaxIdleTime(0)
-		return open(db, db)
+		d, err := open(db, db)
+		if d != nil {
+			d.memory = true
+		}
+		return d, err
 	}
 	write, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
