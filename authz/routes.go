@@ -243,10 +243,11 @@ func init() {
 	}
 }
 
-// Lookup returns the CMA route registered for method and pattern exactly.
+// Lookup returns the served CMA route of method and pattern exactly: the
+// server may register a handler only for a route marked Served here.
 func Lookup(method, pattern string) (Route, bool) {
 	i, ok := byKey["cma "+method+" "+pattern]
-	if !ok {
+	if !ok || !Routes[i].Served {
 		return Route{}, false
 	}
 	return Routes[i], true

@@ -31,12 +31,20 @@ func CompileManagementToken(t *stackgate.ManagementToken, aliases map[string]str
 		a := scopeACL{read: flag(e.ACL.Read), write: flag(e.ACL.Write), ref: ref}
 		switch e.Module {
 		case stackgate.ModuleBranch, stackgate.ModuleBranchAlias:
+			// A branch entry says which branches the token reaches; its acl
+			// is also what the token may do to the branch (or alias) module.
 			s.hasScope = true
 			b := branchSet(e.Branches, e.BranchAliases, aliases)
+			if len(e.Branches) == 0 && len(e.BranchAliases) == 0 {
+				b.all = false
+			}
 			s.branches.all = s.branches.all || b.all
 			for k := range b.items {
 				s.branches.items[k] = true
 			}
+			prev := s.modules[e.Module]
+			a.read, a.write = a.read || prev.read, a.write || prev.write
+			s.modules[e.Module] = a
 		case stackgate.ModuleAll:
 			s.all = &a
 		default:
