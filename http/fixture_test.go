@@ -167,3 +167,12 @@ func wantError(t testing.TB, got reply, status, code int, field string) {
 		}
 	}
 }
+
+// newFixtureWithLimits returns a fixture over the same store and stack as f
+// whose service has the given token limits.
+func newFixtureWithLimits(t testing.TB, f *fixture, delivery, management int) *fixture {
+	svc := service.New(f.store, testKeys, service.Config{DeliveryTokenLimit: delivery, ManagementTokenLimit: management}, slog.New(slog.DiscardHandler))
+	g := *f
+	g.svc, g.srv = svc, sghttp.NewServer(svc, nil)
+	return &g
+}
