@@ -71,20 +71,33 @@ func (s *Server) handleBranchDelete(w http.ResponseWriter, r *http.Request) erro
 
 // handleBranchAliasList handles "GET /v3/stacks/branch_aliases".
 func (s *Server) handleBranchAliasList(w http.ResponseWriter, r *http.Request) error {
-	as, err := s.svc.BranchAliases(r.Context(), principal(r).Stack.UID)
+	ctx, stackUID := r.Context(), principal(r).Stack.UID
+	as, err := s.svc.BranchAliases(ctx, stackUID)
 	if err != nil {
 		return err
 	}
-	return writeList(w, r, "branch_aliases", mapSlice(as, renderBranchAlias))
+	bs, err := s.svc.Branches(ctx, stackUID)
+	if err != nil {
+		return err
+	}
+	byUID := map[string]*stackgate.Branch{}
+	for _, b := range bs {
+		byUID[b.UID] = b
+	}
+	return writeList(w, r, "branch_aliases", mapSlice(as, func(a *stackgate.BranchAlias) branchAliasJSON {
+		return renderBranchAlias(a, byUID[a.TargetBranch])
+	}))
 }
 
 // handleBranchAliasGet handles "GET /v3/stacks/branch_aliases/{alias_uid}".
 func (s *Server) handleBranchAliasGet(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.svc.BranchAlias(r.Context(), principal(r).Stack.UID, r.PathValue("alias_uid"))
+	ctx, stackUID := r.Context(), principal(r).Stack.UID
+	a, err := s.svc.BranchAlias(ctx, stackUID, r.PathValue("alias_uid"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"branch_alias": renderBranchAlias(a)})
+	target, _ := s.svc.Branch(ctx, stackUID, a.TargetBranch)
+	writeJSON(w, http.StatusOK, map[string]any{"branch_alias": renderBranchAlias(a, target)})
 	return nil
 }
 
@@ -105,7 +118,8 @@ func (s *Server) handleBranchAliasPut(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"notice": "Branch alias assigned successfully.", "branch_alias": renderBranchAlias(a)})
+	target, _ := s.svc.Branch(r.Context(), a.StackUID, a.TargetBranch)
+	writeJSON(w, http.StatusOK, map[string]any{"notice": "Branch alias assigned successfully.", "branch_alias": renderBranchAlias(a, target)})
 	return nil
 }
 

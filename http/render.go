@@ -140,18 +140,21 @@ func renderBranch(b *stackgate.Branch, aliases []*stackgate.BranchAlias) branchJ
 	return out
 }
 
+// branchAliasJSON is an alias as Contentstack shows it: the branch it
+// points to, with the alias in its alias list (the JS SDK builds a Branch
+// from it); target_branch repeats the target for clarity.
 type branchAliasJSON struct {
-	UID          string `json:"uid"`
+	branchJSON
 	TargetBranch string `json:"target_branch"`
-	CreatedBy    string `json:"created_by"`
-	UpdatedBy    string `json:"updated_by"`
-	CreatedAt    string `json:"created_at"`
-	UpdatedAt    string `json:"updated_at"`
 }
 
-func renderBranchAlias(a *stackgate.BranchAlias) branchAliasJSON {
-	return branchAliasJSON{UID: a.UID, TargetBranch: a.TargetBranch, CreatedBy: a.CreatedBy, UpdatedBy: a.UpdatedBy,
-		CreatedAt: stackgate.FormatTime(a.CreatedAt), UpdatedAt: stackgate.FormatTime(a.UpdatedAt)}
+func renderBranchAlias(a *stackgate.BranchAlias, target *stackgate.Branch) branchAliasJSON {
+	b := branchJSON{UID: a.TargetBranch, CreatedBy: a.CreatedBy, UpdatedBy: a.UpdatedBy,
+		CreatedAt: stackgate.FormatTime(a.CreatedAt), UpdatedAt: stackgate.FormatTime(a.UpdatedAt), Alias: []aliasRef{{a.UID}}}
+	if target != nil {
+		b.Source = target.Source
+	}
+	return branchAliasJSON{branchJSON: b, TargetBranch: a.TargetBranch}
 }
 
 // mapSlice renders each item.
