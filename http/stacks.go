@@ -4,14 +4,44 @@ import (
 	"net/http"
 )
 
-// handleStackGet handles "GET /v3/stacks": the stack named by api_key.
+// handleStackGet handles "GET /v3/stacks": the stack named by api_key;
+// include_collaborators=true adds its members (the JS SDK's stack.users()).
 func (s *Server) handleStackGet(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
+	withCollaborators, err := queryBool(r, "include_collaborators", false)
+	if err != nil {
+		return err
+	}
 	members, err := s.svc.Members(r.Context(), p.Stack.UID)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"stack": renderStack(p.Stack, members)})
+	st := renderStack(p.Stack, members)
+	if !withCollaborators {
+		writeJSON(w, http.StatusOK, map[string]any{"stack": st})
+		return nil
+	}
+	type collaborator struct {
+		userJSON
+		IsOwner bool       `json:"is_owner"`
+		Roles   []aliasRef `json:"roles"`
+	}
+	out := struct {
+		stackJSON
+		Collaborators []collaborator `json:"collaborators"`
+	}{stackJSON: st, Collaborators: []collaborator{}}
+	for _, m := range members {
+		u, err := s.svc.Store().FindUserByUID(r.Context(), m.UserUID)
+		if err != nil {
+			return err
+		}
+		c := collaborator{userJSON: renderUser(u, ""), IsOwner: m.UserUID == p.Stack.OwnerUID, Roles: []aliasRef{}}
+		for _, uid := range m.RoleUIDs {
+			c.Roles = append(c.Roles, aliasRef{uid})
+		}
+		out.Collaborators = append(out.Collaborators, c)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"stack": out})
 	return nil
 }
 
