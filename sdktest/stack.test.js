@@ -1,0 +1,68 @@
+'use strict'
+const { describe, it, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const { start, refused } = require('./harness')
+
+describe('stack, environments, locales, branches and aliases', () => {
+  let sg, stack
+  before(async () => {
+    sg = await start()
+    stack = (await sg.login('owner')).stack
+  })
+  after(() => sg.stop())
+
+  it('fetches the stack, its settings and its members', async () => {
+    assert.equal((await stack.fetch()).api_key, sg.apiKey)
+    assert.ok(await stack.settings())
+    const users = await stack.users()
+    assert.deepEqual(users.map((u) => u.email).sort(), ['admin@example.com', 'cm@example.com', 'developer@example.com', 'owner@example.com'])
+  })
+
+  it('manages environments', async () => {
+    assert.deepEqual((await stack.environment().query().find()).items.map((e) => e.name), ['production'])
+    const e = await stack.environment().create({ environment: { name: 'staging', urls: [{ locale: 'en-us', url: 'https://staging.example.com' }] } })
+    assert.equal(e.urls[0].url, 'https://staging.example.com')
+    const fetched = await stack.environment('staging').fetch()
+    fetched.name = 'stage'
+    assert.equal((await fetched.update()).name, 'stage')
+    assert.equal((await stack.environment('stage').delete()).notice, 'Environment deleted successfully.')
+  })
+
+  it('manages locales; the master locale has no fallback', async () => {
+    const master = await stack.locale().query({ query: { fallback_locale: null } }).find()
+    assert.deepEqual(master.items.map((l) => l.code), ['en-us'])
+    const fr = await stack.locale().create({ locale: { code: 'fr-fr', name: 'French' } })
+    assert.equal(fr.fallback_locale, 'en-us')
+    const l = await stack.locale('fr-fr').fetch()
+    l.name = 'Français'
+    assert.equal((await l.update()).name, 'Français')
+    await stack.locale('fr-fr').delete()
+    const e = await refused(() => stack.locale('en-us').delete())
+    assert.equal(e.status, 422)
+  })
+
+  it('manages branches and aliases; main stays', async () => {
+    assert.equal((await stack.branch().create({ branch: { uid: 'dev', source: 'main' } })).uid, 'dev')
+    assert.deepEqual((await stack.branch().query().find()).items.map((b) => b.uid).sort(), ['dev', 'main'])
+    const aliased = await stack.branchAlias('deploy').createOrUpdate('dev')
+    assert.equal(aliased.uid, 'dev')
+    assert.equal((await stack.branchAlias().fetchAll()).items.length, 1)
+    let e = await refused(() => stack.branch('dev').delete())
+    assert.equal(e.status, 422) // an alias points at it
+    await stack.branchAlias('deploy').delete()
+    await stack.branch('dev').delete()
+    e = await refused(() => stack.branch('main').delete())
+    assert.equal(e.status, 422)
+  })
+
+  it('assigns roles to members', async () => {
+    const roles = (await stack.role().fetchAll()).items
+    const cm = roles.find((r) => r.name === 'Content Manager')
+    const dev = sg.users.developer.user_uid
+    await stack.updateUsersRoles({ [dev]: [cm.uid] })
+    const devStack = (await sg.login('developer')).stack
+    const e = await refused(() => devStack.environment().create({ environment: { name: 'nope' } }))
+    assert.equal(e.status, 403)
+    assert.equal(e.errorCode, 316)
+  })
+})
