@@ -1,12 +1,15 @@
 package authz
 
 import (
+	"strings"
+
 	"github.com/stackgate/stackgate"
 )
 
 // Request is what a principal wants to do. Branch is a branch uid, aliases
 // already resolved ("main" when the request named none). Environment may be
-// a name or a uid.
+// a name or a uid; Locale a code (or a uid). Empty object fields mean the
+// request names no such object: a list, or a create.
 type Request struct {
 	Module      string
 	Action      Action
@@ -22,20 +25,32 @@ type Request struct {
 }
 
 // Decision is the engine's answer. Reason is a constant sentence saying why;
-// Rule points at what allowed (or, for a deny, at the rule that came
-// closest), for logs and the explain API.
+// Rule points at what allowed or, for a deny, at the rule that refused
+// (a locale exception, an environment rule, the branch rule), when one did.
+// Rule is shared by every decision the same rule makes: never modify it.
 type Decision struct {
 	Allowed bool
 	Reason  string
 	Rule    *RuleRef
 }
 
-// RuleRef names a rule or scope entry.
+// Sources of a RuleRef.
+const (
+	SourceOwner           = "owner"                  // the stack's owner
+	SourceSystemRole      = "system_role"            // Admin, Developer, Content Manager
+	SourceMember          = "member"                 // what any member of the stack may do
+	SourceRole            = "role"                   // a rule of a custom role
+	SourceManagementToken = "management_token_scope" // an entry of a management token's scope
+	SourceDeliveryToken   = "delivery_token_scope"   // an entry of a delivery token's scope
+)
+
+// RuleRef names the rule or scope entry behind a decision, for logs and the
+// explain API; it marshals as {"source","role_uid","role_name","index","module"}.
 type RuleRef struct {
-	Source   string `json:"source"` // owner, system_role, member, role, management_token_scope, delivery_token_scope
+	Source   string `json:"source"`
 	RoleUID  string `json:"role_uid,omitempty"`
 	RoleName string `json:"role_name,omitempty"`
-	Index    int    `json:"index"` // position of the rule or scope entry; -1 when none
+	Index    int    `json:"index"` // position in the role's rules or the token's scope; -1 when none
 	Module   string `json:"module,omitempty"`
 }
 
@@ -43,53 +58,97 @@ func allow(reason string, ref *RuleRef) Decision {
 	return Decision{Allowed: true, Reason: reason, Rule: ref}
 }
 func deny(reason string) Decision { return Decision{Reason: reason} }
+func denyBy(reason string, ref *RuleRef) Decision {
+	return Decision{Reason: reason, Rule: ref}
+}
 
-// EnvIndex maps environment uids and names to each other, so a request may
-// name an environment either way.
+// Reasons shared by several principals.
+const (
+	reasonBadAction = "unknown action"
+)
+
+// EnvIndex maps a stack's environment uids and names to each other, and its
+// locale uids to codes, so that rules and scopes (which store uids) and
+// requests (which name environments and locales either way) meet. The zero
+// value knows nothing: every name is taken as given.
 type EnvIndex struct {
 	uidByName  map[string]string
-	known      map[string]bool   // uids
+	nameByUID  map[string]string
 	localeCode map[string]string // locale uid → code
+	master     string            // master locale code; "" when unknown
 }
 
 // NewEnvIndex indexes a stack's environments.
 func NewEnvIndex(envs []*stackgate.Environment) EnvIndex {
-	e := EnvIndex{uidByName: make(map[string]string, len(envs)), known: make(map[string]bool, len(envs))}
+	e := EnvIndex{uidByName: make(map[string]string, len(envs)), nameByUID: make(map[string]string, len(envs))}
 	for _, env := range envs {
+		if env == nil {
+			continue
+		}
 		e.uidByName[env.Name] = env.UID
-		e.known[env.UID] = true
+		e.nameByUID[env.UID] = env.Name
 	}
 	return e
 }
 
-// WithLocales adds the stack's locales, so rules may name a locale by uid
-// while requests name it by code.
+// WithLocales adds the stack's locales, so that rules may name a locale by
+// uid while requests name it by code. The master locale is the one without
+// a fallback; a request that names no locale asks for it.
 func (e EnvIndex) WithLocales(locales []*stackgate.Locale) EnvIndex {
 	e.localeCode = make(map[string]string, len(locales))
+	masters := 0
 	for _, l := range locales {
+		if l == nil {
+			continue
+		}
 		e.localeCode[l.UID] = l.Code
+		if l.FallbackLocale == "" {
+			e.master = l.Code
+			masters++
+		}
+	}
+	if masters != 1 {
+		e.master = "" // ambiguous: locale rules then refuse requests naming no locale
 	}
 	return e
 }
 
-// localeKey returns the code of a locale named by uid or code.
-func (e EnvIndex) localeKey(key string) string {
-	if code, ok := e.localeCode[key]; ok {
-		return code
-	}
-	return key
+// WithMasterLocale sets the master locale's code explicitly.
+func (e EnvIndex) WithMasterLocale(code string) EnvIndex {
+	e.master = code
+	return e
 }
+
+// MasterLocale returns the master locale's code, "" when unknown.
+func (e EnvIndex) MasterLocale() string { return e.master }
 
 // UID returns the uid of the environment named or identified by key.
 func (e EnvIndex) UID(key string) (string, bool) {
-	if e.known[key] {
+	if _, ok := e.nameByUID[key]; ok {
 		return key, true
 	}
 	uid, ok := e.uidByName[key]
 	return uid, ok
 }
 
-// set is a small string set with a wildcard.
+// Name returns the name of the environment named or identified by key.
+func (e EnvIndex) Name(key string) (string, bool) {
+	if name, ok := e.nameByUID[key]; ok {
+		return name, true
+	}
+	_, ok := e.uidByName[key]
+	return key, ok
+}
+
+// localeKey returns the code of a locale named by uid or code.
+func (e *EnvIndex) localeKey(key string) string {
+	if code, ok := e.localeCode[key]; ok {
+		return code
+	}
+	return key
+}
+
+// set is a string set with a wildcard. The empty string is never a member.
 type set struct {
 	all   bool
 	items map[string]bool
@@ -97,71 +156,152 @@ type set struct {
 
 func newSet(values ...[]string) set {
 	s := set{items: map[string]bool{}}
-	for _, vs := range values {
-		for _, v := range vs {
-			if v == stackgate.Wildcard {
-				s.all = true
-			}
-			s.items[v] = true
-		}
-	}
+	s.add(values...)
 	return s
 }
 
-func (s set) has(v string) bool { return s.all || s.items[v] }
+func (s *set) add(values ...[]string) {
+	for _, vs := range values {
+		for _, v := range vs {
+			switch v {
+			case stackgate.Wildcard:
+				s.all = true
+			case "":
+			default:
+				s.items[v] = true
+			}
+		}
+	}
+}
 
-// branchSet compiles branch and branch_alias lists: aliases count for the
-// branch they point to now (compiled principals are rebuilt when an alias
-// moves).
-func branchSet(branches, aliases []string, targets map[string]string) set {
-	s := newSet(branches)
+func (s *set) has(v string) bool { return s.all || v != "" && s.items[v] }
+
+// addBranches adds what branch and branch_alias lists reach: the branches
+// named, and the branches the aliases named point to now (principals are
+// recompiled when an alias moves). "$all" branches is every branch; "$all"
+// aliases is every branch some alias points to.
+func (s *set) addBranches(branches, aliases []string, targets map[string]string) {
+	s.add(branches)
 	for _, a := range aliases {
 		if a == stackgate.Wildcard {
-			s.all = true
+			for _, b := range targets {
+				s.add([]string{b})
+			}
 			continue
 		}
 		if b, ok := targets[a]; ok {
-			s.items[b] = true
+			s.add([]string{b})
 		}
 	}
-	return s
 }
 
-func flag(p *bool) bool { return p != nil && *p }
+// actions is a bit set of Action.
+type actions uint8
 
-// subACLAllows reads an entry right from a sub_acl.
-func subACLAllows(s *stackgate.SubACL, a Action) bool {
+func (a actions) has(x Action) bool { return x.valid() && a&(1<<x) != 0 }
+
+func acts(xs ...Action) actions {
+	var a actions
+	for _, x := range xs {
+		a |= 1 << x
+	}
+	return a
+}
+
+var allActions = acts(Read, Create, Update, Delete, Publish)
+
+// flatActs reads a rule's flat acl (read, create, update, delete, publish;
+// "write" is a token's key, not a role's).
+func flatActs(a stackgate.ACL) actions {
+	return bit(a.Read, Read) | bit(a.Create, Create) | bit(a.Update, Update) | bit(a.Delete, Delete) | bit(a.Publish, Publish)
+}
+
+// subActs reads a sub_acl.
+func subActs(s *stackgate.SubACL) actions {
 	if s == nil {
-		return false
+		return 0
 	}
-	switch a {
-	case Read:
-		return flag(s.Read)
-	case Create:
-		return flag(s.Create)
-	case Update:
-		return flag(s.Update)
-	case Delete:
-		return flag(s.Delete)
-	case Publish:
-		return flag(s.Publish)
-	}
-	return false
+	return bit(s.Read, Read) | bit(s.Create, Create) | bit(s.Update, Update) | bit(s.Delete, Delete) | bit(s.Publish, Publish)
 }
 
-// aclAllows reads a flat right (assets, folders, content types).
-func aclAllows(acl stackgate.ACL, a Action) bool {
-	switch a {
-	case Read:
-		return flag(acl.Read)
-	case Create:
-		return flag(acl.Create) || flag(acl.Write)
-	case Update:
-		return flag(acl.Update) || flag(acl.Write)
-	case Delete:
-		return flag(acl.Delete) || flag(acl.Write)
-	case Publish:
-		return flag(acl.Publish) || flag(acl.Write)
+func bit(p *bool, a Action) actions {
+	if p != nil && *p {
+		return 1 << a
 	}
-	return false
+	return 0
+}
+
+// grant records which actions some rules allow on one object, and the
+// first rule allowing each, so a decision is one map lookup.
+type grant struct {
+	acts actions
+	refs [Publish + 1]*RuleRef
+}
+
+func (g *grant) add(a actions, ref *RuleRef) {
+	for x := Read; x <= Publish; x++ {
+		if a.has(x) && !g.acts.has(x) {
+			g.acts |= 1 << x
+			g.refs[x] = ref
+		}
+	}
+}
+
+func (g *grant) get(a Action) *RuleRef {
+	if g == nil || !g.acts.has(a) {
+		return nil
+	}
+	return g.refs[a]
+}
+
+// objGrants are grants by object uid, with "$all" for every object.
+type objGrants struct {
+	all grant
+	by  map[string]*grant
+}
+
+func (o *objGrants) add(uids []string, a actions, ref *RuleRef) {
+	if a == 0 {
+		return
+	}
+	for _, uid := range uids {
+		switch uid {
+		case stackgate.Wildcard:
+			o.all.add(a, ref)
+		case "":
+		default:
+			if o.by == nil {
+				o.by = map[string]*grant{}
+			}
+			g := o.by[uid]
+			if g == nil {
+				g = &grant{}
+				o.by[uid] = g
+			}
+			g.add(a, ref)
+		}
+	}
+}
+
+// lookup returns the rule allowing a on uid; uid "" (a list, a create) is
+// reached only by "$all".
+func (o *objGrants) lookup(uid string, a Action) *RuleRef {
+	if ref := o.all.get(a); ref != nil {
+		return ref
+	}
+	if uid == "" || o.by == nil {
+		return nil
+	}
+	return o.by[uid].get(a)
+}
+
+// termKey is a taxonomy term as rules name it: "<taxonomy>.<term>".
+type termKey struct{ taxonomy, term string }
+
+func parseTerm(s string) (termKey, bool) {
+	tax, term, ok := strings.Cut(s, ".")
+	if !ok || tax == "" || term == "" {
+		return termKey{}, false
+	}
+	return termKey{tax, term}, true
 }

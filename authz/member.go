@@ -4,29 +4,9 @@ import (
 	"github.com/stackgate/stackgate"
 )
 
-// Member is a stack member compiled against the roles they hold.
-//
-// Semantics (spec §2, §5, §6):
-//   - The owner may do everything in the stack.
-//   - System roles grant by module (systemGrants): Admin everything;
-//     Developer everything but management tokens and stack users; Content
-//     Manager reads configuration and manages entries, assets and folders.
-//   - Any member may read the stack, roles, environments, locales, branches
-//     and aliases.
-//   - A custom role applies only on the branches its branch / branch_alias
-//     rules name ($all = every branch) and grants what its rules say:
-//     content_type rules (acl.read reads the content type; acl.sub_acl.X
-//     does X on its entries), entry rules (acl.read / sub_acl on the listed
-//     entries of one content type), asset rules (flat acl), folder rules
-//     (acl on the folder, sub_acl on the assets in it), taxonomy rules
-//     (acl on the taxonomy; content_types[].acl.sub_acl on entries tagged
-//     with a listed term). Non-restrict locale rules limit entry rights to
-//     the listed locales; restrict:true locale rules are exceptions: a
-//     sub_acl flag set to true removes that right on those locales.
-//     Environment rules limit publishing to the listed environments; a role
-//     without one may publish anywhere its other rules allow.
-//   - Several roles grant the union of what each allows; a role's
-//     exceptions restrict only that role's own grants.
+// Member is a stack member compiled against the roles they hold: built once
+// per membership (and rebuilt when a role, alias, environment or locale
+// changes), then asked many decisions without allocating.
 type Member struct {
 	owner  bool
 	system []systemRole
@@ -39,95 +19,126 @@ type systemRole struct {
 	grants map[string]actions
 }
 
-// actions is a bit set of Action.
-type actions uint8
-
-func (a actions) has(x Action) bool { return a&(1<<x) != 0 }
-
-func acts(xs ...Action) actions {
-	var a actions
-	for _, x := range xs {
-		a |= 1 << x
-	}
-	return a
-}
-
 var (
-	all       = acts(Read, Create, Update, Delete, Publish)
-	readOnly  = acts(Read)
-	ownerRef  = &RuleRef{Source: "owner", Index: -1}
-	memberRef = &RuleRef{Source: "member", Index: -1}
+	ownerRef  = &RuleRef{Source: SourceOwner, Index: -1}
+	memberRef = &RuleRef{Source: SourceMember, Index: -1}
 )
 
-// contentModules are managed by content rules; the rest is configuration.
-var contentModules = []string{"content_type", "entry", "asset", "folder", "global_field", "taxonomy",
-	"release", "workflow", "webhook", "extension", "label", "audit_log", "publish_queue", "sync"}
+// Modules by kind. Content modules hold a stack's content and schema;
+// configuration modules its settings; personal modules need a person with
+// the right to hand out credentials or membership.
+var (
+	contentModules = []string{stackgate.ModuleContentType, stackgate.ModuleEntry, stackgate.ModuleAsset,
+		stackgate.ModuleFolder, stackgate.ModuleGlobalField, stackgate.ModuleTaxonomy, stackgate.ModuleRelease,
+		stackgate.ModuleWorkflow, stackgate.ModuleWebhook, stackgate.ModuleExtension, stackgate.ModuleLabel,
+		stackgate.ModuleAuditLog, stackgate.ModulePublishQueue, stackgate.ModuleBulkOperation, stackgate.ModuleSync}
+	configModules = []string{stackgate.ModuleEnvironment, stackgate.ModuleLocale, stackgate.ModuleBranch,
+		stackgate.ModuleBranchAlias, stackgate.ModuleRole, stackgate.ModuleDeliveryToken, stackgate.ModuleStack}
+)
 
-var configModules = []string{"environment", "locale", "branch", "branch_alias", "role", "delivery_token", "stack"}
-
-// systemGrants is what each system role may do, by module.
+// systemGrants is what each system role may do, by module (spec §2, §6,
+// cma-notes §3.1). Branches do not limit system roles.
 var systemGrants = func() map[string]map[string]actions {
 	admin, dev, cm := map[string]actions{}, map[string]actions{}, map[string]actions{}
 	for _, m := range append(append([]string{}, contentModules...), configModules...) {
-		admin[m], dev[m] = all, all
+		admin[m], dev[m] = allActions, allActions
 	}
-	admin["stack"], dev["stack"] = readOnly, readOnly
-	admin["management_token"], admin["stack_user"] = all, all
-	for _, m := range []string{"content_type", "global_field", "environment", "locale", "branch", "branch_alias",
-		"role", "taxonomy", "stack", "release", "workflow", "label", "extension", "publish_queue", "sync"} {
-		cm[m] = readOnly
+	// Admin: everything but deleting or transferring the stack, so the
+	// stack module is read-only; only Owner and Admin manage management
+	// tokens and stack users.
+	admin[stackgate.ModuleStack] = acts(Read)
+	admin[stackgate.ModuleManagementToken], admin[stackgate.ModuleStackUser] = allActions, allActions
+	// Developer: as Admin but no management tokens and no stack users.
+	dev[stackgate.ModuleStack] = acts(Read)
+	// Content Manager: reads schema and settings, manages entries, assets
+	// and folders; no tokens, no roles or settings changes.
+	for _, m := range []string{stackgate.ModuleContentType, stackgate.ModuleGlobalField, stackgate.ModuleTaxonomy,
+		stackgate.ModuleEnvironment, stackgate.ModuleLocale, stackgate.ModuleBranch, stackgate.ModuleBranchAlias,
+		stackgate.ModuleRole, stackgate.ModuleStack, stackgate.ModuleRelease, stackgate.ModuleWorkflow,
+		stackgate.ModuleLabel, stackgate.ModuleExtension, stackgate.ModulePublishQueue} {
+		cm[m] = acts(Read)
 	}
-	for _, m := range []string{"entry", "asset", "folder"} {
-		cm[m] = all
+	for _, m := range []string{stackgate.ModuleEntry, stackgate.ModuleAsset, stackgate.ModuleFolder} {
+		cm[m] = allActions
 	}
 	return map[string]map[string]actions{
 		stackgate.RoleAdmin: admin, stackgate.RoleDeveloper: dev, stackgate.RoleContentManager: cm,
 	}
 }()
 
-// memberReadable are the modules any member may read.
-var memberReadable = map[string]bool{"stack": true, "role": true, "environment": true, "locale": true,
-	"branch": true, "branch_alias": true}
+// memberReadable are the modules any member may read, whatever their roles
+// (spec §2: roles, environments, locales, branches are readable by "any
+// member"; aliases and the stack itself go with branches and settings).
+func memberReadable(module string) bool {
+	switch module {
+	case stackgate.ModuleStack, stackgate.ModuleRole, stackgate.ModuleEnvironment, stackgate.ModuleLocale,
+		stackgate.ModuleBranch, stackgate.ModuleBranchAlias:
+		return true
+	}
+	return false
+}
 
 // CompileMember compiles a member. isOwner is whether the user owns the
-// stack; roles are the roles they hold; aliases maps alias uid → branch uid.
+// stack; roles are the roles they hold (nil entries are skipped); env
+// indexes the stack's environments and locales; aliases maps alias uid →
+// branch uid. A system role is recognised by System and Name; a system
+// role with an unknown name grants nothing.
 func CompileMember(isOwner bool, roles []*stackgate.Role, env EnvIndex, aliases map[string]string) *Member {
 	m := &Member{owner: isOwner, env: env}
 	for _, r := range roles {
+		if r == nil {
+			continue
+		}
 		if r.System {
 			if g, ok := systemGrants[r.Name]; ok {
-				m.system = append(m.system, systemRole{ref: &RuleRef{Source: "system_role", RoleUID: r.UID, RoleName: r.Name, Index: -1}, grants: g})
+				m.system = append(m.system, systemRole{
+					ref:    &RuleRef{Source: SourceSystemRole, RoleUID: r.UID, RoleName: r.Name, Index: -1},
+					grants: g})
 			}
 			continue
 		}
-		m.custom = append(m.custom, compileRole(r, env, aliases))
+		m.custom = append(m.custom, compileRole(r, &m.env, aliases))
 	}
 	return m
 }
 
-// Allowed decides req.
+// Reasons of Member decisions.
+const (
+	reasonOwner     = "the stack owner may do everything in the stack"
+	reasonSystem    = "granted by the system role"
+	reasonAnyMember = "any member of the stack may read this"
+	reasonNoMember  = "not a member of the stack"
+	reasonNoRole    = "no role of the user allows this"
+)
+
+// Allowed decides req. Several roles grant the union of what each allows.
 func (m *Member) Allowed(req Request) Decision {
 	if m == nil {
-		return deny("not a member of the stack")
+		return deny(reasonNoMember)
+	}
+	if !req.Action.valid() {
+		return deny(reasonBadAction)
 	}
 	if m.owner {
-		return allow("the stack owner may do everything in the stack", ownerRef)
+		return allow(reasonOwner, ownerRef)
 	}
-	for _, s := range m.system {
-		if s.grants[req.Module].has(req.Action) {
-			return allow("granted by the system role", s.ref)
+	for i := range m.system {
+		if m.system[i].grants[req.Module].has(req.Action) {
+			return allow(reasonSystem, m.system[i].ref)
 		}
 	}
-	if req.Action == Read && memberReadable[req.Module] {
-		return allow("any member of the stack may read this", memberRef)
+	if req.Action == Read && memberReadable(req.Module) {
+		return allow(reasonAnyMember, memberRef)
 	}
-	best := Decision{Reason: "no role of the user allows this"}
-	for _, r := range m.custom {
-		d := r.allowed(req, m.env)
+	best := deny(reasonNoRole)
+	for i, r := range m.custom {
+		d := r.allowed(&req, &m.env)
 		if d.Allowed {
 			return d
 		}
-		if d.Rule != nil || best.Rule == nil && d.Reason != "" {
+		// Explain with the first role's refusal, or the first that names
+		// the rule that refused.
+		if i == 0 || best.Rule == nil && d.Rule != nil {
 			best = d
 		}
 	}

@@ -10,7 +10,10 @@
 // decide a Request without allocating and without I/O, and say why.
 package authz
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // Action is what a request does to its module.
 type Action uint8
@@ -22,6 +25,9 @@ const (
 	Delete
 	Publish
 )
+
+// valid reports whether a is one of the five actions.
+func (a Action) valid() bool { return a >= Read && a <= Publish }
 
 func (a Action) String() string {
 	switch a {
@@ -221,10 +227,34 @@ var Routes = []Route{
 	cda("/v3/stacks/sync", "sync"),
 }
 
-// byKey indexes the table for Lookup and Match.
+// maxSegs bounds the segments of a path Match considers; no pattern of the
+// table has more, so a longer path matches nothing.
+const maxSegs = 8
+
+// methodIndex numbers the methods of the table; -1 for any other.
+func methodIndex(m string) int {
+	switch m {
+	case "GET", "HEAD": // HEAD is a GET without a body
+		return 0
+	case "POST":
+		return 1
+	case "PUT":
+		return 2
+	case "DELETE":
+		return 3
+	case "PATCH":
+		return 4
+	}
+	return -1
+}
+
 var (
-	byKey   = map[string]int{}
-	byMatch = map[API]map[string][]int{} // api → method → route indexes
+	// byKey indexes the table for Lookup: "cma GET /v3/roles" → index.
+	byKey = map[string]int{}
+	// buckets holds, per API, method and segment count, the indexes of the
+	// routes Match must try, most literal segments first, so that the first
+	// route that matches is the most specific one.
+	buckets [3][5][maxSegs + 1][]int
 )
 
 func init() {
@@ -236,11 +266,60 @@ func init() {
 			panic("authz: duplicate route " + key)
 		}
 		byKey[key] = i
-		if byMatch[r.API] == nil {
-			byMatch[r.API] = map[string][]int{}
+		m := methodIndex(r.Method)
+		if m < 0 || r.Method == "HEAD" || r.API != CMA && r.API != CDA || len(r.segs) > maxSegs ||
+			r.Module == "" || r.Action < Read || r.Action > Publish {
+			panic("authz: malformed route " + key)
 		}
-		byMatch[r.API][r.Method] = append(byMatch[r.API][r.Method], i)
+		b := &buckets[r.API][m][len(r.segs)]
+		for _, j := range *b {
+			if overlap(r.segs, Routes[j].segs) && !moreSpecific(r.segs, Routes[j].segs) && !moreSpecific(Routes[j].segs, r.segs) {
+				panic("authz: routes " + key + " and " + Routes[j].Pattern + " match the same paths")
+			}
+		}
+		*b = append(*b, i)
 	}
+	for a := range buckets {
+		for m := range buckets[a] {
+			for n := range buckets[a][m] {
+				b := buckets[a][m][n]
+				sort.SliceStable(b, func(x, y int) bool { return literals(Routes[b[x]].segs) > literals(Routes[b[y]].segs) })
+			}
+		}
+	}
+}
+
+func isWildcard(seg string) bool { return seg != "" && seg[0] == '{' }
+
+func literals(segs []string) int {
+	n := 0
+	for _, s := range segs {
+		if !isWildcard(s) {
+			n++
+		}
+	}
+	return n
+}
+
+// overlap reports whether some path matches both patterns (same length).
+func overlap(a, b []string) bool {
+	for i := range a {
+		if !isWildcard(a[i]) && !isWildcard(b[i]) && a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// moreSpecific reports whether a has a literal wherever b has one, and more
+// of them: every path a matches, b matches too, so a must win.
+func moreSpecific(a, b []string) bool {
+	for i := range a {
+		if !isWildcard(b[i]) && isWildcard(a[i]) {
+			return false
+		}
+	}
+	return literals(a) > literals(b)
 }
 
 // Lookup returns the served CMA route of method and pattern exactly: the
@@ -293,30 +372,70 @@ func (p *Params) set(name, value string) {
 	}
 }
 
-// Match finds the route of api that a concrete method and path name. HEAD
-// matches GET. A path with empty, "." or ".." segments matches nothing. A
-// literal segment beats a wildcard ("/v3/assets/folders" is not an asset).
-// Match does not allocate.
-func Match(api API, method, path string) (Route, Params, bool) {
-	if method == "HEAD" {
-		method = "GET"
+// badSegment reports a segment no route may carry: empty (a "//"), a dot
+// segment, also percent-encoded ("%2e", ".%2E"), or one holding a
+// backslash, an encoded slash or backslash, or a control byte. Upstream
+// servers normalise such segments differently from a plain split on "/",
+// so the gate refuses them rather than guess which object they name.
+func badSegment(seg string) bool {
+	if seg == "" {
+		return true
 	}
-	if len(path) < 2 || path[0] != '/' {
+	dots := 0 // "." or "%2e" units
+	other := false
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		switch {
+		case c < 0x20 || c == 0x7f || c == '\\':
+			return true
+		case c == '.':
+			dots++
+		case c == '%' && i+2 < len(seg):
+			h := seg[i+1]
+			l := seg[i+2] | 0x20 // lower-case a hex letter
+			switch {
+			case h == '2' && l == 'e':
+				dots++
+				i += 2
+			case h == '2' && l == 'f', h == '5' && l == 'c', h == '0' && l == '0':
+				return true
+			default:
+				other = true
+			}
+		default:
+			other = true
+		}
+	}
+	return !other && dots <= 2
+}
+
+// Match finds the route of api that a concrete method and path name and
+// the objects its wildcards name. HEAD matches GET. The path must be
+// absolute, without query; one trailing slash is tolerated. A path with a
+// bad segment (see badSegment), or more segments than any pattern, matches
+// nothing. A literal segment beats a wildcard ("/v3/assets/folders/x" is a
+// folder, not an asset). Match does not allocate.
+func Match(api API, method, path string) (Route, Params, bool) {
+	m := methodIndex(method)
+	if m < 0 || api != CMA && api != CDA || len(path) < 2 || path[0] != '/' {
 		return Route{}, Params{}, false
 	}
 	rest := path[1:]
 	if rest[len(rest)-1] == '/' { // tolerate one trailing slash
 		rest = rest[:len(rest)-1]
 	}
-	var segs [8]string
+	var segs [maxSegs]string
 	n := 0
 	for {
+		if n == maxSegs {
+			return Route{}, Params{}, false
+		}
 		i := strings.IndexByte(rest, '/')
 		seg := rest
 		if i >= 0 {
 			seg = rest[:i]
 		}
-		if seg == "" || seg == "." || seg == ".." || n == len(segs) {
+		if badSegment(seg) {
 			return Route{}, Params{}, false
 		}
 		segs[n] = seg
@@ -326,36 +445,21 @@ func Match(api API, method, path string) (Route, Params, bool) {
 		}
 		rest = rest[i+1:]
 	}
-	best, bestLiterals := -1, -1
-	for _, i := range byMatch[api][method] {
+routes:
+	for _, i := range buckets[api][m][n] {
 		r := &Routes[i]
-		if len(r.segs) != n {
-			continue
-		}
-		literals, ok := 0, true
 		for j, s := range r.segs {
-			if s[0] == '{' {
-				continue
+			if !isWildcard(s) && s != segs[j] {
+				continue routes
 			}
-			if s != segs[j] {
-				ok = false
-				break
+		}
+		var p Params
+		for j, s := range r.segs {
+			if isWildcard(s) {
+				p.set(s, segs[j])
 			}
-			literals++
 		}
-		if ok && literals > bestLiterals {
-			best, bestLiterals = i, literals
-		}
+		return *r, p, true
 	}
-	if best < 0 {
-		return Route{}, Params{}, false
-	}
-	r := Routes[best]
-	var p Params
-	for j, s := range r.segs {
-		if s[0] == '{' {
-			p.set(s, segs[j])
-		}
-	}
-	return r, p, true
+	return Route{}, Params{}, false
 }

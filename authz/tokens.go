@@ -8,10 +8,10 @@ import (
 // write, and the branches it reaches (aliases resolved to their branch).
 // Expiry is the caller's business (it needs the clock).
 type TokenScope struct {
-	all      *scopeACL
+	all      *scopeACL // the "$all" entry
 	modules  map[string]scopeACL
 	branches set
-	hasScope bool
+	hasScope bool // some branch or branch_alias entry
 }
 
 type scopeACL struct {
@@ -19,120 +19,164 @@ type scopeACL struct {
 	ref         *RuleRef
 }
 
-// tokenForbidden are the modules no management token may use, whatever its
-// scope (spec §2: tokens, stack users and sessions need a person).
-var tokenForbidden = map[string]bool{"delivery_token": true, "management_token": true, "stack_user": true, "user_session": true}
+// tokenForbidden reports the modules no management token may use, whatever
+// its scope (spec §2: tokens and stack users need a person; sessions are a
+// person's).
+func tokenForbidden(module string) bool {
+	switch module {
+	case stackgate.ModuleDeliveryToken, stackgate.ModuleManagementToken, stackgate.ModuleStackUser, "user_session":
+		return true
+	}
+	return false
+}
 
-// CompileManagementToken compiles a management token's scope.
+// CompileManagementToken compiles a management token's scope. aliases maps
+// alias uid → branch uid.
 func CompileManagementToken(t *stackgate.ManagementToken, aliases map[string]string) *TokenScope {
 	s := &TokenScope{modules: map[string]scopeACL{}, branches: newSet()}
+	if t == nil {
+		return s
+	}
 	for i, e := range t.Scope {
-		ref := &RuleRef{Source: "management_token_scope", Index: i, Module: e.Module}
-		a := scopeACL{read: flag(e.ACL.Read), write: flag(e.ACL.Write), ref: ref}
+		ref := &RuleRef{Source: SourceManagementToken, Index: i, Module: e.Module}
+		a := scopeACL{read: stackgate.True(e.ACL.Read), write: stackgate.True(e.ACL.Write), ref: ref}
 		switch e.Module {
 		case stackgate.ModuleBranch, stackgate.ModuleBranchAlias:
 			// A branch entry says which branches the token reaches; its acl
 			// is also what the token may do to the branch (or alias) module.
 			s.hasScope = true
-			b := branchSet(e.Branches, e.BranchAliases, aliases)
-			if len(e.Branches) == 0 && len(e.BranchAliases) == 0 {
-				b.all = false
-			}
-			s.branches.all = s.branches.all || b.all
-			for k := range b.items {
-				s.branches.items[k] = true
-			}
-			prev := s.modules[e.Module]
-			a.read, a.write = a.read || prev.read, a.write || prev.write
-			s.modules[e.Module] = a
+			s.branches.addBranches(e.Branches, e.BranchAliases, aliases)
+			s.merge(e.Module, a)
 		case stackgate.ModuleAll:
-			s.all = &a
+			if s.all == nil {
+				s.all = &a
+			} else {
+				s.all.read, s.all.write = s.all.read || a.read, s.all.write || a.write
+			}
 		default:
-			prev := s.modules[e.Module]
-			a.read, a.write = a.read || prev.read, a.write || prev.write
-			s.modules[e.Module] = a
+			s.merge(e.Module, a)
 		}
 	}
 	return s
 }
 
-// Allowed decides req: GET needs acl.read, anything else acl.write, of the
-// request's module or of $all, on a branch of the scope.
+// merge adds an entry for module: several entries grant their union; the
+// first entry stays the one named.
+func (s *TokenScope) merge(module string, a scopeACL) {
+	if prev, ok := s.modules[module]; ok {
+		prev.read, prev.write = prev.read || a.read, prev.write || a.write
+		s.modules[module] = prev
+		return
+	}
+	s.modules[module] = a
+}
+
+// Reasons of TokenScope decisions.
+const (
+	reasonTokenForbidden = "management tokens cannot use this module"
+	reasonTokenBranch    = "branch not in the token's scope"
+	reasonTokenModule    = "granted by the token's scope entry for the module"
+	reasonTokenAll       = "granted by the token's $all scope entry"
+	reasonTokenNoRead    = "the token's scope does not allow reading this module"
+	reasonTokenNoWrite   = "the token's scope does not allow writing this module"
+	reasonTokenNoModule  = "module not in the token's scope"
+)
+
+// Allowed decides req: Read needs acl.read, any other action acl.write, of
+// the request's module or of $all, on a branch of the scope. A folder is
+// covered by an asset entry too (folders hold assets).
 func (s *TokenScope) Allowed(req Request) Decision {
-	if tokenForbidden[req.Module] {
-		return deny("management tokens cannot use this module")
+	if s == nil || !req.Action.valid() {
+		return deny(reasonBadAction)
+	}
+	if tokenForbidden(req.Module) {
+		return deny(reasonTokenForbidden)
 	}
 	if !s.hasScope || !s.branches.has(req.Branch) {
-		return deny("branch not in the token's scope")
+		return deny(reasonTokenBranch)
 	}
 	a, ok := s.modules[req.Module]
-	if !ok && req.Module == "folder" {
-		a, ok = s.modules["asset"] // folders are assets' containers
+	if !ok && req.Module == stackgate.ModuleFolder {
+		a, ok = s.modules[stackgate.ModuleAsset]
 	}
-	if ok {
-		if req.Action == Read && a.read || req.Action != Read && a.write {
-			return allow("granted by the token's scope entry for the module", a.ref)
-		}
+	read := req.Action == Read
+	if ok && (read && a.read || !read && a.write) {
+		return allow(reasonTokenModule, a.ref)
 	}
-	if s.all != nil && (req.Action == Read && s.all.read || req.Action != Read && s.all.write) {
-		return allow("granted by the token's $all scope entry", s.all.ref)
+	if s.all != nil && (read && s.all.read || !read && s.all.write) {
+		return allow(reasonTokenAll, s.all.ref)
 	}
-	if ok || s.all != nil {
-		if req.Action == Read {
-			return deny("the token's scope does not allow reading this module")
-		}
-		return deny("the token's scope does not allow writing this module")
+	switch {
+	case !ok && s.all == nil:
+		return deny(reasonTokenNoModule)
+	case read:
+		return deny(reasonTokenNoRead)
 	}
-	return deny("module not in the token's scope")
+	return deny(reasonTokenNoWrite)
 }
 
 // DeliveryScope is a delivery (or preview) token's scope compiled.
 type DeliveryScope struct {
-	envs     set // uids
+	envs     set // environment uids
 	branches set
 	env      EnvIndex
-	envRef   *RuleRef
-	ref      *RuleRef
+	ref      *RuleRef // the first environment entry
 }
 
 // CompileDeliveryToken compiles a delivery token's scope; its preview token
-// shares it.
+// shares it. Scope environments may be uids or names (env resolves them).
 func CompileDeliveryToken(t *stackgate.DeliveryToken, env EnvIndex, aliases map[string]string) *DeliveryScope {
 	d := &DeliveryScope{envs: newSet(), branches: newSet(), env: env}
+	if t == nil {
+		return d
+	}
 	for i, e := range t.Scope {
 		switch e.Module {
 		case stackgate.ModuleEnvironment:
-			for _, uid := range envUIDs(env, e.Environments) {
-				d.envs.items[uid] = true
+			// "$all" is no environment: a delivery token names its own.
+			for _, uid := range envUIDs(&d.env, e.Environments) {
+				if uid != stackgate.Wildcard && uid != "" {
+					d.envs.items[uid] = true
+				}
 			}
-			d.envRef = &RuleRef{Source: "delivery_token_scope", Index: i, Module: e.Module}
+			if d.ref == nil {
+				d.ref = &RuleRef{Source: SourceDeliveryToken, Index: i, Module: e.Module}
+			}
 		case stackgate.ModuleBranch, stackgate.ModuleBranchAlias:
-			b := branchSet(e.Branches, e.BranchAliases, aliases)
-			d.branches.all = d.branches.all || b.all
-			for k := range b.items {
-				d.branches.items[k] = true
-			}
+			d.branches.addBranches(e.Branches, e.BranchAliases, aliases)
 		}
 	}
-	d.ref = d.envRef
 	return d
 }
 
+// Reasons of DeliveryScope decisions.
+const (
+	reasonDeliveryCMA    = "not a content delivery route: delivery and preview tokens only read the content delivery API"
+	reasonDeliveryWrite  = "delivery and preview tokens cannot write"
+	reasonDeliveryEnv    = "environment not in the token's scope"
+	reasonDeliveryBranch = "branch not in the token's scope"
+	reasonDeliveryOK     = "the environment and branch are in the token's scope"
+)
+
 // Allowed decides a read of published content: only CDA routes, only reads,
-// only in an environment and on a branch of the scope.
+// only in an environment (named by name or uid) and on a branch of the
+// scope.
 func (d *DeliveryScope) Allowed(api API, req Request) Decision {
+	if d == nil || !req.Action.valid() {
+		return deny(reasonBadAction)
+	}
 	if api != CDA {
-		return deny("delivery and preview tokens only read the content delivery API")
+		return deny(reasonDeliveryCMA)
 	}
 	if req.Action != Read {
-		return deny("delivery and preview tokens cannot write")
+		return deny(reasonDeliveryWrite)
 	}
 	uid, ok := d.env.UID(req.Environment)
 	if !ok || !d.envs.has(uid) {
-		return deny("environment not in the token's scope")
+		return deny(reasonDeliveryEnv)
 	}
 	if !d.branches.has(req.Branch) {
-		return deny("branch not in the token's scope")
+		return deny(reasonDeliveryBranch)
 	}
-	return allow("the environment and branch are in the token's scope", d.ref)
+	return allow(reasonDeliveryOK, d.ref)
 }
