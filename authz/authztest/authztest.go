@@ -15,7 +15,7 @@ import (
 type Matrix struct {
 	Stack struct {
 		Environments []struct{ Name, UID string } `json:"environments"`
-		Locales      []struct{ Code, UID string } `json:"locales"`
+		Locales      []struct{ Code, UID string } `json:"locales"` // the first is the master locale
 		Branches     []string                     `json:"branches"`
 		Aliases      map[string]string            `json:"aliases"`
 	} `json:"stack"`
@@ -141,30 +141,49 @@ func (m *Matrix) EnvIndex() authz.EnvIndex {
 	for _, e := range m.Stack.Environments {
 		envs = append(envs, &stackgate.Environment{UID: e.UID, Name: e.Name})
 	}
+	// The first locale is the master (no fallback); the others fall back
+	// to it, as in a stack the API created.
 	var locales []*stackgate.Locale
-	for _, l := range m.Stack.Locales {
-		locales = append(locales, &stackgate.Locale{UID: l.UID, Code: l.Code})
+	for i, l := range m.Stack.Locales {
+		loc := &stackgate.Locale{UID: l.UID, Code: l.Code}
+		if i > 0 {
+			loc.FallbackLocale = m.Stack.Locales[0].Code
+		}
+		locales = append(locales, loc)
 	}
 	return authz.NewEnvIndex(envs).WithLocales(locales)
 }
 
 // Decide compiles the case's principal and decides its request.
 func (m *Matrix) Decide(c Case) (authz.Decision, error) {
+	decide, err := m.Compile(c)
+	if err != nil {
+		return authz.Decision{}, err
+	}
+	return decide(), nil
+}
+
+// Compile compiles the case's principal once and returns a function that
+// decides the case's request with it (for allocation and timing checks).
+func (m *Matrix) Compile(c Case) (func() authz.Decision, error) {
 	env := m.EnvIndex()
 	p := c.Principal
+	req, api := c.Request.Authz(), c.Request.APIValue()
 	switch {
 	case p.ManagementToken != nil:
 		scope, err := p.ManagementToken.Entries()
 		if err != nil {
-			return authz.Decision{}, err
+			return nil, err
 		}
-		return authz.CompileManagementToken(&stackgate.ManagementToken{Scope: scope}, m.Stack.Aliases).Allowed(c.Request.Authz()), nil
+		s := authz.CompileManagementToken(&stackgate.ManagementToken{Scope: scope}, m.Stack.Aliases)
+		return func() authz.Decision { return s.Allowed(req) }, nil
 	case p.DeliveryToken != nil:
 		scope, err := p.DeliveryToken.Entries()
 		if err != nil {
-			return authz.Decision{}, err
+			return nil, err
 		}
-		return authz.CompileDeliveryToken(&stackgate.DeliveryToken{Scope: scope}, env, m.Stack.Aliases).Allowed(c.Request.APIValue(), c.Request.Authz()), nil
+		s := authz.CompileDeliveryToken(&stackgate.DeliveryToken{Scope: scope}, env, m.Stack.Aliases)
+		return func() authz.Decision { return s.Allowed(api, req) }, nil
 	}
 	var roles []*stackgate.Role
 	for _, name := range p.SystemRoles {
@@ -173,5 +192,6 @@ func (m *Matrix) Decide(c Case) (authz.Decision, error) {
 	for i, r := range p.Roles {
 		roles = append(roles, &stackgate.Role{UID: fmt.Sprintf("bltcustom%d", i), Name: r.Name, Rules: r.Rules})
 	}
-	return authz.CompileMember(p.Owner, roles, env, m.Stack.Aliases).Allowed(c.Request.Authz()), nil
+	mem := authz.CompileMember(p.Owner, roles, env, m.Stack.Aliases)
+	return func() authz.Decision { return mem.Allowed(req) }, nil
 }

@@ -169,6 +169,87 @@ sys_and_custom = {"system_roles": ["Content Manager"], "roles": [{"name": "ct", 
 case("Content Manager plus a custom role: system grant", sys_and_custom, {"module": "entry", "action": D, "content_type": "page"}, True)
 case("Content Manager plus a custom role: still no environments write", sys_and_custom, {"module": "environment", "action": C}, False)
 
+# --- decisions documented in the authz package doc ---------------------------
+# A request naming no locale asks for the master locale (en-us, the first).
+fr_only = {"module": "locale", "locales": ["bltfr"], "acl": {"read": True}}
+case("locale rule fr-fr only: no locale means the master, refused", role(blogs_rw, fr_only), {"module": "entry", "action": R, "content_type": "blog"}, False, reason="locale")
+case("locale rule en-us only: no locale means the master, allowed", role(blogs_rw, en_only), {"module": "entry", "action": R, "content_type": "blog"}, True)
+case("locale rule: request names the locale by uid", role(blogs_rw, fr_only), {"module": "entry", "action": U, "content_type": "blog", "locale": "bltfr"}, True)
+exc_master = {"module": "locale", "locales": ["blten"], "restrict": True, "acl": {"sub_acl": {"update": True}}}
+case("locale exception on the master: no locale, update removed", role(blogs_rw, exc_master), {"module": "entry", "action": U, "content_type": "blog"}, False, reason="exception")
+case("locale exception on the master: no locale, read kept", role(blogs_rw, exc_master), {"module": "entry", "action": R, "content_type": "blog"}, True)
+exc_all = {"module": "locale", "locales": ["$all"], "restrict": True, "acl": {"sub_acl": {"publish": True}}}
+for loc in ["en-us", "fr-fr"]:
+    case(f"locale exception on $all: publish removed in {loc}", role(blogs_rw, exc_all), {"module": "entry", "action": P, "content_type": "blog", "locale": loc}, False, reason="exception")
+case("locale exception with false flags removes nothing", role(blogs_rw, {"module": "locale", "locales": ["bltfr"], "restrict": True, "acl": {"sub_acl": {"update": False}}}),
+     {"module": "entry", "action": U, "content_type": "blog", "locale": "fr-fr"}, True)
+# Environment rules limit publishing: a publish naming no environment is
+# refused unless the rules cover $all; a role without any may publish.
+case("environment rule: publish naming no environment", role(blogs_rw, prod_only), {"module": "entry", "action": P, "content_type": "blog"}, False, reason="names no environment")
+case("environment rule: asset publish naming no environment", role(all_assets, prod_only), {"module": "asset", "action": P, "asset": "bltasset1"}, False, reason="environment")
+all_envs = {"module": "environment", "environments": ["$all"], "acl": {"read": True}}
+case("$all environments: publish naming no environment", role(blogs_rw, all_envs), {"module": "entry", "action": P, "content_type": "blog"}, True)
+case("$all environments: publish to staging", role(blogs_rw, all_envs), {"module": "entry", "action": P, "content_type": "blog", "environment": "staging"}, True)
+case("no environment rule: publish to staging", role(blogs_rw), {"module": "entry", "action": P, "content_type": "blog", "environment": "staging"}, True)
+case("environment rule: unknown environment", role(blogs_rw, prod_only), {"module": "entry", "action": P, "content_type": "blog", "environment": "nowhere"}, False, reason="environment")
+case("environment rules do not limit reading", role(blogs_rw, prod_only), {"module": "entry", "action": R, "content_type": "blog", "environment": "staging"}, True)
+# Lists and creates name no object: only "$all" reaches them.
+case("entry rule: cannot list the type's entries", role(entry_rule), {"module": "entry", "action": R, "content_type": "blog"}, False)
+entries_all = {"module": "entry", "content_type": "blog", "entries": ["$all"], "acl": {"read": True, "sub_acl": {"read": True, "create": True}}}
+case("entry rule on $all entries: list them", role(entries_all), {"module": "entry", "action": R, "content_type": "blog"}, True)
+case("entry rule on $all entries: create one", role(entries_all), {"module": "entry", "action": C, "content_type": "blog"}, True)
+case("entry rule on $all entries: not another type", role(entries_all), {"module": "entry", "action": R, "content_type": "page"}, False)
+case("asset rule: cannot list assets", role(asset_rule), {"module": "asset", "action": R}, False)
+case("$all assets: list assets", role(all_assets), {"module": "asset", "action": R}, True)
+case("content_type rule: cannot list content types", role(blogs_read), {"module": "content_type", "action": R}, False)
+case("$all content types: list content types", role(all_cts), {"module": "content_type", "action": R}, True)
+case("folder rule: create an asset in it", role({"module": "folder", "folders": ["bltfolder1"], "acl": {"read": True, "sub_acl": {"create": True}}}),
+     {"module": "asset", "action": C, "folder": "bltfolder1"}, True)
+# Schema: custom roles read content types, global fields and taxonomies.
+ct_write = {"module": "content_type", "content_types": ["$all"], "acl": {"read": True, "create": True, "update": True, "delete": True}}
+for action in [C, U, D]:
+    case(f"custom role cannot {action} a content type, whatever its acl", role(ct_write), {"module": "content_type", "action": action, "content_type": "blog"}, False, reason="only read")
+case("content_type read rule: read global fields", role(blogs_read), {"module": "global_field", "action": R}, True)
+case("entry-only role: no global fields", role(entry_rule), {"module": "global_field", "action": R}, False)
+case("sub_acl without acl.read: not the content type", role({"module": "content_type", "content_types": ["blog"], "acl": {"sub_acl": {"read": True}}}),
+     {"module": "content_type", "action": R, "content_type": "blog"}, False)
+seed_tax = {"module": "taxonomy", "taxonomies": ["regions"], "terms": ["regions.north_america"],
+            "content_types": [{"uid": "$all", "acl": {"read": True, "sub_acl": SUB}}], "acl": {"read": True, "sub_acl": SUB}}
+for action in [C, U, D]:
+    case(f"taxonomy rule of the spec sample cannot {action} the taxonomy", role(seed_tax), {"module": "taxonomy", "action": action, "taxonomy": "regions"}, False, reason="only read")
+case("taxonomy rule: cannot list every taxonomy", role(tax), {"module": "taxonomy", "action": R}, False)
+tax_all = {"module": "taxonomy", "taxonomies": ["$all"], "acl": {"read": True}}
+case("$all taxonomies: list taxonomies", role(tax_all), {"module": "taxonomy", "action": R}, True)
+case("$all taxonomies: read any term", role(tax_all), {"module": "taxonomy", "action": R, "taxonomy": "colours", "term": "red"}, True)
+case("taxonomy rule: no acl.read, no taxonomy", role({"module": "taxonomy", "taxonomies": ["regions"], "acl": {"read": False}}), {"module": "taxonomy", "action": R, "taxonomy": "regions"}, False)
+tax_no_terms = {"module": "taxonomy", "taxonomies": ["regions"], "content_types": [{"uid": "blog", "acl": {"sub_acl": {"read": True, "publish": True}}}], "acl": {"read": True}}
+case("taxonomy rule without terms: any term of the taxonomy", role(tax_no_terms), {"module": "entry", "action": R, "content_type": "blog", "taxonomy": "regions", "term": "europe"}, True)
+case("taxonomy rule without terms: not another content type", role(tax_no_terms), {"module": "entry", "action": R, "content_type": "page", "taxonomy": "regions", "term": "europe"}, False)
+case("taxonomy rule without terms: not another taxonomy", role(tax_no_terms), {"module": "entry", "action": R, "content_type": "blog", "taxonomy": "colours", "term": "red"}, False)
+case("taxonomy rule: read the content types it lists", role({"module": "taxonomy", "taxonomies": ["regions"], "content_types": [{"uid": "blog", "acl": {"read": True}}], "acl": {"read": True}}),
+     {"module": "content_type", "action": R, "content_type": "blog"}, True)
+case("taxonomy rule: a term of another taxonomy", role(tax), {"module": "entry", "action": U, "content_type": "blog", "taxonomy": "colours", "term": "north_america"}, False)
+case("taxonomy rule: tagged publish still bound by environment rules", role(tax_no_terms, prod_only), {"module": "entry", "action": P, "content_type": "blog", "taxonomy": "regions", "term": "europe", "environment": "staging"}, False, reason="environment")
+# Aliases: "$all" aliases reach the branches some alias points to.
+all_aliases = {"module": "branch_alias", "branch_aliases": ["$all"], "acl": {"read": True}}
+case("role on $all aliases: development (deploy's target)", role(all_aliases, blogs_rw), {"module": "entry", "action": R, "content_type": "blog", "branch": "development"}, True)
+case("role on $all aliases: not main (no alias points there)", role(all_aliases, blogs_rw), {"module": "entry", "action": R, "content_type": "blog", "branch": "main"}, False, reason="branch")
+case("role on an unknown alias reaches nothing", role({"module": "branch_alias", "branch_aliases": ["nope"], "acl": {"read": True}}, blogs_rw), {"module": "entry", "action": R, "content_type": "blog"}, False)
+case("role on main and alias deploy: both", role(main, alias, blogs_rw), {"module": "entry", "action": R, "content_type": "blog", "branch": "development"}, True)
+# Other modules and actions.
+for module in ["release", "workflow", "label", "audit_log"]:
+    case(f"custom role has no rules for {module}", role(all_cts, all_assets), {"module": module, "action": R}, False, reason="no rules")
+case("Admin cannot update the stack", {"system_roles": ["Admin"]}, {"module": "stack", "action": U}, False)
+case("Developer cannot delete the stack", {"system_roles": ["Developer"]}, {"module": "stack", "action": D}, False)
+case("Developer reads audit logs", {"system_roles": ["Developer"]}, {"module": "audit_log", "action": R}, True, source="system_role")
+case("Content Manager cannot read audit logs", {"system_roles": ["Content Manager"]}, {"module": "audit_log", "action": R}, False)
+case("Content Manager publishes entries on any branch", {"system_roles": ["Content Manager"]}, {"module": "entry", "action": P, "branch": "development", "environment": "staging"}, True)
+case("Developer and Content Manager: union", {"system_roles": ["Content Manager", "Developer"]}, {"module": "content_type", "action": D}, True)
+case("unknown action refused even to the Admin", {"system_roles": ["Admin"]}, {"module": "entry", "action": "frobnicate"}, False, reason="unknown action")
+case("exception in one role does not bind another role's grant", {"roles": [{"name": "a", "rules": [main, blogs_rw, exc_all]}, {"name": "b", "rules": [main, blogs_rw]}]},
+     {"module": "entry", "action": P, "content_type": "blog", "locale": "fr-fr"}, True)
+case("a deny names the rule that refused", role(blogs_rw, exc), {"module": "entry", "action": U, "content_type": "blog", "locale": "fr-fr"}, False, reason="exception", source="role")
+
 member_cases = len(cases)
 
 # --- management tokens (spec §2, §6) -----------------------------------------
@@ -207,6 +288,20 @@ case("management token without a branch entry reaches nothing", {"management_tok
 case("management token: asset scope covers folders", {"management_token": {"scope": [{"module": "asset", "acl": {"read": True, "write": True}}, mbranch]}}, {"module": "folder", "action": C}, True)
 case("management token: string booleans", {"management_token": {"scope": [{"module": "role", "acl": {"read": "true", "write": "false"}}, mbranch]}}, {"module": "role", "action": C}, False)
 
+# --- token decisions documented in the authz package doc ---------------------
+two_entries = {"management_token": {"scope": [{"module": "entry", "acl": {"read": True}}, {"module": "entry", "acl": {"write": True}}, mbranch]}}
+case("management token: two entries of a module grant their union", two_entries, {"module": "entry", "action": P}, True, source="management_token_scope")
+case("management token: write does not imply read", {"management_token": {"scope": [{"module": "entry", "acl": {"write": True}}, mbranch]}}, {"module": "entry", "action": R}, False, reason="reading")
+case("management token: module entry read-only, $all write", {"management_token": {"scope": [{"module": "entry", "acl": {"read": True}}, {"module": "$all", "acl": {"write": True}}, mbranch]}},
+     {"module": "entry", "action": D}, True, reason="$all")
+case("management token can never log in or out", allscope, {"module": "user_session", "action": C}, False, reason="cannot use")
+case("management token: unknown action", allscope, {"module": "entry", "action": "frobnicate"}, False, reason="unknown action")
+case("management token on $all aliases: development", {"management_token": {"scope": [{"module": "$all", "acl": {"read": True}}, {"module": "branch_alias", "branch_aliases": ["$all"], "acl": {"read": True}}]}},
+     {"module": "entry", "action": R, "branch": "development"}, True)
+case("management token on $all aliases: not main", {"management_token": {"scope": [{"module": "$all", "acl": {"read": True}}, {"module": "branch_alias", "branch_aliases": ["$all"], "acl": {"read": True}}]}},
+     {"module": "entry", "action": R, "branch": "main"}, False, reason="branch")
+case("management token: publish is a write", {"management_token": {"scope": [{"module": "asset", "acl": {"read": True}}, mbranch]}}, {"module": "asset", "action": P}, False, reason="writing")
+
 # --- delivery and preview tokens (spec §7) -----------------------------------
 prod_main = [{"module": "environment", "environments": ["bltprod"], "acl": {"read": True}}, {"module": "branch", "branches": ["main"], "acl": {"read": True}}]
 for kind in ["delivery_token", "preview_token"]:
@@ -230,6 +325,15 @@ two_envs = {"delivery_token": {"scope": [{"module": "environment", "environments
 for env in ["production", "staging"]:
     for branch in ["main", "development"]:
         case(f"two environments and branches: {env} on {branch}", two_envs, {"api": "cda", "module": "entry", "action": R, "environment": env, "branch": branch}, True)
+
+dp = {"delivery_token": {"scope": prod_main}}
+case("delivery token: CMA route refused as not a content delivery route", dp, {"api": "cma", "module": "content_type", "action": R, "environment": "production"}, False, reason="not a content delivery route")
+case("delivery token: unknown action", dp, {"api": "cda", "module": "entry", "action": "frobnicate", "environment": "production"}, False, reason="unknown action")
+case("delivery token: allow names its scope entry", dp, {"api": "cda", "module": "asset", "action": R, "environment": "bltprod"}, True, source="delivery_token_scope")
+case("delivery token scoped by name: production by name", {"delivery_token": {"scope": [{"module": "environment", "environments": ["production"], "acl": {"read": True}}, mbranch]}},
+     {"api": "cda", "module": "entry", "action": R, "environment": "production"}, True)
+case("delivery token on $all branches: development", {"delivery_token": {"scope": [prod_main[0], {"module": "branch", "branches": ["$all"], "acl": {"read": True}}]}},
+     {"api": "cda", "module": "entry", "action": R, "environment": "production", "branch": "development"}, True)
 
 with open("matrix.json", "w") as f:
     json.dump({"stack": {"environments": [{"name": "production", "uid": "bltprod"}, {"name": "staging", "uid": "bltstag"}],
