@@ -147,11 +147,20 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*Principal, 
 		}
 		p, ok := snap.members[uid]
 		if !ok {
+			// A miss may be a membership granted a moment ago on another node.
+			if snap, ok = s.refresh(ctx, snap, missKey(uid), func() (bool, error) {
+				_, err := s.store.FindMember(ctx, snap.stack.UID, uid)
+				return found(err)
+			}); ok {
+				p, ok = snap.members[uid]
+			}
+		}
+		if !ok {
 			return nil, ErrForbidden("user is not a member of the stack")
 		}
 		return p, nil
 	default:
-		return s.managementToken(snap, c.Authorization)
+		return s.managementToken(ctx, snap, c.Authorization)
 	}
 }
 
@@ -175,19 +184,75 @@ func (s *Service) AuthenticateAny(ctx context.Context, c Credentials) (*Principa
 		return nil, err
 	}
 	var h [sha256.Size]byte
-	if c.AccessToken != "" {
+	preview := c.AccessToken == ""
+	if !preview {
 		s.keys.HashInto(&h, c.AccessToken)
 		if p, ok := snap.delivery[h]; ok {
 			return p, nil
 		}
-		return nil, errBadAccessToken
+	} else {
+		s.keys.HashInto(&h, c.PreviewToken)
+		if p, ok := snap.preview[h]; ok {
+			return p, nil
+		}
 	}
-	s.keys.HashInto(&h, c.PreviewToken)
-	if p, ok := snap.preview[h]; ok {
-		return p, nil
+	// A miss may be a token created a moment ago on another node.
+	snap, ok := s.refresh(ctx, snap, h, func() (bool, error) {
+		t, err := s.store.FindDeliveryTokenByHash(ctx, h[:], preview)
+		ok, err := found(err)
+		return ok && t.StackUID == snap.stack.UID, err
+	})
+	switch {
+	case ok && !preview && snap.delivery[h] != nil:
+		return snap.delivery[h], nil
+	case ok && preview && snap.preview[h] != nil:
+		return snap.preview[h], nil
+	case preview:
+		return nil, errBadPreviewToken
 	}
-	return nil, errBadPreviewToken
+	return nil, errBadAccessToken
 }
+
+// refresh handles a credential missing from a cached snapshot. The
+// snapshot may predate a write committed on another node whose
+// notification has not arrived yet, so the store decides: when exists
+// finds the credential, the stack's snapshot is dropped and reloaded;
+// when it does not, the miss is remembered in the snapshot, so repeated
+// unknown credentials (guesses, typos) cost the store one lookup per
+// snapshot, not one per request. A write to the stack drops the snapshot
+// and what it remembered with it.
+func (s *Service) refresh(ctx context.Context, snap *snapshot, key [sha256.Size]byte, exists func() (bool, error)) (*snapshot, bool) {
+	if snap.knownMiss(key) {
+		return snap, false
+	}
+	ok, err := exists()
+	if err != nil || !ok {
+		if err == nil {
+			snap.rememberMiss(key)
+		}
+		return snap, false
+	}
+	s.cache.apply(stackgate.Change{StackUID: snap.stack.UID})
+	fresh, err := s.cache.snapshot(ctx, snap.stack.APIKey)
+	if err != nil {
+		return snap, false
+	}
+	return fresh, true
+}
+
+// found turns a store lookup's error into whether it found something.
+func found(err error) (bool, error) {
+	if err == nil {
+		return true, nil
+	}
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		return false, nil
+	}
+	return false, err
+}
+
+// missKey keys a missing member in the miss set.
+func missKey(userUID string) [sha256.Size]byte { return sha256.Sum256([]byte("member:" + userUID)) }
 
 // snapshotFor returns the cached state of the stack named by apiKey; a
 // missing or unknown api_key is 412 / 109.
@@ -202,13 +267,23 @@ func (s *Service) snapshotFor(ctx context.Context, apiKey string) (*snapshot, er
 	return snap, err
 }
 
-func (s *Service) managementToken(snap *snapshot, value string) (*Principal, error) {
+func (s *Service) managementToken(ctx context.Context, snap *snapshot, value string) (*Principal, error) {
 	if value == "" || strings.HasPrefix(strings.ToLower(value), "bearer ") {
 		return nil, errBadAuthorization
 	}
 	var h [sha256.Size]byte
 	s.keys.HashInto(&h, value)
 	e, ok := snap.mgmt[h]
+	if !ok {
+		// A miss may be a token created a moment ago on another node.
+		if snap, ok = s.refresh(ctx, snap, h, func() (bool, error) {
+			t, err := s.store.FindManagementTokenByHash(ctx, h[:])
+			ok, err := found(err)
+			return ok && t.StackUID == snap.stack.UID, err
+		}); ok {
+			e, ok = snap.mgmt[h]
+		}
+	}
 	if !ok {
 		return nil, errBadAuthorization
 	}

@@ -49,6 +49,31 @@ type snapshot struct {
 	mgmt     map[[sha256.Size]byte]*mgmtEntry
 	delivery map[[sha256.Size]byte]*Principal
 	preview  map[[sha256.Size]byte]*Principal
+
+	// misses remembers credentials the store did not know either, while
+	// this snapshot is current (see Service.refresh).
+	missMu sync.Mutex
+	misses map[[sha256.Size]byte]struct{}
+}
+
+// maxMisses bounds what a snapshot remembers of unknown credentials; past
+// it, it forgets them all and starts again.
+const maxMisses = 4096
+
+func (s *snapshot) knownMiss(h [sha256.Size]byte) bool {
+	s.missMu.Lock()
+	_, ok := s.misses[h]
+	s.missMu.Unlock()
+	return ok
+}
+
+func (s *snapshot) rememberMiss(h [sha256.Size]byte) {
+	s.missMu.Lock()
+	if s.misses == nil || len(s.misses) >= maxMisses {
+		s.misses = make(map[[sha256.Size]byte]struct{})
+	}
+	s.misses[h] = struct{}{}
+	s.missMu.Unlock()
 }
 
 type mgmtEntry struct {
