@@ -1,13 +1,3 @@
-// Package authz is stackgate's permission engine and its one route table.
-//
-// Routes maps every API route stackgate knows, Content Management (CMA) and
-// Content Delivery (CDA), to the module and action it needs. The HTTP server
-// registers only routes found there (Lookup); the gate decides only requests
-// that Match a route there: an unknown route is denied, never allowed.
-//
-// The engine compiles principals once (a member with their roles, a
-// management token's scope, a delivery token's scope) into structures that
-// decide a Request without allocating and without I/O, and say why.
 package authz
 
 import (
