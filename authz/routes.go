@@ -141,6 +141,9 @@ var Routes = []Route{
 	cma("POST", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/unpublish", "entry", Publish),
 	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/locales", "entry", Read),
 	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/versions", "entry", Read),
+	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/references", "entry", Read),
+	// Localizing is PUT …/{entry_uid}?locale=…, an update; unlocalizing too.
+	cma("POST", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/unlocalize", "entry", Update),
 	cma("GET", "/v3/assets", "asset", Read),
 	cma("POST", "/v3/assets", "asset", Create),
 	cma("GET", "/v3/assets/{asset_uid}", "asset", Read),
