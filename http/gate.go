@@ -41,7 +41,12 @@ func gateRequest(r *http.Request) service.GateRequest {
 		}
 	}
 	if strings.IndexByte(path, '%') >= 0 {
-		if p, err := url.PathUnescape(path); err == nil && !strings.Contains(p, "/../") {
+		// An encoded slash, backslash or dot could make the upstream see
+		// another path than the one decided here: such paths match nothing.
+		lower := strings.ToLower(path)
+		if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(lower, "%2e") {
+			path = ""
+		} else if p, err := url.PathUnescape(path); err == nil {
 			path = p
 		} else {
 			path = "" // undecodable: matches no route
