@@ -8,22 +8,22 @@ import (
 )
 
 type roleJSON struct {
-	Name        string            `json:"name"`
-	Description *string           `json:"description"`
-	UID         string            `json:"uid"`
-	CreatedBy   string            `json:"created_by"`
-	UpdatedBy   string            `json:"updated_by"`
-	CreatedAt   string            `json:"created_at"`
-	UpdatedAt   string            `json:"updated_at"`
-	Roles       []any             `json:"roles"`
-	Users       []string          `json:"users"`
-	Owner       string            `json:"owner"`
-	Stack       stackJSON         `json:"stack"`
-	SysACL      map[string]any    `json:"SYS_ACL"`
-	Rules       []stackgate.Rule  `json:"rules,omitempty"`
-	Permissions map[string][]perm `json:"permissions,omitempty"`
-	OrgUID      string            `json:"org_uid,omitempty"`
-	APIKey      string            `json:"api_key,omitempty"`
+	Name        string             `json:"name"`
+	Description *string            `json:"description"`
+	UID         string             `json:"uid"`
+	CreatedBy   string             `json:"created_by"`
+	UpdatedBy   string             `json:"updated_by"`
+	CreatedAt   string             `json:"created_at"`
+	UpdatedAt   string             `json:"updated_at"`
+	Roles       []any              `json:"roles"`
+	Users       []string           `json:"users"`
+	Owner       string             `json:"owner"`
+	Stack       stackJSON          `json:"stack"`
+	SysACL      map[string]any     `json:"SYS_ACL"`
+	Rules       *[]stackgate.Rule  `json:"rules,omitempty"`       // a pointer, so that a requested [] is rendered
+	Permissions *map[string][]perm `json:"permissions,omitempty"` // likewise {}
+	OrgUID      string             `json:"org_uid,omitempty"`
+	APIKey      string             `json:"api_key,omitempty"`
 }
 
 // perm is one object of include_permissions: the rule's acl resolved per object.
@@ -50,13 +50,15 @@ func (v roleView) render(r *stackgate.Role) roleJSON {
 		CreatedAt: stackgate.FormatTime(r.CreatedAt), UpdatedAt: stackgate.FormatTime(r.UpdatedAt), Roles: []any{},
 		Users: users, Owner: v.owner, Stack: v.stack, SysACL: map[string]any{}}
 	if v.rules || v.full {
-		j.Rules = r.Rules
-		if j.Rules == nil {
-			j.Rules = []stackgate.Rule{}
+		rules := r.Rules
+		if rules == nil {
+			rules = []stackgate.Rule{}
 		}
+		j.Rules = &rules
 	}
 	if v.permissions {
-		j.Permissions = permissions(r.Rules)
+		perms := permissions(r.Rules)
+		j.Permissions = &perms
 	}
 	if v.full {
 		j.OrgUID, j.APIKey = v.stack.OrgUID, v.stack.APIKey
