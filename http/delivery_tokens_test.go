@@ -399,6 +399,13 @@ func TestDeliveryTokenLifecycle(t *testing.T) {
 			if s := gateStatus(t, f, h, "GET", "/v3/content_types/blog/entries?environment=staging"); s != 200 {
 				t.Fatalf("staging: %d", s)
 			}
+			if s := gateStatus(t, f, map[string]string{"api_key": f.other.APIKey, "access_token": value}, "GET", "/v3/content_types/blog/entries?environment=production"); s != 401 {
+				t.Fatalf("with another stack's api_key: %d, want 401", s)
+			}
+			if s := gateStatus(t, f, map[string]string{"api_key": f.stack.APIKey, "authorization": value}, "GET", "/v3/environments"); s != 401 {
+				t.Fatalf("a delivery token as a management token: %d, want 401", s)
+			}
+			wantError(t, f.do(req{method: "GET", path: "/v3/environments", headers: f.withToken(value)}), 401, 105, "authorization")
 		})
 
 		// update
@@ -813,6 +820,23 @@ func TestDeliveryTokenReferences(t *testing.T) {
 			{name: "environment free after the update", method: "DELETE", path: "/v3/environments/qa", who: "owner", status: 200},
 			{name: "an update that only renames keeps the references", method: "PUT", path: deliveryTokensPath + "/" + c, who: "owner", body: map[string]any{"token": map[string]any{"name": "c2"}}, status: 200},
 			{name: "production still referenced after a rename", method: "DELETE", path: "/v3/environments/production", who: "owner", status: 422, code: 141},
+		})
+		t.Run("renaming a referenced environment: the token follows it", func(t *testing.T) {
+			value := jobj(t, mustDo(t, f, owner, "GET", deliveryTokensPath+"/"+c, nil, 200).body["token"])["token"].(string)
+			mustDo(t, f, owner, "PUT", "/v3/environments/production", envBody("live"), 200)
+			tok := jobj(t, mustDo(t, f, owner, "GET", deliveryTokensPath+"/"+c, nil, 200).body["token"])
+			if env := jobj(t, jlist(t, jobj(t, jlist(t, tok["scope"])[0])["environments"])[0]); env["name"] != "live" {
+				t.Fatalf("expanded environment %v", env)
+			}
+			h := map[string]string{"api_key": f.stack.APIKey, "access_token": value}
+			if s := gateStatus(t, f, h, "GET", "/v3/content_types/blog/entries?environment=live"); s != 200 {
+				t.Fatalf("renamed environment: %d, want 200", s)
+			}
+			if s := gateStatus(t, f, h, "GET", "/v3/content_types/blog/entries?environment=production"); s != 403 {
+				t.Fatalf("old name: %d, want 403", s)
+			}
+			wantError(t, f.do(req{method: "DELETE", path: "/v3/environments/live", headers: owner}), 422, 141, "")
+			mustDo(t, f, owner, "PUT", deliveryTokensPath+"/"+c, map[string]any{"token": map[string]any{"description": "still editable"}}, 200)
 		})
 	})
 }

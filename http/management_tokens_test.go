@@ -247,6 +247,15 @@ func TestManagementTokenPermissions(t *testing.T) {
 				})
 			}
 		}
+		for _, e := range endpoints(tuid, "other stack") {
+			if e.name == "create" || e.name == "list" {
+				continue
+			}
+			t.Run("another stack's owner on that stack "+e.name+" is told the token does not exist", func(t *testing.T) {
+				h := map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens["outsider"]}
+				wantError(t, f.do(req{method: e.method, path: e.path, headers: h, body: e.body}), 422, 141, "uid")
+			})
+		}
 		t.Run("the refused requests changed nothing", func(t *testing.T) {
 			r := mustDo(t, f, f.as("owner"), "GET", managementTokensPath+"?include_count=true", nil, 200)
 			items := jlist(t, r.body["tokens"])

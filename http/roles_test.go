@@ -739,6 +739,16 @@ func TestRoleAccess(t *testing.T) {
 				})
 			}
 		}
+		for _, op := range []struct{ method, path string }{{"GET", rolesPath + "/" + tuid}, {"PUT", rolesPath + "/" + tuid}, {"DELETE", rolesPath + "/" + tuid}} {
+			t.Run("another stack's owner on that stack "+op.method+" is told the role does not exist", func(t *testing.T) {
+				var body any
+				if op.method == "PUT" {
+					body = rolePayload("hijacked", ruleBranch("main"))
+				}
+				h := map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens["outsider"]}
+				wantError(t, f.do(req{method: op.method, path: op.path, headers: h, body: body}), 422, 141, "uid")
+			})
+		}
 		t.Run("the refused writes changed nothing", func(t *testing.T) {
 			after := getRole(t, f, tuid)
 			if !reflect.DeepEqual(withoutKeys(after, "rules"), withoutKeys(target, "rules", "org_uid", "api_key")) {
@@ -761,5 +771,44 @@ func TestRoleAccess(t *testing.T) {
 				mustDo(t, f, h, "DELETE", rolesPath+"/"+uid, nil, 200)
 			})
 		}
+	})
+}
+
+// TestRoleEnvironmentRenamed: a role may name an environment by name (spec
+// §5); the reference is to the environment, so renaming it keeps the role
+// granting on it and keeps the role editable.
+func TestRoleEnvironmentRenamed(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
+		f := newFixture(t, open)
+		owner := f.as("owner")
+		outsider := f.users["outsider"].UID
+		mustDo(t, f, owner, "POST", "/v3/environments", envBody("staging"), 201)
+		mustDo(t, f, owner, "POST", "/v3/stacks/share", map[string]any{"emails": []string{"outsider@example.com"},
+			"roles": map[string][]string{"outsider@example.com": {f.roleUIDs[stackgate.RoleContentManager]}}}, 200)
+		r := mustDo(t, f, owner, "POST", rolesPath, rolePayload("Publishers", ruleBranch("main"),
+			map[string]any{"module": "content_type", "content_types": []string{"$all"}, "acl": fullACL()},
+			map[string]any{"module": "environment", "environments": []string{"production"}, "acl": map[string]any{"read": true}}), 201)
+		uid := jobj(t, r.body["role"])["uid"].(string)
+		mustDo(t, f, owner, "POST", "/v3/stacks/users/roles", map[string]any{"users": map[string][]string{outsider: {uid}}}, 200)
+		me := f.as("outsider")
+		const publish = "/v3/content_types/blog/entries/blt0123456789abcdef/publish?environment="
+		if s := gateStatus(t, f, me, "POST", publish+"production"); s != 200 {
+			t.Fatalf("publish to production: %d, want 200", s)
+		}
+		if s := gateStatus(t, f, me, "POST", publish+"staging"); s != 403 {
+			t.Fatalf("publish to an environment the role does not name: %d, want 403", s)
+		}
+		mustDo(t, f, owner, "PUT", "/v3/environments/production", envBody("live"), 200)
+		t.Run("the role still grants publishing to the renamed environment", func(t *testing.T) {
+			if s := gateStatus(t, f, me, "POST", publish+"live"); s != 200 {
+				t.Fatalf("publish to the renamed environment: %d, want 200", s)
+			}
+		})
+		t.Run("the environment is still referenced", func(t *testing.T) {
+			wantError(t, f.do(req{method: "DELETE", path: "/v3/environments/live", headers: owner}), 422, 141, "")
+		})
+		t.Run("the role can still be updated", func(t *testing.T) {
+			mustDo(t, f, owner, "PUT", rolesPath+"/"+uid, map[string]any{"role": map[string]any{"description": "still editable"}}, 200)
+		})
 	})
 }
