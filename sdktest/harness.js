@@ -11,78 +11,129 @@ const contentstack = require('@contentstack/management')
 
 const root = path.resolve(__dirname, '..')
 
+// binary is STACKGATE_BIN, or a stackgate built from this checkout (run.js
+// builds once for all files; a file run alone builds its own).
 function binary () {
   if (process.env.STACKGATE_BIN) return process.env.STACKGATE_BIN
-  const out = path.join(os.tmpdir(), 'stackgate-sdktest-bin')
-  execFileSync('go', ['build', '-o', out, './cmd/stackgate'], { cwd: root, stdio: 'inherit' })
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stackgate-sdktest-bin-')), 'stackgate')
+  execFileSync('go', ['build', '-o', out, './cmd/stackgate'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
   process.env.STACKGATE_BIN = out
   return out
 }
 
-const PASSWORD = 'sdk-password-1'
+// The members every test server has, by the name tests use for them.
+const USERS = {
+  owner: { email: 'owner@example.com', password: 'owner-password-1' },
+  admin: { email: 'admin@example.com', password: 'admin-password-1', role: 'Admin' },
+  developer: { email: 'dev@example.com', password: 'dev-password-1', role: 'Developer' },
+  cm: { email: 'cm@example.com', password: 'cm-password-1', role: 'Content Manager' }
+}
+
+const TOKEN = /^cs[0-9a-f]{24}$/
+
+// recorder is an SDK plugin that keeps every HTTP status and body the client
+// saw, so tests can assert what the SDK hides (201 vs 200, notices).
+function recorder () {
+  const seen = []
+  const plugin = {
+    onRequest: () => undefined,
+    onResponse: (r) => {
+      const res = r && r.config && r.status ? r : r && r.response
+      if (res) seen.push({ method: res.config.method.toUpperCase(), url: res.config.url, status: res.status, data: res.data })
+      return undefined
+    }
+  }
+  return { plugin, seen, last: () => seen[seen.length - 1] }
+}
 
 async function start () {
   const bin = binary()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stackgate-sdk-'))
   const database = 'sqlite:' + path.join(dir, 'sg.db')
   const run = (...args) => execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-  const boot = JSON.parse(run('bootstrap', '--database', database, '--email', 'owner@example.com', '--password', PASSWORD, '--stack', 'SDK Stack'))
+  const boot = JSON.parse(run('bootstrap', '--database', database, '--email', USERS.owner.email, '--password', USERS.owner.password, '--stack', 'SDK Stack'))
   const users = { owner: boot }
-  for (const [who, role] of [['admin', 'Admin'], ['developer', 'Developer'], ['cm', 'Content Manager']]) {
-    users[who] = JSON.parse(run('user', 'add', '--database', database, '--email', `${who}@example.com`, '--password', PASSWORD, '--stack', boot.api_key, '--role', role))
+  for (const [who, u] of Object.entries(USERS)) {
+    if (!u.role) continue
+    users[who] = JSON.parse(run('user', 'add', '--database', database, '--email', u.email, '--password', u.password, '--stack', boot.api_key, '--role', u.role))
   }
   const proc = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--database', database, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let log = ''
+  proc.stderr.on('data', (d) => { log += d })
   const port = await new Promise((resolve, reject) => {
-    let buf = ''
-    const timer = setTimeout(() => reject(new Error('stackgate did not start: ' + buf)), 30000)
-    proc.stderr.on('data', (d) => {
-      buf += d
-      const m = buf.match(/addr=http:\/\/127\.0\.0\.1:(\d+)/)
-      if (m) { clearTimeout(timer); resolve(Number(m[1])) }
-    })
-    proc.on('exit', (code) => reject(new Error(`stackgate exited with ${code}: ${buf}`)))
+    const timer = setTimeout(() => reject(new Error('stackgate did not start: ' + log)), 30000)
+    const poll = setInterval(() => {
+      const m = log.match(/addr=http:\/\/127\.0\.0\.1:(\d+)/)
+      if (m) { clearTimeout(timer); clearInterval(poll); resolve(Number(m[1])) }
+    }, 10)
+    proc.once('exit', (code) => { clearTimeout(timer); clearInterval(poll); reject(new Error(`stackgate exited with ${code}: ${log}`)) })
   })
   const base = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(base + '/healthz')).ok) break } catch (_) {}
-    await new Promise((resolve) => setTimeout(resolve, 50))
+  let healthy = false
+  for (let i = 0; i < 200 && !healthy; i++) {
+    try { healthy = (await fetch(base + '/healthz')).status === 200 } catch (_) {}
+    if (!healthy) await new Promise((resolve) => setTimeout(resolve, 25))
   }
+  if (!healthy) throw new Error('GET /healthz never answered 200: ' + log)
   const options = { host: '127.0.0.1', port, insecure: true, retryOnError: false, logHandler: () => {} }
+  // client returns a fresh SDK client; extra options are merged in. Its
+  // `wire` records every response.
+  const client = (extra = {}) => {
+    const wire = recorder()
+    const c = contentstack.client({ ...options, plugins: [wire.plugin], ...extra })
+    c.wire = wire
+    return c
+  }
   return {
     base,
+    port,
     apiKey: boot.api_key,
     users,
-    // client returns a fresh SDK client; extra options are merged in.
-    client: (extra = {}) => contentstack.client({ ...options, ...extra }),
-    // login returns a logged-in client and its stack.
+    client,
+    // login returns a logged-in client, its stack, authtoken and wire.
     login: async (who) => {
-      const c = contentstack.client(options)
-      const res = await c.login({ email: `${who}@example.com`, password: PASSWORD })
-      return { client: c, stack: c.stack({ api_key: boot.api_key }), authtoken: res.user.authtoken }
+      const c = client()
+      const res = await c.login({ email: USERS[who].email, password: USERS[who].password })
+      return { client: c, stack: c.stack({ api_key: boot.api_key }), authtoken: res.user.authtoken, wire: c.wire, login: res }
     },
+    // withToken returns a stack reached with a management token, both ways
+    // the SDK sends one.
+    tokenStack: (secret, how = 'management_token', extra = {}) => how === 'management_token'
+      ? client().stack({ api_key: boot.api_key, management_token: secret, ...extra })
+      : client({ authorization: secret }).stack({ api_key: boot.api_key, ...extra }),
     // raw makes a plain HTTP request (for what the SDK has no call for).
     raw: async (method, p, headers = {}, body) => {
       const res = await fetch(base + p, { method, headers: { 'content-type': 'application/json', api_key: boot.api_key, ...headers }, body: body && JSON.stringify(body) })
-      return { status: res.status, body: await res.json() }
+      const text = await res.text()
+      let json
+      try { json = JSON.parse(text) } catch (_) { json = text }
+      return { status: res.status, body: json }
     },
-    stop: () => new Promise((resolve) => { proc.once('exit', resolve); proc.kill('SIGTERM') })
+    log: () => log,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        await new Promise((resolve) => { proc.once('exit', resolve); proc.kill('SIGTERM') })
+      }
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   }
 }
 
-// refused runs fn, which must fail, and returns the SDK error.
+// refused runs fn, which must fail with an HTTP error, and returns the SDK
+// error (status, errorCode, errorMessage, errors).
 async function refused (fn) {
+  let value
   try {
-    await fn()
+    value = await fn()
   } catch (e) {
+    if (e.status === undefined) throw e
     return e
   }
-  throw new Error('expected the call to be refused, it succeeded')
+  throw new Error('expected the call to be refused, it succeeded: ' + JSON.stringify(value).slice(0, 300))
 }
 
-const scope = (extra = []) => [
-  { module: 'environment', environments: ['production'], acl: { read: true } },
-  { module: 'branch', branches: ['main'], acl: { read: true } },
-  ...extra
-]
+const environmentScope = (...names) => ({ module: 'environment', environments: names.length ? names : ['production'], acl: { read: true } })
+const branchScope = (...branches) => ({ module: 'branch', branches: branches.length ? branches : ['main'], acl: { read: true } })
+const scope = (extra = []) => [environmentScope(), branchScope(), ...extra]
 
-module.exports = { start, refused, scope }
+module.exports = { start, refused, scope, environmentScope, branchScope, USERS, TOKEN }

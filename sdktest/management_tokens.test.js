@@ -1,77 +1,163 @@
+// Management tokens through stack.managementToken(), and used as credentials
+// by the SDK both ways it sends them (spec §2, §4).
 'use strict'
 const { describe, it, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const { start, refused } = require('./harness')
+const { start, refused, branchScope, TOKEN } = require('./harness')
 
-const branch = { module: 'branch', branches: ['main'], acl: { read: true } }
+const all = { module: '$all', acl: { read: true, write: true } }
+const SYSTEM = ['Admin', 'Content Manager', 'Developer']
 
 describe('management tokens', () => {
-  let sg, stack, created
+  let sg, owner, stack, created, expires
   before(async () => {
     sg = await start()
-    stack = (await sg.login('owner')).stack
+    owner = await sg.login('owner')
+    stack = owner.stack
   })
   after(() => sg.stop())
 
-  it('creates one with $all, a branch and an expiry 30 days ahead; the secret only now', async () => {
-    const expires = new Date(Date.now() + 30 * 864e5)
-    created = await stack.managementToken().create({ token: { name: 'ci', description: 'for CI', scope: [{ module: '$all', acl: { read: true, write: true } }, branch], expires_on: expires.toISOString(), is_email_notification_enabled: true } })
-    assert.match(created.token, /^cs[0-9a-f]{24}$/)
+  it('create: $all + branch main, expires_on 30 days ahead as ISO → 201, secret cs…, expires_on YYYY-MM-DD', async () => {
+    expires = new Date(Date.now() + 30 * 864e5)
+    created = await stack.managementToken().create({ token: { name: 'ci', description: 'for CI', scope: [all, branchScope()], expires_on: expires.toISOString(), is_email_notification_enabled: true } })
+    const res = owner.wire.last()
+    assert.equal(res.status, 201)
+    assert.equal(res.data.notice, 'Management Token created successfully.')
+    assert.match(created.uid, /^blt/)
+    assert.match(created.token, TOKEN)
+    assert.match(created.expires_on, /^\d{4}-\d{2}-\d{2}$/)
     assert.equal(created.expires_on, expires.toISOString().slice(0, 10))
     assert.equal(created.type, 'management')
+    assert.equal(created.name, 'ci')
+    assert.equal(created.description, 'for CI')
+    assert.equal(created.is_email_notification_enabled, true)
+    assert.deepEqual(created.scope.map((s) => s.module), ['$all', 'branch'])
+    assert.deepEqual(created.scope[0].acl, { read: true, write: true })
+    for (const entry of created.scope) assert.match(entry._metadata.uid, /^cs/)
   })
 
-  it('never shows the secret in fetch or list', async () => {
+  it('fetch and list never show the secret token', async () => {
     const t = await stack.managementToken(created.uid).fetch()
+    assert.equal(t.uid, created.uid)
     assert.equal(t.name, 'ci')
-    assert.equal(t.token, undefined)
-    const all = await stack.managementToken().query().find()
-    assert.equal(all.items.length, 1)
-    assert.equal(all.items[0].token, undefined)
+    assert.equal(t.expires_on, created.expires_on)
+    assert.equal(t.type, 'management')
+    assert.equal('token' in t, false)
+    assert.equal('token' in owner.wire.last().data.token, false)
+    const list = await stack.managementToken().query().find()
+    assert.equal(list.items.length, 1)
+    assert.equal(list.items[0].uid, created.uid)
+    assert.equal('token' in list.items[0], false)
+    for (const item of owner.wire.last().data.tokens) assert.equal('token' in item, false)
   })
 
-  it('is used through stack({api_key, management_token})', async () => {
-    const roles = await sg.client().stack({ api_key: sg.apiKey, management_token: created.token }).role().fetchAll()
-    assert.deepEqual(roles.items.map((r) => r.name).sort(), ['Admin', 'Content Manager', 'Developer'])
+  it('is used through stack({api_key, management_token}): role().fetchAll() lists the system roles', async () => {
+    const tokenStack = sg.tokenStack(created.token, 'management_token')
+    const roles = await tokenStack.role().fetchAll()
+    for (const name of SYSTEM) assert.ok(roles.items.some((r) => r.name === name), name)
+    assert.ok(roles.items.length >= 3)
   })
 
-  it('is used through client({authorization})', async () => {
-    const roles = await sg.client({ authorization: created.token }).stack({ api_key: sg.apiKey }).role().fetchAll()
-    assert.equal(roles.items.length, 3)
+  it('is used through client({authorization}).stack({api_key}): role().fetchAll() lists the system roles', async () => {
+    const roles = await sg.tokenStack(created.token, 'authorization').role().fetchAll()
+    for (const name of SYSTEM) assert.ok(roles.items.some((r) => r.name === name), name)
   })
 
-  it('updates by fetch, change, update()', async () => {
+  it('with $all write it can create and delete a role', async () => {
+    const tokenStack = sg.tokenStack(created.token)
+    const role = await tokenStack.role().create({ role: { name: 'made by a token', rules: [branchScope()] } })
+    assert.equal(role.name, 'made by a token')
+    assert.equal((await tokenStack.role(role.uid).delete()).notice, 'The role deleted successfully.')
+  })
+
+  it('cannot manage management tokens itself: 403 / 316', async () => {
+    const e = await refused(() => sg.tokenStack(created.token).managementToken().query().find())
+    assert.equal(e.status, 403)
+    assert.equal(e.errorCode, 316)
+  })
+
+  it('a read-only role scope reads roles but may not write them: 403 / 316', async () => {
+    const ro = await stack.managementToken().create({ token: { name: 'roles read', scope: [{ module: 'role', acl: { read: true } }, branchScope()] } })
+    assert.equal(ro.expires_on, null)
+    const tokenStack = sg.tokenStack(ro.token)
+    assert.equal((await tokenStack.role().fetchAll()).items.length, 3)
+    const e = await refused(() => tokenStack.role().create({ role: { name: 'nope', rules: [branchScope()] } }))
+    assert.equal(e.status, 403)
+    assert.equal(e.errorCode, 316)
+    await stack.managementToken(ro.uid).delete()
+  })
+
+  it('update: fetch, change name, update() → new name, no secret, same expiry and scope', async () => {
     const t = await stack.managementToken(created.uid).fetch()
     t.name = 'ci (renamed)'
     const u = await t.update()
+    const res = owner.wire.last()
+    assert.equal(res.status, 200)
+    assert.equal(res.data.notice, 'Management Token updated successfully.')
     assert.equal(u.name, 'ci (renamed)')
-    assert.equal(u.token, undefined)
+    assert.equal('token' in res.data.token, false)
+    assert.equal(u.expires_on, created.expires_on)
+    assert.deepEqual(u.scope.map((s) => s._metadata.uid), created.scope.map((s) => s._metadata.uid))
+    assert.equal((await stack.managementToken(created.uid).fetch()).name, 'ci (renamed)')
+    // The secret still works after an update.
+    assert.equal((await sg.tokenStack(created.token).role().fetchAll()).items.length, 3)
   })
 
-  it('is refused on its next use after delete', async () => {
+  it('refuses a duplicate name: 422, errors.name', async () => {
+    const e = await refused(() => stack.managementToken().create({ token: { name: 'ci (renamed)', scope: [all, branchScope()] } }))
+    assert.equal(e.status, 422)
+    assert.equal(e.errorCode, 141)
+    assert.deepEqual(e.errors.name, ['is not unique.'])
+  })
+
+  it('delete: notice, and the deleted token is refused on its next use: 401 / 105', async () => {
     const res = await stack.managementToken(created.uid).delete()
     assert.equal(res.notice, 'Management Token deleted successfully.')
-    const e = await refused(() => sg.client().stack({ api_key: sg.apiKey, management_token: created.token }).role().fetchAll())
-    assert.equal(e.status, 401)
-    assert.equal(e.errorCode, 105)
+    for (const how of ['management_token', 'authorization']) {
+      const e = await refused(() => sg.tokenStack(created.token, how).role().fetchAll())
+      assert.equal(e.status, 401, how)
+      assert.equal(e.errorCode, 105, how)
+    }
+    const e = await refused(() => stack.managementToken(created.uid).fetch())
+    assert.equal(e.status, 422)
+    assert.equal(e.errorCode, 141)
   })
 
-  it('refuses an expiry in the past', async () => {
-    const e = await refused(() => stack.managementToken().create({ token: { name: 'old', scope: [{ module: '$all', acl: { read: true, write: true } }, branch], expires_on: '2020-01-01' } }))
+  it('refuses an expires_on in the past (2020-01-01) at create: 422', async () => {
+    const e = await refused(() => stack.managementToken().create({ token: { name: 'old', scope: [all, branchScope()], expires_on: '2020-01-01' } }))
     assert.equal(e.status, 422)
+    assert.equal(e.errorCode, 141)
     assert.ok('expires_on' in e.errors)
   })
 
-  it('refuses a scope without branch', async () => {
+  it('refuses a scope without branch: 422, errors["scope.branch_or_alias"]', async () => {
     const e = await refused(() => stack.managementToken().create({ token: { name: 'nb', scope: [{ module: 'content_type', acl: { read: true, write: true } }] } }))
     assert.equal(e.status, 422)
-    assert.ok('scope.branch_or_alias' in e.errors)
+    assert.equal(e.errorCode, 141)
+    assert.deepEqual(e.errors['scope.branch_or_alias'], ['is a required field.'])
   })
 
-  it('refuses a Developer', async () => {
-    const dev = (await sg.login('developer')).stack
-    const e = await refused(() => dev.managementToken().create({ token: { name: 'dev', scope: [{ module: '$all', acl: { read: true } }, branch] } }))
-    assert.equal(e.status, 403)
-    assert.equal(e.errorCode, 316)
+  it('refuses a Developer and a Content Manager: 403 / 316; an Admin may', async () => {
+    for (const who of ['developer', 'cm']) {
+      const s = (await sg.login(who)).stack
+      let e = await refused(() => s.managementToken().create({ token: { name: who, scope: [all, branchScope()] } }))
+      assert.equal(e.status, 403, who)
+      assert.equal(e.errorCode, 316, who)
+      e = await refused(() => s.managementToken().query().find())
+      assert.equal(e.status, 403, who)
+      assert.equal(e.errorCode, 316, who)
+    }
+    const admin = (await sg.login('admin')).stack
+    const t = await admin.managementToken().create({ token: { name: 'by admin', scope: [all, branchScope()] } })
+    assert.match(t.token, TOKEN)
+    await admin.managementToken(t.uid).delete()
+  })
+
+  it('refuses an unknown token and a Bearer value: 401 / 105', async () => {
+    for (const secret of ['cs0123456789abcdef01234567', 'Bearer cs0123456789abcdef01234567']) {
+      const e = await refused(() => sg.tokenStack(secret, 'authorization').role().fetchAll())
+      assert.equal(e.status, 401, secret)
+      assert.equal(e.errorCode, 105, secret)
+    }
   })
 })

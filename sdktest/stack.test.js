@@ -15,7 +15,7 @@ describe('stack, environments, locales, branches and aliases', () => {
     assert.equal((await stack.fetch()).api_key, sg.apiKey)
     assert.ok(await stack.settings())
     const users = await stack.users()
-    assert.deepEqual(users.map((u) => u.email).sort(), ['admin@example.com', 'cm@example.com', 'developer@example.com', 'owner@example.com'])
+    assert.deepEqual(users.map((u) => u.email).sort(), ['admin@example.com', 'cm@example.com', 'dev@example.com', 'owner@example.com'])
   })
 
   it('manages environments', async () => {
