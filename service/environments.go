@@ -53,6 +53,7 @@ func (s *Service) UpdateEnvironment(ctx context.Context, p *Principal, key strin
 	if err != nil {
 		return nil, err
 	}
+	oldName := e.Name
 	v := stackgate.Validation{}
 	if in.Name != nil {
 		e.Name = checkName(v, "name", *in.Name)
@@ -68,8 +69,53 @@ func (s *Service) UpdateEnvironment(ctx context.Context, p *Principal, key strin
 	if err := s.store.UpdateEnvironment(ctx, e); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
 	}
+	if e.Name != oldName {
+		if err := s.renameInRoles(ctx, p.Stack.UID, oldName, e.Name); err != nil {
+			s.changed(stackgate.Change{StackUID: p.Stack.UID})
+			return nil, err
+		}
+	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return s.store.FindEnvironment(ctx, p.Stack.UID, e.UID)
+}
+
+// renameInRoles makes role rules that name an environment by its old name
+// name it by its new one. Rules keep environments as they were written
+// (by name or uid, echoed back as given), so a rename must follow them into
+// the rules or the roles would name an environment that no longer exists.
+// Delivery tokens store uids and need nothing.
+func (s *Service) renameInRoles(ctx context.Context, stackUID, oldName, newName string) error {
+	roles, err := s.store.ListRoles(ctx, stackUID)
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		changed := false
+		for i := range r.Rules {
+			if r.Rules[i].Module != stackgate.ModuleEnvironment {
+				continue
+			}
+			for j, key := range r.Rules[i].Environments {
+				if key == oldName {
+					r.Rules[i].Environments[j] = newName
+					changed = true
+				}
+			}
+		}
+		if !changed {
+			continue
+		}
+		v := stackgate.Validation{}
+		rules, refs := ParseRules(v, mustJSON(r.Rules))
+		if err := v.Err("Role update failed. Please try again."); err != nil {
+			return err
+		}
+		r.Rules = rules
+		if err := s.store.UpdateRole(ctx, r, refs, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DeleteEnvironment removes an environment no token or role references.
