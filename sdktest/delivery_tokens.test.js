@@ -228,4 +228,17 @@ describe('delivery and preview tokens', () => {
     assert.equal(e.status, 422)
     assert.equal(e.errorCode, 141)
   })
+
+  it('concurrent creates with one name: exactly one wins, the rest 422 errors.name', async () => {
+    const c = sg.client({ maxRequests: 12 })
+    await c.login({ email: 'dev@example.com', password: 'dev-password-1' })
+    const s = c.stack({ api_key: sg.apiKey })
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => s.deliveryToken().create({ token: { name: 'race', scope: scope() } })))
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
+    for (const r of results.filter((x) => x.status === 'rejected')) {
+      assert.equal(r.reason.status, 422)
+      assert.deepEqual(r.reason.errors.name, ['is not unique.'])
+    }
+    assert.equal((await stack.deliveryToken().query({ query: { name: 'race' } }).find()).items.length, 1)
+  })
 })

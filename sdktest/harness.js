@@ -110,11 +110,15 @@ async function start () {
       return { status: res.status, body: json }
     },
     log: () => log,
+    // stop sends SIGTERM and requires a clean exit (0): a server that died
+    // during the tests, or shut down badly, fails the file's after().
     stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        await new Promise((resolve) => { proc.once('exit', resolve); proc.kill('SIGTERM') })
-      }
+      const crashed = proc.exitCode !== null || proc.signalCode !== null
+      if (!crashed) await new Promise((resolve) => { proc.once('exit', resolve); proc.kill('SIGTERM') })
       fs.rmSync(dir, { recursive: true, force: true })
+      if (crashed || proc.exitCode !== 0) {
+        throw new Error(`stackgate ${crashed ? 'died during the tests' : 'did not shut down cleanly'} (exit ${proc.exitCode}, signal ${proc.signalCode}):\n${log}`)
+      }
     }
   }
 }

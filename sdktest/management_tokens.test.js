@@ -160,4 +160,30 @@ describe('management tokens', () => {
       assert.equal(e.errorCode, 105, secret)
     }
   })
+
+  it('branch scope: a token for branch dev is refused on main (403 / 316) and works with stack({branch_uid:"dev"})', async () => {
+    await stack.branch().create({ branch: { uid: 'dev', source: 'main' } })
+    const t = await stack.managementToken().create({ token: { name: 'dev only', scope: [all, branchScope('dev')] } })
+    const e = await refused(() => sg.tokenStack(t.token).role().fetchAll())
+    assert.equal(e.status, 403)
+    assert.equal(e.errorCode, 316)
+    assert.equal((await sg.tokenStack(t.token, 'management_token', { branch_uid: 'dev' }).role().fetchAll()).items.length, 3)
+    await stack.managementToken(t.uid).delete()
+  })
+
+  it('the limit of 10 per stack holds under 15 concurrent creates: 422, errors.token', async () => {
+    const c = sg.client({ maxRequests: 15 })
+    await c.login({ email: 'owner@example.com', password: 'owner-password-1' })
+    const s = c.stack({ api_key: sg.apiKey })
+    const before = (await s.managementToken().query().find()).items.length
+    const results = await Promise.allSettled(Array.from({ length: 15 }, (_, i) =>
+      s.managementToken().create({ token: { name: `bulk ${i}`, scope: [all, branchScope()] } })))
+    const ok = results.filter((r) => r.status === 'fulfilled').length
+    assert.equal(ok, 10 - before)
+    for (const r of results.filter((x) => x.status === 'rejected')) {
+      assert.equal(r.reason.status, 422)
+      assert.ok('token' in r.reason.errors, JSON.stringify(r.reason.errors))
+    }
+    assert.equal((await s.managementToken().query().find()).items.length, 10)
+  })
 })
