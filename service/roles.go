@@ -208,13 +208,13 @@ func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*
 	} else {
 		name = checkName(v, "name", *in.Name)
 	}
-	desc, _, users, _ := roleFields(v, in)
+	desc, descSet, users, _ := roleFields(v, in)
 	rules, refs := ParseRules(v, in.Rules)
 	if err := v.Err(failed); err != nil {
 		return nil, err
 	}
-	if desc == nil {
-		desc = ptr("")
+	if desc == nil && !descSet {
+		desc = ptr("") // absent: an empty description; an explicit null stays null
 	}
 	now := s.Now()
 	r := &stackgate.Role{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, Description: desc, Rules: rules,
