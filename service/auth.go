@@ -196,7 +196,13 @@ func (s *Service) AuthenticateAny(ctx context.Context, c Credentials) (*Principa
 			return p, nil
 		}
 	}
-	// A miss may be a token created a moment ago on another node.
+	return s.deliveryMiss(ctx, snap, h, preview)
+}
+
+// deliveryMiss handles a delivery or preview token missing from the
+// snapshot: it may have been created a moment ago on another node. It is
+// apart from AuthenticateAny so that the hash there stays on the stack.
+func (s *Service) deliveryMiss(ctx context.Context, snap *snapshot, h [sha256.Size]byte, preview bool) (*Principal, error) {
 	snap, ok := s.refresh(ctx, snap, h, func() (bool, error) {
 		t, err := s.store.FindDeliveryTokenByHash(ctx, h[:], preview)
 		ok, err := found(err)
@@ -275,23 +281,29 @@ func (s *Service) managementToken(ctx context.Context, snap *snapshot, value str
 	s.keys.HashInto(&h, value)
 	e, ok := snap.mgmt[h]
 	if !ok {
-		// A miss may be a token created a moment ago on another node.
-		if snap, ok = s.refresh(ctx, snap, h, func() (bool, error) {
-			t, err := s.store.FindManagementTokenByHash(ctx, h[:])
-			ok, err := found(err)
-			return ok && t.StackUID == snap.stack.UID, err
-		}); ok {
-			e, ok = snap.mgmt[h]
+		if e = s.managementMiss(ctx, snap, h); e == nil {
+			return nil, errBadAuthorization
 		}
-	}
-	if !ok {
-		return nil, errBadAuthorization
 	}
 	// Expiry is checked on every request, not by a sweeper.
 	if e.token.Expired(s.Now()) {
 		return nil, errBadAuthorization
 	}
 	return e.principal, nil
+}
+
+// managementMiss handles a management token missing from the snapshot: it
+// may have been created a moment ago on another node.
+func (s *Service) managementMiss(ctx context.Context, snap *snapshot, h [sha256.Size]byte) *mgmtEntry {
+	snap, ok := s.refresh(ctx, snap, h, func() (bool, error) {
+		t, err := s.store.FindManagementTokenByHash(ctx, h[:])
+		ok, err := found(err)
+		return ok && t.StackUID == snap.stack.UID, err
+	})
+	if !ok {
+		return nil
+	}
+	return snap.mgmt[h]
 }
 
 // userOf returns the uid of the user whose session authtoken is.

@@ -1,0 +1,110 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/stackgate/stackgate/internal/testdb"
+	"github.com/stackgate/stackgate/secret"
+)
+
+// benchWorld is a stack with one credential of each kind.
+type benchWorld struct {
+	svc                         *Service
+	apiKey                      string
+	authtoken, mgmt, dtok, ptok string
+}
+
+func newBenchWorld(b *testing.B) *benchWorld {
+	ctx := context.Background()
+	keys, _ := secret.ParseKeyFile(secret.GenerateKeyFile())
+	svc := New(testdb.SQLite(b), keys, Config{}, nil)
+	owner, _, err := svc.EnsureUser(ctx, "o@example.com", "password-1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	stack, err := svc.CreateStack(ctx, owner, "S")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &Principal{Kind: KindUser, Stack: stack, UID: owner.UID, Owner: true}
+	dev, _, _ := svc.EnsureUser(ctx, "d@example.com", "password-1")
+	role, _ := svc.RoleByName(ctx, stack.UID, "Developer")
+	if err := svc.AddMember(ctx, stack.UID, dev.UID, []string{role.UID}); err != nil {
+		b.Fatal(err)
+	}
+	_, authtoken, err := svc.Login(ctx, "d@example.com", "password-1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	n1, n2 := "m", "d"
+	mt, err := svc.CreateManagementToken(ctx, p, TokenInput{Name: &n1, Scope: json.RawMessage(`[{"module":"$all","acl":{"read":true,"write":true}},{"module":"branch","branches":["main"]}]`)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	dt, err := svc.CreateDeliveryToken(ctx, p, TokenInput{Name: &n2, Scope: json.RawMessage(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)}, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &benchWorld{svc: svc, apiKey: stack.APIKey, authtoken: authtoken, mgmt: mt.Token, dtok: dt.Token, ptok: dt.PreviewToken}
+}
+
+// BenchmarkAuthenticateManagementToken compares authenticating a request
+// with a management token from the cache and from the store (the cache
+// emptied before every request, as after a write to the stack).
+func BenchmarkAuthenticateManagementToken(b *testing.B) {
+	w := newBenchWorld(b)
+	ctx := context.Background()
+	c := Credentials{APIKey: w.apiKey, Authorization: w.mgmt, HasAuthorizat: true}
+	b.Run("cached", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := w.svc.Authenticate(ctx, c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("uncached", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w.svc.cache.reset(true)
+			if _, err := w.svc.Authenticate(ctx, c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkDecide is the gate's whole decision on a cache hit, per
+// credential kind: authenticate, match the route, resolve the branch, decide.
+func BenchmarkDecide(b *testing.B) {
+	w := newBenchWorld(b)
+	ctx := context.Background()
+	cda := GateRequest{Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production"}
+	cma := GateRequest{Method: "PUT", Path: "/v3/content_types/blog/entries/bltentry"}
+	for _, k := range []struct {
+		name string
+		req  GateRequest
+		cred Credentials
+	}{
+		{"delivery_token", cda, Credentials{APIKey: w.apiKey, AccessToken: w.dtok}},
+		{"preview_token", cda, Credentials{APIKey: w.apiKey, PreviewToken: w.ptok}},
+		{"management_token", cma, Credentials{APIKey: w.apiKey, Authorization: w.mgmt, HasAuthorizat: true}},
+		{"authtoken", cma, Credentials{APIKey: w.apiKey, Authtoken: w.authtoken, HasAuthtoken: true}},
+	} {
+		b.Run(k.name, func(b *testing.B) {
+			req := k.req
+			req.Credentials = k.cred
+			if d, err := w.svc.Decide(ctx, req); err != nil || !d.Allowed {
+				b.Fatalf("not allowed: %+v %v", d, err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if d, _ := w.svc.Decide(ctx, req); !d.Allowed {
+					b.Fatal("denied")
+				}
+			}
+		})
+	}
+}
