@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
@@ -14,205 +16,375 @@ import (
 	"github.com/stackgate/stackgate/service"
 )
 
-// TestMatrixThroughGate runs the permission matrix (authz/testdata/matrix.json)
-// through the real router on both stores: each case's principal is created
-// for real (roles, members, tokens through the service), and the case's
-// request is asked of /gate/auth and of /gate/check, which must agree with
-// each other and with the matrix.
-func TestMatrixThroughGate(t *testing.T) {
-	m, err := authztest.Load("../authz/testdata/matrix.json")
+// The permission matrix (authz/testdata/matrix.json) through the real
+// server on both stores. Every case's stack is built for real (one stack per
+// distinct set of branches, aliases, environments and locales), and so is
+// its principal: tokens through the service with the case's scope, members
+// as users holding the case's roles (custom roles created through the
+// service, assigned with AddMember).
+//
+//   - TestMatrixThroughGate asks /gate/auth and POST /gate/check the case's
+//     request (a concrete route of authz.Routes with the case's module,
+//     action and API): they must agree with each other and with the matrix.
+//   - TestMatrixThroughRouter sends the member cases whose module stackgate
+//     serves itself (environments, locales, branches, aliases, roles,
+//     tokens, stack users, the stack) to those routes, for real.
+
+const matrixFile = "../authz/testdata/matrix.json"
+
+func loadMatrixCases(t *testing.T) []authztest.Case {
+	t.Helper()
+	cases, err := authztest.LoadMatrix(matrixFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
-		f := newFixture(t, open)
-		g := newGateWorld(t, f, m)
-		ran := 0
-		for i, c := range m.Cases {
-			for _, v := range []*string{&c.Request.Environment, &c.Request.Locale} {
-				if real, ok := g.ids[*v]; ok {
-					*v = real
-				}
-			}
-			method, uri, ok := routeFor(c.Request)
-			if !ok {
-				continue // no route carries what the case names (e.g. an asset's folder)
-			}
-			if c.Principal.DeliveryToken != nil && c.Request.API == "cma" {
-				path, _, _ := strings.Cut(uri, "?")
-				if _, _, twin := authz.Match(authz.CDA, method, path); twin {
-					// The same path is a delivery route: at the gate a delivery
-					// token's request is a delivery request by definition.
-					continue
-				}
-			}
-			headers, ok := g.principal(t, i, c)
-			if !ok {
-				continue // the API refuses to create this principal (e.g. a scope without branch)
-			}
-			ran++
-			t.Run(c.Name, func(t *testing.T) {
-				h := map[string]string{"X-Original-Method": method, "X-Original-URI": uri}
-				for k, v := range headers {
-					h[k] = v
-				}
-				if c.Request.Branch != "" && c.Request.Branch != "main" {
-					h["branch"] = c.Request.Branch
-				}
-				auth := f.do(req{method: "GET", path: "/gate/auth", headers: h})
-				want := 403
-				if c.Allowed {
-					want = 200
-				}
-				if auth.status != want {
-					t.Fatalf("/gate/auth %s %s = %d, want %d; %s", method, uri, auth.status, want, auth.raw)
-				}
-				cred := map[string]string{}
-				for k, v := range headers {
-					if k != "api_key" {
-						cred[k] = v
-					}
-				}
-				check := f.do(req{method: "POST", path: "/gate/check", body: map[string]any{
-					"api_key": headers["api_key"], "credential": cred, "method": method, "path": uri,
-					"branch": h["branch"]}})
-				if check.status != 200 || check.body["allowed"] != c.Allowed {
-					t.Fatalf("/gate/check disagrees: %d %s", check.status, check.raw)
-				}
-				if reason, _ := check.body["reason"].(string); reason == "" {
-					t.Fatalf("/gate/check gave no reason: %s", check.raw)
-				}
-			})
-			if g.cleanup != nil {
-				g.cleanup()
-				g.cleanup = nil
-			}
-		}
-		t.Logf("%d of %d matrix cases ran through the gate", ran, len(m.Cases))
-		if ran < 300 {
-			t.Fatalf("only %d cases ran through the gate", ran)
-		}
-	})
+	return cases
 }
 
-// gateWorld is the fixture stack set up as the matrix describes it.
-type gateWorld struct {
-	f     *fixture
-	owner *service.Principal
-	ids   map[string]string // matrix uid → real uid
-	users map[string]string // principal JSON → authtoken
-
-	cleanup func() // after a case: delete its management token
+// matrixWorlds holds the stacks the cases run in, by stack description.
+type matrixWorlds struct {
+	f      *fixture
+	worlds map[string]*matrixWorld
 }
 
-func newGateWorld(t *testing.T, f *fixture, m *authztest.Matrix) *gateWorld {
+// matrixWorld is one real stack set up as some cases describe it.
+type matrixWorld struct {
+	f        *fixture
+	n        int
+	stack    *stackgate.Stack
+	owner    *service.Principal
+	unusable string            // why the stack cannot be built as described, if so
+	ids      map[string]string // the case's environment and locale uids → real uids
+	envNames []string          // the real environments' names
+	system   map[string]string // system role name → uid
+	users    map[string]string // member principal (its JSON) → authtoken
+	seq      int
+}
+
+func newMatrixWorlds(f *fixture) *matrixWorlds {
+	return &matrixWorlds{f: f, worlds: map[string]*matrixWorld{}}
+}
+
+// world returns the stack of case c, building it on first use.
+func (ws *matrixWorlds) world(t *testing.T, c *authztest.Case) *matrixWorld {
+	t.Helper()
+	key, _ := json.Marshal([]any{c.Branches, c.Aliases, c.Environments, c.Locales})
+	if w, ok := ws.worlds[string(key)]; ok {
+		return w
+	}
 	ctx := context.Background()
-	g := &gateWorld{f: f, ids: map[string]string{}, users: map[string]string{}}
-	g.owner = &service.Principal{Kind: service.KindUser, Stack: f.stack, UID: f.users["owner"].UID, Owner: true}
-	envs, _ := f.svc.Environments(ctx, f.stack.UID)
-	g.ids["bltprod"] = envs[0].UID
-	staging := "staging"
-	e, err := f.svc.CreateEnvironment(ctx, g.owner, service.EnvironmentInput{Name: &staging})
-	if err != nil {
+	f := ws.f
+	w := &matrixWorld{f: f, n: len(ws.worlds), ids: map[string]string{}, system: map[string]string{}, users: map[string]string{}}
+	ws.worlds[string(key)] = w
+	var err error
+	if w.stack, err = f.svc.CreateStack(ctx, f.users["owner"], fmt.Sprintf("Matrix %d", w.n)); err != nil {
 		t.Fatal(err)
 	}
-	g.ids["bltstag"] = e.UID
-	locales, _ := f.svc.Locales(ctx, f.stack.UID)
-	g.ids["blten"] = locales[0].UID
-	code, name := "fr-fr", "French"
-	l, err := f.svc.CreateLocale(ctx, g.owner, service.LocaleInput{Code: &code, Name: &name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.ids["bltfr"] = l.UID
-	if _, err := f.svc.CreateBranch(ctx, g.owner, "development", "main"); err != nil {
-		t.Fatal(err)
-	}
-	for alias, target := range m.Stack.Aliases {
-		if _, err := f.svc.PutBranchAlias(ctx, g.owner, alias, target); err != nil {
+	w.owner = &service.Principal{Kind: service.KindUser, Stack: w.stack, UID: f.users["owner"].UID, Owner: true}
+	for _, name := range []string{stackgate.RoleAdmin, stackgate.RoleDeveloper, stackgate.RoleContentManager} {
+		r, err := f.svc.RoleByName(ctx, w.stack.UID, name)
+		if err != nil {
 			t.Fatal(err)
 		}
+		w.system[name] = r.UID
 	}
-	return g
+	for _, b := range c.Branches {
+		if b != stackgate.MainBranch {
+			if _, err := f.svc.CreateBranch(ctx, w.owner, b, stackgate.MainBranch); err != nil {
+				t.Fatalf("branch %s: %v", b, err)
+			}
+		}
+	}
+	for alias, target := range c.Aliases {
+		if _, err := f.svc.PutBranchAlias(ctx, w.owner, alias, target); err != nil {
+			t.Fatalf("alias %s: %v", alias, err)
+		}
+	}
+	// Environments: those the stack was created with are renamed to (or
+	// kept as) the case's, the rest created; none other remains.
+	existing, err := f.svc.Environments(ctx, w.stack.UID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed := map[string]bool{}
+	for _, e := range c.Environments {
+		for _, x := range existing {
+			if x.Name == e.Name {
+				claimed[x.UID], w.ids[e.UID] = true, x.UID
+			}
+		}
+	}
+	for _, e := range c.Environments {
+		if _, ok := w.ids[e.UID]; ok {
+			continue
+		}
+		name := e.Name
+		for _, x := range existing {
+			if !claimed[x.UID] {
+				if _, err := f.svc.UpdateEnvironment(ctx, w.owner, x.UID, service.EnvironmentInput{Name: &name}); err != nil {
+					t.Fatalf("rename environment %s: %v", x.Name, err)
+				}
+				claimed[x.UID], w.ids[e.UID] = true, x.UID
+				break
+			}
+		}
+		if _, ok := w.ids[e.UID]; ok {
+			continue
+		}
+		env, err := f.svc.CreateEnvironment(ctx, w.owner, service.EnvironmentInput{Name: &name})
+		if err != nil {
+			t.Fatalf("environment %s: %v", name, err)
+		}
+		w.ids[e.UID] = env.UID
+	}
+	for _, x := range existing {
+		if !claimed[x.UID] {
+			if err := f.svc.DeleteEnvironment(ctx, w.owner, x.UID); err != nil {
+				t.Fatalf("delete environment %s: %v", x.Name, err)
+			}
+		}
+	}
+	for _, e := range c.Environments {
+		w.envNames = append(w.envNames, e.Name)
+	}
+	// Locales: the master is the stack's; the others are created.
+	locales, err := f.svc.Locales(ctx, w.stack.UID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Locales[0].Code != w.stack.MasterLocale || len(locales) != 1 {
+		w.unusable = "the case's master locale is " + c.Locales[0].Code + "; a stack's is " + w.stack.MasterLocale
+		return w
+	}
+	w.ids[c.Locales[0].UID] = locales[0].UID
+	for _, l := range c.Locales[1:] {
+		code := l.Code
+		loc, err := f.svc.CreateLocale(ctx, w.owner, service.LocaleInput{Code: &code, Name: &code})
+		if err != nil {
+			t.Fatalf("locale %s: %v", code, err)
+		}
+		w.ids[l.UID] = loc.UID
+	}
+	return w
 }
 
-// translate replaces the matrix's placeholder uids with the real ones.
-func (g *gateWorld) translate(raw []byte) json.RawMessage {
+// translate replaces the case's placeholder uids with the real ones.
+func (w *matrixWorld) translate(raw []byte) json.RawMessage {
 	s := string(raw)
-	for from, to := range g.ids {
+	for from, to := range w.ids {
 		s = strings.ReplaceAll(s, `"`+from+`"`, `"`+to+`"`)
 	}
 	return json.RawMessage(s)
 }
 
-// principal creates the case's principal and returns its headers.
-func (g *gateWorld) principal(t *testing.T, i int, c authztest.Case) (map[string]string, bool) {
+// id returns the real uid of a case's uid (other values pass through).
+func (w *matrixWorld) id(v string) string {
+	if real, ok := w.ids[v]; ok {
+		return real
+	}
+	return v
+}
+
+func (w *matrixWorld) name(kind string) string {
+	w.seq++
+	return fmt.Sprintf("mx%s%d", kind, w.seq)
+}
+
+// principal creates the case's principal in the world and returns the
+// headers carrying its credential, and what to undo after the case. ok is
+// false when the API refuses the principal (e.g. a role without a branch
+// rule, a token scope without branch): why says so.
+func (w *matrixWorld) principal(t *testing.T, c *authztest.Case) (headers map[string]string, undo func(), why string) {
+	t.Helper()
 	ctx := context.Background()
-	f := g.f
+	f := w.f
 	p := c.Principal
-	name := fmt.Sprintf("case-%d", i)
-	switch {
-	case p.ManagementToken != nil:
-		scope, _ := json.Marshal(p.ManagementToken.Scope)
-		tok, err := f.svc.CreateManagementToken(ctx, g.owner, service.TokenInput{Name: &name, Scope: g.translate(scope)})
-		if err != nil {
-			return nil, false
+	headers = map[string]string{"api_key": w.stack.APIKey}
+	undo = func() {}
+	name := w.name("t")
+	switch p.Kind() {
+	case authztest.KindManagementToken:
+		scope, _ := json.Marshal(p.ManagementToken.Scope.Scope)
+		in := service.TokenInput{Name: &name, Scope: w.translate(scope)}
+		if p.ManagementToken.Expired {
+			// Created valid (a past date is refused), expired by the clock.
+			in.ExpiresOn = json.RawMessage(`"` + f.svc.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02") + `"`)
 		}
-		g.cleanup = func() { _ = f.svc.DeleteManagementToken(ctx, g.owner, tok.UID) } // the limit is 10 per stack
-		return map[string]string{"api_key": f.stack.APIKey, "authorization": tok.Token}, true
-	case p.DeliveryToken != nil:
-		scope, _ := json.Marshal(p.DeliveryToken.Scope)
-		tok, err := f.svc.CreateDeliveryToken(ctx, g.owner, service.TokenInput{Name: &name, Scope: g.translate(scope)}, p.Preview)
+		tok, err := f.svc.CreateManagementToken(ctx, w.owner, in)
 		if err != nil {
-			t.Fatalf("%s: create delivery token: %v", c.Name, err)
+			return nil, nil, "management token refused: " + err.Error()
+		}
+		headers["authorization"] = tok.Token
+		undo = func() { _ = f.svc.DeleteManagementToken(ctx, w.owner, tok.UID) } // at most 10 per stack
+		if p.ManagementToken.Expired {
+			now := f.svc.Now
+			f.svc.Now = func() time.Time { return now().Add(72 * time.Hour) }
+			undo = func() { f.svc.Now = now; _ = f.svc.DeleteManagementToken(ctx, w.owner, tok.UID) }
+		}
+		return headers, undo, ""
+	case authztest.KindDeliveryToken, authztest.KindPreviewToken:
+		scope, _ := json.Marshal(p.DeliveryToken.Scope)
+		tok, err := f.svc.CreateDeliveryToken(ctx, w.owner, service.TokenInput{Name: &name, Scope: w.translate(scope)}, p.Preview)
+		if err != nil {
+			return nil, nil, "delivery token refused: " + err.Error()
 		}
 		if p.Preview {
-			return map[string]string{"api_key": f.stack.APIKey, "preview_token": tok.PreviewToken}, true
+			headers["preview_token"] = tok.PreviewToken
+		} else {
+			headers["access_token"] = tok.Token
 		}
-		return map[string]string{"api_key": f.stack.APIKey, "access_token": tok.Token}, true
+		return headers, func() { _ = f.svc.DeleteDeliveryToken(ctx, w.owner, tok.UID) }, ""
 	}
 	key, _ := json.Marshal(p)
-	if tok, ok := g.users[string(key)]; ok {
-		return f.as2(tok), true
+	if tok, ok := w.users[string(key)]; ok {
+		headers["authtoken"] = tok
+		return headers, undo, ""
 	}
-	switch {
-	case p.Owner:
-		return f.as("owner"), true
-	case len(p.Roles) == 0 && len(p.SystemRoles) == 1:
-		who := map[string]string{stackgate.RoleAdmin: "admin", stackgate.RoleDeveloper: "developer", stackgate.RoleContentManager: "content_manager"}[p.SystemRoles[0]]
-		return f.as(who), true
+	if p.Owner {
+		headers["authtoken"] = f.tokens["owner"]
+		return headers, undo, ""
 	}
 	var roleUIDs []string
 	for _, sr := range p.SystemRoles {
-		roleUIDs = append(roleUIDs, f.roleUIDs[sr])
+		roleUIDs = append(roleUIDs, w.system[sr])
 	}
 	for j, r := range p.Roles {
 		rules, _ := json.Marshal(r.Rules)
 		rname := fmt.Sprintf("%s-%d", name, j)
-		role, err := f.svc.CreateRole(ctx, g.owner, service.RoleInput{Name: &rname, Rules: g.translate(rules)})
+		role, err := f.svc.CreateRole(ctx, w.owner, service.RoleInput{Name: &rname, Rules: w.translate(rules)})
 		if err != nil {
-			return nil, false // e.g. a role without a branch rule: the API refuses it
+			return nil, nil, "role refused: " + err.Error()
 		}
 		roleUIDs = append(roleUIDs, role.UID)
 	}
-	email := name + "@example.com"
+	email := fmt.Sprintf("%s-w%d@example.com", name, w.n)
 	u, _, err := f.svc.EnsureUser(ctx, email, "matrix-password")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.AddMember(ctx, f.stack.UID, u.UID, roleUIDs); err != nil {
+	if err := f.svc.AddMember(ctx, w.stack.UID, u.UID, roleUIDs); err != nil {
 		t.Fatal(err)
 	}
 	_, tok, err := f.svc.Login(ctx, email, "matrix-password")
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.users[string(key)] = tok
-	return f.as2(tok), true
+	w.users[string(key)] = tok
+	headers["authtoken"] = tok
+	return headers, undo, ""
 }
 
-func (f *fixture) as2(authtoken string) map[string]string {
-	return map[string]string{"api_key": f.stack.APIKey, "authtoken": authtoken}
+// TestMatrixThroughGate: every case of the matrix, token cases and member
+// cases, through /gate/auth and POST /gate/check on both stores.
+func TestMatrixThroughGate(t *testing.T) {
+	cases := loadMatrixCases(t)
+	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
+		f := newFixture(t, open)
+		worlds := newMatrixWorlds(f)
+		ran := map[string]int{}
+		skipped := map[string]int{}
+		for _, c := range cases {
+			w := worlds.world(t, &c)
+			if w.unusable != "" {
+				skipped[w.unusable]++
+				continue
+			}
+			c.Request.Environment, c.Request.Locale = w.id(c.Request.Environment), w.id(c.Request.Locale)
+			method, uri, ok := routeFor(c.Request)
+			if !ok {
+				skipped["no route carries what the case names"]++
+				continue
+			}
+			if c.Principal.DeliveryToken != nil && c.Request.API == "cma" {
+				path, _, _ := strings.Cut(uri, "?")
+				if _, _, twin := authz.Match(authz.CDA, method, path); twin {
+					// The same path is a delivery route: at the gate a delivery
+					// token's request is a delivery request by definition.
+					skipped["a delivery token's CMA request on a path the CDA also serves"]++
+					continue
+				}
+			}
+			headers, undo, why := w.principal(t, &c)
+			if why != "" {
+				skipped["the API refuses the principal"]++
+				continue
+			}
+			ran[c.Principal.Kind()]++
+			t.Run(c.Name, func(t *testing.T) {
+				defer undo()
+				checkGate(t, f, c, method, uri, headers)
+			})
+		}
+		t.Logf("through the gate: %v; skipped: %v", ran, skipped)
+		if tokens := ran[authztest.KindManagementToken] + ran[authztest.KindDeliveryToken] + ran[authztest.KindPreviewToken]; tokens < 150 {
+			t.Fatalf("only %d token cases ran through the gate", tokens)
+		}
+		if ran[authztest.KindUser] < 250 {
+			t.Fatalf("only %d member cases ran through the gate", ran[authztest.KindUser])
+		}
+	})
+}
+
+// checkGate asks /gate/auth and /gate/check the case's request.
+func checkGate(t *testing.T, f *fixture, c authztest.Case, method, uri string, headers map[string]string) {
+	t.Helper()
+	h := map[string]string{"X-Original-Method": method, "X-Original-URI": uri}
+	cred := map[string]string{}
+	for k, v := range headers {
+		h[k] = v
+		if k != "api_key" {
+			cred[k] = v
+		}
+	}
+	if c.Request.Branch != "" && c.Request.Branch != stackgate.MainBranch {
+		h["branch"] = c.Request.Branch
+	}
+	auth := f.do(req{method: "GET", path: "/gate/auth", headers: h})
+	check := f.do(req{method: "POST", path: "/gate/check", body: map[string]any{
+		"api_key": headers["api_key"], "credential": cred, "method": method, "path": uri, "branch": h["branch"]}})
+	if check.status != 200 {
+		t.Fatalf("/gate/check = %d: %s", check.status, check.raw)
+	}
+	if check.body["allowed"] != c.Expect.Allowed {
+		t.Fatalf("/gate/check %s %s: allowed = %v, want %v: %s", method, uri, check.body["allowed"], c.Expect.Allowed, check.raw)
+	}
+	reason, _ := check.body["reason"].(string)
+	if reason == "" {
+		t.Fatalf("/gate/check gave no reason: %s", check.raw)
+	}
+	if m := c.Principal.ManagementToken; m != nil && m.Expired {
+		// An expired token authenticates nothing: 401 / 105, not 403.
+		wantError(t, auth, 401, 105, "authorization")
+		if check.body["status"] != float64(401) {
+			t.Fatalf("/gate/check status = %v, want 401: %s", check.body["status"], check.raw)
+		}
+		return
+	}
+	want := 403
+	if c.Expect.Allowed {
+		want = 200
+	}
+	if auth.status != want {
+		t.Fatalf("/gate/auth %s %s = %d, want %d; %s", method, uri, auth.status, want, auth.raw)
+	}
+	if want == 403 {
+		wantError(t, auth, 403, 316, "")
+	}
+	if check.body["status"] != float64(want) {
+		t.Fatalf("/gate/check status = %v, want %d: %s", check.body["status"], want, check.raw)
+	}
+	// When the gate reached the engine, its explanation is the engine's.
+	if _, routed := check.body["route"]; routed {
+		if e := c.Expect.ReasonContains; e != "" && !strings.Contains(reason, e) {
+			t.Fatalf("/gate/check reason %q does not mention %q", reason, e)
+		}
+		if e := c.Expect.RuleSource; e != "" {
+			rule, _ := check.body["rule"].(map[string]any)
+			if rule == nil || rule["source"] != e {
+				t.Fatalf("/gate/check rule = %v, want source %q", check.body["rule"], e)
+			}
+		}
+	}
 }
 
 // routeFor picks a concrete request for the case: the route of its API
@@ -221,7 +393,7 @@ func (f *fixture) as2(authtoken string) map[string]string {
 // of the other API, which the gate must then refuse). Environment and
 // locale go in the query.
 func routeFor(r authztest.Request) (method, uri string, ok bool) {
-	action := authztest.Actions[r.Action]
+	action := r.ActionValue()
 	need := map[string]string{"{content_type_uid}": r.ContentType, "{entry_uid}": r.Entry, "{asset_uid}": r.Asset,
 		"{folder_uid}": r.Folder, "{taxonomy_uid}": r.Taxonomy, "{term_uid}": r.Term}
 	var best *authz.Route
@@ -280,4 +452,223 @@ func otherAPI(a authz.API) authz.API {
 		return authz.CMA
 	}
 	return authz.CDA
+}
+
+// servedRoute returns the served route of module and action with the
+// fewest wildcards (the shortest pattern among equals).
+func servedRoute(module string, action authz.Action) (authz.Route, bool) {
+	var best *authz.Route
+	for i := range authz.Routes {
+		r := &authz.Routes[i]
+		if !r.Served || r.NoStack || r.Module != module || r.Action != action {
+			continue
+		}
+		if best == nil || strings.Count(r.Pattern, "{") < strings.Count(best.Pattern, "{") ||
+			strings.Count(r.Pattern, "{") == strings.Count(best.Pattern, "{") && len(r.Pattern) < len(best.Pattern) {
+			best = r
+		}
+	}
+	if best == nil {
+		return authz.Route{}, false
+	}
+	return *best, true
+}
+
+// routerRequest is a real request for a served route: its object made
+// beforehand when the route names one, a valid body, and what to undo.
+type routerRequest struct {
+	path string
+	body any
+	undo func()
+}
+
+// routerRequestFor builds the request of route r in world w.
+func (w *matrixWorld) routerRequestFor(t *testing.T, r authz.Route) routerRequest {
+	t.Helper()
+	ctx := context.Background()
+	f, owner := w.f, w.owner
+	ok := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("setup of %s %s: %v", r.Method, r.Pattern, err)
+		}
+	}
+	name := w.name(r.Module[:1])
+	env := w.envNames[0]
+	mainOnly := json.RawMessage(`[{"module":"branch","branches":["main"],"acl":{"read":true}}]`)
+	dtScope := json.RawMessage(`[{"module":"environment","environments":["` + env + `"],"acl":{"read":true}},{"module":"branch","branches":["main"],"acl":{"read":true}}]`)
+	mtScope := json.RawMessage(`[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"],"acl":{"read":true}}]`)
+	out := routerRequest{path: r.Pattern, undo: func() {}}
+	fill := func(wildcard, value string) { out.path = strings.Replace(out.path, wildcard, value, 1) }
+	switch r.Module {
+	case stackgate.ModuleEnvironment:
+		out.body = map[string]any{"environment": map[string]any{"name": name, "urls": []any{}}}
+		if strings.Contains(r.Pattern, "{") {
+			ok(f.svc.CreateEnvironment(ctx, owner, service.EnvironmentInput{Name: &name}))
+			fill("{environment_name}", name)
+			out.body = map[string]any{"environment": map[string]any{"name": name,
+				"urls": []any{map[string]string{"url": "https://" + name + ".example.com", "locale": "en-us"}}}}
+		}
+		out.undo = func() { _ = f.svc.DeleteEnvironment(ctx, owner, name) }
+	case stackgate.ModuleLocale:
+		out.body = map[string]any{"locale": map[string]any{"code": name, "name": "Matrix " + name}}
+		if strings.Contains(r.Pattern, "{") {
+			ok(f.svc.CreateLocale(ctx, owner, service.LocaleInput{Code: &name, Name: &name}))
+			fill("{locale_code}", name)
+			out.body = map[string]any{"locale": map[string]any{"name": "Renamed " + name}}
+		}
+		out.undo = func() { _ = f.svc.DeleteLocale(ctx, owner, name) }
+	case stackgate.ModuleBranch:
+		out.body = map[string]any{"branch": map[string]any{"uid": name, "source": "main"}}
+		if strings.Contains(r.Pattern, "{") {
+			ok(f.svc.CreateBranch(ctx, owner, name, stackgate.MainBranch))
+			fill("{branch_uid}", name)
+		}
+		out.undo = func() { _ = f.svc.DeleteBranch(ctx, owner, name) }
+	case stackgate.ModuleBranchAlias:
+		out.body = map[string]any{"branch_alias": map[string]any{"target_branch": "main"}}
+		if strings.Contains(r.Pattern, "{") {
+			ok(f.svc.PutBranchAlias(ctx, owner, name, stackgate.MainBranch))
+			fill("{alias_uid}", name)
+		}
+		out.undo = func() { _ = f.svc.DeleteBranchAlias(ctx, owner, name) }
+	case stackgate.ModuleRole:
+		out.body = map[string]any{"role": map[string]any{"name": name, "rules": mainOnly}}
+		uid := ""
+		if strings.Contains(r.Pattern, "{") {
+			role, err := f.svc.CreateRole(ctx, owner, service.RoleInput{Name: &name, Rules: mainOnly})
+			ok(role, err)
+			uid = role.UID
+			fill("{role_uid}", uid)
+		}
+		out.undo = func() {
+			if roles, err := f.svc.Roles(ctx, w.stack.UID); err == nil {
+				for _, role := range roles {
+					if role.Name == name || role.UID == uid {
+						_ = f.svc.DeleteRole(ctx, owner, role.UID)
+					}
+				}
+			}
+		}
+	case stackgate.ModuleDeliveryToken:
+		out.body = map[string]any{"token": map[string]any{"name": name, "scope": dtScope}}
+		if strings.Contains(r.Pattern, "{") {
+			tok, err := f.svc.CreateDeliveryToken(ctx, owner, service.TokenInput{Name: &name, Scope: dtScope}, false)
+			ok(tok, err)
+			fill("{token_uid}", tok.UID)
+			fill("{delivery_token_uid}", tok.UID)
+		}
+		out.undo = func() {
+			if toks, err := f.svc.DeliveryTokens(ctx, owner); err == nil {
+				for _, tok := range toks {
+					if tok.Name == name {
+						_ = f.svc.DeleteDeliveryToken(ctx, owner, tok.UID)
+					}
+				}
+			}
+		}
+	case stackgate.ModuleManagementToken:
+		out.body = map[string]any{"token": map[string]any{"name": name, "scope": mtScope}}
+		if strings.Contains(r.Pattern, "{") {
+			tok, err := f.svc.CreateManagementToken(ctx, owner, service.TokenInput{Name: &name, Scope: mtScope})
+			ok(tok, err)
+			fill("{token_uid}", tok.UID)
+		}
+		out.undo = func() {
+			if toks, err := f.svc.ManagementTokens(ctx, owner); err == nil {
+				for _, tok := range toks {
+					if tok.Name == name {
+						_ = f.svc.DeleteManagementToken(ctx, owner, tok.UID)
+					}
+				}
+			}
+		}
+	case stackgate.ModuleStackUser:
+		// A user of no consequence: shared (create) or given a role (update).
+		email := name + "-w" + fmt.Sprint(w.n) + "@example.com"
+		u, _, err := f.svc.EnsureUser(ctx, email, "matrix-password")
+		ok(u, err)
+		cm := []string{w.system[stackgate.RoleContentManager]}
+		switch r.Action {
+		case authz.Create:
+			out.body = map[string]any{"emails": []string{email}, "roles": map[string][]string{email: cm}}
+		default:
+			ok(nil, f.svc.AddMember(ctx, w.stack.UID, u.UID, nil))
+			out.body = map[string]any{"users": map[string][]string{u.UID: cm}}
+		}
+	case stackgate.ModuleStack:
+	default:
+		t.Fatalf("no request for served module %s", r.Module)
+	}
+	if strings.Contains(out.path, "{") {
+		t.Fatalf("%s %s: wildcard left in %s", r.Method, r.Pattern, out.path)
+	}
+	return out
+}
+
+// TestMatrixThroughRouter: the member cases of the modules stackgate
+// serves, sent to a served route of the case's module and action by a user
+// holding the case's roles: an allowed case succeeds (2xx), a denied one is
+// 403 / 316.
+func TestMatrixThroughRouter(t *testing.T) {
+	cases := loadMatrixCases(t)
+	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
+		f := newFixture(t, open)
+		worlds := newMatrixWorlds(f)
+		ran, allowed := 0, 0
+		skipped := map[string]int{}
+		modules := map[string]int{}
+		for _, c := range cases {
+			if c.Principal.IsToken() {
+				continue
+			}
+			route, ok := servedRoute(c.Request.Module, c.Request.ActionValue())
+			if !ok {
+				if _, served := servedRoute(c.Request.Module, authz.Read); served {
+					skipped["no served route for "+c.Request.Module+" "+c.Request.Action]++
+				}
+				continue
+			}
+			w := worlds.world(t, &c)
+			if w.unusable != "" {
+				skipped[w.unusable]++
+				continue
+			}
+			headers, undo, why := w.principal(t, &c)
+			if why != "" {
+				skipped["the API refuses the principal"]++
+				continue
+			}
+			ran++
+			modules[c.Request.Module]++
+			if c.Expect.Allowed {
+				allowed++
+			}
+			t.Run(c.Name, func(t *testing.T) {
+				defer undo()
+				rr := w.routerRequestFor(t, route)
+				defer rr.undo()
+				if c.Request.Branch != "" && c.Request.Branch != stackgate.MainBranch {
+					headers["branch"] = c.Request.Branch
+				}
+				got := f.do(req{method: route.Method, path: rr.path, headers: headers, body: rr.body})
+				if !c.Expect.Allowed {
+					wantError(t, got, 403, 316, "")
+					return
+				}
+				if got.status != 200 && got.status != 201 {
+					t.Fatalf("%s %s = %d, want success: %s", route.Method, rr.path, got.status, got.raw)
+				}
+			})
+		}
+		names := make([]string, 0, len(modules))
+		for m, n := range modules {
+			names = append(names, fmt.Sprintf("%s:%d", m, n))
+		}
+		sort.Strings(names)
+		t.Logf("%d member cases through the router (%d allowed): %s; skipped: %v", ran, allowed, strings.Join(names, " "), skipped)
+		if ran < 100 || allowed == 0 || allowed == ran {
+			t.Fatalf("%d cases (%d allowed) through the router", ran, allowed)
+		}
+	})
 }

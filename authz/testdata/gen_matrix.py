@@ -3,10 +3,14 @@
 
 Expected outcomes are written from the spec (spec/README.md §2, §5, §6, §7),
 not from the engine: the systematic parts are spelled out as tables below,
-the rule-specific parts case by case. The stack every case runs in has
-environments production (bltprod) and staging (bltstag), locales en-us
-(blten) and fr-fr (bltfr), branches main and development, and the alias
-deploy -> development.
+the rule-specific parts case by case.
+
+Each case carries the stack it runs in (branches, aliases, environments,
+locales; the first locale is the master). Most use STACK: environments
+production (bltprod) and staging (bltstag), locales en-us (blten) and fr-fr
+(bltfr), branches main and development, and the alias deploy -> development.
+A case expects {"allowed", "reason_contains"?, "rule_source"?}. The loader
+is authz/authztest (LoadMatrix).
 """
 import json
 
@@ -15,14 +19,29 @@ ALL = [R, C, U, D, P]
 cases = []
 
 
-def case(name, principal, request, allowed, reason=None, source=None):
+# The stack a case runs in, unless the case says otherwise (stack=...).
+STACK = {
+    "branches": ["main", "development"],
+    "aliases": {"deploy": "development"},
+    "environments": [{"name": "production", "uid": "bltprod"}, {"name": "staging", "uid": "bltstag"}],
+    "locales": [{"code": "en-us", "uid": "blten"}, {"code": "fr-fr", "uid": "bltfr"}],  # the first is the master
+}
+
+
+def case(name, principal, request, allowed, reason=None, source=None, stack=None):
+    """Adds a case. Every case carries its stack (branches, aliases,
+    environments, locales): STACK with the keys of stack replaced."""
     req = {"api": "cma", "branch": "main"}
     req.update(request)
-    c = {"name": name, "principal": principal, "request": req, "allowed": allowed}
+    st = dict(STACK)
+    st.update(stack or {})
+    expect = {"allowed": allowed}
     if reason:
-        c["reason"] = reason
+        expect["reason_contains"] = reason
     if source:
-        c["source"] = source
+        expect["rule_source"] = source
+    c = {"name": name, "principal": principal, "request": req, "branches": st["branches"], "aliases": st["aliases"],
+         "environments": st["environments"], "locales": st["locales"], "expect": expect}
     cases.append(c)
 
 
@@ -250,6 +269,37 @@ case("exception in one role does not bind another role's grant", {"roles": [{"na
      {"module": "entry", "action": P, "content_type": "blog", "locale": "fr-fr"}, True)
 case("a deny names the rule that refused", role(blogs_rw, exc), {"module": "entry", "action": U, "content_type": "blog", "locale": "fr-fr"}, False, reason="exception", source="role")
 
+# --- cases in another stack (the case's own branches, aliases, environments, locales)
+moved = {"aliases": {"deploy": "main"}}
+case("alias deploy moved to main: role on the alias reaches main", role(alias, blogs_rw), {"module": "entry", "action": R, "content_type": "blog"}, True, stack=moved)
+case("alias deploy moved to main: role on the alias no longer reaches development", role(alias, blogs_rw),
+     {"module": "entry", "action": R, "content_type": "blog", "branch": "development"}, False, reason="branch", stack=moved)
+two_aliases = {"aliases": {"deploy": "development", "live": "main"}}
+case("$all aliases with two aliases: main (live's target)", role(all_aliases, blogs_rw), {"module": "entry", "action": R, "content_type": "blog"}, True, stack=two_aliases)
+case("$all aliases with two aliases: development (deploy's target)", role(all_aliases, blogs_rw), {"module": "entry", "action": R, "content_type": "blog", "branch": "development"}, True, stack=two_aliases)
+case("$all aliases in a stack without aliases: reaches nothing", role(all_aliases, blogs_rw), {"module": "entry", "action": R, "content_type": "blog", "branch": "development"}, False, reason="branch",
+     stack={"aliases": {}})
+case("role on main in a stack without development: main", role(blogs_rw), {"module": "entry", "action": D, "content_type": "blog"}, True,
+     stack={"branches": ["main"], "aliases": {}})
+fr_master = {"locales": [{"code": "fr-fr", "uid": "bltfr"}, {"code": "en-us", "uid": "blten"}]}
+case("master locale fr-fr: en-us-only rule refuses a request naming no locale", role(blogs_rw, en_only), {"module": "entry", "action": R, "content_type": "blog"}, False, reason="locale", stack=fr_master)
+case("master locale fr-fr: fr-fr-only rule allows a request naming no locale", role(blogs_rw, fr_only), {"module": "entry", "action": R, "content_type": "blog"}, True, stack=fr_master)
+case("master locale fr-fr: exception on fr-fr binds a request naming no locale", role(blogs_rw, exc), {"module": "entry", "action": U, "content_type": "blog"}, False, reason="exception", stack=fr_master)
+three_locales = {"locales": [{"code": "en-us", "uid": "blten"}, {"code": "fr-fr", "uid": "bltfr"}, {"code": "de-de", "uid": "bltde"}]}
+case("locale rule by uid in a three-locale stack: de-de by code", role(blogs_rw, {"module": "locale", "locales": ["bltde"], "acl": {"read": True}}),
+     {"module": "entry", "action": C, "content_type": "blog", "locale": "de-de"}, True, stack=three_locales)
+case("locale rule by uid in a three-locale stack: not fr-fr", role(blogs_rw, {"module": "locale", "locales": ["bltde"], "acl": {"read": True}}),
+     {"module": "entry", "action": C, "content_type": "blog", "locale": "fr-fr"}, False, reason="locale", stack=three_locales)
+three_envs = {"environments": [{"name": "production", "uid": "bltprod"}, {"name": "staging", "uid": "bltstag"}, {"name": "preview", "uid": "bltprev"}]}
+prev_only = {"module": "environment", "environments": ["bltprev"], "acl": {"read": True}}
+case("environment rule on a third environment: publish to it by name", role(blogs_rw, prev_only), {"module": "entry", "action": P, "content_type": "blog", "environment": "preview"}, True, stack=three_envs)
+case("environment rule on a third environment: not to production", role(blogs_rw, prev_only), {"module": "entry", "action": P, "content_type": "blog", "environment": "production"}, False, reason="environment", stack=three_envs)
+renamed = {"environments": [{"name": "live", "uid": "bltprod"}, {"name": "staging", "uid": "bltstag"}]}
+case("environment rule by uid, environment named live: publish to live", role(blogs_rw, prod_only), {"module": "entry", "action": P, "content_type": "blog", "environment": "live"}, True, stack=renamed)
+case("environment rule by uid, environment named live: production is unknown", role(blogs_rw, prod_only), {"module": "entry", "action": P, "content_type": "blog", "environment": "production"}, False, reason="environment", stack=renamed)
+case("owner in a stack of one branch", {"owner": True}, {"module": "branch", "action": D}, True, source="owner", stack={"branches": ["main"], "aliases": {}})
+case("Developer in another stack: environments", {"system_roles": ["Developer"]}, {"module": "environment", "action": C}, True, source="system_role", stack=three_envs)
+
 member_cases = len(cases)
 
 # --- management tokens (spec §2, §6) -----------------------------------------
@@ -335,12 +385,40 @@ case("delivery token scoped by name: production by name", {"delivery_token": {"s
 case("delivery token on $all branches: development", {"delivery_token": {"scope": [prod_main[0], {"module": "branch", "branches": ["$all"], "acl": {"read": True}}]}},
      {"api": "cda", "module": "entry", "action": R, "environment": "production", "branch": "development"}, True)
 
+
+# --- token cases in another stack
+case("management token on alias deploy moved to main: main", alias_scope, {"module": "entry", "action": R}, True, stack=moved)
+case("management token on alias deploy moved to main: not development", alias_scope, {"module": "entry", "action": R, "branch": "development"}, False, reason="branch", stack=moved)
+all_alias_scope = {"management_token": {"scope": [{"module": "$all", "acl": {"read": True}}, {"module": "branch_alias", "branch_aliases": ["$all"], "acl": {"read": True}}]}}
+case("management token on $all aliases with two aliases: main", all_alias_scope, {"module": "entry", "action": R}, True, stack=two_aliases)
+case("management token on $all aliases, stack without aliases: reaches nothing", all_alias_scope, {"module": "entry", "action": R, "branch": "development"}, False, reason="branch", stack={"aliases": {}})
+case("management token on main in a stack of one branch: write environments", {"management_token": {"scope": [{"module": "environment", "acl": {"read": True, "write": True}}, mbranch]}},
+     {"module": "environment", "action": U}, True, source="management_token_scope", stack={"branches": ["main"], "aliases": {}})
+dt_alias = {"delivery_token": {"scope": [prod_main[0], {"module": "branch_alias", "branch_aliases": ["deploy"], "acl": {"read": True}}]}}
+case("delivery token on alias deploy moved to main: main", dt_alias, {"api": "cda", "module": "entry", "action": R, "environment": "production"}, True, stack=moved)
+case("delivery token on alias deploy moved to main: not development", dt_alias, {"api": "cda", "module": "entry", "action": R, "environment": "production", "branch": "development"}, False, reason="branch", stack=moved)
+dt_prev = {"delivery_token": {"scope": [{"module": "environment", "environments": ["bltprev"], "acl": {"read": True}}, mbranch]}}
+case("delivery token on a third environment: by name", dt_prev, {"api": "cda", "module": "entry", "action": R, "environment": "preview"}, True, source="delivery_token_scope", stack=three_envs)
+case("delivery token on a third environment: by uid", dt_prev, {"api": "cda", "module": "asset", "action": R, "environment": "bltprev"}, True, stack=three_envs)
+case("delivery token on a third environment: not production", dt_prev, {"api": "cda", "module": "entry", "action": R, "environment": "production"}, False, reason="environment", stack=three_envs)
+case("preview token on a third environment: by name", dict(dt_prev, preview=True), {"api": "cda", "module": "content_type", "action": R, "environment": "preview"}, True, stack=three_envs)
+case("delivery token, environment named live: live", {"delivery_token": {"scope": prod_main}}, {"api": "cda", "module": "entry", "action": R, "environment": "live"}, True, stack=renamed)
+case("delivery token, environment named live: production is unknown", {"delivery_token": {"scope": prod_main}}, {"api": "cda", "module": "entry", "action": R, "environment": "production"}, False, reason="environment", stack=renamed)
+
+# Expiry is the service's to check (it needs the clock): an expired token
+# authenticates nothing, whatever its scope (spec §4: 401 / 105).
+case("expired management token: $all read-write reads nothing", {"management_token": {"scope": allscope["management_token"]["scope"], "expired": True}},
+     {"module": "entry", "action": R}, False, reason="expired")
+case("expired management token: writes nothing", {"management_token": {"scope": allscope["management_token"]["scope"], "expired": True}},
+     {"module": "environment", "action": C}, False, reason="expired")
+case("unexpired management token (expired: false) reads", {"management_token": {"scope": allscope["management_token"]["scope"], "expired": False}},
+     {"module": "environment", "action": R}, True, source="management_token_scope")
+
 with open("matrix.json", "w") as f:
-    json.dump({"stack": {"environments": [{"name": "production", "uid": "bltprod"}, {"name": "staging", "uid": "bltstag"}],
-                         "locales": [{"code": "en-us", "uid": "blten"}, {"code": "fr-fr", "uid": "bltfr"}],
-                         "branches": ["main", "development"], "aliases": {"deploy": "development"}},
-               "cases": cases}, f, indent=1)
-    f.write("\n")
+    # One case per line: the file diffs case by case.
+    f.write('{"cases": [\n')
+    f.write(",\n".join(json.dumps(c) for c in cases))
+    f.write("\n]}\n")
 names = [c["name"] for c in cases]
 assert len(names) == len(set(names)), [n for n in names if names.count(n) > 1]
 print(f"{member_cases} member cases, {len(cases) - member_cases} token cases")
