@@ -113,7 +113,9 @@ func (s *Server) handleGateAuth(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := d.Principal
-	info(r.Context()).principal = p.Kind.String() + ":" + p.UID
+	if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
+		i.principal = p.Kind.String() + ":" + p.UID
+	}
 	if !d.Allowed {
 		s.metrics.gateDecision(p.Kind.String(), http.StatusForbidden)
 		return service.ErrForbidden(d.Reason)

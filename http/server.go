@@ -7,11 +7,14 @@ package http
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
+	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/service"
 )
 
@@ -48,7 +51,50 @@ func NewServer(svc *service.Service, log *slog.Logger) *Server {
 }
 
 // ServeHTTP makes Server an http.Handler (tests drive it with httptest).
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+// /gate/auth, asked once for every request a proxy forwards, takes a short
+// path past the general middleware: its own panic recovery and metrics, no
+// request id, and a log line for refusals only (the proxy logs what it lets
+// through). Everything else goes through the full chain.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == gateAuthPath {
+		s.serveGateAuth(w, r)
+		return
+	}
+	s.handler.ServeHTTP(w, r)
+}
+
+const gateAuthPath = "/gate/auth"
+
+func (s *Server) serveGateAuth(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	status := http.StatusOK
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("panic", "route", gateAuthPath, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			status = http.StatusInternalServerError
+			Error(w, r, nil, &stackgate.Error{Code: stackgate.EINTERNAL})
+		}
+		s.metrics.observe(gateAuthPath, status, time.Since(start))
+	}()
+	err := s.handleGateAuth(w, r)
+	if err == nil {
+		return
+	}
+	status = statusOf(err)
+	Error(w, r, s.log, err)
+	if s.log.Enabled(r.Context(), slog.LevelInfo) {
+		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", gateAuthPath),
+			slog.Int("status", status), slog.Duration("duration", time.Since(start))}
+		var e *stackgate.Error
+		if errors.As(err, &e) && e.Err != nil {
+			attrs = append(attrs, slog.String("reason", e.Err.Error()))
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "gate refused", attrs...)
+	}
+}
 
 // Open listens on Addr and serves in the background; a bind error is
 // returned here, synchronously.
