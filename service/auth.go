@@ -120,15 +120,6 @@ type forbiddenReason string
 
 func (r forbiddenReason) Error() string { return string(r) }
 
-// Stack returns the stack named by apiKey, from the cache.
-func (s *Service) Stack(ctx context.Context, apiKey string) (*stackgate.Stack, error) {
-	snap, err := s.snapshotFor(ctx, apiKey)
-	if err != nil {
-		return nil, err
-	}
-	return snap.stack, nil
-}
-
 // Authenticate resolves the stack (412 first) and then the one CMA credential
 // of a request: an authtoken of a member, or a management token sent raw in
 // authorization. Delivery and preview tokens never authenticate the CMA.

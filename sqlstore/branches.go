@@ -14,19 +14,12 @@ const (
 // CreateBranch inserts b; ECONFLICT on "uid" when a branch or an alias of
 // that name exists.
 func (s *Store) CreateBranch(ctx context.Context, b *stackgate.Branch) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, b.StackUID); err != nil {
-		return err
-	}
-	if err := insertBranch(ctx, tx, b); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: b.StackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, b.StackUID, func(tx *Tx) error {
+		if err := insertBranch(ctx, tx, b); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // FindBranch returns the stack's branch or ENOTFOUND.
@@ -48,76 +41,62 @@ func (s *Store) ListBranches(ctx context.Context, stackUID string) ([]*stackgate
 // token, role or alias references it.
 func (s *Store) DeleteBranch(ctx context.Context, stackUID, uid string) error {
 	const failed = "Branch deletion failed. Please try again."
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, stackUID); err != nil {
-		return err
-	}
-	var found string
-	if err := tx.queryRow(ctx, `SELECT uid FROM branches WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
-		stackUID, uid).Scan(&found); err != nil {
-		return notFound(err, "branch")
-	}
-	if uid == stackgate.MainBranch {
-		return stackgate.FieldError(stackgate.EINVALID, failed, "uid", "main cannot be deleted.")
-	}
-	if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefBranch, uid, failed); err != nil {
-		return err
-	}
-	var alias string
-	err = tx.queryRow(ctx, `SELECT uid FROM branch_aliases WHERE stack_uid = ? AND target_branch = ? ORDER BY uid LIMIT 1`,
-		stackUID, uid).Scan(&alias)
-	if err == nil {
-		return stackgate.FieldError(stackgate.EINVALID, failed, "branch", "is the target of branch alias "+alias+".")
-	} else if !noRows(err) {
-		return err
-	}
-	if _, err := tx.exec(ctx, `DELETE FROM branches WHERE stack_uid = ? AND uid = ?`, stackUID, uid); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: stackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+		var found string
+		if err := tx.queryRow(ctx, `SELECT uid FROM branches WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
+			stackUID, uid).Scan(&found); err != nil {
+			return notFound(err, "branch")
+		}
+		if uid == stackgate.MainBranch {
+			return stackgate.FieldError(stackgate.EINVALID, failed, "uid", "main cannot be deleted.")
+		}
+		if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefBranch, uid, failed); err != nil {
+			return err
+		}
+		var alias string
+		err := tx.queryRow(ctx, `SELECT uid FROM branch_aliases WHERE stack_uid = ? AND target_branch = ? ORDER BY uid LIMIT 1`,
+			stackUID, uid).Scan(&alias)
+		if err == nil {
+			return stackgate.FieldError(stackgate.EINVALID, failed, "branch", "is the target of branch alias "+alias+".")
+		} else if !noRows(err) {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM branches WHERE stack_uid = ? AND uid = ?`, stackUID, uid); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // PutBranchAlias creates or retargets an alias (keeping its creation fields
 // when it exists); EINVALID on "branch_alias.target_branch" when the target
 // does not exist, ECONFLICT on "uid" when a branch has that name.
 func (s *Store) PutBranchAlias(ctx context.Context, a *stackgate.BranchAlias) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, a.StackUID); err != nil {
-		return err
-	}
-	if taken, err := exists(ctx, tx, `SELECT uid FROM branches WHERE stack_uid = ? AND uid = ?`, a.StackUID, a.UID); err != nil {
-		return err
-	} else if taken {
-		return stackgate.ErrConflict("uid")
-	}
-	if _, err := resolveRef(ctx, tx, a.StackUID, stackgate.Ref{Kind: stackgate.RefBranch, Value: a.TargetBranch,
-		Field: "branch_alias.target_branch"}); err != nil {
-		return err
-	}
-	res, err := tx.exec(ctx, `UPDATE branch_aliases SET target_branch = ?, updated_by = ?, updated_at = ?
-		WHERE stack_uid = ? AND uid = ?`, a.TargetBranch, a.UpdatedBy, ms(a.UpdatedAt), a.StackUID, a.UID)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		if _, err := tx.exec(ctx, `INSERT INTO branch_aliases (`+aliasColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			a.UID, a.StackUID, a.TargetBranch, a.CreatedBy, a.UpdatedBy, ms(a.CreatedAt), ms(a.UpdatedAt)); err != nil {
-			return tx.conflict(err, "uid")
+	return s.writeStack(ctx, a.StackUID, func(tx *Tx) error {
+		if taken, err := exists(ctx, tx, `SELECT uid FROM branches WHERE stack_uid = ? AND uid = ?`, a.StackUID, a.UID); err != nil {
+			return err
+		} else if taken {
+			return stackgate.ErrConflict("uid")
 		}
-	}
-	tx.changed(stackgate.Change{StackUID: a.StackUID})
-	return tx.Commit(ctx)
+		if _, err := resolveRef(ctx, tx, a.StackUID, stackgate.Ref{Kind: stackgate.RefBranch, Value: a.TargetBranch,
+			Field: "branch_alias.target_branch"}); err != nil {
+			return err
+		}
+		res, err := tx.exec(ctx, `UPDATE branch_aliases SET target_branch = ?, updated_by = ?, updated_at = ?
+			WHERE stack_uid = ? AND uid = ?`, a.TargetBranch, a.UpdatedBy, ms(a.UpdatedAt), a.StackUID, a.UID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			if _, err := tx.exec(ctx, `INSERT INTO branch_aliases (`+aliasColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				a.UID, a.StackUID, a.TargetBranch, a.CreatedBy, a.UpdatedBy, ms(a.CreatedAt), ms(a.UpdatedAt)); err != nil {
+				return tx.conflict(err, "uid")
+			}
+		}
+		return nil
+	})
 }
 
 // FindBranchAlias returns the stack's alias or ENOTFOUND.
@@ -138,28 +117,21 @@ func (s *Store) ListBranchAliases(ctx context.Context, stackUID string) ([]*stac
 // DeleteBranchAlias removes it; EINVALID on "branch_alias" while a token or
 // role references it.
 func (s *Store) DeleteBranchAlias(ctx context.Context, stackUID, uid string) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, stackUID); err != nil {
-		return err
-	}
-	var found string
-	if err := tx.queryRow(ctx, `SELECT uid FROM branch_aliases WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
-		stackUID, uid).Scan(&found); err != nil {
-		return notFound(err, "branch alias")
-	}
-	if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefBranchAlias, uid,
-		"Branch alias deletion failed. Please try again."); err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, `DELETE FROM branch_aliases WHERE stack_uid = ? AND uid = ?`, stackUID, uid); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: stackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+		var found string
+		if err := tx.queryRow(ctx, `SELECT uid FROM branch_aliases WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
+			stackUID, uid).Scan(&found); err != nil {
+			return notFound(err, "branch alias")
+		}
+		if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefBranchAlias, uid,
+			"Branch alias deletion failed. Please try again."); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM branch_aliases WHERE stack_uid = ? AND uid = ?`, stackUID, uid); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // insertBranch inserts b unless a branch or an alias has its name.

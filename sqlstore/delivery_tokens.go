@@ -15,33 +15,26 @@ const deliveryTokenColumns = `uid, stack_uid, name, description, scope, token_ha
 // stack already has limit delivery tokens (no limit when limit <= 0);
 // ECONFLICT on "name".
 func (s *Store) CreateDeliveryToken(ctx context.Context, t *stackgate.DeliveryToken, refs []stackgate.Ref, limit int) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, t.StackUID); err != nil {
-		return err
-	}
-	if err := checkLimit(ctx, tx, "delivery_tokens", t.StackUID, limit, "delivery"); err != nil {
-		return err
-	}
-	scope, err := marshalScope(t.Scope)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, `INSERT INTO delivery_tokens (`+deliveryTokenColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.UID, t.StackUID, t.Name, t.Description, scope, t.Secret.Hash, blob(t.Secret.Ciphertext), t.Secret.KeyID,
-		blob(t.Preview.Hash), blob(t.Preview.Ciphertext), t.Preview.KeyID,
-		t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt)); err != nil {
-		return tx.conflict(err, "name")
-	}
-	if err := setRefs(ctx, tx, t.StackUID, ownerDeliveryToken, t.UID, refs); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: t.StackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, t.StackUID, func(tx *Tx) error {
+		if err := checkLimit(ctx, tx, "delivery_tokens", t.StackUID, limit, "delivery"); err != nil {
+			return err
+		}
+		scope, err := marshalScope(t.Scope)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO delivery_tokens (`+deliveryTokenColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.UID, t.StackUID, t.Name, t.Description, scope, t.Secret.Hash, blob(t.Secret.Ciphertext), t.Secret.KeyID,
+			blob(t.Preview.Hash), blob(t.Preview.Ciphertext), t.Preview.KeyID,
+			t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt)); err != nil {
+			return tx.conflict(err, "name")
+		}
+		if err := setRefs(ctx, tx, t.StackUID, ownerDeliveryToken, t.UID, refs); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // FindDeliveryToken returns the stack's delivery token or ENOTFOUND.
@@ -75,79 +68,58 @@ func (s *Store) ListDeliveryTokens(ctx context.Context, stackUID string) ([]*sta
 
 // UpdateDeliveryToken replaces name, description, scope, updated_by/updated_at and refs.
 func (s *Store) UpdateDeliveryToken(ctx context.Context, t *stackgate.DeliveryToken, refs []stackgate.Ref) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, t.StackUID); err != nil {
-		return err
-	}
-	scope, err := marshalScope(t.Scope)
-	if err != nil {
-		return err
-	}
-	res, err := tx.exec(ctx, `UPDATE delivery_tokens SET name = ?, description = ?, scope = ?, updated_by = ?, updated_at = ?
-		WHERE stack_uid = ? AND uid = ?`, t.Name, t.Description, scope, t.UpdatedBy, ms(t.UpdatedAt), t.StackUID, t.UID)
-	if err != nil {
-		return tx.conflict(err, "name")
-	}
-	if err := affected(res, "delivery token"); err != nil {
-		return err
-	}
-	if err := setRefs(ctx, tx, t.StackUID, ownerDeliveryToken, t.UID, refs); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: t.StackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, t.StackUID, func(tx *Tx) error {
+		scope, err := marshalScope(t.Scope)
+		if err != nil {
+			return err
+		}
+		res, err := tx.exec(ctx, `UPDATE delivery_tokens SET name = ?, description = ?, scope = ?, updated_by = ?, updated_at = ?
+			WHERE stack_uid = ? AND uid = ?`, t.Name, t.Description, scope, t.UpdatedBy, ms(t.UpdatedAt), t.StackUID, t.UID)
+		if err != nil {
+			return tx.conflict(err, "name")
+		}
+		if err := affected(res, "delivery token"); err != nil {
+			return err
+		}
+		if err := setRefs(ctx, tx, t.StackUID, ownerDeliveryToken, t.UID, refs); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // SetPreviewToken replaces (or, with a zero Sealed, removes) the preview
 // token of the delivery token.
 func (s *Store) SetPreviewToken(ctx context.Context, stackUID, uid string, preview stackgate.Sealed, updatedBy string, at time.Time) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, stackUID); err != nil {
-		return err
-	}
-	res, err := tx.exec(ctx, `UPDATE delivery_tokens SET preview_hash = ?, preview_cipher = ?, preview_key_id = ?,
-		updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
-		blob(preview.Hash), blob(preview.Ciphertext), preview.KeyID, updatedBy, ms(at), stackUID, uid)
-	if err != nil {
-		return tx.conflict(err, "preview_token")
-	}
-	if err := affected(res, "delivery token"); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: stackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE delivery_tokens SET preview_hash = ?, preview_cipher = ?, preview_key_id = ?,
+			updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
+			blob(preview.Hash), blob(preview.Ciphertext), preview.KeyID, updatedBy, ms(at), stackUID, uid)
+		if err != nil {
+			return tx.conflict(err, "preview_token")
+		}
+		if err := affected(res, "delivery token"); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // DeleteDeliveryToken removes it with its preview token and refs.
 func (s *Store) DeleteDeliveryToken(ctx context.Context, stackUID, uid string) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, stackUID); err != nil {
-		return err
-	}
-	res, err := tx.exec(ctx, `DELETE FROM delivery_tokens WHERE stack_uid = ? AND uid = ?`, stackUID, uid)
-	if err != nil {
-		return err
-	}
-	if err := affected(res, "delivery token"); err != nil {
-		return err
-	}
-	if err := deleteRefs(ctx, tx, stackUID, ownerDeliveryToken, uid); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: stackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `DELETE FROM delivery_tokens WHERE stack_uid = ? AND uid = ?`, stackUID, uid)
+		if err != nil {
+			return err
+		}
+		if err := affected(res, "delivery token"); err != nil {
+			return err
+		}
+		if err := deleteRefs(ctx, tx, stackUID, ownerDeliveryToken, uid); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // checkLimit refuses (EINVALID on "token") when the stack already has limit

@@ -10,19 +10,12 @@ const environmentColumns = `uid, stack_uid, name, urls, version, created_by, upd
 
 // CreateEnvironment inserts e; ECONFLICT on "name".
 func (s *Store) CreateEnvironment(ctx context.Context, e *stackgate.Environment) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, e.StackUID); err != nil {
-		return err
-	}
-	if err := insertEnvironment(ctx, tx, e); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: e.StackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, e.StackUID, func(tx *Tx) error {
+		if err := insertEnvironment(ctx, tx, e); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // FindEnvironment returns the stack's environment whose name or uid is key.
@@ -46,55 +39,41 @@ func (s *Store) ListEnvironments(ctx context.Context, stackUID string) ([]*stack
 // updated_by/updated_at, bumping its version (written back to e.Version).
 // ECONFLICT on "name".
 func (s *Store) UpdateEnvironment(ctx context.Context, e *stackgate.Environment) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, e.StackUID); err != nil {
-		return err
-	}
-	urls, err := marshal(e.URLs)
-	if err != nil {
-		return err
-	}
-	var version int
-	err = tx.queryRow(ctx, `UPDATE environments SET name = ?, urls = ?, version = version + 1, updated_by = ?, updated_at = ?
-		WHERE stack_uid = ? AND uid = ? RETURNING version`,
-		e.Name, urls, e.UpdatedBy, ms(e.UpdatedAt), e.StackUID, e.UID).Scan(&version)
-	if err != nil {
-		return tx.conflict(notFound(err, "environment"), "name")
-	}
-	e.Version = version
-	tx.changed(stackgate.Change{StackUID: e.StackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, e.StackUID, func(tx *Tx) error {
+		urls, err := marshal(e.URLs)
+		if err != nil {
+			return err
+		}
+		var version int
+		err = tx.queryRow(ctx, `UPDATE environments SET name = ?, urls = ?, version = version + 1, updated_by = ?, updated_at = ?
+			WHERE stack_uid = ? AND uid = ? RETURNING version`,
+			e.Name, urls, e.UpdatedBy, ms(e.UpdatedAt), e.StackUID, e.UID).Scan(&version)
+		if err != nil {
+			return tx.conflict(notFound(err, "environment"), "name")
+		}
+		e.Version = version
+		return nil
+	})
 }
 
 // DeleteEnvironment removes it; EINVALID on "environment" while a token or
 // role references it.
 func (s *Store) DeleteEnvironment(ctx context.Context, stackUID, uid string) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, stackUID); err != nil {
-		return err
-	}
-	var found string
-	if err := tx.queryRow(ctx, `SELECT uid FROM environments WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
-		stackUID, uid).Scan(&found); err != nil {
-		return notFound(err, "environment")
-	}
-	if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefEnvironment, uid,
-		"Environment deletion failed. Please try again."); err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, `DELETE FROM environments WHERE stack_uid = ? AND uid = ?`, stackUID, uid); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: stackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+		var found string
+		if err := tx.queryRow(ctx, `SELECT uid FROM environments WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
+			stackUID, uid).Scan(&found); err != nil {
+			return notFound(err, "environment")
+		}
+		if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefEnvironment, uid,
+			"Environment deletion failed. Please try again."); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM environments WHERE stack_uid = ? AND uid = ?`, stackUID, uid); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 func insertEnvironment(ctx context.Context, tx *Tx, e *stackgate.Environment) error {

@@ -12,19 +12,12 @@ const localeColumns = `uid, stack_uid, code, name, fallback_locale, version, cre
 // "fallback_locale" when the fallback (a code or uid) is not a locale of the
 // stack.
 func (s *Store) CreateLocale(ctx context.Context, l *stackgate.Locale) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, l.StackUID); err != nil {
-		return err
-	}
-	if err := insertLocale(ctx, tx, l); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: l.StackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, l.StackUID, func(tx *Tx) error {
+		if err := insertLocale(ctx, tx, l); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // FindLocale returns the stack's locale whose code or uid is key.
@@ -47,63 +40,49 @@ func (s *Store) ListLocales(ctx context.Context, stackUID string) ([]*stackgate.
 // UpdateLocale replaces name and fallback of l (found by l.UID) and its
 // updated_by/updated_at, bumping its version (written back to l.Version).
 func (s *Store) UpdateLocale(ctx context.Context, l *stackgate.Locale) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, l.StackUID); err != nil {
-		return err
-	}
-	if err := checkFallback(ctx, tx, l); err != nil {
-		return err
-	}
-	var version int
-	err = tx.queryRow(ctx, `UPDATE locales SET name = ?, fallback_locale = ?, version = version + 1, updated_by = ?, updated_at = ?
-		WHERE stack_uid = ? AND uid = ? RETURNING version`,
-		l.Name, l.FallbackLocale, l.UpdatedBy, ms(l.UpdatedAt), l.StackUID, l.UID).Scan(&version)
-	if err != nil {
-		return notFound(err, "locale")
-	}
-	l.Version = version
-	tx.changed(stackgate.Change{StackUID: l.StackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, l.StackUID, func(tx *Tx) error {
+		if err := checkFallback(ctx, tx, l); err != nil {
+			return err
+		}
+		var version int
+		err := tx.queryRow(ctx, `UPDATE locales SET name = ?, fallback_locale = ?, version = version + 1, updated_by = ?, updated_at = ?
+			WHERE stack_uid = ? AND uid = ? RETURNING version`,
+			l.Name, l.FallbackLocale, l.UpdatedBy, ms(l.UpdatedAt), l.StackUID, l.UID).Scan(&version)
+		if err != nil {
+			return notFound(err, "locale")
+		}
+		l.Version = version
+		return nil
+	})
 }
 
 // DeleteLocale removes it; EINVALID on "locale" while a role references it
 // or another locale falls back to it.
 func (s *Store) DeleteLocale(ctx context.Context, stackUID, uid string) error {
 	const failed = "Language deletion failed. Please try again."
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, stackUID); err != nil {
-		return err
-	}
-	var code string
-	if err := tx.queryRow(ctx, `SELECT code FROM locales WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
-		stackUID, uid).Scan(&code); err != nil {
-		return notFound(err, "locale")
-	}
-	if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefLocale, uid, failed); err != nil {
-		return err
-	}
-	// A fallback is stored as the caller gave it, a code or a uid.
-	var other string
-	err = tx.queryRow(ctx, `SELECT code FROM locales WHERE stack_uid = ? AND uid <> ? AND fallback_locale IN (?, ?) LIMIT 1`,
-		stackUID, uid, code, uid).Scan(&other)
-	if err == nil {
-		return stackgate.FieldError(stackgate.EINVALID, failed, "locale", "is the fallback of "+other+".")
-	} else if !noRows(err) {
-		return err
-	}
-	if _, err := tx.exec(ctx, `DELETE FROM locales WHERE stack_uid = ? AND uid = ?`, stackUID, uid); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: stackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+		var code string
+		if err := tx.queryRow(ctx, `SELECT code FROM locales WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
+			stackUID, uid).Scan(&code); err != nil {
+			return notFound(err, "locale")
+		}
+		if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefLocale, uid, failed); err != nil {
+			return err
+		}
+		// A fallback is stored as the caller gave it, a code or a uid.
+		var other string
+		err := tx.queryRow(ctx, `SELECT code FROM locales WHERE stack_uid = ? AND uid <> ? AND fallback_locale IN (?, ?) LIMIT 1`,
+			stackUID, uid, code, uid).Scan(&other)
+		if err == nil {
+			return stackgate.FieldError(stackgate.EINVALID, failed, "locale", "is the fallback of "+other+".")
+		} else if !noRows(err) {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM locales WHERE stack_uid = ? AND uid = ?`, stackUID, uid); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // checkFallback verifies (and locks) the fallback locale of l, if any.

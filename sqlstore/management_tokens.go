@@ -15,32 +15,25 @@ const managementTokenColumns = `uid, stack_uid, name, description, scope, expire
 // the stack already has limit management tokens (no limit when limit <= 0);
 // ECONFLICT on "name".
 func (s *Store) CreateManagementToken(ctx context.Context, t *stackgate.ManagementToken, refs []stackgate.Ref, limit int) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, t.StackUID); err != nil {
-		return err
-	}
-	if err := checkLimit(ctx, tx, "management_tokens", t.StackUID, limit, "management"); err != nil {
-		return err
-	}
-	scope, err := marshalScope(t.Scope)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, `INSERT INTO management_tokens (`+managementTokenColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.UID, t.StackUID, t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.EmailNotification,
-		t.TokenHash, t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt)); err != nil {
-		return tx.conflict(err, "name")
-	}
-	if err := setRefs(ctx, tx, t.StackUID, ownerManagementToken, t.UID, refs); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: t.StackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, t.StackUID, func(tx *Tx) error {
+		if err := checkLimit(ctx, tx, "management_tokens", t.StackUID, limit, "management"); err != nil {
+			return err
+		}
+		scope, err := marshalScope(t.Scope)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO management_tokens (`+managementTokenColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.UID, t.StackUID, t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.EmailNotification,
+			t.TokenHash, t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt)); err != nil {
+			return tx.conflict(err, "name")
+		}
+		if err := setRefs(ctx, tx, t.StackUID, ownerManagementToken, t.UID, refs); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // FindManagementToken returns the stack's management token or ENOTFOUND.
@@ -70,57 +63,43 @@ func (s *Store) ListManagementTokens(ctx context.Context, stackUID string) ([]*s
 // UpdateManagementToken replaces name, description, scope, expiry,
 // notification flag, updated_by/updated_at and refs; never the hash.
 func (s *Store) UpdateManagementToken(ctx context.Context, t *stackgate.ManagementToken, refs []stackgate.Ref) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, t.StackUID); err != nil {
-		return err
-	}
-	scope, err := marshalScope(t.Scope)
-	if err != nil {
-		return err
-	}
-	res, err := tx.exec(ctx, `UPDATE management_tokens SET name = ?, description = ?, scope = ?, expires_on = ?,
-		email_notification = ?, updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
-		t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.EmailNotification, t.UpdatedBy, ms(t.UpdatedAt),
-		t.StackUID, t.UID)
-	if err != nil {
-		return tx.conflict(err, "name")
-	}
-	if err := affected(res, "management token"); err != nil {
-		return err
-	}
-	if err := setRefs(ctx, tx, t.StackUID, ownerManagementToken, t.UID, refs); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: t.StackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, t.StackUID, func(tx *Tx) error {
+		scope, err := marshalScope(t.Scope)
+		if err != nil {
+			return err
+		}
+		res, err := tx.exec(ctx, `UPDATE management_tokens SET name = ?, description = ?, scope = ?, expires_on = ?,
+			email_notification = ?, updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
+			t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.EmailNotification, t.UpdatedBy, ms(t.UpdatedAt),
+			t.StackUID, t.UID)
+		if err != nil {
+			return tx.conflict(err, "name")
+		}
+		if err := affected(res, "management token"); err != nil {
+			return err
+		}
+		if err := setRefs(ctx, tx, t.StackUID, ownerManagementToken, t.UID, refs); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // DeleteManagementToken removes it with its refs; ENOTFOUND when absent.
 func (s *Store) DeleteManagementToken(ctx context.Context, stackUID, uid string) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, stackUID); err != nil {
-		return err
-	}
-	res, err := tx.exec(ctx, `DELETE FROM management_tokens WHERE stack_uid = ? AND uid = ?`, stackUID, uid)
-	if err != nil {
-		return err
-	}
-	if err := affected(res, "management token"); err != nil {
-		return err
-	}
-	if err := deleteRefs(ctx, tx, stackUID, ownerManagementToken, uid); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: stackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `DELETE FROM management_tokens WHERE stack_uid = ? AND uid = ?`, stackUID, uid)
+		if err != nil {
+			return err
+		}
+		if err := affected(res, "management token"); err != nil {
+			return err
+		}
+		if err := deleteRefs(ctx, tx, stackUID, ownerManagementToken, uid); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 func expiresOn(t *time.Time) any {

@@ -13,25 +13,18 @@ const roleColumns = `uid, stack_uid, name, description, system, rules, created_b
 // when a target is missing), and gives the role to the users in members
 // (EINVALID on "users" when one is not a member). ECONFLICT on "name".
 func (s *Store) CreateRole(ctx context.Context, r *stackgate.Role, refs []stackgate.Ref, members []string) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, r.StackUID); err != nil {
-		return err
-	}
-	if err := insertRole(ctx, tx, r); err != nil {
-		return err
-	}
-	if err := setRefs(ctx, tx, r.StackUID, ownerRole, r.UID, refs); err != nil {
-		return err
-	}
-	if err := setHolders(ctx, tx, r.StackUID, r.UID, members); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: r.StackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, r.StackUID, func(tx *Tx) error {
+		if err := insertRole(ctx, tx, r); err != nil {
+			return err
+		}
+		if err := setRefs(ctx, tx, r.StackUID, ownerRole, r.UID, refs); err != nil {
+			return err
+		}
+		if err := setHolders(ctx, tx, r.StackUID, r.UID, members); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // FindRole returns the stack's role, with its holders, or ENOTFOUND.
@@ -84,65 +77,51 @@ func (s *Store) ListRoles(ctx context.Context, stackUID string) ([]*stackgate.Ro
 // (found by r.UID), and its refs; when members is non-nil the role's holders
 // become exactly members.
 func (s *Store) UpdateRole(ctx context.Context, r *stackgate.Role, refs []stackgate.Ref, members []string) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, r.StackUID); err != nil {
-		return err
-	}
-	rules, err := marshal(r.Rules)
-	if err != nil {
-		return err
-	}
-	res, err := tx.exec(ctx, `UPDATE roles SET name = ?, description = ?, rules = ?, updated_by = ?, updated_at = ?
-		WHERE stack_uid = ? AND uid = ?`,
-		r.Name, nullString(r.Description), rules, r.UpdatedBy, ms(r.UpdatedAt), r.StackUID, r.UID)
-	if err != nil {
-		return tx.conflict(err, "name")
-	}
-	if err := affected(res, "role"); err != nil {
-		return err
-	}
-	if err := setRefs(ctx, tx, r.StackUID, ownerRole, r.UID, refs); err != nil {
-		return err
-	}
-	if members != nil {
-		if _, err := tx.exec(ctx, `DELETE FROM member_roles WHERE stack_uid = ? AND role_uid = ?`, r.StackUID, r.UID); err != nil {
+	return s.writeStack(ctx, r.StackUID, func(tx *Tx) error {
+		rules, err := marshal(r.Rules)
+		if err != nil {
 			return err
 		}
-		if err := setHolders(ctx, tx, r.StackUID, r.UID, members); err != nil {
+		res, err := tx.exec(ctx, `UPDATE roles SET name = ?, description = ?, rules = ?, updated_by = ?, updated_at = ?
+			WHERE stack_uid = ? AND uid = ?`,
+			r.Name, nullString(r.Description), rules, r.UpdatedBy, ms(r.UpdatedAt), r.StackUID, r.UID)
+		if err != nil {
+			return tx.conflict(err, "name")
+		}
+		if err := affected(res, "role"); err != nil {
 			return err
 		}
-	}
-	tx.changed(stackgate.Change{StackUID: r.StackUID})
-	return tx.Commit(ctx)
+		if err := setRefs(ctx, tx, r.StackUID, ownerRole, r.UID, refs); err != nil {
+			return err
+		}
+		if members != nil {
+			if _, err := tx.exec(ctx, `DELETE FROM member_roles WHERE stack_uid = ? AND role_uid = ?`, r.StackUID, r.UID); err != nil {
+				return err
+			}
+			if err := setHolders(ctx, tx, r.StackUID, r.UID, members); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // DeleteRole removes the role and, by the member_roles foreign key's
 // cascade, takes it from its holders.
 func (s *Store) DeleteRole(ctx context.Context, stackUID, uid string) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, stackUID); err != nil {
-		return err
-	}
-	res, err := tx.exec(ctx, `DELETE FROM roles WHERE stack_uid = ? AND uid = ?`, stackUID, uid)
-	if err != nil {
-		return err
-	}
-	if err := affected(res, "role"); err != nil {
-		return err
-	}
-	if err := deleteRefs(ctx, tx, stackUID, ownerRole, uid); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: stackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `DELETE FROM roles WHERE stack_uid = ? AND uid = ?`, stackUID, uid)
+		if err != nil {
+			return err
+		}
+		if err := affected(res, "role"); err != nil {
+			return err
+		}
+		if err := deleteRefs(ctx, tx, stackUID, ownerRole, uid); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 func insertRole(ctx context.Context, tx *Tx, r *stackgate.Role) error {

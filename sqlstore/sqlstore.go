@@ -166,6 +166,26 @@ func (tx *Tx) conflict(err error, field string) error {
 // stack-scoped write takes it first, so writes to one stack are serialized
 // (limits and membership checks cannot race) and all locks are taken in the
 // same order (stack, then its rows), which rules out deadlocks between them.
+// writeStack runs fn in one write transaction that first locks the stack
+// row (serialising writes per stack, so counts and reference checks cannot
+// race), records that the stack changed, and commits; any error from fn
+// rolls everything back.
+func (s *Store) writeStack(ctx context.Context, stackUID string, fn func(tx *Tx) error) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := lockStack(ctx, tx, stackUID); err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	tx.changed(stackgate.Change{StackUID: stackUID})
+	return tx.Commit(ctx)
+}
+
 func lockStack(ctx context.Context, tx *Tx, stackUID string) error {
 	var uid string
 	err := tx.queryRow(ctx, `SELECT uid FROM stacks WHERE uid = ?`+tx.d.ForUpdate(), stackUID).Scan(&uid)

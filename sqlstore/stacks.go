@@ -130,52 +130,38 @@ func (s *Store) ListMembers(ctx context.Context, stackUID string) ([]*stackgate.
 // already hold. EINVALID on "roles" when a role is not of this stack, on
 // "users" when the user does not exist.
 func (s *Store) AddMember(ctx context.Context, stackUID, userUID string, roleUIDs []string) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, stackUID); err != nil {
-		return err
-	}
-	if err := addMember(ctx, tx, stackUID, userUID, roleUIDs); err != nil {
-		return err
-	}
-	tx.changed(stackgate.Change{StackUID: stackUID})
-	return tx.Commit(ctx)
+	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+		if err := addMember(ctx, tx, stackUID, userUID, roleUIDs); err != nil {
+			return err
+		}
+		return nil
+	})
 }
 
 // SetMemberRoles replaces the roles of each user in assignments. EINVALID on
 // "users" when a user is not a member, on "roles" when a role is not of this
 // stack.
 func (s *Store) SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, stackUID); err != nil {
-		return err
-	}
-	// Sorted, so that errors and lock order do not depend on map iteration.
-	users := make([]string, 0, len(assignments))
-	for u := range assignments {
-		users = append(users, u)
-	}
-	slices.Sort(users)
-	for _, user := range users {
-		if err := findMemberRow(ctx, tx, stackUID, user, "users"); err != nil {
-			return err
+	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+		// Sorted, so that errors and lock order do not depend on map iteration.
+		users := make([]string, 0, len(assignments))
+		for u := range assignments {
+			users = append(users, u)
 		}
-		if _, err := tx.exec(ctx, `DELETE FROM member_roles WHERE stack_uid = ? AND user_uid = ?`, stackUID, user); err != nil {
-			return err
+		slices.Sort(users)
+		for _, user := range users {
+			if err := findMemberRow(ctx, tx, stackUID, user, "users"); err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, `DELETE FROM member_roles WHERE stack_uid = ? AND user_uid = ?`, stackUID, user); err != nil {
+				return err
+			}
+			if err := grantRoles(ctx, tx, stackUID, user, assignments[user]); err != nil {
+				return err
+			}
 		}
-		if err := grantRoles(ctx, tx, stackUID, user, assignments[user]); err != nil {
-			return err
-		}
-	}
-	tx.changed(stackgate.Change{StackUID: stackUID})
-	return tx.Commit(ctx)
+		return nil
+	})
 }
 
 // findMemberRow checks that the user is a member of the stack. When field is
