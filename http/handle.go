@@ -14,7 +14,7 @@ import (
 // about the route's module and action on the requested branch (403) before
 // the handler runs. Every error is rendered by Error.
 func (s *Server) handle(rt route, perm authz.Route) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return withBodyLimit(MaxBodyBytes)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.access == stack {
 			p, err := s.authorize(r, perm)
 			if err != nil {
@@ -26,7 +26,7 @@ func (s *Server) handle(rt route, perm authz.Route) http.Handler {
 		if err := rt.handle(w, r); err != nil {
 			Error(w, r, s.log, err)
 		}
-	})
+	}))
 }
 
 func (s *Server) authorize(r *http.Request, perm authz.Route) (*service.Principal, error) {
