@@ -28,7 +28,6 @@ import (
 // maxBodyDepth bounds the nesting readBodyScope walks.
 const maxBodyDepth = 32
 
-
 func bodyAmbiguous(field, problem string) error { return ambiguous("body."+field, problem) }
 
 // scopeKeys are the keys whose values the scope is read from.

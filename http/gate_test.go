@@ -128,7 +128,9 @@ func TestGateAttacks(t *testing.T) {
 		cred := h("api_key", key, "access_token", dt)
 		entries := "/v3/content_types/blog/entries"
 		prod := entries + "?environment=production"
-		with := func(base [][2]string, kv ...string) [][2]string { return append(append([][2]string{}, base...), h(kv...)...) }
+		with := func(base [][2]string, kv ...string) [][2]string {
+			return append(append([][2]string{}, base...), h(kv...)...)
+		}
 		cm := h("api_key", key, "authtoken", w.tokens["content_manager"])
 		ro := h("api_key", key, "authorization", w.mgmtRead)
 		cases := []gateCase{
