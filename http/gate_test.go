@@ -20,7 +20,7 @@ type gateWorld struct {
 	key, delivery, preview, mgmtRead, staging string
 }
 
-func newGateWorld(t *testing.T, open testdb.Opener) *gateWorld {
+func newGateWorld(t testing.TB, open testdb.Opener) *gateWorld {
 	t.Helper()
 	f := newFixture(t, open)
 	w := &gateWorld{fixture: f, key: f.stack.APIKey}
@@ -79,15 +79,16 @@ func (w *gateWorld) ask(c gateCase) reply {
 		endpoint = "/gate/auth?api=" + c.api
 	}
 	hr := httptest.NewRequest("GET", endpoint, nil)
+	for _, h := range c.headers {
+		hr.Header[h[0]] = append(hr.Header[h[0]], h[1]) // verbatim, not canonicalised
+	}
+	// The proxy overwrites its own headers, whatever the client sent.
 	if strings.HasPrefix(endpoint, "/gate/forward-auth") {
 		hr.Header.Set("X-Forwarded-Method", c.method)
 		hr.Header.Set("X-Forwarded-Uri", c.uri)
 	} else if strings.HasPrefix(endpoint, "/gate/auth") {
 		hr.Header.Set("X-Original-Method", c.method)
 		hr.Header.Set("X-Original-URI", c.uri)
-	}
-	for _, h := range c.headers {
-		hr.Header[h[0]] = append(hr.Header[h[0]], h[1]) // verbatim, not canonicalised
 	}
 	rec := httptest.NewRecorder()
 	w.srv.ServeHTTP(rec, hr)
