@@ -120,15 +120,18 @@ func (s *Server) decide(r *http.Request, greq service.GateRequest) (service.Gate
 		s.metrics.gateDecision("none", statusOf(err))
 		return d, err
 	}
-	p := d.Principal
-	if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
-		i.principal = p.Kind.String() + ":" + p.UID
+	kind := "preflight"
+	if p := d.Principal; p != nil {
+		kind = p.Kind.String()
+		if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
+			i.principal = kind + ":" + p.UID
+		}
 	}
 	if !d.Allowed {
-		s.metrics.gateDecision(p.Kind.String(), http.StatusForbidden)
+		s.metrics.gateDecision(kind, http.StatusForbidden)
 		return d, service.ErrForbidden(d.Reason)
 	}
-	s.metrics.gateDecision(p.Kind.String(), http.StatusOK)
+	s.metrics.gateDecision(kind, http.StatusOK)
 	return d, nil
 }
 
@@ -137,6 +140,12 @@ func (s *Server) decide(r *http.Request, greq service.GateRequest) (service.Gate
 // the hot path of every proxied request.
 func setGateHeaders(h http.Header, d service.GateDecision, environment string) {
 	p := d.Principal
+	if p == nil { // a preflight: nobody to vouch for
+		for _, k := range [...]string{hStackgateStack, hStackgatePrincipal, hStackgateBranch, hStackgateEnvironment} {
+			delete(h, k)
+		}
+		return
+	}
 	h[hStackgateStack] = p.StackHeader
 	h[hStackgatePrincipal] = p.PrincipalHeader
 	h[hStackgateBranch] = []string{d.Branch}
@@ -286,9 +295,10 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 			Error: &errorBody{ErrorMessage: e.Message, ErrorCode: m.code, Errors: e.Fields}})
 		return nil
 	}
-	p := d.Principal
-	reply := checkReply{Allowed: d.Allowed, Status: http.StatusOK, Reason: d.Reason, Branch: d.Branch,
-		Principal: &principalJSON{Kind: p.Kind.String(), UID: p.UID, Name: p.Name, Owner: p.Owner, Stack: p.Stack.APIKey}}
+	reply := checkReply{Allowed: d.Allowed, Status: http.StatusOK, Reason: d.Reason, Branch: d.Branch}
+	if p := d.Principal; p != nil {
+		reply.Principal = &principalJSON{Kind: p.Kind.String(), UID: p.UID, Name: p.Name, Owner: p.Owner, Stack: p.Stack.APIKey}
+	}
 	if d.Rule != nil {
 		reply.Rule = d.Rule
 	}

@@ -130,6 +130,15 @@ func parseGateRequest(api authz.API, method, target string, h http.Header) (serv
 		PreviewToken: vals[pPreviewToken], Authtoken: vals[pAuthtoken], Authorization: vals[pAuthorization],
 		HasAuthtoken: vals[pAuthtoken] != "", HasAuthorizat: vals[pAuthorization] != ""}
 	req.Branch, req.Environment, req.Locale = vals[pBranch], vals[pEnvironment], vals[pLocale]
+	if method == http.MethodOptions && len(h["Origin"]) == 1 {
+		// A CORS preflight: the method it announces must be valid too.
+		if acrm := h["Access-Control-Request-Method"]; len(acrm) == 1 {
+			if !validMethod(acrm[0]) {
+				return req, ambiguous("Access-Control-Request-Method", problemMethod)
+			}
+			req.PreflightFor = acrm[0]
+		}
+	}
 	return req, nil
 }
 

@@ -360,3 +360,49 @@ func TestOpenServesTheGateFastPath(t *testing.T) {
 		t.Fatalf("allowed gate requests are not counted:\n%s", metrics)
 	}
 }
+
+// TestGatePreflight: a browser's CORS preflight, which carries no
+// credential, is let through on a route of the table, vouched for by no
+// principal; anything else sent as OPTIONS is decided as usual.
+func TestGatePreflight(t *testing.T) {
+	w := newProxyWorld(t, testdb.SQLite, 0)
+	entries := "/v3/content_types/blog/entries?environment=production"
+	pre := h("api_key", w.key, "Origin", "https://site.example", "Access-Control-Request-Method", "GET",
+		"Access-Control-Request-Headers", "access_token, api_key", "X-Stackgate-Principal", "user:owner")
+	for _, c := range []struct {
+		name    string
+		api     string
+		uri     string
+		headers [][2]string
+		status  int
+	}{
+		{"preflight of an entries read", "cda", entries, pre, 200},
+		{"preflight of an unknown route", "cda", "/v3/secret", pre, 403},
+		{"preflight announcing an invalid method", "cda", entries, h("Origin", "https://s", "Access-Control-Request-Method", "get"), 400},
+		{"OPTIONS without the preflight headers", "cda", entries, h("api_key", w.key), 401},
+		{"preflight on the preview service without /v3", "preview", "/content_types/blog/entries", pre, 200},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g := gateCase{api: c.api, method: "OPTIONS", uri: c.uri, headers: c.headers}
+			got := w.ask(g)
+			if got.status != c.status || got.header.Get("X-Stackgate-Principal") != "" || got.header.Get("X-Stackgate-Stack") != "" {
+				t.Fatalf("%d %v %s", got.status, got.header, got.raw)
+			}
+			if chk := w.check(g); chk.body["status"] != float64(c.status) {
+				t.Fatalf("/gate/check disagrees: %s", chk.raw)
+			}
+			if c.api != "cda" {
+				return
+			}
+			w.cdaUp.take()
+			status, _, _ := send(t, "OPTIONS", w.cdaURL+c.uri, c.headers, nil)
+			up := w.cdaUp.take()
+			if status != c.status || (status == 200) != (len(up) == 1) {
+				t.Fatalf("proxy listener: %d, upstream saw %d", status, len(up))
+			}
+			if len(up) == 1 && (up[0].method != "OPTIONS" || up[0].header.Get("X-Stackgate-Principal") != "") {
+				t.Fatalf("upstream saw %+v", up[0])
+			}
+		})
+	}
+}

@@ -24,6 +24,10 @@ type GateRequest struct {
 	// Body is what a publish-like request names in its body; nil when the
 	// asker did not see the body (forward auth).
 	Body *BodyScope
+
+	// PreflightFor is, for a CORS preflight (OPTIONS with Origin and
+	// Access-Control-Request-Method), the method it announces.
+	PreflightFor string
 }
 
 // BodyScope is what the body of a publish, unpublish, bulk or deploy
@@ -65,6 +69,7 @@ const (
 		"does not see, and the principal's right to it depends on them: send it through stackgate's proxy " +
 		"listener (--cma-upstream), which reads the body"
 	reasonBodyTooBroad = "the request's body names more environment, locale and item combinations than the gate decides"
+	reasonPreflight    = "a CORS preflight carries no credential and reads nothing: the upstream answers it"
 )
 
 // maxBodyDecisions bounds the decisions one body-scoped request may cost.
@@ -79,6 +84,9 @@ const maxBodyDecisions = 4096
 // listener calls it with a request from the one parser, so they cannot
 // disagree.
 func (s *Service) Decide(ctx context.Context, req GateRequest) (GateDecision, error) {
+	if req.PreflightFor != "" {
+		return decidePreflight(req), nil
+	}
 	p, err := s.AuthenticateFor(ctx, req.API, req.Credentials)
 	if err != nil {
 		return GateDecision{}, err
@@ -122,6 +130,25 @@ func (s *Service) Decide(ctx context.Context, req GateRequest) (GateDecision, er
 		d.Allowed, d.Reason = false, ReasonBodyScope
 	}
 	return d, nil
+}
+
+// decidePreflight lets a browser's CORS preflight through, with no
+// principal, when the request it announces is on a route of the table:
+// browsers send it without credentials, and the upstream answers it
+// without content. The real request is decided when it comes.
+func decidePreflight(req GateRequest) GateDecision {
+	d := GateDecision{API: req.API, Branch: stackgate.MainBranch}
+	path := req.Path
+	if req.API == authz.Preview && !hasV3(path) {
+		path = "/v3" + path
+	}
+	route, _, ok := authz.Match(req.API, req.PreflightFor, path)
+	if !ok {
+		d.Reason = ReasonNoRoute
+		return d
+	}
+	d.Route, d.Allowed, d.Reason = route, true, reasonPreflight
+	return d
 }
 
 func hasV3(path string) bool { return len(path) >= 4 && path[:4] == "/v3/" || path == "/v3" }
