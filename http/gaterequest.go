@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
@@ -22,8 +21,8 @@ import (
 //     "scheme://host" starts it; no fragment, no raw byte outside printable
 //     ASCII;
 //   - the path is canonical: no empty or dot segment (also encoded), no
-//     backslash, ";", NUL or control byte, no encoded "/", "\", ".", "%" or
-//     control byte, valid UTF-8 once decoded;
+//     backslash or ";", no encoded "/", "\", ".", "%", ";", control byte
+//     or byte beyond ASCII;
 //   - query keys and values are decoded exactly as net/url.ParseQuery does
 //     (and refused where it fails, ";" included); a decision-relevant
 //     parameter (api_key, access_token, preview_token, authtoken,
@@ -79,6 +78,7 @@ const (
 	problemRewriteURL = "is not accepted: it would route the upstream elsewhere."
 	problemMethod     = "is not a valid method."
 	problemMissing    = "is required."
+	problemControl    = "holds a control character."
 )
 
 // gateValues are the parameters found so far, with where they came from.
@@ -114,6 +114,9 @@ func parseGateRequest(api authz.API, method, target string, h http.Header) (serv
 	}
 	var vals [nParams]string
 	for i := range vals {
+		if hasControl(v.header[i]) || hasControl(v.query[i]) {
+			return req, ambiguous(paramNames[i], problemControl)
+		}
 		switch {
 		case v.hasH[i] && v.hasQ[i] && v.header[i] != v.query[i]:
 			return req, ambiguous(paramNames[i], problemConflict)
@@ -219,8 +222,11 @@ func canonicalPath(p string) (string, error) {
 			if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
 				return "", ambiguous("path", problemPath)
 			}
+			// Encoded bytes beyond ASCII are refused too: an upstream that
+			// maps look-alikes ("／" to "/", as Windows best-fit does) would
+			// see another path.
 			b := unhex(p[i+1])<<4 | unhex(p[i+2])
-			if b < 0x20 || b == 0x7f || b == '/' || b == '\\' || b == '.' || b == '%' || b == ';' {
+			if b < 0x20 || b >= 0x7f || b == '/' || b == '\\' || b == '.' || b == '%' || b == ';' {
 				return "", ambiguous("path", problemPath)
 			}
 			escaped = true
@@ -243,10 +249,21 @@ func canonicalPath(p string) (string, error) {
 		return p, nil
 	}
 	d, err := url.PathUnescape(p)
-	if err != nil || !utf8.ValidString(d) {
+	if err != nil {
 		return "", ambiguous("path", problemPath)
 	}
 	return d, nil
+}
+
+// hasControl reports whether a parameter's value holds a control byte,
+// which no credential or name has and a header could not carry on.
+func hasControl(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
@@ -409,20 +426,42 @@ func queryParam(k string) (gateParam, bool) {
 }
 
 // variantQueryKey reports whether a decoded query key names a parameter in
-// a spelling other than its own: another case, surrounding space, or
-// brackets ("environment[]", "environment[0]"), which qs, PHP and Rails
-// read as the parameter.
+// a spelling other than its own: another case, surrounding space, brackets
+// ("environment[]", "environment[0]", which qs, PHP and Rails read as the
+// parameter), or ".", " ", "-" or "[" where the name has "_" (PHP turns
+// "api.key" into "api_key").
 func variantQueryKey(k string) (gateParam, bool) {
 	base := strings.TrimSpace(k)
-	if i := strings.IndexByte(base, '['); i >= 0 {
+	if i := strings.IndexByte(base, '['); i > 0 {
 		base = strings.TrimSpace(base[:i])
 	}
 	for i := pAPIKey; i < nParams; i++ {
-		if strings.EqualFold(base, paramNames[i]) {
+		if foldQueryKey(base, paramNames[i]) || foldQueryKey(k, paramNames[i]) {
 			return i, true // k itself is not the exact name: queryParam saw it first
 		}
 	}
 	return 0, false
+}
+
+// foldQueryKey compares a key with a parameter name ignoring case and
+// treating ".", " ", "-" and "[" as "_".
+func foldQueryKey(k, name string) bool {
+	if len(k) != len(name) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '.' || c == ' ' || c == '-' || c == '[':
+			c = '_'
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // unescapeQuery decodes a query key or value as url.ParseQuery does, only
