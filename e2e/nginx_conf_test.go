@@ -37,8 +37,10 @@ map "$http_x_stackgate_stack$http_x_stackgate_principal$http_x_stackgate_branch$
 {{range .Sites}}upstream {{.API}} { server {{.Upstream}}; }
 {{end}}{{range .Sites}}
 server {
-  listen {{.Listen}};                     # the {{.API}} site
-  underscores_in_headers on;          # api_key, access_token, preview_token have underscores
+  # The {{.API}} site: its auth requests say api={{.API}}.
+  listen {{.Listen}};
+  # api_key, access_token, preview_token have underscores: keep them.
+  underscores_in_headers on;
 
   location / {
     if ($stackgate_spoofed) { return 400; }
@@ -55,7 +57,8 @@ server {
     # auth_request passes 401/403 through and turns anything else (400, 412) into 500:
     # either way ask the gate again so the client gets its status and JSON body.
     error_page 401 403 500 = @stackgate_denied;
-    proxy_pass http://{{.API}};              # no URI part: the upstream gets $request_uri as decided
+    # No URI part: the upstream gets the client's request-target, the one the gate decided.
+    proxy_pass http://{{.API}};
   }
 
   location = /_stackgate_auth {
@@ -71,7 +74,8 @@ server {
 
   location @stackgate_denied {
     internal;
-    rewrite ^ /gate/auth?api={{.API}}? break;   # the final "?": the client's query is not appended
+    # The final "?" keeps nginx from appending the client's query to the gate's.
+    rewrite ^ /gate/auth?api={{.API}}? break;
     proxy_pass http://stackgate;
     proxy_method GET;
     proxy_pass_request_body off;
@@ -107,8 +111,15 @@ http {
 // X-Stackgate-Environment only when an environment was named, so that
 // header is deleted when it holds one.
 var caddySites = template.Must(template.New("caddy").Parse(strings.TrimLeft(`
+# In each site, route keeps the handlers in the order written (Caddy would
+# otherwise run request_header after forward_auth): client copies of the gate's
+# headers, in every spelling, go first; then the gate decides; then an
+# environment header holding a placeholder goes (Caddy < 2.9 sets a copied header
+# the gate did not send to its placeholder; the gate sends this one only when an
+# environment was named).
 {{range .Sites}}
-http://:{{.Port}} {	# the {{.API}} site
+# The {{.API}} site.
+http://:{{.Port}} {
 	route {
 		request_header -X-Stackgate-*
 		request_header -X-Stackgate_*

@@ -237,6 +237,9 @@ func runProxyCorpus(t *testing.T, proxy string, start proxyFor) {
 				t.Fatalf("client saw %d %s; the upstream received %d requests", got.status, got.body, len(seen))
 			}
 			r := seen[0]
+			if strings.HasPrefix(c.target, "/") && r.URI != c.target {
+				t.Errorf("upstream request-target %q, want the client's %q", r.URI, c.target)
+			}
 			if r.Method != c.method {
 				t.Errorf("upstream method %s, want %s", r.Method, c.method)
 			}
