@@ -55,4 +55,4 @@ func startCaddy(t *testing.T, gate string, upstreams map[string]*echo) map[strin
 
 // TestCaddyGate runs the README's Caddyfile (three sites, forward_auth to
 // /gate/forward-auth?api=…) in front of echo upstreams.
-func TestCaddyGate(t *testing.T) { runProxyCorpus(t, "caddy", startCaddy) }
+func TestCaddyGate(t *testing.T) { runProxyCorpus(t, "caddy", external(startCaddy)) }

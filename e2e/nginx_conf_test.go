@@ -112,15 +112,17 @@ http {
 // header is deleted when it holds one.
 var caddySites = template.Must(template.New("caddy").Parse(strings.TrimLeft(`
 # In each site, route keeps the handlers in the order written (Caddy would
-# otherwise run request_header after forward_auth): client copies of the gate's
-# headers, in every spelling, go first; then the gate decides; then an
-# environment header holding a placeholder goes (Caddy < 2.9 sets a copied header
-# the gate did not send to its placeholder; the gate sends this one only when an
-# environment was named).
+# otherwise run request_header after forward_auth). First go the client's
+# Connection header (Caddy drops the headers it names on the way to the
+# upstream: the gate's too) and client copies of the gate's headers, in every
+# spelling; then the gate decides; then an environment header holding a
+# placeholder goes (Caddy < 2.9 sets a copied header the gate did not send to
+# its placeholder; the gate sends this one only when an environment was named).
 {{range .Sites}}
 # The {{.API}} site.
 http://:{{.Port}} {
 	route {
+		request_header -Connection
 		request_header -X-Stackgate-*
 		request_header -X-Stackgate_*
 		request_header -X_stackgate-*

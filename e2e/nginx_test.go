@@ -39,6 +39,19 @@ func freeAddr(t *testing.T) string {
 // echo upstream per API, and returns the listen address of each site.
 type proxyFor func(t *testing.T, gate string, upstreams map[string]*echo) map[string]string
 
+// external runs a proxy in front of a gate started with no extra flags.
+func external(start proxyFor) proxyUnderTest {
+	return proxyUnderTest{start: func(t *testing.T, w func(args ...string) *world, ups map[string]*echo) (*world, map[string]string) {
+		wd := w()
+		return wd, start(t, strings.TrimPrefix(wd.gate.URL, "http://"), ups)
+	}}
+}
+
+// proxyUnderTest starts a world and the proxy in front of it.
+type proxyUnderTest struct {
+	start func(t *testing.T, newWorld func(args ...string) *world, upstreams map[string]*echo) (*world, map[string]string)
+}
+
 // sitesFor gives each API a free port and its echo upstream.
 func sitesFor(t *testing.T, gate string, upstreams map[string]*echo) (proxyParams, map[string]string) {
 	p := proxyParams{Gate: gate}
@@ -101,4 +114,4 @@ func waitListening(t *testing.T, name string, out *strings.Builder, addrs map[st
 // TestNginxGate runs the README's nginx configuration (three sites:
 // api=cda, api=preview, api=cma) in front of echo upstreams; the attack
 // corpus runs through it in TestProxyAttacks.
-func TestNginxGate(t *testing.T) { runProxyCorpus(t, "nginx", startNginx) }
+func TestNginxGate(t *testing.T) { runProxyCorpus(t, "nginx", external(startNginx)) }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"strings"
@@ -150,23 +151,30 @@ func proxyCorpus(w *world) []proxyCase {
 		{name: "_method in the query", site: "cma", method: "GET", target: ct + "?_method=DELETE", headers: ro, want: refused(400)},
 		{name: "override equal to the method", site: "cma", method: "GET", target: ct, headers: h2(ro, "X-HTTP-Method-Override", "GET"), want: allowed, principal: m},
 
+		{name: "Connection names the gate's headers", site: "cda", method: "GET", target: prod,
+			headers: h2(dt, "Connection", "X-Stackgate-Stack, X-Stackgate-Principal, X-Stackgate-Branch, X-Stackgate-Environment"),
+			want:    allowed, principal: d, env: "production"},
+		{name: "X-Original-URL, which some frameworks route on", site: "cma", method: "GET", target: ct, headers: h2(ro, "X-Original-URL", "/v3/content_types/other"), want: refused(400)},
+		{name: "lower-case method", site: "cma", method: "delete", target: ct, headers: ro, want: refused(0)},
+
 		// Duplicate credential headers.
 		{name: "two access_token headers", site: "cda", method: "GET", target: prod, headers: h2(dt, "access_token", "cs000000000000000000000000"), want: refused(400)},
 		{name: "access_token twice, same value", site: "cda", method: "GET", target: prod, headers: h2(dt, "access_token", w.delivery), want: refused(400)},
 		{name: "api-key beside api_key", site: "cda", method: "GET", target: prod, headers: h2(dt, "api-key", "bltother"), want: refused(400)},
 		{name: "two authorization headers", site: "cma", method: "GET", target: ct, headers: h2(ro, "Authorization", "cs000000000000000000000000"), want: refused(400)},
 		{name: "two authtoken headers", site: "cma", method: "GET", target: ct, headers: h2(cm, "authtoken", w.owner), want: refused(400)},
-		// Neither proxy passes the client's Connection on (nginx replaces it,
-		// Caddy drops what it names), so the gate and the upstream see the
-		// same headers.
+		// Neither nginx nor Caddy passes the client's Connection to the gate
+		// (nginx replaces it, Caddy drops what it names, the README's config
+		// drops it), so the gate and the upstream see the same headers;
+		// stackgate's listener sees it and refuses.
 		{name: "Connection names the branch header", site: "cda", method: "GET", target: prod, headers: h2(dt, "branch", "main", "Connection", "branch"),
-			want: allowed, principal: d, env: "production"},
+			want: allowed, principal: d, env: "production", by: map[string]outcome{"stackgate": refused(400)}},
 
 		// Publish bodies a forward-auth gate does not see.
 		{name: "staging publisher publishes to production", site: "cma", method: "POST", target: publish, headers: pub,
 			body: `{"entry":{"environments":["production"],"locales":["en-us"]}}`, want: refused(403)},
-		{name: "staging publisher publishes to staging (body unseen)", site: "cma", method: "POST", target: publish, headers: pub,
-			body: `{"entry":{"environments":["staging"],"locales":["en-us"]}}`, want: refused(403)},
+		{name: "staging publisher publishes to staging (forward auth does not see the body)", site: "cma", method: "POST", target: publish, headers: pub,
+			body: `{"entry":{"environments":["staging"],"locales":["en-us"]}}`, want: refused(403), by: map[string]outcome{"stackgate": allowed}, principal: u},
 		{name: "staging publisher names staging in the query", site: "cma", method: "POST", target: publish + "?environment=staging", headers: pub,
 			body: `{"entry":{"environments":["production"]}}`, want: refused(403)},
 		{name: "staging publisher bulk-publishes", site: "cma", method: "POST", target: "/v3/bulk/publish", headers: pub,
@@ -197,10 +205,9 @@ func gateHeaders(h http.Header) (gate, others map[string][]string) {
 // runProxyCorpus starts a proxy with start in front of a fresh gate and
 // echo upstreams, and runs the corpus through it, asserting on what each
 // upstream received.
-func runProxyCorpus(t *testing.T, proxy string, start proxyFor) {
-	w := newWorld(t)
+func runProxyCorpus(t *testing.T, proxy string, p proxyUnderTest) {
 	ups := map[string]*echo{"cda": newEcho(t), "preview": newEcho(t), "cma": newEcho(t)}
-	addrs := start(t, strings.TrimPrefix(w.gate.URL, "http://"), ups)
+	w, addrs := p.start(t, func(args ...string) *world { return newWorld(t, args...) }, ups)
 	for _, c := range proxyCorpus(w) {
 		t.Run(c.name, func(t *testing.T) {
 			want := c.want
@@ -278,6 +285,21 @@ func runProxyCorpus(t *testing.T, proxy string, start proxyFor) {
 				for _, v := range vs {
 					hs = append(hs, [2]string{name, v})
 				}
+			}
+			if len(r.Body) > 0 && json.Valid(r.Body) {
+				// A body the gate may decide on: ask /gate/check with it, as
+				// the proxy listener decides.
+				hm := map[string][]string{}
+				for _, kv := range hs {
+					hm[kv[0]] = append(hm[kv[0]], kv[1])
+				}
+				status, chk, _ := call(t, "POST", w.gate.URL+"/gate/check", nil, map[string]any{"api": c.site, "method": r.Method,
+					"path": r.URI, "headers": hm, "body": json.RawMessage(r.Body)})
+				pr, _ := chk["principal"].(map[string]any)
+				if status != http.StatusOK || chk["allowed"] != true || pr == nil || pr["kind"].(string)+":"+pr["uid"].(string) != wantH["X-Stackgate-Principal"][0] {
+					t.Fatalf("the gate refuses what the upstream received (%s %s %s): %v", r.Method, r.URI, r.Body, chk)
+				}
+				return
 			}
 			d := w.direct(t, c.site, r.Method, r.URI, hs)
 			if d.status != http.StatusOK {

@@ -20,11 +20,12 @@ type world struct {
 	contentManager, publisher   string // authtokens
 }
 
-func newWorld(t *testing.T) *world {
+// newWorld starts stackgate serve (with args added) and creates them.
+func newWorld(t *testing.T, args ...string) *world {
 	t.Helper()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "sg.db")
 	boot := bootstrap(t, nil, db, "owner@example.com", "Proxied Stack")
-	w := &world{gate: serve(t, nil, "--database", db), key: boot["api_key"]}
+	w := &world{gate: serve(t, nil, append([]string{"--database", db}, args...)...), key: boot["api_key"]}
 	w.owner = login(t, w.gate.URL, "owner@example.com")
 	owner := map[string]string{"api_key": w.key, "authtoken": w.owner}
 	mustCall := func(path string, body any) map[string]any {
