@@ -79,6 +79,7 @@ const (
 	problemMethod     = "is not a valid method."
 	problemMissing    = "is required."
 	problemControl    = "holds a control character."
+	problemGateHeader = "is set by the gate, not the client; this spelling cannot be stripped."
 )
 
 // gateValues are the parameters found so far, with where they came from.
@@ -284,6 +285,12 @@ func (v *gateValues) readHeaders(h http.Header, method string) error {
 	for name, values := range h {
 		p, ok := headerParam(name)
 		if !ok {
+			if strings.IndexByte(name, '_') >= 0 && isGateHeader(name) {
+				// Another spelling of a header the gate sets: an upstream that
+				// folds "_" into "-" (CGI, PHP, WSGI, Rack) reads it as the
+				// gate's, and the proxy strips only the gate's spelling.
+				return ambiguous("X-Stackgate-*", problemGateHeader)
+			}
 			continue
 		}
 		switch p {
@@ -364,6 +371,13 @@ func foldName(name, want string) bool {
 	return true
 }
 
+// isGateHeader reports whether a header name is one of the gate's
+// X-Stackgate-* in any case, "_" and "-" alike.
+func isGateHeader(name string) bool {
+	const prefix = "x_stackgate_"
+	return len(name) > len(prefix) && foldName(name[:len(prefix)], prefix)
+}
+
 // checkConnection refuses a Connection header that names a
 // decision-relevant header: a proxy drops such headers before the
 // upstream, which would then decide on less than the gate did.
@@ -372,7 +386,9 @@ func checkConnection(value string) error {
 		var opt string
 		opt, value, _ = strings.Cut(value, ",")
 		opt = strings.TrimSpace(opt)
-		if p, ok := headerParam(opt); ok && p != pConnection {
+		if p, ok := headerParam(opt); ok && p != pConnection || isGateHeader(opt) {
+			// A proxy drops what Connection names after the gate's headers
+			// are set: they would not reach the upstream.
 			return ambiguous("Connection", problemHopByHop)
 		}
 	}
