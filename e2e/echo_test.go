@@ -60,16 +60,28 @@ func (e *echo) take() []received {
 }
 
 // stackgateHeaders returns every header of h whose name is one of the
-// gate's, spelt any way an upstream might fold it (case, "_" for "-").
+// gate's, spelt any way an upstream might fold it (case, "_" or "." for
+// "-"), keyed by its folded name.
 func stackgateHeaders(h http.Header) map[string][]string {
 	out := map[string][]string{}
 	for name, v := range h {
-		n := strings.ReplaceAll(strings.ToLower(name), "_", "-")
-		if strings.HasPrefix(n, "x-stackgate-") {
+		if n := foldHeader(name); strings.HasPrefix(n, "x-stackgate-") {
 			out[name] = v
 		}
 	}
 	return out
+}
+
+// foldHeader lower-cases a header name and turns every byte but a letter
+// or digit into "-", as CGI-style servers merge them.
+func foldHeader(name string) string {
+	b := []byte(strings.ToLower(name))
+	for i, c := range b {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			b[i] = '-'
+		}
+	}
+	return string(b)
 }
 
 // rawReply is a response read off the wire.
