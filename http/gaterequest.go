@@ -285,10 +285,10 @@ func (v *gateValues) readHeaders(h http.Header, method string) error {
 	for name, values := range h {
 		p, ok := headerParam(name)
 		if !ok {
-			if strings.IndexByte(name, '_') >= 0 && isGateHeader(name) {
+			if isGateHeader(name) && !strings.EqualFold(name[:len(gatePrefix)], gatePrefix) {
 				// Another spelling of a header the gate sets: an upstream that
-				// folds "_" into "-" (CGI, PHP, WSGI, Rack) reads it as the
-				// gate's, and the proxy strips only the gate's spelling.
+				// folds "_" or "." into "-" (CGI, PHP, WSGI, Rack) reads it as
+				// the gate's, and a proxy strips only the gate's spelling.
 				return ambiguous("X-Stackgate-*", problemGateHeader)
 			}
 			continue
@@ -371,11 +371,29 @@ func foldName(name, want string) bool {
 	return true
 }
 
+// gatePrefix starts the name of every header the gate sets.
+const gatePrefix = "X-Stackgate-"
+
 // isGateHeader reports whether a header name is one of the gate's
-// X-Stackgate-* in any case, "_" and "-" alike.
+// X-Stackgate-* in any case, with any other byte than a letter in place of
+// either "-" (as CGI-style servers fold them).
 func isGateHeader(name string) bool {
-	const prefix = "x_stackgate_"
-	return len(name) > len(prefix) && foldName(name[:len(prefix)], prefix)
+	if len(name) <= len(gatePrefix) {
+		return false
+	}
+	for i := 0; i < len(gatePrefix); i++ {
+		c, want := name[i], gatePrefix[i]
+		if want == '-' {
+			if 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' {
+				return false
+			}
+			continue
+		}
+		if c|0x20 != want|0x20 {
+			return false
+		}
+	}
+	return true
 }
 
 // checkConnection refuses a Connection header that names a
