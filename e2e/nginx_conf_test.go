@@ -114,8 +114,8 @@ var caddySites = template.Must(template.New("caddy").Parse(strings.TrimLeft(`
 # In each site, route keeps the handlers in the order written (Caddy would
 # otherwise run request_header after forward_auth). First go the client's
 # Connection header (Caddy drops the headers it names on the way to the
-# upstream: the gate's too) and client copies of the gate's headers, in every
-# spelling; then the gate decides; then an environment header holding a
+# upstream: the gate's too) and client copies of the gate's headers, in the
+# spellings Go leaves them in; then the gate decides; then an environment header holding a
 # placeholder goes (Caddy < 2.9 sets a copied header the gate did not send to
 # its placeholder; the gate sends this one only when an environment was named).
 {{range .Sites}}
