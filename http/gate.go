@@ -46,6 +46,9 @@ var (
 	hStackgateEnvironment = http.CanonicalHeaderKey("X-Stackgate-Environment")
 )
 
+// gateHeaderNames are the headers an upstream may trust.
+var gateHeaderNames = [...]string{hStackgateStack, hStackgatePrincipal, hStackgateBranch, hStackgateEnvironment}
+
 // gateAPI reads the api of a gate request from the gate's own query, which
 // must be exactly "api=cda", "api=preview" or "api=cma".
 func gateAPI(rawQuery string) (authz.API, error) {
@@ -141,7 +144,7 @@ func (s *Server) decide(r *http.Request, greq service.GateRequest) (service.Gate
 func setGateHeaders(h http.Header, d service.GateDecision, environment string) {
 	p := d.Principal
 	if p == nil { // a preflight: nobody to vouch for
-		for _, k := range [...]string{hStackgateStack, hStackgatePrincipal, hStackgateBranch, hStackgateEnvironment} {
+		for _, k := range gateHeaderNames {
 			delete(h, k)
 		}
 		return

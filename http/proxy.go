@@ -63,6 +63,16 @@ func (s *Server) newProxy(api authz.API, cfg ProxyConfig) *proxy {
 			// matter) and X-Forwarded-* were removed.
 			pr.SetURL(upstream)
 			pr.SetXForwarded()
+			// The gate's headers were set on In; set them again on Out, in
+			// case a hop-by-hop removal took them (the parser already
+			// refuses a Connection header naming them).
+			for _, k := range gateHeaderNames {
+				if v, ok := pr.In.Header[k]; ok {
+					pr.Out.Header[k] = v
+				} else {
+					delete(pr.Out.Header, k)
+				}
+			}
 		},
 		// Go's default keeps 2 idle connections per host: far too few for a
 		// proxy that funnels every client into one upstream.
