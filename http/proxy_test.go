@@ -53,6 +53,13 @@ func newEchoUpstream(t testing.TB) *echoUpstream {
 	return e
 }
 
+// answer sets how the upstream replies (nil: the default document).
+func (e *echoUpstream) answer(reply func(w http.ResponseWriter, r *http.Request) bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.reply = reply
+}
+
 // take returns and forgets what the upstream received.
 func (e *echoUpstream) take() []seen {
 	e.mu.Lock()
@@ -235,8 +242,8 @@ func TestProxyUpstreamFailures(t *testing.T) {
 	cred := h("api_key", w.key, "access_token", w.delivery)
 	prod := "/v3/content_types/blog/entries?environment=production"
 	t.Run("slow upstream is 504", func(t *testing.T) {
-		w.cdaUp.reply = func(rw http.ResponseWriter, r *http.Request) bool { time.Sleep(time.Second); return false }
-		defer func() { w.cdaUp.reply = nil }()
+		w.cdaUp.answer(func(rw http.ResponseWriter, r *http.Request) bool { time.Sleep(time.Second); return false })
+		defer w.cdaUp.answer(nil)
 		status, _, body := send(t, "GET", w.cdaURL+prod, cred, nil)
 		if status != 504 || !strings.Contains(string(body), `"error_code":504`) {
 			t.Fatalf("%d %s", status, body)
@@ -244,14 +251,14 @@ func TestProxyUpstreamFailures(t *testing.T) {
 	})
 	t.Run("hop-by-hop headers do not cross", func(t *testing.T) {
 		w.cdaUp.take()
-		w.cdaUp.reply = func(rw http.ResponseWriter, r *http.Request) bool {
+		w.cdaUp.answer(func(rw http.ResponseWriter, r *http.Request) bool {
 			rw.Header().Set("Connection", "X-Secret-Hop")
 			rw.Header().Set("X-Secret-Hop", "1")
 			rw.Header().Set("Keep-Alive", "timeout=5")
 			_, _ = rw.Write([]byte("{}"))
 			return true
-		}
-		defer func() { w.cdaUp.reply = nil }()
+		})
+		defer w.cdaUp.answer(nil)
 		status, hdr, _ := send(t, "GET", w.cdaURL+prod, append(cred, h("Connection", "X-Client-Hop", "X-Client-Hop", "1")...), nil)
 		if status != 200 || hdr.Get("X-Secret-Hop") != "" || hdr.Get("Keep-Alive") != "" {
 			t.Fatalf("%d %v", status, hdr)
@@ -264,15 +271,15 @@ func TestProxyUpstreamFailures(t *testing.T) {
 	})
 	t.Run("responses stream", func(t *testing.T) {
 		release := make(chan struct{})
-		w.cdaUp.reply = func(rw http.ResponseWriter, r *http.Request) bool {
+		w.cdaUp.answer(func(rw http.ResponseWriter, r *http.Request) bool {
 			rw.Header().Set("Content-Type", "text/event-stream")
 			_, _ = rw.Write([]byte("data: first\n\n"))
 			rw.(http.Flusher).Flush()
 			<-release
 			_, _ = rw.Write([]byte("data: second\n\n"))
 			return true
-		}
-		defer func() { w.cdaUp.reply = nil }()
+		})
+		defer w.cdaUp.answer(nil)
 		r, _ := http.NewRequest("GET", w.cdaURL+prod, nil)
 		r.Header.Set("api_key", w.key)
 		r.Header.Set("access_token", w.delivery)
