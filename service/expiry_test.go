@@ -67,7 +67,7 @@ func TestExpiryBoundaries(t *testing.T) {
 				}
 			}
 			end, _ := tok.ExpiresAt()
-			if want := utc(tc.wantDate + "T00:00:00Z").AddDate(0, 0, 1); !end.Equal(want) {
+			if want := utc(tc.wantDate+"T00:00:00Z").AddDate(0, 0, 1); !end.Equal(want) {
 				t.Errorf("ExpiresAt %s, want %s", end, want)
 			}
 		})
