@@ -1,10 +1,13 @@
 package http_test
 
 import (
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stackgate/stackgate/internal/testdb"
+	"github.com/stackgate/stackgate/service"
 )
 
 // TestTokenExpiresHeader: replies to a request authenticated by a management
@@ -51,4 +54,26 @@ func TestTokenExpiresHeader(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestNoticeMetrics: /metrics counts the expiry notices this process
+// handled, by outcome; without SMTP they are "logged".
+func TestNoticeMetrics(t *testing.T) {
+	f := newFixture(t, testdb.SQLite)
+	day := midnightUTC(time.Now()).AddDate(0, 0, 2)
+	createMgmt(t, f, mgmtTokenBody("noticed", allOnMain(readWriteACL()), map[string]any{"expires_on": day.Format("2006-01-02"), "is_email_notification_enabled": true}))
+	if err := f.svc.NewNotifier(nil, service.NoticeConfig{}).RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	f.srv.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, line := range []string{
+		`stackgate_expiry_notices_total{outcome="logged"} 1`,
+		`stackgate_expiry_notices_total{outcome="sent"} 0`,
+		`stackgate_expiry_notices_total{outcome="failed"} 0`,
+	} {
+		if !strings.Contains(rec.Body.String(), line) {
+			t.Errorf("/metrics lacks %s", line)
+		}
+	}
 }
