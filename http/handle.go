@@ -16,7 +16,7 @@ import (
 func (s *Server) handle(rt route, perm authz.Route) http.Handler {
 	return withBodyLimit(MaxBodyBytes)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.access == stack {
-			p, err := s.authorize(r, perm)
+			p, err := s.authorize(w, r, perm)
 			if err != nil {
 				Error(w, r, s.log, err)
 				return
@@ -29,10 +29,14 @@ func (s *Server) handle(rt route, perm authz.Route) http.Handler {
 	}))
 }
 
-func (s *Server) authorize(r *http.Request, perm authz.Route) (*service.Principal, error) {
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Route) (*service.Principal, error) {
 	p, err := s.svc.Authenticate(r.Context(), credentials(r))
 	if err != nil {
 		return nil, err
+	}
+	if p.TokenExpiresHeader != nil {
+		// A management token that expires says when, on every reply to it.
+		w.Header()[hTokenExpires] = p.TokenExpiresHeader
 	}
 	i := info(r.Context())
 	i.principal = p.Kind.String() + ":" + p.UID
@@ -66,3 +70,7 @@ func principal(r *http.Request) *service.Principal {
 	p, _ := r.Context().Value(principalKey).(*service.Principal)
 	return p
 }
+
+// hTokenExpires is the reply header naming when the management token that
+// authenticated the request stops working (RFC 3339).
+const hTokenExpires = "X-Stackgate-Token-Expires"

@@ -75,6 +75,7 @@ func NewServer(svc *service.Service, log *slog.Logger) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{svc: svc, log: log, metrics: newMetrics(), loginLimiter: newLimiter(5, 20)}
+	s.metrics.registry.MustRegister(noticeCollectors(svc)...)
 	mux := s.buildMux()
 	// Order matters and reads top-down: id → recover → access log → path
 	// check → routing (body limit, credential and authorization are per

@@ -48,6 +48,9 @@ type Principal struct {
 	// X-Stackgate-Principal values, built once per principal.
 	StackHeader     []string
 	PrincipalHeader []string
+	// TokenExpiresHeader is X-Stackgate-Token-Expires of a management token
+	// that expires: the instant it stops working, RFC 3339; nil otherwise.
+	TokenExpiresHeader []string
 
 	snap     *snapshot
 	member   *authz.Member

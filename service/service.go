@@ -49,6 +49,8 @@ type Service struct {
 	log   *slog.Logger
 	Now   func() time.Time // injectable clock; defaults to stackgate.Now
 	dummy string           // a password hash to verify against for unknown emails
+
+	notices noticeCounters // expiry notices handled (notices.go)
 }
 
 // New returns a service over store. keys seals and hashes secrets.

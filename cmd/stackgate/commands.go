@@ -33,6 +33,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	logLevel := fs.String("log-level", envOr(getenv, "STACKGATE_LOG_LEVEL", "info"), "debug, info (one line per request), warn or error")
 	var proxies proxyFlags
 	proxies.register(fs, getenv)
+	var mailf mailFlags
+	mailf.register(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -45,6 +47,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer st.Close()
+	notifier, err := mailf.notifier(svc, log)
+	if err != nil {
+		return err
+	}
 
 	if *demo {
 		if err := createDemo(ctx, svc, stdout); err != nil {
@@ -77,6 +83,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := srv.Open(); err != nil {
 		return err
 	}
+	// Expiry notices: every node runs the notifier; the store makes each
+	// notice go out once. It stops before the store is closed.
+	notifyCtx, stopNotify := context.WithCancel(ctx)
+	notified := make(chan struct{})
+	go func() { defer close(notified); notifier.Run(notifyCtx) }()
+	defer func() { stopNotify(); <-notified }()
 	// The address lines are logged whatever the level: scripts and tests read them.
 	startup, _ := newLogger(stderr, *logFormat, "info")
 	startup.Info("stackgate listening", "addr", "http://"+srv.Addr, "database", redact(c.database))
