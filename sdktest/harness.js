@@ -139,21 +139,27 @@ async function start (opts = {}) {
     // deliveryStack returns an official Delivery SDK stack pointed at the
     // CDA listener (host, port, insecure: plain http). With previewToken,
     // Live Preview is on, its host the preview listener (through the TLS
-    // terminator; the SDK's own httpsAgent option trusts its certificate).
+    // terminator; the SDK's axios instance gets an httpsAgent that trusts
+    // its certificate).
     // The SDK's retries are off, as in the management clients, so a refusal
     // comes back at once with its status.
-    deliveryStack: ({ token, environment, previewToken, ...extra }) => delivery.stack({
-      apiKey: boot.api_key,
-      deliveryToken: token,
-      environment,
-      host: '127.0.0.1',
-      port: cdaPort,
-      insecure: true,
-      retryOnError: false,
-      httpsAgent: agent,
-      ...(previewToken ? { live_preview: { enable: true, preview_token: previewToken, host: terminator.host } } : {}),
-      ...extra
-    }),
+    deliveryStack: ({ token, environment, previewToken, ...extra }) => {
+      const s = delivery.stack({
+        apiKey: boot.api_key,
+        deliveryToken: token,
+        environment,
+        host: '127.0.0.1',
+        port: cdaPort,
+        insecure: true,
+        retryOnError: false,
+        ...(previewToken ? { live_preview: { enable: true, preview_token: previewToken, host: terminator.host } } : {}),
+        ...extra
+      })
+      // Set on the SDK's axios instance, not in the config: the SDK deep-clones
+      // its config (lodash cloneDeep), agent and socket pools included.
+      s.getClient().defaults.httpsAgent = agent
+      return s
+    },
     // get makes a plain GET to one of the listeners (for what the SDKs have
     // no call for).
     get: async (base, p, headers = {}) => {
