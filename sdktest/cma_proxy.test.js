@@ -8,6 +8,10 @@
 'use strict'
 const { describe, it, before, after } = require('node:test')
 const assert = require('node:assert/strict')
+const crypto = require('node:crypto')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
 const { start, refused, branchScope } = require('./harness')
 
 const sub = { read: true, create: true, update: true, delete: true, publish: true }
@@ -144,6 +148,30 @@ describe('@contentstack/management through --cma-upstream', () => {
     const e = await refusedHere(() => publisher.stack.bulkOperation().publish(details(['production'])))
     assert.equal(e.status, 403)
     assert.equal(e.errorCode, 316)
+  })
+
+  it('asset().create() uploads a 2 MiB file as multipart: streamed to the upstream, every byte intact', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sg-asset-')), 'photo.bin')
+    const content = crypto.randomBytes(2 << 20)
+    fs.writeFileSync(file, content)
+    const { value, got } = await reached(() => owner.stack.asset().create({ upload: file, title: 'photo' }))
+    fs.rmSync(path.dirname(file), { recursive: true, force: true })
+    assert.equal(value.uid, 'bltasset00000000ff')
+    assert.equal(got.length, 1)
+    assert.equal(got[0].method, 'POST')
+    assert.equal(got[0].url, '/v3/assets')
+    assert.match(got[0].header('content-type'), /^multipart\/form-data; boundary=/)
+    assert.ok(got[0].bytes.includes(content), 'the file reached the upstream unchanged')
+    if (got[0].header('content-length')) assert.equal(Number(got[0].header('content-length')), got[0].bytes.length)
+  })
+
+  it('a role without content-type write (the staging publisher) may not create or delete a content type: 403 / 316, never upstream', async () => {
+    for (const call of [() => publisher.stack.contentType().create({ content_type: { title: 'New', uid: 'new', schema: [] } }),
+      () => publisher.stack.contentType('blog').delete()]) {
+      const e = await refusedHere(call)
+      assert.equal(e.status, 403)
+      assert.equal(e.errorCode, 316)
+    }
   })
 
   it('a management token ($all write), both ways the SDK sends it: reads, creates and publishes reach the upstream', async () => {

@@ -3,7 +3,7 @@
 // (content types, entries, assets, publish) behind stackgate's proxy
 // listeners. It answers with Contentstack-shaped JSON and records every
 // request it received — method, raw request-target, headers as sent (raw
-// names and order) and body bytes — so tests assert on what reached it.
+// names and order) and body (bytes, and as text) — so tests assert on what reached it.
 //
 // Also here: a TLS terminator for the preview listener (the Delivery SDK
 // reaches the Live Preview host over https only), which passes requests on
@@ -97,6 +97,7 @@ function reply (method, url, body) {
     return [200, { notice: 'Your bulk publish request is in progress. Please check publish queue for more details.', job_id: 'job-2' }]
   }
   if (method === 'GET' && p === '/stacks/sync') return [200, { items: [], skip: 0, limit: 100, total_count: 0, sync_token: 'blt0000sync' }]
+  if (method === 'POST' && p === '/assets') return [201, { notice: 'Asset created successfully.', asset: asset('bltasset00000000ff') }]
   if (method === 'GET' && p === '/assets') return [200, { assets: [asset('bltasset0000000001')], count: 1 }]
   if (method === 'GET' && (m = p.match(/^\/assets\/([^/]+)$/))) return [200, { asset: asset(m[1]) }]
   return [404, { error_message: 'The requested resource was not found.', error_code: 404, errors: {} }]
@@ -110,13 +111,14 @@ async function contentUpstream (name) {
     const chunks = []
     req.on('data', (c) => chunks.push(c))
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8')
+      const bytes = Buffer.concat(chunks)
+      const body = bytes.toString('utf8')
       const headers = {}
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
         const k = req.rawHeaders[i].toLowerCase()
         ;(headers[k] = headers[k] || []).push(req.rawHeaders[i + 1])
       }
-      const rec = { method: req.method, url: req.url, headers, rawHeaders: req.rawHeaders, body }
+      const rec = { method: req.method, url: req.url, headers, rawHeaders: req.rawHeaders, body, bytes }
       // header(name) is a header's one value ('' when absent); it fails a
       // test that expects one value but the upstream got several.
       rec.header = (k) => {
