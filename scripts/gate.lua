@@ -14,6 +14,9 @@ end
 f:close()
 local n = #tokens
 local proxy = os.getenv("GATEBENCH_MODE") == "proxy"
+-- GATEBENCH_UNKNOWN=fixed sends one unknown token every time instead (after
+-- the first, a remembered miss): to tell the store lookups' share apart.
+local fixed = os.getenv("GATEBENCH_UNKNOWN") == "fixed"
 local uri = "/v3/content_types/blog/entries?environment=production"
 
 local thread_id = 0
@@ -36,7 +39,7 @@ request = function()
   local t = tokens[math.random(n)]
   local tok = t[2]
   if math.random(10) == 1 then
-    tok = unknown() -- 401
+    tok = fixed and "cs000000000000000000000000" or unknown() -- 401
   end
   local h = { ["api_key"] = t[1], ["access_token"] = tok }
   if proxy then

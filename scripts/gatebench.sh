@@ -10,7 +10,8 @@
 # stackgate runs as shipped: `stackgate serve` with the default log level
 # (info: refusals are logged, one line each, to a file here).
 # Usage: bash scripts/gatebench.sh [duration=10s] [connections=64]
-# Env: STACKS, TOKENS (seeding), LOG_LEVEL (default info), THREADS (wrk, 2).
+# Env: STACKS, TOKENS (seeding), LOG_LEVEL (default info), THREADS (wrk, 2),
+#      GATEBENCH_UNKNOWN=fixed (one unknown token, not random ones).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/benchlib.sh

@@ -13,7 +13,7 @@
 # 100 delivery tokens. stackgate runs with the default log level (info:
 # refusals logged, to a file here).
 # Usage: bash scripts/proxybench.sh [duration=10s] [connections=64]
-# Env: STACKS, TOKENS, LOG_LEVEL (default info), THREADS (wrk, 2),
+# Env: STACKS, TOKENS, LOG_LEVEL (default info), THREADS (wrk, 2), GATEBENCH_UNKNOWN=fixed,
 #      NGINX (default: nginx on PATH or /usr/sbin/nginx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
