@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/stackgate/stackgate"
@@ -136,7 +135,7 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for name := range r.Header {
-		if len(name) > len("X-Stackgate-") && strings.EqualFold(name[:len("X-Stackgate-")], "X-Stackgate-") {
+		if isStackgateHeader(name) {
 			delete(r.Header, name)
 		}
 	}
@@ -149,6 +148,15 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.rp.ServeHTTP(w, r)
 	return nil
+}
+
+// isStackgateHeader reports whether a header name is one of the gate's
+// X-Stackgate-… headers in any spelling an upstream could read as it: any
+// case, and "_" for "-" (CGI-style upstreams — PHP, WSGI, Rack — turn
+// X-Stackgate-Principal and X_Stackgate_Principal into one variable).
+func isStackgateHeader(name string) bool {
+	const prefix = "x_stackgate_"
+	return len(name) > len(prefix) && foldName(name[:len(prefix)], prefix)
 }
 
 // isForm reports whether a request's body is form-encoded.
