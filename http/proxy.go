@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/stackgate/stackgate"
@@ -74,6 +75,7 @@ func (s *Server) newProxy(api authz.API, cfg ProxyConfig) *proxy {
 			ExpectContinueTimeout: time.Second,
 			ForceAttemptHTTP2:     true,
 		},
+		BufferPool:   copyBuffers,
 		ErrorHandler: p.upstreamError,
 		ErrorLog:     nil,
 	}
@@ -149,6 +151,21 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) error {
 	p.rp.ServeHTTP(w, r)
 	return nil
 }
+
+// copyBuffers recycles the buffers the proxies copy response bodies with:
+// without a pool, httputil.ReverseProxy allocates 32 KiB for every request.
+var copyBuffers = &bufferPool{}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // isStackgateHeader reports whether a header name is one of the gate's
 // X-Stackgate-… headers in any spelling an upstream could read as it: any

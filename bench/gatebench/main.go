@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stackgate/stackgate/secret"
@@ -61,10 +62,11 @@ func minimal(args []string) error {
 	}))
 }
 
-// rproxy serves a bare httputil.ReverseProxy to one upstream, with a
-// transport tuned as stackgate's proxy listeners tune theirs (Go's default
-// keeps 2 idle connections per host): the ceiling of the CDA proxy listener.
-// It rewrites as they do (SetURL, SetXForwarded) and decides nothing.
+// rproxy serves a bare httputil.ReverseProxy to one upstream, tuned as
+// stackgate's proxy listeners are (a transport keeping many idle
+// connections — Go's default keeps 2 per host — and pooled copy buffers):
+// the ceiling of the CDA proxy listener. It rewrites as they do (SetURL,
+// SetXForwarded) and decides nothing.
 func rproxy(args []string) error {
 	fs := flag.NewFlagSet("rproxy", flag.ExitOnError)
 	addr := fs.String("addr", "127.0.0.1:9091", "listen address")
@@ -88,10 +90,23 @@ func rproxy(args []string) error {
 			ExpectContinueTimeout: time.Second,
 			ForceAttemptHTTP2:     true,
 		},
+		BufferPool: &bufferPool{},
 	}
 	srv := &http.Server{Addr: *addr, Handler: rp, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	return srv.ListenAndServe()
 }
+
+// bufferPool recycles ReverseProxy's 32 KiB copy buffers.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // seed creates stacks × tokens delivery tokens and writes one line per token:
 // "<api_key> <access_token>".
