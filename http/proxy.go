@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/stackgate/stackgate"
@@ -85,6 +85,7 @@ func (s *Server) newProxy(api authz.API, cfg ProxyConfig) *proxy {
 			ExpectContinueTimeout: time.Second,
 			ForceAttemptHTTP2:     true,
 		},
+		BufferPool:   copyBuffers,
 		ErrorHandler: p.upstreamError,
 		ErrorLog:     nil,
 	}
@@ -145,8 +146,11 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Client copies of the gate's headers, in every spelling an upstream
+	// could read as them (the parser refused the other spellings; this
+	// strips X-Stackgate-Admin and the like).
 	for name := range r.Header {
-		if len(name) > len("X-Stackgate-") && strings.EqualFold(name[:len("X-Stackgate-")], "X-Stackgate-") {
+		if isGateHeader(name) {
 			delete(r.Header, name)
 		}
 	}
@@ -160,6 +164,21 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) error {
 	p.rp.ServeHTTP(w, r)
 	return nil
 }
+
+// copyBuffers recycles the buffers the proxies copy response bodies with:
+// without a pool, httputil.ReverseProxy allocates 32 KiB for every request.
+var copyBuffers = &bufferPool{}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // isForm reports whether a request's body is form-encoded.
 func isForm(h http.Header) bool {

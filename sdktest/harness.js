@@ -8,6 +8,8 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const contentstack = require('@contentstack/management')
+const delivery = require('@contentstack/delivery-sdk').default
+const { contentUpstream, tlsTerminator, trustingAgent } = require('./upstream')
 
 const root = path.resolve(__dirname, '..')
 
@@ -39,14 +41,19 @@ function recorder () {
     onRequest: () => undefined,
     onResponse: (r) => {
       const res = r && r.config && r.status ? r : r && r.response
-      if (res) seen.push({ method: res.config.method.toUpperCase(), url: res.config.url, status: res.status, data: res.data })
+      if (res) seen.push({ method: res.config.method.toUpperCase(), url: res.config.url, status: res.status, data: res.data, sent: res.config.data })
       return undefined
     }
   }
   return { plugin, seen, last: () => seen[seen.length - 1] }
 }
 
-async function start () {
+// start starts stackgate. With {proxies: true} it also starts three content
+// upstreams (upstream.js) and serves stackgate's proxy listeners in front of
+// them: --cda-addr/--cda-upstream, --preview-addr/--preview-upstream (with
+// a TLS terminator in front, as the Delivery SDK reaches the preview host
+// over https only) and --cma-upstream on the main listener.
+async function start (opts = {}) {
   const bin = binary()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stackgate-sdk-'))
   const database = 'sqlite:' + path.join(dir, 'sg.db')
@@ -57,17 +64,32 @@ async function start () {
     if (!u.role) continue
     users[who] = JSON.parse(run('user', 'add', '--database', database, '--email', u.email, '--password', u.password, '--stack', boot.api_key, '--role', u.role))
   }
-  const proc = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--database', database, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const args = ['serve', '--addr', '127.0.0.1:0', '--database', database, '--log-level', 'warn']
+  let upstreams
+  if (opts.proxies) {
+    upstreams = { cda: await contentUpstream('cda'), preview: await contentUpstream('preview'), cma: await contentUpstream('cma') }
+    args.push('--cda-addr', '127.0.0.1:0', '--cda-upstream', upstreams.cda.url,
+      '--preview-addr', '127.0.0.1:0', '--preview-upstream', upstreams.preview.url,
+      '--cma-upstream', upstreams.cma.url, '--upstream-timeout', '5s')
+  }
+  const proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
   proc.stderr.on('data', (d) => { log += d })
-  const port = await new Promise((resolve, reject) => {
+  // The startup lines: "stackgate listening addr=http://…", then one
+  // "stackgate proxy listening api=… addr=http://…" per proxy listener.
+  const listening = (re) => { const m = log.match(re); return m && Number(m[1]) }
+  const [port, cdaPort, previewPort] = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('stackgate did not start: ' + log)), 30000)
     const poll = setInterval(() => {
-      const m = log.match(/addr=http:\/\/127\.0\.0\.1:(\d+)/)
-      if (m) { clearTimeout(timer); clearInterval(poll); resolve(Number(m[1])) }
+      const ports = [listening(/msg="stackgate listening" addr=http:\/\/127\.0\.0\.1:(\d+)/),
+        listening(/msg="stackgate proxy listening" api=cda addr=http:\/\/127\.0\.0\.1:(\d+)/),
+        listening(/msg="stackgate proxy listening" api=preview addr=http:\/\/127\.0\.0\.1:(\d+)/)]
+      if (ports[0] && (!opts.proxies || (ports[1] && ports[2]))) { clearTimeout(timer); clearInterval(poll); resolve(ports) }
     }, 10)
     proc.once('exit', (code) => { clearTimeout(timer); clearInterval(poll); reject(new Error(`stackgate exited with ${code}: ${log}`)) })
   })
+  const terminator = opts.proxies && await tlsTerminator(previewPort)
+  const agent = opts.proxies && trustingAgent()
   const base = `http://127.0.0.1:${port}`
   let healthy = false
   for (let i = 0; i < 200 && !healthy; i++) {
@@ -87,6 +109,11 @@ async function start () {
   return {
     base,
     port,
+    cdaPort,
+    previewPort,
+    cdaBase: cdaPort && `http://127.0.0.1:${cdaPort}`,
+    previewBase: previewPort && `http://127.0.0.1:${previewPort}`,
+    upstreams,
     apiKey: boot.api_key,
     users,
     client,
@@ -109,12 +136,48 @@ async function start () {
       try { json = JSON.parse(text) } catch (_) { json = text }
       return { status: res.status, headers: res.headers, body: json }
     },
+    // deliveryStack returns an official Delivery SDK stack pointed at the
+    // CDA listener (host, port, insecure: plain http). With previewToken,
+    // Live Preview is on, its host the preview listener (through the TLS
+    // terminator; the SDK's axios instance gets an httpsAgent that trusts
+    // its certificate).
+    // The SDK's retries are off, as in the management clients, so a refusal
+    // comes back at once with its status.
+    deliveryStack: ({ token, environment, previewToken, ...extra }) => {
+      const s = delivery.stack({
+        apiKey: boot.api_key,
+        deliveryToken: token,
+        environment,
+        host: '127.0.0.1',
+        port: cdaPort,
+        insecure: true,
+        retryOnError: false,
+        ...(previewToken ? { live_preview: { enable: true, preview_token: previewToken, host: terminator.host } } : {}),
+        ...extra
+      })
+      // Set on the SDK's axios instance, not in the config: the SDK deep-clones
+      // its config (lodash cloneDeep), agent and socket pools included.
+      s.getClient().defaults.httpsAgent = agent
+      return s
+    },
+    // get makes a plain GET to one of the listeners (for what the SDKs have
+    // no call for).
+    get: async (base, p, headers = {}) => {
+      const res = await fetch(base + p, { headers })
+      const text = await res.text()
+      let json
+      try { json = JSON.parse(text) } catch (_) { json = text }
+      return { status: res.status, body: json, headers: res.headers }
+    },
     log: () => log,
     // stop sends SIGTERM and requires a clean exit (0): a server that died
     // during the tests, or shut down badly, fails the file's after().
     stop: async () => {
       const crashed = proc.exitCode !== null || proc.signalCode !== null
       if (!crashed) await new Promise((resolve) => { proc.once('exit', resolve); proc.kill('SIGTERM') })
+      if (agent) agent.destroy()
+      if (terminator) await terminator.close()
+      for (const u of Object.values(upstreams || {})) await u.close()
       fs.rmSync(dir, { recursive: true, force: true })
       if (crashed || proc.exitCode !== 0) {
         throw new Error(`stackgate ${crashed ? 'died during the tests' : 'did not shut down cleanly'} (exit ${proc.exitCode}, signal ${proc.signalCode}):\n${log}`)

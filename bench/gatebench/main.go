@@ -1,9 +1,12 @@
-// Command gatebench supports scripts/gatebench.sh: it seeds a database with
-// many stacks of delivery tokens, and serves the minimal net/http handler the
-// gate is compared with.
+// Command gatebench supports scripts/gatebench.sh and scripts/proxybench.sh:
+// it seeds a database with many stacks of delivery tokens, serves the
+// minimal net/http handler the gate is compared with (and the proxies'
+// upstream), and a bare httputil.ReverseProxy the CDA proxy listener is
+// compared with.
 //
 //	gatebench seed    --database sqlite:PATH --stacks 100 --tokens 100 --out tokens.txt
 //	gatebench minimal --addr 127.0.0.1:9090
+//	gatebench rproxy  --addr 127.0.0.1:9091 --upstream http://127.0.0.1:9090
 package main
 
 import (
@@ -13,9 +16,14 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -32,6 +40,8 @@ func main() {
 		err = seed(os.Args[2:])
 	case "minimal":
 		err = minimal(os.Args[2:])
+	case "rproxy":
+		err = rproxy(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -51,6 +61,52 @@ func minimal(args []string) error {
 		_, _ = w.Write(body)
 	}))
 }
+
+// rproxy serves a bare httputil.ReverseProxy to one upstream, tuned as
+// stackgate's proxy listeners are (a transport keeping many idle
+// connections — Go's default keeps 2 per host — and pooled copy buffers):
+// the ceiling of the CDA proxy listener. It rewrites as they do (SetURL,
+// SetXForwarded) and decides nothing.
+func rproxy(args []string) error {
+	fs := flag.NewFlagSet("rproxy", flag.ExitOnError)
+	addr := fs.String("addr", "127.0.0.1:9091", "listen address")
+	upstream := fs.String("upstream", "", "upstream URL, e.g. http://127.0.0.1:9090")
+	_ = fs.Parse(args)
+	u, err := url.Parse(*upstream)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("--upstream must be an http URL")
+	}
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			pr.SetXForwarded()
+		},
+		Transport: &http.Transport{
+			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:          1024,
+			MaxIdleConnsPerHost:   512,
+			IdleConnTimeout:       90 * time.Second,
+			ResponseHeaderTimeout: 30 * time.Second,
+			ExpectContinueTimeout: time.Second,
+			ForceAttemptHTTP2:     true,
+		},
+		BufferPool: &bufferPool{},
+	}
+	srv := &http.Server{Addr: *addr, Handler: rp, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	return srv.ListenAndServe()
+}
+
+// bufferPool recycles ReverseProxy's 32 KiB copy buffers.
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // seed creates stacks × tokens delivery tokens and writes one line per token:
 // "<api_key> <access_token>".
