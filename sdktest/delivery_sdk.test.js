@@ -104,14 +104,20 @@ describe('@contentstack/delivery-sdk through --cda-addr and --preview-addr (Live
     }
   })
 
-  it('CDA: X-Stackgate-* headers the client sends, in any spelling ("_" for "-"), are replaced or dropped', async () => {
-    const spoof = { 'X-Stackgate-Principal': 'user:someone', X_Stackgate_Environment: 'staging', 'x_stackgate-stack': 'bltother' }
+  it('CDA: X-Stackgate-* headers the client sends as the gate spells them are replaced', async () => {
+    const spoof = { 'X-Stackgate-Principal': 'user:someone', 'X-Stackgate-Environment': 'staging' }
     const stack = sg.deliveryStack({ token: prod.token, environment: 'production', headers: spoof })
     const { cda: got } = await reached(() => stack.contentType('blog').entry().find())
     assert.equal(got.length, 1)
     gateHeaders(got[0], 'delivery_token:' + prod.uid, 'production')
     const names = Object.keys(got[0].headers).filter((k) => k.replace(/_/g, '-').startsWith('x-stackgate-'))
     assert.deepEqual(names.sort(), ['x-stackgate-branch', 'x-stackgate-environment', 'x-stackgate-principal', 'x-stackgate-stack'])
+  })
+
+  it('CDA: another spelling of a gate header ("_" for "-", one variable to CGI-style upstreams) is refused 400, never upstream', async () => {
+    const stack = sg.deliveryStack({ token: prod.token, environment: 'production', headers: { X_Stackgate_Environment: 'staging', 'x_stackgate-stack': 'bltother' } })
+    const e = await refusedHere(() => stack.contentType('blog').entry().find())
+    assert.equal(e.status, 400)
   })
 
   it('CDA: stack.sync({init: true}) is allowed for the environment', async () => {
