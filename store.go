@@ -40,6 +40,13 @@ type UserStore interface {
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	// SetLoginFailures records the failed-login counter and lock of a user.
 	SetLoginFailures(ctx context.Context, userUID string, failed int, lockedUntil time.Time) error
+	// ReserveLoginAttempt decides, atomically (concurrent callers on any
+	// node see each other's reservations), whether a login attempt on the
+	// user may be made at now under p, and if so counts it: it applies
+	// p.Reserve to the user's FailedAttempts and LockedUntil and stores the
+	// result. ENOTFOUND when the user does not exist. It changes no
+	// credential, so it announces nothing.
+	ReserveLoginAttempt(ctx context.Context, userUID string, now time.Time, p LoginPolicy) (LoginAttempt, error)
 }
 
 // SessionStore keeps authtokens, by keyed hash only.
