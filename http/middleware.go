@@ -22,6 +22,7 @@ type reqInfo struct {
 	id        string
 	principal string // "user:blt…", "management_token:blt…"; never a secret
 	detail    string // why a request was refused (403 reason, internal cause)
+	client    string // the client's address (ClientAddr)
 }
 
 type ctxKey int
@@ -128,6 +129,9 @@ func withAccessLog(log *slog.Logger, metrics *metrics) func(http.Handler) http.H
 			i := info(r.Context())
 			attrs := []slog.Attr{slog.String("request_id", i.id), slog.String("method", r.Method),
 				slog.String("route", pattern), slog.Int("status", sw.status), slog.Duration("duration", d)}
+			if i.client != "" {
+				attrs = append(attrs, slog.String("client", i.client))
+			}
 			if i.principal != "" {
 				attrs = append(attrs, slog.String("principal", i.principal))
 			}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"time"
 
@@ -21,6 +22,13 @@ import (
 // Server serves the API on one listener.
 type Server struct {
 	Addr string // set before Open; after Open, the address actually bound
+
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed
+	// (ClientAddr); none by default. Set before serving.
+	TrustedProxies []netip.Prefix
+	// ReadTimeout bounds reading a whole request, body included (a body
+	// that stalls is cut off); default DefaultReadTimeout. Set before Open.
+	ReadTimeout time.Duration
 
 	svc     *service.Service
 	log     *slog.Logger
@@ -46,7 +54,7 @@ func NewServer(svc *service.Service, log *slog.Logger) *Server {
 	// Order matters and reads top-down: id → recover → access log → path
 	// check → body limit → routing (credential and authorization are per
 	// route, in handle).
-	s.handler = withRequestID(withRecover(log)(withAccessLog(log, s.metrics)(withPathCheck(withBodyLimit(MaxBodyBytes)(mux)))))
+	s.handler = withRequestID(withClientAddr(s.clientAddr)(withRecover(log)(withAccessLog(log, s.metrics)(withPathCheck(withBodyLimit(MaxBodyBytes)(mux))))))
 	return s
 }
 
@@ -96,6 +104,20 @@ func (s *Server) serveGateAuth(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// Connection limits (README "Configuration").
+const (
+	DefaultReadTimeout = 30 * time.Second
+	ReadHeaderTimeout  = 10 * time.Second
+	IdleTimeout        = 120 * time.Second
+)
+
+func (s *Server) readTimeout() time.Duration {
+	if s.ReadTimeout > 0 {
+		return s.ReadTimeout
+	}
+	return DefaultReadTimeout
+}
+
 // Open listens on Addr and serves in the background; a bind error is
 // returned here, synchronously.
 func (s *Server) Open() error {
@@ -107,12 +129,12 @@ func (s *Server) Open() error {
 	s.Addr = ln.Addr().String()
 	s.srv = &http.Server{
 		Handler: s.handler,
-		// Only the header read and idle connections are timed: per-request
-		// read/write deadlines cost a timer reset on every request of the
-		// gate's hot path, bodies are capped at 1 MiB, and a slow client holds
-		// only a goroutine.
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		// A request must arrive whole, body included, within ReadTimeout (a
+		// stalled body is cut off and its connection closed); headers within
+		// 10 s; an idle keep-alive connection is closed after 120 s.
+		ReadTimeout:       s.readTimeout(),
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}

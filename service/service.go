@@ -7,6 +7,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/stackgate/stackgate"
@@ -18,9 +19,25 @@ type Config struct {
 	DeliveryTokenLimit   int           // per stack; default 100
 	ManagementTokenLimit int           // per stack; default 10
 	MaxSessionsPerUser   int           // live authtokens per user; default 20
-	LoginMaxFailures     int           // consecutive failures before a lock; default 5
-	LoginLockout         time.Duration // how long a lock lasts; default 15m
+
+	// LoginAccountPolicy spaces out attempts on one account, whoever makes
+	// them (kept in the store); default 10 free, then 1 s doubling to 60 s,
+	// forgotten after 1 h of quiet.
+	LoginAccountPolicy stackgate.LoginPolicy
+	// LoginClientPolicy spaces out attempts on one email from one client
+	// address (kept in memory); default 3 free, then 1 s doubling to 15 min,
+	// forgotten after 1 h of quiet.
+	LoginClientPolicy stackgate.LoginPolicy
+	// PasswordConcurrency caps argon2id computations running at once;
+	// default GOMAXPROCS.
+	PasswordConcurrency int
+	// PasswordQueueWait is how long a login waits for its turn before 503;
+	// default 2 s.
+	PasswordQueueWait time.Duration
 }
+
+// loginTrackerMax bounds each in-memory login tracker (about 100 bytes a key).
+const loginTrackerMax = 1 << 16
 
 func (c *Config) defaults() {
 	if c.DeliveryTokenLimit <= 0 {
@@ -32,11 +49,17 @@ func (c *Config) defaults() {
 	if c.MaxSessionsPerUser <= 0 {
 		c.MaxSessionsPerUser = 20
 	}
-	if c.LoginMaxFailures <= 0 {
-		c.LoginMaxFailures = 5
+	if c.LoginAccountPolicy == (stackgate.LoginPolicy{}) {
+		c.LoginAccountPolicy = stackgate.LoginPolicy{Free: 10, Base: time.Second, Max: time.Minute, Forget: time.Hour}
 	}
-	if c.LoginLockout <= 0 {
-		c.LoginLockout = 15 * time.Minute
+	if c.LoginClientPolicy == (stackgate.LoginPolicy{}) {
+		c.LoginClientPolicy = stackgate.LoginPolicy{Free: 3, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour}
+	}
+	if c.PasswordConcurrency <= 0 {
+		c.PasswordConcurrency = runtime.GOMAXPROCS(0)
+	}
+	if c.PasswordQueueWait <= 0 {
+		c.PasswordQueueWait = 2 * time.Second
 	}
 }
 
@@ -49,6 +72,10 @@ type Service struct {
 	log   *slog.Logger
 	Now   func() time.Time // injectable clock; defaults to stackgate.Now
 	dummy string           // a password hash to verify against for unknown emails
+
+	passwords    *passwordSlots
+	clientTries  *attemptTracker // by (email, client address)
+	unknownTries *attemptTracker // by email, for emails without an account
 }
 
 // New returns a service over store. keys seals and hashes secrets.
@@ -58,7 +85,10 @@ func New(store stackgate.Store, keys *secret.Keyring, cfg Config, log *slog.Logg
 		log = slog.New(slog.DiscardHandler)
 	}
 	dummy, _ := secret.HashPassword("stackgate-timing-equaliser")
-	s := &Service{store: store, keys: keys, cfg: cfg, log: log, Now: stackgate.Now, dummy: dummy}
+	s := &Service{store: store, keys: keys, cfg: cfg, log: log, Now: stackgate.Now, dummy: dummy,
+		passwords:    newPasswordSlots(cfg.PasswordConcurrency, cfg.PasswordQueueWait),
+		clientTries:  newAttemptTracker(cfg.LoginClientPolicy, loginTrackerMax),
+		unknownTries: newAttemptTracker(cfg.LoginAccountPolicy, loginTrackerMax)}
 	s.cache = newCache(s)
 	return s
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/stackgate/stackgate"
-	"github.com/stackgate/stackgate/secret"
 )
 
 // EnsureUser returns the user with email, creating them with password when
@@ -27,7 +26,7 @@ func (s *Service) EnsureUser(ctx context.Context, email, password string) (u *st
 	if err := v.Err("User creation failed. Please try again."); err != nil {
 		return nil, false, err
 	}
-	hash, err := secret.HashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return nil, false, err
 	}
