@@ -216,7 +216,6 @@ func TestLoginBusy(t *testing.T) {
 	}
 }
 
-
 // TestSessionsPerUser: the 21st login ends the oldest session.
 func TestSessionsPerUser(t *testing.T) {
 	f := newFixture(t, testdb.SQLite)

@@ -16,9 +16,9 @@ import (
 
 // Config holds the limits a deployment may tune.
 type Config struct {
-	DeliveryTokenLimit   int           // per stack; default 100
-	ManagementTokenLimit int           // per stack; default 10
-	MaxSessionsPerUser   int           // live authtokens per user; default 20
+	DeliveryTokenLimit   int // per stack; default 100
+	ManagementTokenLimit int // per stack; default 10
+	MaxSessionsPerUser   int // live authtokens per user; default 20
 
 	// LoginAccountPolicy spaces out attempts on one account, whoever makes
 	// them (kept in the store); default 10 free, then 1 s doubling to 60 s,
