@@ -35,7 +35,7 @@ func (s *Server) routes() []route {
 		{"GET", "/healthz", public, s.handleHealth},
 		{"GET", "/metrics", public, s.handleMetrics},
 
-		{"", "/gate/auth", gate, s.handleGateAuth},
+		{"", "/gate/auth", gate, s.gateAuthLimited}, // STACKGATE-HOOK(issue 11): refusal limit
 		{"POST", "/gate/check", gate, s.handleGateCheck},
 
 		{"POST", "/v3/user-session", public, withRateLimit(s.loginLimiter, s.handleLogin)},

@@ -38,6 +38,10 @@ type Server struct {
 	// loginLimiter allows each client address 5 logins a second, bursts of
 	// 20: plenty for people and scripts, too few to stuff credentials.
 	loginLimiter *limiter
+	// refusalLimiter limits gate refusals per client (nil: off);
+	// refusalLog samples refusal log lines (refusals.go).
+	refusalLimiter *limiter
+	refusalLog     *logSampler
 	ln           net.Listener
 	srv          *http.Server
 }
@@ -49,12 +53,13 @@ func NewServer(svc *service.Service, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{svc: svc, log: log, metrics: newMetrics(), loginLimiter: newLimiter(5, 20)}
+	s := &Server{svc: svc, log: log, metrics: newMetrics(), loginLimiter: newLimiter(5, 20),
+		refusalLog: newLogSampler(50, 100)}
 	mux := s.buildMux()
 	// Order matters and reads top-down: id → recover → access log → path
 	// check → body limit → routing (credential and authorization are per
 	// route, in handle).
-	s.handler = withRequestID(withClientAddr(s.clientAddr)(withRecover(log)(withAccessLog(log, s.metrics)(withPathCheck(withBodyLimit(MaxBodyBytes)(mux))))))
+	s.handler = withRequestID(withClientAddr(s.clientAddr)(withRecover(log)(withAccessLog(log, s.metrics, s.refusalLog)(withPathCheck(withBodyLimit(MaxBodyBytes)(mux))))))
 	return s
 }
 
@@ -87,15 +92,20 @@ func (s *Server) serveGateAuth(w http.ResponseWriter, r *http.Request) {
 		}
 		s.metrics.observe(gateAuthPath, status, time.Since(start))
 	}()
-	err := s.handleGateAuth(w, r)
+	err := s.gateAuthLimited(w, r)
 	if err == nil {
 		return
 	}
 	status = statusOf(err)
 	Error(w, r, s.log, err)
 	if s.log.Enabled(r.Context(), slog.LevelInfo) {
+		ok, suppressed := s.refusalLog.allow(time.Now())
+		if !ok {
+			return
+		}
 		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", gateAuthPath),
-			slog.Int("status", status), slog.Duration("duration", time.Since(start))}
+			slog.Int("status", status), slog.Duration("duration", time.Since(start)), slog.String("client", s.clientAddr(r))}
+		attrs = sampledAttrs(attrs, suppressed)
 		var e *stackgate.Error
 		if errors.As(err, &e) && e.Err != nil {
 			attrs = append(attrs, slog.String("reason", e.Err.Error()))

@@ -30,9 +30,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	logFormat := fs.String("log-format", envOr(getenv, "STACKGATE_LOG_FORMAT", "text"), "text or json")
 	pprofAddr := fs.String("pprof-addr", getenv("STACKGATE_PPROF_ADDR"), "if set, serve net/http/pprof on this address (keep it private)")
 	logLevel := fs.String("log-level", envOr(getenv, "STACKGATE_LOG_LEVEL", "info"), "debug, info (one line per request), warn or error")
+	var abuse abuseFlags
+	abuse.register(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := abuse.check(getenv); err != nil {
+		return err
+	}
+	abuse.service(&c.svc)
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
 		return err
@@ -68,6 +74,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	srv := sghttp.NewServer(svc, log)
 	srv.Addr = *addr
+	abuse.server(srv)
 	if err := srv.Open(); err != nil {
 		return err
 	}
