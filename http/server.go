@@ -42,8 +42,8 @@ type Server struct {
 	// refusalLog samples refusal log lines (refusals.go).
 	refusalLimiter *limiter
 	refusalLog     *logSampler
-	ln           net.Listener
-	srv          *http.Server
+	ln             net.Listener
+	srv            *http.Server
 }
 
 // NewServer builds the server and its routes. It panics if the route table
