@@ -65,7 +65,7 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	if m.status >= 500 || body.Errors == nil {
 		body.Errors = map[string][]string{}
 	}
-	if m.status >= 500 && log != nil {
+	if e.Code == stackgate.EINTERNAL && log != nil { // 503s (overload, shutdown) are not faults
 		log.LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("request_id", requestID(r.Context())), slog.String("error", err.Error()))
 	}
