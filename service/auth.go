@@ -215,9 +215,11 @@ func (s *Service) deliveryMiss(ctx context.Context, snap *snapshot, h [sha256.Si
 // when it does not, the miss is remembered in the snapshot, so repeated
 // unknown credentials (guesses, typos) cost the store one lookup per
 // snapshot, not one per request. A write to the stack drops the snapshot
-// and what it remembered with it.
+// and what it remembered with it. Lookups are rationed (cache.mayLookUpMiss):
+// beyond the budget a miss is refused from memory, and a credential created
+// elsewhere is then accepted once its change notification arrives.
 func (s *Service) refresh(ctx context.Context, snap *snapshot, key [sha256.Size]byte, exists func() (bool, error)) (*snapshot, bool) {
-	if snap.knownMiss(key) {
+	if snap.knownMiss(key) || !s.cache.mayLookUpMiss() {
 		return snap, false
 	}
 	ok, err := exists()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"sync"
+	"time"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
@@ -37,6 +38,59 @@ type cache struct {
 	sessions  map[[sha256.Size]byte]string
 	byUser    map[string][][sha256.Size]byte
 	sessEpoch uint64
+
+	// unknownKeys remembers api_keys the store did not know (by hash, so a
+	// long header costs 32 bytes), at most maxUnknownKeys of them. Any change
+	// to a stack this node has not cached may be a stack just created, here
+	// or on another node: it forgets them all and bumps unknownEpoch, so a
+	// lookup that raced with it is not remembered.
+	unknownKeys  map[[sha256.Size]byte]struct{}
+	unknownEpoch uint64
+
+	// missLookups bounds how often the store is asked about credentials
+	// missing from a snapshot (Service.refresh), over all stacks: a flood of
+	// random tokens, which never repeat, costs at most missLookupRate store
+	// reads a second, and is otherwise answered from memory.
+	missLookups tokenBucket
+}
+
+const (
+	maxUnknownKeys = 1 << 16
+	// missLookupRate (per second, bursts of as many) is the store lookups of
+	// credentials missing from snapshots. A credential created on another
+	// node a moment ago is found by such a lookup while the budget lasts,
+	// and in any case once that node's change notification arrives (the
+	// propagation bound: milliseconds, at worst about 2 s).
+	missLookupRate = 20
+)
+
+// tokenBucket is a small rate limiter.
+type tokenBucket struct {
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
+}
+
+func (b *tokenBucket) take(now time.Time, rate, burst float64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.last.IsZero() {
+		b.tokens = burst
+	} else {
+		b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// mayLookUpMiss says whether the store may be asked about one more missing
+// credential now.
+func (c *cache) mayLookUpMiss() bool {
+	return c.missLookups.take(time.Now(), missLookupRate, missLookupRate)
 }
 
 // snapshot is immutable once installed.
@@ -76,6 +130,9 @@ func (s *snapshot) rememberMiss(h [sha256.Size]byte) {
 	s.missMu.Unlock()
 }
 
+// errUnknownStack is the store's answer for an api_key remembered as unknown.
+var errUnknownStack = stackgate.ErrNotFound("stack")
+
 type mgmtEntry struct {
 	token     *stackgate.ManagementToken
 	principal *Principal
@@ -92,6 +149,7 @@ func (c *cache) clear() {
 	c.apiKeyOf = map[string]string{}
 	c.sessions = map[[sha256.Size]byte]string{}
 	c.byUser = map[string][][sha256.Size]byte{}
+	c.unknownKeys = map[[sha256.Size]byte]struct{}{}
 }
 
 // apply drops what change touched.
@@ -103,6 +161,12 @@ func (c *cache) apply(ch stackgate.Change) {
 		if key, ok := c.apiKeyOf[ch.StackUID]; ok {
 			delete(c.stacks, key)
 			delete(c.apiKeyOf, ch.StackUID)
+		} else {
+			// Perhaps a new stack: forget which api_keys were unknown.
+			c.unknownEpoch++
+			if len(c.unknownKeys) > 0 {
+				c.unknownKeys = map[[sha256.Size]byte]struct{}{}
+			}
 		}
 	}
 	if ch.UserUID != "" {
@@ -121,6 +185,7 @@ func (c *cache) reset(listening bool) {
 	defer c.mu.Unlock()
 	c.epoch++
 	c.sessEpoch++
+	c.unknownEpoch++
 	c.disabled = !listening
 	c.clear()
 }
@@ -129,12 +194,31 @@ func (c *cache) reset(listening bool) {
 func (c *cache) snapshot(ctx context.Context, apiKey string) (*snapshot, error) {
 	c.mu.RLock()
 	snap, ok := c.stacks[apiKey]
-	epoch := c.epoch
+	epoch, uepoch, anyUnknown := c.epoch, c.unknownEpoch, len(c.unknownKeys) > 0
 	c.mu.RUnlock()
 	if ok {
 		return snap, nil
 	}
+	kh := sha256.Sum256([]byte(apiKey))
+	if anyUnknown {
+		c.mu.RLock()
+		_, unknown := c.unknownKeys[kh]
+		c.mu.RUnlock()
+		if unknown {
+			return nil, errUnknownStack
+		}
+	}
 	snap, err := c.load(ctx, apiKey)
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		c.mu.Lock()
+		if c.unknownEpoch == uepoch && !c.disabled {
+			if len(c.unknownKeys) >= maxUnknownKeys {
+				c.unknownKeys = map[[sha256.Size]byte]struct{}{}
+			}
+			c.unknownKeys[kh] = struct{}{}
+		}
+		c.mu.Unlock()
+	}
 	if err != nil {
 		return nil, err
 	}
