@@ -39,7 +39,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, p *Principal, in Enviro
 	now := s.Now()
 	e := &stackgate.Environment{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, URLs: nonNilURLs(in.URLs),
 		Version: 1, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateEnvironment(ctx, e); err != nil {
+	if err := s.store.CreateEnvironment(ctx, e, s.cfg.Limits.Environments); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})

@@ -34,6 +34,12 @@ type Config struct {
 	// PasswordQueueWait is how long a login waits for its turn before 503;
 	// default 2 s.
 	PasswordQueueWait time.Duration
+
+	// Limits bound what a stack may hold (limits.go).
+	Limits StackLimits
+	// CacheMaxStacks bounds how many stacks' snapshots are cached; the least
+	// recently used is evicted beyond it. Default 10,000.
+	CacheMaxStacks int
 }
 
 // loginTrackerMax bounds each in-memory login tracker (about 100 bytes a key).
@@ -60,6 +66,10 @@ func (c *Config) defaults() {
 	}
 	if c.PasswordQueueWait <= 0 {
 		c.PasswordQueueWait = 2 * time.Second
+	}
+	c.Limits.defaults()
+	if c.CacheMaxStacks <= 0 {
+		c.CacheMaxStacks = 10000
 	}
 }
 

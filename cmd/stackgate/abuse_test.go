@@ -109,6 +109,8 @@ func TestServeAbuseFlags(t *testing.T) {
 		{"bad read timeout env", nil, map[string]string{"STACKGATE_READ_TIMEOUT": "-1s"}, "STACKGATE_READ_TIMEOUT"},
 		{"bad refusal rate", []string{"--gate-refusal-rate", "-3"}, nil, "gate-refusal-rate"},
 		{"bad cache size", []string{"--cache-max-stacks", "x"}, nil, "cache-max-stacks"},
+		{"zero limit", []string{"--max-environments", "0"}, nil, "max-environments"},
+		{"bad limit env", nil, map[string]string{"STACKGATE_MAX_RULES_PER_ROLE": "many"}, "STACKGATE_MAX_RULES_PER_ROLE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := "sqlite:" + filepath.Join(t.TempDir(), "sg.db")
