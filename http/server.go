@@ -55,6 +55,7 @@ func NewServer(svc *service.Service, log *slog.Logger) *Server {
 	}
 	s := &Server{svc: svc, log: log, metrics: newMetrics(), loginLimiter: newLimiter(5, 20),
 		refusalLog: newLogSampler(50, 100)}
+	s.metrics.registerCache(svc)
 	mux := s.buildMux()
 	// Order matters and reads top-down: id → recover → access log → path
 	// check → body limit → routing (credential and authorization are per

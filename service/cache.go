@@ -3,8 +3,12 @@ package service
 import (
 	"context"
 	"crypto/sha256"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
@@ -52,6 +56,17 @@ type cache struct {
 	// random tokens, which never repeat, costs at most missLookupRate store
 	// reads a second, and is otherwise answered from memory.
 	missLookups tokenBucket
+
+	// At most max snapshots are kept; beyond it the not recently used are
+	// evicted (a CLOCK sweep: a hit sets the snapshot's used bit, the sweep
+	// clears bits and evicts snapshots whose bit was already clear).
+	max       int
+	evictions atomic.Uint64
+
+	// loads coalesces concurrent loads of one stack (by api_key and epoch,
+	// so a request that arrives after a write never shares a load begun
+	// before it).
+	loads singleflight.Group
 }
 
 const (
@@ -108,6 +123,8 @@ type snapshot struct {
 	// this snapshot is current (see Service.refresh).
 	missMu sync.Mutex
 	misses map[[sha256.Size]byte]struct{}
+
+	used atomic.Bool // for eviction: read since the last sweep
 }
 
 // maxMisses bounds what a snapshot remembers of unknown credentials; past
@@ -139,7 +156,7 @@ type mgmtEntry struct {
 }
 
 func newCache(s *Service) *cache {
-	c := &cache{svc: s}
+	c := &cache{svc: s, max: s.cfg.CacheMaxStacks}
 	c.clear()
 	return c
 }
@@ -197,6 +214,9 @@ func (c *cache) snapshot(ctx context.Context, apiKey string) (*snapshot, error) 
 	epoch, uepoch, anyUnknown := c.epoch, c.unknownEpoch, len(c.unknownKeys) > 0
 	c.mu.RUnlock()
 	if ok {
+		if !snap.used.Load() {
+			snap.used.Store(true)
+		}
 		return snap, nil
 	}
 	kh := sha256.Sum256([]byte(apiKey))
@@ -208,7 +228,7 @@ func (c *cache) snapshot(ctx context.Context, apiKey string) (*snapshot, error) 
 			return nil, errUnknownStack
 		}
 	}
-	snap, err := c.load(ctx, apiKey)
+	snap, err := c.loadShared(ctx, apiKey, epoch)
 	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
 		c.mu.Lock()
 		if c.unknownEpoch == uepoch && !c.disabled {
@@ -224,11 +244,72 @@ func (c *cache) snapshot(ctx context.Context, apiKey string) (*snapshot, error) 
 	}
 	c.mu.Lock()
 	if c.epoch == epoch && !c.disabled {
+		if _, ok := c.stacks[apiKey]; !ok && len(c.stacks) >= c.max {
+			c.evict()
+		}
+		snap.used.Store(true)
 		c.stacks[apiKey] = snap
 		c.apiKeyOf[snap.stack.UID] = apiKey
 	}
 	c.mu.Unlock()
 	return snap, nil
+}
+
+// loadShared loads the stack, sharing the load with concurrent callers of
+// the same epoch.
+func (c *cache) loadShared(ctx context.Context, apiKey string, epoch uint64) (*snapshot, error) {
+	// The load runs on its own context: it is shared, so one caller going
+	// away must not fail it for the others (nor, with pgx, cost a pooled
+	// connection).
+	ch := c.loads.DoChan(apiKey+"\x00"+strconv.FormatUint(epoch, 36), func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		return c.load(ctx, apiKey)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*snapshot), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// evict makes room for one snapshot, evicting at least one and up to 1/64
+// of the cache (so sweeps are rare): snapshots not used since the last sweep
+// first. Called with mu held.
+func (c *cache) evict() {
+	want := max(1, len(c.stacks)/64)
+	for pass := 0; pass < 2 && want > 0; pass++ {
+		for key, s := range c.stacks {
+			if want == 0 {
+				break
+			}
+			if s.used.Load() {
+				s.used.Store(false) // a second chance
+				continue
+			}
+			delete(c.stacks, key)
+			delete(c.apiKeyOf, s.stack.UID)
+			c.evictions.Add(1)
+			want--
+		}
+	}
+}
+
+// CacheStats are the cache's figures, for metrics.
+type CacheStats struct {
+	Stacks    int    // snapshots cached
+	Evictions uint64 // snapshots evicted to stay within CacheMaxStacks
+}
+
+// CacheStats returns the cache's current figures.
+func (s *Service) CacheStats() CacheStats {
+	s.cache.mu.RLock()
+	defer s.cache.mu.RUnlock()
+	return CacheStats{Stacks: len(s.cache.stacks), Evictions: s.cache.evictions.Load()}
 }
 
 // session returns the user uid of an authtoken hash, loading it on a miss.
