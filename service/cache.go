@@ -411,7 +411,7 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 		snap.mgmt[[sha256.Size]byte(t.TokenHash)] = &mgmtEntry{token: t, principal: p}
 	}
 	for _, t := range dts {
-		scope := authz.CompileDeliveryToken(t, snap.env, snap.aliases)
+		scope := authz.CompileDeliveryTokenShared(t, &snap.env, snap.aliases)
 		snap.delivery[[sha256.Size]byte(t.Secret.Hash)] = &Principal{Kind: KindDeliveryToken, Stack: stack,
 			UID: t.UID, Name: t.Name, snap: snap, delivery: scope}
 		if !t.Preview.IsZero() {
@@ -419,22 +419,27 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 				UID: t.UID, Name: t.Name, snap: snap, delivery: scope}
 		}
 	}
+	// One X-Stackgate-Stack value for the whole snapshot: every cached
+	// token holds only a reference to it.
+	stackHeader := []string{stack.APIKey}
 	for _, p := range snap.members {
-		p.setHeaders()
+		p.setHeaders(stackHeader)
 	}
 	for _, e := range snap.mgmt {
-		e.principal.setHeaders()
+		e.principal.setHeaders(stackHeader)
 	}
 	for _, p := range snap.delivery {
-		p.setHeaders()
+		p.setHeaders(stackHeader)
 	}
 	for _, p := range snap.preview {
-		p.setHeaders()
+		p.setHeaders(stackHeader)
 	}
 	return snap, nil
 }
 
-func (p *Principal) setHeaders() {
-	p.StackHeader = []string{p.Stack.APIKey}
-	p.PrincipalHeader = []string{p.Kind.String() + ":" + p.UID}
+func (p *Principal) setHeaders(stackHeader []string) {
+	p.StackHeader = stackHeader
+	h := p.Kind.String() + ":" + p.UID
+	p.PrincipalHeader = []string{h}
+	p.UID = h[len(h)-len(p.UID):] // the same uid, without holding a second copy
 }

@@ -4,6 +4,7 @@
 //
 //	gatebench seed    --database sqlite:PATH --stacks 100 --tokens 100 --out tokens.txt
 //	gatebench minimal --addr 127.0.0.1:9090
+//	gatebench cachemem --database sqlite:PATH --tokens tokens.txt [--cache-max-stacks N]
 package main
 
 import (
@@ -24,7 +25,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		log.Fatal("usage: gatebench seed|minimal [flags]")
+		log.Fatal("usage: gatebench seed|minimal|cachemem [flags]")
 	}
 	var err error
 	switch os.Args[1] {
@@ -32,6 +33,8 @@ func main() {
 		err = seed(os.Args[2:])
 	case "minimal":
 		err = minimal(os.Args[2:])
+	case "cachemem":
+		err = cachemem(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
