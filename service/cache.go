@@ -195,6 +195,48 @@ func (c *cache) apply(ch stackgate.Change) {
 	}
 }
 
+// refreshAfterWrite applies a change this node committed (Service.changed).
+// When the stack is cached its snapshot is rebuilt here, by the writer,
+// while readers keep the previous one, then swapped in; the epoch is moved
+// first, so no load begun before the write can install itself. If anything
+// else moved the epoch meanwhile, or the rebuild fails, the snapshot is
+// dropped instead, as apply does.
+func (c *cache) refreshAfterWrite(ch stackgate.Change) {
+	if ch.UserUID != "" {
+		c.apply(stackgate.Change{UserUID: ch.UserUID})
+	}
+	if ch.StackUID == "" {
+		return
+	}
+	c.mu.Lock()
+	key, cached := c.apiKeyOf[ch.StackUID]
+	if !cached || c.disabled {
+		c.mu.Unlock()
+		c.apply(stackgate.Change{StackUID: ch.StackUID})
+		return
+	}
+	c.epoch++
+	epoch := c.epoch
+	c.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	snap, err := c.load(ctx, key)
+	cancel()
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil && c.epoch == epoch && !c.disabled && snap.stack.UID == ch.StackUID {
+		snap.used.Store(true)
+		c.stacks[key] = snap
+		return
+	}
+	c.epoch++
+	if k, ok := c.apiKeyOf[ch.StackUID]; ok {
+		delete(c.stacks, k)
+		delete(c.apiKeyOf, ch.StackUID)
+	}
+}
+
 // reset forgets everything; with listening false it also stops caching until
 // reset(true).
 func (c *cache) reset(listening bool) {

@@ -88,3 +88,81 @@ func TestCacheLoadsCoalesced(t *testing.T) {
 		t.Errorf("20 concurrent requests made %d loads, want 1", n)
 	}
 }
+
+// gatedStore holds snapshot loads (ListEnvironments is part of every load)
+// while gate is set, until released.
+type gatedStore struct {
+	stackgate.Store
+	mu      sync.Mutex
+	gate    chan struct{}
+	waiting chan struct{}
+}
+
+func (g *gatedStore) ListEnvironments(ctx context.Context, stackUID string) ([]*stackgate.Environment, error) {
+	g.mu.Lock()
+	gate, waiting := g.gate, g.waiting
+	g.mu.Unlock()
+	if gate != nil {
+		waiting <- struct{}{}
+		<-gate
+	}
+	return g.Store.ListEnvironments(ctx, stackUID)
+}
+
+// TestWriteDoesNotStallDecisions: while a write rebuilds its stack's
+// snapshot (held here), decisions on that stack are answered from the
+// previous snapshot at once; when the write returns, its effect is seen
+// (a deleted token is refused).
+func TestWriteDoesNotStallDecisions(t *testing.T) {
+	ctx := context.Background()
+	keys, _ := secret.ParseKeyFile(secret.GenerateKeyFile())
+	st := &gatedStore{Store: testdb.SQLite(t)}
+	s := service.New(st, keys, service.Config{}, nil)
+	owner, _, _ := s.EnsureUser(ctx, "o@example.com", "password-1")
+	stack, err := s.CreateStack(ctx, owner, "S")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &service.Principal{Kind: service.KindUser, Stack: stack, UID: owner.UID, Owner: true}
+	name := "t"
+	tok, err := s.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &name,
+		Scope: []byte(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := service.GateRequest{Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production",
+		Credentials: service.Credentials{APIKey: stack.APIKey, AccessToken: tok.Token}}
+	if d, err := s.Decide(ctx, req); err != nil || !d.Allowed {
+		t.Fatalf("before: %v %v", d, err)
+	}
+	st.mu.Lock()
+	st.gate, st.waiting = make(chan struct{}), make(chan struct{}, 1)
+	gate, waiting := st.gate, st.waiting
+	st.mu.Unlock()
+	done := make(chan error, 1)
+	go func() { done <- s.DeleteDeliveryToken(ctx, p, tok.UID) }()
+	<-waiting // the write is rebuilding the snapshot
+	decided := make(chan bool, 1)
+	go func() {
+		d, err := s.Decide(ctx, req)
+		decided <- err == nil && d.Allowed
+	}()
+	select {
+	case allowed := <-decided:
+		if !allowed {
+			t.Error("during the rebuild the previous snapshot should still decide")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a decision waited for the write's rebuild")
+	}
+	st.mu.Lock()
+	st.gate = nil
+	st.mu.Unlock()
+	close(gate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Decide(ctx, req); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
+		t.Fatalf("after the delete returned: %v, want 401", err)
+	}
+}

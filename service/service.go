@@ -123,7 +123,10 @@ func (s *Service) Listen(ctx context.Context) error {
 	return l.Listen(ctx, s.cache.apply, s.cache.reset)
 }
 
-// changed drops what a committed write touched, before the write's response
-// is sent, so the next request on this node sees it. Other nodes learn of it
-// through the store's ChangeListener.
-func (s *Service) changed(c stackgate.Change) { s.cache.apply(c) }
+// changed brings the cache up to date with a committed write before the
+// write's response is sent, so the next request on this node sees it: a
+// cached stack's snapshot is rebuilt by the writer and swapped in, while
+// decisions keep using the previous one until then (a write never makes
+// readers wait for a reload); anything else it touched is dropped. Other
+// nodes learn of it through the store's ChangeListener and drop it.
+func (s *Service) changed(c stackgate.Change) { s.cache.refreshAfterWrite(c) }

@@ -161,7 +161,8 @@ func scanRole(r scanner) (*stackgate.Role, error) {
 		&role.CreatedBy, &role.UpdatedBy, &created, &updated); err != nil {
 		return nil, notFound(err, "role")
 	}
-	if err := unmarshal(rules, &role.Rules); err != nil {
+	var err error
+	if role.Rules, err = decodeRules(rules); err != nil {
 		return nil, err
 	}
 	role.Description = stringPtr(desc)
