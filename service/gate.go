@@ -51,7 +51,7 @@ func (s *Service) Decide(ctx context.Context, req GateRequest) (GateDecision, er
 	d.Route = route
 	branch, ok := p.ResolveBranch(req.Branch)
 	if !ok {
-		d.Reason = "branch " + req.Branch + " does not exist"
+		d.Reason = "the branch header names no branch or alias of the stack" // never the value: it may be a misplaced secret
 		return d, nil
 	}
 	d.Branch = branch

@@ -45,7 +45,7 @@ func (s *Service) EnsureUser(ctx context.Context, email, password string) (u *st
 // system roles, and the owner as a member.
 func (s *Service) CreateStack(ctx context.Context, owner *stackgate.User, name string) (*stackgate.Stack, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 255 {
+	if name == "" || len(name) > 255 || strings.ContainsFunc(name, forbiddenRune) || pathLike(name) {
 		return nil, stackgate.FieldError(stackgate.EINVALID, "Stack creation failed. Please try again.", "name", stackgate.ProblemNotValid)
 	}
 	now := s.Now()
