@@ -68,7 +68,9 @@ func TestTrustedProxies(t *testing.T) {
 	from := func(ip string) *http.Client {
 		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
 		return &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) { return d.DialContext(ctx, network, addr) }}}
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				return d.DialContext(ctx, network, addr)
+			}}}
 	}
 	attempt := func(c *http.Client, forged string) int {
 		req, _ := http.NewRequest("POST", "http://"+listen+"/v3/user-session",
