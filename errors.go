@@ -28,6 +28,8 @@ const (
 	EINTERNAL     Code = "internal"     // 500 / 500: never shown; the cause is logged
 	EUNAVAILABLE  Code = "unavailable"  // 503 / 503: shutting down, store unreachable
 	ELOCKED       Code = "locked"       // 429 / 429: too many failed logins for one email
+	EUPSTREAM     Code = "upstream"     // 502 / 502: the proxied upstream cannot be reached
+	ETIMEOUT      Code = "timeout"      // 504 / 504: the proxied upstream did not answer in time
 )
 
 // Error is the one error type that crosses layers. Message is public (it goes

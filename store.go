@@ -27,6 +27,7 @@ type Store interface {
 	RoleStore
 	DeliveryTokenStore
 	ManagementTokenStore
+	ExpiryNoticeStore // notice.go
 	Close() error
 }
 

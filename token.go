@@ -53,8 +53,9 @@ type ManagementToken struct {
 	Name              string // unique per stack among management tokens
 	Description       string
 	Scope             []ScopeEntry
-	ExpiresOn         *time.Time // midnight UTC that ends its life; nil = never
+	ExpiresOn         *time.Time // the last UTC date it works (00:00 UTC of that date); nil = never
 	EmailNotification bool
+	NotifyGeneration  int // bumped each time EmailNotification is turned on; keys its expiry notices
 	TokenHash         []byte
 	Token             string // clear value, only right after create
 	CreatedBy         string
@@ -63,10 +64,33 @@ type ManagementToken struct {
 	UpdatedAt         time.Time
 }
 
-// Expired reports whether the token is past its expiry at now.
-func (t *ManagementToken) Expired(now time.Time) bool {
-	return t.ExpiresOn != nil && !now.Before(*t.ExpiresOn)
+// ExpiresAt returns the instant the token stops working: 00:00 UTC of the
+// day after ExpiresOn, since a token works through the whole UTC date it
+// names. ok is false for a token that never expires. This is the one rule
+// every place that decides expiry uses (CMA, gate, cache, notices).
+func (t *ManagementToken) ExpiresAt() (at time.Time, ok bool) {
+	if t.ExpiresOn == nil {
+		return time.Time{}, false
+	}
+	return ExpiryInstant(*t.ExpiresOn), true
 }
+
+// Expired reports whether the token no longer works at now.
+func (t *ManagementToken) Expired(now time.Time) bool {
+	at, ok := t.ExpiresAt()
+	return ok && !now.Before(at)
+}
+
+// ExpiryDate is the UTC date (at 00:00 UTC) that t counts for: a date
+// "YYYY-MM-DD" or a timestamp, which counts for its UTC date.
+func ExpiryDate(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// ExpiryInstant is when a token whose expires_on is date stops working:
+// 00:00 UTC of the next day.
+func ExpiryInstant(date time.Time) time.Time { return ExpiryDate(date).AddDate(0, 0, 1) }
 
 // RefKind names what a reference points at.
 type RefKind string

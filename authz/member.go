@@ -144,3 +144,19 @@ func (m *Member) Allowed(req Request) Decision {
 	}
 	return best
 }
+
+// LimitedBy reports whether the decision's rule comes from a custom role of
+// the member whose environment or locale rules limit what it grants, so
+// that the decision would change with the environments and locales a
+// request names. Owners, system roles and unlimited custom roles are not.
+func (m *Member) LimitedBy(ref *RuleRef) bool {
+	if m == nil || ref == nil || ref.Source != SourceRole {
+		return false
+	}
+	for _, c := range m.custom {
+		if c.uid == ref.RoleUID && c.limited() {
+			return true
+		}
+	}
+	return false
+}

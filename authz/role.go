@@ -8,6 +8,7 @@ import (
 // per-object grants, so a decision costs a few map lookups whatever the
 // number of rules.
 type compiledRole struct {
+	uid       string
 	branches  set // branches the role applies on
 	branchRef *RuleRef
 
@@ -45,7 +46,7 @@ type ruleException struct {
 }
 
 func compileRole(r *stackgate.Role, env *EnvIndex, aliases map[string]string) *compiledRole {
-	c := &compiledRole{branches: newSet()}
+	c := &compiledRole{uid: r.UID, branches: newSet()}
 	ref := func(i int, module string) *RuleRef {
 		return &RuleRef{Source: SourceRole, RoleUID: r.UID, RoleName: r.Name, Index: i, Module: module}
 	}
@@ -257,6 +258,12 @@ func (c *compiledRole) allowed(req *Request, env *EnvIndex) Decision {
 		return deny(reasonNoRule)
 	}
 	return allow(reasonRoleGrant, granted)
+}
+
+// limited reports whether the role's locale or environment rules narrow
+// what its other rules grant.
+func (c *compiledRole) limited() bool {
+	return c.locales != nil && !c.locales.all || len(c.exceptions) > 0 || c.envs != nil && !c.envs.all
 }
 
 // entryGrant returns the rule that grants req on an entry, if any: a

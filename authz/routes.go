@@ -39,15 +39,42 @@ func (a Action) String() string {
 type API uint8
 
 const (
-	CMA API = iota + 1 // Content Management API: authtokens and management tokens
-	CDA                // Content Delivery API: delivery and preview tokens, reads only
+	CMA     API = iota + 1 // Content Management API: authtokens and management tokens
+	CDA                    // Content Delivery API: delivery tokens, reads only
+	Preview                // the Preview Service: the CDA's routes, preview tokens
 )
 
 func (a API) String() string {
-	if a == CDA {
+	switch a {
+	case CDA:
 		return "cda"
+	case Preview:
+		return "preview"
 	}
 	return "cma"
+}
+
+// ParseAPI reads the api a proxy names in its gate request ("cda",
+// "preview", "cma"); anything else is not an API.
+func ParseAPI(s string) (API, bool) {
+	switch s {
+	case "cda":
+		return CDA, true
+	case "preview":
+		return Preview, true
+	case "cma":
+		return CMA, true
+	}
+	return 0, false
+}
+
+// routeTable is the table an API's requests are matched against: the
+// Preview Service serves the CDA's routes.
+func (a API) routeTable() API {
+	if a == Preview {
+		return CDA
+	}
+	return a
 }
 
 // Route is one line of the table.
@@ -62,6 +89,12 @@ type Route struct {
 
 	segs []string // Pattern split on "/", wildcards kept as "{name}"
 }
+
+// BodyScoped reports whether requests of the route name environments and
+// locales in their JSON body rather than in the URI: publish, unpublish,
+// bulk publish and release deploys. A gate that does not see the body
+// cannot decide them for a principal whose rights depend on those.
+func (r Route) BodyScoped() bool { return r.API == CMA && r.Action == Publish }
 
 func cma(method, pattern, module string, action Action) Route {
 	return Route{Method: method, Pattern: pattern, Module: module, Action: action, API: CMA}
@@ -402,13 +435,14 @@ func badSegment(seg string) bool {
 	return !other && dots <= 2
 }
 
-// Match finds the route of api that a concrete method and path name and
+// Match finds the route of api (Preview: the CDA's) that a concrete method and path name and
 // the objects its wildcards name. HEAD matches GET. The path must be
 // absolute, without query; one trailing slash is tolerated. A path with a
 // bad segment (see badSegment), or more segments than any pattern, matches
 // nothing. A literal segment beats a wildcard ("/v3/assets/folders/x" is a
 // folder, not an asset). Match does not allocate.
 func Match(api API, method, path string) (Route, Params, bool) {
+	api = api.routeTable()
 	m := methodIndex(method)
 	if m < 0 || api != CMA && api != CDA || len(path) < 2 || path[0] != '/' {
 		return Route{}, Params{}, false

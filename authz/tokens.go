@@ -184,7 +184,7 @@ func (d *DeliveryScope) Allowed(api API, req Request) Decision {
 	if d == nil || !req.Action.valid() {
 		return deny(reasonBadAction)
 	}
-	if api != CDA {
+	if api != CDA && api != Preview {
 		return deny(reasonDeliveryCMA)
 	}
 	if req.Action != Read {

@@ -1,83 +1,14 @@
 package e2e
 
 import (
-	"encoding/json"
-	"fmt"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"text/template"
 	"time"
 )
-
-// NginxConf is the nginx configuration the README shows, parameterised for
-// the test: auth_request asks /gate/auth, the X-Stackgate-* headers are
-// passed upstream, and a refusal is answered by asking the gate again in a
-// named location so the client gets the gate's status and JSON body.
-const NginxConf = `daemon off;
-worker_processes 1;
-pid {{.Dir}}/nginx.pid;
-error_log {{.Dir}}/error.log warn;
-events { worker_connections 512; }
-http {
-  access_log off;
-  client_body_temp_path {{.Dir}}/body; proxy_temp_path {{.Dir}}/proxy;
-  fastcgi_temp_path {{.Dir}}/fastcgi; uwsgi_temp_path {{.Dir}}/uwsgi; scgi_temp_path {{.Dir}}/scgi;
-
-  upstream stackgate { server {{.Gate}}; keepalive 16; }
-  upstream content   { server {{.Content}}; }
-
-  server {
-    listen {{.Listen}};
-    # Contentstack headers have underscores (api_key, access_token); nginx
-    # drops such headers unless told otherwise.
-    underscores_in_headers on;
-
-    location / {
-      auth_request /_stackgate_auth;
-      auth_request_set $sg_stack     $upstream_http_x_stackgate_stack;
-      auth_request_set $sg_principal $upstream_http_x_stackgate_principal;
-      auth_request_set $sg_env       $upstream_http_x_stackgate_environment;
-      auth_request_set $sg_branch    $upstream_http_x_stackgate_branch;
-      proxy_set_header X-Stackgate-Stack       $sg_stack;
-      proxy_set_header X-Stackgate-Principal   $sg_principal;
-      proxy_set_header X-Stackgate-Environment $sg_env;
-      proxy_set_header X-Stackgate-Branch      $sg_branch;
-      # 401/403 come back as such; any other refusal (412) reaches nginx as
-      # a 500. Either way, ask the gate again to relay its JSON body.
-      error_page 401 403 500 = @stackgate_denied;
-      proxy_pass http://content;
-    }
-
-    location = /_stackgate_auth {
-      internal;
-      proxy_pass http://stackgate/gate/auth;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Original-URI $request_uri;
-    }
-
-    location @stackgate_denied {
-      internal;
-      rewrite ^ /gate/auth break;
-      proxy_pass http://stackgate;
-      proxy_method GET;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Original-URI $request_uri;
-    }
-  }
-}
-`
 
 func nginxBin(t *testing.T) string {
 	for _, p := range []string{"/usr/sbin/nginx", "/usr/bin/nginx"} {
@@ -104,19 +35,43 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startNginx writes the config and starts nginx in the foreground.
-func startNginx(t *testing.T, gate, content string) string {
+// proxyFor starts a proxy (nginx or Caddy) in front of the gate and one
+// echo upstream per API, and returns the listen address of each site.
+type proxyFor func(t *testing.T, gate string, upstreams map[string]*echo) map[string]string
+
+// external runs a proxy in front of a gate started with no extra flags.
+func external(start proxyFor) proxyUnderTest {
+	return proxyUnderTest{start: func(t *testing.T, w func(args ...string) *world, ups map[string]*echo) (*world, map[string]string) {
+		wd := w()
+		return wd, start(t, strings.TrimPrefix(wd.gate.URL, "http://"), ups)
+	}}
+}
+
+// proxyUnderTest starts a world and the proxy in front of it.
+type proxyUnderTest struct {
+	start func(t *testing.T, newWorld func(args ...string) *world, upstreams map[string]*echo) (*world, map[string]string)
+}
+
+// sitesFor gives each API a free port and its echo upstream.
+func sitesFor(t *testing.T, gate string, upstreams map[string]*echo) (proxyParams, map[string]string) {
+	p := proxyParams{Gate: gate}
+	addrs := map[string]string{}
+	for _, api := range []string{"cda", "preview", "cma"} {
+		listen := freeAddr(t)
+		_, port, _ := net.SplitHostPort(listen)
+		p.Sites = append(p.Sites, site{API: api, Listen: listen, Port: port, Upstream: upstreams[api].addr()})
+		addrs[api] = listen
+	}
+	return p, addrs
+}
+
+// startNginx runs the README's nginx configuration in the foreground.
+func startNginx(t *testing.T, gate string, upstreams map[string]*echo) map[string]string {
 	bin := nginxBin(t)
 	dir := t.TempDir()
-	listen := freeAddr(t)
-	f, err := os.Create(filepath.Join(dir, "nginx.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = template.Must(template.New("nginx").Parse(NginxConf)).Execute(f, map[string]string{
-		"Dir": dir, "Gate": gate, "Content": content, "Listen": listen})
-	f.Close()
-	if err != nil {
+	params, addrs := sitesFor(t, gate, upstreams)
+	conf := render(nginxMain, map[string]string{"Dir": dir, "Sites": render(nginxSites, params)})
+	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"))
@@ -133,118 +88,30 @@ func startNginx(t *testing.T, gate, content string) string {
 			t.Logf("nginx output: %s\nerror.log:\n%s", out.String(), log)
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.Dial("tcp", listen); err == nil {
-			c.Close()
-			return "http://" + listen
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("nginx did not listen: %s", out.String())
-	return ""
+	waitListening(t, "nginx", out, addrs)
+	return addrs
 }
 
-// TestNginxGate puts a real nginx with auth_request in front of a tiny
-// content API and checks that every request is decided by stackgate.
-func TestNginxGate(t *testing.T) {
-	dir := t.TempDir()
-	db := "sqlite:" + filepath.Join(dir, "sg.db")
-	boot := bootstrap(t, nil, db, "owner@example.com", "Gate Stack")
-	gate := serve(t, nil, "--database", db)
-
-	content := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"entries": []map[string]string{{"title": "Hello"}},
-			"seen_stack": r.Header.Get("X-Stackgate-Stack"), "seen_principal": r.Header.Get("X-Stackgate-Principal"),
-			"seen_environment": r.Header.Get("X-Stackgate-Environment"), "seen_branch": r.Header.Get("X-Stackgate-Branch")})
-	}))
-	defer content.Close()
-	proxy := startNginx(t, strings.TrimPrefix(gate.URL, "http://"), strings.TrimPrefix(content.URL, "http://"))
-
-	owner := map[string]string{"api_key": boot["api_key"], "authtoken": login(t, gate.URL, "owner@example.com")}
-	status, body, _ := call(t, "POST", gate.URL+"/v3/stacks/delivery_tokens?create_with_preview_token=true", owner, map[string]any{
-		"token": map[string]any{"name": "site", "scope": []any{
-			map[string]any{"module": "environment", "environments": []string{"production"}, "acl": map[string]bool{"read": true}},
-			map[string]any{"module": "branch", "branches": []string{"main"}, "acl": map[string]bool{"read": true}}}}})
-	if status != 201 {
-		t.Fatalf("create delivery token: %d %v", status, body)
-	}
-	tok := body["token"].(map[string]any)
-	delivery, preview, tokenUID := tok["token"].(string), tok["preview_token"].(string), tok["uid"].(string)
-	status, body, _ = call(t, "POST", gate.URL+"/v3/stacks/management_tokens", owner, map[string]any{
-		"token": map[string]any{"name": "ci", "scope": []any{
-			map[string]any{"module": "environment", "acl": map[string]bool{"read": true, "write": true}},
-			map[string]any{"module": "branch", "branches": []string{"main"}, "acl": map[string]bool{"read": true}}}}})
-	if status != 201 {
-		t.Fatalf("create management token: %d %v", status, body)
-	}
-	management := body["token"].(map[string]any)["token"].(string)
-
-	entries := proxy + "/v3/content_types/blog/entries?environment=production"
-	cases := []struct {
-		name       string
-		url        string
-		headers    map[string]string
-		wantStatus int
-		wantCode   int
-	}{
-		{"delivery token reads its environment", entries, map[string]string{"api_key": boot["api_key"], "access_token": delivery}, 200, 0},
-		{"delivery token in the query string", entries + "&api_key=" + boot["api_key"] + "&access_token=" + delivery, nil, 200, 0},
-		{"wrong environment", proxy + "/v3/content_types/blog/entries?environment=staging", map[string]string{"api_key": boot["api_key"], "access_token": delivery}, 403, 316},
-		{"no token", entries, map[string]string{"api_key": boot["api_key"]}, 401, 105},
-		{"unknown stack", entries, map[string]string{"api_key": "bltnope", "access_token": delivery}, 412, 109},
-		{"preview token", entries, map[string]string{"api_key": boot["api_key"], "preview_token": preview}, 200, 0},
-		{"delivery token cannot write", proxy + "/v3/content_types/blog/entries?environment=production", map[string]string{"api_key": boot["api_key"], "access_token": delivery, "X-Method": "POST"}, 403, 316},
-		{"management token on a CMA route", proxy + "/v3/environments", map[string]string{"api_key": boot["api_key"], "authorization": management}, 200, 0},
-		{"management token outside its scope", proxy + "/v3/content_types", map[string]string{"api_key": boot["api_key"], "authorization": management}, 403, 316},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			method := "GET"
-			if m := c.headers["X-Method"]; m != "" {
-				method = m
-				delete(c.headers, "X-Method")
+// waitListening waits until every site accepts connections.
+func waitListening(t *testing.T, name string, out *strings.Builder, addrs map[string]string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for _, a := range addrs {
+		for {
+			c, err := net.Dial("tcp", a)
+			if err == nil {
+				c.Close()
+				break
 			}
-			status, body, _ := call(t, method, c.url, c.headers, nil)
-			if status != c.wantStatus {
-				t.Fatalf("status %d, want %d; body %v", status, c.wantStatus, body)
+			if time.Now().After(deadline) {
+				t.Fatalf("%s did not listen on %s: %s", name, a, out.String())
 			}
-			if c.wantCode != 0 {
-				if code, _ := body["error_code"].(float64); int(code) != c.wantCode {
-					t.Fatalf("error_code %v, want %d; body %v", body["error_code"], c.wantCode, body)
-				}
-			} else if _, ok := body["seen_principal"]; !ok {
-				t.Fatalf("upstream document not returned: %v", body)
-			}
-		})
-	}
-
-	t.Run("upstream sees trusted headers", func(t *testing.T) {
-		_, body, _ := call(t, "GET", entries, map[string]string{"api_key": boot["api_key"], "access_token": delivery}, nil)
-		want := map[string]string{"seen_stack": boot["api_key"], "seen_principal": "delivery_token:" + tokenUID,
-			"seen_environment": "production", "seen_branch": "main"}
-		for k, v := range want {
-			if body[k] != v {
-				t.Errorf("%s = %v, want %s", k, body[k], v)
-			}
+			time.Sleep(50 * time.Millisecond)
 		}
-	})
-
-	t.Run("revoked token is refused right after the DELETE", func(t *testing.T) {
-		status, _, _ := call(t, "DELETE", gate.URL+"/v3/stacks/delivery_tokens/"+tokenUID, owner, nil)
-		if status != 200 {
-			t.Fatalf("delete: %d", status)
-		}
-		for _, h := range []map[string]string{
-			{"api_key": boot["api_key"], "access_token": delivery},
-			{"api_key": boot["api_key"], "preview_token": preview},
-		} {
-			status, body, _ := call(t, "GET", entries, h, nil)
-			if status != 401 {
-				t.Fatalf("after revoke: %d %v, want 401", status, body)
-			}
-		}
-	})
-	_ = fmt.Sprint
+	}
 }
+
+// TestNginxGate runs the README's nginx configuration (three sites:
+// api=cda, api=preview, api=cma) in front of echo upstreams; the attack
+// corpus runs through it in TestProxyAttacks.
+func TestNginxGate(t *testing.T) { runProxyCorpus(t, "nginx", external(startNginx)) }

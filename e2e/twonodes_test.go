@@ -44,7 +44,7 @@ func TestTwoNodesRevocation(t *testing.T) {
 	}
 	ask := func(n *node, token string) int {
 		t.Helper()
-		status, _, _ := call(t, "GET", n.URL+"/gate/auth", map[string]string{
+		status, _, _ := call(t, "GET", n.URL+"/gate/auth?api=cda", map[string]string{
 			"api_key": boot["api_key"], "access_token": token,
 			"X-Original-Method": "GET", "X-Original-URI": "/v3/content_types/blog/entries?environment=production"}, nil)
 		return status

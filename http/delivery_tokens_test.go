@@ -85,14 +85,22 @@ func withoutKeys(m map[string]any, keys ...string) map[string]any {
 }
 
 // gateStatus asks /gate/auth whether a request carrying headers may do
-// method uri, and returns its status.
+// method uri, and returns its status. The API is the one the credential
+// belongs to: cda for an access_token, preview for a preview_token, cma
+// otherwise.
 func gateStatus(t testing.TB, f *fixture, headers map[string]string, method, uri string) int {
 	t.Helper()
 	h := map[string]string{"X-Original-Method": method, "X-Original-URI": uri}
 	for k, v := range headers {
 		h[k] = v
 	}
-	return f.do(req{method: "GET", path: "/gate/auth", headers: h}).status
+	api := "cma"
+	if _, ok := headers["access_token"]; ok {
+		api = "cda"
+	} else if _, ok := headers["preview_token"]; ok {
+		api = "preview"
+	}
+	return f.do(req{method: "GET", path: "/gate/auth?api=" + api, headers: h}).status
 }
 
 func scopeEnv(envs ...any) map[string]any {

@@ -34,6 +34,8 @@ var errorMapping = map[stackgate.Code]struct {
 	stackgate.EMETHOD:       {http.StatusMethodNotAllowed, 405, "The method is not allowed for the requested URL."},
 	stackgate.EUNAVAILABLE:  {http.StatusServiceUnavailable, 503, "Service unavailable. Please try again."},
 	stackgate.EINTERNAL:     {http.StatusInternalServerError, 500, "Internal server error."},
+	stackgate.EUPSTREAM:     {http.StatusBadGateway, 502, "The upstream server cannot be reached. Please try again."},
+	stackgate.ETIMEOUT:      {http.StatusGatewayTimeout, 504, "The upstream server did not answer in time. Please try again."},
 }
 
 // errorBody is the Contentstack error shape.
@@ -65,7 +67,7 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	if m.status >= 500 || body.Errors == nil {
 		body.Errors = map[string][]string{}
 	}
-	if e.Code == stackgate.EINTERNAL && log != nil { // 503s (overload, shutdown) are not faults
+	if e.Code == stackgate.EINTERNAL && log != nil { // 503s (overload, shutdown) and 502/504 (upstream) are not faults
 		log.LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("request_id", requestID(r.Context())), slog.String("error", err.Error()))
 	}

@@ -1,141 +1,171 @@
 package http
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/service"
 )
 
 // The gate: reverse proxies ask stackgate whether a request may reach the
-// content API behind them.
+// content API behind them. Each proxy convention has its own endpoint and
+// trusts only the headers that proxy overwrites:
 //
-//   - /gate/auth (any method) is for nginx auth_request (X-Original-Method,
-//     X-Original-URI) and Traefik/Caddy forward auth (X-Forwarded-Method,
-//     X-Forwarded-Uri). Allow is 200 with an empty body and X-Stackgate-*
-//     headers the upstream can trust; deny is 401/403/412 with the spec's
-//     JSON error body.
-//   - /gate/check (POST) takes the same request as JSON and explains the
+//   - /gate/auth?api=… (any method) is for nginx auth_request: it reads
+//     X-Original-Method and X-Original-URI, which proxy_set_header
+//     overwrites, and ignores X-Forwarded-*.
+//   - /gate/forward-auth?api=… is for Caddy forward_auth and Traefik
+//     forwardAuth: it reads X-Forwarded-Method and X-Forwarded-Uri, which
+//     they overwrite, and ignores X-Original-* (they copy every client
+//     header, so a client could send those).
+//   - POST /gate/check takes the same request as JSON and explains the
 //     decision: which rule or scope entry allowed it, or what was missing.
+//
+// api (cda, preview or cma) says which API the proxy fronts; the gate's own
+// query must be exactly "api=<name>", so nothing a client appends can
+// change it. Allow is 200 with an empty body and X-Stackgate-* headers the
+// upstream can trust; deny is 400/401/403/412 with the spec's JSON body.
+// All of them, and the proxy listeners (proxy.go), parse the original
+// request with parseGateRequest (gaterequest.go) and decide it with
+// service.Decide.
 
-// gateRequest reads the original request from forward-auth headers. It
-// parses the original URI by hand: this runs on every proxied request, and
-// only four query parameters matter.
-func gateRequest(r *http.Request) service.GateRequest {
-	method := firstHeader(r, hOriginalMethod, hForwardMethod)
-	if method == "" {
-		method = r.Method
+const (
+	gateAuthPath        = "/gate/auth"
+	gateForwardAuthPath = "/gate/forward-auth"
+)
+
+// The canonical names of the gate's own headers.
+var (
+	hStackgateStack       = http.CanonicalHeaderKey("X-Stackgate-Stack")
+	hStackgatePrincipal   = http.CanonicalHeaderKey("X-Stackgate-Principal")
+	hStackgateBranch      = http.CanonicalHeaderKey("X-Stackgate-Branch")
+	hStackgateEnvironment = http.CanonicalHeaderKey("X-Stackgate-Environment")
+)
+
+// gateHeaderNames are the headers an upstream may trust.
+var gateHeaderNames = [...]string{hStackgateStack, hStackgatePrincipal, hStackgateBranch, hStackgateEnvironment}
+
+// gateAPI reads the api of a gate request from the gate's own query, which
+// must be exactly "api=cda", "api=preview" or "api=cma".
+func gateAPI(rawQuery string) (authz.API, error) {
+	name, ok := strings.CutPrefix(rawQuery, "api=")
+	if !ok {
+		return 0, errGateAPI
 	}
-	uri := firstHeader(r, hOriginalURI, hForwardURI)
-	if uri == "" {
-		uri = r.URL.RequestURI()
+	api, ok := authz.ParseAPI(name)
+	if !ok {
+		return 0, errGateAPI
 	}
-	path, rawQuery, _ := strings.Cut(uri, "?")
-	if i := strings.Index(path, "://"); i >= 0 { // absolute form: drop scheme and host
-		if j := strings.IndexByte(path[i+3:], '/'); j >= 0 {
-			path = path[i+3+j:]
-		} else {
-			path = "/"
-		}
-	}
-	if strings.IndexByte(path, '%') >= 0 {
-		// An encoded slash, backslash or dot could make the upstream see
-		// another path than the one decided here: such paths match nothing.
-		lower := strings.ToLower(path)
-		if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(lower, "%2e") {
-			path = ""
-		} else if p, err := url.PathUnescape(path); err == nil {
-			path = p
-		} else {
-			path = "" // undecodable: matches no route
-		}
-	}
-	var qAPIKey, qAccessToken, qEnvironment, qLocale string
-	for rawQuery != "" {
-		var kv string
-		kv, rawQuery, _ = strings.Cut(rawQuery, "&")
-		k, v, _ := strings.Cut(kv, "=")
-		if strings.ContainsAny(v, "%+") {
-			if u, err := url.QueryUnescape(v); err == nil {
-				v = u
-			}
-		}
-		switch k {
-		case "api_key":
-			qAPIKey = v
-		case "access_token":
-			qAccessToken = v
-		case "environment":
-			qEnvironment = v
-		case "locale":
-			qLocale = v
-		}
-	}
-	c := service.Credentials{
-		APIKey:        or(header(r, hAPIKey), qAPIKey),
-		AccessToken:   or(header(r, hAccessToken), qAccessToken),
-		PreviewToken:  header(r, hPreviewToken),
-		Authtoken:     header(r, hAuthtoken),
-		Authorization: header(r, hAuthorization),
-	}
-	c.HasAuthtoken, c.HasAuthorizat = c.Authtoken != "", c.Authorization != ""
-	if m := strings.ToUpper(method); m != method {
-		method = m
-	}
-	return service.GateRequest{Credentials: c, Method: method, Path: path,
-		Environment: qEnvironment, Locale: qLocale, Branch: header(r, hBranch)}
+	return api, nil
 }
 
-func firstHeader(r *http.Request, canonical ...string) string {
-	for _, n := range canonical {
-		if v := header(r, n); v != "" {
-			return v
-		}
+var errGateAPI = &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The gate request does not name the API it fronts.",
+	Fields: map[string][]string{"api": {"must be given once, as the only query parameter of the gate's URI: api=cda, api=preview or api=cma."}}}
+
+// originalHeader returns the one value of a header a proxy sets for the
+// gate; a missing or repeated one is refused.
+func originalHeader(r *http.Request, canonical, wire string) (string, error) {
+	v := r.Header[canonical]
+	if len(v) != 1 || v[0] == "" {
+		return "", ambiguous(wire, problemMissing)
 	}
-	return ""
+	return v[0], nil
 }
 
-func or(a, b string) string {
-	if a != "" {
-		return a
+// forwardAuthRequest reads the original request of a /gate/auth or
+// /gate/forward-auth request.
+func forwardAuthRequest(r *http.Request) (service.GateRequest, error) {
+	api, err := gateAPI(r.URL.RawQuery)
+	if err != nil {
+		return service.GateRequest{}, err
 	}
-	return b
+	hMethod, hURI, wMethod, wURI := hOriginalMethod, hOriginalURI, "X-Original-Method", "X-Original-URI"
+	if r.URL.Path == gateForwardAuthPath {
+		hMethod, hURI, wMethod, wURI = hForwardMethod, hForwardURI, "X-Forwarded-Method", "X-Forwarded-Uri"
+	}
+	method, err := originalHeader(r, hMethod, wMethod)
+	if err != nil {
+		return service.GateRequest{}, err
+	}
+	uri, err := originalHeader(r, hURI, wURI)
+	if err != nil {
+		return service.GateRequest{}, err
+	}
+	return parseGateRequest(api, method, uri, r.Header)
 }
 
-// handleGateAuth handles "/gate/auth" (any method).
+// handleGateAuth handles "/gate/auth" and "/gate/forward-auth" (any
+// method).
 func (s *Server) handleGateAuth(w http.ResponseWriter, r *http.Request) error {
-	greq := gateRequest(r)
-	d, err := s.svc.Decide(r.Context(), greq)
+	greq, err := forwardAuthRequest(r)
 	if err != nil {
 		s.metrics.gateDecision("none", statusOf(err))
 		return err
 	}
-	p := d.Principal
-	if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
-		i.principal = p.Kind.String() + ":" + p.UID
+	d, err := s.decide(r, greq)
+	if err != nil {
+		return err
 	}
-	if !d.Allowed {
-		s.metrics.gateDecision(p.Kind.String(), http.StatusForbidden)
-		return service.ErrForbidden(d.Reason)
-	}
-	s.metrics.gateDecision(p.Kind.String(), http.StatusOK)
-	// Values are shared, precomputed slices where possible: this is the
-	// hot path of every proxied request.
-	h := w.Header()
-	h["X-Stackgate-Stack"] = p.StackHeader
-	h["X-Stackgate-Principal"] = p.PrincipalHeader
-	h["X-Stackgate-Branch"] = []string{d.Branch}
-	if greq.Environment != "" {
-		h["X-Stackgate-Environment"] = []string{greq.Environment}
-	}
+	setGateHeaders(w.Header(), d, greq.Environment)
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
 
-// checkBody is the body of POST /gate/check.
+// decide asks the service and counts the outcome; a refusal comes back as
+// its error.
+func (s *Server) decide(r *http.Request, greq service.GateRequest) (service.GateDecision, error) {
+	d, err := s.svc.Decide(r.Context(), greq)
+	if err != nil {
+		s.metrics.gateDecision("none", statusOf(err))
+		return d, err
+	}
+	kind := "preflight"
+	if p := d.Principal; p != nil {
+		kind = p.Kind.String()
+		if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
+			i.principal = kind + ":" + p.UID
+		}
+	}
+	if !d.Allowed {
+		s.metrics.gateDecision(kind, http.StatusForbidden)
+		return d, service.ErrForbidden(d.Reason)
+	}
+	s.metrics.gateDecision(kind, http.StatusOK)
+	return d, nil
+}
+
+// setGateHeaders sets the headers an upstream may trust on an allowed
+// request. Values are shared, precomputed slices where possible: this is
+// the hot path of every proxied request.
+func setGateHeaders(h http.Header, d service.GateDecision, environment string) {
+	p := d.Principal
+	if p == nil { // a preflight: nobody to vouch for
+		for _, k := range gateHeaderNames {
+			delete(h, k)
+		}
+		return
+	}
+	h[hStackgateStack] = p.StackHeader
+	h[hStackgatePrincipal] = p.PrincipalHeader
+	h[hStackgateBranch] = []string{d.Branch}
+	if environment != "" {
+		h[hStackgateEnvironment] = []string{environment}
+	} else {
+		delete(h, hStackgateEnvironment)
+	}
+}
+
+// checkBody is the body of POST /gate/check: the request a proxy would
+// forward, as JSON. path is the original request-target (query included);
+// environment, locale and branch, when given, are added as the query
+// parameters and header a client would send; headers adds any other
+// header (a value or a list of values).
 type checkBody struct {
+	API        string `json:"api"`
 	APIKey     string `json:"api_key"`
 	Credential struct {
 		Authtoken     string `json:"authtoken"`
@@ -143,11 +173,74 @@ type checkBody struct {
 		AccessToken   string `json:"access_token"`
 		PreviewToken  string `json:"preview_token"`
 	} `json:"credential"`
-	Method      string `json:"method"`
-	Path        string `json:"path"`
-	Environment string `json:"environment"`
-	Branch      string `json:"branch"`
-	Locale      string `json:"locale"`
+	Method      string                  `json:"method"`
+	Path        string                  `json:"path"`
+	Environment string                  `json:"environment"`
+	Branch      string                  `json:"branch"`
+	Locale      string                  `json:"locale"`
+	Headers     map[string]headerValues `json:"headers"`
+	// Body is the original request's body, for publish-like requests: as a
+	// proxy listener, the gate decides on what it names; without it, as a
+	// forward-auth gate that does not see it.
+	Body json.RawMessage `json:"body"`
+}
+
+// headerValues is a header's value or values in a check body.
+type headerValues []string
+
+func (v *headerValues) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*v = headerValues{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*v = many
+	return nil
+}
+
+// request turns a check body into what a proxy would have asked.
+func (b *checkBody) request() (service.GateRequest, error) {
+	api, ok := authz.ParseAPI(b.API)
+	if !ok {
+		return service.GateRequest{}, errGateAPI
+	}
+	method := b.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	h := http.Header{}
+	for name, values := range b.Headers {
+		h[name] = append(h[name], values...)
+	}
+	for _, c := range []struct{ name, value string }{{"api_key", b.APIKey}, {"authtoken", b.Credential.Authtoken},
+		{"authorization", b.Credential.Authorization}, {"access_token", b.Credential.AccessToken},
+		{"preview_token", b.Credential.PreviewToken}, {"branch", b.Branch}} {
+		if c.value != "" {
+			k := http.CanonicalHeaderKey(c.name)
+			h[k] = append(h[k], c.value)
+		}
+	}
+	target := b.Path
+	for _, q := range []struct{ name, value string }{{"environment", b.Environment}, {"locale", b.Locale}} {
+		if q.value == "" {
+			continue
+		}
+		sep := "?"
+		if strings.Contains(target, "?") {
+			sep = "&"
+		}
+		target += sep + q.name + "=" + url.QueryEscape(q.value)
+	}
+	req, err := parseGateRequest(api, method, target, h)
+	if err != nil || len(b.Body) == 0 {
+		return req, err
+	}
+	req.Body, err = readBodyScope(b.Body)
+	return req, err
 }
 
 type checkReply struct {
@@ -177,31 +270,23 @@ type routeJSON struct {
 	API     string `json:"api"`
 }
 
-// handleGateCheck handles "POST /gate/check": the decision /gate/auth would
-// make, explained.
+// handleGateCheck handles "POST /gate/check": the decision the gate would
+// make, explained. A check body that is not JSON, or names no api, is 400;
+// a request the gate would refuse before deciding (400, 401, 412) is
+// explained with the status and error the gate would answer.
 func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 	body, _, err := decode[checkBody](r, false)
 	if err != nil {
 		return err
 	}
-	method := strings.ToUpper(body.Method)
-	if method == "" {
-		method = http.MethodGet
+	if _, ok := authz.ParseAPI(body.API); !ok {
+		return errGateAPI
 	}
-	path, rawQuery, _ := strings.Cut(body.Path, "?")
-	q, _ := url.ParseQuery(rawQuery)
-	c := service.Credentials{APIKey: body.APIKey, Authtoken: body.Credential.Authtoken, Authorization: body.Credential.Authorization,
-		AccessToken: body.Credential.AccessToken, PreviewToken: body.Credential.PreviewToken}
-	c.HasAuthtoken, c.HasAuthorizat = c.Authtoken != "", c.Authorization != ""
-	req := service.GateRequest{Credentials: c, Method: method, Path: path, Environment: body.Environment,
-		Locale: body.Locale, Branch: body.Branch}
-	if req.Environment == "" {
-		req.Environment = q.Get("environment")
+	req, err := body.request()
+	var d service.GateDecision
+	if err == nil {
+		d, err = s.svc.Decide(r.Context(), req)
 	}
-	if req.Locale == "" {
-		req.Locale = q.Get("locale")
-	}
-	d, err := s.svc.Decide(r.Context(), req)
 	if err != nil {
 		if stackgate.ErrorCode(err) == stackgate.EINTERNAL {
 			return err
@@ -213,9 +298,10 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 			Error: &errorBody{ErrorMessage: e.Message, ErrorCode: m.code, Errors: e.Fields}})
 		return nil
 	}
-	p := d.Principal
-	reply := checkReply{Allowed: d.Allowed, Status: http.StatusOK, Reason: d.Reason, Branch: d.Branch,
-		Principal: &principalJSON{Kind: p.Kind.String(), UID: p.UID, Name: p.Name, Owner: p.Owner, Stack: p.Stack.APIKey}}
+	reply := checkReply{Allowed: d.Allowed, Status: http.StatusOK, Reason: d.Reason, Branch: d.Branch}
+	if p := d.Principal; p != nil {
+		reply.Principal = &principalJSON{Kind: p.Kind.String(), UID: p.UID, Name: p.Name, Owner: p.Owner, Stack: p.Stack.APIKey}
+	}
 	if d.Rule != nil {
 		reply.Rule = d.Rule
 	}

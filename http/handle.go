@@ -14,9 +14,9 @@ import (
 // about the route's module and action on the requested branch (403) before
 // the handler runs. Every error is rendered by Error.
 func (s *Server) handle(rt route, perm authz.Route) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return withBodyLimit(MaxBodyBytes)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.access == stack {
-			p, err := s.authorize(r, perm)
+			p, err := s.authorize(w, r, perm)
 			if err != nil {
 				Error(w, r, s.log, err)
 				return
@@ -26,13 +26,17 @@ func (s *Server) handle(rt route, perm authz.Route) http.Handler {
 		if err := rt.handle(w, r); err != nil {
 			Error(w, r, s.log, err)
 		}
-	})
+	}))
 }
 
-func (s *Server) authorize(r *http.Request, perm authz.Route) (*service.Principal, error) {
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Route) (*service.Principal, error) {
 	p, err := s.svc.Authenticate(r.Context(), credentials(r))
 	if err != nil {
 		return nil, err
+	}
+	if p.TokenExpiresHeader != nil {
+		// A management token that expires says when, on every reply to it.
+		w.Header()[hTokenExpires] = p.TokenExpiresHeader
 	}
 	i := info(r.Context())
 	i.principal = p.Kind.String() + ":" + p.UID
@@ -66,3 +70,7 @@ func principal(r *http.Request) *service.Principal {
 	p, _ := r.Context().Value(principalKey).(*service.Principal)
 	return p
 }
+
+// hTokenExpires is the reply header naming when the management token that
+// authenticated the request stops working (RFC 3339).
+const hTokenExpires = "X-Stackgate-Token-Expires"

@@ -337,6 +337,8 @@ func TestManagementTokenValidation(t *testing.T) {
 			post(`acl {"read":"true"} is accepted`, `{"token":{"name":"strings","scope":[{"module":"entry","acl":{"read":"true","write":"false"}},{"module":"branch","branches":["main"],"acl":{"read":"true"}}]}}`, 201, ""),
 			post("expires_on in the past", mgmtTokenBody("s", all, map[string]any{"expires_on": "2020-01-01"}), 422, "expires_on"),
 			post("expires_on yesterday", mgmtTokenBody("s", all, map[string]any{"expires_on": yesterday}), 422, "expires_on"),
+			post("expires_on today (UTC) is accepted", mgmtTokenBody("today", all, map[string]any{"expires_on": time.Now().UTC().Format("2006-01-02")}), 201, ""),
+			post("expires_on an ISO time earlier today (UTC) is accepted", mgmtTokenBody("today iso", all, map[string]any{"expires_on": midnightUTC(time.Now()).Format(time.RFC3339)}), 201, ""),
 			post("expires_on an ISO time in the past", mgmtTokenBody("s", all, map[string]any{"expires_on": "2020-01-01T10:00:00.000Z"}), 422, "expires_on"),
 			post("expires_on not a date", mgmtTokenBody("s", all, map[string]any{"expires_on": "soon"}), 422, "expires_on"),
 			post("expires_on day-month-year", mgmtTokenBody("s", all, map[string]any{"expires_on": "31/12/2099"}), 422, "expires_on"),
@@ -375,7 +377,7 @@ func TestManagementTokenValidation(t *testing.T) {
 				}},
 			{name: "nothing was created by the refused creates", method: "GET", path: managementTokensPath + "?include_count=true", who: "owner", status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
-					if r.body["count"] != float64(4) {
+					if r.body["count"] != float64(6) { // 4, and the two accepted "today" creates
 						t.Fatalf("%s", r.raw)
 					}
 				}},
@@ -555,6 +557,7 @@ func TestManagementTokenCredentialStates(t *testing.T) {
 		realNow := f.svc.Now
 		t.Cleanup(func() { f.svc.Now = realNow })
 		expiry := midnightUTC(time.Now()).AddDate(0, 0, 2)
+		end := expiry.AddDate(0, 0, 1) // works through its whole UTC date
 		expiring := createMgmt(t, f, mgmtTokenBody("expiring", allOnMain(readWriteACL()), map[string]any{"expires_on": expiry.Format("2006-01-02")}))
 		isoExpiring := createMgmt(t, f, mgmtTokenBody("iso expiring", allOnMain(readWriteACL()), map[string]any{"expires_on": expiry.Add(13 * time.Hour).Format("2006-01-02T15:04:05.000Z")}))
 		if expiring["expires_on"] != expiry.Format("2006-01-02") || isoExpiring["expires_on"] != expiry.Format("2006-01-02") {
@@ -575,11 +578,13 @@ func TestManagementTokenCredentialStates(t *testing.T) {
 			status  int
 		}{
 			{"valid", nil, f.withToken(valid["token"].(string)), 0},
-			{"expiring, a millisecond before midnight", at(expiry.Add(-time.Millisecond)), f.withToken(expiring["token"].(string)), 0},
-			{"expiring (ISO input), a millisecond before midnight", at(expiry.Add(-time.Millisecond)), f.withToken(isoExpiring["token"].(string)), 0},
-			{"expired at midnight UTC of expires_on", at(expiry), f.withToken(expiring["token"].(string)), 401},
-			{"expired (ISO input) at midnight UTC of expires_on", at(expiry), f.withToken(isoExpiring["token"].(string)), 401},
-			{"expired a day later", at(expiry.AddDate(0, 0, 1)), f.withToken(expiring["token"].(string)), 401},
+			{"expiring, at 00:00 UTC of expires_on", at(expiry), f.withToken(expiring["token"].(string)), 0},
+			{"expiring, at 23:59:59 UTC of expires_on", at(expiry.Add(24*time.Hour - time.Second)), f.withToken(expiring["token"].(string)), 0},
+			{"expiring, a millisecond before the next day", at(end.Add(-time.Millisecond)), f.withToken(expiring["token"].(string)), 0},
+			{"expiring (ISO input), a millisecond before the next day", at(end.Add(-time.Millisecond)), f.withToken(isoExpiring["token"].(string)), 0},
+			{"expired at 00:00 UTC of the day after expires_on", at(end), f.withToken(expiring["token"].(string)), 401},
+			{"expired (ISO input) at 00:00 UTC of the day after expires_on", at(end), f.withToken(isoExpiring["token"].(string)), 401},
+			{"expired a day later", at(end.AddDate(0, 0, 1)), f.withToken(expiring["token"].(string)), 401},
 			{"a never-expiring token years later", at(expiry.AddDate(20, 0, 0)), f.withToken(valid["token"].(string)), 0},
 			{"expiring, back before its expiry", func() { f.svc.Now = realNow }, f.withToken(expiring["token"].(string)), 0},
 			{"deleted", nil, f.withToken(deleted["token"].(string)), 401},
@@ -684,7 +689,9 @@ func TestManagementTokenRevocationIsImmediate(t *testing.T) {
 			tomorrow := midnightUTC(time.Now()).AddDate(0, 0, 1)
 			mustDo(t, f, owner, "PUT", managementTokensPath+"/"+tok["uid"].(string), map[string]any{"token": map[string]any{"expires_on": tomorrow.Format("2006-01-02")}}, 200)
 			mustDo(t, f, h, "GET", "/v3/environments", nil, 200)
-			f.svc.Now = func() time.Time { return tomorrow }
+			f.svc.Now = func() time.Time { return tomorrow.Add(24*time.Hour - time.Millisecond) }
+			mustDo(t, f, h, "GET", "/v3/environments", nil, 200) // through the whole of its date
+			f.svc.Now = func() time.Time { return tomorrow.AddDate(0, 0, 1) }
 			wantError(t, f.do(req{method: "GET", path: "/v3/environments", headers: h}), 401, 105, "authorization")
 			f.svc.Now = realNow
 			mustDo(t, f, h, "GET", "/v3/environments", nil, 200)

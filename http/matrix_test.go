@@ -295,15 +295,6 @@ func TestMatrixThroughGate(t *testing.T) {
 				skipped["no route carries what the case names"]++
 				continue
 			}
-			if c.Principal.DeliveryToken != nil && c.Request.API == "cma" {
-				path, _, _ := strings.Cut(uri, "?")
-				if _, _, twin := authz.Match(authz.CDA, method, path); twin {
-					// The same path is a delivery route: at the gate a delivery
-					// token's request is a delivery request by definition.
-					skipped["a delivery token's CMA request on a path the CDA also serves"]++
-					continue
-				}
-			}
 			headers, undo, why := w.principal(t, &c)
 			if why != "" {
 				skipped["the API refuses the principal"]++
@@ -325,9 +316,19 @@ func TestMatrixThroughGate(t *testing.T) {
 	})
 }
 
-// checkGate asks /gate/auth and /gate/check the case's request.
+// checkGate asks /gate/auth and /gate/check the case's request, naming the
+// case's API (a preview token's CDA request goes to the preview service).
+// A credential of another API is refused 401 before any rule is asked.
+// Publish-like requests are checked twice: /gate/check with a body naming
+// the case's environment and locale (as a proxy listener decides), and
+// /gate/auth without it, which must refuse what the matrix refuses and may
+// refuse, saying why, what the body could change.
 func checkGate(t *testing.T, f *fixture, c authztest.Case, method, uri string, headers map[string]string) {
 	t.Helper()
+	api := c.Request.API
+	if api == "cda" && c.Principal.Preview {
+		api = "preview"
+	}
 	h := map[string]string{"X-Original-Method": method, "X-Original-URI": uri}
 	cred := map[string]string{}
 	for k, v := range headers {
@@ -339,11 +340,33 @@ func checkGate(t *testing.T, f *fixture, c authztest.Case, method, uri string, h
 	if c.Request.Branch != "" && c.Request.Branch != stackgate.MainBranch {
 		h["branch"] = c.Request.Branch
 	}
-	auth := f.do(req{method: "GET", path: "/gate/auth", headers: h})
-	check := f.do(req{method: "POST", path: "/gate/check", body: map[string]any{
-		"api_key": headers["api_key"], "credential": cred, "method": method, "path": uri, "branch": h["branch"]}})
+	path, _, _ := strings.Cut(uri, "?")
+	route, _, _ := authz.Match(c.Request.APIValue(), method, path)
+	checkBody := map[string]any{"api": api, "api_key": headers["api_key"], "credential": cred, "method": method, "path": uri, "branch": h["branch"]}
+	if route.BodyScoped() {
+		scope := map[string]any{}
+		if e := c.Request.Environment; e != "" {
+			scope["environments"] = []string{e}
+		}
+		if l := c.Request.Locale; l != "" {
+			scope["locales"] = []string{l}
+		}
+		checkBody["body"] = map[string]any{"entry": scope}
+	}
+	auth := f.do(req{method: "GET", path: "/gate/auth?api=" + api, headers: h})
+	check := f.do(req{method: "POST", path: "/gate/check", body: checkBody})
 	if check.status != 200 {
 		t.Fatalf("/gate/check = %d: %s", check.status, check.raw)
+	}
+	tokenAPI := c.Principal.DeliveryToken != nil
+	if (api == "cma") == tokenAPI {
+		// A delivery or preview token on the CMA, or a CMA credential on
+		// the CDA: 401 / 105, whatever the rules say.
+		wantError(t, auth, 401, 105, "")
+		if check.body["status"] != float64(401) || check.body["allowed"] != false {
+			t.Fatalf("/gate/check = %s, want a 401 refusal", check.raw)
+		}
+		return
 	}
 	if check.body["allowed"] != c.Expect.Allowed {
 		t.Fatalf("/gate/check %s %s: allowed = %v, want %v: %s", method, uri, check.body["allowed"], c.Expect.Allowed, check.raw)
@@ -364,10 +387,18 @@ func checkGate(t *testing.T, f *fixture, c authztest.Case, method, uri string, h
 	if c.Expect.Allowed {
 		want = 200
 	}
-	if auth.status != want {
+	if route.BodyScoped() && want == 200 && auth.status == 403 {
+		// Without the body the gate may not decide, and must say so: the
+		// same request checked without a body gives the reason.
+		delete(checkBody, "body")
+		nobody := f.do(req{method: "POST", path: "/gate/check", body: checkBody})
+		if r, _ := nobody.body["reason"].(string); nobody.body["allowed"] != false || r != service.ReasonBodyScope {
+			t.Fatalf("/gate/auth refused a body-scoped request it should allow, not for its body: %s", nobody.raw)
+		}
+	} else if auth.status != want {
 		t.Fatalf("/gate/auth %s %s = %d, want %d; %s", method, uri, auth.status, want, auth.raw)
 	}
-	if want == 403 {
+	if auth.status == 403 {
 		wantError(t, auth, 403, 316, "")
 	}
 	if check.body["status"] != float64(want) {

@@ -1,30 +1,15 @@
 package http_test
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 
 	sghttp "github.com/stackgate/stackgate/http"
 	"github.com/stackgate/stackgate/internal/testdb"
 )
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func gateHeaders(key, token, client string) map[string]string {
 	return map[string]string{"X-Original-Method": "GET", "X-Original-URI": "/v3/content_types/blog/entries?environment=production",
@@ -44,22 +29,22 @@ func TestGateRefusalRate(t *testing.T) {
 	f.srv.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("192.0.2.1/32")}
 	f.srv.SetGateRefusalRate(1) // bursts of 10
 	for range 10 {
-		got := f.do(req{method: "GET", path: "/gate/auth", headers: gateHeaders(f.stack.APIKey, "cs000000000000000000000000", "198.51.100.1")})
+		got := f.do(req{method: "GET", path: "/gate/auth?api=cda", headers: gateHeaders(f.stack.APIKey, "cs000000000000000000000000", "198.51.100.1")})
 		wantError(t, got, 401, 105, "access_token")
 	}
 	for _, tok := range []string{"cs000000000000000000000000", valid} {
-		got := f.do(req{method: "GET", path: "/gate/auth", headers: gateHeaders(f.stack.APIKey, tok, "198.51.100.1")})
+		got := f.do(req{method: "GET", path: "/gate/auth?api=cda", headers: gateHeaders(f.stack.APIKey, tok, "198.51.100.1")})
 		wantError(t, got, 429, 429, "")
 		if got.header.Get("Retry-After") != "1" {
 			t.Errorf("Retry-After %q", got.header.Get("Retry-After"))
 		}
 	}
-	if got := f.do(req{method: "GET", path: "/gate/auth", headers: gateHeaders(f.stack.APIKey, valid, "198.51.100.2")}); got.status != 200 {
+	if got := f.do(req{method: "GET", path: "/gate/auth?api=cda", headers: gateHeaders(f.stack.APIKey, valid, "198.51.100.2")}); got.status != 200 {
 		t.Fatalf("another client: %d %s", got.status, got.raw)
 	}
 	// Allowed requests take nothing from the bucket; off means off.
 	f.srv.SetGateRefusalRate(0)
-	if got := f.do(req{method: "GET", path: "/gate/auth", headers: gateHeaders(f.stack.APIKey, valid, "198.51.100.1")}); got.status != 200 {
+	if got := f.do(req{method: "GET", path: "/gate/auth?api=cda", headers: gateHeaders(f.stack.APIKey, valid, "198.51.100.1")}); got.status != 200 {
 		t.Fatalf("limit off: %d %s", got.status, got.raw)
 	}
 }
@@ -73,7 +58,7 @@ func TestRefusalLogSampled(t *testing.T) {
 	f.srv = sghttp.NewServer(f.svc, slog.New(slog.NewTextHandler(&logs, nil)))
 	const n = 1000
 	for range n {
-		f.do(req{method: "GET", path: "/gate/auth", headers: gateHeaders(f.stack.APIKey, "cs000000000000000000000000", "")})
+		f.do(req{method: "GET", path: "/gate/auth?api=cda", headers: gateHeaders(f.stack.APIKey, "cs000000000000000000000000", "")})
 		f.do(req{method: "GET", path: "/v3/environments", headers: map[string]string{"api_key": "bltnosuchstack", "authtoken": "x"}})
 	}
 	lines := strings.Count(logs.String(), "\n")

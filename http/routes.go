@@ -35,7 +35,10 @@ func (s *Server) routes() []route {
 		{"GET", "/healthz", public, s.handleHealth},
 		{"GET", "/metrics", public, s.handleMetrics},
 
-		{"", "/gate/auth", gate, s.gateAuthLimited}, // STACKGATE-HOOK(issue 11): refusal limit
+		// Served on the fast path (Server.ServeHTTP); listed for the table.
+		// STACKGATE-HOOK(issue 11): gateAuthLimited applies --gate-refusal-rate.
+		{"", "/gate/auth", gate, s.gateAuthLimited},
+		{"", "/gate/forward-auth", gate, s.gateAuthLimited},
 		{"POST", "/gate/check", gate, s.handleGateCheck},
 
 		{"POST", "/v3/user-session", public, withRateLimit(s.loginLimiter, s.handleLogin)},
@@ -122,7 +125,14 @@ func (s *Server) buildMux() *http.ServeMux {
 			Error(w, r, nil, &stackgate.Error{Code: stackgate.EMETHOD})
 		}))
 	}
+	// Everything else is 404, unless the main listener proxies the CMA:
+	// then every /v3 route stackgate does not serve goes to the gate and,
+	// allowed, upstream.
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cma != nil && strings.HasPrefix(r.URL.Path, "/v3/") {
+			s.cma.ServeHTTP(w, r)
+			return
+		}
 		Error(w, r, nil, &stackgate.Error{Code: stackgate.EROUTE})
 	}))
 	return mux

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/service"
 )
 
@@ -27,7 +28,8 @@ type Server struct {
 	// (ClientAddr); none by default. Set before serving.
 	TrustedProxies []netip.Prefix
 	// ReadTimeout bounds reading a whole request, body included (a body
-	// that stalls is cut off); default DefaultReadTimeout. Set before Open.
+	// that stalls is cut off), on every listener; default
+	// DefaultReadTimeout. Set before Open.
 	ReadTimeout time.Duration
 
 	svc     *service.Service
@@ -44,6 +46,38 @@ type Server struct {
 	refusalLog     *logSampler
 	ln             net.Listener
 	srv            *http.Server
+
+	cma       *proxy           // with --cma-upstream: unserved /v3 routes go there
+	listeners []*proxyListener // the CDA and preview proxy listeners
+}
+
+// proxyListener is a listener of its own that serves one proxy.
+type proxyListener struct {
+	addr  string
+	proxy *proxy
+	srv   *http.Server
+}
+
+// ProxyCMA makes the main listener forward every /v3 route it does not
+// serve itself to cfg's upstream, decided for the request's authtoken or
+// management token. Call before Open.
+func (s *Server) ProxyCMA(cfg ProxyConfig) { s.cma = s.newProxy(authz.CMA, cfg) }
+
+// AddProxyListener adds a listener on addr that decides every request for
+// api (CDA: delivery tokens; Preview: preview tokens) and forwards the
+// allowed ones to cfg's upstream. Call before Open.
+func (s *Server) AddProxyListener(api authz.API, addr string, cfg ProxyConfig) {
+	s.listeners = append(s.listeners, &proxyListener{addr: addr, proxy: s.newProxy(api, cfg)})
+}
+
+// ProxyAddr returns the address a proxy listener of api bound, after Open.
+func (s *Server) ProxyAddr(api authz.API) string {
+	for _, l := range s.listeners {
+		if l.proxy.api == api {
+			return l.addr
+		}
+	}
+	return ""
 }
 
 // NewServer builds the server and its routes. It panics if the route table
@@ -55,64 +89,79 @@ func NewServer(svc *service.Service, log *slog.Logger) *Server {
 	}
 	s := &Server{svc: svc, log: log, metrics: newMetrics(), loginLimiter: newLimiter(5, 20),
 		refusalLog: newLogSampler(50, 100)}
+	s.metrics.registry.MustRegister(noticeCollectors(svc)...)
 	s.metrics.registerCache(svc)
 	mux := s.buildMux()
-	// Order matters and reads top-down: id → recover → access log → path
-	// check → body limit → routing (credential and authorization are per
-	// route, in handle).
-	s.handler = withRequestID(withClientAddr(s.clientAddr)(withRecover(log)(withAccessLog(log, s.metrics, s.refusalLog)(withPathCheck(withBodyLimit(MaxBodyBytes)(mux))))))
+	// Order matters and reads top-down: id → client address → recover →
+	// access log → path check → routing (body limit, credential and
+	// authorization are per route, in handle: a proxied route streams its
+	// body to the upstream).
+	s.handler = withRequestID(withClientAddr(s.clientAddr)(withRecover(log)(withAccessLog(log, s.metrics, s.refusalLog)(withPathCheck(mux)))))
 	return s
 }
 
-// ServeHTTP makes Server an http.Handler (tests drive it with httptest).
-// /gate/auth, asked once for every request a proxy forwards, takes a short
-// path past the general middleware: its own panic recovery and metrics, no
-// request id, and a log line for refusals only (the proxy logs what it lets
-// through). Everything else goes through the full chain.
+// ServeHTTP is the handler Open installs, and the one every test and
+// benchmark drives. /gate/auth and /gate/forward-auth, asked once for every
+// request a proxy forwards, take a short path past the general middleware:
+// their own panic recovery and metrics, no request id, and a log line for
+// refusals only (allowed requests are counted in metrics; the proxy logs
+// what it lets through). Everything else goes through the full chain.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == gateAuthPath {
-		s.serveGateAuth(w, r)
+	if p := r.URL.Path; p == gateAuthPath || p == gateForwardAuthPath {
+		s.serveGate(w, r, p)
 		return
 	}
 	s.handler.ServeHTTP(w, r)
 }
 
-const gateAuthPath = "/gate/auth"
-
-func (s *Server) serveGateAuth(w http.ResponseWriter, r *http.Request) {
+// serveGate serves a gate endpoint on the fast path.
+func (s *Server) serveGate(w http.ResponseWriter, r *http.Request, route string) {
 	start := time.Now()
 	status := http.StatusOK
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			s.log.Error("panic", "route", gateAuthPath, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			status = http.StatusInternalServerError
-			Error(w, r, nil, &stackgate.Error{Code: stackgate.EINTERNAL})
-		}
-		s.metrics.observe(gateAuthPath, status, time.Since(start))
-	}()
-	err := s.gateAuthLimited(w, r)
+	defer s.recoverFast(w, r, route, start, &status)
+	err := s.gateAuthLimited(w, r) // STACKGATE-HOOK(issue 11): --gate-refusal-rate
+
 	if err == nil {
 		return
 	}
 	status = statusOf(err)
 	Error(w, r, s.log, err)
-	if s.log.Enabled(r.Context(), slog.LevelInfo) {
-		ok, suppressed := s.refusalLog.allow(time.Now())
-		if !ok {
-			return
+	s.logRefusal(r, route, status, err, start)
+}
+
+// recoverFast is the fast paths' panic recovery and metrics, deferred.
+func (s *Server) recoverFast(w http.ResponseWriter, r *http.Request, route string, start time.Time, status *int) {
+	if v := recover(); v != nil {
+		if v == http.ErrAbortHandler {
+			panic(v)
 		}
-		attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", gateAuthPath),
-			slog.Int("status", status), slog.Duration("duration", time.Since(start)), slog.String("client", s.clientAddr(r))}
-		attrs = sampledAttrs(attrs, suppressed)
-		var e *stackgate.Error
-		if errors.As(err, &e) && e.Err != nil {
-			attrs = append(attrs, slog.String("reason", e.Err.Error()))
-		}
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "gate refused", attrs...)
+		s.log.Error("panic", "route", route, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		*status = http.StatusInternalServerError
+		Error(w, r, nil, &stackgate.Error{Code: stackgate.EINTERNAL})
 	}
+	s.metrics.observe(route, *status, time.Since(start))
+}
+
+// logRefusal logs a refused gate or proxy request: method, route, status,
+// duration, client address and the refusal's private reason — never a
+// credential, the path or the query. Under a flood the lines are sampled
+// (refusals.go); metrics count every refusal.
+func (s *Server) logRefusal(r *http.Request, route string, status int, err error, start time.Time) {
+	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+		return
+	}
+	ok, suppressed := s.refusalLog.allow(time.Now())
+	if !ok {
+		return
+	}
+	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", route),
+		slog.Int("status", status), slog.Duration("duration", time.Since(start)), slog.String("client", s.clientAddr(r))}
+	attrs = sampledAttrs(attrs, suppressed)
+	var e *stackgate.Error
+	if errors.As(err, &e) && e.Err != nil {
+		attrs = append(attrs, slog.String("reason", e.Err.Error()))
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "gate refused", attrs...)
 }
 
 // Connection limits (README "Configuration").
@@ -138,8 +187,37 @@ func (s *Server) Open() error {
 	}
 	s.ln = ln
 	s.Addr = ln.Addr().String()
-	s.srv = &http.Server{
-		Handler: s.handler,
+	s.srv = s.httpServer(s)
+	var opened []net.Listener
+	for _, l := range s.listeners {
+		pln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			ln.Close()
+			for _, o := range opened {
+				o.Close()
+			}
+			return err
+		}
+		opened = append(opened, pln)
+		l.addr = pln.Addr().String()
+		l.srv = s.httpServer(l.proxy)
+	}
+	serve := func(srv *http.Server, ln net.Listener) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("serve", "error", err)
+		}
+	}
+	go serve(s.srv, ln)
+	for i, l := range s.listeners {
+		go serve(l.srv, opened[i])
+	}
+	return nil
+}
+
+// httpServer is the net/http server of every listener.
+func (s *Server) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler: h,
 		// A request must arrive whole, body included, within ReadTimeout (a
 		// stalled body is cut off and its connection closed); headers within
 		// 10 s; an idle keep-alive connection is closed after 120 s.
@@ -149,12 +227,6 @@ func (s *Server) Open() error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	go func() {
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("serve", "error", err)
-		}
-	}()
-	return nil
 }
 
 // Close stops accepting, lets in-flight requests finish (up to 10 s), then
@@ -165,5 +237,11 @@ func (s *Server) Close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return s.srv.Shutdown(ctx)
+	err := s.srv.Shutdown(ctx)
+	for _, l := range s.listeners {
+		if l.srv != nil {
+			err = errors.Join(err, l.srv.Shutdown(ctx))
+		}
+	}
+	return err
 }

@@ -60,7 +60,7 @@ func TestSecretsNotEchoed(t *testing.T) {
 		{"include_count", req{method: "GET", path: "/v3/environments?include_count=" + secret, headers: f.as("owner")}, 400},
 		{"branch header on the API", req{method: "GET", path: "/v3/environments", headers: map[string]string{
 			"api_key": f.stack.APIKey, "authtoken": f.tokens["owner"], "branch": secret}}, 422},
-		{"branch header on the gate", req{method: "GET", path: "/gate/auth", headers: map[string]string{
+		{"branch header on the gate", req{method: "GET", path: "/gate/auth?api=cma", headers: map[string]string{
 			"X-Original-Method": "GET", "X-Original-URI": "/v3/content_types/blog/entries?environment=production",
 			"api_key": f.stack.APIKey, "authtoken": f.tokens["owner"], "branch": secret}}, 403},
 	} {

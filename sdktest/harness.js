@@ -107,7 +107,7 @@ async function start () {
       const text = await res.text()
       let json
       try { json = JSON.parse(text) } catch (_) { json = text }
-      return { status: res.status, body: json }
+      return { status: res.status, headers: res.headers, body: json }
     },
     log: () => log,
     // stop sends SIGTERM and requires a clean exit (0): a server that died

@@ -130,6 +130,22 @@ describe('management tokens', () => {
     assert.ok('expires_on' in e.errors)
   })
 
+  it('expires_on is the last UTC date it works: yesterday (UTC) refused at create (422); today accepted, the token works and says when it stops', async () => {
+    const day = 864e5
+    const today = new Date().toISOString().slice(0, 10)
+    const yesterday = new Date(Date.now() - day).toISOString().slice(0, 10)
+    const e = await refused(() => stack.managementToken().create({ token: { name: 'yesterday', scope: [all, branchScope()], expires_on: yesterday } }))
+    assert.equal(e.status, 422)
+    assert.ok('expires_on' in e.errors)
+    const t = await stack.managementToken().create({ token: { name: 'today', scope: [all, branchScope()], expires_on: today } })
+    assert.equal(t.expires_on, today)
+    assert.equal((await sg.tokenStack(t.token).role().fetchAll()).items.length, 3)
+    const r = await sg.raw('GET', '/v3/roles', { authorization: t.token })
+    assert.equal(r.status, 200)
+    assert.equal(r.headers.get('x-stackgate-token-expires'), new Date(Date.parse(today + 'T00:00:00Z') + day).toISOString().replace('.000Z', 'Z'))
+    await stack.managementToken(t.uid).delete()
+  })
+
   it('refuses a scope without branch: 422, errors["scope.branch_or_alias"]', async () => {
     const e = await refused(() => stack.managementToken().create({ token: { name: 'nb', scope: [{ module: 'content_type', acl: { read: true, write: true } }] } }))
     assert.equal(e.status, 422)

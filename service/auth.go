@@ -46,6 +46,9 @@ type Principal struct {
 	// X-Stackgate-Principal values, built once per principal.
 	StackHeader     []string
 	PrincipalHeader []string
+	// TokenExpiresHeader is X-Stackgate-Token-Expires of a management token
+	// that expires: the instant it stops working, RFC 3339; nil otherwise.
+	TokenExpiresHeader []string
 
 	snap     *snapshot
 	member   *authz.Member
@@ -104,6 +107,14 @@ var (
 		Fields: map[string][]string{"access_token": {stackgate.ProblemNotValid}}}
 	errBadPreviewToken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
 		Fields: map[string][]string{"preview_token": {stackgate.ProblemNotValid}}}
+	errNeedAccessToken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+		Fields: map[string][]string{"access_token": {"is required: the Content Delivery API takes a delivery token."}}}
+	errNeedPreviewToken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+		Fields: map[string][]string{"preview_token": {"is required: the Preview Service takes a preview token."}}}
+	errDeliveryOnCMA = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+		Fields: map[string][]string{"authorization": {"is required: delivery and preview tokens do not authenticate the Content Management API."}}}
+	errNoAPI = &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The gate request does not name the API it fronts.",
+		Fields: map[string][]string{"api": {"must be one of cda, preview, cma."}}}
 	errForbidden = &stackgate.Error{Code: stackgate.EFORBIDDEN, Message: "You don't have the permission to do this operation.",
 		Fields: map[string][]string{}}
 )
@@ -153,44 +164,9 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*Principal, 
 	}
 }
 
-// AuthenticateAny is Authenticate extended to delivery and preview tokens,
-// for the gate: a request carrying only an access_token (or only a
-// preview_token) is that token; anything else is judged as a CMA credential.
-func (s *Service) AuthenticateAny(ctx context.Context, c Credentials) (*Principal, error) {
-	cma := c.HasAuthtoken || c.HasAuthorizat
-	if cma || (c.AccessToken == "") == (c.PreviewToken == "") {
-		if !cma && c.AccessToken != "" {
-			// Both delivery and preview token: ambiguous, refused.
-			if _, err := s.snapshotFor(ctx, c.APIKey); err != nil {
-				return nil, err
-			}
-			return nil, errBadAccessToken
-		}
-		return s.Authenticate(ctx, c)
-	}
-	snap, err := s.snapshotFor(ctx, c.APIKey)
-	if err != nil {
-		return nil, err
-	}
-	var h [sha256.Size]byte
-	preview := c.AccessToken == ""
-	if !preview {
-		s.keys.HashInto(&h, c.AccessToken)
-		if p, ok := snap.delivery[h]; ok {
-			return p, nil
-		}
-	} else {
-		s.keys.HashInto(&h, c.PreviewToken)
-		if p, ok := snap.preview[h]; ok {
-			return p, nil
-		}
-	}
-	return s.deliveryMiss(ctx, snap, h, preview)
-}
-
 // deliveryMiss handles a delivery or preview token missing from the
 // snapshot: it may have been created a moment ago on another node. It is
-// apart from AuthenticateAny so that the hash there stays on the stack.
+// apart from AuthenticateFor so that the hash there stays on the stack.
 func (s *Service) deliveryMiss(ctx context.Context, snap *snapshot, h [sha256.Size]byte, preview bool) (*Principal, error) {
 	snap, ok := s.refresh(ctx, snap, h, func() (bool, error) {
 		t, err := s.store.FindDeliveryTokenByHash(ctx, h[:], preview)

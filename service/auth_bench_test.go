@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 )
@@ -81,15 +82,16 @@ func BenchmarkAuthenticateManagementToken(b *testing.B) {
 func BenchmarkDecide(b *testing.B) {
 	w := newBenchWorld(b)
 	ctx := context.Background()
-	cda := GateRequest{Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production"}
-	cma := GateRequest{Method: "PUT", Path: "/v3/content_types/blog/entries/bltentry"}
+	cda := GateRequest{API: authz.CDA, Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production"}
+	preview := GateRequest{API: authz.Preview, Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production"}
+	cma := GateRequest{API: authz.CMA, Method: "PUT", Path: "/v3/content_types/blog/entries/bltentry"}
 	for _, k := range []struct {
 		name string
 		req  GateRequest
 		cred Credentials
 	}{
 		{"delivery_token", cda, Credentials{APIKey: w.apiKey, AccessToken: w.dtok}},
-		{"preview_token", cda, Credentials{APIKey: w.apiKey, PreviewToken: w.ptok}},
+		{"preview_token", preview, Credentials{APIKey: w.apiKey, PreviewToken: w.ptok}},
 		{"management_token", cma, Credentials{APIKey: w.apiKey, Authorization: w.mgmt, HasAuthorizat: true}},
 		{"authtoken", cma, Credentials{APIKey: w.apiKey, Authtoken: w.authtoken, HasAuthtoken: true}},
 	} {

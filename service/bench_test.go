@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -71,7 +72,7 @@ func BenchmarkDecideCustomRoles(b *testing.B) {
 		{"miss", "/v3/content_types/nothing/entries/bltentry", false},
 	} {
 		b.Run(k.name, func(b *testing.B) {
-			req := service.GateRequest{Credentials: cred, Method: "PUT", Path: k.path}
+			req := service.GateRequest{API: authz.CMA, Credentials: cred, Method: "PUT", Path: k.path}
 			if d, err := svc.Decide(ctx, req); err != nil || d.Allowed != k.allowed {
 				b.Fatalf("decision %+v, %v; want allowed %v", d, err, k.allowed)
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 )
@@ -94,7 +95,7 @@ func must(b *testing.B, err error) {
 }
 
 func (w *bigStack) request() GateRequest {
-	return GateRequest{Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production",
+	return GateRequest{API: authz.CDA, Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production",
 		Credentials: Credentials{APIKey: w.stack.APIKey, AccessToken: w.dtok}}
 }
 

@@ -450,6 +450,9 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 	for _, t := range mts {
 		p := &Principal{Kind: KindManagementToken, Stack: stack, UID: t.UID, Name: t.Name,
 			snap: snap, mgmt: authz.CompileManagementToken(t, snap.aliases)}
+		if at, ok := t.ExpiresAt(); ok {
+			p.TokenExpiresHeader = []string{at.Format(time.RFC3339)}
+		}
 		snap.mgmt[[sha256.Size]byte(t.TokenHash)] = &mgmtEntry{token: t, principal: p}
 	}
 	for _, t := range dts {

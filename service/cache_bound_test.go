@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -32,7 +33,7 @@ func TestCacheBounded(t *testing.T) {
 	}
 	for round := range 2 {
 		for _, st := range stacks {
-			if _, err := s.AuthenticateAny(ctx, service.Credentials{APIKey: st.APIKey, AccessToken: "cs0"}); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
+			if _, err := s.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: st.APIKey, AccessToken: "cs0"}); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 				t.Fatalf("round %d, stack %s: %v", round, st.Name, err)
 			}
 			if n := s.CacheStats().Stacks; n > 3 {
@@ -76,7 +77,7 @@ func TestCacheLoadsCoalesced(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			if _, err := s.AuthenticateAny(ctx, service.Credentials{APIKey: stack.APIKey, AccessToken: "cs0"}); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
+			if _, err := s.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: stack.APIKey, AccessToken: "cs0"}); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 				t.Error(err)
 			}
 		})
@@ -130,7 +131,7 @@ func TestWriteDoesNotStallDecisions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := service.GateRequest{Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production",
+	req := service.GateRequest{API: authz.CDA, Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production",
 		Credentials: service.Credentials{APIKey: stack.APIKey, AccessToken: tok.Token}}
 	if d, err := s.Decide(ctx, req); err != nil || !d.Allowed {
 		t.Fatalf("before: %v %v", d, err)

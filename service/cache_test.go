@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -44,7 +45,7 @@ func TestCacheMissFallsBackToStore(t *testing.T) {
 
 	unknown := service.Credentials{APIKey: stack.APIKey, AccessToken: "cs000000000000000000000000"}
 	for i := 0; i < 3; i++ { // b caches the stack, and the miss
-		if _, err := b.AuthenticateAny(ctx, unknown); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
+		if _, err := b.AuthenticateFor(ctx, authz.CDA, unknown); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 			t.Fatalf("unknown token: %v", err)
 		}
 	}
@@ -55,17 +56,17 @@ func TestCacheMissFallsBackToStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []service.Credentials{
-		{APIKey: stack.APIKey, AccessToken: tok.Token},
-		{APIKey: stack.APIKey, PreviewToken: tok.PreviewToken},
+	for api, c := range map[authz.API]service.Credentials{
+		authz.CDA:     {APIKey: stack.APIKey, AccessToken: tok.Token},
+		authz.Preview: {APIKey: stack.APIKey, PreviewToken: tok.PreviewToken},
 	} {
-		got, err := b.AuthenticateAny(ctx, c)
+		got, err := b.AuthenticateFor(ctx, api, c)
 		if err != nil || got.UID != tok.UID {
 			t.Fatalf("b does not see a's new token: %v", err)
 		}
 	}
 	other, _ := a.CreateStack(ctx, owner, "Other")
-	if _, err := b.AuthenticateAny(ctx, service.Credentials{APIKey: other.APIKey, AccessToken: tok.Token}); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
+	if _, err := b.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: other.APIKey, AccessToken: tok.Token}); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 		t.Fatalf("a token was accepted on another stack: %v", err)
 	}
 }

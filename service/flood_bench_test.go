@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -42,7 +43,7 @@ func BenchmarkDecideRandomTokens(b *testing.B) {
 	for i := range random {
 		random[i] = stackgate.NewTokenValue()
 	}
-	req := service.GateRequest{Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production"}
+	req := service.GateRequest{API: authz.CDA, Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production"}
 	for _, bc := range []struct {
 		name   string
 		tokens []string

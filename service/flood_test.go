@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/postgres"
 	"github.com/stackgate/stackgate/secret"
@@ -82,7 +83,7 @@ func TestUnknownAPIKeyRemembered(t *testing.T) {
 			// b learns of first (reset or change), then caches it.
 			deadline := time.Now().Add(5 * time.Second)
 			for {
-				if _, err := b.AuthenticateAny(ctx, service.Credentials{APIKey: first.APIKey, AccessToken: "cs0"}); stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
+				if _, err := b.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: first.APIKey, AccessToken: "cs0"}); stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 					break
 				}
 				if time.Now().After(deadline) {
@@ -93,7 +94,7 @@ func TestUnknownAPIKeyRemembered(t *testing.T) {
 			before := counted.stacks.Load()
 			const unknown = "bltunknownapikey00"
 			for range 1000 {
-				if _, err := b.AuthenticateAny(ctx, service.Credentials{APIKey: unknown, AccessToken: "cs0"}); !stackgate.IsCode(err, stackgate.ENOSTACK) {
+				if _, err := b.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: unknown, AccessToken: "cs0"}); !stackgate.IsCode(err, stackgate.ENOSTACK) {
 					t.Fatalf("unknown api_key: %v", err)
 				}
 			}
@@ -106,7 +107,7 @@ func TestUnknownAPIKeyRemembered(t *testing.T) {
 			}
 			deadline = time.Now().Add(5 * time.Second)
 			for {
-				_, err := b.AuthenticateAny(ctx, service.Credentials{APIKey: second.APIKey, AccessToken: "cs0"})
+				_, err := b.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: second.APIKey, AccessToken: "cs0"})
 				if stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 					break // the stack is known: only the token is refused
 				}
@@ -153,7 +154,7 @@ func TestRandomTokenFlood(t *testing.T) {
 	start := time.Now()
 	const n = 20000
 	for range n {
-		_, err := s.AuthenticateAny(ctx, service.Credentials{APIKey: stack.APIKey, AccessToken: stackgate.NewTokenValue()})
+		_, err := s.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: stack.APIKey, AccessToken: stackgate.NewTokenValue()})
 		if !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 			t.Fatalf("random token: %v", err)
 		}

@@ -42,8 +42,9 @@ func managementScope(v stackgate.Validation, raw json.RawMessage) ([]stackgate.S
 }
 
 // parseExpiry reads expires_on: null/absent = never, "YYYY-MM-DD" or an ISO
-// timestamp = midnight UTC at the start of that date, when the token stops
-// working. A date not in the future is refused.
+// timestamp (which counts for its UTC date) = the last UTC date the token
+// works; it stops at 00:00 UTC of the next day (stackgate.ExpiryInstant).
+// Today's date is accepted; a date already past is refused.
 func parseExpiry(v stackgate.Validation, raw json.RawMessage, now time.Time) *time.Time {
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil
@@ -67,10 +68,9 @@ func parseExpiry(v stackgate.Validation, raw json.RawMessage, now time.Time) *ti
 		v.Add("expires_on", "must be a date (YYYY-MM-DD) or an ISO 8601 time.")
 		return nil
 	}
-	t = t.UTC()
-	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-	if !day.After(now) {
-		v.Add("expires_on", "must be a date in the future.")
+	day := stackgate.ExpiryDate(t)
+	if !now.Before(stackgate.ExpiryInstant(day)) {
+		v.Add("expires_on", "must be today or a later date (UTC).")
 		return nil
 	}
 	return &day

@@ -86,6 +86,7 @@ type Service struct {
 	passwords    *passwordSlots
 	clientTries  *attemptTracker // by (email, client address)
 	unknownTries *attemptTracker // by email, for emails without an account
+	notices      noticeCounters  // expiry notices handled (notices.go)
 }
 
 // New returns a service over store. keys seals and hashes secrets.

@@ -9,7 +9,7 @@ import (
 )
 
 const managementTokenColumns = `uid, stack_uid, name, description, scope, expires_on, email_notification,
-	token_hash, created_by, updated_by, created_at, updated_at`
+	token_hash, created_by, updated_by, created_at, updated_at, notify_generation`
 
 // CreateManagementToken inserts t with its refs. EINVALID on "token" when
 // the stack already has limit management tokens (no limit when limit <= 0);
@@ -23,10 +23,13 @@ func (s *Store) CreateManagementToken(ctx context.Context, t *stackgate.Manageme
 		if err != nil {
 			return err
 		}
+		if t.NotifyGeneration < 1 {
+			t.NotifyGeneration = 1
+		}
 		if _, err := tx.exec(ctx, `INSERT INTO management_tokens (`+managementTokenColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.UID, t.StackUID, t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.EmailNotification,
-			t.TokenHash, t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt)); err != nil {
+			t.TokenHash, t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt), t.NotifyGeneration); err != nil {
 			return tx.conflict(err, "name")
 		}
 		if err := setRefs(ctx, tx, t.StackUID, ownerManagementToken, t.UID, refs); err != nil {
@@ -61,17 +64,30 @@ func (s *Store) ListManagementTokens(ctx context.Context, stackUID string) ([]*s
 }
 
 // UpdateManagementToken replaces name, description, scope, expiry,
-// notification flag, updated_by/updated_at and refs; never the hash.
+// notification flag, updated_by/updated_at and refs; never the hash. Turning
+// the notification flag on bumps (and sets in t) NotifyGeneration.
 func (s *Store) UpdateManagementToken(ctx context.Context, t *stackgate.ManagementToken, refs []stackgate.Ref) error {
 	return s.writeStack(ctx, t.StackUID, func(tx *Tx) error {
 		scope, err := marshalScope(t.Scope)
 		if err != nil {
 			return err
 		}
+		// The stack row is locked: the flag read here cannot change before
+		// this transaction commits.
+		var wasOn bool
+		var gen int
+		err = tx.queryRow(ctx, `SELECT email_notification, notify_generation FROM management_tokens
+			WHERE stack_uid = ? AND uid = ?`, t.StackUID, t.UID).Scan(&wasOn, &gen)
+		if err != nil {
+			return notFound(err, "management token")
+		}
+		if t.EmailNotification && !wasOn {
+			gen++
+		}
 		res, err := tx.exec(ctx, `UPDATE management_tokens SET name = ?, description = ?, scope = ?, expires_on = ?,
-			email_notification = ?, updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
+			email_notification = ?, updated_by = ?, updated_at = ?, notify_generation = ? WHERE stack_uid = ? AND uid = ?`,
 			t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.EmailNotification, t.UpdatedBy, ms(t.UpdatedAt),
-			t.StackUID, t.UID)
+			gen, t.StackUID, t.UID)
 		if err != nil {
 			return tx.conflict(err, "name")
 		}
@@ -81,6 +97,7 @@ func (s *Store) UpdateManagementToken(ctx context.Context, t *stackgate.Manageme
 		if err := setRefs(ctx, tx, t.StackUID, ownerManagementToken, t.UID, refs); err != nil {
 			return err
 		}
+		t.NotifyGeneration = gen
 		return nil
 	})
 }
@@ -96,6 +113,9 @@ func (s *Store) DeleteManagementToken(ctx context.Context, stackUID, uid string)
 			return err
 		}
 		if err := deleteRefs(ctx, tx, stackUID, ownerManagementToken, uid); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM expiry_notices WHERE token_uid = ?`, uid); err != nil {
 			return err
 		}
 		return nil
@@ -115,7 +135,7 @@ func scanManagementToken(r scanner) (*stackgate.ManagementToken, error) {
 	var expires sql.NullInt64
 	var created, updated int64
 	if err := r.Scan(&t.UID, &t.StackUID, &t.Name, &t.Description, &scope, &expires, &t.EmailNotification,
-		&t.TokenHash, &t.CreatedBy, &t.UpdatedBy, &created, &updated); err != nil {
+		&t.TokenHash, &t.CreatedBy, &t.UpdatedBy, &created, &updated, &t.NotifyGeneration); err != nil {
 		return nil, notFound(err, "management token")
 	}
 	var err error

@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"Roles", testRoles},
 		{"DeliveryTokens", testDeliveryTokens},
 		{"ManagementTokens", testManagementTokens},
+		{"ExpiryNotices", testExpiryNotices},
 		{"Refs", testRefs},
 		{"Isolation", testIsolation},
 		{"Concurrency", testConcurrency},

@@ -288,13 +288,13 @@ func (c *Case) MemberRoles() []*stackgate.Role {
 	return roles
 }
 
-// Expiry of the management tokens of cases: expired ones ended an hour
-// before now, others never end.
+// Expiry of the management tokens of cases: expired ones named yesterday
+// (UTC), so they stopped at 00:00 UTC today; others never end.
 func expiry(expired bool, now time.Time) *time.Time {
 	if !expired {
 		return nil
 	}
-	t := now.Add(-time.Hour)
+	t := stackgate.ExpiryDate(now).AddDate(0, 0, -1)
 	return &t
 }
 

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
 	"github.com/stackgate/stackgate/sqlite"
@@ -64,7 +65,7 @@ func cachemem(args []string) error {
 	ctx := context.Background()
 	svc := service.New(st, keys, service.Config{CacheMaxStacks: *maxStacks}, nil)
 	req := func(key, tok string) service.GateRequest {
-		return service.GateRequest{Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production",
+		return service.GateRequest{API: authz.CDA, Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production",
 			Credentials: service.Credentials{APIKey: key, AccessToken: tok}}
 	}
 	before := liveHeap()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 	sghttp "github.com/stackgate/stackgate/http"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -30,6 +31,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	logFormat := fs.String("log-format", envOr(getenv, "STACKGATE_LOG_FORMAT", "text"), "text or json")
 	pprofAddr := fs.String("pprof-addr", getenv("STACKGATE_PPROF_ADDR"), "if set, serve net/http/pprof on this address (keep it private)")
 	logLevel := fs.String("log-level", envOr(getenv, "STACKGATE_LOG_LEVEL", "info"), "debug, info (one line per request), warn or error")
+	var proxies proxyFlags
+	proxies.register(fs, getenv)
+	var mailf mailFlags
+	mailf.register(fs, getenv)
 	var abuse abuseFlags
 	abuse.register(fs, getenv)
 	if err := fs.Parse(args); err != nil {
@@ -48,6 +53,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer st.Close()
+	notifier, err := mailf.notifier(svc, log)
+	if err != nil {
+		return err
+	}
 
 	if *demo {
 		if err := createDemo(ctx, svc, stdout); err != nil {
@@ -74,13 +83,33 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	srv := sghttp.NewServer(svc, log)
 	srv.Addr = *addr
+	if err := proxies.apply(srv); err != nil {
+		return err
+	}
 	abuse.server(srv)
 	if err := srv.Open(); err != nil {
 		return err
 	}
-	// The address line is logged whatever the level: scripts and tests read it.
+	// Expiry notices: every node runs the notifier; the store makes each
+	// notice go out once. It stops before the store is closed.
+	notifyCtx, stopNotify := context.WithCancel(ctx)
+	notified := make(chan struct{})
+	go func() { defer close(notified); notifier.Run(notifyCtx) }()
+	defer func() { stopNotify(); <-notified }()
+	// The address lines are logged whatever the level: scripts and tests read them.
 	startup, _ := newLogger(stderr, *logFormat, "info")
 	startup.Info("stackgate listening", "addr", "http://"+srv.Addr, "database", redact(c.database))
+	for _, l := range []struct {
+		api  authz.API
+		name string
+	}{{authz.CDA, "cda"}, {authz.Preview, "preview"}} {
+		if a := srv.ProxyAddr(l.api); a != "" {
+			startup.Info("stackgate proxy listening", "api", l.name, "addr", "http://"+a)
+		}
+	}
+	if proxies.cmaUpstream != "" {
+		startup.Info("stackgate proxies the CMA", "upstream", redact(proxies.cmaUpstream))
+	}
 	<-ctx.Done()
 	log.Info("shutting down")
 	return srv.Close()

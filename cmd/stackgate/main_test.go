@@ -121,3 +121,28 @@ func TestPostgresNeedsKeyFile(t *testing.T) {
 		t.Fatalf("err = %v, want a message about --secret-key-file", err)
 	}
 }
+
+// TestServeProxyFlags: the proxy flags go in pairs and take http(s) URLs;
+// a bad combination stops serve before it listens.
+func TestServeProxyFlags(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "sg.db")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"cda addr without upstream", []string{"--cda-addr", "127.0.0.1:0"}, "--cda-addr and --cda-upstream go together"},
+		{"preview upstream without addr", []string{"--preview-upstream", "http://127.0.0.1:1"}, "--preview-addr and --preview-upstream go together"},
+		{"upstream not http", []string{"--cda-addr", "127.0.0.1:0", "--cda-upstream", "ftp://h"}, "--cda-upstream"},
+		{"upstream with a query", []string{"--cma-upstream", "http://h/?x=1"}, "--cma-upstream"},
+		{"zero timeout", []string{"--cma-upstream", "http://h", "--upstream-timeout", "0s"}, "--upstream-timeout"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"serve", "--addr", "127.0.0.1:0", "--database", db}, c.args...)
+			err := run(context.Background(), args, func(string) string { return "" }, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want one mentioning %q", err, c.want)
+			}
+		})
+	}
+}

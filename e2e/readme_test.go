@@ -1,0 +1,26 @@
+package e2e
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestReadmeProxyConfigs: the README's nginx configuration and Caddyfile
+// are the ones TestNginxGate and TestCaddyGate run, rendered with the
+// README's addresses (readmeParams), so the two cannot drift apart.
+func TestReadmeProxyConfigs(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ lang, text string }{
+		{"nginx", render(nginxSites, readmeParams)},
+		{"caddyfile", render(caddySites, readmeParams)},
+	} {
+		block := "```" + c.lang + "\n" + strings.TrimLeft(c.text, "\n") + "```\n"
+		if !strings.Contains(string(readme), block) {
+			t.Errorf("README.md lacks the %s configuration the e2e tests run; it should hold, verbatim:\n%s", c.lang, block)
+		}
+	}
+}
