@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Code classifies an error. Each code maps to exactly one HTTP status and one
@@ -38,6 +39,10 @@ type Error struct {
 	Message string
 	Fields  map[string][]string
 	Err     error
+
+	// RetryAfter, when positive, is sent as Retry-After (rounded up to whole
+	// seconds) with a 429 or 503.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -12,8 +12,8 @@ type User struct {
 	Username       string
 	OrgUID         string
 	PasswordHash   string
-	FailedAttempts int       // consecutive failed logins
-	LockedUntil    time.Time // zero when not locked
+	FailedAttempts int       // login attempts counted since the last success (see LoginPolicy)
+	LockedUntil    time.Time // no login attempt before this time (see LoginPolicy); zero when none
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }

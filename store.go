@@ -41,6 +41,13 @@ type UserStore interface {
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	// SetLoginFailures records the failed-login counter and lock of a user.
 	SetLoginFailures(ctx context.Context, userUID string, failed int, lockedUntil time.Time) error
+	// ReserveLoginAttempt decides, atomically (concurrent callers on any
+	// node see each other's reservations), whether a login attempt on the
+	// user may be made at now under p, and if so counts it: it applies
+	// p.Reserve to the user's FailedAttempts and LockedUntil and stores the
+	// result. ENOTFOUND when the user does not exist. It changes no
+	// credential, so it announces nothing.
+	ReserveLoginAttempt(ctx context.Context, userUID string, now time.Time, p LoginPolicy) (LoginAttempt, error)
 }
 
 // SessionStore keeps authtokens, by keyed hash only.
@@ -81,8 +88,10 @@ type StackStore interface {
 
 // EnvironmentStore keeps environments. name is unique per stack.
 type EnvironmentStore interface {
-	// CreateEnvironment inserts e; ECONFLICT on "name". Changes: stack.
-	CreateEnvironment(ctx context.Context, e *Environment) error
+	// CreateEnvironment inserts e; ECONFLICT on "name"; EINVALID on
+	// "environment" when the stack already has limit environments (no limit
+	// when limit <= 0). Changes: stack.
+	CreateEnvironment(ctx context.Context, e *Environment, limit int) error
 	// FindEnvironment returns the stack's environment whose name or uid is key.
 	FindEnvironment(ctx context.Context, stackUID, key string) (*Environment, error)
 	// ListEnvironments returns the stack's environments.
@@ -97,8 +106,9 @@ type EnvironmentStore interface {
 
 // LocaleStore keeps locales. code is unique per stack.
 type LocaleStore interface {
-	// CreateLocale inserts l; ECONFLICT on "code". Changes: stack.
-	CreateLocale(ctx context.Context, l *Locale) error
+	// CreateLocale inserts l; ECONFLICT on "code"; EINVALID on "locale" when
+	// the stack already has limit locales (none when <= 0). Changes: stack.
+	CreateLocale(ctx context.Context, l *Locale, limit int) error
 	// FindLocale returns the stack's locale whose code or uid is key.
 	FindLocale(ctx context.Context, stackUID, key string) (*Locale, error)
 	// ListLocales returns the stack's locales.
@@ -113,8 +123,9 @@ type LocaleStore interface {
 // BranchStore keeps branches and branch aliases.
 type BranchStore interface {
 	// CreateBranch inserts b; ECONFLICT on "uid" (a branch or an alias of that
-	// name exists). Changes: stack.
-	CreateBranch(ctx context.Context, b *Branch) error
+	// name exists); EINVALID on "branch" when the stack already has limit
+	// branches (none when <= 0). Changes: stack.
+	CreateBranch(ctx context.Context, b *Branch, limit int) error
 	FindBranch(ctx context.Context, stackUID, uid string) (*Branch, error)
 	ListBranches(ctx context.Context, stackUID string) ([]*Branch, error)
 	// DeleteBranch removes it; EINVALID on "branch" while a token, role or
@@ -122,8 +133,10 @@ type BranchStore interface {
 	DeleteBranch(ctx context.Context, stackUID, uid string) error
 	// PutBranchAlias creates or retargets an alias; EINVALID on
 	// "branch_alias.target_branch" when the target does not exist, ECONFLICT
-	// on "uid" when a branch has that name. Changes: stack.
-	PutBranchAlias(ctx context.Context, a *BranchAlias) error
+	// on "uid" when a branch has that name; EINVALID on "branch_alias" when
+	// the alias is new and the stack already has limit aliases (none when
+	// <= 0). Changes: stack.
+	PutBranchAlias(ctx context.Context, a *BranchAlias, limit int) error
 	FindBranchAlias(ctx context.Context, stackUID, uid string) (*BranchAlias, error)
 	ListBranchAliases(ctx context.Context, stackUID string) ([]*BranchAlias, error)
 	// DeleteBranchAlias removes it; EINVALID while a token or role references it.
@@ -136,8 +149,9 @@ type RoleStore interface {
 	// CreateRole inserts r, verifies and records refs (EINVALID on ref.Field
 	// when a target is missing), and gives the role to the users in members
 	// (EINVALID on "users" when one is not a member). ECONFLICT on "name".
-	// Changes: stack.
-	CreateRole(ctx context.Context, r *Role, refs []Ref, members []string) error
+	// EINVALID on "role" when the stack already has limit custom roles (none
+	// when <= 0). Changes: stack.
+	CreateRole(ctx context.Context, r *Role, refs []Ref, members []string, limit int) error
 	FindRole(ctx context.Context, stackUID, uid string) (*Role, error)
 	ListRoles(ctx context.Context, stackUID string) ([]*Role, error)
 	// UpdateRole replaces name, description and rules of r (found by r.UID),

@@ -150,12 +150,19 @@ func (e *EnvIndex) localeKey(key string) string {
 
 // set is a string set with a wildcard. The empty string is never a member.
 type set struct {
-	all   bool
+	all bool
+	// A few items (the usual case: a token names one or two environments
+	// and branches) are kept in small and searched linearly, which takes a
+	// fraction of a map's memory (every cached token holds two sets); past
+	// smallSet items they move to the map.
+	small []string
 	items map[string]bool
 }
 
+const smallSet = 8
+
 func newSet(values ...[]string) set {
-	s := set{items: map[string]bool{}}
+	var s set
 	s.add(values...)
 	return s
 }
@@ -168,13 +175,51 @@ func (s *set) add(values ...[]string) {
 				s.all = true
 			case "":
 			default:
-				s.items[v] = true
+				s.insert(v)
 			}
 		}
 	}
 }
 
-func (s *set) has(v string) bool { return s.all || v != "" && s.items[v] }
+func (s *set) insert(v string) {
+	if s.items != nil {
+		s.items[v] = true
+		return
+	}
+	for _, x := range s.small {
+		if x == v {
+			return
+		}
+	}
+	if len(s.small) < smallSet {
+		s.small = append(s.small, v)
+		return
+	}
+	s.items = make(map[string]bool, 2*smallSet)
+	for _, x := range s.small {
+		s.items[x] = true
+	}
+	s.items[v] = true
+	s.small = nil
+}
+
+func (s *set) has(v string) bool {
+	if s.all {
+		return true
+	}
+	if v == "" {
+		return false
+	}
+	if s.items != nil {
+		return s.items[v]
+	}
+	for _, x := range s.small {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
 
 // addBranches adds what branch and branch_alias lists reach: the branches
 // named, and the branches the aliases named point to now (principals are

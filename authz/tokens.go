@@ -119,13 +119,30 @@ func (s *TokenScope) Allowed(req Request) Decision {
 type DeliveryScope struct {
 	envs     set // environment uids
 	branches set
-	env      EnvIndex
-	ref      *RuleRef // the first environment entry
+	env      *EnvIndex // the snapshot's, shared
+	ref      *RuleRef  // the first environment entry
 }
+
+// deliveryRefs are the RuleRefs of a delivery token's first environment
+// entry at the usual positions, shared (read-only) by every compiled token
+// instead of one allocation each.
+var deliveryRefs = func() (r [8]RuleRef) {
+	for i := range r {
+		r[i] = RuleRef{Source: SourceDeliveryToken, Index: i, Module: stackgate.ModuleEnvironment}
+	}
+	return
+}()
 
 // CompileDeliveryToken compiles a delivery token's scope; its preview token
 // shares it. Scope environments may be uids or names (env resolves them).
 func CompileDeliveryToken(t *stackgate.DeliveryToken, env EnvIndex, aliases map[string]string) *DeliveryScope {
+	return CompileDeliveryTokenShared(t, &env, aliases)
+}
+
+// CompileDeliveryTokenShared is CompileDeliveryToken with env shared by
+// reference: a cache compiling a stack's tokens passes its one index, which
+// must not change afterwards.
+func CompileDeliveryTokenShared(t *stackgate.DeliveryToken, env *EnvIndex, aliases map[string]string) *DeliveryScope {
 	d := &DeliveryScope{envs: newSet(), branches: newSet(), env: env}
 	if t == nil {
 		return d
@@ -134,12 +151,14 @@ func CompileDeliveryToken(t *stackgate.DeliveryToken, env EnvIndex, aliases map[
 		switch e.Module {
 		case stackgate.ModuleEnvironment:
 			// "$all" is no environment: a delivery token names its own.
-			for _, uid := range envUIDs(&d.env, e.Environments) {
+			for _, uid := range envUIDs(d.env, e.Environments) {
 				if uid != stackgate.Wildcard && uid != "" {
-					d.envs.items[uid] = true
+					d.envs.insert(uid)
 				}
 			}
-			if d.ref == nil {
+			if d.ref == nil && i < len(deliveryRefs) {
+				d.ref = &deliveryRefs[i]
+			} else if d.ref == nil {
 				d.ref = &RuleRef{Source: SourceDeliveryToken, Index: i, Module: e.Module}
 			}
 		case stackgate.ModuleBranch, stackgate.ModuleBranchAlias:

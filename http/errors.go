@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/stackgate/stackgate"
 )
@@ -65,15 +67,15 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	if m.status >= 500 || body.Errors == nil {
 		body.Errors = map[string][]string{}
 	}
-	if m.status >= 500 && m.status != http.StatusBadGateway && m.status != http.StatusGatewayTimeout && log != nil {
+	if e.Code == stackgate.EINTERNAL && log != nil { // 503s (overload, shutdown) and 502/504 (upstream) are not faults
 		log.LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("request_id", requestID(r.Context())), slog.String("error", err.Error()))
 	}
-	switch e.Code {
-	case stackgate.ERATELIMIT:
+	switch {
+	case e.RetryAfter > 0:
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
+	case e.Code == stackgate.ERATELIMIT, e.Code == stackgate.ELOCKED, e.Code == stackgate.EUNAVAILABLE:
 		w.Header().Set("Retry-After", "1")
-	case stackgate.ELOCKED:
-		w.Header().Set("Retry-After", "900")
 	}
 	if e.Err != nil {
 		info(r.Context()).detail = e.Err.Error()

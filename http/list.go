@@ -2,6 +2,7 @@ package http
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -20,9 +21,25 @@ type listParams struct {
 	query        map[string]any
 }
 
+// badParam refuses a query parameter. The cause kept for the log says what
+// kind of value was wanted, never the value: a secret sent in the wrong
+// parameter (limit=<token>) must not reach the log.
 func badParam(name string, err error) error {
 	return &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The query parameter " + name + " is not valid.",
-		Fields: map[string][]string{name: {stackgate.ProblemNotValid}}, Err: err}
+		Fields: map[string][]string{name: {stackgate.ProblemNotValid}}, Err: paramCause(name, err)}
+}
+
+func paramCause(name string, err error) error {
+	var num *strconv.NumError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &num):
+		return fmt.Errorf("%s: not an integer in range", name)
+	case name == "query":
+		return fmt.Errorf("%s: not a supported JSON query", name)
+	}
+	return fmt.Errorf("%s: not valid", name)
 }
 
 // parseList reads list parameters. A negative or zero limit means no limit

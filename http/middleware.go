@@ -22,6 +22,7 @@ type reqInfo struct {
 	id        string
 	principal string // "user:blt…", "management_token:blt…"; never a secret
 	detail    string // why a request was refused (403 reason, internal cause)
+	client    string // the client's address (ClientAddr)
 }
 
 type ctxKey int
@@ -107,7 +108,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // withAccessLog writes one line per request: id, method, route pattern (not
 // the raw path or query, which may carry tokens), status, duration, principal.
-func withAccessLog(log *slog.Logger, metrics *metrics) func(http.Handler) http.Handler {
+func withAccessLog(log *slog.Logger, metrics *metrics, refusals *logSampler) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -125,16 +126,26 @@ func withAccessLog(log *slog.Logger, metrics *metrics) func(http.Handler) http.H
 			if !log.Enabled(r.Context(), slog.LevelInfo) {
 				return
 			}
+			var suppressed int64
+			if isRefusal(sw.status) {
+				var ok bool
+				if ok, suppressed = refusals.allow(time.Now()); !ok {
+					return
+				}
+			}
 			i := info(r.Context())
 			attrs := []slog.Attr{slog.String("request_id", i.id), slog.String("method", r.Method),
 				slog.String("route", pattern), slog.Int("status", sw.status), slog.Duration("duration", d)}
+			if i.client != "" {
+				attrs = append(attrs, slog.String("client", i.client))
+			}
 			if i.principal != "" {
 				attrs = append(attrs, slog.String("principal", i.principal))
 			}
 			if i.detail != "" {
 				attrs = append(attrs, slog.String("reason", i.detail))
 			}
-			log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request", sampledAttrs(attrs, suppressed)...)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -59,11 +58,7 @@ func (l *limiter) allow(key string, now time.Time) bool {
 // withRateLimit refuses a client over its rate with 429 and Retry-After.
 func withRateLimit(l *limiter, next handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		if !l.allow(host, time.Now()) {
+		if !l.allow(info(r.Context()).client, time.Now()) {
 			return &stackgate.Error{Code: stackgate.ERATELIMIT, Message: "Too many requests", Fields: map[string][]string{}}
 		}
 		return next(w, r)

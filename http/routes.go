@@ -36,8 +36,9 @@ func (s *Server) routes() []route {
 		{"GET", "/metrics", public, s.handleMetrics},
 
 		// Served on the fast path (Server.ServeHTTP); listed for the table.
-		{"", "/gate/auth", gate, s.handleGateAuth},
-		{"", "/gate/forward-auth", gate, s.handleGateAuth},
+		// STACKGATE-HOOK(issue 11): gateAuthLimited applies --gate-refusal-rate.
+		{"", "/gate/auth", gate, s.gateAuthLimited},
+		{"", "/gate/forward-auth", gate, s.gateAuthLimited},
 		{"POST", "/gate/check", gate, s.handleGateCheck},
 
 		{"POST", "/v3/user-session", public, withRateLimit(s.loginLimiter, s.handleLogin)},

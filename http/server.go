@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"time"
 
@@ -23,6 +24,14 @@ import (
 type Server struct {
 	Addr string // set before Open; after Open, the address actually bound
 
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed
+	// (ClientAddr); none by default. Set before serving.
+	TrustedProxies []netip.Prefix
+	// ReadTimeout bounds reading a whole request, body included (a body
+	// that stalls is cut off), on every listener; default
+	// DefaultReadTimeout. Set before Open.
+	ReadTimeout time.Duration
+
 	svc     *service.Service
 	log     *slog.Logger
 	metrics *metrics
@@ -31,8 +40,12 @@ type Server struct {
 	// loginLimiter allows each client address 5 logins a second, bursts of
 	// 20: plenty for people and scripts, too few to stuff credentials.
 	loginLimiter *limiter
-	ln           net.Listener
-	srv          *http.Server
+	// refusalLimiter limits gate refusals per client (nil: off);
+	// refusalLog samples refusal log lines (refusals.go).
+	refusalLimiter *limiter
+	refusalLog     *logSampler
+	ln             net.Listener
+	srv            *http.Server
 
 	cma       *proxy           // with --cma-upstream: unserved /v3 routes go there
 	listeners []*proxyListener // the CDA and preview proxy listeners
@@ -74,13 +87,16 @@ func NewServer(svc *service.Service, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{svc: svc, log: log, metrics: newMetrics(), loginLimiter: newLimiter(5, 20)}
+	s := &Server{svc: svc, log: log, metrics: newMetrics(), loginLimiter: newLimiter(5, 20),
+		refusalLog: newLogSampler(50, 100)}
 	s.metrics.registry.MustRegister(noticeCollectors(svc)...)
+	s.metrics.registerCache(svc)
 	mux := s.buildMux()
-	// Order matters and reads top-down: id → recover → access log → path
-	// check → routing (body limit, credential and authorization are per
-	// route, in handle: a proxied route streams its body to the upstream).
-	s.handler = withRequestID(withRecover(log)(withAccessLog(log, s.metrics)(withPathCheck(mux))))
+	// Order matters and reads top-down: id → client address → recover →
+	// access log → path check → routing (body limit, credential and
+	// authorization are per route, in handle: a proxied route streams its
+	// body to the upstream).
+	s.handler = withRequestID(withClientAddr(s.clientAddr)(withRecover(log)(withAccessLog(log, s.metrics, s.refusalLog)(withPathCheck(mux)))))
 	return s
 }
 
@@ -103,7 +119,8 @@ func (s *Server) serveGate(w http.ResponseWriter, r *http.Request, route string)
 	start := time.Now()
 	status := http.StatusOK
 	defer s.recoverFast(w, r, route, start, &status)
-	err := s.handleGateAuth(w, r)
+	err := s.gateAuthLimited(w, r) // STACKGATE-HOOK(issue 11): --gate-refusal-rate
+
 	if err == nil {
 		return
 	}
@@ -126,19 +143,39 @@ func (s *Server) recoverFast(w http.ResponseWriter, r *http.Request, route strin
 }
 
 // logRefusal logs a refused gate or proxy request: method, route, status,
-// duration and the refusal's private reason — never a credential, the
-// path or the query.
+// duration, client address and the refusal's private reason — never a
+// credential, the path or the query. Under a flood the lines are sampled
+// (refusals.go); metrics count every refusal.
 func (s *Server) logRefusal(r *http.Request, route string, status int, err error, start time.Time) {
 	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
 		return
 	}
+	ok, suppressed := s.refusalLog.allow(time.Now())
+	if !ok {
+		return
+	}
 	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", route),
-		slog.Int("status", status), slog.Duration("duration", time.Since(start))}
+		slog.Int("status", status), slog.Duration("duration", time.Since(start)), slog.String("client", s.clientAddr(r))}
+	attrs = sampledAttrs(attrs, suppressed)
 	var e *stackgate.Error
 	if errors.As(err, &e) && e.Err != nil {
 		attrs = append(attrs, slog.String("reason", e.Err.Error()))
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "gate refused", attrs...)
+}
+
+// Connection limits (README "Configuration").
+const (
+	DefaultReadTimeout = 30 * time.Second
+	ReadHeaderTimeout  = 10 * time.Second
+	IdleTimeout        = 120 * time.Second
+)
+
+func (s *Server) readTimeout() time.Duration {
+	if s.ReadTimeout > 0 {
+		return s.ReadTimeout
+	}
+	return DefaultReadTimeout
 }
 
 // Open listens on Addr and serves in the background; a bind error is
@@ -181,12 +218,12 @@ func (s *Server) Open() error {
 func (s *Server) httpServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler: h,
-		// Only the header read and idle connections are timed: per-request
-		// read/write deadlines cost a timer reset on every request of the
-		// gate's hot path, bodies are capped at 1 MiB, and a slow client holds
-		// only a goroutine.
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		// A request must arrive whole, body included, within ReadTimeout (a
+		// stalled body is cut off and its connection closed); headers within
+		// 10 s; an idle keep-alive connection is closed after 120 s.
+		ReadTimeout:       s.readTimeout(),
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}

@@ -43,7 +43,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err("Looks like your email or password is invalid."); err != nil {
 		return err
 	}
-	u, token, err := s.svc.Login(r.Context(), *body.User.Email, *body.User.Password)
+	u, token, err := s.svc.LoginFrom(r.Context(), *body.User.Email, *body.User.Password, info(r.Context()).client)
 	if err != nil {
 		return err
 	}

@@ -211,7 +211,7 @@ func TestListen(t *testing.T) {
 		// order, so nothing about the stack may precede the next login.
 		dup := st.Environment
 		dup.UID = stackgate.NewUID()
-		if err := writer.CreateEnvironment(t.Context(), &dup); !stackgate.IsCode(err, stackgate.ECONFLICT) {
+		if err := writer.CreateEnvironment(t.Context(), &dup, 0); !stackgate.IsCode(err, stackgate.ECONFLICT) {
 			t.Fatalf("duplicate environment: err = %v, want ECONFLICT", err)
 		}
 		login(t, writer, user)

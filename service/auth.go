@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"strings"
-	"time"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
-	"github.com/stackgate/stackgate/secret"
 )
 
 // Kind says what authenticated a request.
@@ -193,9 +191,11 @@ func (s *Service) deliveryMiss(ctx context.Context, snap *snapshot, h [sha256.Si
 // when it does not, the miss is remembered in the snapshot, so repeated
 // unknown credentials (guesses, typos) cost the store one lookup per
 // snapshot, not one per request. A write to the stack drops the snapshot
-// and what it remembered with it.
+// and what it remembered with it. Lookups are rationed (cache.mayLookUpMiss):
+// beyond the budget a miss is refused from memory, and a credential created
+// elsewhere is then accepted once its change notification arrives.
 func (s *Service) refresh(ctx context.Context, snap *snapshot, key [sha256.Size]byte, exists func() (bool, error)) (*snapshot, bool) {
-	if snap.knownMiss(key) {
+	if snap.knownMiss(key) || !s.cache.mayLookUpMiss() {
 		return snap, false
 	}
 	ok, err := exists()
@@ -298,48 +298,6 @@ func (s *Service) CurrentUser(ctx context.Context, authtoken string) (*stackgate
 		return nil, errBadAuthtoken
 	}
 	return u, err
-}
-
-// Login checks a password and opens a session, returning its authtoken.
-// Repeated failures lock the account for LoginLockout (see README).
-func (s *Service) Login(ctx context.Context, email, password string) (*stackgate.User, string, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	u, err := s.store.FindUserByEmail(ctx, email)
-	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
-		secret.VerifyPassword(s.dummy, password) // same cost as a real attempt
-		return nil, "", &stackgate.Error{Code: stackgate.ELOGIN, Message: "Looks like your email or password is invalid.", Fields: map[string][]string{}}
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	now := s.Now()
-	if now.Before(u.LockedUntil) {
-		return nil, "", &stackgate.Error{Code: stackgate.ELOCKED, Fields: map[string][]string{},
-			Message: "Too many failed login attempts. Please try again later."}
-	}
-	if !secret.VerifyPassword(u.PasswordHash, password) {
-		failed := u.FailedAttempts + 1
-		var until time.Time
-		if failed >= s.cfg.LoginMaxFailures {
-			until, failed = now.Add(s.cfg.LoginLockout), 0
-		}
-		if err := s.store.SetLoginFailures(ctx, u.UID, failed, until); err != nil {
-			return nil, "", err
-		}
-		return nil, "", &stackgate.Error{Code: stackgate.ELOGIN, Message: "Looks like your email or password is invalid.", Fields: map[string][]string{}}
-	}
-	if u.FailedAttempts != 0 {
-		if err := s.store.SetLoginFailures(ctx, u.UID, 0, time.Time{}); err != nil {
-			return nil, "", err
-		}
-	}
-	token := stackgate.NewAuthtoken()
-	sess := &stackgate.Session{TokenHash: s.keys.Hash(token), UserUID: u.UID, CreatedAt: now}
-	if err := s.store.CreateSession(ctx, sess, s.cfg.MaxSessionsPerUser); err != nil {
-		return nil, "", err
-	}
-	s.changed(stackgate.Change{UserUID: u.UID})
-	return u, token, nil
 }
 
 // Logout ends the session of authtoken at once.

@@ -34,7 +34,7 @@ func (s *Service) CreateBranch(ctx context.Context, p *Principal, uid, source st
 	}
 	now := s.Now()
 	b := &stackgate.Branch{UID: uid, StackUID: p.Stack.UID, Source: source, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateBranch(ctx, b); err != nil {
+	if err := s.store.CreateBranch(ctx, b, s.cfg.Limits.Branches); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
@@ -80,7 +80,7 @@ func (s *Service) PutBranchAlias(ctx context.Context, p *Principal, uid, target 
 	}
 	now := s.Now()
 	a := &stackgate.BranchAlias{UID: uid, StackUID: p.Stack.UID, TargetBranch: target, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.PutBranchAlias(ctx, a); err != nil {
+	if err := s.store.PutBranchAlias(ctx, a, s.cfg.Limits.BranchAliases); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})

@@ -3,8 +3,12 @@ package service
 import (
 	"context"
 	"crypto/sha256"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
@@ -38,6 +42,70 @@ type cache struct {
 	sessions  map[[sha256.Size]byte]string
 	byUser    map[string][][sha256.Size]byte
 	sessEpoch uint64
+
+	// unknownKeys remembers api_keys the store did not know (by hash, so a
+	// long header costs 32 bytes), at most maxUnknownKeys of them. Any change
+	// to a stack this node has not cached may be a stack just created, here
+	// or on another node: it forgets them all and bumps unknownEpoch, so a
+	// lookup that raced with it is not remembered.
+	unknownKeys  map[[sha256.Size]byte]struct{}
+	unknownEpoch uint64
+
+	// missLookups bounds how often the store is asked about credentials
+	// missing from a snapshot (Service.refresh), over all stacks: a flood of
+	// random tokens, which never repeat, costs at most missLookupRate store
+	// reads a second, and is otherwise answered from memory.
+	missLookups tokenBucket
+
+	// At most max snapshots are kept; beyond it the not recently used are
+	// evicted (a CLOCK sweep: a hit sets the snapshot's used bit, the sweep
+	// clears bits and evicts snapshots whose bit was already clear).
+	max       int
+	evictions atomic.Uint64
+
+	// loads coalesces concurrent loads of one stack (by api_key and epoch,
+	// so a request that arrives after a write never shares a load begun
+	// before it).
+	loads singleflight.Group
+}
+
+const (
+	maxUnknownKeys = 1 << 16
+	// missLookupRate (per second, bursts of as many) is the store lookups of
+	// credentials missing from snapshots. A credential created on another
+	// node a moment ago is found by such a lookup while the budget lasts,
+	// and in any case once that node's change notification arrives (the
+	// propagation bound: milliseconds, at worst about 2 s).
+	missLookupRate = 20
+)
+
+// tokenBucket is a small rate limiter.
+type tokenBucket struct {
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
+}
+
+func (b *tokenBucket) take(now time.Time, rate, burst float64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.last.IsZero() {
+		b.tokens = burst
+	} else {
+		b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// mayLookUpMiss says whether the store may be asked about one more missing
+// credential now.
+func (c *cache) mayLookUpMiss() bool {
+	return c.missLookups.take(time.Now(), missLookupRate, missLookupRate)
 }
 
 // snapshot is immutable once installed.
@@ -55,6 +123,8 @@ type snapshot struct {
 	// this snapshot is current (see Service.refresh).
 	missMu sync.Mutex
 	misses map[[sha256.Size]byte]struct{}
+
+	used atomic.Bool // for eviction: read since the last sweep
 }
 
 // maxMisses bounds what a snapshot remembers of unknown credentials; past
@@ -77,13 +147,16 @@ func (s *snapshot) rememberMiss(h [sha256.Size]byte) {
 	s.missMu.Unlock()
 }
 
+// errUnknownStack is the store's answer for an api_key remembered as unknown.
+var errUnknownStack = stackgate.ErrNotFound("stack")
+
 type mgmtEntry struct {
 	token     *stackgate.ManagementToken
 	principal *Principal
 }
 
 func newCache(s *Service) *cache {
-	c := &cache{svc: s}
+	c := &cache{svc: s, max: s.cfg.CacheMaxStacks}
 	c.clear()
 	return c
 }
@@ -93,6 +166,7 @@ func (c *cache) clear() {
 	c.apiKeyOf = map[string]string{}
 	c.sessions = map[[sha256.Size]byte]string{}
 	c.byUser = map[string][][sha256.Size]byte{}
+	c.unknownKeys = map[[sha256.Size]byte]struct{}{}
 }
 
 // apply drops what change touched.
@@ -104,6 +178,12 @@ func (c *cache) apply(ch stackgate.Change) {
 		if key, ok := c.apiKeyOf[ch.StackUID]; ok {
 			delete(c.stacks, key)
 			delete(c.apiKeyOf, ch.StackUID)
+		} else {
+			// Perhaps a new stack: forget which api_keys were unknown.
+			c.unknownEpoch++
+			if len(c.unknownKeys) > 0 {
+				c.unknownKeys = map[[sha256.Size]byte]struct{}{}
+			}
 		}
 	}
 	if ch.UserUID != "" {
@@ -115,6 +195,48 @@ func (c *cache) apply(ch stackgate.Change) {
 	}
 }
 
+// refreshAfterWrite applies a change this node committed (Service.changed).
+// When the stack is cached its snapshot is rebuilt here, by the writer,
+// while readers keep the previous one, then swapped in; the epoch is moved
+// first, so no load begun before the write can install itself. If anything
+// else moved the epoch meanwhile, or the rebuild fails, the snapshot is
+// dropped instead, as apply does.
+func (c *cache) refreshAfterWrite(ch stackgate.Change) {
+	if ch.UserUID != "" {
+		c.apply(stackgate.Change{UserUID: ch.UserUID})
+	}
+	if ch.StackUID == "" {
+		return
+	}
+	c.mu.Lock()
+	key, cached := c.apiKeyOf[ch.StackUID]
+	if !cached || c.disabled {
+		c.mu.Unlock()
+		c.apply(stackgate.Change{StackUID: ch.StackUID})
+		return
+	}
+	c.epoch++
+	epoch := c.epoch
+	c.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	snap, err := c.load(ctx, key)
+	cancel()
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil && c.epoch == epoch && !c.disabled && snap.stack.UID == ch.StackUID {
+		snap.used.Store(true)
+		c.stacks[key] = snap
+		return
+	}
+	c.epoch++
+	if k, ok := c.apiKeyOf[ch.StackUID]; ok {
+		delete(c.stacks, k)
+		delete(c.apiKeyOf, ch.StackUID)
+	}
+}
+
 // reset forgets everything; with listening false it also stops caching until
 // reset(true).
 func (c *cache) reset(listening bool) {
@@ -122,6 +244,7 @@ func (c *cache) reset(listening bool) {
 	defer c.mu.Unlock()
 	c.epoch++
 	c.sessEpoch++
+	c.unknownEpoch++
 	c.disabled = !listening
 	c.clear()
 }
@@ -130,22 +253,105 @@ func (c *cache) reset(listening bool) {
 func (c *cache) snapshot(ctx context.Context, apiKey string) (*snapshot, error) {
 	c.mu.RLock()
 	snap, ok := c.stacks[apiKey]
-	epoch := c.epoch
+	epoch, uepoch, anyUnknown := c.epoch, c.unknownEpoch, len(c.unknownKeys) > 0
 	c.mu.RUnlock()
 	if ok {
+		if !snap.used.Load() {
+			snap.used.Store(true)
+		}
 		return snap, nil
 	}
-	snap, err := c.load(ctx, apiKey)
+	kh := sha256.Sum256([]byte(apiKey))
+	if anyUnknown {
+		c.mu.RLock()
+		_, unknown := c.unknownKeys[kh]
+		c.mu.RUnlock()
+		if unknown {
+			return nil, errUnknownStack
+		}
+	}
+	snap, err := c.loadShared(ctx, apiKey, epoch)
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		c.mu.Lock()
+		if c.unknownEpoch == uepoch && !c.disabled {
+			if len(c.unknownKeys) >= maxUnknownKeys {
+				c.unknownKeys = map[[sha256.Size]byte]struct{}{}
+			}
+			c.unknownKeys[kh] = struct{}{}
+		}
+		c.mu.Unlock()
+	}
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
 	if c.epoch == epoch && !c.disabled {
+		if _, ok := c.stacks[apiKey]; !ok && len(c.stacks) >= c.max {
+			c.evict()
+		}
+		snap.used.Store(true)
 		c.stacks[apiKey] = snap
 		c.apiKeyOf[snap.stack.UID] = apiKey
 	}
 	c.mu.Unlock()
 	return snap, nil
+}
+
+// loadShared loads the stack, sharing the load with concurrent callers of
+// the same epoch.
+func (c *cache) loadShared(ctx context.Context, apiKey string, epoch uint64) (*snapshot, error) {
+	// The load runs on its own context: it is shared, so one caller going
+	// away must not fail it for the others (nor, with pgx, cost a pooled
+	// connection).
+	ch := c.loads.DoChan(apiKey+"\x00"+strconv.FormatUint(epoch, 36), func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		return c.load(ctx, apiKey)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*snapshot), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// evict makes room for one snapshot, evicting at least one and up to 1/64
+// of the cache (so sweeps are rare): snapshots not used since the last sweep
+// first. Called with mu held.
+func (c *cache) evict() {
+	want := max(1, len(c.stacks)/64)
+	for pass := 0; pass < 2 && want > 0; pass++ {
+		for key, s := range c.stacks {
+			if want == 0 {
+				break
+			}
+			if s.used.Load() {
+				s.used.Store(false) // a second chance
+				continue
+			}
+			delete(c.stacks, key)
+			delete(c.apiKeyOf, s.stack.UID)
+			c.evictions.Add(1)
+			want--
+		}
+	}
+}
+
+// CacheStats are the cache's figures, for metrics.
+type CacheStats struct {
+	Stacks    int    // snapshots cached
+	Evictions uint64 // snapshots evicted to stay within CacheMaxStacks
+}
+
+// CacheStats returns the cache's current figures.
+func (s *Service) CacheStats() CacheStats {
+	s.cache.mu.RLock()
+	defer s.cache.mu.RUnlock()
+	return CacheStats{Stacks: len(s.cache.stacks), Evictions: s.cache.evictions.Load()}
 }
 
 // session returns the user uid of an authtoken hash, loading it on a miss.
@@ -250,7 +456,7 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 		snap.mgmt[[sha256.Size]byte(t.TokenHash)] = &mgmtEntry{token: t, principal: p}
 	}
 	for _, t := range dts {
-		scope := authz.CompileDeliveryToken(t, snap.env, snap.aliases)
+		scope := authz.CompileDeliveryTokenShared(t, &snap.env, snap.aliases)
 		snap.delivery[[sha256.Size]byte(t.Secret.Hash)] = &Principal{Kind: KindDeliveryToken, Stack: stack,
 			UID: t.UID, Name: t.Name, snap: snap, delivery: scope}
 		if !t.Preview.IsZero() {
@@ -258,22 +464,27 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 				UID: t.UID, Name: t.Name, snap: snap, delivery: scope}
 		}
 	}
+	// One X-Stackgate-Stack value for the whole snapshot: every cached
+	// token holds only a reference to it.
+	stackHeader := []string{stack.APIKey}
 	for _, p := range snap.members {
-		p.setHeaders()
+		p.setHeaders(stackHeader)
 	}
 	for _, e := range snap.mgmt {
-		e.principal.setHeaders()
+		e.principal.setHeaders(stackHeader)
 	}
 	for _, p := range snap.delivery {
-		p.setHeaders()
+		p.setHeaders(stackHeader)
 	}
 	for _, p := range snap.preview {
-		p.setHeaders()
+		p.setHeaders(stackHeader)
 	}
 	return snap, nil
 }
 
-func (p *Principal) setHeaders() {
-	p.StackHeader = []string{p.Stack.APIKey}
-	p.PrincipalHeader = []string{p.Kind.String() + ":" + p.UID}
+func (p *Principal) setHeaders(stackHeader []string) {
+	p.StackHeader = stackHeader
+	h := p.Kind.String() + ":" + p.UID
+	p.PrincipalHeader = []string{h}
+	p.UID = h[len(h)-len(p.UID):] // the same uid, without holding a second copy
 }

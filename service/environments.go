@@ -30,7 +30,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, p *Principal, in Enviro
 	if in.Name == nil {
 		v.Add("name", stackgate.ProblemRequired)
 	} else {
-		name = checkName(v, "name", *in.Name)
+		name = checkSegmentName(v, "name", *in.Name)
 	}
 	checkURLs(v, in.URLs)
 	if err := v.Err(failed); err != nil {
@@ -39,7 +39,7 @@ func (s *Service) CreateEnvironment(ctx context.Context, p *Principal, in Enviro
 	now := s.Now()
 	e := &stackgate.Environment{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, URLs: nonNilURLs(in.URLs),
 		Version: 1, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateEnvironment(ctx, e); err != nil {
+	if err := s.store.CreateEnvironment(ctx, e, s.cfg.Limits.Environments); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
@@ -56,7 +56,7 @@ func (s *Service) UpdateEnvironment(ctx context.Context, p *Principal, key strin
 	oldName := e.Name
 	v := stackgate.Validation{}
 	if in.Name != nil {
-		e.Name = checkName(v, "name", *in.Name)
+		e.Name = checkSegmentName(v, "name", *in.Name)
 	}
 	if in.URLs != nil {
 		checkURLs(v, in.URLs)

@@ -54,7 +54,7 @@ func (s *Service) CreateLocale(ctx context.Context, p *Principal, in LocaleInput
 	now := s.Now()
 	l := &stackgate.Locale{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Code: code, Name: name, FallbackLocale: fallback,
 		Version: 1, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateLocale(ctx, l); err != nil {
+	if err := s.store.CreateLocale(ctx, l, s.cfg.Limits.Locales); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})

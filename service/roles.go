@@ -210,6 +210,7 @@ func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*
 	}
 	desc, descSet, users, _ := roleFields(v, in)
 	rules, refs := ParseRules(v, in.Rules)
+	s.cfg.Limits.checkRoleSize(v, rules, users)
 	if err := v.Err(failed); err != nil {
 		return nil, err
 	}
@@ -219,7 +220,7 @@ func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*
 	now := s.Now()
 	r := &stackgate.Role{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, Description: desc, Rules: rules,
 		CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateRole(ctx, r, refs, users); err != nil {
+	if err := s.store.CreateRole(ctx, r, refs, users, s.cfg.Limits.CustomRoles); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.EINVALID, stackgate.ECONFLICT)
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
@@ -256,6 +257,7 @@ func (s *Service) UpdateRole(ctx context.Context, p *Principal, uid string, in R
 	} else {
 		r.Rules, refs = ParseRules(v, mustJSON(r.Rules))
 	}
+	s.cfg.Limits.checkRoleSize(v, r.Rules, users)
 	if err := v.Err(failed); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ package service
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/stackgate/stackgate"
@@ -15,12 +16,34 @@ import (
 
 // Config holds the limits a deployment may tune.
 type Config struct {
-	DeliveryTokenLimit   int           // per stack; default 100
-	ManagementTokenLimit int           // per stack; default 10
-	MaxSessionsPerUser   int           // live authtokens per user; default 20
-	LoginMaxFailures     int           // consecutive failures before a lock; default 5
-	LoginLockout         time.Duration // how long a lock lasts; default 15m
+	DeliveryTokenLimit   int // per stack; default 100
+	ManagementTokenLimit int // per stack; default 10
+	MaxSessionsPerUser   int // live authtokens per user; default 20
+
+	// LoginAccountPolicy spaces out attempts on one account, whoever makes
+	// them (kept in the store); default 10 free, then 1 s doubling to 60 s,
+	// forgotten after 1 h of quiet.
+	LoginAccountPolicy stackgate.LoginPolicy
+	// LoginClientPolicy spaces out attempts on one email from one client
+	// address (kept in memory); default 3 free, then 1 s doubling to 15 min,
+	// forgotten after 1 h of quiet.
+	LoginClientPolicy stackgate.LoginPolicy
+	// PasswordConcurrency caps argon2id computations running at once;
+	// default GOMAXPROCS.
+	PasswordConcurrency int
+	// PasswordQueueWait is how long a login waits for its turn before 503;
+	// default 2 s.
+	PasswordQueueWait time.Duration
+
+	// Limits bound what a stack may hold (limits.go).
+	Limits StackLimits
+	// CacheMaxStacks bounds how many stacks' snapshots are cached; the least
+	// recently used is evicted beyond it. Default 10,000.
+	CacheMaxStacks int
 }
+
+// loginTrackerMax bounds each in-memory login tracker (about 100 bytes a key).
+const loginTrackerMax = 1 << 16
 
 func (c *Config) defaults() {
 	if c.DeliveryTokenLimit <= 0 {
@@ -32,11 +55,21 @@ func (c *Config) defaults() {
 	if c.MaxSessionsPerUser <= 0 {
 		c.MaxSessionsPerUser = 20
 	}
-	if c.LoginMaxFailures <= 0 {
-		c.LoginMaxFailures = 5
+	if c.LoginAccountPolicy == (stackgate.LoginPolicy{}) {
+		c.LoginAccountPolicy = stackgate.LoginPolicy{Free: 10, Base: time.Second, Max: time.Minute, Forget: time.Hour}
 	}
-	if c.LoginLockout <= 0 {
-		c.LoginLockout = 15 * time.Minute
+	if c.LoginClientPolicy == (stackgate.LoginPolicy{}) {
+		c.LoginClientPolicy = stackgate.LoginPolicy{Free: 3, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour}
+	}
+	if c.PasswordConcurrency <= 0 {
+		c.PasswordConcurrency = runtime.GOMAXPROCS(0)
+	}
+	if c.PasswordQueueWait <= 0 {
+		c.PasswordQueueWait = 2 * time.Second
+	}
+	c.Limits.defaults()
+	if c.CacheMaxStacks <= 0 {
+		c.CacheMaxStacks = 10000
 	}
 }
 
@@ -50,7 +83,10 @@ type Service struct {
 	Now   func() time.Time // injectable clock; defaults to stackgate.Now
 	dummy string           // a password hash to verify against for unknown emails
 
-	notices noticeCounters // expiry notices handled (notices.go)
+	passwords    *passwordSlots
+	clientTries  *attemptTracker // by (email, client address)
+	unknownTries *attemptTracker // by email, for emails without an account
+	notices      noticeCounters  // expiry notices handled (notices.go)
 }
 
 // New returns a service over store. keys seals and hashes secrets.
@@ -60,7 +96,10 @@ func New(store stackgate.Store, keys *secret.Keyring, cfg Config, log *slog.Logg
 		log = slog.New(slog.DiscardHandler)
 	}
 	dummy, _ := secret.HashPassword("stackgate-timing-equaliser")
-	s := &Service{store: store, keys: keys, cfg: cfg, log: log, Now: stackgate.Now, dummy: dummy}
+	s := &Service{store: store, keys: keys, cfg: cfg, log: log, Now: stackgate.Now, dummy: dummy,
+		passwords:    newPasswordSlots(cfg.PasswordConcurrency, cfg.PasswordQueueWait),
+		clientTries:  newAttemptTracker(cfg.LoginClientPolicy, loginTrackerMax),
+		unknownTries: newAttemptTracker(cfg.LoginAccountPolicy, loginTrackerMax)}
 	s.cache = newCache(s)
 	return s
 }
@@ -85,7 +124,10 @@ func (s *Service) Listen(ctx context.Context) error {
 	return l.Listen(ctx, s.cache.apply, s.cache.reset)
 }
 
-// changed drops what a committed write touched, before the write's response
-// is sent, so the next request on this node sees it. Other nodes learn of it
-// through the store's ChangeListener.
-func (s *Service) changed(c stackgate.Change) { s.cache.apply(c) }
+// changed brings the cache up to date with a committed write before the
+// write's response is sent, so the next request on this node sees it: a
+// cached stack's snapshot is rebuilt by the writer and swapped in, while
+// decisions keep using the previous one until then (a write never makes
+// readers wait for a reload); anything else it touched is dropped. Other
+// nodes learn of it through the store's ChangeListener and drop it.
+func (s *Service) changed(c stackgate.Change) { s.cache.refreshAfterWrite(c) }

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/stackgate/stackgate"
-	"github.com/stackgate/stackgate/secret"
 )
 
 // EnsureUser returns the user with email, creating them with password when
@@ -27,7 +26,7 @@ func (s *Service) EnsureUser(ctx context.Context, email, password string) (u *st
 	if err := v.Err("User creation failed. Please try again."); err != nil {
 		return nil, false, err
 	}
-	hash, err := secret.HashPassword(password)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return nil, false, err
 	}
@@ -46,7 +45,7 @@ func (s *Service) EnsureUser(ctx context.Context, email, password string) (u *st
 // system roles, and the owner as a member.
 func (s *Service) CreateStack(ctx context.Context, owner *stackgate.User, name string) (*stackgate.Stack, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 255 {
+	if name == "" || len(name) > 255 || strings.ContainsFunc(name, forbiddenRune) || pathLike(name) {
 		return nil, stackgate.FieldError(stackgate.EINVALID, "Stack creation failed. Please try again.", "name", stackgate.ProblemNotValid)
 	}
 	now := s.Now()

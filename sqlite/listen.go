@@ -14,12 +14,15 @@ var _ stackgate.ChangeListener = (*DB)(nil)
 
 // Listen notices writes that other processes commit to the database file —
 // `stackgate user add` or `bootstrap` run beside a serving node — which no
-// in-process invalidation can see. It polls PRAGMA data_version on one
-// dedicated connection every PollInterval; the value moves whenever any
-// other connection commits. SQLite cannot say what changed, so each move
-// calls onReset(true): caches forget everything and reload. This process's
-// own writes move it too; they have already invalidated precisely, and the
-// extra reset costs only reloads. onChange is never called.
+// in-process invalidation can see. It polls PRAGMA data_version every
+// PollInterval on the writer connection (the pool holds exactly one); the
+// value moves whenever any other connection commits, and this process writes
+// only through that connection, so only other processes' writes move it:
+// this process's own writes have already invalidated precisely, and a busy
+// writer (logins count attempts in the store) must not empty the cache five
+// times a second. SQLite cannot say what changed, so each move calls
+// onReset(true): caches forget everything and reload. onChange is never
+// called.
 //
 // Worst case, a write made by another process is seen PollInterval (200 ms)
 // later. Listen blocks until ctx ends; for ":memory:" it does nothing.
@@ -28,11 +31,7 @@ func (db *DB) Listen(ctx context.Context, onChange func(stackgate.Change), onRes
 		<-ctx.Done()
 		return nil
 	}
-	conn, err := db.read.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+	conn := db.write
 	var last int64
 	if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&last); err != nil {
 		return err

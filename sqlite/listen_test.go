@@ -36,6 +36,17 @@ func TestListenSeesOtherProcesses(t *testing.T) {
 		t.Fatal("reset without any write")
 	default:
 	}
+	// Its own writes were invalidated precisely already: no reset.
+	own := &stackgate.User{UID: "bltu0", Email: "own@example.com", PasswordHash: "x", CreatedAt: stackgate.Now(), UpdatedAt: stackgate.Now()}
+	if err := serving.CreateUser(ctx, own); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * sqlite.PollInterval)
+	select {
+	case <-resets:
+		t.Fatal("reset after a write of the serving handle itself")
+	default:
+	}
 	u := &stackgate.User{UID: "bltu1", Email: "a@example.com", PasswordHash: "x", CreatedAt: stackgate.Now(), UpdatedAt: stackgate.Now()}
 	if err := other.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)

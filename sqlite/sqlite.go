@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 
@@ -76,6 +77,12 @@ func Open(path string) (*DB, error) {
 		}
 		return d, err
 	}
+	// The file holds password hashes, emails and sealed tokens: create it
+	// 0600, like the key file. SQLite gives the -wal and -shm files it
+	// creates beside it the database file's mode.
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	write, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		return nil, err
@@ -107,6 +114,19 @@ func open(write, read *sql.DB) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// createPrivate creates path, mode 0600, when it does not exist yet; an
+// existing file is left as it is.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // dsn is the modernc.org/sqlite data source name for path. The writer's

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -109,5 +110,29 @@ func TestOpenPath(t *testing.T) {
 				t.Errorf("database not created at %q: %v", path, err)
 			}
 		})
+	}
+}
+
+// TestFilesPrivate: the database and the -wal and -shm files SQLite creates
+// beside it are 0600, whatever the umask allows.
+func TestFilesPrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sg.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	u := &stackgate.User{UID: "bltu1", Email: "a@example.com", PasswordHash: "x", CreatedAt: stackgate.Now(), UpdatedAt: stackgate.Now()}
+	if err := db.CreateUser(context.Background(), u); err != nil { // a write: the WAL exists
+		t.Fatal(err)
+	}
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s: mode %o, want 600", filepath.Base(name), mode)
+		}
 	}
 }

@@ -13,8 +13,11 @@ const (
 
 // CreateBranch inserts b; ECONFLICT on "uid" when a branch or an alias of
 // that name exists.
-func (s *Store) CreateBranch(ctx context.Context, b *stackgate.Branch) error {
+func (s *Store) CreateBranch(ctx context.Context, b *stackgate.Branch, limit int) error {
 	return s.writeStack(ctx, b.StackUID, func(tx *Tx) error {
+		if err := checkCount(ctx, tx, `SELECT COUNT(*) FROM branches WHERE stack_uid = ?`, b.StackUID, limit, "branch", "branches"); err != nil {
+			return err
+		}
 		if err := insertBranch(ctx, tx, b); err != nil {
 			return err
 		}
@@ -71,7 +74,7 @@ func (s *Store) DeleteBranch(ctx context.Context, stackUID, uid string) error {
 // PutBranchAlias creates or retargets an alias (keeping its creation fields
 // when it exists); EINVALID on "branch_alias.target_branch" when the target
 // does not exist, ECONFLICT on "uid" when a branch has that name.
-func (s *Store) PutBranchAlias(ctx context.Context, a *stackgate.BranchAlias) error {
+func (s *Store) PutBranchAlias(ctx context.Context, a *stackgate.BranchAlias, limit int) error {
 	return s.writeStack(ctx, a.StackUID, func(tx *Tx) error {
 		if taken, err := exists(ctx, tx, `SELECT uid FROM branches WHERE stack_uid = ? AND uid = ?`, a.StackUID, a.UID); err != nil {
 			return err
@@ -90,6 +93,9 @@ func (s *Store) PutBranchAlias(ctx context.Context, a *stackgate.BranchAlias) er
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
+			if err := checkCount(ctx, tx, `SELECT COUNT(*) FROM branch_aliases WHERE stack_uid = ?`, a.StackUID, limit, "branch_alias", "branch aliases"); err != nil {
+				return err
+			}
 			if _, err := tx.exec(ctx, `INSERT INTO branch_aliases (`+aliasColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 				a.UID, a.StackUID, a.TargetBranch, a.CreatedBy, a.UpdatedBy, ms(a.CreatedAt), ms(a.UpdatedAt)); err != nil {
 				return tx.conflict(err, "uid")

@@ -140,6 +140,23 @@ func checkLimit(ctx context.Context, tx *Tx, table, stackUID string, limit int, 
 	return nil
 }
 
+// checkCount refuses (EINVALID on field) when query, counting the stack's
+// rows of one kind, says there are limit already. The caller holds the
+// stack lock, so the count cannot go stale before its insert.
+func checkCount(ctx context.Context, tx *Tx, query, stackUID string, limit int, field, what string) error {
+	if limit <= 0 {
+		return nil
+	}
+	var n int
+	if err := tx.queryRow(ctx, query, stackUID).Scan(&n); err != nil {
+		return err
+	}
+	if n >= limit {
+		return stackgate.FieldError(stackgate.EINVALID, "", field, fmt.Sprintf("limit of %d %s per stack reached.", limit, what))
+	}
+	return nil
+}
+
 func scanDeliveryToken(r scanner) (*stackgate.DeliveryToken, error) {
 	var t stackgate.DeliveryToken
 	var scope string

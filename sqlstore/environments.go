@@ -9,8 +9,11 @@ import (
 const environmentColumns = `uid, stack_uid, name, urls, version, created_by, updated_by, created_at, updated_at`
 
 // CreateEnvironment inserts e; ECONFLICT on "name".
-func (s *Store) CreateEnvironment(ctx context.Context, e *stackgate.Environment) error {
+func (s *Store) CreateEnvironment(ctx context.Context, e *stackgate.Environment, limit int) error {
 	return s.writeStack(ctx, e.StackUID, func(tx *Tx) error {
+		if err := checkCount(ctx, tx, `SELECT COUNT(*) FROM environments WHERE stack_uid = ?`, e.StackUID, limit, "environment", "environments"); err != nil {
+			return err
+		}
 		if err := insertEnvironment(ctx, tx, e); err != nil {
 			return err
 		}

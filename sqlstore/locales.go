@@ -11,8 +11,11 @@ const localeColumns = `uid, stack_uid, code, name, fallback_locale, version, cre
 // CreateLocale inserts l; ECONFLICT on "code", EINVALID on
 // "fallback_locale" when the fallback (a code or uid) is not a locale of the
 // stack.
-func (s *Store) CreateLocale(ctx context.Context, l *stackgate.Locale) error {
+func (s *Store) CreateLocale(ctx context.Context, l *stackgate.Locale, limit int) error {
 	return s.writeStack(ctx, l.StackUID, func(tx *Tx) error {
+		if err := checkCount(ctx, tx, `SELECT COUNT(*) FROM locales WHERE stack_uid = ?`, l.StackUID, limit, "locale", "locales"); err != nil {
+			return err
+		}
 		if err := insertLocale(ctx, tx, l); err != nil {
 			return err
 		}

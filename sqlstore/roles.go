@@ -12,8 +12,11 @@ const roleColumns = `uid, stack_uid, name, description, system, rules, created_b
 // CreateRole inserts r, verifies and records refs (EINVALID on ref.Field
 // when a target is missing), and gives the role to the users in members
 // (EINVALID on "users" when one is not a member). ECONFLICT on "name".
-func (s *Store) CreateRole(ctx context.Context, r *stackgate.Role, refs []stackgate.Ref, members []string) error {
+func (s *Store) CreateRole(ctx context.Context, r *stackgate.Role, refs []stackgate.Ref, members []string, limit int) error {
 	return s.writeStack(ctx, r.StackUID, func(tx *Tx) error {
+		if err := checkCount(ctx, tx, `SELECT COUNT(*) FROM roles WHERE stack_uid = ? AND NOT system`, r.StackUID, limit, "role", "custom roles"); err != nil {
+			return err
+		}
 		if err := insertRole(ctx, tx, r); err != nil {
 			return err
 		}
@@ -158,7 +161,8 @@ func scanRole(r scanner) (*stackgate.Role, error) {
 		&role.CreatedBy, &role.UpdatedBy, &created, &updated); err != nil {
 		return nil, notFound(err, "role")
 	}
-	if err := unmarshal(rules, &role.Rules); err != nil {
+	var err error
+	if role.Rules, err = decodeRules(rules); err != nil {
 		return nil, err
 	}
 	role.Description = stringPtr(desc)

@@ -72,3 +72,32 @@ func findUser(ctx context.Context, tx *Tx, where string, arg any) (*stackgate.Us
 	u.LockedUntil, u.CreatedAt, u.UpdatedAt = fromMS(locked), fromMS(created), fromMS(updated)
 	return &u, nil
 }
+
+// ReserveLoginAttempt decides and counts a login attempt in one write
+// transaction holding the user's row lock (PostgreSQL: FOR UPDATE; SQLite:
+// the database write lock taken at BEGIN IMMEDIATE), so concurrent attempts
+// are decided one after the other, each seeing the previous one's count.
+func (s *Store) ReserveLoginAttempt(ctx context.Context, userUID string, now time.Time, p stackgate.LoginPolicy) (stackgate.LoginAttempt, error) {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return stackgate.LoginAttempt{}, err
+	}
+	defer tx.Rollback()
+	var failed int
+	var next int64
+	if err := tx.queryRow(ctx, `SELECT failed_attempts, locked_until FROM users WHERE uid = ?`+tx.d.ForUpdate(), userUID).
+		Scan(&failed, &next); err != nil {
+		return stackgate.LoginAttempt{}, notFound(err, "user")
+	}
+	a, failed2, next2 := p.Reserve(failed, fromMS(next), fromMS(ms(now)))
+	if failed2 != failed || ms(next2) != next {
+		if _, err := tx.exec(ctx, `UPDATE users SET failed_attempts = ?, locked_until = ? WHERE uid = ?`,
+			failed2, ms(next2), userUID); err != nil {
+			return stackgate.LoginAttempt{}, err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return stackgate.LoginAttempt{}, err
+	}
+	return a, nil
+}

@@ -35,7 +35,7 @@ func testEnvironments(t *testing.T, s stackgate.Store) {
 	sub(t, "Duplicate", func(t *testing.T) {
 		dup := *staging
 		dup.UID = stackgate.NewUID()
-		wantCode(t, s.CreateEnvironment(ctx(t), &dup), stackgate.ECONFLICT, "name")
+		wantCode(t, s.CreateEnvironment(ctx(t), &dup, 0), stackgate.ECONFLICT, "name")
 	})
 	sub(t, "Update", func(t *testing.T) {
 		e := *staging
@@ -90,11 +90,11 @@ func testLocales(t *testing.T, s stackgate.Store) {
 	sub(t, "Duplicate", func(t *testing.T) {
 		dup := *fr
 		dup.UID = stackgate.NewUID()
-		wantCode(t, s.CreateLocale(ctx(t), &dup), stackgate.ECONFLICT, "code")
+		wantCode(t, s.CreateLocale(ctx(t), &dup, 0), stackgate.ECONFLICT, "code")
 	})
 	sub(t, "MissingFallback", func(t *testing.T) {
 		l := &stackgate.Locale{UID: stackgate.NewUID(), StackUID: f.stack, Code: "it-it", FallbackLocale: "xx-xx", Version: 1, CreatedAt: now(), UpdatedAt: now()}
-		wantCode(t, s.CreateLocale(ctx(t), l), stackgate.EINVALID, "fallback_locale")
+		wantCode(t, s.CreateLocale(ctx(t), l, 0), stackgate.EINVALID, "fallback_locale")
 	})
 	de := f.locale(t, s, "de-de", "fr-fr")
 	sub(t, "Update", func(t *testing.T) {
@@ -144,12 +144,12 @@ func testBranches(t *testing.T, s stackgate.Store) {
 	})
 	sub(t, "Duplicate", func(t *testing.T) {
 		dup := *dev
-		wantCode(t, s.CreateBranch(ctx(t), &dup), stackgate.ECONFLICT, "uid")
+		wantCode(t, s.CreateBranch(ctx(t), &dup, 0), stackgate.ECONFLICT, "uid")
 	})
 	sub(t, "NameOfAlias", func(t *testing.T) {
 		f.alias(t, s, "deploy", "main")
 		b := &stackgate.Branch{UID: "deploy", StackUID: f.stack, Source: "main", CreatedAt: now(), UpdatedAt: now()}
-		wantCode(t, s.CreateBranch(ctx(t), b), stackgate.ECONFLICT, "uid")
+		wantCode(t, s.CreateBranch(ctx(t), b, 0), stackgate.ECONFLICT, "uid")
 	})
 	sub(t, "DeleteMain", func(t *testing.T) {
 		wantCode(t, s.DeleteBranch(ctx(t), f.stack, stackgate.MainBranch), stackgate.EINVALID, "")
@@ -187,7 +187,7 @@ func testBranchAliases(t *testing.T, s stackgate.Store) {
 	sub(t, "Retarget", func(t *testing.T) {
 		a := &stackgate.BranchAlias{UID: "deploy", StackUID: f.stack, TargetBranch: "development",
 			CreatedBy: "bltother", UpdatedBy: "bltother", CreatedAt: now(), UpdatedAt: now()}
-		must(t, s.PutBranchAlias(ctx(t), a))
+		must(t, s.PutBranchAlias(ctx(t), a, 0))
 		// Creation fields stay those of the first put.
 		want := *deploy
 		want.TargetBranch, want.UpdatedBy, want.UpdatedAt = a.TargetBranch, a.UpdatedBy, a.UpdatedAt
@@ -207,13 +207,13 @@ func testBranchAliases(t *testing.T, s stackgate.Store) {
 	})
 	sub(t, "MissingTarget", func(t *testing.T) {
 		a := &stackgate.BranchAlias{UID: "broken", StackUID: f.stack, TargetBranch: "nope", CreatedAt: now(), UpdatedAt: now()}
-		wantCode(t, s.PutBranchAlias(ctx(t), a), stackgate.EINVALID, "branch_alias.target_branch")
+		wantCode(t, s.PutBranchAlias(ctx(t), a, 0), stackgate.EINVALID, "branch_alias.target_branch")
 		_, err := s.FindBranchAlias(ctx(t), f.stack, "broken")
 		wantCode(t, err, stackgate.ENOTFOUND, "")
 	})
 	sub(t, "NameOfBranch", func(t *testing.T) {
 		a := &stackgate.BranchAlias{UID: "development", StackUID: f.stack, TargetBranch: "main", CreatedAt: now(), UpdatedAt: now()}
-		wantCode(t, s.PutBranchAlias(ctx(t), a), stackgate.ECONFLICT, "uid")
+		wantCode(t, s.PutBranchAlias(ctx(t), a, 0), stackgate.ECONFLICT, "uid")
 	})
 	sub(t, "Delete", func(t *testing.T) {
 		must(t, s.DeleteBranchAlias(ctx(t), f.stack, "deploy"))

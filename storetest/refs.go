@@ -55,7 +55,7 @@ func testRefs(t *testing.T, s stackgate.Store) {
 		{"Role", func(t *testing.T, refs []stackgate.Ref) (string, error) {
 			n++
 			r := f.newRole("role" + string(rune('a'+n)))
-			return r.UID, s.CreateRole(ctx(t), r, refs, nil)
+			return r.UID, s.CreateRole(ctx(t), r, refs, nil, 0)
 		}, func(t *testing.T, uid string) error { _, err := s.FindRole(ctx(t), f.stack, uid); return err },
 			func(t *testing.T, uid string) error { return s.DeleteRole(ctx(t), f.stack, uid) }},
 		{"DeliveryToken", func(t *testing.T, refs []stackgate.Ref) (string, error) {
@@ -109,7 +109,7 @@ func testRefs(t *testing.T, s stackgate.Store) {
 func testIsolation(t *testing.T, s stackgate.Store) {
 	a, b := newFixture(t, s), newFixture(t, s)
 	role := a.newRole("Mine")
-	must(t, s.CreateRole(ctx(t), role, nil, nil))
+	must(t, s.CreateRole(ctx(t), role, nil, nil, 0))
 	dt := a.newDeliveryToken("mine")
 	must(t, s.CreateDeliveryToken(ctx(t), dt, nil, 0))
 	mt := a.newManagementToken("mine")

@@ -16,7 +16,7 @@ func testRoles(t *testing.T, s stackgate.Store) {
 	must(t, s.CreateRole(ctx(t), editor, []stackgate.Ref{
 		{Kind: stackgate.RefEnvironment, Value: "production", Field: "rules.environments"},
 		{Kind: stackgate.RefBranch, Value: "main", Field: "rules.branches"},
-	}, []string{alice.UID}))
+	}, []string{alice.UID}, 0))
 	editor.Users = []string{alice.UID}
 
 	sub(t, "Find", func(t *testing.T) {
@@ -51,14 +51,14 @@ func testRoles(t *testing.T, s stackgate.Store) {
 	})
 	sub(t, "Duplicate", func(t *testing.T) {
 		dup := f.newRole("Editor")
-		wantCode(t, s.CreateRole(ctx(t), dup, nil, nil), stackgate.ECONFLICT, "name")
+		wantCode(t, s.CreateRole(ctx(t), dup, nil, nil, 0), stackgate.ECONFLICT, "name")
 		r := *editor
 		r.Name = stackgate.RoleAdmin
 		wantCode(t, s.UpdateRole(ctx(t), &r, nil, nil), stackgate.ECONFLICT, "name")
 	})
 	sub(t, "NotMember", func(t *testing.T) {
 		r := f.newRole("Outsiders")
-		wantCode(t, s.CreateRole(ctx(t), r, nil, []string{newUser(t, s).UID}), stackgate.EINVALID, "users")
+		wantCode(t, s.CreateRole(ctx(t), r, nil, []string{newUser(t, s).UID}, 0), stackgate.EINVALID, "users")
 		_, err := s.FindRole(ctx(t), f.stack, r.UID)
 		wantCode(t, err, stackgate.ENOTFOUND, "")
 	})
@@ -67,7 +67,8 @@ func testRoles(t *testing.T, s stackgate.Store) {
 		err := s.CreateRole(ctx(t), r, []stackgate.Ref{
 			{Kind: stackgate.RefBranch, Value: "main", Field: "rules.branches"},
 			{Kind: stackgate.RefLocale, Value: "xx-xx", Field: "rules.locales"},
-		}, []string{alice.UID})
+		}, []string{alice.UID}, 0)
+
 		wantCode(t, err, stackgate.EINVALID, "rules.locales")
 		_, err = s.FindRole(ctx(t), f.stack, r.UID)
 		wantCode(t, err, stackgate.ENOTFOUND, "")
@@ -112,7 +113,7 @@ func testRoles(t *testing.T, s stackgate.Store) {
 	sub(t, "NilDescription", func(t *testing.T) {
 		r := f.newRole("Plain")
 		r.Description = nil
-		must(t, s.CreateRole(ctx(t), r, nil, nil))
+		must(t, s.CreateRole(ctx(t), r, nil, nil, 0))
 		got, err := s.FindRole(ctx(t), f.stack, r.UID)
 		must(t, err)
 		diff(t, "role", r, got)

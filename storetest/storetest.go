@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"Refs", testRefs},
 		{"Isolation", testIsolation},
 		{"Concurrency", testConcurrency},
+		{"StackLimits", testStackLimits},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
@@ -151,7 +152,7 @@ func (f *fixture) environment(t *testing.T, s stackgate.Store, name string) *sta
 	e := &stackgate.Environment{UID: stackgate.NewUID(), StackUID: f.stack, Name: name,
 		URLs:    []stackgate.EnvironmentURL{{URL: "https://" + name + ".example.com", Locale: "en-us"}},
 		Version: 1, CreatedBy: f.owner.UID, UpdatedBy: f.owner.UID, CreatedAt: at, UpdatedAt: at}
-	must(t, s.CreateEnvironment(ctx(t), e))
+	must(t, s.CreateEnvironment(ctx(t), e, 0))
 	return e
 }
 
@@ -160,7 +161,7 @@ func (f *fixture) locale(t *testing.T, s stackgate.Store, code, fallback string)
 	at := now()
 	l := &stackgate.Locale{UID: stackgate.NewUID(), StackUID: f.stack, Code: code, Name: code, FallbackLocale: fallback,
 		Version: 1, CreatedBy: f.owner.UID, UpdatedBy: f.owner.UID, CreatedAt: at, UpdatedAt: at}
-	must(t, s.CreateLocale(ctx(t), l))
+	must(t, s.CreateLocale(ctx(t), l, 0))
 	return l
 }
 
@@ -169,7 +170,7 @@ func (f *fixture) branch(t *testing.T, s stackgate.Store, uid string) *stackgate
 	at := now()
 	b := &stackgate.Branch{UID: uid, StackUID: f.stack, Source: stackgate.MainBranch,
 		CreatedBy: f.owner.UID, UpdatedBy: f.owner.UID, CreatedAt: at, UpdatedAt: at}
-	must(t, s.CreateBranch(ctx(t), b))
+	must(t, s.CreateBranch(ctx(t), b, 0))
 	return b
 }
 
@@ -178,7 +179,7 @@ func (f *fixture) alias(t *testing.T, s stackgate.Store, uid, target string) *st
 	at := now()
 	a := &stackgate.BranchAlias{UID: uid, StackUID: f.stack, TargetBranch: target,
 		CreatedBy: f.owner.UID, UpdatedBy: f.owner.UID, CreatedAt: at, UpdatedAt: at}
-	must(t, s.PutBranchAlias(ctx(t), a))
+	must(t, s.PutBranchAlias(ctx(t), a, 0))
 	return a
 }
 

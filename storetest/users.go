@@ -2,7 +2,10 @@ package storetest
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,6 +49,75 @@ func testUsers(t *testing.T, s stackgate.Store) {
 			t.Errorf("after reset: failed=%d lockedUntil=%v, want 0 and zero", got.FailedAttempts, got.LockedUntil)
 		}
 		wantCode(t, s.SetLoginFailures(ctx(t), "bltmissing", 1, until), stackgate.ENOTFOUND, "")
+	})
+	policy := stackgate.LoginPolicy{Free: 5, Base: time.Second, Max: time.Minute, Forget: time.Hour}
+	sub(t, "ReserveLoginAttempt", func(t *testing.T) {
+		u := newUser(t, s)
+		t0 := time.Date(2026, 5, 6, 7, 0, 0, 0, time.UTC)
+		for _, step := range []struct {
+			at       time.Duration // after t0
+			allowed  bool
+			failures int
+			retryAt  time.Duration // after t0, when refused
+		}{
+			{0, true, 1, 0}, {0, true, 2, 0}, {0, true, 3, 0}, {0, true, 4, 0},
+			{0, true, 5, 0}, // the 5th is the last free one: next after 1s
+			{500 * time.Millisecond, false, 5, time.Second}, // refused, not counted
+			{time.Second, true, 6, 0},                       // next after 2s more
+			{2 * time.Second, false, 6, 3 * time.Second},
+			{3 * time.Second, true, 7, 0},
+			{3*time.Second + time.Hour + 4*time.Second, true, 1, 0}, // an hour of quiet after the next slot: counting restarts
+		} {
+			got, err := s.ReserveLoginAttempt(ctx(t), u.UID, t0.Add(step.at), policy)
+			must(t, err)
+			want := stackgate.LoginAttempt{Allowed: step.allowed, Failures: step.failures}
+			if !step.allowed {
+				want.RetryAt = t0.Add(step.retryAt)
+			}
+			diff(t, fmt.Sprintf("attempt at +%v", step.at), want, got)
+		}
+		got, err := s.FindUserByUID(ctx(t), u.UID)
+		must(t, err)
+		if got.FailedAttempts != 1 {
+			t.Errorf("stored failures = %d, want 1", got.FailedAttempts)
+		}
+		_, err = s.ReserveLoginAttempt(ctx(t), "bltmissing", t0, policy)
+		wantCode(t, err, stackgate.ENOTFOUND, "")
+	})
+	sub(t, "ReserveLoginAttemptConcurrent", func(t *testing.T) {
+		// 50 guessers at the same instant: exactly Free are let through,
+		// whatever the interleaving.
+		u := newUser(t, s)
+		at := time.Date(2026, 5, 6, 8, 0, 0, 0, time.UTC)
+		const n = 50
+		var allowed atomic.Int32
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for range n {
+			wg.Go(func() {
+				<-start
+				a, err := s.ReserveLoginAttempt(t.Context(), u.UID, at, policy)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if a.Allowed {
+					allowed.Add(1)
+				} else if !a.RetryAt.Equal(at.Add(time.Second)) {
+					t.Errorf("refused with RetryAt %v, want %v", a.RetryAt, at.Add(time.Second))
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if got := allowed.Load(); got != int32(policy.Free) {
+			t.Errorf("%d of %d concurrent attempts allowed, want exactly %d", got, n, policy.Free)
+		}
+		got, err := s.FindUserByUID(ctx(t), u.UID)
+		must(t, err)
+		if got.FailedAttempts != policy.Free || !got.LockedUntil.Equal(at.Add(time.Second)) {
+			t.Errorf("stored %d failures, next %v; want %d, %v", got.FailedAttempts, got.LockedUntil, policy.Free, at.Add(time.Second))
+		}
 	})
 }
 

@@ -7,6 +7,7 @@
 //	gatebench seed    --database sqlite:PATH --stacks 100 --tokens 100 --out tokens.txt
 //	gatebench minimal --addr 127.0.0.1:9090
 //	gatebench rproxy  --addr 127.0.0.1:9091 --upstream http://127.0.0.1:9090
+//	gatebench cachemem --database sqlite:PATH --tokens tokens.txt [--cache-max-stacks N]
 package main
 
 import (
@@ -32,7 +33,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		log.Fatal("usage: gatebench seed|minimal [flags]")
+		log.Fatal("usage: gatebench seed|minimal|rproxy|cachemem [flags]")
 	}
 	var err error
 	switch os.Args[1] {
@@ -42,6 +43,8 @@ func main() {
 		err = minimal(os.Args[2:])
 	case "rproxy":
 		err = rproxy(os.Args[2:])
+	case "cachemem":
+		err = cachemem(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}

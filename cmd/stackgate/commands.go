@@ -35,9 +35,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	proxies.register(fs, getenv)
 	var mailf mailFlags
 	mailf.register(fs, getenv)
+	var abuse abuseFlags
+	abuse.register(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := abuse.check(getenv); err != nil {
+		return err
+	}
+	abuse.service(&c.svc)
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
 		return err
@@ -80,6 +86,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := proxies.apply(srv); err != nil {
 		return err
 	}
+	abuse.server(srv)
 	if err := srv.Open(); err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ const defaultDatabase = "sqlite:./stackgate.db"
 type common struct {
 	database      string
 	secretKeyFile string
+	svc           service.Config // serve's limits; zero (defaults) for other subcommands
 }
 
 func (c *common) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -105,7 +106,7 @@ func openService(ctx context.Context, c common, log *slog.Logger) (*service.Serv
 	if err != nil {
 		return nil, nil, err
 	}
-	return service.New(st, keys, service.Config{}, log), st, nil
+	return service.New(st, keys, c.svc, log), st, nil
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

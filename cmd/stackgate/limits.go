@@ -1,0 +1,156 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"time"
+
+	sghttp "github.com/stackgate/stackgate/http"
+	"github.com/stackgate/stackgate/service"
+)
+
+// abuseFlags are serve's flags against abuse (README "Configuration"): who
+// the client is behind proxies, connection timeouts, the gate's refusal
+// limit, the cache bound and the per-stack limits.
+type abuseFlags struct {
+	trustedProxies string
+	readTimeout    time.Duration
+	refusalRate    float64
+
+	cacheMaxStacks int
+	limits         service.StackLimits
+
+	proxies []netip.Prefix
+	ints    []intFlag
+}
+
+// intFlag is a positive integer flag with an environment variable.
+type intFlag struct {
+	name, env string
+	p         *int
+}
+
+// intFlags are the integer flags, with their defaults (service.StackLimits
+// and service.Config document them).
+func (a *abuseFlags) intFlags() []struct {
+	name, env, usage string
+	p                *int
+	def              int
+} {
+	return []struct {
+		name, env, usage string
+		p                *int
+		def              int
+	}{
+		{"cache-max-stacks", "STACKGATE_CACHE_MAX_STACKS", "stacks whose snapshots are cached; the least recently used are evicted beyond it", &a.cacheMaxStacks, 10000},
+		{"max-environments", "STACKGATE_MAX_ENVIRONMENTS", "environments per stack", &a.limits.Environments, 100},
+		{"max-locales", "STACKGATE_MAX_LOCALES", "locales per stack", &a.limits.Locales, 200},
+		{"max-branches", "STACKGATE_MAX_BRANCHES", "branches per stack", &a.limits.Branches, 100},
+		{"max-branch-aliases", "STACKGATE_MAX_BRANCH_ALIASES", "branch aliases per stack", &a.limits.BranchAliases, 100},
+		{"max-custom-roles", "STACKGATE_MAX_CUSTOM_ROLES", "custom roles per stack", &a.limits.CustomRoles, 100},
+		{"max-rules-per-role", "STACKGATE_MAX_RULES_PER_ROLE", "rules per role", &a.limits.RulesPerRole, 100},
+		{"max-role-items", "STACKGATE_MAX_ROLE_ITEMS", "content types, entries, assets, locales and environments named by one role", &a.limits.RoleItems, 100},
+		{"max-users-per-role", "STACKGATE_MAX_USERS_PER_ROLE", "users a role body may give the role to", &a.limits.UsersPerRole, 1000},
+	}
+}
+
+func (a *abuseFlags) register(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&a.trustedProxies, "trusted-proxies", getenv("STACKGATE_TRUSTED_PROXIES"),
+		"comma-separated CIDRs of proxies whose X-Forwarded-For is believed for the client address (env STACKGATE_TRUSTED_PROXIES; default none)")
+	fs.Func("read-timeout", "longest time to read a whole request, body included (env STACKGATE_READ_TIMEOUT; default 30s)",
+		durationFlag(&a.readTimeout))
+	fs.Func("gate-refusal-rate", "refusals per second each client may get from the gate before 429 (env STACKGATE_GATE_REFUSAL_RATE; default 0 = off)",
+		floatFlag(&a.refusalRate))
+	for _, f := range a.intFlags() {
+		*f.p = f.def
+		if v := getenv(f.env); v != "" {
+			_ = intFlagSet(f.p)(v) // checked again in check
+		}
+		fs.Func(f.name, fmt.Sprintf("%s (env %s; default %d)", f.usage, f.env, f.def), intFlagSet(f.p))
+		a.ints = append(a.ints, intFlag{f.name, f.env, f.p})
+	}
+	a.readTimeout = sghttp.DefaultReadTimeout
+	if v := getenv("STACKGATE_READ_TIMEOUT"); v != "" {
+		_ = durationFlag(&a.readTimeout)(v) // checked again in check
+	}
+	if v := getenv("STACKGATE_GATE_REFUSAL_RATE"); v != "" {
+		_ = floatFlag(&a.refusalRate)(v)
+	}
+}
+
+// check validates the flags after parsing (env values included).
+func (a *abuseFlags) check(getenv func(string) string) error {
+	for _, env := range []struct {
+		name string
+		set  func(string) error
+	}{
+		{"STACKGATE_READ_TIMEOUT", durationFlag(new(time.Duration))},
+		{"STACKGATE_GATE_REFUSAL_RATE", floatFlag(new(float64))},
+	} {
+		if v := getenv(env.name); v != "" {
+			if err := env.set(v); err != nil {
+				return fmt.Errorf("%s: %w", env.name, err)
+			}
+		}
+	}
+	for _, f := range a.ints {
+		if v := getenv(f.env); v != "" {
+			if err := intFlagSet(new(int))(v); err != nil {
+				return fmt.Errorf("%s: %w", f.env, err)
+			}
+		}
+	}
+	var err error
+	if a.proxies, err = sghttp.ParseTrustedProxies(a.trustedProxies); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	return nil
+}
+
+// service sets the service's side of the flags.
+func (a *abuseFlags) service(cfg *service.Config) {
+	cfg.Limits = a.limits
+	cfg.CacheMaxStacks = a.cacheMaxStacks
+}
+
+// server sets the HTTP server's side of the flags.
+func (a *abuseFlags) server(s *sghttp.Server) {
+	s.TrustedProxies = a.proxies
+	s.ReadTimeout = a.readTimeout
+	s.SetGateRefusalRate(a.refusalRate)
+}
+
+func durationFlag(p *time.Duration) func(string) error {
+	return func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("want a positive duration such as 30s")
+		}
+		*p = d
+		return nil
+	}
+}
+
+func floatFlag(p *float64) func(string) error {
+	return func(v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return fmt.Errorf("want a number >= 0")
+		}
+		*p = f
+		return nil
+	}
+}
+
+func intFlagSet(p *int) func(string) error {
+	return func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("want a positive integer")
+		}
+		*p = n
+		return nil
+	}
+}
