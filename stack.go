@@ -117,3 +117,19 @@ type StackSeed struct {
 	Environment Environment
 	Roles       []Role // the system roles
 }
+
+// StackContents is everything a stack's credentials are decided by, read at
+// once by StackStore.LoadStack: the stack, its environments, locales,
+// branches, aliases, roles, members and tokens, each list ordered as its own
+// List method orders it.
+type StackContents struct {
+	Stack            *Stack
+	Environments     []*Environment
+	Locales          []*Locale
+	Branches         []*Branch
+	BranchAliases    []*BranchAlias
+	Roles            []*Role
+	Members          []*Member
+	DeliveryTokens   []*DeliveryToken
+	ManagementTokens []*ManagementToken
+}

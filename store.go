@@ -13,11 +13,15 @@ import (
 //   - A unique name taken returns ECONFLICT with errors.<field> (see ErrConflict).
 //   - Lists return an empty, non-nil slice and a nil error when nothing matches,
 //     ordered by creation time, oldest first.
-//   - Every write is one transaction: it happens entirely or not at all.
-//   - Every write that changes what a credential may do records a Change that
-//     every node of the deployment observes (see ChangeListener).
+//   - Every write is one transaction: it happens entirely or not at all. A
+//     use case is one store call, so a use case is one transaction too.
+//   - Every write that changes what a credential may do records a Change
+//     (each method's "Changes:" says which; none when it says nothing), which
+//     the writing process hears through ChangeNotifier and every other node
+//     through ChangeListener. A write that fails records nothing.
 //   - Stack-scoped methods never read or write another stack's rows.
 type Store interface {
+	ChangeNotifier
 	UserStore
 	SessionStore
 	StackStore
@@ -33,13 +37,15 @@ type Store interface {
 
 // UserStore keeps users.
 type UserStore interface {
-	// CreateUser inserts u; ECONFLICT on "email" when the email is taken.
+	// CreateUser inserts u; ECONFLICT on "email" when the email is taken. No
+	// credential refers to a new user yet, so it changes nothing.
 	CreateUser(ctx context.Context, u *User) error
 	// FindUserByUID returns the user or ENOTFOUND.
 	FindUserByUID(ctx context.Context, uid string) (*User, error)
 	// FindUserByEmail returns the user with that (lower-cased) email or ENOTFOUND.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
 	// SetLoginFailures records the failed-login counter and lock of a user.
+	// Sessions stay valid, so it changes nothing.
 	SetLoginFailures(ctx context.Context, userUID string, failed int, lockedUntil time.Time) error
 	// ReserveLoginAttempt decides, atomically (concurrent callers on any
 	// node see each other's reservations), whether a login attempt on the
@@ -65,6 +71,7 @@ type SessionStore interface {
 type StackStore interface {
 	// CreateStack writes the stack and everything of seed in one transaction.
 	// ECONFLICT on "name" when the owner already owns a stack of that name.
+	// Changes: stack.
 	CreateStack(ctx context.Context, seed *StackSeed) error
 	// FindStackByAPIKey returns the stack or ENOTFOUND.
 	FindStackByAPIKey(ctx context.Context, apiKey string) (*Stack, error)
@@ -76,6 +83,10 @@ type StackStore interface {
 	FindMember(ctx context.Context, stackUID, userUID string) (*Member, error)
 	// ListMembers returns the stack's members.
 	ListMembers(ctx context.Context, stackUID string) ([]*Member, error)
+	// LoadStack returns the stack whose api_key is apiKey with everything its
+	// credentials are decided by, read in one transaction (one consistent
+	// view: no write is seen half). ENOTFOUND when no stack has that key.
+	LoadStack(ctx context.Context, apiKey string) (*StackContents, error)
 	// AddMember makes the user a member with roleUIDs added to any roles they
 	// already hold. EINVALID on "roles" when a role is not of this stack.
 	// Changes: stack.
@@ -97,7 +108,10 @@ type EnvironmentStore interface {
 	// ListEnvironments returns the stack's environments.
 	ListEnvironments(ctx context.Context, stackUID string) ([]*Environment, error)
 	// UpdateEnvironment replaces name and urls of e (found by e.UID), bumping
-	// its version. ECONFLICT on "name". Changes: stack.
+	// its version. When the name changes, every role rule of the stack that
+	// names the environment by its old name names it by its new one, in the
+	// same transaction (rules keep environments as they were written; uids
+	// need nothing). ECONFLICT on "name". Changes: stack.
 	UpdateEnvironment(ctx context.Context, e *Environment) error
 	// DeleteEnvironment removes it; EINVALID on "environment" while a token
 	// or role references it. Changes: stack.
@@ -126,6 +140,7 @@ type BranchStore interface {
 	// name exists); EINVALID on "branch" when the stack already has limit
 	// branches (none when <= 0). Changes: stack.
 	CreateBranch(ctx context.Context, b *Branch, limit int) error
+	// FindBranch returns the stack's branch or ENOTFOUND.
 	FindBranch(ctx context.Context, stackUID, uid string) (*Branch, error)
 	ListBranches(ctx context.Context, stackUID string) ([]*Branch, error)
 	// DeleteBranch removes it; EINVALID on "branch" while a token, role or
@@ -174,6 +189,7 @@ type DeliveryTokenStore interface {
 	FindDeliveryTokenByHash(ctx context.Context, hash []byte, preview bool) (*DeliveryToken, error)
 	ListDeliveryTokens(ctx context.Context, stackUID string) ([]*DeliveryToken, error)
 	// UpdateDeliveryToken replaces name, description, scope and refs.
+	// Changes: stack.
 	UpdateDeliveryToken(ctx context.Context, t *DeliveryToken, refs []Ref) error
 	// SetPreviewToken replaces (or, with a zero Sealed, removes) the preview
 	// token of the delivery token. Changes: stack.
@@ -186,14 +202,16 @@ type DeliveryTokenStore interface {
 type ManagementTokenStore interface {
 	// CreateManagementToken inserts t with its refs. EINVALID on "token" when
 	// the stack already has limit management tokens; ECONFLICT on "name".
+	// Changes: stack.
 	CreateManagementToken(ctx context.Context, t *ManagementToken, refs []Ref, limit int) error
 	FindManagementToken(ctx context.Context, stackUID, uid string) (*ManagementToken, error)
 	// FindManagementTokenByHash finds the token with that hash in any stack.
 	FindManagementTokenByHash(ctx context.Context, hash []byte) (*ManagementToken, error)
 	ListManagementTokens(ctx context.Context, stackUID string) ([]*ManagementToken, error)
 	// UpdateManagementToken replaces name, description, scope, expiry,
-	// notification flag and refs; never the hash.
+	// notification flag and refs; never the hash. Changes: stack.
 	UpdateManagementToken(ctx context.Context, t *ManagementToken, refs []Ref) error
+	// DeleteManagementToken removes it. Changes: stack.
 	DeleteManagementToken(ctx context.Context, stackUID, uid string) error
 }
 
@@ -205,9 +223,22 @@ type Change struct {
 	UserUID  string
 }
 
+// ChangeNotifier tells the process that writes what its writes changed.
+// OnCommit registers fn, which the store calls after every write that
+// commits, once for each distinct Change the write recorded, synchronously:
+// the write method returns only after fn has returned, so a caller that
+// waits for fn (the service rebuilds its snapshot there) acts on the write
+// before it responds. fn is never called for a write that fails or rolls
+// back; it must not write through the store. Every registered fn is called,
+// in registration order. Register before the store is used concurrently.
+type ChangeNotifier interface {
+	OnCommit(fn func(Change))
+}
+
 // ChangeListener is the optional capability of a store shared by several
-// nodes (postgres): Listen calls onChange for every change committed by any
-// node (this one included). It calls onReset(false) as soon as changes may be
+// nodes (postgres): Listen calls onChange for every change committed by
+// another node, or another handle on the database (the store's own commits
+// go to its ChangeNotifier hooks instead, and are not delivered again). It calls onReset(false) as soon as changes may be
 // missed (the notification connection dropped): caches must forget
 // everything and stop caching; and onReset(true) once it listens again, from
 // which point caches may fill again. Listen blocks until ctx ends.

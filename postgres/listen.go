@@ -22,8 +22,12 @@ const (
 	connectTimeout = 5 * time.Second        // for connecting and LISTEN
 )
 
-// Listen calls onChange for every change committed by any node, this one
-// included, until ctx ends; then it returns nil.
+// Listen calls onChange for every change committed by another node (or
+// another handle on the database) until ctx ends; then it returns nil. The
+// notifications of this handle's own commits arrive too, and are skipped by
+// their origin: the store's OnCommit hooks were called with them before the
+// write returned, so delivering them again would only drop the snapshot the
+// hook has just rebuilt.
 //
 // It holds one dedicated connection (not from the pool) that has run
 // LISTEN stackgate_changes. When that connection fails, Listen calls
@@ -108,11 +112,13 @@ func (db *DB) listen(ctx context.Context, onChange func(stackgate.Change), liste
 		cancel()
 		switch {
 		case err == nil:
-			c, err := sqlstore.DecodeChange(n.Payload)
+			c, origin, err := sqlstore.DecodeChange(n.Payload)
 			if err != nil {
 				return err
 			}
-			onChange(c)
+			if origin != db.origin {
+				onChange(c)
+			}
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case errors.Is(err, context.DeadlineExceeded):

@@ -7,6 +7,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
 	"errors"
@@ -36,6 +37,11 @@ type DB struct {
 	*sqlstore.Store
 	db  *sql.DB
 	url string
+
+	// origin names this handle in the notifications of its commits, so that
+	// Listen skips them: the store's OnCommit hooks have already told this
+	// process, before each write returned.
+	origin string
 
 	// Applied names the migrations that Open applied ("stackgate migrate"
 	// reports them).
@@ -67,7 +73,8 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	db := &DB{Store: sqlstore.New(pool, pool, dialect{}), db: pool, url: url}
+	origin := rand.Text()[:16]
+	db := &DB{Store: sqlstore.New(pool, pool, dialect{origin: origin}), db: pool, url: url, origin: origin}
 	if db.Applied, err = db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -103,7 +110,9 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 }
 
 // dialect is PostgreSQL's sqlstore.Dialect.
-type dialect struct{}
+type dialect struct {
+	origin string // DB.origin
+}
 
 // Rebind numbers the ? placeholders $1, $2, …. The store's SQL has no ? in
 // string literals or operators, so every ? is a placeholder.
@@ -145,10 +154,11 @@ func (dialect) Classify(err error) sqlstore.ErrorKind {
 	return sqlstore.ErrOther
 }
 
-// Notify queues the change on the channel; PostgreSQL delivers it to every
-// listener when, and only if, the transaction commits.
-func (dialect) Notify(ctx context.Context, tx *sql.Tx, c stackgate.Change) error {
-	_, err := tx.ExecContext(ctx, `SELECT pg_notify('`+channel+`', $1)`, sqlstore.EncodeChange(c))
+// Notify queues the change, marked with this handle's origin, on the
+// channel; PostgreSQL delivers it to every listener when, and only if, the
+// transaction commits.
+func (d dialect) Notify(ctx context.Context, tx *sql.Tx, c stackgate.Change) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_notify('`+channel+`', $1)`, sqlstore.EncodeChange(c, d.origin))
 	return err
 }
 

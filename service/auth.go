@@ -306,9 +306,14 @@ func (s *Service) Logout(ctx context.Context, authtoken string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteSession(ctx, s.keys.Hash(authtoken)); err != nil && !stackgate.IsCode(err, stackgate.ENOTFOUND) {
-		return err
+	err = s.store.DeleteSession(ctx, s.keys.Hash(authtoken))
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		// Not a write, so no store hook: the session was cached here but is
+		// gone from the store (another node or process ended it, and its
+		// change has not reached this node yet). Logging out must take
+		// effect here at once all the same.
+		s.cache.apply(stackgate.Change{UserUID: uid})
+		return nil
 	}
-	s.changed(stackgate.Change{UserUID: uid})
-	return nil
+	return err
 }

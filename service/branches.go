@@ -37,7 +37,6 @@ func (s *Service) CreateBranch(ctx context.Context, p *Principal, uid, source st
 	if err := s.store.CreateBranch(ctx, b, s.cfg.Limits.Branches); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return b, nil
 }
 
@@ -53,7 +52,6 @@ func (s *Service) DeleteBranch(ctx context.Context, p *Principal, uid string) er
 	if err := s.store.DeleteBranch(ctx, p.Stack.UID, uid); err != nil {
 		return stackgate.WithMessage(err, failed, stackgate.EINVALID)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return nil
 }
 
@@ -83,7 +81,6 @@ func (s *Service) PutBranchAlias(ctx context.Context, p *Principal, uid, target 
 	if err := s.store.PutBranchAlias(ctx, a, s.cfg.Limits.BranchAliases); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return s.store.FindBranchAlias(ctx, p.Stack.UID, uid)
 }
 
@@ -95,6 +92,5 @@ func (s *Service) DeleteBranchAlias(ctx context.Context, p *Principal, uid strin
 	if err := s.store.DeleteBranchAlias(ctx, p.Stack.UID, uid); err != nil {
 		return stackgate.WithMessage(err, "Branch alias deletion failed. Please try again.", stackgate.EINVALID)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return nil
 }

@@ -195,7 +195,8 @@ func (c *cache) apply(ch stackgate.Change) {
 	}
 }
 
-// refreshAfterWrite applies a change this node committed (Service.changed).
+// refreshAfterWrite applies a change this node committed: the store's
+// OnCommit hook (registered in New) calls it before the write returns.
 // When the stack is cached its snapshot is rebuilt here, by the writer,
 // while readers keep the previous one, then swapped in; the epoch is moved
 // first, so no load begun before the write can install itself. If anything
@@ -378,43 +379,14 @@ func (c *cache) session(ctx context.Context, h [sha256.Size]byte) (string, error
 }
 
 func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
-	st := c.svc.store
-	stack, err := st.FindStackByAPIKey(ctx, apiKey)
+	// One read transaction: a write committed meanwhile is seen whole or
+	// not at all (and then the epoch check discards this snapshot).
+	sc, err := c.svc.store.LoadStack(ctx, apiKey)
 	if err != nil {
 		return nil, err
 	}
-	envs, err := st.ListEnvironments(ctx, stack.UID)
-	if err != nil {
-		return nil, err
-	}
-	locales, err := st.ListLocales(ctx, stack.UID)
-	if err != nil {
-		return nil, err
-	}
-	branches, err := st.ListBranches(ctx, stack.UID)
-	if err != nil {
-		return nil, err
-	}
-	aliases, err := st.ListBranchAliases(ctx, stack.UID)
-	if err != nil {
-		return nil, err
-	}
-	roles, err := st.ListRoles(ctx, stack.UID)
-	if err != nil {
-		return nil, err
-	}
-	members, err := st.ListMembers(ctx, stack.UID)
-	if err != nil {
-		return nil, err
-	}
-	dts, err := st.ListDeliveryTokens(ctx, stack.UID)
-	if err != nil {
-		return nil, err
-	}
-	mts, err := st.ListManagementTokens(ctx, stack.UID)
-	if err != nil {
-		return nil, err
-	}
+	stack, envs, locales, branches, aliases := sc.Stack, sc.Environments, sc.Locales, sc.Branches, sc.BranchAliases
+	roles, members, dts, mts := sc.Roles, sc.Members, sc.DeliveryTokens, sc.ManagementTokens
 
 	snap := &snapshot{
 		stack:    stack,

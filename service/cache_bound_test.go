@@ -46,17 +46,17 @@ func TestCacheBounded(t *testing.T) {
 	}
 }
 
-// blockingStore holds the first stack lookup until released.
+// blockingStore holds the first stack load until released.
 type blockingStore struct {
 	stackgate.Store
 	loads   atomic.Int64
 	release chan struct{}
 }
 
-func (b *blockingStore) FindStackByAPIKey(ctx context.Context, k string) (*stackgate.Stack, error) {
+func (b *blockingStore) LoadStack(ctx context.Context, k string) (*stackgate.StackContents, error) {
 	b.loads.Add(1)
 	<-b.release
-	return b.Store.FindStackByAPIKey(ctx, k)
+	return b.Store.LoadStack(ctx, k)
 }
 
 // TestCacheLoadsCoalesced: many requests for a stack that is not cached
@@ -90,8 +90,7 @@ func TestCacheLoadsCoalesced(t *testing.T) {
 	}
 }
 
-// gatedStore holds snapshot loads (ListEnvironments is part of every load)
-// while gate is set, until released.
+// gatedStore holds snapshot loads while gate is set, until released.
 type gatedStore struct {
 	stackgate.Store
 	mu      sync.Mutex
@@ -99,7 +98,7 @@ type gatedStore struct {
 	waiting chan struct{}
 }
 
-func (g *gatedStore) ListEnvironments(ctx context.Context, stackUID string) ([]*stackgate.Environment, error) {
+func (g *gatedStore) LoadStack(ctx context.Context, apiKey string) (*stackgate.StackContents, error) {
 	g.mu.Lock()
 	gate, waiting := g.gate, g.waiting
 	g.mu.Unlock()
@@ -107,7 +106,7 @@ func (g *gatedStore) ListEnvironments(ctx context.Context, stackUID string) ([]*
 		waiting <- struct{}{}
 		<-gate
 	}
-	return g.Store.ListEnvironments(ctx, stackUID)
+	return g.Store.LoadStack(ctx, apiKey)
 }
 
 // TestWriteDoesNotStallDecisions: while a write rebuilds its stack's

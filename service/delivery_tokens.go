@@ -135,7 +135,6 @@ func (s *Service) CreateDeliveryToken(ctx context.Context, p *Principal, in Toke
 	if err := s.store.CreateDeliveryToken(ctx, t, refs, s.cfg.DeliveryTokenLimit); err != nil {
 		return nil, tokenWriteError(err, failed, "delivery", s.cfg.DeliveryTokenLimit)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return t, nil
 }
 
@@ -172,7 +171,6 @@ func (s *Service) UpdateDeliveryToken(ctx context.Context, p *Principal, uid str
 	if err := s.store.UpdateDeliveryToken(ctx, t, refs); err != nil {
 		return nil, tokenWriteError(err, failed, "delivery", 0)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return t, s.openDeliveryToken(t)
 }
 
@@ -193,7 +191,6 @@ func (s *Service) DeleteDeliveryToken(ctx context.Context, p *Principal, uid str
 	if err := s.store.DeleteDeliveryToken(ctx, p.Stack.UID, uid); err != nil {
 		return err
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return nil
 }
 
@@ -208,7 +205,6 @@ func (s *Service) CreatePreviewToken(ctx context.Context, p *Principal, uid stri
 	if err := s.store.SetPreviewToken(ctx, p.Stack.UID, uid, sealed, p.UID, s.Now()); err != nil {
 		return nil, err
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return s.DeliveryToken(ctx, p, uid)
 }
 
@@ -225,7 +221,6 @@ func (s *Service) DeletePreviewToken(ctx context.Context, p *Principal, uid stri
 	if err := s.store.SetPreviewToken(ctx, p.Stack.UID, uid, stackgate.Sealed{}, p.UID, s.Now()); err != nil {
 		return err
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return nil
 }
 

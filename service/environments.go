@@ -42,18 +42,18 @@ func (s *Service) CreateEnvironment(ctx context.Context, p *Principal, in Enviro
 	if err := s.store.CreateEnvironment(ctx, e, s.cfg.Limits.Environments); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return e, nil
 }
 
-// UpdateEnvironment renames an environment or replaces its urls.
+// UpdateEnvironment renames an environment or replaces its urls. The store
+// follows a rename into the role rules that name the environment, in the
+// same transaction.
 func (s *Service) UpdateEnvironment(ctx context.Context, p *Principal, key string, in EnvironmentInput) (*stackgate.Environment, error) {
 	const failed = "Environment update failed. Please try again."
 	e, err := s.store.FindEnvironment(ctx, p.Stack.UID, key)
 	if err != nil {
 		return nil, err
 	}
-	oldName := e.Name
 	v := stackgate.Validation{}
 	if in.Name != nil {
 		e.Name = checkSegmentName(v, "name", *in.Name)
@@ -69,53 +69,7 @@ func (s *Service) UpdateEnvironment(ctx context.Context, p *Principal, key strin
 	if err := s.store.UpdateEnvironment(ctx, e); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
 	}
-	if e.Name != oldName {
-		if err := s.renameInRoles(ctx, p.Stack.UID, oldName, e.Name); err != nil {
-			s.changed(stackgate.Change{StackUID: p.Stack.UID})
-			return nil, err
-		}
-	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return s.store.FindEnvironment(ctx, p.Stack.UID, e.UID)
-}
-
-// renameInRoles makes role rules that name an environment by its old name
-// name it by its new one. Rules keep environments as they were written
-// (by name or uid, echoed back as given), so a rename must follow them into
-// the rules or the roles would name an environment that no longer exists.
-// Delivery tokens store uids and need nothing.
-func (s *Service) renameInRoles(ctx context.Context, stackUID, oldName, newName string) error {
-	roles, err := s.store.ListRoles(ctx, stackUID)
-	if err != nil {
-		return err
-	}
-	for _, r := range roles {
-		changed := false
-		for i := range r.Rules {
-			if r.Rules[i].Module != stackgate.ModuleEnvironment {
-				continue
-			}
-			for j, key := range r.Rules[i].Environments {
-				if key == oldName {
-					r.Rules[i].Environments[j] = newName
-					changed = true
-				}
-			}
-		}
-		if !changed {
-			continue
-		}
-		v := stackgate.Validation{}
-		rules, refs := ParseRules(v, mustJSON(r.Rules))
-		if err := v.Err("Role update failed. Please try again."); err != nil {
-			return err
-		}
-		r.Rules = rules
-		if err := s.store.UpdateRole(ctx, r, refs, nil); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // DeleteEnvironment removes an environment no token or role references.
@@ -127,7 +81,6 @@ func (s *Service) DeleteEnvironment(ctx context.Context, p *Principal, key strin
 	if err := s.store.DeleteEnvironment(ctx, p.Stack.UID, e.UID); err != nil {
 		return stackgate.WithMessage(err, "Environment deletion failed. Please try again.", stackgate.EINVALID)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return nil
 }
 

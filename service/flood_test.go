@@ -23,9 +23,9 @@ type readCounter struct {
 	stacks, tokens atomic.Int64
 }
 
-func (c *readCounter) FindStackByAPIKey(ctx context.Context, k string) (*stackgate.Stack, error) {
+func (c *readCounter) LoadStack(ctx context.Context, k string) (*stackgate.StackContents, error) {
 	c.stacks.Add(1)
-	return c.Store.FindStackByAPIKey(ctx, k)
+	return c.Store.LoadStack(ctx, k)
 }
 
 func (c *readCounter) FindDeliveryTokenByHash(ctx context.Context, h []byte, preview bool) (*stackgate.DeliveryToken, error) {

@@ -57,7 +57,6 @@ func (s *Service) CreateLocale(ctx context.Context, p *Principal, in LocaleInput
 	if err := s.store.CreateLocale(ctx, l, s.cfg.Limits.Locales); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return l, nil
 }
 
@@ -93,7 +92,6 @@ func (s *Service) UpdateLocale(ctx context.Context, p *Principal, key string, in
 	if err := s.store.UpdateLocale(ctx, l); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return s.store.FindLocale(ctx, p.Stack.UID, l.UID)
 }
 
@@ -110,6 +108,5 @@ func (s *Service) DeleteLocale(ctx context.Context, p *Principal, key string) er
 	if err := s.store.DeleteLocale(ctx, p.Stack.UID, l.UID); err != nil {
 		return stackgate.WithMessage(err, failed, stackgate.EINVALID)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return nil
 }

@@ -104,7 +104,6 @@ func (s *Service) LoginFrom(ctx context.Context, email, password, client string)
 	if err := s.store.CreateSession(ctx, sess, s.cfg.MaxSessionsPerUser); err != nil {
 		return nil, "", err
 	}
-	s.changed(stackgate.Change{UserUID: u.UID})
 	return u, token, nil
 }
 

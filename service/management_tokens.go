@@ -101,7 +101,6 @@ func (s *Service) CreateManagementToken(ctx context.Context, p *Principal, in To
 	if err := s.store.CreateManagementToken(ctx, t, refs, s.cfg.ManagementTokenLimit); err != nil {
 		return nil, tokenWriteError(err, failed, "management", s.cfg.ManagementTokenLimit)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	t.Token = value
 	return t, nil
 }
@@ -140,7 +139,6 @@ func (s *Service) UpdateManagementToken(ctx context.Context, p *Principal, uid s
 	if err := s.store.UpdateManagementToken(ctx, t, refs); err != nil {
 		return nil, tokenWriteError(err, failed, "management", 0)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return t, nil
 }
 
@@ -149,6 +147,5 @@ func (s *Service) DeleteManagementToken(ctx context.Context, p *Principal, uid s
 	if err := s.store.DeleteManagementToken(ctx, p.Stack.UID, uid); err != nil {
 		return err
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return nil
 }

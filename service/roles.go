@@ -223,7 +223,6 @@ func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*
 	if err := s.store.CreateRole(ctx, r, refs, users, s.cfg.Limits.CustomRoles); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.EINVALID, stackgate.ECONFLICT)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return s.store.FindRole(ctx, p.Stack.UID, r.UID)
 }
 
@@ -268,7 +267,6 @@ func (s *Service) UpdateRole(ctx context.Context, p *Principal, uid string, in R
 	if err := s.store.UpdateRole(ctx, r, refs, users); err != nil {
 		return nil, stackgate.WithMessage(err, failed, stackgate.EINVALID, stackgate.ECONFLICT)
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return s.store.FindRole(ctx, p.Stack.UID, r.UID)
 }
 
@@ -284,7 +282,6 @@ func (s *Service) DeleteRole(ctx context.Context, p *Principal, uid string) erro
 	if err := s.store.DeleteRole(ctx, p.Stack.UID, uid); err != nil {
 		return err
 	}
-	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return nil
 }
 

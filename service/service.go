@@ -101,6 +101,15 @@ func New(store stackgate.Store, keys *secret.Keyring, cfg Config, log *slog.Logg
 		clientTries:  newAttemptTracker(cfg.LoginClientPolicy, loginTrackerMax),
 		unknownTries: newAttemptTracker(cfg.LoginAccountPolicy, loginTrackerMax)}
 	s.cache = newCache(s)
+	// The one place where this node's writes reach the cache: the store
+	// calls it after each commit, before the write returns, with what the
+	// write changed. A cached stack's snapshot is rebuilt there, by the
+	// writer, and swapped in, while decisions keep using the previous one
+	// until then (a write never makes readers wait for a reload); anything
+	// else the write touched is dropped. So the write's response is sent
+	// only once the next request on this node sees it. Other nodes learn
+	// of it through the store's ChangeListener (Listen) and drop it.
+	store.OnCommit(s.cache.refreshAfterWrite)
 	return s
 }
 
@@ -124,10 +133,3 @@ func (s *Service) Listen(ctx context.Context) error {
 	return l.Listen(ctx, s.cache.apply, s.cache.reset)
 }
 
-// changed brings the cache up to date with a committed write before the
-// write's response is sent, so the next request on this node sees it: a
-// cached stack's snapshot is rebuilt by the writer and swapped in, while
-// decisions keep using the previous one until then (a write never makes
-// readers wait for a reload); anything else it touched is dropped. Other
-// nodes learn of it through the store's ChangeListener and drop it.
-func (s *Service) changed(c stackgate.Change) { s.cache.refreshAfterWrite(c) }

@@ -104,7 +104,6 @@ func (s *Service) AddMember(ctx context.Context, stackUID, userUID string, roleU
 	if err := s.store.AddMember(ctx, stackUID, userUID, roleUIDs); err != nil {
 		return err
 	}
-	s.changed(stackgate.Change{StackUID: stackUID})
 	return nil
 }
 
@@ -143,7 +142,6 @@ func (s *Service) Share(ctx context.Context, stackUID string, emails []string, r
 			return stackgate.WithMessage(err, "Stack sharing failed. Please try again.", stackgate.EINVALID)
 		}
 	}
-	s.changed(stackgate.Change{StackUID: stackUID})
 	return nil
 }
 
@@ -155,6 +153,5 @@ func (s *Service) SetMemberRoles(ctx context.Context, stackUID string, assignmen
 	if err := s.store.SetMemberRoles(ctx, stackUID, assignments); err != nil {
 		return stackgate.WithMessage(err, "User roles update failed. Please try again.", stackgate.EINVALID)
 	}
-	s.changed(stackgate.Change{StackUID: stackUID})
 	return nil
 }

@@ -34,10 +34,12 @@ func (s *Store) FindBranch(ctx context.Context, stackUID, uid string) (*stackgat
 
 // ListBranches returns the stack's branches.
 func (s *Store) ListBranches(ctx context.Context, stackUID string) ([]*stackgate.Branch, error) {
-	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.Branch, error) {
-		return queryList(ctx, tx, scanBranch, `SELECT `+branchColumns+` FROM branches
-			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
-	})
+	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.Branch, error) { return listBranches(ctx, tx, stackUID) })
+}
+
+func listBranches(ctx context.Context, tx *Tx, stackUID string) ([]*stackgate.Branch, error) {
+	return queryList(ctx, tx, scanBranch, `SELECT `+branchColumns+` FROM branches
+		WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 }
 
 // DeleteBranch removes it; EINVALID for main, and on "branch" while a
@@ -114,10 +116,12 @@ func (s *Store) FindBranchAlias(ctx context.Context, stackUID, uid string) (*sta
 
 // ListBranchAliases returns the stack's aliases.
 func (s *Store) ListBranchAliases(ctx context.Context, stackUID string) ([]*stackgate.BranchAlias, error) {
-	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.BranchAlias, error) {
-		return queryList(ctx, tx, scanAlias, `SELECT `+aliasColumns+` FROM branch_aliases
-			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
-	})
+	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.BranchAlias, error) { return listBranchAliases(ctx, tx, stackUID) })
+}
+
+func listBranchAliases(ctx context.Context, tx *Tx, stackUID string) ([]*stackgate.BranchAlias, error) {
+	return queryList(ctx, tx, scanAlias, `SELECT `+aliasColumns+` FROM branch_aliases
+		WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 }
 
 // DeleteBranchAlias removes it; EINVALID on "branch_alias" while a token or

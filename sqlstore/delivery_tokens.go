@@ -60,10 +60,12 @@ func (s *Store) FindDeliveryTokenByHash(ctx context.Context, hash []byte, previe
 
 // ListDeliveryTokens returns the stack's delivery tokens.
 func (s *Store) ListDeliveryTokens(ctx context.Context, stackUID string) ([]*stackgate.DeliveryToken, error) {
-	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.DeliveryToken, error) {
-		return queryList(ctx, tx, scanDeliveryToken, `SELECT `+deliveryTokenColumns+` FROM delivery_tokens
-			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
-	})
+	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.DeliveryToken, error) { return listDeliveryTokens(ctx, tx, stackUID) })
+}
+
+func listDeliveryTokens(ctx context.Context, tx *Tx, stackUID string) ([]*stackgate.DeliveryToken, error) {
+	return queryList(ctx, tx, scanDeliveryToken, `SELECT `+deliveryTokenColumns+` FROM delivery_tokens
+		WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 }
 
 // UpdateDeliveryToken replaces name, description, scope, updated_by/updated_at and refs.

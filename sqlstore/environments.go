@@ -32,17 +32,25 @@ func (s *Store) FindEnvironment(ctx context.Context, stackUID, key string) (*sta
 
 // ListEnvironments returns the stack's environments.
 func (s *Store) ListEnvironments(ctx context.Context, stackUID string) ([]*stackgate.Environment, error) {
-	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.Environment, error) {
-		return queryList(ctx, tx, scanEnvironment, `SELECT `+environmentColumns+` FROM environments
-			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
-	})
+	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.Environment, error) { return listEnvironments(ctx, tx, stackUID) })
+}
+
+func listEnvironments(ctx context.Context, tx *Tx, stackUID string) ([]*stackgate.Environment, error) {
+	return queryList(ctx, tx, scanEnvironment, `SELECT `+environmentColumns+` FROM environments
+		WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 }
 
 // UpdateEnvironment replaces name and urls of e (found by e.UID) and its
 // updated_by/updated_at, bumping its version (written back to e.Version).
-// ECONFLICT on "name".
+// A rename is followed into the role rules that name the environment by its
+// old name, in the same transaction. ECONFLICT on "name".
 func (s *Store) UpdateEnvironment(ctx context.Context, e *stackgate.Environment) error {
 	return s.writeStack(ctx, e.StackUID, func(tx *Tx) error {
+		var oldName string
+		if err := tx.queryRow(ctx, `SELECT name FROM environments WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
+			e.StackUID, e.UID).Scan(&oldName); err != nil {
+			return notFound(err, "environment")
+		}
 		urls, err := marshal(e.URLs)
 		if err != nil {
 			return err
@@ -55,8 +63,49 @@ func (s *Store) UpdateEnvironment(ctx context.Context, e *stackgate.Environment)
 			return tx.conflict(notFound(err, "environment"), "name")
 		}
 		e.Version = version
+		if e.Name != oldName {
+			return renameInRules(ctx, tx, e.StackUID, oldName, e.Name)
+		}
 		return nil
 	})
+}
+
+// renameInRules makes the stack's role rules that name an environment by
+// oldName name it newName. Rules keep environments as they were written (by
+// name or uid, echoed back as given), so a rename must follow them or the
+// roles would name an environment that no longer exists. The roles' refs
+// hold the environment's uid and need nothing; nor do delivery tokens, which
+// store uids.
+func renameInRules(ctx context.Context, tx *Tx, stackUID, oldName, newName string) error {
+	roles, err := queryList(ctx, tx, scanRole, `SELECT `+roleColumns+` FROM roles WHERE stack_uid = ? ORDER BY seq`, stackUID)
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		changed := false
+		for i := range r.Rules {
+			if r.Rules[i].Module != stackgate.ModuleEnvironment {
+				continue
+			}
+			for j, key := range r.Rules[i].Environments {
+				if key == oldName {
+					r.Rules[i].Environments[j] = newName
+					changed = true
+				}
+			}
+		}
+		if !changed {
+			continue
+		}
+		rules, err := marshal(r.Rules)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE roles SET rules = ? WHERE stack_uid = ? AND uid = ?`, rules, stackUID, r.UID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DeleteEnvironment removes it; EINVALID on "environment" while a token or

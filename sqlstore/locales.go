@@ -34,10 +34,12 @@ func (s *Store) FindLocale(ctx context.Context, stackUID, key string) (*stackgat
 
 // ListLocales returns the stack's locales.
 func (s *Store) ListLocales(ctx context.Context, stackUID string) ([]*stackgate.Locale, error) {
-	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.Locale, error) {
-		return queryList(ctx, tx, scanLocale, `SELECT `+localeColumns+` FROM locales
-			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
-	})
+	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.Locale, error) { return listLocales(ctx, tx, stackUID) })
+}
+
+func listLocales(ctx context.Context, tx *Tx, stackUID string) ([]*stackgate.Locale, error) {
+	return queryList(ctx, tx, scanLocale, `SELECT `+localeColumns+` FROM locales
+		WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 }
 
 // UpdateLocale replaces name and fallback of l (found by l.UID) and its

@@ -57,10 +57,12 @@ func (s *Store) FindManagementTokenByHash(ctx context.Context, hash []byte) (*st
 
 // ListManagementTokens returns the stack's management tokens.
 func (s *Store) ListManagementTokens(ctx context.Context, stackUID string) ([]*stackgate.ManagementToken, error) {
-	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.ManagementToken, error) {
-		return queryList(ctx, tx, scanManagementToken, `SELECT `+managementTokenColumns+` FROM management_tokens
-			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
-	})
+	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.ManagementToken, error) { return listManagementTokens(ctx, tx, stackUID) })
+}
+
+func listManagementTokens(ctx context.Context, tx *Tx, stackUID string) ([]*stackgate.ManagementToken, error) {
+	return queryList(ctx, tx, scanManagementToken, `SELECT `+managementTokenColumns+` FROM management_tokens
+		WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 }
 
 // UpdateManagementToken replaces name, description, scope, expiry,

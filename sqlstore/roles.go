@@ -48,32 +48,35 @@ func (s *Store) FindRole(ctx context.Context, stackUID, uid string) (*stackgate.
 
 // ListRoles returns the stack's roles with their holders.
 func (s *Store) ListRoles(ctx context.Context, stackUID string) ([]*stackgate.Role, error) {
-	return read(ctx, s, func(tx *Tx) ([]*stackgate.Role, error) {
-		roles, err := queryList(ctx, tx, scanRole, `SELECT `+roleColumns+` FROM roles
-			WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
-		if err != nil {
+	return read(ctx, s, func(tx *Tx) ([]*stackgate.Role, error) { return listRoles(ctx, tx, stackUID) })
+}
+
+// listRoles makes two statements: run it in a transaction.
+func listRoles(ctx context.Context, tx *Tx, stackUID string) ([]*stackgate.Role, error) {
+	roles, err := queryList(ctx, tx, scanRole, `SELECT `+roleColumns+` FROM roles
+		WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
+	if err != nil {
+		return nil, err
+	}
+	byUID := make(map[string]*stackgate.Role, len(roles))
+	for _, r := range roles {
+		byUID[r.UID] = r
+	}
+	rows, err := tx.query(ctx, `SELECT role_uid, user_uid FROM member_roles WHERE stack_uid = ? ORDER BY role_uid, user_uid`, stackUID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var role, user string
+		if err := rows.Scan(&role, &user); err != nil {
 			return nil, err
 		}
-		byUID := make(map[string]*stackgate.Role, len(roles))
-		for _, r := range roles {
-			byUID[r.UID] = r
+		if r := byUID[role]; r != nil {
+			r.Users = append(r.Users, user)
 		}
-		rows, err := tx.query(ctx, `SELECT role_uid, user_uid FROM member_roles WHERE stack_uid = ? ORDER BY role_uid, user_uid`, stackUID)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var role, user string
-			if err := rows.Scan(&role, &user); err != nil {
-				return nil, err
-			}
-			if r := byUID[role]; r != nil {
-				r.Users = append(r.Users, user)
-			}
-		}
-		return roles, rows.Err()
-	})
+	}
+	return roles, rows.Err()
 }
 
 // UpdateRole replaces name, description, rules, updated_by/updated_at of r

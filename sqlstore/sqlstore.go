@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/stackgate/stackgate"
@@ -37,8 +39,10 @@ type Dialect interface {
 	ForShare() string
 	// Classify says what kind of constraint failure err is, if any.
 	Classify(err error) ErrorKind
-	// Notify announces c to every node, inside tx, so that the announcement
-	// is delivered if and only if tx commits. A single-node backend does nothing.
+	// Notify announces c to every other node, inside tx, so that the
+	// announcement is delivered if and only if tx commits. A single-node
+	// backend does nothing. (This process hears c from the store's OnCommit
+	// hooks.)
 	Notify(ctx context.Context, tx *sql.Tx, c stackgate.Change) error
 	// ReadTxOptions are the options of read-only transactions (nil for none).
 	ReadTxOptions() *sql.TxOptions
@@ -50,11 +54,42 @@ type Store struct {
 	write *sql.DB
 	read  *sql.DB
 	d     Dialect
+
+	hooksMu sync.Mutex
+	hooks   []func(stackgate.Change) // OnCommit
+
+	// fault, when set (by tests only, export_test.go), sees every statement
+	// of a write transaction and may replace it, to inject a failure.
+	fault func(query string) string
 }
 
 // New returns a Store that writes through write and reads through read.
 func New(write, read *sql.DB, d Dialect) *Store {
 	return &Store{write: write, read: read, d: d}
+}
+
+// OnCommit registers fn to be called, after each write that commits, with
+// each distinct change of the write, before the write method returns (see
+// stackgate.ChangeNotifier).
+func (s *Store) OnCommit(fn func(stackgate.Change)) {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	s.hooks = append(s.hooks[:len(s.hooks):len(s.hooks)], fn)
+}
+
+// committed calls the OnCommit hooks with each change.
+func (s *Store) committed(changes []stackgate.Change) {
+	if len(changes) == 0 {
+		return
+	}
+	s.hooksMu.Lock()
+	hooks := s.hooks
+	s.hooksMu.Unlock()
+	for _, c := range changes {
+		for _, fn := range hooks {
+			fn(c)
+		}
+	}
 }
 
 // querier is what *sql.Tx and *sql.DB have in common.
@@ -73,6 +108,8 @@ type Tx struct {
 	q       querier
 	tx      *sql.Tx
 	d       Dialect
+	s       *Store
+	fault   func(query string) string // Store.fault, in write transactions
 	changes []stackgate.Change
 }
 
@@ -82,7 +119,7 @@ func (s *Store) beginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{q: tx, tx: tx, d: s.d}, nil
+	return &Tx{q: tx, tx: tx, d: s.d, s: s, fault: s.fault}, nil
 }
 
 // beginRead starts a transaction on the reader pool, so that reads made of
@@ -92,41 +129,58 @@ func (s *Store) beginRead(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{q: tx, tx: tx, d: s.d}, nil
+	return &Tx{q: tx, tx: tx, d: s.d, s: s}, nil
 }
 
 // Rollback aborts the transaction; after Commit it is a no-op, so it can be
 // deferred right after begin.
 func (tx *Tx) Rollback() error { return tx.tx.Rollback() }
 
-// Commit announces the collected changes inside the transaction, then commits.
+// Commit announces the collected changes to other nodes inside the
+// transaction, commits, then tells this process (the OnCommit hooks) before
+// returning. This is the one place where writes are announced: a write
+// method that records its change cannot be forgotten by any caller.
+//
+// When COMMIT itself fails, whether the write happened is unknown (the
+// connection may have died after the server committed): the hooks are told
+// anyway, since a needless reload costs little and a missed one would keep a
+// revoked credential alive on this node.
 func (tx *Tx) Commit(ctx context.Context) error {
-	seen := map[stackgate.Change]bool{}
+	var distinct []stackgate.Change
 	for _, c := range tx.changes {
-		if seen[c] {
+		if slices.Contains(distinct, c) {
 			continue
 		}
-		seen[c] = true
+		distinct = append(distinct, c)
 		if err := tx.d.Notify(ctx, tx.tx, c); err != nil {
 			return fmt.Errorf("notify: %w", err)
 		}
 	}
-	return tx.tx.Commit()
+	err := tx.tx.Commit()
+	tx.s.committed(distinct)
+	return err
 }
 
 // changed records that the transaction touches what credentials may do.
 func (tx *Tx) changed(c stackgate.Change) { tx.changes = append(tx.changes, c) }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.q.ExecContext(ctx, tx.d.Rebind(query), args...)
+	return tx.q.ExecContext(ctx, tx.rebind(query), args...)
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return tx.q.QueryContext(ctx, tx.d.Rebind(query), args...)
+	return tx.q.QueryContext(ctx, tx.rebind(query), args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.q.QueryRowContext(ctx, tx.d.Rebind(query), args...)
+	return tx.q.QueryRowContext(ctx, tx.rebind(query), args...)
+}
+
+func (tx *Tx) rebind(query string) string {
+	if tx.fault != nil {
+		query = tx.fault(query)
+	}
+	return tx.d.Rebind(query)
 }
 
 // affected returns ErrNotFound(what) when res touched no row.
@@ -246,28 +300,33 @@ func unmarshal(s string, v any) error {
 	return nil
 }
 
-// changePayload is the wire form of a Change in notifications: {"s":uid} or {"u":uid}.
+// changePayload is the wire form of a Change in notifications: {"s":uid} or
+// {"u":uid}, with "o" naming the store handle that committed it (so that a
+// node can skip its own writes, which its OnCommit hooks have handled).
 type changePayload struct {
 	S string `json:"s,omitempty"`
 	U string `json:"u,omitempty"`
+	O string `json:"o,omitempty"`
 }
 
-// EncodeChange renders c as a notification payload.
-func EncodeChange(c stackgate.Change) string {
-	b, _ := json.Marshal(changePayload{S: c.StackUID, U: c.UserUID})
+// EncodeChange renders c, committed by the store handle origin, as a
+// notification payload.
+func EncodeChange(c stackgate.Change, origin string) string {
+	b, _ := json.Marshal(changePayload{S: c.StackUID, U: c.UserUID, O: origin})
 	return string(b)
 }
 
-// DecodeChange reads a notification payload written by EncodeChange.
-func DecodeChange(payload string) (stackgate.Change, error) {
+// DecodeChange reads a notification payload written by EncodeChange. A
+// payload without an origin (written by an older node) has origin "".
+func DecodeChange(payload string) (c stackgate.Change, origin string, err error) {
 	var p changePayload
 	if err := json.Unmarshal([]byte(payload), &p); err != nil {
-		return stackgate.Change{}, fmt.Errorf("decode change %q: %w", payload, err)
+		return stackgate.Change{}, "", fmt.Errorf("decode change %q: %w", payload, err)
 	}
 	if p.S == "" && p.U == "" {
-		return stackgate.Change{}, fmt.Errorf("decode change %q: empty", payload)
+		return stackgate.Change{}, "", fmt.Errorf("decode change %q: empty", payload)
 	}
-	return stackgate.Change{StackUID: p.S, UserUID: p.U}, nil
+	return stackgate.Change{StackUID: p.S, UserUID: p.U}, p.O, nil
 }
 
 // scanner is a *sql.Row or *sql.Rows.
@@ -312,7 +371,7 @@ func queryStrings(ctx context.Context, tx *Tx, query string, args ...any) ([]str
 // readOne runs fn, which must make a single statement, on the reader pool
 // without a transaction.
 func readOne[T any](ctx context.Context, s *Store, fn func(tx *Tx) (T, error)) (T, error) {
-	return fn(&Tx{q: s.read, d: s.d})
+	return fn(&Tx{q: s.read, d: s.d, s: s})
 }
 
 // read runs fn, which may make several statements, in one read transaction.

@@ -96,33 +96,65 @@ func (s *Store) FindMember(ctx context.Context, stackUID, userUID string) (*stac
 
 // ListMembers returns the stack's members, oldest membership first.
 func (s *Store) ListMembers(ctx context.Context, stackUID string) ([]*stackgate.Member, error) {
-	return read(ctx, s, func(tx *Tx) ([]*stackgate.Member, error) {
-		members, err := queryList(ctx, tx, func(r scanner) (*stackgate.Member, error) {
-			m := &stackgate.Member{StackUID: stackUID, RoleUIDs: []string{}}
-			return m, r.Scan(&m.UserUID)
-		}, `SELECT user_uid FROM members WHERE stack_uid = ? ORDER BY seq`, stackUID)
+	return read(ctx, s, func(tx *Tx) ([]*stackgate.Member, error) { return listMembers(ctx, tx, stackUID) })
+}
+
+// listMembers makes two statements: run it in a transaction.
+func listMembers(ctx context.Context, tx *Tx, stackUID string) ([]*stackgate.Member, error) {
+	members, err := queryList(ctx, tx, func(r scanner) (*stackgate.Member, error) {
+		m := &stackgate.Member{StackUID: stackUID, RoleUIDs: []string{}}
+		return m, r.Scan(&m.UserUID)
+	}, `SELECT user_uid FROM members WHERE stack_uid = ? ORDER BY seq`, stackUID)
+	if err != nil {
+		return nil, err
+	}
+	byUser := make(map[string]*stackgate.Member, len(members))
+	for _, m := range members {
+		byUser[m.UserUID] = m
+	}
+	rows, err := tx.query(ctx, `SELECT user_uid, role_uid FROM member_roles WHERE stack_uid = ? ORDER BY user_uid, role_uid`, stackUID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var user, role string
+		if err := rows.Scan(&user, &role); err != nil {
+			return nil, err
+		}
+		if m := byUser[user]; m != nil {
+			m.RoleUIDs = append(m.RoleUIDs, role)
+		}
+	}
+	return members, rows.Err()
+}
+
+// LoadStack reads the stack and everything its credentials are decided by
+// in one read transaction, so that a write committed meanwhile is seen
+// entirely or not at all (SQLite: one WAL snapshot from the first SELECT;
+// PostgreSQL: REPEATABLE READ).
+func (s *Store) LoadStack(ctx context.Context, apiKey string) (*stackgate.StackContents, error) {
+	return read(ctx, s, func(tx *Tx) (*stackgate.StackContents, error) {
+		st, err := findStack(ctx, tx, `api_key = ?`, apiKey)
 		if err != nil {
 			return nil, err
 		}
-		byUser := make(map[string]*stackgate.Member, len(members))
-		for _, m := range members {
-			byUser[m.UserUID] = m
-		}
-		rows, err := tx.query(ctx, `SELECT user_uid, role_uid FROM member_roles WHERE stack_uid = ? ORDER BY user_uid, role_uid`, stackUID)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var user, role string
-			if err := rows.Scan(&user, &role); err != nil {
+		c := &stackgate.StackContents{Stack: st}
+		for _, load := range []func() error{
+			func() (err error) { c.Environments, err = listEnvironments(ctx, tx, st.UID); return err },
+			func() (err error) { c.Locales, err = listLocales(ctx, tx, st.UID); return err },
+			func() (err error) { c.Branches, err = listBranches(ctx, tx, st.UID); return err },
+			func() (err error) { c.BranchAliases, err = listBranchAliases(ctx, tx, st.UID); return err },
+			func() (err error) { c.Roles, err = listRoles(ctx, tx, st.UID); return err },
+			func() (err error) { c.Members, err = listMembers(ctx, tx, st.UID); return err },
+			func() (err error) { c.DeliveryTokens, err = listDeliveryTokens(ctx, tx, st.UID); return err },
+			func() (err error) { c.ManagementTokens, err = listManagementTokens(ctx, tx, st.UID); return err },
+		} {
+			if err := load(); err != nil {
 				return nil, err
 			}
-			if m := byUser[user]; m != nil {
-				m.RoleUIDs = append(m.RoleUIDs, role)
-			}
 		}
-		return members, rows.Err()
+		return c, nil
 	})
 }
 
