@@ -132,4 +132,3 @@ func (s *Service) Listen(ctx context.Context) error {
 	}
 	return l.Listen(ctx, s.cache.apply, s.cache.reset)
 }
-
