@@ -38,6 +38,8 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"Isolation", testIsolation},
 		{"Concurrency", testConcurrency},
 		{"StackLimits", testStackLimits},
+		{"Changes", testChanges},
+		{"LoadStack", testLoadStack},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}

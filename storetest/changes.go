@@ -1,0 +1,264 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stackgate/stackgate"
+)
+
+// recorder is an OnCommit hook that keeps what it is told.
+type recorder struct {
+	mu      sync.Mutex
+	changes []stackgate.Change
+}
+
+func record(s stackgate.Store) *recorder {
+	r := &recorder{}
+	s.OnCommit(func(c stackgate.Change) {
+		r.mu.Lock()
+		r.changes = append(r.changes, c)
+		r.mu.Unlock()
+	})
+	return r
+}
+
+// take returns what was recorded since the last take, never nil.
+func (r *recorder) take() []stackgate.Change {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := append([]stackgate.Change{}, r.changes...)
+	r.changes = nil
+	return out
+}
+
+// testChanges checks every write method's "Changes:" contract (store.go):
+// the OnCommit hook hears exactly the documented changes, each once, before
+// the method returns; a write that fails, and any read, reports nothing.
+func testChanges(t *testing.T, s stackgate.Store) {
+	rec := record(s)
+	f := newFixture(t, s)
+	stack := []stackgate.Change{{StackUID: f.stack}}
+	none := []stackgate.Change{}
+	user := func(u *stackgate.User) []stackgate.Change { return []stackgate.Change{{UserUID: u.UID}} }
+	dev := f.seed.Roles[1].UID
+	member := newUser(t, s)
+	must(t, s.AddMember(ctx(t), f.stack, member.UID, nil))
+	env := f.environment(t, s, "staging")
+	loc := f.locale(t, s, "fr-fr", "")
+	f.branch(t, s, "develop")
+	f.alias(t, s, "live", "develop")
+	role := f.newRole("editor")
+	must(t, s.CreateRole(ctx(t), role, nil, nil, 0))
+	dt := f.newDeliveryToken("dt")
+	must(t, s.CreateDeliveryToken(ctx(t), dt, []stackgate.Ref{{Kind: stackgate.RefEnvironment, Value: f.seed.Environment.UID}}, 0))
+	mt := f.newManagementToken("mt")
+	must(t, s.CreateManagementToken(ctx(t), mt, nil, 0))
+	sess := &stackgate.Session{TokenHash: []byte("session-" + stackgate.NewUID()), UserUID: member.UID, CreatedAt: now()}
+	must(t, s.CreateSession(ctx(t), sess, 0))
+	seed := newStackSeed(f.owner, "changes new stack")
+	stored, err := s.FindManagementToken(ctx(t), f.stack, mt.UID)
+	must(t, err)
+	notice := stackgate.NoticeKey{TokenUID: mt.UID, ExpiresOn: *stored.ExpiresOn, Generation: stored.NotifyGeneration, Kind: stackgate.NoticeWeek}
+	t0 := time.Date(2029, 12, 25, 9, 0, 0, 0, time.UTC)
+
+	type row struct {
+		name string
+		op   func(t *testing.T) error
+		want []stackgate.Change
+		fail bool // the write is refused: it must report nothing
+	}
+	rows := []row{
+		// Users and sessions.
+		{"CreateUser", func(t *testing.T) error {
+			at := now()
+			return s.CreateUser(ctx(t), &stackgate.User{UID: stackgate.NewUID(), Email: stackgate.NewUID() + "@example.com",
+				PasswordHash: "x", CreatedAt: at, UpdatedAt: at})
+		}, none, false},
+		{"CreateUserEmailTaken", func(t *testing.T) error {
+			at := now()
+			return s.CreateUser(ctx(t), &stackgate.User{UID: stackgate.NewUID(), Email: member.Email, PasswordHash: "x", CreatedAt: at, UpdatedAt: at})
+		}, none, true},
+		{"SetLoginFailures", func(t *testing.T) error {
+			return s.SetLoginFailures(ctx(t), member.UID, 2, time.Time{})
+		}, none, false},
+		{"ReserveLoginAttempt", func(t *testing.T) error {
+			_, err := s.ReserveLoginAttempt(ctx(t), member.UID, now(), stackgate.LoginPolicy{Free: 100, Base: time.Second, Max: time.Minute, Forget: time.Hour})
+			return err
+		}, none, false},
+		{"CreateSession", func(t *testing.T) error {
+			return s.CreateSession(ctx(t), &stackgate.Session{TokenHash: []byte("s-" + stackgate.NewUID()), UserUID: f.owner.UID, CreatedAt: now()}, 1)
+		}, user(f.owner), false},
+		{"CreateSessionPrunes", func(t *testing.T) error { // inserts one, deletes the older: one change
+			return s.CreateSession(ctx(t), &stackgate.Session{TokenHash: []byte("s-" + stackgate.NewUID()), UserUID: f.owner.UID, CreatedAt: now()}, 1)
+		}, user(f.owner), false},
+		{"CreateSessionUnknownUser", func(t *testing.T) error {
+			return s.CreateSession(ctx(t), &stackgate.Session{TokenHash: []byte("s-" + stackgate.NewUID()), UserUID: "bltghost", CreatedAt: now()}, 0)
+		}, none, true},
+		{"DeleteSession", func(t *testing.T) error { return s.DeleteSession(ctx(t), sess.TokenHash) }, user(member), false},
+		{"DeleteSessionMissing", func(t *testing.T) error { return s.DeleteSession(ctx(t), sess.TokenHash) }, none, true},
+
+		// Stacks and members.
+		{"CreateStack", func(t *testing.T) error { return s.CreateStack(ctx(t), seed) },
+			[]stackgate.Change{{StackUID: seed.Stack.UID}}, false},
+		{"CreateStackNameTaken", func(t *testing.T) error {
+			return s.CreateStack(ctx(t), newStackSeed(f.owner, "changes new stack"))
+		}, none, true},
+		{"AddMember", func(t *testing.T) error { return s.AddMember(ctx(t), f.stack, member.UID, []string{dev}) }, stack, false},
+		{"AddMemberUnknownUser", func(t *testing.T) error { return s.AddMember(ctx(t), f.stack, "bltghost", nil) }, none, true},
+		{"AddMemberUnknownStack", func(t *testing.T) error { return s.AddMember(ctx(t), "bltmissing", member.UID, nil) }, none, true},
+		{"SetMemberRoles", func(t *testing.T) error {
+			return s.SetMemberRoles(ctx(t), f.stack, map[string][]string{member.UID: {dev}, f.owner.UID: {f.seed.Roles[0].UID}})
+		}, stack, false},
+		{"SetMemberRolesNotMember", func(t *testing.T) error {
+			return s.SetMemberRoles(ctx(t), f.stack, map[string][]string{member.UID: {dev}, "bltghost": {dev}})
+		}, none, true},
+
+		// Environments and locales.
+		{"CreateEnvironment", func(t *testing.T) error {
+			at := now()
+			return s.CreateEnvironment(ctx(t), &stackgate.Environment{UID: stackgate.NewUID(), StackUID: f.stack, Name: "qa",
+				URLs: []stackgate.EnvironmentURL{}, Version: 1, CreatedAt: at, UpdatedAt: at}, 0)
+		}, stack, false},
+		{"CreateEnvironmentNameTaken", func(t *testing.T) error {
+			at := now()
+			return s.CreateEnvironment(ctx(t), &stackgate.Environment{UID: stackgate.NewUID(), StackUID: f.stack, Name: "qa",
+				URLs: []stackgate.EnvironmentURL{}, Version: 1, CreatedAt: at, UpdatedAt: at}, 0)
+		}, none, true},
+		{"CreateEnvironmentOverLimit", func(t *testing.T) error {
+			at := now()
+			return s.CreateEnvironment(ctx(t), &stackgate.Environment{UID: stackgate.NewUID(), StackUID: f.stack, Name: "qa2",
+				URLs: []stackgate.EnvironmentURL{}, Version: 1, CreatedAt: at, UpdatedAt: at}, 1)
+		}, none, true},
+		{"UpdateEnvironment", func(t *testing.T) error {
+			e := *env
+			e.Name, e.UpdatedAt = "staging2", now()
+			return s.UpdateEnvironment(ctx(t), &e)
+		}, stack, false},
+		{"UpdateEnvironmentMissing", func(t *testing.T) error {
+			e := *env
+			e.UID = "bltmissing"
+			return s.UpdateEnvironment(ctx(t), &e)
+		}, none, true},
+		{"DeleteEnvironment", func(t *testing.T) error { return s.DeleteEnvironment(ctx(t), f.stack, env.UID) }, stack, false},
+		{"DeleteEnvironmentReferenced", func(t *testing.T) error {
+			// dt's scope references production.
+			return s.DeleteEnvironment(ctx(t), f.stack, f.seed.Environment.UID)
+		}, none, true},
+		{"CreateLocale", func(t *testing.T) error {
+			at := now()
+			return s.CreateLocale(ctx(t), &stackgate.Locale{UID: stackgate.NewUID(), StackUID: f.stack, Code: "de-de", Name: "de",
+				Version: 1, CreatedAt: at, UpdatedAt: at}, 0)
+		}, stack, false},
+		{"CreateLocaleBadFallback", func(t *testing.T) error {
+			at := now()
+			return s.CreateLocale(ctx(t), &stackgate.Locale{UID: stackgate.NewUID(), StackUID: f.stack, Code: "it-it", Name: "it",
+				FallbackLocale: "xx-xx", Version: 1, CreatedAt: at, UpdatedAt: at}, 0)
+		}, none, true},
+		{"UpdateLocale", func(t *testing.T) error {
+			l := *loc
+			l.Name, l.UpdatedAt = "French", now()
+			return s.UpdateLocale(ctx(t), &l)
+		}, stack, false},
+		{"DeleteLocale", func(t *testing.T) error { return s.DeleteLocale(ctx(t), f.stack, loc.UID) }, stack, false},
+		{"DeleteLocaleMissing", func(t *testing.T) error { return s.DeleteLocale(ctx(t), f.stack, loc.UID) }, none, true},
+
+		// Branches and aliases.
+		{"CreateBranch", func(t *testing.T) error {
+			at := now()
+			return s.CreateBranch(ctx(t), &stackgate.Branch{UID: "feature", StackUID: f.stack, Source: stackgate.MainBranch, CreatedAt: at, UpdatedAt: at}, 0)
+		}, stack, false},
+		{"CreateBranchTaken", func(t *testing.T) error {
+			at := now()
+			return s.CreateBranch(ctx(t), &stackgate.Branch{UID: "feature", StackUID: f.stack, Source: stackgate.MainBranch, CreatedAt: at, UpdatedAt: at}, 0)
+		}, none, true},
+		{"PutBranchAlias", func(t *testing.T) error {
+			at := now()
+			return s.PutBranchAlias(ctx(t), &stackgate.BranchAlias{UID: "live", StackUID: f.stack, TargetBranch: "feature", CreatedAt: at, UpdatedAt: at}, 0)
+		}, stack, false},
+		{"PutBranchAliasNoTarget", func(t *testing.T) error {
+			at := now()
+			return s.PutBranchAlias(ctx(t), &stackgate.BranchAlias{UID: "live", StackUID: f.stack, TargetBranch: "nowhere", CreatedAt: at, UpdatedAt: at}, 0)
+		}, none, true},
+		{"DeleteBranchAlias", func(t *testing.T) error { return s.DeleteBranchAlias(ctx(t), f.stack, "live") }, stack, false},
+		{"DeleteBranch", func(t *testing.T) error { return s.DeleteBranch(ctx(t), f.stack, "develop") }, stack, false},
+		{"DeleteBranchMain", func(t *testing.T) error { return s.DeleteBranch(ctx(t), f.stack, stackgate.MainBranch) }, none, true},
+
+		// Roles.
+		{"CreateRole", func(t *testing.T) error { return s.CreateRole(ctx(t), f.newRole("reviewer"), nil, []string{member.UID}, 0) }, stack, false},
+		{"CreateRoleNameTaken", func(t *testing.T) error { return s.CreateRole(ctx(t), f.newRole("reviewer"), nil, nil, 0) }, none, true},
+		{"CreateRoleMissingRef", func(t *testing.T) error {
+			return s.CreateRole(ctx(t), f.newRole("broken"), []stackgate.Ref{{Kind: stackgate.RefEnvironment, Value: "nowhere", Field: "rules"}}, nil, 0)
+		}, none, true},
+		{"UpdateRole", func(t *testing.T) error {
+			r := *role
+			r.Name, r.UpdatedAt = "editor2", now()
+			return s.UpdateRole(ctx(t), &r, nil, []string{member.UID})
+		}, stack, false},
+		{"UpdateRoleNotMember", func(t *testing.T) error {
+			r := *role
+			return s.UpdateRole(ctx(t), &r, nil, []string{"bltghost"})
+		}, none, true},
+		{"DeleteRole", func(t *testing.T) error { return s.DeleteRole(ctx(t), f.stack, role.UID) }, stack, false},
+		{"DeleteRoleMissing", func(t *testing.T) error { return s.DeleteRole(ctx(t), f.stack, role.UID) }, none, true},
+
+		// Delivery tokens.
+		{"CreateDeliveryToken", func(t *testing.T) error { return s.CreateDeliveryToken(ctx(t), f.newDeliveryToken("dt2"), nil, 0) }, stack, false},
+		{"CreateDeliveryTokenNameTaken", func(t *testing.T) error { return s.CreateDeliveryToken(ctx(t), f.newDeliveryToken("dt2"), nil, 0) }, none, true},
+		{"UpdateDeliveryToken", func(t *testing.T) error {
+			d := *dt
+			d.Description, d.UpdatedAt = "changed", now()
+			return s.UpdateDeliveryToken(ctx(t), &d, nil)
+		}, stack, false},
+		{"SetPreviewToken", func(t *testing.T) error {
+			return s.SetPreviewToken(ctx(t), f.stack, dt.UID, sealed("preview"), f.owner.UID, now())
+		}, stack, false},
+		{"SetPreviewTokenMissing", func(t *testing.T) error {
+			return s.SetPreviewToken(ctx(t), f.stack, "bltmissing", sealed("preview"), f.owner.UID, now())
+		}, none, true},
+		{"DeleteDeliveryToken", func(t *testing.T) error { return s.DeleteDeliveryToken(ctx(t), f.stack, dt.UID) }, stack, false},
+		{"DeleteDeliveryTokenMissing", func(t *testing.T) error { return s.DeleteDeliveryToken(ctx(t), f.stack, dt.UID) }, none, true},
+
+		// Management tokens and their expiry notices.
+		{"CreateManagementToken", func(t *testing.T) error {
+			return s.CreateManagementToken(ctx(t), f.newManagementToken("mt2"), nil, 0)
+		}, stack, false},
+		{"CreateManagementTokenOverLimit", func(t *testing.T) error {
+			return s.CreateManagementToken(ctx(t), f.newManagementToken("mt3"), nil, 1)
+		}, none, true},
+		{"ClaimExpiryNotice", func(t *testing.T) error {
+			_, err := s.ClaimExpiryNotice(ctx(t), notice, "c1", t0, time.Minute)
+			return err
+		}, none, false},
+		{"ReleaseExpiryNotice", func(t *testing.T) error {
+			return s.ReleaseExpiryNotice(ctx(t), notice, "c1", t0, "smtp down")
+		}, none, false},
+		{"MarkExpiryNoticeSent", func(t *testing.T) error { return s.MarkExpiryNoticeSent(ctx(t), notice, t0) }, none, false},
+		{"UpdateManagementToken", func(t *testing.T) error {
+			m := *mt
+			m.Description, m.UpdatedAt = "changed", now()
+			return s.UpdateManagementToken(ctx(t), &m, nil)
+		}, stack, false},
+		{"DeleteManagementToken", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, stack, false},
+		{"DeleteManagementTokenMissing", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, none, true},
+
+		// Reads.
+		{"LoadStack", func(t *testing.T) error { _, err := s.LoadStack(ctx(t), f.seed.Stack.APIKey); return err }, none, false},
+		{"ListRoles", func(t *testing.T) error { _, err := s.ListRoles(ctx(t), f.stack); return err }, none, false},
+	}
+	rec.take()
+	for _, tc := range rows {
+		sub(t, tc.name, func(t *testing.T) {
+			err := tc.op(t)
+			got := rec.take() // right after the call: the hook runs before the method returns
+			if tc.fail && err == nil {
+				t.Fatal("succeeded, want a refusal")
+			}
+			if !tc.fail && err != nil {
+				t.Fatal(err)
+			}
+			diff(t, "changes reported", tc.want, got)
+		})
+	}
+}
