@@ -231,6 +231,39 @@ func TestListen(t *testing.T) {
 		}
 	})
 
+	// The reader's own commits reach it through its OnCommit hooks, before
+	// each write returns, and are not delivered again by Listen (which would
+	// drop the snapshot the hook has just rebuilt); the writer's are.
+	t.Run("OwnCommitsSkipped", func(t *testing.T) {
+		own, other := newUser(t, writer), newUser(t, writer)
+		heard := make(chan stackgate.Change, 10)
+		reader.OnCommit(func(c stackgate.Change) { heard <- c })
+		login(t, reader, own)
+		select {
+		case c := <-heard:
+			if c != (stackgate.Change{UserUID: own.UID}) {
+				t.Fatalf("OnCommit heard %+v, want the login of %s", c, own.UID)
+			}
+		default:
+			t.Fatal("OnCommit was not called before the write returned")
+		}
+		login(t, writer, other)
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case c := <-l.changes:
+				if c == (stackgate.Change{UserUID: own.UID}) {
+					t.Fatal("Listen delivered the listening handle's own commit")
+				}
+				if c == (stackgate.Change{UserUID: other.UID}) {
+					return // in commit order: the own login came first and was skipped
+				}
+			case <-timeout:
+				t.Fatal("the other handle's commit was not delivered within 10s")
+			}
+		}
+	})
+
 	t.Run("Reconnect", func(t *testing.T) {
 		admin, err := sql.Open("pgx", baseURL(t))
 		if err != nil {
