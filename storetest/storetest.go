@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"StackLimits", testStackLimits},
 		{"Changes", testChanges},
 		{"LoadStack", testLoadStack},
+		{"EnvironmentRename", testEnvironmentRename},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
