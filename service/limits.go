@@ -29,7 +29,7 @@ type StackLimits struct {
 	// environments named by a role's rules together, and every other list of
 	// one rule (branches, aliases, folders, taxonomies, terms); default 100.
 	RoleItems    int
-	UsersPerRole int // users a role body may give the role to; default 1000
+	UsersPerRole int // holders of one role (role bodies, stacks/users/roles, share, accept); default 1000
 }
 
 func (l *StackLimits) defaults() {
