@@ -98,9 +98,10 @@ type InvitationStore interface {
 	// e-mail address (which takes the new uid, roles, inviter and time).
 	// ENOTFOUND when the stack does not exist; EINVALID on "roles" when a
 	// role is not of the stack, on "users" when a role already has
-	// usersPerRole holders (no limit when <= 0). It changes no credential,
-	// so it announces nothing.
-	PutStackInvitations(ctx context.Context, invs []*StackInvitation, usersPerRole int) error
+	// usersPerRole holders, on "emails" when the stack would have more than
+	// maxPending pending invitations (no limit when either is <= 0). It
+	// changes no credential, so it announces nothing.
+	PutStackInvitations(ctx context.Context, invs []*StackInvitation, usersPerRole, maxPending int) error
 	// ListStackInvitations returns the pending invitations of the e-mail
 	// address (lower-cased), in every stack.
 	ListStackInvitations(ctx context.Context, email string) ([]*StackInvitation, error)

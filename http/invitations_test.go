@@ -309,3 +309,30 @@ func median(ds []time.Duration) time.Duration {
 	slices.Sort(ds)
 	return ds[len(ds)/2]
 }
+
+// TestPendingInvitationsLimit: a share that would leave more than
+// --max-pending-invitations waiting in the stack is refused (422 naming the
+// limit) and records nothing; re-inviting an address replaces its invitation.
+func TestPendingInvitationsLimit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
+		base := newFixture(t, open)
+		svc := service.New(base.store, testKeys, service.Config{Limits: service.StackLimits{PendingInvitations: 2}}, slog.New(slog.DiscardHandler))
+		fx := *base
+		fx.svc, fx.srv = svc, sghttp.NewServer(svc, nil)
+		f := &fx
+		dev := f.roleUIDs[stackgate.RoleDeveloper]
+		mustDo(t, f, f.as("owner"), "POST", "/v3/stacks/share", shareBody("a@example.com", dev), 200)
+		mustDo(t, f, f.as("owner"), "POST", "/v3/stacks/share", shareBody("outsider@example.com", dev), 200) // at the limit
+		mustDo(t, f, f.as("owner"), "POST", "/v3/stacks/share", shareBody("a@example.com", dev), 200)        // replaces
+		got := f.do(req{method: "POST", path: "/v3/stacks/share", headers: f.as("owner"), body: shareBody("b@example.com", dev)})
+		wantError(t, got, 422, 141, "emails")
+		if !strings.Contains(string(got.raw), "limit of 2 pending invitations per stack reached.") {
+			t.Errorf("the error does not name the limit: %s", got.raw)
+		}
+		// Accepting frees a place.
+		f.tokens["outsider"] = base.tokens["outsider"]
+		invs := invitationsOf(t, f, "outsider")
+		mustDo(t, f, f.session("outsider"), "POST", invitationsPath+"/"+invs[0]["uid"].(string)+"/accept", nil, 200)
+		mustDo(t, f, f.as("owner"), "POST", "/v3/stacks/share", shareBody("b@example.com", dev), 200)
+	})
+}

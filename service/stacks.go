@@ -159,7 +159,7 @@ func (s *Service) Share(ctx context.Context, stackUID, inviterUID string, emails
 		inv.RoleUIDs = slices.Compact(inv.RoleUIDs)
 	}
 	// No credential changes until an invitation is accepted: nothing to drop.
-	return stackgate.WithMessage(s.store.PutStackInvitations(ctx, invs, s.cfg.Limits.UsersPerRole), failed, stackgate.EINVALID)
+	return stackgate.WithMessage(s.store.PutStackInvitations(ctx, invs, s.cfg.Limits.UsersPerRole, s.cfg.Limits.PendingInvitations), failed, stackgate.EINVALID)
 }
 
 // MaxInvitationsPerShare bounds the e-mail addresses of one share request.

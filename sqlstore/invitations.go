@@ -11,7 +11,7 @@ import (
 // PutStackInvitations records invs, each replacing the stack's pending
 // invitation of the same e-mail address. It takes the stack lock (the limit
 // check counts holders) but announces nothing: no credential changed.
-func (s *Store) PutStackInvitations(ctx context.Context, invs []*stackgate.StackInvitation, usersPerRole int) error {
+func (s *Store) PutStackInvitations(ctx context.Context, invs []*stackgate.StackInvitation, usersPerRole, maxPending int) error {
 	if len(invs) == 0 {
 		return nil
 	}
@@ -48,6 +48,15 @@ func (s *Store) PutStackInvitations(ctx context.Context, invs []*stackgate.Stack
 				ON CONFLICT (invitation_uid, role_uid) DO NOTHING`, inv.UID, stackUID, role); err != nil {
 				return err
 			}
+		}
+	}
+	if maxPending > 0 {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM stack_invitations WHERE stack_uid = ?`, stackUID).Scan(&n); err != nil {
+			return err
+		}
+		if n > maxPending {
+			return stackgate.FieldError(stackgate.EINVALID, "", "emails", fmt.Sprintf("limit of %d pending invitations per stack reached.", maxPending))
 		}
 	}
 	return tx.Commit(ctx)

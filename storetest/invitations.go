@@ -34,38 +34,56 @@ func testInvitations(t *testing.T, s stackgate.Store) {
 	sub(t, "PutAndList", func(t *testing.T) {
 		alice := newUser(t, s)
 		a, ghost := invite(alice.Email, dev, cm), invite("ghost@example.com", dev)
-		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{a, ghost}, 0))
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{a, ghost}, 0, 0))
 		diff(t, "alice's", []*stackgate.StackInvitation{a}, list(t, alice.Email))
 		diff(t, "ghost's", []*stackgate.StackInvitation{ghost}, list(t, "ghost@example.com"))
 		diff(t, "nobody's", []*stackgate.StackInvitation{}, list(t, "nobody@example.com"))
 		// Invited by another stack too: both, oldest first.
 		b := &stackgate.StackInvitation{UID: stackgate.NewUID(), StackUID: other.stack, Email: alice.Email,
 			RoleUIDs: []string{other.seed.Roles[1].UID}, InvitedBy: other.owner.UID, CreatedAt: now()}
-		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{b}, 0))
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{b}, 0, 0))
 		diff(t, "alice's two", []*stackgate.StackInvitation{a, b}, list(t, alice.Email))
 		// Invited again by the same stack: replaced, not added.
 		a2 := invite(alice.Email, cm)
-		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{a2}, 0))
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{a2}, 0, 0))
 		diff(t, "alice's after re-invite", []*stackgate.StackInvitation{b, a2}, list(t, alice.Email))
 		notMember(t, alice.UID)
 	})
 	sub(t, "PutInvalid", func(t *testing.T) {
 		carol := newUser(t, s)
 		ok := invite(carol.Email, dev)
-		wantCode(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{ok, invite("x@example.com", other.seed.Roles[0].UID)}, 0),
+		wantCode(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{ok, invite("x@example.com", other.seed.Roles[0].UID)}, 0, 0),
 			stackgate.EINVALID, "roles")
-		wantCode(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{invite("y@example.com", "bltnorole")}, 0),
+		wantCode(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{invite("y@example.com", "bltnorole")}, 0, 0),
 			stackgate.EINVALID, "roles")
 		// The whole call was refused.
 		diff(t, "carol's", []*stackgate.StackInvitation{}, list(t, carol.Email))
 		missing := invite("z@example.com", dev)
 		missing.StackUID = "bltmissing"
-		wantCode(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{missing}, 0), stackgate.ENOTFOUND, "")
+		wantCode(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{missing}, 0, 0), stackgate.ENOTFOUND, "")
+	})
+	sub(t, "PendingLimit", func(t *testing.T) {
+		g := newFixture(t, s)
+		inv := func(email string) *stackgate.StackInvitation {
+			return &stackgate.StackInvitation{UID: stackgate.NewUID(), StackUID: g.stack, Email: email,
+				RoleUIDs: []string{g.seed.Roles[1].UID}, InvitedBy: g.owner.UID, CreatedAt: now()}
+		}
+		const limit = 2
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv("p1@example.com"), inv("p2@example.com")}, 0, limit))
+		// Re-inviting replaces: still at the limit.
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv("p1@example.com")}, 0, limit))
+		wantCode(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv("p3@example.com")}, 0, limit), stackgate.EINVALID, "emails")
+		diff(t, "p3's", []*stackgate.StackInvitation{}, list(t, "p3@example.com"))
+		// Another stack has its own count.
+		elsewhere := inv("p3@example.com")
+		elsewhere.StackUID, elsewhere.RoleUIDs = newFixture(t, s).stack, []string{}
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{elsewhere}, 0, limit))
+		diff(t, "p3's elsewhere", []*stackgate.StackInvitation{elsewhere}, list(t, "p3@example.com"))
 	})
 	sub(t, "Accept", func(t *testing.T) {
 		dan, eve := newUser(t, s), newUser(t, s)
 		inv := invite(dan.Email, dev, cm)
-		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, 0))
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, 0, 0))
 		// Someone else, with their own address, cannot take it.
 		_, err := s.AcceptStackInvitation(ctx(t), inv.UID, eve.Email, eve.UID, 0)
 		wantCode(t, err, stackgate.ENOTFOUND, "")
@@ -86,7 +104,7 @@ func testInvitations(t *testing.T, s stackgate.Store) {
 		fay := newUser(t, s)
 		must(t, s.AddMember(ctx(t), f.stack, fay.UID, []string{dev}))
 		inv := invite(fay.Email, cm)
-		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, 0))
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, 0, 0))
 		_, err := s.AcceptStackInvitation(ctx(t), inv.UID, fay.Email, fay.UID, 0)
 		must(t, err)
 		m, err := s.FindMember(ctx(t), f.stack, fay.UID)
@@ -98,7 +116,7 @@ func testInvitations(t *testing.T, s stackgate.Store) {
 		r := f.newRole("Temporary")
 		must(t, s.CreateRole(ctx(t), r, nil, nil, 0))
 		inv := invite(gil.Email, dev, r.UID)
-		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, 0))
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, 0, 0))
 		must(t, s.DeleteRole(ctx(t), f.stack, r.UID))
 		got := list(t, gil.Email)
 		if len(got) != 1 {
@@ -114,7 +132,7 @@ func testInvitations(t *testing.T, s stackgate.Store) {
 	sub(t, "Decline", func(t *testing.T) {
 		hal, ivy := newUser(t, s), newUser(t, s)
 		inv := invite(hal.Email, dev)
-		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, 0))
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, 0, 0))
 		wantCode(t, s.DeleteStackInvitation(ctx(t), inv.UID, ivy.Email), stackgate.ENOTFOUND, "")
 		diff(t, "hal's", []*stackgate.StackInvitation{inv}, list(t, hal.Email))
 		must(t, s.DeleteStackInvitation(ctx(t), inv.UID, hal.Email))
@@ -125,7 +143,7 @@ func testInvitations(t *testing.T, s stackgate.Store) {
 	sub(t, "ConcurrentAccepts", func(t *testing.T) {
 		jo := newUser(t, s)
 		inv := invite(jo.Email, dev)
-		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, 0))
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, 0, 0))
 		var wg sync.WaitGroup
 		errs := make([]error, 8)
 		for i := range errs {
@@ -183,11 +201,11 @@ func testUsersPerRole(t *testing.T, s stackgate.Store) {
 		// cm is held by bob: full at limit 1.
 		inv := &stackgate.StackInvitation{UID: stackgate.NewUID(), StackUID: f.stack, Email: carol.Email,
 			RoleUIDs: []string{cm}, InvitedBy: f.owner.UID, CreatedAt: now()}
-		wantCode(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, limit), stackgate.EINVALID, "users")
+		wantCode(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, limit, 0), stackgate.EINVALID, "users")
 		got, err := s.ListStackInvitations(ctx(t), carol.Email)
 		must(t, err)
 		diff(t, "carol's", []*stackgate.StackInvitation{}, got)
-		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, limit+1))
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, limit+1, 0))
 		// Accepting past the limit: refused, nothing changed.
 		_, err = s.AcceptStackInvitation(ctx(t), inv.UID, carol.Email, carol.UID, limit)
 		wantCode(t, err, stackgate.EINVALID, "users")
@@ -204,7 +222,7 @@ func testUsersPerRole(t *testing.T, s stackgate.Store) {
 		// A holder accepting the role again does not count twice.
 		again := &stackgate.StackInvitation{UID: stackgate.NewUID(), StackUID: f.stack, Email: bob.Email,
 			RoleUIDs: []string{cm}, InvitedBy: f.owner.UID, CreatedAt: now()}
-		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{again}, 0))
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{again}, 0, 0))
 		_, err = s.AcceptStackInvitation(ctx(t), again.UID, bob.Email, bob.UID, 2)
 		must(t, err)
 	})
