@@ -117,6 +117,10 @@ var Routes = []Route{
 	{Method: "POST", Pattern: "/v3/user-session", Module: "user_session", Action: Create, API: CMA, Served: true, NoStack: true},
 	{Method: "DELETE", Pattern: "/v3/user-session", Module: "user_session", Action: Delete, API: CMA, Served: true, NoStack: true},
 	{Method: "GET", Pattern: "/v3/user", Module: "user_session", Action: Read, API: CMA, Served: true, NoStack: true},
+	// The user's own stack invitations (stackgate's: POST /v3/stacks/share invites, the invitee accepts).
+	{Method: "GET", Pattern: "/v3/user/stack_invitations", Module: "user_session", Action: Read, API: CMA, Served: true, NoStack: true},
+	{Method: "POST", Pattern: "/v3/user/stack_invitations/{invitation_uid}/accept", Module: "user_session", Action: Update, API: CMA, Served: true, NoStack: true},
+	{Method: "DELETE", Pattern: "/v3/user/stack_invitations/{invitation_uid}", Module: "user_session", Action: Delete, API: CMA, Served: true, NoStack: true},
 
 	// Served CMA routes (spec §1).
 	served("GET", "/v3/stacks", "stack", Read),

@@ -44,6 +44,9 @@ func (s *Server) routes() []route {
 		{"POST", "/v3/user-session", public, withRateLimit(s.loginLimiter, s.handleLogin)},
 		{"DELETE", "/v3/user-session", session, s.handleLogout},
 		{"GET", "/v3/user", session, s.handleUserGet},
+		{"GET", "/v3/user/stack_invitations", session, s.handleInvitationList},
+		{"POST", "/v3/user/stack_invitations/{invitation_uid}/accept", session, s.handleInvitationAccept},
+		{"DELETE", "/v3/user/stack_invitations/{invitation_uid}", session, s.handleInvitationDecline},
 
 		{"GET", "/v3/stacks", stack, s.handleStackGet},
 		{"GET", "/v3/stacks/settings", stack, s.handleStackSettings},

@@ -68,7 +68,8 @@ func (s *Server) handleStackUsersRoles(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
-// handleStackShare handles "POST /v3/stacks/share".
+// handleStackShare handles "POST /v3/stacks/share": it invites, and its
+// reply is the same whichever addresses have accounts.
 func (s *Server) handleStackShare(w http.ResponseWriter, r *http.Request) error {
 	body, _, err := decode[struct {
 		Emails []string            `json:"emails"`
@@ -77,7 +78,7 @@ func (s *Server) handleStackShare(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.svc.Share(r.Context(), principal(r).Stack.UID, body.Emails, body.Roles); err != nil {
+	if err := s.svc.Share(r.Context(), principal(r).Stack.UID, principal(r).UID, body.Emails, body.Roles); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"The invitation has been sent successfully."})

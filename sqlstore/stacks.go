@@ -140,15 +140,38 @@ func (s *Store) AddMember(ctx context.Context, stackUID, userUID string, roleUID
 
 // SetMemberRoles replaces the roles of each user in assignments. EINVALID on
 // "users" when a user is not a member, on "roles" when a role is not of this
-// stack.
-func (s *Store) SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string) error {
+// stack, on "users" when a role ends with more than usersPerRole holders and
+// more than it had (a role already past a lowered limit may still shrink).
+func (s *Store) SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string, usersPerRole int) error {
 	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
 		// Sorted, so that errors and lock order do not depend on map iteration.
 		users := make([]string, 0, len(assignments))
-		for u := range assignments {
+		var roles []string
+		for u, rs := range assignments {
 			users = append(users, u)
+			roles = append(roles, rs...)
 		}
 		slices.Sort(users)
+		slices.Sort(roles)
+		roles = slices.Compact(roles)
+		holders := func() (map[string]int, error) {
+			n := make(map[string]int, len(roles))
+			if usersPerRole <= 0 {
+				return n, nil
+			}
+			for _, role := range roles {
+				var c int
+				if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM member_roles WHERE stack_uid = ? AND role_uid = ?`, stackUID, role).Scan(&c); err != nil {
+					return nil, err
+				}
+				n[role] = c
+			}
+			return n, nil
+		}
+		before, err := holders()
+		if err != nil {
+			return err
+		}
 		for _, user := range users {
 			if err := findMemberRow(ctx, tx, stackUID, user, "users"); err != nil {
 				return err
@@ -158,6 +181,15 @@ func (s *Store) SetMemberRoles(ctx context.Context, stackUID string, assignments
 			}
 			if err := grantRoles(ctx, tx, stackUID, user, assignments[user]); err != nil {
 				return err
+			}
+		}
+		after, err := holders()
+		if err != nil {
+			return err
+		}
+		for _, role := range roles {
+			if after[role] > usersPerRole && after[role] > before[role] {
+				return usersPerRoleError(usersPerRole)
 			}
 		}
 		return nil

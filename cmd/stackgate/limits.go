@@ -52,7 +52,8 @@ func (a *abuseFlags) intFlags() []struct {
 		{"max-custom-roles", "STACKGATE_MAX_CUSTOM_ROLES", "custom roles per stack", &a.limits.CustomRoles, 100},
 		{"max-rules-per-role", "STACKGATE_MAX_RULES_PER_ROLE", "rules per role", &a.limits.RulesPerRole, 100},
 		{"max-role-items", "STACKGATE_MAX_ROLE_ITEMS", "content types, entries, assets, locales and environments named by one role", &a.limits.RoleItems, 100},
-		{"max-users-per-role", "STACKGATE_MAX_USERS_PER_ROLE", "users a role body may give the role to", &a.limits.UsersPerRole, 1000},
+		{"max-users-per-role", "STACKGATE_MAX_USERS_PER_ROLE", "holders of one role (role bodies, stacks/users/roles, share, accepting an invitation)", &a.limits.UsersPerRole, 1000},
+		{"max-pending-invitations", "STACKGATE_MAX_PENDING_INVITATIONS", "invitations (stacks/share) a stack may have waiting for acceptance", &a.limits.PendingInvitations, 1000},
 	}
 }
 
