@@ -47,7 +47,7 @@ func (s *Server) handleBranchCreate(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if body.Branch == nil {
-		return stackgate.FieldError(stackgate.EINVALID, "Branch creation failed. Please try again.", "branch", stackgate.ProblemRequired)
+		return stackgate.FieldError(stackgate.EINVALID, "branch", stackgate.ProblemRequired)
 	}
 	b, err := s.svc.CreateBranch(r.Context(), principal(r), body.Branch.UID, body.Branch.Source)
 	if err != nil {
@@ -112,7 +112,7 @@ func (s *Server) handleBranchAliasPut(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	if body.BranchAlias == nil {
-		return stackgate.FieldError(stackgate.EINVALID, "Branch alias update failed. Please try again.", "branch_alias", stackgate.ProblemRequired)
+		return stackgate.FieldError(stackgate.EINVALID, "branch_alias", stackgate.ProblemRequired)
 	}
 	a, err := s.svc.PutBranchAlias(r.Context(), principal(r), r.PathValue("alias_uid"), body.BranchAlias.TargetBranch)
 	if err != nil {

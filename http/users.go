@@ -40,7 +40,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 			v.Add("user.password", stackgate.ProblemRequired)
 		}
 	}
-	if err := v.Err("Looks like your email or password is invalid."); err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
 	u, token, err := s.svc.LoginFrom(r.Context(), *body.User.Email, *body.User.Password, info(r.Context()).client)

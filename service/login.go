@@ -30,16 +30,14 @@ import (
 //     Retry-After (so memory stays bounded: 19 MiB per running hash).
 
 var (
-	errLogin = &stackgate.Error{Code: stackgate.ELOGIN, Message: "Looks like your email or password is invalid.", Fields: map[string][]string{}}
-	errBusy  = &stackgate.Error{Code: stackgate.EUNAVAILABLE, Fields: map[string][]string{}, RetryAfter: time.Second,
-		Message: "Too many logins are being checked right now. Please try again shortly."}
+	errLogin = &stackgate.Error{Code: stackgate.ELOGIN, Fields: map[string][]string{}}
+	errBusy  = &stackgate.Error{Code: stackgate.EUNAVAILABLE, Fields: map[string][]string{}, RetryAfter: time.Second}
 )
 
 // errTooManyAttempts refuses an attempt until retryAt: the same answer for
 // accounts and for emails without one.
 func errTooManyAttempts(now, retryAt time.Time) error {
-	return &stackgate.Error{Code: stackgate.ELOCKED, Fields: map[string][]string{}, RetryAfter: max(retryAt.Sub(now), time.Second),
-		Message: "Too many failed login attempts. Please try again later."}
+	return &stackgate.Error{Code: stackgate.ELOCKED, Fields: map[string][]string{}, RetryAfter: max(retryAt.Sub(now), time.Second)}
 }
 
 // Login is LoginFrom with no client address (CLI, tests).

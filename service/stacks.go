@@ -23,7 +23,7 @@ func (s *Service) EnsureUser(ctx context.Context, email, password string) (u *st
 	if len(password) < 8 {
 		v.Add("password", "must be at least 8 characters.")
 	}
-	if err := v.Err("User creation failed. Please try again."); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, false, err
 	}
 	hash, err := s.hashPassword(ctx, password)
@@ -46,7 +46,7 @@ func (s *Service) EnsureUser(ctx context.Context, email, password string) (u *st
 func (s *Service) CreateStack(ctx context.Context, owner *stackgate.User, name string) (*stackgate.Stack, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 255 || strings.ContainsFunc(name, forbiddenRune) || pathLike(name) {
-		return nil, stackgate.FieldError(stackgate.EINVALID, "Stack creation failed. Please try again.", "name", stackgate.ProblemNotValid)
+		return nil, stackgate.FieldError(stackgate.EINVALID, "name", stackgate.ProblemNotValid)
 	}
 	now := s.Now()
 	stack := stackgate.Stack{UID: stackgate.NewUID(), APIKey: stackgate.NewUID(), Name: name, OrgUID: owner.OrgUID,
@@ -66,9 +66,6 @@ func (s *Service) CreateStack(ctx context.Context, owner *stackgate.User, name s
 			Description: &desc, System: true, Rules: []stackgate.Rule{}, CreatedBy: owner.UID, UpdatedBy: owner.UID, CreatedAt: now, UpdatedAt: now})
 	}
 	if err := s.store.CreateStack(ctx, seed); err != nil {
-		if stackgate.IsCode(err, stackgate.ECONFLICT) {
-			return nil, stackgate.FieldError(stackgate.ECONFLICT, "You already own a stack named "+name+".", "name", stackgate.ProblemNotUnique)
-		}
 		return nil, err
 	}
 	return &seed.Stack, nil
@@ -95,7 +92,7 @@ func (s *Service) RoleByName(ctx context.Context, stackUID, name string) (*stack
 			return r, nil
 		}
 	}
-	return nil, stackgate.FieldError(stackgate.EINVALID, "No role named "+name+" in this stack.", "role", stackgate.ProblemNotValid)
+	return nil, stackgate.FieldError(stackgate.EINVALID, "role", stackgate.ProblemNotValid)
 }
 
 // AddMember makes user a member of the stack holding roleUIDs (added to
@@ -135,12 +132,12 @@ func (s *Service) Share(ctx context.Context, stackUID string, emails []string, r
 		}
 		adds = append(adds, add{u.UID, rs})
 	}
-	if err := v.Err("Stack sharing failed. Please try again."); err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
 	for _, a := range adds {
 		if err := s.store.AddMember(ctx, stackUID, a.user, a.roles); err != nil {
-			return stackgate.WithMessage(err, "Stack sharing failed. Please try again.", stackgate.EINVALID)
+			return err
 		}
 	}
 	s.changed(stackgate.Change{StackUID: stackUID})
@@ -150,10 +147,10 @@ func (s *Service) Share(ctx context.Context, stackUID string, emails []string, r
 // SetMemberRoles replaces the roles of the users named in assignments.
 func (s *Service) SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string) error {
 	if len(assignments) == 0 {
-		return stackgate.FieldError(stackgate.EINVALID, "User roles update failed. Please try again.", "users", stackgate.ProblemRequired)
+		return stackgate.FieldError(stackgate.EINVALID, "users", stackgate.ProblemRequired)
 	}
 	if err := s.store.SetMemberRoles(ctx, stackUID, assignments); err != nil {
-		return stackgate.WithMessage(err, "User roles update failed. Please try again.", stackgate.EINVALID)
+		return err
 	}
 	s.changed(stackgate.Change{StackUID: stackUID})
 	return nil
