@@ -96,7 +96,7 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	if !errors.As(err, &e) {
 		e = &stackgate.Error{Code: stackgate.EINTERNAL, Err: err}
 		if errors.Is(err, context.Canceled) {
-			e.Code = stackgate.EUNAVAILABLE
+			e.Code, e.RetryAfter = stackgate.EUNAVAILABLE, time.Second
 		}
 	}
 	m, ok := errorMapping[e.Code]
@@ -111,11 +111,8 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 		log.LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("request_id", requestID(r.Context())), slog.String("error", err.Error()))
 	}
-	switch {
-	case e.RetryAfter > 0:
+	if e.RetryAfter > 0 { // the error knows when (limiters, login budgets, overload)
 		w.Header().Set("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
-	case e.Code == stackgate.ERATELIMIT, e.Code == stackgate.ELOCKED, e.Code == stackgate.EUNAVAILABLE:
-		w.Header().Set("Retry-After", "1")
 	}
 	if e.Err != nil {
 		info(r.Context()).detail = e.Err.Error()
