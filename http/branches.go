@@ -37,7 +37,7 @@ func (s *Server) handleBranchGet(w http.ResponseWriter, r *http.Request) error {
 
 // handleBranchCreate handles "POST /v3/stacks/branches".
 func (s *Server) handleBranchCreate(w http.ResponseWriter, r *http.Request) error {
-	body, _, err := decode[struct {
+	body, err := decode[struct {
 		Branch *struct {
 			UID    string `json:"uid"`
 			Source string `json:"source"`
@@ -103,7 +103,7 @@ func (s *Server) handleBranchAliasGet(w http.ResponseWriter, r *http.Request) er
 
 // handleBranchAliasPut handles "PUT /v3/stacks/branch_aliases/{alias_uid}".
 func (s *Server) handleBranchAliasPut(w http.ResponseWriter, r *http.Request) error {
-	body, _, err := decode[struct {
+	body, err := decode[struct {
 		BranchAlias *struct {
 			TargetBranch string `json:"target_branch"`
 		} `json:"branch_alias"`

@@ -13,7 +13,7 @@ type tokenBody struct {
 
 // decodeToken reads {"token":{…}}.
 func decodeToken(r *http.Request) (service.TokenInput, error) {
-	body, _, err := decode[tokenBody](r, false)
+	body, err := decode[tokenBody](r, false)
 	if err != nil {
 		return service.TokenInput{}, err
 	}
@@ -108,7 +108,7 @@ func (s *Server) handleDeliveryTokenDelete(w http.ResponseWriter, r *http.Reques
 // handlePreviewTokenCreate handles "POST /v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token".
 // It takes no body: an empty body of any content type is accepted.
 func (s *Server) handlePreviewTokenCreate(w http.ResponseWriter, r *http.Request) error {
-	if _, _, err := decode[map[string]any](r, true); err != nil {
+	if _, err := decode[map[string]any](r, true); err != nil {
 		return err
 	}
 	t, err := s.svc.CreatePreviewToken(r.Context(), principal(r), r.PathValue("delivery_token_uid"))

@@ -15,7 +15,7 @@ type environmentBody struct {
 }
 
 func decodeEnvironment(r *http.Request) (service.EnvironmentInput, error) {
-	body, _, err := decode[environmentBody](r, false)
+	body, err := decode[environmentBody](r, false)
 	if err != nil {
 		return service.EnvironmentInput{}, err
 	}

@@ -275,7 +275,7 @@ type routeJSON struct {
 // a request the gate would refuse before deciding (400, 401, 412) is
 // explained with the status and error the gate would answer.
 func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
-	body, _, err := decode[checkBody](r, false)
+	body, err := decode[checkBody](r, false)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 func decodeLocale(r *http.Request) (service.LocaleInput, error) {
-	body, _, err := decode[struct {
+	body, err := decode[struct {
 		Locale *struct {
 			Code           *string         `json:"code"`
 			Name           *string         `json:"name"`

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
 )
 
 // Gate refusals under a flood (issue 11):

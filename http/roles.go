@@ -126,7 +126,7 @@ func (s *Server) roleView(r *http.Request) (roleView, error) {
 }
 
 func decodeRole(r *http.Request) (service.RoleInput, error) {
-	body, _, err := decode[struct {
+	body, err := decode[struct {
 		Role *service.RoleInput `json:"role"`
 	}](r, false)
 	if err != nil {

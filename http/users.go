@@ -20,7 +20,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 
 // handleLogin handles "POST /v3/user-session".
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
-	body, _, err := decode[struct {
+	body, err := decode[struct {
 		User *struct {
 			Email    *string `json:"email"`
 			Password *string `json:"password"`

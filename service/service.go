@@ -104,14 +104,8 @@ func New(store stackgate.Store, keys *secret.Keyring, cfg Config, log *slog.Logg
 	return s
 }
 
-// Config returns the effective configuration.
-func (s *Service) Config() Config { return s.cfg }
-
 // Store returns the underlying store.
 func (s *Service) Store() stackgate.Store { return s.store }
-
-// Keys returns the keyring.
-func (s *Service) Keys() *secret.Keyring { return s.keys }
 
 // Listen keeps the cache coherent with writes made by other nodes when the
 // store can tell about them (postgres). It blocks until ctx ends; with a

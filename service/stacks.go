@@ -71,11 +71,6 @@ func (s *Service) CreateStack(ctx context.Context, owner *stackgate.User, name s
 	return &seed.Stack, nil
 }
 
-// StackByUID returns a stack.
-func (s *Service) StackByUID(ctx context.Context, uid string) (*stackgate.Stack, error) {
-	return s.store.FindStackByUID(ctx, uid)
-}
-
 // Members returns the stack's members.
 func (s *Service) Members(ctx context.Context, stackUID string) ([]*stackgate.Member, error) {
 	return s.store.ListMembers(ctx, stackUID)
