@@ -14,10 +14,10 @@ import (
 
 // Login protection (README "Security" says what it allows per hour):
 //
-//   - Each (email, client address) pair is spaced out by Config.LoginClientPolicy,
+//   - Each (email, client address) pair is spaced out by loginClientPolicy,
 //     in this node's memory: one client guessing one account slows down
 //     exponentially, while the owner, from another address, is unaffected.
-//   - Each account is spaced out by Config.LoginAccountPolicy, in the store
+//   - Each account is spaced out by loginAccountPolicy, in the store
 //     (ReserveLoginAttempt: atomic, shared by every node), against guessers
 //     spread over many addresses. It only ever delays, by at most its Max.
 //   - An email without an account gets the same treatment from an in-memory
@@ -73,7 +73,7 @@ func (s *Service) LoginFrom(ctx context.Context, email, password, client string)
 		s.clientTries.release(res)
 		return nil, "", err
 	}
-	a, err = s.store.ReserveLoginAttempt(ctx, u.UID, now, s.cfg.LoginAccountPolicy)
+	a, err = s.store.ReserveLoginAttempt(ctx, u.UID, now, loginAccountPolicy)
 	if err != nil {
 		s.clientTries.release(res)
 		return nil, "", err
