@@ -54,7 +54,7 @@ func (s *Server) handleInvitationList(w http.ResponseWriter, r *http.Request) er
 
 // handleInvitationAccept handles "POST /v3/user/stack_invitations/{invitation_uid}/accept".
 func (s *Server) handleInvitationAccept(w http.ResponseWriter, r *http.Request) error {
-	if _, _, err := decode[struct{}](r, true); err != nil {
+	if _, err := decode[struct{}](r, true); err != nil {
 		return err
 	}
 	st, err := s.svc.AcceptStackInvitation(r.Context(), r.Header.Get("authtoken"), r.PathValue("invitation_uid"))

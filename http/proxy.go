@@ -107,7 +107,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if l != nil && !l.peek(client, now) {
 		p.s.metrics.gateDecision("none", http.StatusTooManyRequests)
-		err = errTooManyRefusals
+		err = errRateLimited(l, client, now)
 	} else if err = p.serve(sw, r); err != nil && l != nil && statusOf(err) < 500 {
 		l.take(client, now)
 	}

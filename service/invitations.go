@@ -65,7 +65,7 @@ func (s *Service) AcceptStackInvitation(ctx context.Context, authtoken, uid stri
 	}
 	inv, err := s.store.AcceptStackInvitation(ctx, uid, u.Email, u.UID, s.cfg.Limits.UsersPerRole)
 	if err != nil {
-		return nil, stackgate.WithMessage(err, "Invitation acceptance failed. Please try again.", stackgate.EINVALID)
+		return nil, err
 	}
 	s.changed(stackgate.Change{StackUID: inv.StackUID})
 	return s.store.FindStackByUID(ctx, inv.StackUID)

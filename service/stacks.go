@@ -25,7 +25,7 @@ func (s *Service) EnsureUser(ctx context.Context, email, password string) (u *st
 	if len(password) < 8 {
 		v.Add("password", "must be at least 8 characters.")
 	}
-	if err := v.Err("User creation failed. Please try again."); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, false, err
 	}
 	hash, err := s.hashPassword(ctx, password)
@@ -48,7 +48,7 @@ func (s *Service) EnsureUser(ctx context.Context, email, password string) (u *st
 func (s *Service) CreateStack(ctx context.Context, owner *stackgate.User, name string) (*stackgate.Stack, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 255 || strings.ContainsFunc(name, forbiddenRune) || pathLike(name) {
-		return nil, stackgate.FieldError(stackgate.EINVALID, "Stack creation failed. Please try again.", "name", stackgate.ProblemNotValid)
+		return nil, stackgate.FieldError(stackgate.EINVALID, "name", stackgate.ProblemNotValid)
 	}
 	now := s.Now()
 	stack := stackgate.Stack{UID: stackgate.NewUID(), APIKey: stackgate.NewUID(), Name: name, OrgUID: owner.OrgUID,
@@ -68,17 +68,9 @@ func (s *Service) CreateStack(ctx context.Context, owner *stackgate.User, name s
 			Description: &desc, System: true, Rules: []stackgate.Rule{}, CreatedBy: owner.UID, UpdatedBy: owner.UID, CreatedAt: now, UpdatedAt: now})
 	}
 	if err := s.store.CreateStack(ctx, seed); err != nil {
-		if stackgate.IsCode(err, stackgate.ECONFLICT) {
-			return nil, stackgate.FieldError(stackgate.ECONFLICT, "You already own a stack named "+name+".", "name", stackgate.ProblemNotUnique)
-		}
 		return nil, err
 	}
 	return &seed.Stack, nil
-}
-
-// StackByUID returns a stack.
-func (s *Service) StackByUID(ctx context.Context, uid string) (*stackgate.Stack, error) {
-	return s.store.FindStackByUID(ctx, uid)
 }
 
 // Members returns the stack's members.
@@ -97,7 +89,7 @@ func (s *Service) RoleByName(ctx context.Context, stackUID, name string) (*stack
 			return r, nil
 		}
 	}
-	return nil, stackgate.FieldError(stackgate.EINVALID, "No role named "+name+" in this stack.", "role", stackgate.ProblemNotValid)
+	return nil, stackgate.FieldError(stackgate.EINVALID, "role", stackgate.ProblemNotValid)
 }
 
 // AddMember makes user a member of the stack holding roleUIDs (added to
@@ -116,14 +108,13 @@ func (s *Service) AddMember(ctx context.Context, stackUID, userUID string, roleU
 // account (it does not look); the invited user joins by accepting
 // (AcceptStackInvitation) with their own credentials.
 func (s *Service) Share(ctx context.Context, stackUID, inviterUID string, emails []string, roles map[string][]string) error {
-	const failed = "Stack sharing failed. Please try again."
 	v := stackgate.Validation{}
 	if len(emails) == 0 {
 		v.Add("emails", stackgate.ProblemRequired)
 	}
 	if len(emails) > MaxInvitationsPerShare {
 		v.Add("emails", fmt.Sprintf("limit of %d e-mail addresses per request reached.", MaxInvitationsPerShare))
-		return v.Err(failed)
+		return v.Err()
 	}
 	now := s.Now()
 	byEmail := map[string]*stackgate.StackInvitation{}
@@ -151,7 +142,7 @@ func (s *Service) Share(ctx context.Context, stackUID, inviterUID string, emails
 		}
 		inv.RoleUIDs = append(inv.RoleUIDs, rs...)
 	}
-	if err := v.Err(failed); err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
 	for _, inv := range invs {
@@ -159,7 +150,7 @@ func (s *Service) Share(ctx context.Context, stackUID, inviterUID string, emails
 		inv.RoleUIDs = slices.Compact(inv.RoleUIDs)
 	}
 	// No credential changes until an invitation is accepted: nothing to drop.
-	return stackgate.WithMessage(s.store.PutStackInvitations(ctx, invs, s.cfg.Limits.UsersPerRole, s.cfg.Limits.PendingInvitations), failed, stackgate.EINVALID)
+	return s.store.PutStackInvitations(ctx, invs, s.cfg.Limits.UsersPerRole, s.cfg.Limits.PendingInvitations)
 }
 
 // MaxInvitationsPerShare bounds the e-mail addresses of one share request.
@@ -176,10 +167,10 @@ func validEmail(email string) bool {
 // SetMemberRoles replaces the roles of the users named in assignments.
 func (s *Service) SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string) error {
 	if len(assignments) == 0 {
-		return stackgate.FieldError(stackgate.EINVALID, "User roles update failed. Please try again.", "users", stackgate.ProblemRequired)
+		return stackgate.FieldError(stackgate.EINVALID, "users", stackgate.ProblemRequired)
 	}
 	if err := s.store.SetMemberRoles(ctx, stackUID, assignments, s.cfg.Limits.UsersPerRole); err != nil {
-		return stackgate.WithMessage(err, "User roles update failed. Please try again.", stackgate.EINVALID)
+		return err
 	}
 	s.changed(stackgate.Change{StackUID: stackUID})
 	return nil

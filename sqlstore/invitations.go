@@ -56,7 +56,7 @@ func (s *Store) PutStackInvitations(ctx context.Context, invs []*stackgate.Stack
 			return err
 		}
 		if n > maxPending {
-			return stackgate.FieldError(stackgate.EINVALID, "", "emails", fmt.Sprintf("limit of %d pending invitations per stack reached.", maxPending))
+			return stackgate.FieldError(stackgate.EINVALID, "emails", fmt.Sprintf("limit of %d pending invitations per stack reached.", maxPending))
 		}
 	}
 	return tx.Commit(ctx)
@@ -169,7 +169,7 @@ func findRoleRow(ctx context.Context, tx *Tx, stackUID, role string) error {
 	var uid string
 	if err := tx.queryRow(ctx, `SELECT uid FROM roles WHERE stack_uid = ? AND uid = ?`, stackUID, role).Scan(&uid); err != nil {
 		if noRows(err) {
-			return stackgate.FieldError(stackgate.EINVALID, "", "roles", stackgate.ProblemNotValid)
+			return stackgate.FieldError(stackgate.EINVALID, "roles", stackgate.ProblemNotValid)
 		}
 		return err
 	}
@@ -194,5 +194,5 @@ func checkHolders(ctx context.Context, tx *Tx, stackUID, role string, limit int,
 }
 
 func usersPerRoleError(limit int) error {
-	return stackgate.FieldError(stackgate.EINVALID, "", "users", fmt.Sprintf("limit of %d users per role reached.", limit))
+	return stackgate.FieldError(stackgate.EINVALID, "users", fmt.Sprintf("limit of %d users per role reached.", limit))
 }

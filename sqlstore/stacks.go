@@ -22,7 +22,7 @@ func (s *Store) CreateStack(ctx context.Context, seed *stackgate.StackSeed) erro
 		st.UID, st.APIKey, st.Name, st.Description, st.OrgUID, st.OwnerUID, st.MasterLocale,
 		ms(st.CreatedAt), ms(st.UpdatedAt)); err != nil {
 		if tx.d.Classify(err) == ErrForeignKey {
-			return stackgate.FieldError(stackgate.EINVALID, "", "owner", stackgate.ProblemNotValid)
+			return stackgate.FieldError(stackgate.EINVALID, "owner", stackgate.ProblemNotValid)
 		}
 		return tx.conflict(err, "name")
 	}
@@ -202,7 +202,7 @@ func findMemberRow(ctx context.Context, tx *Tx, stackUID, userUID, field string)
 	var uid string
 	err := tx.queryRow(ctx, `SELECT user_uid FROM members WHERE stack_uid = ? AND user_uid = ?`, stackUID, userUID).Scan(&uid)
 	if field != "" && noRows(err) {
-		return stackgate.FieldError(stackgate.EINVALID, "", field, stackgate.ProblemNotValid)
+		return stackgate.FieldError(stackgate.EINVALID, field, stackgate.ProblemNotValid)
 	}
 	return notFound(err, "member")
 }
@@ -212,7 +212,7 @@ func addMember(ctx context.Context, tx *Tx, stackUID, userUID string, roleUIDs [
 	var uid string
 	if err := tx.queryRow(ctx, `SELECT uid FROM users WHERE uid = ?`+tx.d.ForShare(), userUID).Scan(&uid); err != nil {
 		if noRows(err) {
-			return stackgate.FieldError(stackgate.EINVALID, "", "users", stackgate.ProblemNotValid)
+			return stackgate.FieldError(stackgate.EINVALID, "users", stackgate.ProblemNotValid)
 		}
 		return err
 	}
@@ -230,7 +230,7 @@ func grantRoles(ctx context.Context, tx *Tx, stackUID, userUID string, roleUIDs 
 		var uid string
 		if err := tx.queryRow(ctx, `SELECT uid FROM roles WHERE stack_uid = ? AND uid = ?`, stackUID, role).Scan(&uid); err != nil {
 			if noRows(err) {
-				return stackgate.FieldError(stackgate.EINVALID, "", "roles", stackgate.ProblemNotValid)
+				return stackgate.FieldError(stackgate.EINVALID, "roles", stackgate.ProblemNotValid)
 			}
 			return err
 		}
