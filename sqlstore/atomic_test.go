@@ -94,6 +94,8 @@ func newWorld(t *testing.T, st stackgate.Store) *world {
 		must(t, st.CreateRole(ctx, r, []stackgate.Ref{{Kind: stackgate.RefEnvironment, Value: "staging"}}, nil, 0))
 		w.roles = append(w.roles, r)
 	}
+	must(t, st.PutStackInvitations(ctx, []*stackgate.StackInvitation{{UID: "bltinvitecarol0000", StackUID: w.seed.Stack.UID,
+		Email: w.carol.Email, RoleUIDs: []string{w.roles[0].UID, w.roles[1].UID}, InvitedBy: w.owner.UID, CreatedAt: at}}, 0, 0))
 	return w
 }
 
@@ -132,7 +134,7 @@ func TestInjectedFailureLeavesNothing(t *testing.T) {
 		}},
 		{"SetMemberRoles", func(ctx context.Context, st stackgate.Store, w *world) error {
 			return st.SetMemberRoles(ctx, w.seed.Stack.UID, map[string][]string{
-				w.alice.UID: {w.roles[0].UID, w.seed.Roles[1].UID}, w.bob.UID: {w.roles[1].UID}})
+				w.alice.UID: {w.roles[0].UID, w.seed.Roles[1].UID}, w.bob.UID: {w.roles[1].UID}}, 0)
 		}, stackOf, nil},
 		{"AddMember", func(ctx context.Context, st stackgate.Store, w *world) error {
 			return st.AddMember(ctx, w.seed.Stack.UID, w.carol.UID, []string{w.roles[0].UID, w.roles[1].UID})
@@ -171,6 +173,10 @@ func TestInjectedFailureLeavesNothing(t *testing.T) {
 				Secret: stackgate.Sealed{Hash: []byte("h"), Ciphertext: []byte("c"), KeyID: "k"}, CreatedAt: at, UpdatedAt: at}
 			return st.CreateDeliveryToken(ctx, dt, []stackgate.Ref{{Kind: stackgate.RefEnvironment, Value: w.staging.UID},
 				{Kind: stackgate.RefBranch, Value: stackgate.MainBranch}}, 0)
+		}, stackOf, nil},
+		{"AcceptStackInvitation", func(ctx context.Context, st stackgate.Store, w *world) error {
+			_, err := st.AcceptStackInvitation(ctx, "bltinvitecarol0000", w.carol.Email, w.carol.UID, 0)
+			return err
 		}, stackOf, nil},
 		{"CreateSessionPruning", func(ctx context.Context, st stackgate.Store, w *world) error {
 			return st.CreateSession(ctx, &stackgate.Session{TokenHash: []byte("new session"), UserUID: w.alice.UID, CreatedAt: at.Add(time.Hour)}, 1)

@@ -63,6 +63,14 @@ func testChanges(t *testing.T, s stackgate.Store) {
 	notice := stackgate.NoticeKey{TokenUID: mt.UID, ExpiresOn: *stored.ExpiresOn, Generation: stored.NotifyGeneration, Kind: stackgate.NoticeWeek}
 	t0 := time.Date(2029, 12, 25, 9, 0, 0, 0, time.UTC)
 
+	invite := func(email string) *stackgate.StackInvitation {
+		return &stackgate.StackInvitation{UID: stackgate.NewUID(), StackUID: f.stack, Email: email,
+			RoleUIDs: []string{dev}, InvitedBy: f.owner.UID, CreatedAt: now()}
+	}
+	invitee := newUser(t, s)
+	invited, declined := invite(invitee.Email), invite("declined@example.com")
+	must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{invited, declined}, 0, 0))
+
 	type row struct {
 		name string
 		op   func(t *testing.T) error
@@ -109,11 +117,31 @@ func testChanges(t *testing.T, s stackgate.Store) {
 		{"AddMemberUnknownUser", func(t *testing.T) error { return s.AddMember(ctx(t), f.stack, "bltghost", nil) }, none, true},
 		{"AddMemberUnknownStack", func(t *testing.T) error { return s.AddMember(ctx(t), "bltmissing", member.UID, nil) }, none, true},
 		{"SetMemberRoles", func(t *testing.T) error {
-			return s.SetMemberRoles(ctx(t), f.stack, map[string][]string{member.UID: {dev}, f.owner.UID: {f.seed.Roles[0].UID}})
+			return s.SetMemberRoles(ctx(t), f.stack, map[string][]string{member.UID: {dev}, f.owner.UID: {f.seed.Roles[0].UID}}, 0)
 		}, stack, false},
 		{"SetMemberRolesNotMember", func(t *testing.T) error {
-			return s.SetMemberRoles(ctx(t), f.stack, map[string][]string{member.UID: {dev}, "bltghost": {dev}})
+			return s.SetMemberRoles(ctx(t), f.stack, map[string][]string{member.UID: {dev}, "bltghost": {dev}}, 0)
 		}, none, true},
+
+		// Invitations.
+		{"PutStackInvitations", func(t *testing.T) error {
+			return s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{invite("x@example.com"), invite("y@example.com")}, 0, 0)
+		}, none, false},
+		{"PutStackInvitationsForeignRole", func(t *testing.T) error {
+			inv := invite("z@example.com")
+			inv.RoleUIDs = []string{"bltforeign"}
+			return s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, 0, 0)
+		}, none, true},
+		{"AcceptStackInvitation", func(t *testing.T) error {
+			_, err := s.AcceptStackInvitation(ctx(t), invited.UID, invitee.Email, invitee.UID, 0)
+			return err
+		}, stack, false},
+		{"AcceptStackInvitationMissing", func(t *testing.T) error {
+			_, err := s.AcceptStackInvitation(ctx(t), invited.UID, invitee.Email, invitee.UID, 0)
+			return err
+		}, none, true},
+		{"DeleteStackInvitation", func(t *testing.T) error { return s.DeleteStackInvitation(ctx(t), declined.UID, declined.Email) }, none, false},
+		{"DeleteStackInvitationMissing", func(t *testing.T) error { return s.DeleteStackInvitation(ctx(t), declined.UID, declined.Email) }, none, true},
 
 		// Environments and locales.
 		{"CreateEnvironment", func(t *testing.T) error {
