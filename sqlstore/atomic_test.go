@@ -37,9 +37,9 @@ func sqlStore(t *testing.T, st stackgate.Store) *sqlstore.Store {
 // not one), an environment "staging" and two custom roles that name it.
 type world struct {
 	owner, alice, bob, carol *stackgate.User
-	seed              *stackgate.StackSeed
-	staging           *stackgate.Environment
-	roles             []*stackgate.Role
+	seed                     *stackgate.StackSeed
+	staging                  *stackgate.Environment
+	roles                    []*stackgate.Role
 }
 
 var at = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -169,7 +169,7 @@ func TestInjectedFailureLeavesNothing(t *testing.T) {
 		{"CreateDeliveryTokenWithRefs", func(ctx context.Context, st stackgate.Store, w *world) error {
 			yes := true
 			dt := &stackgate.DeliveryToken{UID: "bltdt0000000000000", StackUID: w.seed.Stack.UID, Name: "dt",
-				Scope: []stackgate.ScopeEntry{{Module: stackgate.ModuleEnvironment, Environments: []string{w.staging.UID}, ACL: stackgate.ACL{Read: &yes}}},
+				Scope:  []stackgate.ScopeEntry{{Module: stackgate.ModuleEnvironment, Environments: []string{w.staging.UID}, ACL: stackgate.ACL{Read: &yes}}},
 				Secret: stackgate.Sealed{Hash: []byte("h"), Ciphertext: []byte("c"), KeyID: "k"}, CreatedAt: at, UpdatedAt: at}
 			return st.CreateDeliveryToken(ctx, dt, []stackgate.Ref{{Kind: stackgate.RefEnvironment, Value: w.staging.UID},
 				{Kind: stackgate.RefBranch, Value: stackgate.MainBranch}}, 0)

@@ -214,7 +214,9 @@ func testChanges(t *testing.T, s stackgate.Store) {
 		{"DeleteBranchMain", func(t *testing.T) error { return s.DeleteBranch(ctx(t), f.stack, stackgate.MainBranch) }, none, true},
 
 		// Roles.
-		{"CreateRole", func(t *testing.T) error { return s.CreateRole(ctx(t), f.newRole("reviewer"), nil, []string{member.UID}, 0) }, stack, false},
+		{"CreateRole", func(t *testing.T) error {
+			return s.CreateRole(ctx(t), f.newRole("reviewer"), nil, []string{member.UID}, 0)
+		}, stack, false},
 		{"CreateRoleNameTaken", func(t *testing.T) error { return s.CreateRole(ctx(t), f.newRole("reviewer"), nil, nil, 0) }, none, true},
 		{"CreateRoleMissingRef", func(t *testing.T) error {
 			return s.CreateRole(ctx(t), f.newRole("broken"), []stackgate.Ref{{Kind: stackgate.RefEnvironment, Value: "nowhere", Field: "rules"}}, nil, 0)
