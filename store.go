@@ -259,9 +259,11 @@ type Change struct {
 // commits, once for each distinct Change the write recorded, synchronously:
 // the write method returns only after fn has returned, so a caller that
 // waits for fn (the service rebuilds its snapshot there) acts on the write
-// before it responds. fn is never called for a write that fails or rolls
-// back; it must not write through the store. Every registered fn is called,
-// in registration order. Register before the store is used concurrently.
+// before it responds. fn is never called for a write that is refused or
+// rolls back; when COMMIT itself fails the outcome is unknown, and fn is
+// called as if the write had committed (a needless reload is cheap, a missed
+// one would keep a revoked credential). fn must not write through the
+// store. Every registered fn is called, in registration order.
 type ChangeNotifier interface {
 	OnCommit(fn func(Change))
 }
