@@ -9,30 +9,137 @@ import (
 )
 
 // TestBadInputNeverFails5xx sends malformed bodies, wrong types, bad query
-// parameters and bad credentials to every served route: each answer must be
-// a 4xx (or a success), never a server error.
+// parameters and bad credentials to every served route, once naming objects
+// that do not exist and once naming existing ones (a delivery token with a
+// preview token, a management token, a custom role, an environment, a
+// locale, a branch, an alias), so that validation is reached past the
+// lookup: each answer must be a 4xx (or a success), never a server error.
 func TestBadInputNeverFails5xx(t *testing.T) {
 	f := newFixture(t, testdb.SQLite)
 	bodies := []any{nil, "", "{", "[]", "null", "1", `"x"`, `{"token":[]}`, `{"role":"x"}`, `{"token":{"scope":{}}}`, `{"token":{"scope":[null,1,"a",{"module":1}]}}`,
 		`{"role":{"rules":[null,{"module":"taxonomy","content_types":[1]}],"users":"x"}}`, `{"environment":{"urls":"x"}}`, `{"locale":{"code":5}}`,
 		`{"branch":{"uid":"../x"}}`, `{"branch_alias":{"target_branch":7}}`, `{"users":{"x":"y"}}`, `{"emails":"a"}`, `{"user":{"email":1}}`,
-		`{"token":{"name":"n","expires_on":12,"scope":[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"]}]}}`}
+		`{"token":{"name":"n","expires_on":12,"scope":[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"]}]}}`,
+		// well-formed JSON of the right types that validation must refuse
+		`{"token":{"name":"","scope":[{"module":"environment","environments":["nope"],"acl":{"read":true}},{"module":"branch","branches":["nope"]}]}}`,
+		`{"token":{"name":"n","expires_on":"yesterday","scope":[{"module":"nope","acl":{}}]}}`,
+		`{"role":{"name":"","rules":[{"module":"nope"},{"module":"environment","environments":["nope"]},{"module":"taxonomy","taxonomies":["$all"],"terms":[{}]}]}}`,
+		`{"environment":{"name":"","urls":[{"url":"not a url","locale":"xx"}]}}`, `{"locale":{"code":"","name":"","fallback_locale":"xx-xx"}}`,
+		`{"branch":{"uid":"","source":"nope"}}`, `{"branch_alias":{"target_branch":""}}`}
+
+	// The existing objects, made again whenever a request removed them, and
+	// the sessions, renewed whenever a request ended them.
+	dtUID, mtUID, roleUID := "", "", ""
+	create := func(method, path string, body any) reply {
+		t.Helper()
+		r := f.do(req{method: method, path: path, headers: f.as("owner"), body: body})
+		if r.status >= 300 {
+			t.Fatalf("%s %s: %d %s", method, path, r.status, r.raw)
+		}
+		return r
+	}
+	exists := func(path string) bool {
+		return path != "" && f.do(req{method: "GET", path: path, headers: f.as("owner")}).status == 200
+	}
+	ensure := func() {
+		t.Helper()
+		for _, who := range []string{"owner", "content_manager"} {
+			if f.do(req{method: "GET", path: "/v3/user", headers: f.as(who)}).status != 200 {
+				_, token, err := f.svc.Login(t.Context(), who+"@example.com", who+"-password")
+				if err != nil {
+					t.Fatalf("login %s: %v", who, err)
+				}
+				f.tokens[who] = token
+			}
+		}
+		if !exists("/v3/environments/staging") {
+			create("POST", "/v3/environments", envBody("staging"))
+		}
+		if !exists("/v3/locales/fr-fr") {
+			create("POST", "/v3/locales", map[string]any{"locale": map[string]any{"code": "fr-fr", "name": "French"}})
+		}
+		for _, b := range []string{"development", "feature"} {
+			if !exists("/v3/stacks/branches/" + b) {
+				create("POST", "/v3/stacks/branches", map[string]any{"branch": map[string]string{"uid": b, "source": "main"}})
+			}
+		}
+		if !exists("/v3/stacks/branch_aliases/deploy") {
+			create("PUT", "/v3/stacks/branch_aliases/deploy", map[string]any{"branch_alias": map[string]string{"target_branch": "development"}})
+		}
+		if !exists("/v3/stacks/delivery_tokens/" + dtUID) {
+			r := create("POST", "/v3/stacks/delivery_tokens?create_with_preview_token=true", dtBody("site "+f.stack.UID+dtUID, dtScope()))
+			dtUID = r.body["token"].(map[string]any)["uid"].(string)
+		} else if r := f.do(req{method: "GET", path: "/v3/stacks/delivery_tokens/" + dtUID, headers: f.as("owner")}); r.body["token"].(map[string]any)["preview_token"] == nil {
+			create("POST", "/v3/stacks/delivery_tokens/"+dtUID+"/preview_token", nil)
+		}
+		if !exists("/v3/stacks/management_tokens/" + mtUID) {
+			r := create("POST", "/v3/stacks/management_tokens", mtBody("ci "+mtUID, mtScope("$all", rw), nil))
+			mtUID = r.body["token"].(map[string]any)["uid"].(string)
+		}
+		if !exists("/v3/roles/" + roleUID) {
+			r := create("POST", "/v3/roles", roleBody("Editors "+roleUID, branchRule))
+			roleUID = r.body["role"].(map[string]any)["uid"].(string)
+		}
+	}
+	ensure()
+	existing := func(pattern string) string {
+		switch {
+		case strings.HasPrefix(pattern, "/v3/stacks/delivery_tokens/"):
+			return dtUID
+		case strings.HasPrefix(pattern, "/v3/stacks/management_tokens/"):
+			return mtUID
+		case strings.HasPrefix(pattern, "/v3/roles/"):
+			return roleUID
+		case strings.HasPrefix(pattern, "/v3/environments/"):
+			return "staging"
+		case strings.HasPrefix(pattern, "/v3/locales/"):
+			return "fr-fr"
+		case strings.HasPrefix(pattern, "/v3/stacks/branches/"):
+			return "feature"
+		case strings.HasPrefix(pattern, "/v3/stacks/branch_aliases/"):
+			return "deploy"
+		}
+		t.Fatalf("no existing object for %s", pattern)
+		return ""
+	}
+	fill := func(pattern, v string) string {
+		for strings.Contains(pattern, "{") {
+			pattern = pattern[:strings.Index(pattern, "{")] + v + pattern[strings.Index(pattern, "}")+1:]
+		}
+		return pattern
+	}
 	for _, r := range authz.Routes {
 		if !r.Served {
 			continue
 		}
-		path := r.Pattern
-		for strings.Contains(path, "{") {
-			path = path[:strings.Index(path, "{")] + "x" + path[strings.Index(path, "}")+1:]
-		}
-		for _, b := range bodies {
-			for _, who := range []string{"owner", "none", "bad", "content_manager"} {
-				for _, query := range []string{"", "?limit=x&query=[&include_count=maybe&force=perhaps"} {
-					got := f.do(req{method: r.Method, path: path + query, headers: f.headersFor(who), body: b})
-					if got.status >= 500 {
-						t.Errorf("%s %s%s as %s with %v: %d %s", r.Method, path, query, who, b, got.status, got.raw)
+		named := strings.Contains(r.Pattern, "{")
+		for _, target := range []string{"missing", "existing"} {
+			if target == "existing" && !named {
+				continue
+			}
+			found := false // some answer as the owner got past the lookup
+			for _, b := range bodies {
+				for _, who := range []string{"owner", "none", "bad", "content_manager"} {
+					for _, query := range []string{"", "?limit=x&query=[&include_count=maybe&force=perhaps"} {
+						path := fill(r.Pattern, "x")
+						if target == "existing" {
+							path = fill(r.Pattern, existing(r.Pattern))
+						}
+						got := f.do(req{method: r.Method, path: path + query, headers: f.headersFor(who), body: b})
+						if got.status >= 500 {
+							t.Errorf("%s %s%s as %s with %v: %d %s", r.Method, path, query, who, b, got.status, got.raw)
+						}
+						if who == "owner" && got.status != 404 {
+							found = true
+						}
+						if got.status < 300 && r.Method != "GET" {
+							ensure()
+						}
 					}
 				}
+			}
+			if target == "existing" && !found {
+				t.Errorf("%s %s: every answer was 404, the existing object was never reached", r.Method, r.Pattern)
 			}
 		}
 	}
