@@ -32,20 +32,20 @@ func TestBadInputNeverFails5xx(t *testing.T) {
 	dtUID, mtUID, roleUID := "", "", ""
 	create := func(method, path string, body any) reply {
 		t.Helper()
-		r := f.do(req{method: method, path: path, headers: f.as("owner"), body: body})
+		r := f.do(req{method: method, path: path, headers: f.as(Owner), body: body})
 		if r.status >= 300 {
 			t.Fatalf("%s %s: %d %s", method, path, r.status, r.raw)
 		}
 		return r
 	}
 	exists := func(path string) bool {
-		return path != "" && f.do(req{method: "GET", path: path, headers: f.as("owner")}).status == 200
+		return path != "" && f.do(req{method: "GET", path: path, headers: f.as(Owner)}).status == 200
 	}
 	ensure := func() {
 		t.Helper()
-		for _, who := range []string{"owner", "content_manager"} {
+		for _, who := range []cred{Owner, ContentManager} {
 			if f.do(req{method: "GET", path: "/v3/user", headers: f.as(who)}).status != 200 {
-				_, token, err := f.svc.Login(t.Context(), who+"@example.com", who+"-password")
+				_, token, err := f.svc.Login(t.Context(), who.email(), who.password())
 				if err != nil {
 					t.Fatalf("login %s: %v", who, err)
 				}
@@ -69,7 +69,7 @@ func TestBadInputNeverFails5xx(t *testing.T) {
 		if !exists("/v3/stacks/delivery_tokens/" + dtUID) {
 			r := create("POST", "/v3/stacks/delivery_tokens?create_with_preview_token=true", dtBody("site "+f.stack.UID+dtUID, dtScope()))
 			dtUID = r.body["token"].(map[string]any)["uid"].(string)
-		} else if r := f.do(req{method: "GET", path: "/v3/stacks/delivery_tokens/" + dtUID, headers: f.as("owner")}); r.body["token"].(map[string]any)["preview_token"] == nil {
+		} else if r := f.do(req{method: "GET", path: "/v3/stacks/delivery_tokens/" + dtUID, headers: f.as(Owner)}); r.body["token"].(map[string]any)["preview_token"] == nil {
 			create("POST", "/v3/stacks/delivery_tokens/"+dtUID+"/preview_token", nil)
 		}
 		if !exists("/v3/stacks/management_tokens/" + mtUID) {
@@ -119,7 +119,7 @@ func TestBadInputNeverFails5xx(t *testing.T) {
 			}
 			found := false // some answer as the owner got past the lookup
 			for _, b := range bodies {
-				for _, who := range []string{"owner", "none", "bad", "content_manager"} {
+				for _, who := range []cred{Owner, NoCredential, BadAuthtoken, ContentManager} {
 					for _, query := range []string{"", "?limit=x&query=[&include_count=maybe&force=perhaps"} {
 						path := fill(r.Pattern, "x")
 						if target == "existing" {
@@ -129,7 +129,7 @@ func TestBadInputNeverFails5xx(t *testing.T) {
 						if got.status >= 500 {
 							t.Errorf("%s %s%s as %s with %v: %d %s", r.Method, path, query, who, b, got.status, got.raw)
 						}
-						if who == "owner" && got.status != 404 {
+						if who == Owner && got.status != 404 {
 							found = true
 						}
 						if got.status < 300 && r.Method != "GET" {

@@ -65,7 +65,7 @@ func golden(t *testing.T, name string, got reply) {
 // environment, locale, branch and alias replies, single and listed.
 func TestGolden(t *testing.T) {
 	f := newFixture(t, testdb.SQLite)
-	owner := f.as("owner")
+	owner := f.as(Owner)
 	do := func(method, path string, body any) reply {
 		r := f.do(req{method: method, path: path, headers: owner, body: body})
 		if r.status >= 300 {
