@@ -1,12 +1,16 @@
 package http_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/service"
 )
@@ -51,7 +55,7 @@ func midnightUTC(t time.Time) time.Time {
 func TestManagementTokenAPI(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		owner, admin := f.as(Owner), f.as(Admin)
+		owner := f.as(Owner)
 
 		created := mustDo(t, f, owner, "POST", managementTokensPath, mgmtTokenBody("ci", allOnMain(readWriteACL()),
 			map[string]any{"expires_on": "2099-06-15T13:45:00.000Z", "is_email_notification_enabled": true}), 201)
@@ -102,7 +106,7 @@ func TestManagementTokenAPI(t *testing.T) {
 		secrets := []string{secret, dated["token"].(string), never["token"].(string), nullExpiry["token"].(string)}
 
 		runScenarios(t, f, []scenario{
-			{name: "list never contains a secret", method: "GET", path: managementTokensPath + "?include_count=true", who: Admin, status: 200,
+			{name: "list never contains a secret", method: "GET", path: managementTokensPath + "?include_count=true&query=" + url.QueryEscape(`{"name":{"$in":["ci","dated","never","null expiry"]}}`), who: Admin, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					items := jlist(t, r.body["tokens"])
 					if len(items) != 4 || r.body["count"] != float64(4) {
@@ -141,34 +145,38 @@ func TestManagementTokenAPI(t *testing.T) {
 			{name: "the secret authenticates", method: "GET", path: "/v3/environments", headers: f.withToken(secret), status: 200},
 		})
 
-		t.Run("update", func(t *testing.T) {
-			r := mustDo(t, f, admin, "PUT", managementTokensPath+"/"+uid, mgmtTokenBody("ci 2", allOnMain(readWriteACL()),
-				map[string]any{"is_email_notification_enabled": false, "expires_on": "2099-02-02"}), 200)
-			got := jobj(t, r.body["token"])
-			if r.body["notice"] != "Management Token updated successfully." || got["name"] != "ci 2" || got["description"] != "about ci 2" ||
-				got["expires_on"] != "2099-02-02" || got["is_email_notification_enabled"] != false || got["uid"] != uid ||
-				got["updated_by"] != f.users[Admin].UID || got["created_at"] != tok["created_at"] {
-				t.Fatalf("%s", r.raw)
-			}
-			if _, has := got["token"]; has || strings.Contains(string(r.raw), secret) {
-				t.Fatalf("the update reply shows the secret: %s", r.raw)
-			}
-			fetched := jobj(t, mustDo(t, f, owner, "GET", managementTokensPath+"/"+uid, nil, 200).body["token"])
-			if !reflect.DeepEqual(fetched, got) {
-				t.Fatalf("fetch after update %v\nupdate reply %v", fetched, got)
-			}
-			if m0, m1 := jobj(t, jlist(t, tok["scope"])[0])["_metadata"], jobj(t, jlist(t, got["scope"])[0])["_metadata"]; !reflect.DeepEqual(m0, m1) {
-				t.Fatalf("_metadata.uid changed: %v → %v", m0, m1)
-			}
-			mustDo(t, f, f.withToken(secret), "GET", "/v3/environments", nil, 200)
-		})
-		t.Run("update: expires_on null means never", func(t *testing.T) {
-			r := mustDo(t, f, owner, "PUT", managementTokensPath+"/"+uid, map[string]any{"token": map[string]any{"expires_on": nil}}, 200)
-			if v, has := jobj(t, r.body["token"])["expires_on"]; !has || v != nil {
-				t.Fatalf("%s", r.raw)
-			}
-		})
+		// The writes: independent rows, each on a token of its own
+		// ("{uid}" in strings is its uid, "{secret}" its secret), the
+		// reply and the token then fetched compared with cmp.Diff.
 		forged := "cs0123456789abcdef01234567"
+		rows := []mtRow{
+			{name: "update",
+				step: mtStep{Admin, "PUT", "/{uid}", mgmtTokenBody("ci 2 {uid}", allOnMain(readWriteACL()),
+					map[string]any{"is_email_notification_enabled": false, "expires_on": "2099-02-02"}), 200},
+				want: func(tk map[string]any) any {
+					return map[string]any{"notice": "Management Token updated successfully.", "token": with(tk, "name", "ci 2 {uid}",
+						"description", "about ci 2 {uid}", "expires_on", "2099-02-02", "is_email_notification_enabled", false, "updated_by", f.users[Admin].UID)}
+				},
+				after: func(tk map[string]any) any {
+					return with(tk, "name", "ci 2 {uid}", "description", "about ci 2 {uid}", "expires_on", "2099-02-02",
+						"is_email_notification_enabled", false, "updated_by", f.users[Admin].UID)
+				},
+				secretWorks: true},
+			{name: "update: expires_on null means never",
+				step:  mtStep{Owner, "PUT", "/{uid}", map[string]any{"token": map[string]any{"expires_on": nil}}, 200},
+				after: func(tk map[string]any) any { return with(tk, "expires_on", nil) }, secretWorks: true},
+			{name: "delete", step: mtStep{Admin, "DELETE", "/{uid}", nil, 200},
+				want: func(map[string]any) any { return map[string]any{"notice": "Management Token deleted successfully."} }},
+			{name: "deleted: fetch", before: []mtStep{{Admin, "DELETE", "/{uid}", nil, 200}}, step: mtStep{Owner, "GET", "/{uid}", nil, 422},
+				wantError: &mtError{141, "uid"}},
+			{name: "deleted: the secret", before: []mtStep{{Admin, "DELETE", "/{uid}", nil, 200}}, secretWorks: false, secretRefused: true},
+			{name: "deleted: update", before: []mtStep{{Admin, "DELETE", "/{uid}", nil, 200}},
+				step: mtStep{Owner, "PUT", "/{uid}", mgmtTokenBody("x", allOnMain(readACL()), nil), 422}, wantError: &mtError{141, ""}},
+			{name: "deleted: delete again", before: []mtStep{{Admin, "DELETE", "/{uid}", nil, 200}},
+				step: mtStep{Owner, "DELETE", "/{uid}", nil, 422}, wantError: &mtError{141, ""}},
+			{name: "deleted: the name is free", before: []mtStep{{Admin, "DELETE", "/{uid}", nil, 200}},
+				step: mtStep{Owner, "POST", "", mgmtTokenBody("row {uid}", allOnMain(readACL()), nil), 201}},
+		}
 		for _, tc := range []struct {
 			field string
 			value any
@@ -181,33 +189,111 @@ func TestManagementTokenAPI(t *testing.T) {
 			{"_metadata", map[string]any{"uid": "csforged"}},
 			{"stack", map[string]any{"api_key": f.other.APIKey}},
 		} {
-			t.Run("update: read-only field "+tc.field+" is ignored", func(t *testing.T) {
-				prior := jobj(t, mustDo(t, f, owner, "GET", managementTokensPath+"/"+uid, nil, 200).body["token"])
-				mustDo(t, f, owner, "PUT", managementTokensPath+"/"+uid, map[string]any{"token": map[string]any{tc.field: tc.value}}, 200)
-				after := jobj(t, mustDo(t, f, owner, "GET", managementTokensPath+"/"+uid, nil, 200).body["token"])
-				if !reflect.DeepEqual(withoutKeys(after, "updated_at", "updated_by"), withoutKeys(prior, "updated_at", "updated_by")) {
-					t.Fatalf("state changed:\nbefore %v\nafter  %v", prior, after)
+			rows = append(rows, mtRow{name: "update: read-only field " + tc.field + " is ignored",
+				step:  mtStep{Owner, "PUT", "/{uid}", map[string]any{"token": map[string]any{tc.field: tc.value}}, 200},
+				after: func(tk map[string]any) any { return with(tk, "updated_by", f.users[Owner].UID) }, secretWorks: true, forgedRefused: forged})
+		}
+		for _, row := range rows {
+			t.Run(row.name, func(t *testing.T) {
+				made := createMgmt(t, f, mgmtTokenBody("row "+row.name, allOnMain(readWriteACL()),
+					map[string]any{"expires_on": "2099-06-15", "is_email_notification_enabled": true}))
+				uid, secret := made["uid"].(string), made["token"].(string)
+				t.Cleanup(func() { // the stack holds 10 management tokens: each row removes what it made
+					keep := url.QueryEscape(`{"name":{"$nin":["ci","dated","never","null expiry"]}}`)
+					for _, x := range jlist(t, mustDo(t, f, f.as(Owner), "GET", managementTokensPath+"?query="+keep, nil, 200).body["tokens"]) {
+						mustDo(t, f, f.as(Owner), "DELETE", managementTokensPath+"/"+jobj(t, x)["uid"].(string), nil, 200)
+					}
+				})
+				fill := func(v any) any {
+					b, err := json.Marshal(v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var out any
+					if err := json.Unmarshal([]byte(strings.ReplaceAll(string(b), "{uid}", uid)), &out); err != nil {
+						t.Fatal(err)
+					}
+					return out
 				}
-				mustDo(t, f, f.withToken(secret), "GET", "/v3/environments", nil, 200)
-				wantError(t, f.do(req{method: "GET", path: "/v3/environments", headers: f.withToken(forged)}), 401, 105, "authorization")
+				fetch := func() map[string]any {
+					return jobj(t, mustDo(t, f, f.as(Owner), "GET", managementTokensPath+"/"+uid, nil, 200).body["token"])
+				}
+				tk := fetch()
+				send := func(s mtStep) reply {
+					var body any
+					if s.body != nil {
+						body = fill(s.body)
+					}
+					return mustDo(t, f, f.as(s.who), s.method, managementTokensPath+strings.ReplaceAll(s.path, "{uid}", uid), body, s.status)
+				}
+				for _, s := range row.before {
+					send(s)
+				}
+				ignore := cmpopts.IgnoreMapEntries(func(k string, _ any) bool { return k == "updated_at" })
+				if row.step.method != "" {
+					got := send(row.step)
+					if strings.Contains(string(got.raw), secret) {
+						t.Errorf("the reply shows the secret: %s", got.raw)
+					}
+					if row.wantError != nil {
+						wantError(t, got, row.step.status, row.wantError.code, row.wantError.field)
+					}
+					if row.want != nil {
+						if diff := cmp.Diff(fill(row.want(tk)), any(got.body), ignore); diff != "" {
+							t.Errorf("reply (-want +got):\n%s", diff)
+						}
+					}
+				}
+				if row.after != nil {
+					if diff := cmp.Diff(fill(row.after(tk)), any(fetch()), ignore); diff != "" {
+						t.Errorf("stored token (-want +got):\n%s", diff)
+					}
+				}
+				if row.secretWorks {
+					mustDo(t, f, f.withToken(secret), "GET", "/v3/environments", nil, 200)
+				}
+				if row.secretRefused {
+					wantError(t, f.do(req{method: "GET", path: "/v3/environments", headers: f.withToken(secret)}), 401, 105, "authorization")
+				}
+				if row.forgedRefused != "" {
+					wantError(t, f.do(req{method: "GET", path: "/v3/environments", headers: f.withToken(row.forgedRefused)}), 401, 105, "authorization")
+				}
 			})
 		}
-
-		runScenarios(t, f, []scenario{
-			{name: "delete", method: "DELETE", path: managementTokensPath + "/" + uid, who: Admin, status: 200,
-				bodyCheck: func(t *testing.T, f *fixture, r reply) {
-					if r.body["notice"] != "Management Token deleted successfully." {
-						t.Fatalf("%s", r.raw)
-					}
-				}},
-			{name: "deleted: fetch", method: "GET", path: managementTokensPath + "/" + uid, who: Owner, status: 422, code: 141, field: "uid"},
-			{name: "deleted: the secret", method: "GET", path: "/v3/environments", headers: f.withToken(secret), status: 401, code: 105, field: "authorization"},
-			{name: "deleted: update", method: "PUT", path: managementTokensPath + "/" + uid, who: Owner, body: mgmtTokenBody("x", allOnMain(readACL()), nil), status: 422, code: 141},
-			{name: "deleted: delete again", method: "DELETE", path: managementTokensPath + "/" + uid, who: Owner, status: 422, code: 141},
-			{name: "deleted: the name is free", method: "POST", path: managementTokensPath, who: Owner, body: mgmtTokenBody("ci 2", allOnMain(readACL()), nil), status: 201},
-			{name: "the others are untouched", method: "GET", path: "/v3/environments", headers: f.withToken(never["token"].(string)), status: 200},
+		t.Run("the others are untouched", func(t *testing.T) {
+			for _, s := range secrets {
+				mustDo(t, f, f.withToken(s), "GET", "/v3/environments", nil, 200)
+			}
 		})
 	})
+}
+
+// mtStep is one request of a TestManagementTokenAPI row; path follows
+// managementTokensPath.
+type mtStep struct {
+	who    cred
+	method string
+	path   string
+	body   any
+	status int
+}
+
+type mtError struct {
+	code  int
+	field string
+}
+
+// mtRow is one independent write scenario of TestManagementTokenAPI.
+type mtRow struct {
+	name          string
+	before        []mtStep
+	step          mtStep                      // the request whose reply is compared; none when method is ""
+	wantError     *mtError                    // the error the reply must be
+	want          func(tk map[string]any) any // the reply (updated_at aside), from the token as fetched before
+	after         func(tk map[string]any) any // the token as fetched afterwards
+	secretWorks   bool                        // the token's secret still authenticates
+	secretRefused bool                        // the token's secret is refused (401)
+	forgedRefused string                      // a forged secret that must not authenticate
 }
 
 // TestManagementTokenPermissions: only the owner and Admins manage
