@@ -32,8 +32,12 @@ const (
 	ETIMEOUT      Code = "timeout"      // 504 / 504: the proxied upstream did not answer in time
 )
 
-// Error is the one error type that crosses layers. Message is public (it goes
-// into error_message); Fields goes into errors; Err is the private cause.
+// Error is the one error type that crosses layers. Stores and use cases set
+// Code and Fields (the field problems, which go into errors) and Err (the
+// private cause); the words of error_message belong to the HTTP edge: its
+// route table (a route's "… failed. Please try again." for EINVALID and
+// ECONFLICT), its table of fixed sentences per code, and Message, which only
+// the HTTP layer sets, for a sentence of its own.
 type Error struct {
 	Code    Code
 	Message string
@@ -69,14 +73,9 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Errorf returns an *Error with a formatted public message.
-func Errorf(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// FieldError returns an *Error whose errors map has one field with one message.
-func FieldError(code Code, message, field, problem string) *Error {
-	return &Error{Code: code, Message: message, Fields: map[string][]string{field: {problem}}}
+// FieldError returns an *Error whose errors map has one field with one problem.
+func FieldError(code Code, field, problem string) *Error {
+	return &Error{Code: code, Fields: map[string][]string{field: {problem}}}
 }
 
 // ErrorCode returns the code of err, EINTERNAL for anything that is not an *Error.
@@ -91,39 +90,18 @@ func ErrorCode(err error) Code {
 // IsCode reports whether err carries code.
 func IsCode(err error, code Code) bool { return err != nil && ErrorCode(err) == code }
 
-// WithMessage returns a copy of err with message set when err is an *Error of
-// one of the given codes and has no message of its own yet; other errors pass
-// through untouched. Services use it to say "Delivery Token creation failed."
-// over a store's bare ECONFLICT or EINVALID.
-func WithMessage(err error, message string, codes ...Code) error {
-	var e *Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	for _, c := range codes {
-		if e.Code == c {
-			cp := *e
-			if cp.Message == "" {
-				cp.Message = message
-			}
-			return &cp
-		}
-	}
-	return err
-}
-
 // Validation collects field errors and turns into one EINVALID *Error.
 type Validation map[string][]string
 
 // Add records problem for field.
 func (v Validation) Add(field, problem string) { v[field] = append(v[field], problem) }
 
-// Err returns nil when nothing was recorded, else an EINVALID error with message.
-func (v Validation) Err(message string) error {
+// Err returns nil when nothing was recorded, else an EINVALID error.
+func (v Validation) Err() error {
 	if len(v) == 0 {
 		return nil
 	}
-	return &Error{Code: EINVALID, Message: message, Fields: map[string][]string(v)}
+	return &Error{Code: EINVALID, Fields: map[string][]string(v)}
 }
 
 // Common problems, worded once.
@@ -136,7 +114,7 @@ const (
 // ErrNotFound is the error a store returns for a missing object; the HTTP edge
 // renders it as "The requested object doesn't exist." with errors.uid.
 func ErrNotFound(what string) error {
-	return &Error{Code: ENOTFOUND, Message: "The requested object doesn't exist.",
+	return &Error{Code: ENOTFOUND,
 		Fields: map[string][]string{"uid": {ProblemNotValid}}, Err: fmt.Errorf("%s not found", what)}
 }
 

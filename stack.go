@@ -48,6 +48,19 @@ type Member struct {
 	RoleUIDs []string // sorted
 }
 
+// StackInvitation is a pending invitation to join a stack (POST
+// /v3/stacks/share). It names an e-mail address, never a user: whether the
+// address has an account is not known to the inviter, and only the user whose
+// e-mail it is (now, or once registered) can see it, accept it or decline it.
+type StackInvitation struct {
+	UID       string // random
+	StackUID  string
+	Email     string   // lower-cased
+	RoleUIDs  []string // sorted; a role deleted meanwhile is dropped
+	InvitedBy string   // user uid
+	CreatedAt time.Time
+}
+
 // Environment is a publishing target. Name is unique per stack.
 type Environment struct {
 	UID       string

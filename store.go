@@ -21,6 +21,7 @@ type Store interface {
 	UserStore
 	SessionStore
 	StackStore
+	InvitationStore
 	EnvironmentStore
 	LocaleStore
 	BranchStore
@@ -82,8 +83,38 @@ type StackStore interface {
 	AddMember(ctx context.Context, stackUID, userUID string, roleUIDs []string) error
 	// SetMemberRoles replaces the roles of each user in assignments.
 	// EINVALID on "users" when a user is not a member, on "roles" when a role
-	// is not of this stack. Changes: stack.
-	SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string) error
+	// is not of this stack, on "users" when a role would end up with more
+	// than usersPerRole holders and more than it had (no limit when <= 0).
+	// Changes: stack.
+	SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string, usersPerRole int) error
+}
+
+// InvitationStore keeps pending stack invitations (StackInvitation). Their
+// methods never read the users table for an e-mail address: an invitation's
+// fate depends on who accepts it, never on whether its address has an account.
+type InvitationStore interface {
+	// PutStackInvitations records invs (all of one stack) in one
+	// transaction, each replacing the stack's pending invitation of the same
+	// e-mail address (which takes the new uid, roles, inviter and time).
+	// ENOTFOUND when the stack does not exist; EINVALID on "roles" when a
+	// role is not of the stack, on "users" when a role already has
+	// usersPerRole holders, on "emails" when the stack would have more than
+	// maxPending pending invitations (no limit when either is <= 0). It
+	// changes no credential, so it announces nothing.
+	PutStackInvitations(ctx context.Context, invs []*StackInvitation, usersPerRole, maxPending int) error
+	// ListStackInvitations returns the pending invitations of the e-mail
+	// address (lower-cased), in every stack.
+	ListStackInvitations(ctx context.Context, email string) ([]*StackInvitation, error)
+	// AcceptStackInvitation, in one transaction, makes userUID a member of the
+	// invitation's stack with its roles added to any held already (AddMember)
+	// and deletes the invitation, which it returns. ENOTFOUND unless the
+	// invitation uid exists and is addressed to email; EINVALID on "users"
+	// when a role would pass usersPerRole holders (no limit when <= 0), and
+	// then nothing changes. Changes: stack.
+	AcceptStackInvitation(ctx context.Context, uid, email, userUID string, usersPerRole int) (*StackInvitation, error)
+	// DeleteStackInvitation removes the invitation; ENOTFOUND unless uid
+	// exists and is addressed to email.
+	DeleteStackInvitation(ctx context.Context, uid, email string) error
 }
 
 // EnvironmentStore keeps environments. name is unique per stack.

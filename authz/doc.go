@@ -13,8 +13,7 @@
 //
 //   - Lookup(method, pattern) finds a CMA route stackgate serves itself
 //     (Served); the HTTP server calls it for every stack route it registers
-//     and panics when it is missing. NoStack marks the user's own session
-//     routes, which take no api_key.
+//     and panics when it is missing.
 //   - Match(api, method, path) matches a concrete path, without query, and
 //     returns the route and the objects its wildcards name (Params). HEAD
 //     matches GET. A literal segment beats a wildcard

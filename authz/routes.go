@@ -85,7 +85,6 @@ type Route struct {
 	Action  Action
 	API     API
 	Served  bool // stackgate serves this CMA route itself; others are gate-only
-	NoStack bool // needs no api_key (the user's own session)
 
 	segs []string // Pattern split on "/", wildcards kept as "{name}"
 }
@@ -114,9 +113,13 @@ func cda(pattern, module string) Route {
 // panics at startup; a request the gate cannot match here is denied.
 var Routes = []Route{
 	// The user's own session: no stack.
-	{Method: "POST", Pattern: "/v3/user-session", Module: "user_session", Action: Create, API: CMA, Served: true, NoStack: true},
-	{Method: "DELETE", Pattern: "/v3/user-session", Module: "user_session", Action: Delete, API: CMA, Served: true, NoStack: true},
-	{Method: "GET", Pattern: "/v3/user", Module: "user_session", Action: Read, API: CMA, Served: true, NoStack: true},
+	{Method: "POST", Pattern: "/v3/user-session", Module: "user_session", Action: Create, API: CMA, Served: true},
+	{Method: "DELETE", Pattern: "/v3/user-session", Module: "user_session", Action: Delete, API: CMA, Served: true},
+	{Method: "GET", Pattern: "/v3/user", Module: "user_session", Action: Read, API: CMA, Served: true},
+	// The user's own stack invitations (stackgate's: POST /v3/stacks/share invites, the invitee accepts).
+	{Method: "GET", Pattern: "/v3/user/stack_invitations", Module: "user_session", Action: Read, API: CMA, Served: true},
+	{Method: "POST", Pattern: "/v3/user/stack_invitations/{invitation_uid}/accept", Module: "user_session", Action: Update, API: CMA, Served: true},
+	{Method: "DELETE", Pattern: "/v3/user/stack_invitations/{invitation_uid}", Module: "user_session", Action: Delete, API: CMA, Served: true},
 
 	// Served CMA routes (spec §1).
 	served("GET", "/v3/stacks", "stack", Read),

@@ -37,8 +37,8 @@ func TestServedRoutesRegister(t *testing.T) {
 		t.Fatal("Lookup found a route stackgate does not serve as CMA")
 	}
 	for _, p := range []string{"/v3/user-session", "/v3/user"} {
-		if r, ok := authz.Lookup(map[string]string{"/v3/user-session": "POST", "/v3/user": "GET"}[p], p); !ok || !r.NoStack {
-			t.Errorf("%s: NoStack not set (%+v, %v)", p, r, ok)
+		if r, ok := authz.Lookup(map[string]string{"/v3/user-session": "POST", "/v3/user": "GET"}[p], p); !ok || r.Module != "user_session" {
+			t.Errorf("%s: not the user's own session (%+v, %v)", p, r, ok)
 		}
 	}
 }

@@ -37,7 +37,7 @@ func (s *Server) handleBranchGet(w http.ResponseWriter, r *http.Request) error {
 
 // handleBranchCreate handles "POST /v3/stacks/branches".
 func (s *Server) handleBranchCreate(w http.ResponseWriter, r *http.Request) error {
-	body, _, err := decode[struct {
+	body, err := decode[struct {
 		Branch *struct {
 			UID    string `json:"uid"`
 			Source string `json:"source"`
@@ -47,7 +47,7 @@ func (s *Server) handleBranchCreate(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	if body.Branch == nil {
-		return stackgate.FieldError(stackgate.EINVALID, "Branch creation failed. Please try again.", "branch", stackgate.ProblemRequired)
+		return stackgate.FieldError(stackgate.EINVALID, "branch", stackgate.ProblemRequired)
 	}
 	b, err := s.svc.CreateBranch(r.Context(), principal(r), body.Branch.UID, body.Branch.Source)
 	if err != nil {
@@ -103,7 +103,7 @@ func (s *Server) handleBranchAliasGet(w http.ResponseWriter, r *http.Request) er
 
 // handleBranchAliasPut handles "PUT /v3/stacks/branch_aliases/{alias_uid}".
 func (s *Server) handleBranchAliasPut(w http.ResponseWriter, r *http.Request) error {
-	body, _, err := decode[struct {
+	body, err := decode[struct {
 		BranchAlias *struct {
 			TargetBranch string `json:"target_branch"`
 		} `json:"branch_alias"`
@@ -112,7 +112,7 @@ func (s *Server) handleBranchAliasPut(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	if body.BranchAlias == nil {
-		return stackgate.FieldError(stackgate.EINVALID, "Branch alias update failed. Please try again.", "branch_alias", stackgate.ProblemRequired)
+		return stackgate.FieldError(stackgate.EINVALID, "branch_alias", stackgate.ProblemRequired)
 	}
 	a, err := s.svc.PutBranchAlias(r.Context(), principal(r), r.PathValue("alias_uid"), body.BranchAlias.TargetBranch)
 	if err != nil {

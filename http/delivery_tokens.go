@@ -12,13 +12,13 @@ type tokenBody struct {
 }
 
 // decodeToken reads {"token":{…}}.
-func decodeToken(r *http.Request, failed string) (service.TokenInput, error) {
-	body, _, err := decode[tokenBody](r, false)
+func decodeToken(r *http.Request) (service.TokenInput, error) {
+	body, err := decode[tokenBody](r, false)
 	if err != nil {
 		return service.TokenInput{}, err
 	}
 	if body.Token == nil {
-		return service.TokenInput{}, stackgate.FieldError(stackgate.EINVALID, failed, "token", stackgate.ProblemRequired)
+		return service.TokenInput{}, stackgate.FieldError(stackgate.EINVALID, "token", stackgate.ProblemRequired)
 	}
 	return *body.Token, nil
 }
@@ -67,7 +67,7 @@ func (s *Server) handleDeliveryTokenCreate(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	in, err := decodeToken(r, "Delivery Token creation failed. Please try again.")
+	in, err := decodeToken(r)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (s *Server) handleDeliveryTokenCreate(w http.ResponseWriter, r *http.Reques
 
 // handleDeliveryTokenUpdate handles "PUT /v3/stacks/delivery_tokens/{token_uid}".
 func (s *Server) handleDeliveryTokenUpdate(w http.ResponseWriter, r *http.Request) error {
-	in, err := decodeToken(r, "Delivery Token update failed. Please try again.")
+	in, err := decodeToken(r)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (s *Server) handleDeliveryTokenDelete(w http.ResponseWriter, r *http.Reques
 // handlePreviewTokenCreate handles "POST /v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token".
 // It takes no body: an empty body of any content type is accepted.
 func (s *Server) handlePreviewTokenCreate(w http.ResponseWriter, r *http.Request) error {
-	if _, _, err := decode[map[string]any](r, true); err != nil {
+	if _, err := decode[map[string]any](r, true); err != nil {
 		return err
 	}
 	t, err := s.svc.CreatePreviewToken(r.Context(), principal(r), r.PathValue("delivery_token_uid"))

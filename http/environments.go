@@ -15,13 +15,14 @@ type environmentBody struct {
 }
 
 func decodeEnvironment(r *http.Request) (service.EnvironmentInput, error) {
-	body, _, err := decode[environmentBody](r, false)
+	body, err := decode[environmentBody](r, false)
 	if err != nil {
 		return service.EnvironmentInput{}, err
 	}
 	if body.Environment == nil {
-		return service.EnvironmentInput{}, stackgate.FieldError(stackgate.EINVALID, "Environment creation failed. Please try again.",
-			"environment", stackgate.ProblemRequired)
+		// On PUT too, the wire has always said "creation" here, not the route's "update".
+		return service.EnvironmentInput{}, &stackgate.Error{Code: stackgate.EINVALID, Message: "Environment creation failed. Please try again.",
+			Fields: map[string][]string{"environment": {stackgate.ProblemRequired}}}
 	}
 	return service.EnvironmentInput{Name: body.Environment.Name, URLs: body.Environment.URLs}, nil
 }

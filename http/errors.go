@@ -9,7 +9,17 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/service"
 )
+
+// Where error_message comes from, first match wins (stores and use cases
+// return codes and field problems, never words):
+//
+//  1. errorSentences: the sentence of one particular error of the service;
+//  2. Message, set only here in http (a decoder's or the gate's own words, or
+//     the route's "… failed. Please try again." that handle puts on an
+//     EINVALID or ECONFLICT: route.failed in routes.go);
+//  3. errorMapping: the fixed sentence of the code (always, for 5xx).
 
 // errorMapping is the one table from a domain error code to what goes on the
 // wire: HTTP status, Contentstack error_code, and the message used when the
@@ -38,6 +48,39 @@ var errorMapping = map[stackgate.Code]struct {
 	stackgate.ETIMEOUT:      {http.StatusGatewayTimeout, 504, "The upstream server did not answer in time. Please try again."},
 }
 
+// errorSentences words the service's errors that are not said by their code
+// alone.
+var errorSentences = map[*stackgate.Error]string{
+	service.ErrSystemRole: "System roles cannot be modified.",
+	service.ErrNoAPI:      msgGateAPI,
+}
+
+const msgGateAPI = "The gate request does not name the API it fronts."
+
+// errorMessage returns the error_message e is sent with.
+func errorMessage(e *stackgate.Error, status int, fallback string) string {
+	if s, ok := errorSentences[e]; ok {
+		return s
+	}
+	if status >= 500 || e.Message == "" {
+		return fallback
+	}
+	return e.Message
+}
+
+// withFailure returns err with message when it is an EINVALID or ECONFLICT
+// *stackgate.Error without a message of its own; other errors pass through.
+func withFailure(err error, message string) error {
+	var e *stackgate.Error
+	if message == "" || !errors.As(err, &e) || e.Message != "" ||
+		(e.Code != stackgate.EINVALID && e.Code != stackgate.ECONFLICT) {
+		return err
+	}
+	cp := *e
+	cp.Message = message
+	return &cp
+}
+
 // errorBody is the Contentstack error shape.
 type errorBody struct {
 	ErrorMessage string              `json:"error_message"`
@@ -53,17 +96,14 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	if !errors.As(err, &e) {
 		e = &stackgate.Error{Code: stackgate.EINTERNAL, Err: err}
 		if errors.Is(err, context.Canceled) {
-			e.Code = stackgate.EUNAVAILABLE
+			e.Code, e.RetryAfter = stackgate.EUNAVAILABLE, time.Second
 		}
 	}
 	m, ok := errorMapping[e.Code]
 	if !ok {
 		m = errorMapping[stackgate.EINTERNAL]
 	}
-	body := errorBody{ErrorMessage: e.Message, ErrorCode: m.code, Errors: e.Fields}
-	if m.status >= 500 || body.ErrorMessage == "" {
-		body.ErrorMessage = m.message
-	}
+	body := errorBody{ErrorMessage: errorMessage(e, m.status, m.message), ErrorCode: m.code, Errors: e.Fields}
 	if m.status >= 500 || body.Errors == nil {
 		body.Errors = map[string][]string{}
 	}
@@ -71,11 +111,8 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 		log.LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("request_id", requestID(r.Context())), slog.String("error", err.Error()))
 	}
-	switch {
-	case e.RetryAfter > 0:
+	if e.RetryAfter > 0 { // the error knows when (limiters, login budgets, overload)
 		w.Header().Set("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
-	case e.Code == stackgate.ERATELIMIT, e.Code == stackgate.ELOCKED, e.Code == stackgate.EUNAVAILABLE:
-		w.Header().Set("Retry-After", "1")
 	}
 	if e.Err != nil {
 		info(r.Context()).detail = e.Err.Error()

@@ -136,7 +136,7 @@ func (f *fixture) do(r req) reply {
 }
 
 // cred is what a request authenticates with: nothing (NoHeaders), the
-// session of one of the fixture's users (Owner … Outsider), or one of the
+// session of one of the fixture's users (Owner … Ghost), or one of the
 // broken credentials after them. f.headersFor turns it into headers.
 type cred int
 
@@ -147,6 +147,7 @@ const (
 	Developer                  // member with the Developer role
 	ContentManager             // member with the Content Manager role
 	Outsider                   // owns the other stack, not a member of the fixture stack
+	Ghost                      // a user the fixture does not make: a test may sign one up (f.tokens[Ghost])
 
 	NoCredential           // api_key only
 	NoAPIKey               // the owner's authtoken without an api_key
@@ -158,7 +159,7 @@ const (
 )
 
 var credNames = [...]string{Owner: "owner", Admin: "admin", Developer: "developer", ContentManager: "content_manager",
-	Outsider: "outsider", NoCredential: "none", NoAPIKey: "nostack", UnknownAPIKey: "badstack", BothCredentials: "both",
+	Outsider: "outsider", Ghost: "ghost", NoCredential: "none", NoAPIKey: "nostack", UnknownAPIKey: "badstack", BothCredentials: "both",
 	BearerToken: "bearer", BadAuthtoken: "bad", UnknownManagementToken: "badmgmt", NoHeaders: "no headers"}
 
 func (c cred) String() string   { return credNames[c] }
@@ -167,7 +168,7 @@ func (c cred) password() string { return c.String() + "-password" }
 
 // as returns the headers of a user of the fixture on the fixture stack.
 func (f *fixture) as(who cred) map[string]string {
-	if who < Owner || who > Outsider {
+	if who < Owner || who > Ghost {
 		f.t.Fatalf("as(%v): not a user; use headersFor", who)
 	}
 	return map[string]string{"api_key": f.stack.APIKey, "authtoken": f.tokens[who]}

@@ -63,7 +63,7 @@ func gateAPI(rawQuery string) (authz.API, error) {
 	return api, nil
 }
 
-var errGateAPI = &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The gate request does not name the API it fronts.",
+var errGateAPI = &stackgate.Error{Code: stackgate.EBADREQUEST, Message: msgGateAPI,
 	Fields: map[string][]string{"api": {"must be given once, as the only query parameter of the gate's URI: api=cda, api=preview or api=cma."}}}
 
 // originalHeader returns the one value of a header a proxy sets for the
@@ -275,7 +275,7 @@ type routeJSON struct {
 // a request the gate would refuse before deciding (400, 401, 412) is
 // explained with the status and error the gate would answer.
 func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
-	body, _, err := decode[checkBody](r, false)
+	body, err := decode[checkBody](r, false)
 	if err != nil {
 		return err
 	}
@@ -294,8 +294,9 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 		var e *stackgate.Error
 		_ = asError(err, &e)
 		m := errorMapping[e.Code]
-		writeJSON(w, http.StatusOK, checkReply{Status: m.status, Reason: e.Message,
-			Error: &errorBody{ErrorMessage: e.Message, ErrorCode: m.code, Errors: e.Fields}})
+		msg := errorMessage(e, m.status, m.message)
+		writeJSON(w, http.StatusOK, checkReply{Status: m.status, Reason: msg,
+			Error: &errorBody{ErrorMessage: msg, ErrorCode: m.code, Errors: e.Fields}})
 		return nil
 	}
 	reply := checkReply{Allowed: d.Allowed, Status: http.StatusOK, Reason: d.Reason, Branch: d.Branch}

@@ -12,7 +12,8 @@ import (
 // handle wraps a route: for stack routes it resolves the stack (412 first),
 // authenticates the one credential (401), and asks the permission engine
 // about the route's module and action on the requested branch (403) before
-// the handler runs. Every error is rendered by Error.
+// the handler runs. Every error is rendered by Error, the handler's with the
+// route's failure message (withFailure).
 func (s *Server) handle(rt route, perm authz.Route) http.Handler {
 	return withBodyLimit(MaxBodyBytes)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.access == stack {
@@ -24,7 +25,7 @@ func (s *Server) handle(rt route, perm authz.Route) http.Handler {
 			r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
 		}
 		if err := rt.handle(w, r); err != nil {
-			Error(w, r, s.log, err)
+			Error(w, r, s.log, withFailure(err, rt.failed))
 		}
 	}))
 }

@@ -20,33 +20,33 @@ var errBadJSON = &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "Please 
 // unless allowEmpty; a body over MaxBodyBytes is 413; malformed JSON, a wrong
 // top-level type or a field of the wrong type is 400. Unknown fields are
 // ignored: the SDKs send back read-only fields they fetched.
-func decode[T any](r *http.Request, allowEmpty bool) (T, bool, error) {
+func decode[T any](r *http.Request, allowEmpty bool) (T, error) {
 	var v T
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return v, false, &stackgate.Error{Code: stackgate.ETOOLARGE, Fields: map[string][]string{}}
+			return v, &stackgate.Error{Code: stackgate.ETOOLARGE, Fields: map[string][]string{}}
 		}
-		return v, false, &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The request body could not be read.", Err: err}
+		return v, &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The request body could not be read.", Err: err}
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if allowEmpty {
-			return v, false, nil
+			return v, nil
 		}
-		return v, false, errBadJSON
+		return v, errBadJSON
 	}
 	if err := json.Unmarshal(body, &v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return v, false, &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "Please send a valid JSON body.",
+			return v, &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "Please send a valid JSON body.",
 				Fields: map[string][]string{typeErr.Field: {"is of the wrong type."}}, Err: err}
 		}
 		e := *errBadJSON
 		e.Err = err
-		return v, false, &e
+		return v, &e
 	}
-	return v, true, nil
+	return v, nil
 }
 
 // writeJSON writes v with status.

@@ -9,7 +9,7 @@ import (
 )
 
 func decodeLocale(r *http.Request) (service.LocaleInput, error) {
-	body, _, err := decode[struct {
+	body, err := decode[struct {
 		Locale *struct {
 			Code           *string         `json:"code"`
 			Name           *string         `json:"name"`
@@ -20,8 +20,9 @@ func decodeLocale(r *http.Request) (service.LocaleInput, error) {
 		return service.LocaleInput{}, err
 	}
 	if body.Locale == nil {
-		return service.LocaleInput{}, stackgate.FieldError(stackgate.EINVALID, "Language creation failed. Please try again.",
-			"locale", stackgate.ProblemRequired)
+		// On PUT too, the wire has always said "creation" here, not the route's "update".
+		return service.LocaleInput{}, &stackgate.Error{Code: stackgate.EINVALID, Message: "Language creation failed. Please try again.",
+			Fields: map[string][]string{"locale": {stackgate.ProblemRequired}}}
 	}
 	in := service.LocaleInput{Code: body.Locale.Code, Name: body.Locale.Name}
 	if len(body.Locale.FallbackLocale) > 0 && string(body.Locale.FallbackLocale) != "null" {

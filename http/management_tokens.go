@@ -26,7 +26,7 @@ func (s *Server) handleManagementTokenGet(w http.ResponseWriter, r *http.Request
 // handleManagementTokenCreate handles "POST /v3/stacks/management_tokens".
 // The reply is the only place the secret ever appears.
 func (s *Server) handleManagementTokenCreate(w http.ResponseWriter, r *http.Request) error {
-	in, err := decodeToken(r, "Management Token creation failed. Please try again.")
+	in, err := decodeToken(r)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (s *Server) handleManagementTokenCreate(w http.ResponseWriter, r *http.Requ
 
 // handleManagementTokenUpdate handles "PUT /v3/stacks/management_tokens/{token_uid}".
 func (s *Server) handleManagementTokenUpdate(w http.ResponseWriter, r *http.Request) error {
-	in, err := decodeToken(r, "Management Token update failed. Please try again.")
+	in, err := decodeToken(r)
 	if err != nil {
 		return err
 	}

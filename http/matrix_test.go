@@ -432,7 +432,7 @@ func routeFor(r authztest.Request) (method, uri string, ok bool) {
 	routes:
 		for i := range authz.Routes {
 			rt := &authz.Routes[i]
-			if rt.API != api || rt.Module != r.Module || rt.Action != action || rt.NoStack {
+			if rt.API != api || rt.Module != r.Module || rt.Action != action || rt.Module == "user_session" {
 				continue
 			}
 			for wildcard, value := range need {
@@ -491,7 +491,7 @@ func servedRoute(module string, action authz.Action) (authz.Route, bool) {
 	var best *authz.Route
 	for i := range authz.Routes {
 		r := &authz.Routes[i]
-		if !r.Served || r.NoStack || r.Module != module || r.Action != action {
+		if !r.Served || r.Module == "user_session" || r.Module != module || r.Action != action {
 			continue
 		}
 		if best == nil || strings.Count(r.Pattern, "{") < strings.Count(best.Pattern, "{") ||

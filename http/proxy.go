@@ -99,7 +99,19 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	status := http.StatusOK
 	defer p.s.recoverFast(sw, r, p.route, start, &status)
-	if err := p.serve(sw, r); err != nil {
+	// --gate-refusal-rate applies here as on the gate endpoints.
+	l, client, now := p.s.refusalLimiter, "", start
+	if l != nil {
+		client = p.s.clientAddr(r)
+	}
+	var err error
+	if l != nil && !l.peek(client, now) {
+		p.s.metrics.gateDecision("none", http.StatusTooManyRequests)
+		err = errRateLimited(l, client, now)
+	} else if err = p.serve(sw, r); err != nil && l != nil && statusOf(err) < 500 {
+		l.take(client, now)
+	}
+	if err != nil {
 		status = statusOf(err)
 		Error(sw, r, p.s.log, err)
 		p.s.logRefusal(r, p.route, status, err, start)

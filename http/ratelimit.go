@@ -55,11 +55,30 @@ func (l *limiter) allow(key string, now time.Time) bool {
 	return true
 }
 
+// retryAfter returns how long key waits at now for its next token (at
+// least a second, the unit of Retry-After).
+func (l *limiter) retryAfter(key string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tokens := l.burst
+	if b, ok := l.buckets[key]; ok {
+		tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
+	}
+	return max(time.Second, time.Duration((1-tokens)/l.rate*float64(time.Second)))
+}
+
+// errRateLimited is the refusal of a client over a limiter's rate, told
+// when to come back.
+func errRateLimited(l *limiter, key string, now time.Time) error {
+	return &stackgate.Error{Code: stackgate.ERATELIMIT, Fields: map[string][]string{}, RetryAfter: l.retryAfter(key, now)}
+}
+
 // withRateLimit refuses a client over its rate with 429 and Retry-After.
 func withRateLimit(l *limiter, next handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if !l.allow(info(r.Context()).client, time.Now()) {
-			return &stackgate.Error{Code: stackgate.ERATELIMIT, Message: "Too many requests", Fields: map[string][]string{}}
+		client, now := info(r.Context()).client, time.Now()
+		if !l.allow(client, now) {
+			return errRateLimited(l, client, now)
 		}
 		return next(w, r)
 	}

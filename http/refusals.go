@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/stackgate/stackgate"
 )
 
 // Gate refusals under a flood (issue 11):
@@ -46,7 +44,7 @@ func (s *Server) gateAuthLimited(w http.ResponseWriter, r *http.Request) error {
 	now := time.Now()
 	if !l.peek(client, now) {
 		s.metrics.gateDecision("none", http.StatusTooManyRequests)
-		return errTooManyRefusals
+		return errRateLimited(l, client, now)
 	}
 	err := s.handleGateAuth(w, r)
 	if err != nil && statusOf(err) < 500 {
@@ -54,9 +52,6 @@ func (s *Server) gateAuthLimited(w http.ResponseWriter, r *http.Request) error {
 	}
 	return err
 }
-
-var errTooManyRefusals = &stackgate.Error{Code: stackgate.ERATELIMIT, Message: "Too many requests",
-	Fields: map[string][]string{}, RetryAfter: time.Second}
 
 // peek reports whether key has a token at now, without taking it.
 func (l *limiter) peek(key string, now time.Time) bool {

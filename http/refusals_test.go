@@ -80,3 +80,22 @@ func TestRefusalLogSampled(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyRefusalRate: the proxy listeners apply --gate-refusal-rate too;
+// a client past its burst is refused before its request is decided, and
+// nothing reaches the upstream.
+func TestProxyRefusalRate(t *testing.T) {
+	w := newProxyWorld(t, testdb.SQLite, 0)
+	w.srv.SetGateRefusalRate(1) // bursts of 10
+	prod := w.cdaURL + "/v3/content_types/blog/entries?environment=production"
+	for range 10 {
+		if status, _, _ := send(t, "GET", prod, h("api_key", w.key, "access_token", "cs000000000000000000000000"), nil); status != 401 {
+			t.Fatalf("refusal: %d", status)
+		}
+	}
+	w.cdaUp.take()
+	status, hdr, _ := send(t, "GET", prod, h("api_key", w.key, "access_token", w.delivery), nil)
+	if status != 429 || hdr.Get("Retry-After") != "1" || len(w.cdaUp.take()) != 0 {
+		t.Fatalf("past the burst: %d %v", status, hdr)
+	}
+}

@@ -125,15 +125,15 @@ func (s *Server) roleView(r *http.Request) (roleView, error) {
 	return v, nil
 }
 
-func decodeRole(r *http.Request, failed string) (service.RoleInput, error) {
-	body, _, err := decode[struct {
+func decodeRole(r *http.Request) (service.RoleInput, error) {
+	body, err := decode[struct {
 		Role *service.RoleInput `json:"role"`
 	}](r, false)
 	if err != nil {
 		return service.RoleInput{}, err
 	}
 	if body.Role == nil {
-		return service.RoleInput{}, stackgate.FieldError(stackgate.EINVALID, failed, "role", stackgate.ProblemRequired)
+		return service.RoleInput{}, stackgate.FieldError(stackgate.EINVALID, "role", stackgate.ProblemRequired)
 	}
 	return *body.Role, nil
 }
@@ -167,7 +167,7 @@ func (s *Server) handleRoleGet(w http.ResponseWriter, r *http.Request) error {
 
 // handleRoleCreate handles "POST /v3/roles".
 func (s *Server) handleRoleCreate(w http.ResponseWriter, r *http.Request) error {
-	in, err := decodeRole(r, "Role creation failed. Please try again.")
+	in, err := decodeRole(r)
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func (s *Server) handleRoleCreate(w http.ResponseWriter, r *http.Request) error 
 
 // handleRoleUpdate handles "PUT /v3/roles/{role_uid}".
 func (s *Server) handleRoleUpdate(w http.ResponseWriter, r *http.Request) error {
-	in, err := decodeRole(r, "Role update failed. Please try again.")
+	in, err := decodeRole(r)
 	if err != nil {
 		return err
 	}

@@ -678,8 +678,7 @@ func TestRoleDeletionShrinksRights(t *testing.T) {
 		owner := f.as(Owner)
 		outsider := f.users[Outsider].UID
 		cmRole := f.roleUIDs[stackgate.RoleContentManager]
-		mustDo(t, f, owner, "POST", "/v3/stacks/share", map[string]any{"emails": []string{"outsider@example.com"},
-			"roles": map[string][]string{"outsider@example.com": {cmRole}}}, 200)
+		f.join(t, Outsider, cmRole)
 		r := mustDo(t, f, f.as(Developer), "POST", rolesPath, rolePayload("Writers", ruleBranch("main"),
 			map[string]any{"module": "content_type", "content_types": []string{"$all"},
 				"acl": map[string]any{"read": true, "sub_acl": map[string]any{"read": true, "create": true}}}), 201)
@@ -846,8 +845,7 @@ func TestRoleEnvironmentRenamed(t *testing.T) {
 		owner := f.as(Owner)
 		outsider := f.users[Outsider].UID
 		mustDo(t, f, owner, "POST", "/v3/environments", envBody("staging"), 201)
-		mustDo(t, f, owner, "POST", "/v3/stacks/share", map[string]any{"emails": []string{"outsider@example.com"},
-			"roles": map[string][]string{"outsider@example.com": {f.roleUIDs[stackgate.RoleContentManager]}}}, 200)
+		f.join(t, Outsider, f.roleUIDs[stackgate.RoleContentManager])
 		r := mustDo(t, f, owner, "POST", rolesPath, rolePayload("Publishers", ruleBranch("main"),
 			map[string]any{"module": "content_type", "content_types": []string{"$all"}, "acl": fullACL()},
 			map[string]any{"module": "environment", "environments": []string{"production"}, "acl": map[string]any{"read": true}}), 201)

@@ -19,12 +19,15 @@ const (
 	gate                  // the gate decides itself (gate.go)
 )
 
-// route is one line of the API surface.
+// route is one line of the API surface. failed is the error_message of the
+// route's EINVALID and ECONFLICT errors ("<Kind> <verb> failed. Please try
+// again."); empty, they say their code's sentence (http/errors.go).
 type route struct {
 	method  string
 	pattern string
 	access  access
 	handle  handlerFunc
+	failed  string
 }
 
 // routes is the entire API surface. Every stack route's module and action
@@ -32,64 +35,67 @@ type route struct {
 // if a route here has no entry there.
 func (s *Server) routes() []route {
 	return []route{
-		{"GET", "/healthz", public, s.handleHealth},
-		{"GET", "/metrics", public, s.handleMetrics},
+		{"GET", "/healthz", public, s.handleHealth, ""},
+		{"GET", "/metrics", public, s.handleMetrics, ""},
 
 		// Served on the fast path (Server.ServeHTTP); listed for the table.
 		// STACKGATE-HOOK(issue 11): gateAuthLimited applies --gate-refusal-rate.
-		{"", "/gate/auth", gate, s.gateAuthLimited},
-		{"", "/gate/forward-auth", gate, s.gateAuthLimited},
-		{"POST", "/gate/check", gate, s.handleGateCheck},
+		{"", "/gate/auth", gate, s.gateAuthLimited, ""},
+		{"", "/gate/forward-auth", gate, s.gateAuthLimited, ""},
+		{"POST", "/gate/check", gate, s.handleGateCheck, ""},
 
-		{"POST", "/v3/user-session", public, withRateLimit(s.loginLimiter, s.handleLogin)},
-		{"DELETE", "/v3/user-session", session, s.handleLogout},
-		{"GET", "/v3/user", session, s.handleUserGet},
+		{"POST", "/v3/user-session", public, withRateLimit(s.loginLimiter, s.handleLogin), "Looks like your email or password is invalid."},
+		{"DELETE", "/v3/user-session", session, s.handleLogout, ""},
+		{"GET", "/v3/user", session, s.handleUserGet, ""},
+		{"GET", "/v3/user/stack_invitations", session, s.handleInvitationList, ""},
+		{"POST", "/v3/user/stack_invitations/{invitation_uid}/accept", session, s.handleInvitationAccept, "Invitation acceptance failed. Please try again."},
+		{"DELETE", "/v3/user/stack_invitations/{invitation_uid}", session, s.handleInvitationDecline, ""},
 
-		{"GET", "/v3/stacks", stack, s.handleStackGet},
-		{"GET", "/v3/stacks/settings", stack, s.handleStackSettings},
-		{"POST", "/v3/stacks/users/roles", stack, s.handleStackUsersRoles},
-		{"POST", "/v3/stacks/share", stack, s.handleStackShare},
+		{"GET", "/v3/stacks", stack, s.handleStackGet, ""},
+		{"GET", "/v3/stacks/settings", stack, s.handleStackSettings, ""},
+		{"POST", "/v3/stacks/users/roles", stack, s.handleStackUsersRoles, "User roles update failed. Please try again."},
+		{"POST", "/v3/stacks/share", stack, s.handleStackShare, "Stack sharing failed. Please try again."},
 
-		{"GET", "/v3/stacks/delivery_tokens", stack, s.handleDeliveryTokenList},
-		{"POST", "/v3/stacks/delivery_tokens", stack, s.handleDeliveryTokenCreate},
-		{"GET", "/v3/stacks/delivery_tokens/{token_uid}", stack, s.handleDeliveryTokenGet},
-		{"PUT", "/v3/stacks/delivery_tokens/{token_uid}", stack, s.handleDeliveryTokenUpdate},
-		{"DELETE", "/v3/stacks/delivery_tokens/{token_uid}", stack, s.handleDeliveryTokenDelete},
-		{"POST", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token", stack, s.handlePreviewTokenCreate},
-		{"DELETE", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token", stack, s.handlePreviewTokenDelete},
+		{"GET", "/v3/stacks/delivery_tokens", stack, s.handleDeliveryTokenList, ""},
+		{"POST", "/v3/stacks/delivery_tokens", stack, s.handleDeliveryTokenCreate, "Delivery Token creation failed. Please try again."},
+		{"GET", "/v3/stacks/delivery_tokens/{token_uid}", stack, s.handleDeliveryTokenGet, ""},
+		{"PUT", "/v3/stacks/delivery_tokens/{token_uid}", stack, s.handleDeliveryTokenUpdate, "Delivery Token update failed. Please try again."},
+		{"DELETE", "/v3/stacks/delivery_tokens/{token_uid}", stack, s.handleDeliveryTokenDelete, ""},
+		{"POST", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token", stack, s.handlePreviewTokenCreate, ""},
+		{"DELETE", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token", stack, s.handlePreviewTokenDelete, ""},
 
-		{"GET", "/v3/stacks/management_tokens", stack, s.handleManagementTokenList},
-		{"POST", "/v3/stacks/management_tokens", stack, s.handleManagementTokenCreate},
-		{"GET", "/v3/stacks/management_tokens/{token_uid}", stack, s.handleManagementTokenGet},
-		{"PUT", "/v3/stacks/management_tokens/{token_uid}", stack, s.handleManagementTokenUpdate},
-		{"DELETE", "/v3/stacks/management_tokens/{token_uid}", stack, s.handleManagementTokenDelete},
+		{"GET", "/v3/stacks/management_tokens", stack, s.handleManagementTokenList, ""},
+		{"POST", "/v3/stacks/management_tokens", stack, s.handleManagementTokenCreate, "Management Token creation failed. Please try again."},
+		{"GET", "/v3/stacks/management_tokens/{token_uid}", stack, s.handleManagementTokenGet, ""},
+		{"PUT", "/v3/stacks/management_tokens/{token_uid}", stack, s.handleManagementTokenUpdate, "Management Token update failed. Please try again."},
+		{"DELETE", "/v3/stacks/management_tokens/{token_uid}", stack, s.handleManagementTokenDelete, ""},
 
-		{"GET", "/v3/roles", stack, s.handleRoleList},
-		{"POST", "/v3/roles", stack, s.handleRoleCreate},
-		{"GET", "/v3/roles/{role_uid}", stack, s.handleRoleGet},
-		{"PUT", "/v3/roles/{role_uid}", stack, s.handleRoleUpdate},
-		{"DELETE", "/v3/roles/{role_uid}", stack, s.handleRoleDelete},
+		{"GET", "/v3/roles", stack, s.handleRoleList, ""},
+		{"POST", "/v3/roles", stack, s.handleRoleCreate, "Role creation failed. Please try again."},
+		{"GET", "/v3/roles/{role_uid}", stack, s.handleRoleGet, ""},
+		{"PUT", "/v3/roles/{role_uid}", stack, s.handleRoleUpdate, "Role update failed. Please try again."},
+		{"DELETE", "/v3/roles/{role_uid}", stack, s.handleRoleDelete, ""},
 
-		{"GET", "/v3/environments", stack, s.handleEnvironmentList},
-		{"POST", "/v3/environments", stack, s.handleEnvironmentCreate},
-		{"GET", "/v3/environments/{environment_name}", stack, s.handleEnvironmentGet},
-		{"PUT", "/v3/environments/{environment_name}", stack, s.handleEnvironmentUpdate},
-		{"DELETE", "/v3/environments/{environment_name}", stack, s.handleEnvironmentDelete},
+		{"GET", "/v3/environments", stack, s.handleEnvironmentList, ""},
+		{"POST", "/v3/environments", stack, s.handleEnvironmentCreate, "Environment creation failed. Please try again."},
+		{"GET", "/v3/environments/{environment_name}", stack, s.handleEnvironmentGet, ""},
+		{"PUT", "/v3/environments/{environment_name}", stack, s.handleEnvironmentUpdate, "Environment update failed. Please try again."},
+		{"DELETE", "/v3/environments/{environment_name}", stack, s.handleEnvironmentDelete, "Environment deletion failed. Please try again."},
 
-		{"GET", "/v3/locales", stack, s.handleLocaleList},
-		{"POST", "/v3/locales", stack, s.handleLocaleCreate},
-		{"GET", "/v3/locales/{locale_code}", stack, s.handleLocaleGet},
-		{"PUT", "/v3/locales/{locale_code}", stack, s.handleLocaleUpdate},
-		{"DELETE", "/v3/locales/{locale_code}", stack, s.handleLocaleDelete},
+		{"GET", "/v3/locales", stack, s.handleLocaleList, ""},
+		{"POST", "/v3/locales", stack, s.handleLocaleCreate, "Language creation failed. Please try again."},
+		{"GET", "/v3/locales/{locale_code}", stack, s.handleLocaleGet, ""},
+		{"PUT", "/v3/locales/{locale_code}", stack, s.handleLocaleUpdate, "Language update failed. Please try again."},
+		{"DELETE", "/v3/locales/{locale_code}", stack, s.handleLocaleDelete, "Language deletion failed. Please try again."},
 
-		{"GET", "/v3/stacks/branches", stack, s.handleBranchList},
-		{"POST", "/v3/stacks/branches", stack, s.handleBranchCreate},
-		{"GET", "/v3/stacks/branches/{branch_uid}", stack, s.handleBranchGet},
-		{"DELETE", "/v3/stacks/branches/{branch_uid}", stack, s.handleBranchDelete},
-		{"GET", "/v3/stacks/branch_aliases", stack, s.handleBranchAliasList},
-		{"GET", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasGet},
-		{"PUT", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasPut},
-		{"DELETE", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasDelete},
+		{"GET", "/v3/stacks/branches", stack, s.handleBranchList, ""},
+		{"POST", "/v3/stacks/branches", stack, s.handleBranchCreate, "Branch creation failed. Please try again."},
+		{"GET", "/v3/stacks/branches/{branch_uid}", stack, s.handleBranchGet, ""},
+		{"DELETE", "/v3/stacks/branches/{branch_uid}", stack, s.handleBranchDelete, "Branch deletion failed. Please try again."},
+		{"GET", "/v3/stacks/branch_aliases", stack, s.handleBranchAliasList, ""},
+		{"GET", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasGet, ""},
+		{"PUT", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasPut, "Branch alias update failed. Please try again."},
+		{"DELETE", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasDelete, "Branch alias deletion failed. Please try again."},
 	}
 }
 

@@ -55,7 +55,7 @@ func (s *Server) handleStackSettings(w http.ResponseWriter, r *http.Request) err
 
 // handleStackUsersRoles handles "POST /v3/stacks/users/roles".
 func (s *Server) handleStackUsersRoles(w http.ResponseWriter, r *http.Request) error {
-	body, _, err := decode[struct {
+	body, err := decode[struct {
 		Users map[string][]string `json:"users"`
 	}](r, false)
 	if err != nil {
@@ -68,16 +68,17 @@ func (s *Server) handleStackUsersRoles(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
-// handleStackShare handles "POST /v3/stacks/share".
+// handleStackShare handles "POST /v3/stacks/share": it invites, and its
+// reply is the same whichever addresses have accounts.
 func (s *Server) handleStackShare(w http.ResponseWriter, r *http.Request) error {
-	body, _, err := decode[struct {
+	body, err := decode[struct {
 		Emails []string            `json:"emails"`
 		Roles  map[string][]string `json:"roles"`
 	}](r, false)
 	if err != nil {
 		return err
 	}
-	if err := s.svc.Share(r.Context(), principal(r).Stack.UID, body.Emails, body.Roles); err != nil {
+	if err := s.svc.Share(r.Context(), principal(r).Stack.UID, principal(r).UID, body.Emails, body.Roles); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"The invitation has been sent successfully."})

@@ -20,7 +20,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 
 // handleLogin handles "POST /v3/user-session".
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
-	body, _, err := decode[struct {
+	body, err := decode[struct {
 		User *struct {
 			Email    *string `json:"email"`
 			Password *string `json:"password"`
@@ -40,7 +40,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 			v.Add("user.password", stackgate.ProblemRequired)
 		}
 	}
-	if err := v.Err("Looks like your email or password is invalid."); err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
 	u, token, err := s.svc.LoginFrom(r.Context(), *body.User.Email, *body.User.Password, info(r.Context()).client)

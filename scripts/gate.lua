@@ -17,6 +17,9 @@ local proxy = os.getenv("GATEBENCH_MODE") == "proxy"
 -- GATEBENCH_UNKNOWN=fixed sends one unknown token every time instead (after
 -- the first, a remembered miss): to tell the store lookups' share apart.
 local fixed = os.getenv("GATEBENCH_UNKNOWN") == "fixed"
+-- GATEBENCH_UNKNOWN_TENTHS: how many requests in ten carry an unknown token
+-- (default 1; 0 = all valid, 10 = a flood of random tokens).
+local unknown_tenths = tonumber(os.getenv("GATEBENCH_UNKNOWN_TENTHS") or "1")
 local uri = "/v3/content_types/blog/entries?environment=production"
 
 local thread_id = 0
@@ -38,7 +41,7 @@ end
 request = function()
   local t = tokens[math.random(n)]
   local tok = t[2]
-  if math.random(10) == 1 then
+  if math.random(10) <= unknown_tenths then
     tok = fixed and "cs000000000000000000000000" or unknown() -- 401
   end
   local h = { ["api_key"] = t[1], ["access_token"] = tok }

@@ -65,4 +65,33 @@ describe('stack, environments, locales, branches and aliases', () => {
     assert.equal(e.status, 403)
     assert.equal(e.errorCode, 316)
   })
+
+  it('shares by invitation: one reply for every address, the invitee joins by accepting', async () => {
+    const admin = (await stack.role().fetchAll()).items.find((r) => r.name === 'Admin')
+    const replies = []
+    for (const email of ['newcomer@example.com', 'dev@example.com']) {
+      replies.push(await stack.share([email], { [email]: [admin.uid] }))
+    }
+    assert.deepEqual(replies[0], { notice: 'The invitation has been sent successfully.' })
+    assert.deepEqual(replies[1], replies[0])
+    const e = await refused(() => stack.share(['newcomer@example.com'], { 'newcomer@example.com': ['bltnorole'] }))
+    assert.equal(e.status, 422)
+    assert.equal(e.errorCode, 141)
+
+    // Not added yet: the developer (a Content Manager since the test above) cannot read management tokens.
+    const dev = await sg.login('developer')
+    assert.equal((await refused(() => dev.stack.managementToken().query().find())).status, 403)
+    const { body } = await sg.raw('GET', '/v3/user/stack_invitations', { authtoken: dev.authtoken })
+    assert.equal(body.stack_invitations.length, 1)
+    const inv = body.stack_invitations[0]
+    assert.equal(inv.stack.name, 'SDK Stack')
+    assert.deepEqual(inv.roles.map((r) => r.name), ['Admin'])
+    // Someone else's authtoken: as if it did not exist.
+    const cm = await sg.login('cm')
+    assert.equal((await sg.raw('POST', `/v3/user/stack_invitations/${inv.uid}/accept`, { authtoken: cm.authtoken })).status, 422)
+    const accepted = await sg.raw('POST', `/v3/user/stack_invitations/${inv.uid}/accept`, { authtoken: dev.authtoken })
+    assert.equal(accepted.status, 200)
+    assert.equal(accepted.body.stack.api_key, sg.apiKey)
+    assert.ok(Array.isArray((await dev.stack.managementToken().query().find()).items))
+  })
 })

@@ -170,9 +170,6 @@ type macState struct {
 	sum []byte
 }
 
-// Equal compares two hashes in constant time.
-func Equal(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }
-
 // Seal encrypts value under the active key and hashes it for lookup.
 func (k *Keyring) Seal(value string) (stackgate.Sealed, error) {
 	id := k.encIDs[0]
@@ -199,7 +196,7 @@ func (k *Keyring) Open(s stackgate.Sealed) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("secret: decrypt: %w", err)
 	}
-	if !Equal(k.Hash(string(pt)), s.Hash) {
+	if subtle.ConstantTimeCompare(k.Hash(string(pt)), s.Hash) != 1 {
 		return "", errors.New("secret: plaintext does not match its hash (wrong hmac key?)")
 	}
 	return string(pt), nil

@@ -97,31 +97,30 @@ type Credentials struct {
 }
 
 var (
-	errNoStack = &stackgate.Error{Code: stackgate.ENOSTACK, Message: "We can't find that Stack. Please try again.",
+	errNoStack = &stackgate.Error{Code: stackgate.ENOSTACK,
 		Fields: map[string][]string{"api_key": {stackgate.ProblemNotValid}}}
-	errBadAuthtoken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+	errBadAuthtoken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED,
 		Fields: map[string][]string{"authtoken": {stackgate.ProblemNotValid}}}
-	errBadAuthorization = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+	errBadAuthorization = &stackgate.Error{Code: stackgate.EUNAUTHORIZED,
 		Fields: map[string][]string{"authorization": {stackgate.ProblemNotValid}}}
-	errBadAccessToken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+	errBadAccessToken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED,
 		Fields: map[string][]string{"access_token": {stackgate.ProblemNotValid}}}
-	errBadPreviewToken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+	errBadPreviewToken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED,
 		Fields: map[string][]string{"preview_token": {stackgate.ProblemNotValid}}}
-	errNeedAccessToken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+	errNeedAccessToken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED,
 		Fields: map[string][]string{"access_token": {"is required: the Content Delivery API takes a delivery token."}}}
-	errNeedPreviewToken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+	errNeedPreviewToken = &stackgate.Error{Code: stackgate.EUNAUTHORIZED,
 		Fields: map[string][]string{"preview_token": {"is required: the Preview Service takes a preview token."}}}
-	errDeliveryOnCMA = &stackgate.Error{Code: stackgate.EUNAUTHORIZED, Message: "You're not allowed in here unless you're logged in.",
+	errDeliveryOnCMA = &stackgate.Error{Code: stackgate.EUNAUTHORIZED,
 		Fields: map[string][]string{"authorization": {"is required: delivery and preview tokens do not authenticate the Content Management API."}}}
-	errNoAPI = &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The gate request does not name the API it fronts.",
-		Fields: map[string][]string{"api": {"must be one of cda, preview, cma."}}}
-	errForbidden = &stackgate.Error{Code: stackgate.EFORBIDDEN, Message: "You don't have the permission to do this operation.",
-		Fields: map[string][]string{}}
 )
+
+// ErrNoAPI refuses a gate request that names no API (the HTTP edge words it).
+var ErrNoAPI = &stackgate.Error{Code: stackgate.EBADREQUEST, Fields: map[string][]string{"api": {"must be one of cda, preview, cma."}}}
 
 // ErrForbidden is the refusal of a valid credential.
 func ErrForbidden(reason string) error {
-	return &stackgate.Error{Code: stackgate.EFORBIDDEN, Message: errForbidden.Message,
+	return &stackgate.Error{Code: stackgate.EFORBIDDEN,
 		Fields: map[string][]string{}, Err: forbiddenReason(reason)}
 }
 

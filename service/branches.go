@@ -18,24 +18,23 @@ func (s *Service) Branch(ctx context.Context, stackUID, uid string) (*stackgate.
 
 // CreateBranch creates branch uid from source (default main).
 func (s *Service) CreateBranch(ctx context.Context, p *Principal, uid, source string) (*stackgate.Branch, error) {
-	const failed = "Branch creation failed. Please try again."
 	v := stackgate.Validation{}
 	checkSlug(v, "uid", uid, 15)
 	if source == "" {
 		source = stackgate.MainBranch
 	}
-	if err := v.Err(failed); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	if _, err := s.store.FindBranch(ctx, p.Stack.UID, source); stackgate.IsCode(err, stackgate.ENOTFOUND) {
-		return nil, stackgate.FieldError(stackgate.EINVALID, failed, "source", stackgate.ProblemNotValid)
+		return nil, stackgate.FieldError(stackgate.EINVALID, "source", stackgate.ProblemNotValid)
 	} else if err != nil {
 		return nil, err
 	}
 	now := s.Now()
 	b := &stackgate.Branch{UID: uid, StackUID: p.Stack.UID, Source: source, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateBranch(ctx, b, s.cfg.Limits.Branches); err != nil {
-		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
+		return nil, err
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return b, nil
@@ -43,15 +42,14 @@ func (s *Service) CreateBranch(ctx context.Context, p *Principal, uid, source st
 
 // DeleteBranch deletes a branch other than main that nothing references.
 func (s *Service) DeleteBranch(ctx context.Context, p *Principal, uid string) error {
-	const failed = "Branch deletion failed. Please try again."
 	if _, err := s.store.FindBranch(ctx, p.Stack.UID, uid); err != nil {
 		return err
 	}
 	if uid == stackgate.MainBranch {
-		return stackgate.FieldError(stackgate.EINVALID, failed, "uid", "main cannot be deleted.")
+		return stackgate.FieldError(stackgate.EINVALID, "uid", "main cannot be deleted.")
 	}
 	if err := s.store.DeleteBranch(ctx, p.Stack.UID, uid); err != nil {
-		return stackgate.WithMessage(err, failed, stackgate.EINVALID)
+		return err
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return nil
@@ -69,19 +67,18 @@ func (s *Service) BranchAlias(ctx context.Context, stackUID, uid string) (*stack
 
 // PutBranchAlias points alias uid at target, creating it when new.
 func (s *Service) PutBranchAlias(ctx context.Context, p *Principal, uid, target string) (*stackgate.BranchAlias, error) {
-	const failed = "Branch alias update failed. Please try again."
 	v := stackgate.Validation{}
 	checkSlug(v, "uid", uid, 15)
 	if target == "" {
 		v.Add("branch_alias.target_branch", stackgate.ProblemRequired)
 	}
-	if err := v.Err(failed); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	now := s.Now()
 	a := &stackgate.BranchAlias{UID: uid, StackUID: p.Stack.UID, TargetBranch: target, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.PutBranchAlias(ctx, a, s.cfg.Limits.BranchAliases); err != nil {
-		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
+		return nil, err
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return s.store.FindBranchAlias(ctx, p.Stack.UID, uid)
@@ -93,7 +90,7 @@ func (s *Service) DeleteBranchAlias(ctx context.Context, p *Principal, uid strin
 		return err
 	}
 	if err := s.store.DeleteBranchAlias(ctx, p.Stack.UID, uid); err != nil {
-		return stackgate.WithMessage(err, "Branch alias deletion failed. Please try again.", stackgate.EINVALID)
+		return err
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return nil

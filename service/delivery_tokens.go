@@ -61,7 +61,7 @@ func (s *Service) openDeliveryToken(t *stackgate.DeliveryToken) error {
 // deliveryScope validates a delivery-token body and resolves its scope:
 // exactly one environment entry naming existing environments (stored by
 // uid), and a branch or branch_alias entry naming existing ones.
-func (s *Service) deliveryScope(ctx context.Context, stackUID string, in TokenInput, failed string, v stackgate.Validation) ([]stackgate.ScopeEntry, []stackgate.Ref, error) {
+func (s *Service) deliveryScope(ctx context.Context, stackUID string, in TokenInput, v stackgate.Validation) ([]stackgate.ScopeEntry, []stackgate.Ref, error) {
 	ps := parseScope(v, in.Scope, deliveryModules)
 	envEntries := 0
 	var refs []stackgate.Ref
@@ -101,13 +101,12 @@ func (s *Service) deliveryScope(ctx context.Context, stackUID string, in TokenIn
 	if len(ps.entries) > 0 && !hasBranch {
 		v.Add("scope.branch_or_alias", stackgate.ProblemRequired)
 	}
-	return ps.entries, append(refs, bRefs...), v.Err(failed)
+	return ps.entries, append(refs, bRefs...), v.Err()
 }
 
 // CreateDeliveryToken creates a delivery token (and its preview token when
 // withPreview) in one transaction.
 func (s *Service) CreateDeliveryToken(ctx context.Context, p *Principal, in TokenInput, withPreview bool) (*stackgate.DeliveryToken, error) {
-	const failed = "Delivery Token creation failed. Please try again."
 	v := stackgate.Validation{}
 	var name string
 	if in.Name == nil {
@@ -115,7 +114,7 @@ func (s *Service) CreateDeliveryToken(ctx context.Context, p *Principal, in Toke
 	} else {
 		name = checkName(v, "name", *in.Name)
 	}
-	scope, refs, err := s.deliveryScope(ctx, p.Stack.UID, in, failed, v)
+	scope, refs, err := s.deliveryScope(ctx, p.Stack.UID, in, v)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +132,7 @@ func (s *Service) CreateDeliveryToken(ctx context.Context, p *Principal, in Toke
 		}
 	}
 	if err := s.store.CreateDeliveryToken(ctx, t, refs, s.cfg.DeliveryTokenLimit); err != nil {
-		return nil, tokenWriteError(err, failed, "delivery", s.cfg.DeliveryTokenLimit)
+		return nil, tokenWriteError(err, "delivery", s.cfg.DeliveryTokenLimit)
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return t, nil
@@ -142,7 +141,6 @@ func (s *Service) CreateDeliveryToken(ctx context.Context, p *Principal, in Toke
 // UpdateDeliveryToken changes name, description and scope; the token value
 // never changes.
 func (s *Service) UpdateDeliveryToken(ctx context.Context, p *Principal, uid string, in TokenInput) (*stackgate.DeliveryToken, error) {
-	const failed = "Delivery Token update failed. Please try again."
 	t, err := s.store.FindDeliveryToken(ctx, p.Stack.UID, uid)
 	if err != nil {
 		return nil, err
@@ -156,21 +154,21 @@ func (s *Service) UpdateDeliveryToken(ctx context.Context, p *Principal, uid str
 	}
 	var refs []stackgate.Ref
 	if in.Scope != nil {
-		scope, r, err := s.deliveryScope(ctx, p.Stack.UID, in, failed, v)
+		scope, r, err := s.deliveryScope(ctx, p.Stack.UID, in, v)
 		if err != nil {
 			return nil, err
 		}
 		keepMetadataUIDs(scope, t.Scope)
 		t.Scope, refs = scope, r
 	} else {
-		if err := v.Err(failed); err != nil {
+		if err := v.Err(); err != nil {
 			return nil, err
 		}
 		refs = deliveryRefs(t.Scope)
 	}
 	t.UpdatedBy, t.UpdatedAt = p.UID, s.Now()
 	if err := s.store.UpdateDeliveryToken(ctx, t, refs); err != nil {
-		return nil, tokenWriteError(err, failed, "delivery", 0)
+		return nil, tokenWriteError(err, "delivery", 0)
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return t, s.openDeliveryToken(t)
@@ -219,7 +217,7 @@ func (s *Service) DeletePreviewToken(ctx context.Context, p *Principal, uid stri
 		return err
 	}
 	if t.Preview.IsZero() {
-		return &stackgate.Error{Code: stackgate.ENOTFOUND, Message: "The requested object doesn't exist.",
+		return &stackgate.Error{Code: stackgate.ENOTFOUND,
 			Fields: map[string][]string{"preview_token": {stackgate.ProblemNotValid}}}
 	}
 	if err := s.store.SetPreviewToken(ctx, p.Stack.UID, uid, stackgate.Sealed{}, p.UID, s.Now()); err != nil {
@@ -229,17 +227,17 @@ func (s *Service) DeletePreviewToken(ctx context.Context, p *Principal, uid stri
 	return nil
 }
 
-// tokenWriteError words a store's refusal of a token write.
-func tokenWriteError(err error, failed, kind string, limit int) error {
+// tokenWriteError says which limit a store's refusal of a token write hit.
+func tokenWriteError(err error, kind string, limit int) error {
 	var e *stackgate.Error
 	if !asError(err, &e) {
 		return err
 	}
 	if e.Code == stackgate.EINVALID && len(e.Fields["token"]) > 0 && limit > 0 {
-		return &stackgate.Error{Code: stackgate.EINVALID, Message: failed, Err: err,
+		return &stackgate.Error{Code: stackgate.EINVALID, Err: err,
 			Fields: map[string][]string{"token": {"limit of " + itoa(limit) + " " + kind + " tokens reached."}}}
 	}
-	return stackgate.WithMessage(err, failed, stackgate.EINVALID, stackgate.ECONFLICT)
+	return err
 }
 
 func contains(list []string, s string) bool {

@@ -24,7 +24,6 @@ func (s *Service) Environment(ctx context.Context, stackUID, key string) (*stack
 
 // CreateEnvironment adds an environment.
 func (s *Service) CreateEnvironment(ctx context.Context, p *Principal, in EnvironmentInput) (*stackgate.Environment, error) {
-	const failed = "Environment creation failed. Please try again."
 	v := stackgate.Validation{}
 	var name string
 	if in.Name == nil {
@@ -33,14 +32,14 @@ func (s *Service) CreateEnvironment(ctx context.Context, p *Principal, in Enviro
 		name = checkSegmentName(v, "name", *in.Name)
 	}
 	checkURLs(v, in.URLs)
-	if err := v.Err(failed); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	now := s.Now()
 	e := &stackgate.Environment{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, URLs: nonNilURLs(in.URLs),
 		Version: 1, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateEnvironment(ctx, e, s.cfg.Limits.Environments); err != nil {
-		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
+		return nil, err
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return e, nil
@@ -48,7 +47,6 @@ func (s *Service) CreateEnvironment(ctx context.Context, p *Principal, in Enviro
 
 // UpdateEnvironment renames an environment or replaces its urls.
 func (s *Service) UpdateEnvironment(ctx context.Context, p *Principal, key string, in EnvironmentInput) (*stackgate.Environment, error) {
-	const failed = "Environment update failed. Please try again."
 	e, err := s.store.FindEnvironment(ctx, p.Stack.UID, key)
 	if err != nil {
 		return nil, err
@@ -62,12 +60,12 @@ func (s *Service) UpdateEnvironment(ctx context.Context, p *Principal, key strin
 		checkURLs(v, in.URLs)
 		e.URLs = in.URLs
 	}
-	if err := v.Err(failed); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	e.UpdatedBy, e.UpdatedAt = p.UID, s.Now()
 	if err := s.store.UpdateEnvironment(ctx, e); err != nil {
-		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
+		return nil, err
 	}
 	if e.Name != oldName {
 		if err := s.renameInRoles(ctx, p.Stack.UID, oldName, e.Name); err != nil {
@@ -107,7 +105,7 @@ func (s *Service) renameInRoles(ctx context.Context, stackUID, oldName, newName 
 		}
 		v := stackgate.Validation{}
 		rules, refs := ParseRules(v, mustJSON(r.Rules))
-		if err := v.Err("Role update failed. Please try again."); err != nil {
+		if err := v.Err(); err != nil {
 			return err
 		}
 		r.Rules = rules
@@ -125,7 +123,7 @@ func (s *Service) DeleteEnvironment(ctx context.Context, p *Principal, key strin
 		return err
 	}
 	if err := s.store.DeleteEnvironment(ctx, p.Stack.UID, e.UID); err != nil {
-		return stackgate.WithMessage(err, "Environment deletion failed. Please try again.", stackgate.EINVALID)
+		return err
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return nil

@@ -217,7 +217,7 @@ func (s *Service) AuthenticateFor(ctx context.Context, api authz.API, c Credenti
 		return s.Authenticate(ctx, c)
 	case authz.CDA, authz.Preview:
 	default:
-		return nil, errNoAPI
+		return nil, ErrNoAPI
 	}
 	snap, err := s.snapshotFor(ctx, c.APIKey)
 	if err != nil {

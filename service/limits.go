@@ -29,7 +29,10 @@ type StackLimits struct {
 	// environments named by a role's rules together, and every other list of
 	// one rule (branches, aliases, folders, taxonomies, terms); default 100.
 	RoleItems    int
-	UsersPerRole int // users a role body may give the role to; default 1000
+	UsersPerRole int // holders of one role (role bodies, stacks/users/roles, share, accept); default 1000
+	// PendingInvitations bounds the invitations (POST /v3/stacks/share) a
+	// stack may have waiting for acceptance; default 1000.
+	PendingInvitations int
 }
 
 func (l *StackLimits) defaults() {
@@ -39,6 +42,7 @@ func (l *StackLimits) defaults() {
 	}{
 		{&l.Environments, 100}, {&l.Locales, 200}, {&l.Branches, 100}, {&l.BranchAliases, 100},
 		{&l.CustomRoles, 100}, {&l.RulesPerRole, 100}, {&l.RoleItems, 100}, {&l.UsersPerRole, 1000},
+		{&l.PendingInvitations, 1000},
 	} {
 		if *f.p <= 0 {
 			*f.p = f.def

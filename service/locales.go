@@ -25,7 +25,6 @@ func (s *Service) Locale(ctx context.Context, stackUID, key string) (*stackgate.
 
 // CreateLocale adds a language to the stack.
 func (s *Service) CreateLocale(ctx context.Context, p *Principal, in LocaleInput) (*stackgate.Locale, error) {
-	const failed = "Language creation failed. Please try again."
 	v := stackgate.Validation{}
 	var code string
 	if in.Code == nil {
@@ -42,12 +41,12 @@ func (s *Service) CreateLocale(ctx context.Context, p *Principal, in LocaleInput
 	if in.FallbackLocale != nil && *in.FallbackLocale != "" {
 		fallback = *in.FallbackLocale
 	}
-	if err := v.Err(failed); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	if _, err := s.store.FindLocale(ctx, p.Stack.UID, fallback); err != nil {
 		if stackgate.IsCode(err, stackgate.ENOTFOUND) {
-			return nil, stackgate.FieldError(stackgate.EINVALID, failed, "fallback_locale", stackgate.ProblemNotValid)
+			return nil, stackgate.FieldError(stackgate.EINVALID, "fallback_locale", stackgate.ProblemNotValid)
 		}
 		return nil, err
 	}
@@ -55,7 +54,7 @@ func (s *Service) CreateLocale(ctx context.Context, p *Principal, in LocaleInput
 	l := &stackgate.Locale{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Code: code, Name: name, FallbackLocale: fallback,
 		Version: 1, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateLocale(ctx, l, s.cfg.Limits.Locales); err != nil {
-		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
+		return nil, err
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return l, nil
@@ -63,7 +62,6 @@ func (s *Service) CreateLocale(ctx context.Context, p *Principal, in LocaleInput
 
 // UpdateLocale renames a locale or changes its fallback. The code is fixed.
 func (s *Service) UpdateLocale(ctx context.Context, p *Principal, key string, in LocaleInput) (*stackgate.Locale, error) {
-	const failed = "Language update failed. Please try again."
 	l, err := s.store.FindLocale(ctx, p.Stack.UID, key)
 	if err != nil {
 		return nil, err
@@ -86,12 +84,12 @@ func (s *Service) UpdateLocale(ctx context.Context, p *Principal, key string, in
 		}
 		l.FallbackLocale = fb
 	}
-	if err := v.Err(failed); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	l.UpdatedBy, l.UpdatedAt = p.UID, s.Now()
 	if err := s.store.UpdateLocale(ctx, l); err != nil {
-		return nil, stackgate.WithMessage(err, failed, stackgate.ECONFLICT, stackgate.EINVALID)
+		return nil, err
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return s.store.FindLocale(ctx, p.Stack.UID, l.UID)
@@ -99,16 +97,15 @@ func (s *Service) UpdateLocale(ctx context.Context, p *Principal, key string, in
 
 // DeleteLocale removes a locale; the master locale stays.
 func (s *Service) DeleteLocale(ctx context.Context, p *Principal, key string) error {
-	const failed = "Language deletion failed. Please try again."
 	l, err := s.store.FindLocale(ctx, p.Stack.UID, key)
 	if err != nil {
 		return err
 	}
 	if l.Code == p.Stack.MasterLocale {
-		return stackgate.FieldError(stackgate.EINVALID, failed, "code", "is the master locale and cannot be deleted.")
+		return stackgate.FieldError(stackgate.EINVALID, "code", "is the master locale and cannot be deleted.")
 	}
 	if err := s.store.DeleteLocale(ctx, p.Stack.UID, l.UID); err != nil {
-		return stackgate.WithMessage(err, failed, stackgate.EINVALID)
+		return err
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return nil

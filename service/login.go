@@ -14,10 +14,10 @@ import (
 
 // Login protection (README "Security" says what it allows per hour):
 //
-//   - Each (email, client address) pair is spaced out by Config.LoginClientPolicy,
+//   - Each (email, client address) pair is spaced out by loginClientPolicy,
 //     in this node's memory: one client guessing one account slows down
 //     exponentially, while the owner, from another address, is unaffected.
-//   - Each account is spaced out by Config.LoginAccountPolicy, in the store
+//   - Each account is spaced out by loginAccountPolicy, in the store
 //     (ReserveLoginAttempt: atomic, shared by every node), against guessers
 //     spread over many addresses. It only ever delays, by at most its Max.
 //   - An email without an account gets the same treatment from an in-memory
@@ -30,16 +30,14 @@ import (
 //     Retry-After (so memory stays bounded: 19 MiB per running hash).
 
 var (
-	errLogin = &stackgate.Error{Code: stackgate.ELOGIN, Message: "Looks like your email or password is invalid.", Fields: map[string][]string{}}
-	errBusy  = &stackgate.Error{Code: stackgate.EUNAVAILABLE, Fields: map[string][]string{}, RetryAfter: time.Second,
-		Message: "Too many logins are being checked right now. Please try again shortly."}
+	errLogin = &stackgate.Error{Code: stackgate.ELOGIN, Fields: map[string][]string{}}
+	errBusy  = &stackgate.Error{Code: stackgate.EUNAVAILABLE, Fields: map[string][]string{}, RetryAfter: time.Second}
 )
 
 // errTooManyAttempts refuses an attempt until retryAt: the same answer for
 // accounts and for emails without one.
 func errTooManyAttempts(now, retryAt time.Time) error {
-	return &stackgate.Error{Code: stackgate.ELOCKED, Fields: map[string][]string{}, RetryAfter: max(retryAt.Sub(now), time.Second),
-		Message: "Too many failed login attempts. Please try again later."}
+	return &stackgate.Error{Code: stackgate.ELOCKED, Fields: map[string][]string{}, RetryAfter: max(retryAt.Sub(now), time.Second)}
 }
 
 // Login is LoginFrom with no client address (CLI, tests).
@@ -75,7 +73,7 @@ func (s *Service) LoginFrom(ctx context.Context, email, password, client string)
 		s.clientTries.release(res)
 		return nil, "", err
 	}
-	a, err = s.store.ReserveLoginAttempt(ctx, u.UID, now, s.cfg.LoginAccountPolicy)
+	a, err = s.store.ReserveLoginAttempt(ctx, u.UID, now, loginAccountPolicy)
 	if err != nil {
 		s.clientTries.release(res)
 		return nil, "", err

@@ -79,7 +79,6 @@ func parseExpiry(v stackgate.Validation, raw json.RawMessage, now time.Time) *ti
 // CreateManagementToken creates a token and returns it with its secret,
 // the only time the secret is ever available.
 func (s *Service) CreateManagementToken(ctx context.Context, p *Principal, in TokenInput) (*stackgate.ManagementToken, error) {
-	const failed = "Management Token creation failed. Please try again."
 	v := stackgate.Validation{}
 	var name string
 	if in.Name == nil {
@@ -90,7 +89,7 @@ func (s *Service) CreateManagementToken(ctx context.Context, p *Principal, in To
 	now := s.Now()
 	scope, refs := managementScope(v, in.Scope)
 	expires := parseExpiry(v, in.ExpiresOn, now)
-	if err := v.Err(failed); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	keepMetadataUIDs(scope, nil)
@@ -99,7 +98,7 @@ func (s *Service) CreateManagementToken(ctx context.Context, p *Principal, in To
 		Scope: scope, ExpiresOn: expires, EmailNotification: in.EmailNotification != nil && *in.EmailNotification,
 		TokenHash: s.keys.Hash(value), CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateManagementToken(ctx, t, refs, s.cfg.ManagementTokenLimit); err != nil {
-		return nil, tokenWriteError(err, failed, "management", s.cfg.ManagementTokenLimit)
+		return nil, tokenWriteError(err, "management", s.cfg.ManagementTokenLimit)
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	t.Token = value
@@ -109,7 +108,6 @@ func (s *Service) CreateManagementToken(ctx context.Context, p *Principal, in To
 // UpdateManagementToken changes name, description, scope, expiry and the
 // notification flag; never the secret.
 func (s *Service) UpdateManagementToken(ctx context.Context, p *Principal, uid string, in TokenInput) (*stackgate.ManagementToken, error) {
-	const failed = "Management Token update failed. Please try again."
 	t, err := s.store.FindManagementToken(ctx, p.Stack.UID, uid)
 	if err != nil {
 		return nil, err
@@ -133,12 +131,12 @@ func (s *Service) UpdateManagementToken(ctx context.Context, p *Principal, uid s
 	if in.EmailNotification != nil {
 		t.EmailNotification = *in.EmailNotification
 	}
-	if err := v.Err(failed); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	t.UpdatedBy, t.UpdatedAt = p.UID, s.Now()
 	if err := s.store.UpdateManagementToken(ctx, t, refs); err != nil {
-		return nil, tokenWriteError(err, failed, "management", 0)
+		return nil, tokenWriteError(err, "management", 0)
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return t, nil

@@ -54,6 +54,7 @@ type noticeWorld struct {
 	admin   *service.Principal
 	users   map[string]*stackgate.User
 	secrets []string
+	keys    *secret.Keyring
 }
 
 func newNoticeWorld(t *testing.T, st stackgate.Store, logTo *bytes.Buffer) *noticeWorld {
@@ -63,7 +64,7 @@ func newNoticeWorld(t *testing.T, st stackgate.Store, logTo *bytes.Buffer) *noti
 	if logTo != nil {
 		log = slog.New(slog.NewTextHandler(logTo, nil))
 	}
-	w := &noticeWorld{t: t, svc: service.New(st, keys, service.Config{}, log), users: map[string]*stackgate.User{},
+	w := &noticeWorld{t: t, svc: service.New(st, keys, service.Config{}, log), keys: keys, users: map[string]*stackgate.User{},
 		clock: time.Date(2031, 3, 1, 10, 0, 0, 0, time.UTC)}
 	w.svc.Now = func() time.Time { return w.clock }
 	for _, name := range []string{"owner", "admin", "admin2", "dev"} {
@@ -184,7 +185,7 @@ func TestExpiryNotices(t *testing.T) {
 		}
 
 		t.Run("sent once: later runs, and another node, send nothing more", func(t *testing.T) {
-			other := service.New(w.svc.Store(), w.svc.Keys(), service.Config{}, nil)
+			other := service.New(w.svc.Store(), w.keys, service.Config{}, nil)
 			other.Now = w.svc.Now
 			om := &fakeMailer{}
 			for i := 0; i < 3; i++ {
@@ -291,7 +292,7 @@ func TestExpiryNoticesConcurrentNodes(t *testing.T) {
 		m := &fakeMailer{}
 		var wg sync.WaitGroup
 		for range 4 {
-			node := service.New(w.svc.Store(), w.svc.Keys(), service.Config{}, nil)
+			node := service.New(w.svc.Store(), w.keys, service.Config{}, nil)
 			node.Now = w.svc.Now
 			n := node.NewNotifier(m, service.NoticeConfig{})
 			wg.Go(func() {

@@ -200,7 +200,6 @@ func roleFields(v stackgate.Validation, in RoleInput) (desc *string, descSet boo
 
 // CreateRole creates a custom role.
 func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*stackgate.Role, error) {
-	const failed = "Role creation failed. Please try again."
 	v := stackgate.Validation{}
 	var name string
 	if in.Name == nil {
@@ -211,7 +210,7 @@ func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*
 	desc, descSet, users, _ := roleFields(v, in)
 	rules, refs := ParseRules(v, in.Rules)
 	s.cfg.Limits.checkRoleSize(v, rules, users)
-	if err := v.Err(failed); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	if desc == nil && !descSet {
@@ -221,24 +220,23 @@ func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*
 	r := &stackgate.Role{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, Description: desc, Rules: rules,
 		CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateRole(ctx, r, refs, users, s.cfg.Limits.CustomRoles); err != nil {
-		return nil, stackgate.WithMessage(err, failed, stackgate.EINVALID, stackgate.ECONFLICT)
+		return nil, err
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return s.store.FindRole(ctx, p.Stack.UID, r.UID)
 }
 
-var errSystemRole = &stackgate.Error{Code: stackgate.EFORBIDDEN, Message: "System roles cannot be modified.",
-	Fields: map[string][]string{"role": {"is a system role."}}}
+// ErrSystemRole refuses a change to a system role (the HTTP edge words it).
+var ErrSystemRole = &stackgate.Error{Code: stackgate.EFORBIDDEN, Fields: map[string][]string{"role": {"is a system role."}}}
 
 // UpdateRole changes a custom role; system roles cannot be modified.
 func (s *Service) UpdateRole(ctx context.Context, p *Principal, uid string, in RoleInput) (*stackgate.Role, error) {
-	const failed = "Role update failed. Please try again."
 	r, err := s.store.FindRole(ctx, p.Stack.UID, uid)
 	if err != nil {
 		return nil, err
 	}
 	if r.System {
-		return nil, errSystemRole
+		return nil, ErrSystemRole
 	}
 	v := stackgate.Validation{}
 	if in.Name != nil {
@@ -258,7 +256,7 @@ func (s *Service) UpdateRole(ctx context.Context, p *Principal, uid string, in R
 		r.Rules, refs = ParseRules(v, mustJSON(r.Rules))
 	}
 	s.cfg.Limits.checkRoleSize(v, r.Rules, users)
-	if err := v.Err(failed); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	if !usersSet {
@@ -266,7 +264,7 @@ func (s *Service) UpdateRole(ctx context.Context, p *Principal, uid string, in R
 	}
 	r.UpdatedBy, r.UpdatedAt = p.UID, s.Now()
 	if err := s.store.UpdateRole(ctx, r, refs, users); err != nil {
-		return nil, stackgate.WithMessage(err, failed, stackgate.EINVALID, stackgate.ECONFLICT)
+		return nil, err
 	}
 	s.changed(stackgate.Change{StackUID: p.Stack.UID})
 	return s.store.FindRole(ctx, p.Stack.UID, r.UID)
@@ -279,7 +277,7 @@ func (s *Service) DeleteRole(ctx context.Context, p *Principal, uid string) erro
 		return err
 	}
 	if r.System {
-		return errSystemRole
+		return ErrSystemRole
 	}
 	if err := s.store.DeleteRole(ctx, p.Stack.UID, uid); err != nil {
 		return err

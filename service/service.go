@@ -20,14 +20,6 @@ type Config struct {
 	ManagementTokenLimit int // per stack; default 10
 	MaxSessionsPerUser   int // live authtokens per user; default 20
 
-	// LoginAccountPolicy spaces out attempts on one account, whoever makes
-	// them (kept in the store); default 10 free, then 1 s doubling to 60 s,
-	// forgotten after 1 h of quiet.
-	LoginAccountPolicy stackgate.LoginPolicy
-	// LoginClientPolicy spaces out attempts on one email from one client
-	// address (kept in memory); default 3 free, then 1 s doubling to 15 min,
-	// forgotten after 1 h of quiet.
-	LoginClientPolicy stackgate.LoginPolicy
 	// PasswordConcurrency caps argon2id computations running at once;
 	// default GOMAXPROCS.
 	PasswordConcurrency int
@@ -45,6 +37,17 @@ type Config struct {
 // loginTrackerMax bounds each in-memory login tracker (about 100 bytes a key).
 const loginTrackerMax = 1 << 16
 
+var (
+	// loginAccountPolicy spaces out attempts on one account, whoever makes
+	// them (kept in the store): 10 free, then 1 s doubling to 60 s,
+	// forgotten after 1 h of quiet.
+	loginAccountPolicy = stackgate.LoginPolicy{Free: 10, Base: time.Second, Max: time.Minute, Forget: time.Hour}
+	// loginClientPolicy spaces out attempts on one email from one client
+	// address (kept in memory): 3 free, then 1 s doubling to 15 min,
+	// forgotten after 1 h of quiet.
+	loginClientPolicy = stackgate.LoginPolicy{Free: 3, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour}
+)
+
 func (c *Config) defaults() {
 	if c.DeliveryTokenLimit <= 0 {
 		c.DeliveryTokenLimit = 100
@@ -54,12 +57,6 @@ func (c *Config) defaults() {
 	}
 	if c.MaxSessionsPerUser <= 0 {
 		c.MaxSessionsPerUser = 20
-	}
-	if c.LoginAccountPolicy == (stackgate.LoginPolicy{}) {
-		c.LoginAccountPolicy = stackgate.LoginPolicy{Free: 10, Base: time.Second, Max: time.Minute, Forget: time.Hour}
-	}
-	if c.LoginClientPolicy == (stackgate.LoginPolicy{}) {
-		c.LoginClientPolicy = stackgate.LoginPolicy{Free: 3, Base: time.Second, Max: 15 * time.Minute, Forget: time.Hour}
 	}
 	if c.PasswordConcurrency <= 0 {
 		c.PasswordConcurrency = runtime.GOMAXPROCS(0)
@@ -98,20 +95,14 @@ func New(store stackgate.Store, keys *secret.Keyring, cfg Config, log *slog.Logg
 	dummy, _ := secret.HashPassword("stackgate-timing-equaliser")
 	s := &Service{store: store, keys: keys, cfg: cfg, log: log, Now: stackgate.Now, dummy: dummy,
 		passwords:    newPasswordSlots(cfg.PasswordConcurrency, cfg.PasswordQueueWait),
-		clientTries:  newAttemptTracker(cfg.LoginClientPolicy, loginTrackerMax),
-		unknownTries: newAttemptTracker(cfg.LoginAccountPolicy, loginTrackerMax)}
+		clientTries:  newAttemptTracker(loginClientPolicy, loginTrackerMax),
+		unknownTries: newAttemptTracker(loginAccountPolicy, loginTrackerMax)}
 	s.cache = newCache(s)
 	return s
 }
 
-// Config returns the effective configuration.
-func (s *Service) Config() Config { return s.cfg }
-
 // Store returns the underlying store.
 func (s *Service) Store() stackgate.Store { return s.store }
-
-// Keys returns the keyring.
-func (s *Service) Keys() *secret.Keyring { return s.keys }
 
 // Listen keeps the cache coherent with writes made by other nodes when the
 // store can tell about them (postgres). It blocks until ctx ends; with a

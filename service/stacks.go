@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/stackgate/stackgate"
@@ -23,7 +25,7 @@ func (s *Service) EnsureUser(ctx context.Context, email, password string) (u *st
 	if len(password) < 8 {
 		v.Add("password", "must be at least 8 characters.")
 	}
-	if err := v.Err("User creation failed. Please try again."); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, false, err
 	}
 	hash, err := s.hashPassword(ctx, password)
@@ -46,7 +48,7 @@ func (s *Service) EnsureUser(ctx context.Context, email, password string) (u *st
 func (s *Service) CreateStack(ctx context.Context, owner *stackgate.User, name string) (*stackgate.Stack, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 255 || strings.ContainsFunc(name, forbiddenRune) || pathLike(name) {
-		return nil, stackgate.FieldError(stackgate.EINVALID, "Stack creation failed. Please try again.", "name", stackgate.ProblemNotValid)
+		return nil, stackgate.FieldError(stackgate.EINVALID, "name", stackgate.ProblemNotValid)
 	}
 	now := s.Now()
 	stack := stackgate.Stack{UID: stackgate.NewUID(), APIKey: stackgate.NewUID(), Name: name, OrgUID: owner.OrgUID,
@@ -66,17 +68,9 @@ func (s *Service) CreateStack(ctx context.Context, owner *stackgate.User, name s
 			Description: &desc, System: true, Rules: []stackgate.Rule{}, CreatedBy: owner.UID, UpdatedBy: owner.UID, CreatedAt: now, UpdatedAt: now})
 	}
 	if err := s.store.CreateStack(ctx, seed); err != nil {
-		if stackgate.IsCode(err, stackgate.ECONFLICT) {
-			return nil, stackgate.FieldError(stackgate.ECONFLICT, "You already own a stack named "+name+".", "name", stackgate.ProblemNotUnique)
-		}
 		return nil, err
 	}
 	return &seed.Stack, nil
-}
-
-// StackByUID returns a stack.
-func (s *Service) StackByUID(ctx context.Context, uid string) (*stackgate.Stack, error) {
-	return s.store.FindStackByUID(ctx, uid)
 }
 
 // Members returns the stack's members.
@@ -95,7 +89,7 @@ func (s *Service) RoleByName(ctx context.Context, stackUID, name string) (*stack
 			return r, nil
 		}
 	}
-	return nil, stackgate.FieldError(stackgate.EINVALID, "No role named "+name+" in this stack.", "role", stackgate.ProblemNotValid)
+	return nil, stackgate.FieldError(stackgate.EINVALID, "role", stackgate.ProblemNotValid)
 }
 
 // AddMember makes user a member of the stack holding roleUIDs (added to
@@ -108,52 +102,75 @@ func (s *Service) AddMember(ctx context.Context, stackUID, userUID string, roleU
 	return nil
 }
 
-// Share adds existing users, by email, to the stack with the roles given
-// for each email (POST /v3/stacks/share).
-func (s *Service) Share(ctx context.Context, stackUID string, emails []string, roles map[string][]string) error {
+// Share invites e-mail addresses to the stack with the roles given for each
+// (POST /v3/stacks/share): it records a pending invitation per address and
+// adds no one. Its answer never depends on whether an address has an
+// account (it does not look); the invited user joins by accepting
+// (AcceptStackInvitation) with their own credentials.
+func (s *Service) Share(ctx context.Context, stackUID, inviterUID string, emails []string, roles map[string][]string) error {
 	v := stackgate.Validation{}
 	if len(emails) == 0 {
 		v.Add("emails", stackgate.ProblemRequired)
 	}
-	type add struct {
-		user  string
-		roles []string
+	if len(emails) > MaxInvitationsPerShare {
+		v.Add("emails", fmt.Sprintf("limit of %d e-mail addresses per request reached.", MaxInvitationsPerShare))
+		return v.Err()
 	}
-	var adds []add
+	now := s.Now()
+	byEmail := map[string]*stackgate.StackInvitation{}
+	var invs []*stackgate.StackInvitation
 	for _, e := range emails {
-		u, err := s.store.FindUserByEmail(ctx, strings.ToLower(strings.TrimSpace(e)))
-		if stackgate.IsCode(err, stackgate.ENOTFOUND) {
-			v.Add("emails", e+" "+stackgate.ProblemNotValid)
+		email := strings.ToLower(strings.TrimSpace(e))
+		if !validEmail(email) {
+			v.Add("emails", stackgate.ProblemNotValid)
 			continue
-		} else if err != nil {
-			return err
 		}
-		rs := roles[e]
+		rs, ok := roles[e]
+		if !ok {
+			rs = roles[email]
+		}
 		if len(rs) == 0 {
-			v.Add("roles."+e, stackgate.ProblemRequired)
+			v.Add("roles", stackgate.ProblemRequired)
 			continue
 		}
-		adds = append(adds, add{u.UID, rs})
+		inv := byEmail[email]
+		if inv == nil {
+			inv = &stackgate.StackInvitation{UID: stackgate.NewUID(), StackUID: stackUID, Email: email,
+				InvitedBy: inviterUID, CreatedAt: now, RoleUIDs: []string{}}
+			byEmail[email] = inv
+			invs = append(invs, inv)
+		}
+		inv.RoleUIDs = append(inv.RoleUIDs, rs...)
 	}
-	if err := v.Err("Stack sharing failed. Please try again."); err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
-	for _, a := range adds {
-		if err := s.store.AddMember(ctx, stackUID, a.user, a.roles); err != nil {
-			return stackgate.WithMessage(err, "Stack sharing failed. Please try again.", stackgate.EINVALID)
-		}
+	for _, inv := range invs {
+		slices.Sort(inv.RoleUIDs)
+		inv.RoleUIDs = slices.Compact(inv.RoleUIDs)
 	}
-	s.changed(stackgate.Change{StackUID: stackUID})
-	return nil
+	// No credential changes until an invitation is accepted: nothing to drop.
+	return s.store.PutStackInvitations(ctx, invs, s.cfg.Limits.UsersPerRole, s.cfg.Limits.PendingInvitations)
+}
+
+// MaxInvitationsPerShare bounds the e-mail addresses of one share request.
+const MaxInvitationsPerShare = 100
+
+// validEmail is a plausibility check of a lower-cased address: one "@" with
+// something either side, no spaces or control characters, at most 254 bytes.
+func validEmail(email string) bool {
+	local, domain, ok := strings.Cut(email, "@")
+	return ok && local != "" && domain != "" && !strings.Contains(domain, "@") && len(email) <= 254 &&
+		!strings.ContainsFunc(email, func(r rune) bool { return r == ' ' || forbiddenRune(r) })
 }
 
 // SetMemberRoles replaces the roles of the users named in assignments.
 func (s *Service) SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string) error {
 	if len(assignments) == 0 {
-		return stackgate.FieldError(stackgate.EINVALID, "User roles update failed. Please try again.", "users", stackgate.ProblemRequired)
+		return stackgate.FieldError(stackgate.EINVALID, "users", stackgate.ProblemRequired)
 	}
-	if err := s.store.SetMemberRoles(ctx, stackUID, assignments); err != nil {
-		return stackgate.WithMessage(err, "User roles update failed. Please try again.", stackgate.EINVALID)
+	if err := s.store.SetMemberRoles(ctx, stackUID, assignments, s.cfg.Limits.UsersPerRole); err != nil {
+		return err
 	}
 	s.changed(stackgate.Change{StackUID: stackUID})
 	return nil

@@ -200,8 +200,10 @@ func (dialect) Classify(err error) sqlstore.ErrorKind {
 	return sqlstore.ErrOther
 }
 
-// Notify does nothing: one process owns the file, and its service drops its
-// own cache after each write.
+// Notify does nothing: SQLite has no channel between processes. This
+// process's own writes reach its cache in-process; writes by other processes
+// on the same file (`stackgate user add` beside a running server) are noticed
+// by Listen's PRAGMA data_version poll.
 func (dialect) Notify(context.Context, *sql.Tx, stackgate.Change) error { return nil }
 
 // ReadTxOptions: a deferred transaction on a WAL reader already reads one

@@ -43,7 +43,6 @@ func (s *Store) ListBranches(ctx context.Context, stackUID string) ([]*stackgate
 // DeleteBranch removes it; EINVALID for main, and on "branch" while a
 // token, role or alias references it.
 func (s *Store) DeleteBranch(ctx context.Context, stackUID, uid string) error {
-	const failed = "Branch deletion failed. Please try again."
 	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
 		var found string
 		if err := tx.queryRow(ctx, `SELECT uid FROM branches WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
@@ -51,16 +50,16 @@ func (s *Store) DeleteBranch(ctx context.Context, stackUID, uid string) error {
 			return notFound(err, "branch")
 		}
 		if uid == stackgate.MainBranch {
-			return stackgate.FieldError(stackgate.EINVALID, failed, "uid", "main cannot be deleted.")
+			return stackgate.FieldError(stackgate.EINVALID, "uid", "main cannot be deleted.")
 		}
-		if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefBranch, uid, failed); err != nil {
+		if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefBranch, uid); err != nil {
 			return err
 		}
 		var alias string
 		err := tx.queryRow(ctx, `SELECT uid FROM branch_aliases WHERE stack_uid = ? AND target_branch = ? ORDER BY uid LIMIT 1`,
 			stackUID, uid).Scan(&alias)
 		if err == nil {
-			return stackgate.FieldError(stackgate.EINVALID, failed, "branch", "is the target of branch alias "+alias+".")
+			return stackgate.FieldError(stackgate.EINVALID, "branch", "is the target of branch alias "+alias+".")
 		} else if !noRows(err) {
 			return err
 		}
@@ -129,8 +128,7 @@ func (s *Store) DeleteBranchAlias(ctx context.Context, stackUID, uid string) err
 			stackUID, uid).Scan(&found); err != nil {
 			return notFound(err, "branch alias")
 		}
-		if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefBranchAlias, uid,
-			"Branch alias deletion failed. Please try again."); err != nil {
+		if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefBranchAlias, uid); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM branch_aliases WHERE stack_uid = ? AND uid = ?`, stackUID, uid); err != nil {

@@ -134,7 +134,7 @@ func checkLimit(ctx context.Context, tx *Tx, table, stackUID string, limit int, 
 		return err
 	}
 	if n >= limit {
-		return stackgate.FieldError(stackgate.EINVALID, "", "token",
+		return stackgate.FieldError(stackgate.EINVALID, "token",
 			fmt.Sprintf("limit of %d %s tokens per stack reached.", limit, what))
 	}
 	return nil
@@ -152,7 +152,7 @@ func checkCount(ctx context.Context, tx *Tx, query, stackUID string, limit int, 
 		return err
 	}
 	if n >= limit {
-		return stackgate.FieldError(stackgate.EINVALID, "", field, fmt.Sprintf("limit of %d %s per stack reached.", limit, what))
+		return stackgate.FieldError(stackgate.EINVALID, field, fmt.Sprintf("limit of %d %s per stack reached.", limit, what))
 	}
 	return nil
 }

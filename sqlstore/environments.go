@@ -68,8 +68,7 @@ func (s *Store) DeleteEnvironment(ctx context.Context, stackUID, uid string) err
 			stackUID, uid).Scan(&found); err != nil {
 			return notFound(err, "environment")
 		}
-		if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefEnvironment, uid,
-			"Environment deletion failed. Please try again."); err != nil {
+		if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefEnvironment, uid); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM environments WHERE stack_uid = ? AND uid = ?`, stackUID, uid); err != nil {

@@ -62,14 +62,13 @@ func (s *Store) UpdateLocale(ctx context.Context, l *stackgate.Locale) error {
 // DeleteLocale removes it; EINVALID on "locale" while a role references it
 // or another locale falls back to it.
 func (s *Store) DeleteLocale(ctx context.Context, stackUID, uid string) error {
-	const failed = "Language deletion failed. Please try again."
 	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
 		var code string
 		if err := tx.queryRow(ctx, `SELECT code FROM locales WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
 			stackUID, uid).Scan(&code); err != nil {
 			return notFound(err, "locale")
 		}
-		if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefLocale, uid, failed); err != nil {
+		if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefLocale, uid); err != nil {
 			return err
 		}
 		// A fallback is stored as the caller gave it, a code or a uid.
@@ -77,7 +76,7 @@ func (s *Store) DeleteLocale(ctx context.Context, stackUID, uid string) error {
 		err := tx.queryRow(ctx, `SELECT code FROM locales WHERE stack_uid = ? AND uid <> ? AND fallback_locale IN (?, ?) LIMIT 1`,
 			stackUID, uid, code, uid).Scan(&other)
 		if err == nil {
-			return stackgate.FieldError(stackgate.EINVALID, failed, "locale", "is the fallback of "+other+".")
+			return stackgate.FieldError(stackgate.EINVALID, "locale", "is the fallback of "+other+".")
 		} else if !noRows(err) {
 			return err
 		}

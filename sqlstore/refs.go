@@ -46,7 +46,7 @@ func resolveRef(ctx context.Context, tx *Tx, stackUID string, ref stackgate.Ref)
 			if field == "" {
 				field = string(ref.Kind)
 			}
-			return "", stackgate.FieldError(stackgate.EINVALID, "", field, stackgate.ProblemNotValid)
+			return "", stackgate.FieldError(stackgate.EINVALID, field, stackgate.ProblemNotValid)
 		}
 		return "", err
 	}
@@ -75,7 +75,7 @@ func setRefs(ctx context.Context, tx *Tx, stackUID, ownerKind, ownerUID string, 
 			return err
 		}
 	}
-	return v.Err("")
+	return v.Err()
 }
 
 func deleteRefs(ctx context.Context, tx *Tx, stackUID, ownerKind, ownerUID string) error {
@@ -84,10 +84,10 @@ func deleteRefs(ctx context.Context, tx *Tx, stackUID, ownerKind, ownerUID strin
 	return err
 }
 
-// checkUnreferenced refuses (EINVALID on the kind, with message) when a
+// checkUnreferenced refuses (EINVALID on the kind) when a
 // token or role references the target. The caller has locked the target row
 // FOR UPDATE, so no transaction can add a reference after this check.
-func checkUnreferenced(ctx context.Context, tx *Tx, stackUID string, kind stackgate.RefKind, uid, message string) error {
+func checkUnreferenced(ctx context.Context, tx *Tx, stackUID string, kind stackgate.RefKind, uid string) error {
 	var owner string
 	err := tx.queryRow(ctx, `SELECT owner_kind FROM refs WHERE stack_uid = ? AND target_kind = ? AND target_uid = ?
 		ORDER BY owner_kind LIMIT 1`, stackUID, string(kind), uid).Scan(&owner)
@@ -96,6 +96,6 @@ func checkUnreferenced(ctx context.Context, tx *Tx, stackUID string, kind stackg
 	} else if err != nil {
 		return err
 	}
-	return stackgate.FieldError(stackgate.EINVALID, message, string(kind),
+	return stackgate.FieldError(stackgate.EINVALID, string(kind),
 		"is referenced by a "+strings.ReplaceAll(owner, "_", " ")+".")
 }

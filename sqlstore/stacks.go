@@ -22,7 +22,7 @@ func (s *Store) CreateStack(ctx context.Context, seed *stackgate.StackSeed) erro
 		st.UID, st.APIKey, st.Name, st.Description, st.OrgUID, st.OwnerUID, st.MasterLocale,
 		ms(st.CreatedAt), ms(st.UpdatedAt)); err != nil {
 		if tx.d.Classify(err) == ErrForeignKey {
-			return stackgate.FieldError(stackgate.EINVALID, "", "owner", stackgate.ProblemNotValid)
+			return stackgate.FieldError(stackgate.EINVALID, "owner", stackgate.ProblemNotValid)
 		}
 		return tx.conflict(err, "name")
 	}
@@ -140,15 +140,38 @@ func (s *Store) AddMember(ctx context.Context, stackUID, userUID string, roleUID
 
 // SetMemberRoles replaces the roles of each user in assignments. EINVALID on
 // "users" when a user is not a member, on "roles" when a role is not of this
-// stack.
-func (s *Store) SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string) error {
+// stack, on "users" when a role ends with more than usersPerRole holders and
+// more than it had (a role already past a lowered limit may still shrink).
+func (s *Store) SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string, usersPerRole int) error {
 	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
 		// Sorted, so that errors and lock order do not depend on map iteration.
 		users := make([]string, 0, len(assignments))
-		for u := range assignments {
+		var roles []string
+		for u, rs := range assignments {
 			users = append(users, u)
+			roles = append(roles, rs...)
 		}
 		slices.Sort(users)
+		slices.Sort(roles)
+		roles = slices.Compact(roles)
+		holders := func() (map[string]int, error) {
+			n := make(map[string]int, len(roles))
+			if usersPerRole <= 0 {
+				return n, nil
+			}
+			for _, role := range roles {
+				var c int
+				if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM member_roles WHERE stack_uid = ? AND role_uid = ?`, stackUID, role).Scan(&c); err != nil {
+					return nil, err
+				}
+				n[role] = c
+			}
+			return n, nil
+		}
+		before, err := holders()
+		if err != nil {
+			return err
+		}
 		for _, user := range users {
 			if err := findMemberRow(ctx, tx, stackUID, user, "users"); err != nil {
 				return err
@@ -158,6 +181,15 @@ func (s *Store) SetMemberRoles(ctx context.Context, stackUID string, assignments
 			}
 			if err := grantRoles(ctx, tx, stackUID, user, assignments[user]); err != nil {
 				return err
+			}
+		}
+		after, err := holders()
+		if err != nil {
+			return err
+		}
+		for _, role := range roles {
+			if after[role] > usersPerRole && after[role] > before[role] {
+				return usersPerRoleError(usersPerRole)
 			}
 		}
 		return nil
@@ -170,7 +202,7 @@ func findMemberRow(ctx context.Context, tx *Tx, stackUID, userUID, field string)
 	var uid string
 	err := tx.queryRow(ctx, `SELECT user_uid FROM members WHERE stack_uid = ? AND user_uid = ?`, stackUID, userUID).Scan(&uid)
 	if field != "" && noRows(err) {
-		return stackgate.FieldError(stackgate.EINVALID, "", field, stackgate.ProblemNotValid)
+		return stackgate.FieldError(stackgate.EINVALID, field, stackgate.ProblemNotValid)
 	}
 	return notFound(err, "member")
 }
@@ -180,7 +212,7 @@ func addMember(ctx context.Context, tx *Tx, stackUID, userUID string, roleUIDs [
 	var uid string
 	if err := tx.queryRow(ctx, `SELECT uid FROM users WHERE uid = ?`+tx.d.ForShare(), userUID).Scan(&uid); err != nil {
 		if noRows(err) {
-			return stackgate.FieldError(stackgate.EINVALID, "", "users", stackgate.ProblemNotValid)
+			return stackgate.FieldError(stackgate.EINVALID, "users", stackgate.ProblemNotValid)
 		}
 		return err
 	}
@@ -198,7 +230,7 @@ func grantRoles(ctx context.Context, tx *Tx, stackUID, userUID string, roleUIDs 
 		var uid string
 		if err := tx.queryRow(ctx, `SELECT uid FROM roles WHERE stack_uid = ? AND uid = ?`, stackUID, role).Scan(&uid); err != nil {
 			if noRows(err) {
-				return stackgate.FieldError(stackgate.EINVALID, "", "roles", stackgate.ProblemNotValid)
+				return stackgate.FieldError(stackgate.EINVALID, "roles", stackgate.ProblemNotValid)
 			}
 			return err
 		}

@@ -127,7 +127,7 @@ func testMembers(t *testing.T, s stackgate.Store) {
 		wantCode(t, s.AddMember(ctx(t), "bltmissing", alice.UID, nil), stackgate.ENOTFOUND, "")
 	})
 	sub(t, "SetMemberRoles", func(t *testing.T) {
-		must(t, s.SetMemberRoles(ctx(t), f.stack, map[string][]string{alice.UID: {admin}, bob.UID: {cm, dev}}))
+		must(t, s.SetMemberRoles(ctx(t), f.stack, map[string][]string{alice.UID: {admin}, bob.UID: {cm, dev}}, 0))
 		for _, tc := range []struct {
 			user string
 			want []string
@@ -140,7 +140,7 @@ func testMembers(t *testing.T, s stackgate.Store) {
 			must(t, err)
 			diff(t, "roles of "+tc.user, tc.want, got.RoleUIDs)
 		}
-		must(t, s.SetMemberRoles(ctx(t), f.stack, map[string][]string{bob.UID: {}}))
+		must(t, s.SetMemberRoles(ctx(t), f.stack, map[string][]string{bob.UID: {}}, 0))
 		got, err := s.FindMember(ctx(t), f.stack, bob.UID)
 		must(t, err)
 		diff(t, "bob after clearing", []string{}, got.RoleUIDs)
@@ -155,7 +155,7 @@ func testMembers(t *testing.T, s stackgate.Store) {
 			{"ForeignRole", map[string][]string{alice.UID: {other.seed.Roles[1].UID}}, "roles"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				wantCode(t, s.SetMemberRoles(ctx(t), f.stack, tc.assignments), stackgate.EINVALID, tc.field)
+				wantCode(t, s.SetMemberRoles(ctx(t), f.stack, tc.assignments, 0), stackgate.EINVALID, tc.field)
 				// The whole call was refused: alice keeps her roles.
 				got, err := s.FindMember(ctx(t), f.stack, alice.UID)
 				must(t, err)

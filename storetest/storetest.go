@@ -26,6 +26,8 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"Sessions", testSessions},
 		{"Stacks", testStacks},
 		{"Members", testMembers},
+		{"Invitations", testInvitations},
+		{"UsersPerRole", testUsersPerRole},
 		{"Environments", testEnvironments},
 		{"Locales", testLocales},
 		{"Branches", testBranches},

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stackgate/stackgate/service"
 )
 
 // startServe runs "stackgate serve" with args on 127.0.0.1:0 and returns its
@@ -111,6 +114,9 @@ func TestServeAbuseFlags(t *testing.T) {
 		{"bad cache size", []string{"--cache-max-stacks", "x"}, nil, "cache-max-stacks"},
 		{"zero limit", []string{"--max-environments", "0"}, nil, "max-environments"},
 		{"bad limit env", nil, map[string]string{"STACKGATE_MAX_RULES_PER_ROLE": "many"}, "STACKGATE_MAX_RULES_PER_ROLE"},
+		{"zero token limit", []string{"--max-delivery-tokens", "0"}, nil, "max-delivery-tokens"},
+		{"bad password wait", []string{"--password-queue-wait", "soon"}, nil, "password-queue-wait"},
+		{"bad password wait env", nil, map[string]string{"STACKGATE_PASSWORD_QUEUE_WAIT": "0s"}, "STACKGATE_PASSWORD_QUEUE_WAIT"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := "sqlite:" + filepath.Join(t.TempDir(), "sg.db")
@@ -121,5 +127,29 @@ func TestServeAbuseFlags(t *testing.T) {
 				t.Fatalf("err = %v (stderr %q), want a message naming %s", err, stderr.String(), tc.want)
 			}
 		})
+	}
+}
+
+// TestAbuseFlagsReachServiceConfig: every limit of service.Config that serve
+// sets comes from its flag or environment variable.
+func TestAbuseFlagsReachServiceConfig(t *testing.T) {
+	var a abuseFlags
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	env := map[string]string{"STACKGATE_MAX_SESSIONS_PER_USER": "7", "STACKGATE_PASSWORD_QUEUE_WAIT": "3s"}
+	a.register(fs, func(k string) string { return env[k] })
+	if err := fs.Parse([]string{"--max-delivery-tokens", "5", "--max-management-tokens", "4", "--password-concurrency", "2",
+		"--cache-max-stacks", "9", "--max-locales", "8"}); err != nil {
+		t.Fatal(err)
+	}
+	var cfg service.Config
+	a.service(&cfg)
+	want := service.Config{DeliveryTokenLimit: 5, ManagementTokenLimit: 4, MaxSessionsPerUser: 7, PasswordConcurrency: 2,
+		PasswordQueueWait: 3 * time.Second, CacheMaxStacks: 9}
+	if cfg.Limits.Locales != 8 {
+		t.Errorf("Limits.Locales = %d, want 8", cfg.Limits.Locales)
+	}
+	cfg.Limits = service.StackLimits{}
+	if cfg != want {
+		t.Errorf("service.Config = %+v, want %+v", cfg, want)
 	}
 }

@@ -186,7 +186,9 @@ func runBootstrap(ctx context.Context, args []string, getenv func(string) string
 		return fmt.Errorf("user %s exists and the password does not match", u.Email)
 	}
 	stack, err := svc.CreateStack(ctx, u, *stackName)
-	if err != nil {
+	if stackgate.IsCode(err, stackgate.ECONFLICT) {
+		return fmt.Errorf("%s already owns a stack named %q", u.Email, *stackName)
+	} else if err != nil {
 		return describe(err)
 	}
 	return json.NewEncoder(stdout).Encode(map[string]string{
@@ -221,7 +223,9 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("no stack with api_key %s", *apiKey)
 	}
 	role, err := svc.RoleByName(ctx, stack.UID, *roleName)
-	if err != nil {
+	if stackgate.IsCode(err, stackgate.EINVALID) {
+		return fmt.Errorf("no role named %q in stack %s", *roleName, *apiKey)
+	} else if err != nil {
 		return describe(err)
 	}
 	u, _, err := svc.EnsureUser(ctx, *email, *password)

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -13,7 +14,8 @@ import (
 
 // abuseFlags are serve's flags against abuse (README "Configuration"): who
 // the client is behind proxies, connection timeouts, the gate's refusal
-// limit, the cache bound and the per-stack limits.
+// limit, the cache bound, the per-stack and per-user limits and the
+// password-hashing bound.
 type abuseFlags struct {
 	trustedProxies string
 	readTimeout    time.Duration
@@ -21,6 +23,10 @@ type abuseFlags struct {
 
 	cacheMaxStacks int
 	limits         service.StackLimits
+
+	deliveryTokens, managementTokens, sessionsPerUser int
+	passwordConcurrency                               int
+	passwordQueueWait                                 time.Duration
 
 	proxies []netip.Prefix
 	ints    []intFlag
@@ -52,7 +58,12 @@ func (a *abuseFlags) intFlags() []struct {
 		{"max-custom-roles", "STACKGATE_MAX_CUSTOM_ROLES", "custom roles per stack", &a.limits.CustomRoles, 100},
 		{"max-rules-per-role", "STACKGATE_MAX_RULES_PER_ROLE", "rules per role", &a.limits.RulesPerRole, 100},
 		{"max-role-items", "STACKGATE_MAX_ROLE_ITEMS", "content types, entries, assets, locales and environments named by one role", &a.limits.RoleItems, 100},
-		{"max-users-per-role", "STACKGATE_MAX_USERS_PER_ROLE", "users a role body may give the role to", &a.limits.UsersPerRole, 1000},
+		{"max-users-per-role", "STACKGATE_MAX_USERS_PER_ROLE", "holders of one role (role bodies, stacks/users/roles, share, accepting an invitation)", &a.limits.UsersPerRole, 1000},
+		{"max-pending-invitations", "STACKGATE_MAX_PENDING_INVITATIONS", "invitations (stacks/share) a stack may have waiting for acceptance", &a.limits.PendingInvitations, 1000},
+		{"max-delivery-tokens", "STACKGATE_MAX_DELIVERY_TOKENS", "delivery tokens per stack", &a.deliveryTokens, 100},
+		{"max-management-tokens", "STACKGATE_MAX_MANAGEMENT_TOKENS", "management tokens per stack", &a.managementTokens, 10},
+		{"max-sessions-per-user", "STACKGATE_MAX_SESSIONS_PER_USER", "live authtokens per user; the oldest is ended beyond it", &a.sessionsPerUser, 20},
+		{"password-concurrency", "STACKGATE_PASSWORD_CONCURRENCY", "argon2id password checks running at once (19 MiB each)", &a.passwordConcurrency, runtime.GOMAXPROCS(0)},
 	}
 }
 
@@ -63,6 +74,8 @@ func (a *abuseFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 		durationFlag(&a.readTimeout))
 	fs.Func("gate-refusal-rate", "refusals per second each client may get from the gate before 429 (env STACKGATE_GATE_REFUSAL_RATE; default 0 = off)",
 		floatFlag(&a.refusalRate))
+	fs.Func("password-queue-wait", "longest wait of a login for its turn at --password-concurrency before 503 (env STACKGATE_PASSWORD_QUEUE_WAIT; default 2s)",
+		durationFlag(&a.passwordQueueWait))
 	for _, f := range a.intFlags() {
 		*f.p = f.def
 		if v := getenv(f.env); v != "" {
@@ -74,6 +87,10 @@ func (a *abuseFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	a.readTimeout = sghttp.DefaultReadTimeout
 	if v := getenv("STACKGATE_READ_TIMEOUT"); v != "" {
 		_ = durationFlag(&a.readTimeout)(v) // checked again in check
+	}
+	a.passwordQueueWait = 2 * time.Second
+	if v := getenv("STACKGATE_PASSWORD_QUEUE_WAIT"); v != "" {
+		_ = durationFlag(&a.passwordQueueWait)(v) // checked again in check
 	}
 	if v := getenv("STACKGATE_GATE_REFUSAL_RATE"); v != "" {
 		_ = floatFlag(&a.refusalRate)(v)
@@ -87,6 +104,7 @@ func (a *abuseFlags) check(getenv func(string) string) error {
 		set  func(string) error
 	}{
 		{"STACKGATE_READ_TIMEOUT", durationFlag(new(time.Duration))},
+		{"STACKGATE_PASSWORD_QUEUE_WAIT", durationFlag(new(time.Duration))},
 		{"STACKGATE_GATE_REFUSAL_RATE", floatFlag(new(float64))},
 	} {
 		if v := getenv(env.name); v != "" {
@@ -113,6 +131,9 @@ func (a *abuseFlags) check(getenv func(string) string) error {
 func (a *abuseFlags) service(cfg *service.Config) {
 	cfg.Limits = a.limits
 	cfg.CacheMaxStacks = a.cacheMaxStacks
+	cfg.DeliveryTokenLimit, cfg.ManagementTokenLimit = a.deliveryTokens, a.managementTokens
+	cfg.MaxSessionsPerUser = a.sessionsPerUser
+	cfg.PasswordConcurrency, cfg.PasswordQueueWait = a.passwordConcurrency, a.passwordQueueWait
 }
 
 // server sets the HTTP server's side of the flags.

@@ -7,8 +7,13 @@
 //	stackgate keygen     > stackgate.key
 //
 // URL is sqlite:PATH (default sqlite:./stackgate.db) or postgres://…
-// Flags win over environment variables (STACKGATE_ADDR, STACKGATE_DATABASE,
-// STACKGATE_SECRET_KEY_FILE), which win over defaults.
+//
+// Every flag but --demo and the per-command --email, --password, --stack and
+// --role has an environment variable, named after it: --secret-key-file is
+// STACKGATE_SECRET_KEY_FILE, --max-delivery-tokens STACKGATE_MAX_DELIVERY_TOKENS.
+// Flags win over environment variables, which win over defaults.
+// `stackgate serve --help` lists every flag with its variable and default;
+// README's "Configuration" table says what each does.
 package main
 
 import (
