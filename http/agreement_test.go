@@ -54,10 +54,10 @@ func genCorpus(w *gateWorld, n int) []corpusCase {
 	headerSets := map[string][][2]string{
 		"cda":  h("api_key", w.key, "access_token", w.delivery),
 		"pre":  h("api_key", w.key, "preview_token", w.preview),
-		"cm":   h("api_key", w.key, "authtoken", w.tokens["content_manager"]),
+		"cm":   h("api_key", w.key, "authtoken", w.tokens[ContentManager]),
 		"ro":   h("api_key", w.key, "authorization", w.mgmtRead),
 		"stg":  h("api_key", w.key, "authtoken", w.staging),
-		"own":  h("api_key", w.key, "authtoken", w.tokens["owner"]),
+		"own":  h("api_key", w.key, "authtoken", w.tokens[Owner]),
 		"none": nil,
 	}
 	extras := [][][2]string{nil, nil, nil, nil,
@@ -190,7 +190,7 @@ func FuzzGateEndpointsAgree(f *testing.F) {
 		if !validHeader(name, value) || strings.ContainsAny(target, "\r\n") || len(target) == 0 || len(target) > 2000 {
 			t.Skip()
 		}
-		hs := append(h("api_key", w.key, "access_token", w.delivery, "authtoken", w.tokens["developer"]), [2]string{name, value})
+		hs := append(h("api_key", w.key, "access_token", w.delivery, "authtoken", w.tokens[Developer]), [2]string{name, value})
 		c := gateCase{endpoint: "/gate/auth?api=" + url.QueryEscape(api), api: api, method: method, uri: target, headers: hs}
 		auth := w.ask(c)
 		c.endpoint = "/gate/forward-auth?api=" + url.QueryEscape(api)

@@ -1,38 +1,197 @@
 package http_test
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 )
 
 // TestBadInputNeverFails5xx sends malformed bodies, wrong types, bad query
-// parameters and bad credentials to every served route: each answer must be
-// a 4xx (or a success), never a server error.
+// parameters and bad credentials to every served route, once naming objects
+// that do not exist and once naming existing ones (a delivery token with a
+// preview token, a management token, a custom role, an environment, a
+// locale, a branch, an alias, an invitation, the invitee asking too), so
+// that validation is reached past the
+// lookup: each answer must be a 4xx (or a success), never a server error.
 func TestBadInputNeverFails5xx(t *testing.T) {
 	f := newFixture(t, testdb.SQLite)
 	bodies := []any{nil, "", "{", "[]", "null", "1", `"x"`, `{"token":[]}`, `{"role":"x"}`, `{"token":{"scope":{}}}`, `{"token":{"scope":[null,1,"a",{"module":1}]}}`,
 		`{"role":{"rules":[null,{"module":"taxonomy","content_types":[1]}],"users":"x"}}`, `{"environment":{"urls":"x"}}`, `{"locale":{"code":5}}`,
 		`{"branch":{"uid":"../x"}}`, `{"branch_alias":{"target_branch":7}}`, `{"users":{"x":"y"}}`, `{"emails":"a"}`, `{"user":{"email":1}}`,
-		`{"token":{"name":"n","expires_on":12,"scope":[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"]}]}}`}
+		`{"token":{"name":"n","expires_on":12,"scope":[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"]}]}}`,
+		// well-formed JSON of the right types that validation must refuse
+		`{"token":{"name":"","scope":[{"module":"environment","environments":["nope"],"acl":{"read":true}},{"module":"branch","branches":["nope"]}]}}`,
+		`{"token":{"name":"n","expires_on":"yesterday","scope":[{"module":"nope","acl":{}}]}}`,
+		`{"role":{"name":"","rules":[{"module":"nope"},{"module":"environment","environments":["nope"]},{"module":"taxonomy","taxonomies":["$all"],"terms":[{}]}]}}`,
+		`{"environment":{"name":"","urls":[{"url":"not a url","locale":"xx"}]}}`, `{"locale":{"code":"","name":"","fallback_locale":"xx-xx"}}`,
+		`{"branch":{"uid":"","source":"nope"}}`, `{"branch_alias":{"target_branch":""}}`}
+
+	// The existing objects, made again whenever a request removed them, and
+	// the sessions, renewed whenever a request ended them.
+	dtUID, mtUID, roleUID := "", "", ""
+	create := func(method, path string, body any) reply {
+		t.Helper()
+		r := f.do(req{method: method, path: path, headers: f.as(Owner), body: body})
+		if r.status >= 300 {
+			t.Fatalf("%s %s: %d %s", method, path, r.status, r.raw)
+		}
+		return r
+	}
+	exists := func(path string) bool {
+		return path != "" && f.do(req{method: "GET", path: path, headers: f.as(Owner)}).status == 200
+	}
+	invitees := 0
+	invitation := func() string {
+		if f.tokens[Ghost] == "" {
+			return ""
+		}
+		for _, inv := range invitationsOf(t, f, Ghost) {
+			if jobj(t, inv["stack"])["uid"] == f.stack.UID {
+				return inv["uid"].(string)
+			}
+		}
+		return ""
+	}
+	ensure := func() {
+		t.Helper()
+		for _, who := range []cred{Owner, ContentManager} {
+			if f.do(req{method: "GET", path: "/v3/user", headers: f.as(who)}).status != 200 {
+				_, token, err := f.svc.Login(t.Context(), who.email(), who.password())
+				if err != nil {
+					t.Fatalf("login %s: %v", who, err)
+				}
+				f.tokens[who] = token
+			}
+		}
+		if !exists("/v3/environments/staging") {
+			create("POST", "/v3/environments", envBody("staging"))
+		}
+		if !exists("/v3/locales/fr-fr") {
+			create("POST", "/v3/locales", map[string]any{"locale": map[string]any{"code": "fr-fr", "name": "French"}})
+		}
+		for _, b := range []string{"development", "feature"} {
+			if !exists("/v3/stacks/branches/" + b) {
+				create("POST", "/v3/stacks/branches", map[string]any{"branch": map[string]string{"uid": b, "source": "main"}})
+			}
+		}
+		if !exists("/v3/stacks/branch_aliases/deploy") {
+			create("PUT", "/v3/stacks/branch_aliases/deploy", map[string]any{"branch_alias": map[string]string{"target_branch": "development"}})
+		}
+		if !exists("/v3/stacks/delivery_tokens/" + dtUID) {
+			r := create("POST", "/v3/stacks/delivery_tokens?create_with_preview_token=true", dtBody("site "+f.stack.UID+dtUID, dtScope()))
+			dtUID = r.body["token"].(map[string]any)["uid"].(string)
+		} else if r := f.do(req{method: "GET", path: "/v3/stacks/delivery_tokens/" + dtUID, headers: f.as(Owner)}); r.body["token"].(map[string]any)["preview_token"] == nil {
+			create("POST", "/v3/stacks/delivery_tokens/"+dtUID+"/preview_token", nil)
+		}
+		if !exists("/v3/stacks/management_tokens/" + mtUID) {
+			r := create("POST", "/v3/stacks/management_tokens", mtBody("ci "+mtUID, mtScope("$all", rw), nil))
+			mtUID = r.body["token"].(map[string]any)["uid"].(string)
+		}
+		// a pending invitation to the fixture stack; once accepted or
+		// declined, a new invitee (Ghost) is signed up and invited
+		if invitation() == "" {
+			invitees++
+			email := fmt.Sprintf("invitee%d@example.com", invitees)
+			if _, _, err := f.svc.EnsureUser(t.Context(), email, "invitee-password"); err != nil {
+				t.Fatal(err)
+			}
+			_, token, err := f.svc.Login(t.Context(), email, "invitee-password")
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.tokens[Ghost] = token
+			create("POST", "/v3/stacks/share", shareBody(email, f.roleUIDs[stackgate.RoleContentManager]))
+		}
+		if !exists("/v3/roles/" + roleUID) {
+			r := create("POST", "/v3/roles", roleBody("Editors "+roleUID, branchRule))
+			roleUID = r.body["role"].(map[string]any)["uid"].(string)
+		}
+	}
+	ensure()
+	existing := func(pattern string) string {
+		switch {
+		case strings.HasPrefix(pattern, "/v3/stacks/delivery_tokens/"):
+			return dtUID
+		case strings.HasPrefix(pattern, "/v3/stacks/management_tokens/"):
+			return mtUID
+		case strings.HasPrefix(pattern, "/v3/roles/"):
+			return roleUID
+		case strings.HasPrefix(pattern, "/v3/environments/"):
+			return "staging"
+		case strings.HasPrefix(pattern, "/v3/locales/"):
+			return "fr-fr"
+		case strings.HasPrefix(pattern, "/v3/stacks/branches/"):
+			return "feature"
+		case strings.HasPrefix(pattern, "/v3/stacks/branch_aliases/"):
+			return "deploy"
+		case strings.HasPrefix(pattern, "/v3/user/stack_invitations/"):
+			return invitation()
+		}
+		t.Fatalf("no existing object for %s", pattern)
+		return ""
+	}
+	fill := func(pattern, v string) string {
+		for strings.Contains(pattern, "{") {
+			pattern = pattern[:strings.Index(pattern, "{")] + v + pattern[strings.Index(pattern, "}")+1:]
+		}
+		return pattern
+	}
+	// outcome is what an answer says: its status and the fields it faults.
+	outcome := func(r reply) string {
+		errs, _ := r.body["errors"].(map[string]any)
+		keys := []string{}
+		for k := range errs {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		return fmt.Sprint(r.status, keys)
+	}
+	missing := map[string]string{} // outcome by request, on a missing object
 	for _, r := range authz.Routes {
 		if !r.Served {
 			continue
 		}
-		path := r.Pattern
-		for strings.Contains(path, "{") {
-			path = path[:strings.Index(path, "{")] + "x" + path[strings.Index(path, "}")+1:]
-		}
-		for _, b := range bodies {
-			for _, who := range []string{"owner", "none", "bad", "content_manager"} {
-				for _, query := range []string{"", "?limit=x&query=[&include_count=maybe&force=perhaps"} {
-					got := f.do(req{method: r.Method, path: path + query, headers: f.headersFor(who), body: b})
-					if got.status >= 500 {
-						t.Errorf("%s %s%s as %s with %v: %d %s", r.Method, path, query, who, b, got.status, got.raw)
+		named := strings.Contains(r.Pattern, "{")
+		for _, target := range []string{"missing", "existing"} {
+			if target == "existing" && !named {
+				continue
+			}
+			found := false // some answer differs from the same request's on a missing object: the lookup was passed
+			for i, b := range bodies {
+				whos := []cred{Owner, NoCredential, BadAuthtoken, ContentManager}
+				if strings.HasPrefix(r.Pattern, "/v3/user/stack_invitations/") {
+					whos = append(whos, Ghost) // the invitee
+				}
+				for _, who := range whos {
+					for _, query := range []string{"", "?limit=x&query=[&include_count=maybe&force=perhaps"} {
+						path := fill(r.Pattern, "x")
+						if target == "existing" {
+							path = fill(r.Pattern, existing(r.Pattern))
+						}
+						got := f.do(req{method: r.Method, path: path + query, headers: f.headersFor(who), body: b})
+						if got.status >= 500 {
+							t.Errorf("%s %s%s as %s with %v: %d %s", r.Method, path, query, who, b, got.status, got.raw)
+						}
+						key := fmt.Sprint(r.Method, r.Pattern, i, who, query)
+						if target == "missing" {
+							missing[key] = outcome(got)
+						} else if outcome(got) != missing[key] {
+							found = true
+						}
+						if got.status < 300 && r.Method != "GET" {
+							ensure()
+						}
 					}
 				}
+			}
+			// PUT branch_aliases assigns: it looks nothing up, a missing alias is made
+			if target == "existing" && !found && !(r.Method == "PUT" && strings.HasPrefix(r.Pattern, "/v3/stacks/branch_aliases/")) {
+				t.Errorf("%s %s: every answer was the one a missing object gets: the existing object was never reached", r.Method, r.Pattern)
 			}
 		}
 	}

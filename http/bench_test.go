@@ -17,7 +17,7 @@ func BenchmarkEnvironmentList(b *testing.B) {
 			f := newFixture(b, testdb.Backends()[name])
 			r := httptest.NewRequest("GET", "/v3/environments", nil)
 			r.Header.Set("api_key", f.stack.APIKey)
-			r.Header.Set("authtoken", f.tokens["developer"])
+			r.Header.Set("authtoken", f.tokens[Developer])
 			b.ReportAllocs()
 			for b.Loop() {
 				w := httptest.NewRecorder()
@@ -68,7 +68,7 @@ func benchGate(b *testing.B, srv http.Handler, r *http.Request, status int) {
 func BenchmarkGateAuth(b *testing.B) {
 	f := newFixture(b, testdb.SQLite)
 	created := f.do(req{method: "POST", path: "/v3/stacks/delivery_tokens?create_with_preview_token=true",
-		headers: f.as("owner"), body: dtBody("site", dtScope())})
+		headers: f.as(Owner), body: dtBody("site", dtScope())})
 	if created.status != 201 {
 		b.Fatalf("delivery token: %d %s", created.status, created.raw)
 	}
@@ -86,7 +86,7 @@ func BenchmarkGateAuth(b *testing.B) {
 	}
 	entries := "/v3/content_types/blog/entries"
 	b.Run("cma", func(b *testing.B) {
-		benchGate(b, f.srv, gate("cma", entries+"?locale=en-us", "authtoken", f.tokens["developer"]), http.StatusOK)
+		benchGate(b, f.srv, gate("cma", entries+"?locale=en-us", "authtoken", f.tokens[Developer]), http.StatusOK)
 	})
 	b.Run("cda", func(b *testing.B) {
 		benchGate(b, f.srv, gate("cda", entries+"?environment=production", "access_token", delivery), http.StatusOK)

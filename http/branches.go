@@ -17,7 +17,7 @@ func (s *Server) handleBranchList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeList(w, r, "branches", mapSlice(bs, func(b *stackgate.Branch) branchJSON { return renderBranch(b, as) }))
+	return writeList(w, r, "branches", branchFields, mapSlice(bs, func(b *stackgate.Branch) branchJSON { return renderBranch(b, as) }))
 }
 
 // handleBranchGet handles "GET /v3/stacks/branches/{branch_uid}".
@@ -84,7 +84,7 @@ func (s *Server) handleBranchAliasList(w http.ResponseWriter, r *http.Request) e
 	for _, b := range bs {
 		byUID[b.UID] = b
 	}
-	return writeList(w, r, "branch_aliases", mapSlice(as, func(a *stackgate.BranchAlias) branchAliasJSON {
+	return writeList(w, r, "branch_aliases", branchAliasFields, mapSlice(as, func(a *stackgate.BranchAlias) branchAliasJSON {
 		return renderBranchAlias(a, byUID[a.TargetBranch])
 	}))
 }

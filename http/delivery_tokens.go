@@ -49,7 +49,7 @@ func (s *Server) handleDeliveryTokenList(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	idx := envIndex(envs)
-	return writeList(w, r, "tokens", mapSlice(ts, func(t *stackgate.DeliveryToken) deliveryTokenJSON { return renderDeliveryToken(t, idx) }))
+	return writeList(w, r, "tokens", deliveryTokenFields, mapSlice(ts, func(t *stackgate.DeliveryToken) deliveryTokenJSON { return renderDeliveryToken(t, idx) }))
 }
 
 // handleDeliveryTokenGet handles "GET /v3/stacks/delivery_tokens/{token_uid}".

@@ -127,7 +127,7 @@ const deliveryTokensPath = "/v3/stacks/delivery_tokens"
 // $all read/write on main and returns its secret.
 func mgmtAll(t testing.TB, f *fixture, name string) string {
 	t.Helper()
-	r := mustDo(t, f, f.as("owner"), "POST", "/v3/stacks/management_tokens", map[string]any{"token": map[string]any{
+	r := mustDo(t, f, f.as(Owner), "POST", "/v3/stacks/management_tokens", map[string]any{"token": map[string]any{
 		"name": name, "scope": []any{
 			map[string]any{"module": "$all", "acl": map[string]any{"read": true, "write": true}},
 			scopeBranch("main")}}}, 201)
@@ -137,7 +137,7 @@ func mgmtAll(t testing.TB, f *fixture, name string) string {
 // environmentsByName lists the stack's environments as the API renders them.
 func environmentsByName(t testing.TB, f *fixture) map[string]map[string]any {
 	t.Helper()
-	r := mustDo(t, f, f.as("owner"), "GET", "/v3/environments", nil, 200)
+	r := mustDo(t, f, f.as(Owner), "GET", "/v3/environments", nil, 200)
 	out := map[string]map[string]any{}
 	for _, e := range jlist(t, r.body["environments"]) {
 		env := jobj(t, e)
@@ -151,7 +151,7 @@ func environmentsByName(t testing.TB, f *fixture) map[string]map[string]any {
 func TestDeliveryTokenValidation(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		mustDo(t, f, f.as("owner"), "PUT", "/v3/stacks/branch_aliases/deploy", map[string]any{"branch_alias": map[string]any{"target_branch": "main"}}, 200)
+		mustDo(t, f, f.as(Owner), "PUT", "/v3/stacks/branch_aliases/deploy", map[string]any{"branch_alias": map[string]any{"target_branch": "main"}}, 200)
 		const createFailed = "Delivery Token creation failed. Please try again."
 		const updateFailed = "Delivery Token update failed. Please try again."
 		message := func(want string) func(t *testing.T, f *fixture, r reply) {
@@ -176,7 +176,7 @@ func TestDeliveryTokenValidation(t *testing.T) {
 					code = 400
 				}
 			}
-			return scenario{name: name, method: "POST", path: deliveryTokensPath, who: "owner", body: body, status: status, code: code, field: field, bodyCheck: check}
+			return scenario{name: name, method: "POST", path: deliveryTokensPath, who: Owner, body: body, status: status, code: code, field: field, bodyCheck: check}
 		}
 		runScenarios(t, f, []scenario{
 			post("create a valid token", deliveryTokenBody("site", std...), 201, "", func(t *testing.T, f *fixture, r reply) {
@@ -235,8 +235,8 @@ func TestDeliveryTokenValidation(t *testing.T) {
 			post("empty body", ``, 400, "", nil),
 		})
 		runScenarios(t, f, []scenario{
-			{name: "bad create_with_preview_token", method: "POST", path: deliveryTokensPath + "?create_with_preview_token=maybe", who: "owner", body: deliveryTokenBody("maybe", std...), status: 400, code: 400},
-			{name: "nothing was created by the refused requests", method: "GET", path: deliveryTokensPath + "?include_count=true", who: "owner", status: 200,
+			{name: "bad create_with_preview_token", method: "POST", path: deliveryTokensPath + "?create_with_preview_token=maybe", who: Owner, body: deliveryTokenBody("maybe", std...), status: 400, code: 400},
+			{name: "nothing was created by the refused requests", method: "GET", path: deliveryTokensPath + "?include_count=true", who: Owner, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					names := map[string]bool{}
 					for _, x := range jlist(t, r.body["tokens"]) {
@@ -247,20 +247,20 @@ func TestDeliveryTokenValidation(t *testing.T) {
 						t.Fatalf("tokens %v, want %v", names, want)
 					}
 				}},
-			{name: "update: name empty", method: "PUT", path: deliveryTokensPath + "/" + uid, who: "owner", body: map[string]any{"token": map[string]any{"name": ""}}, status: 422, code: 141, field: "name", bodyCheck: message(updateFailed)},
-			{name: "update: name of 256 characters", method: "PUT", path: deliveryTokensPath + "/" + uid, who: "owner", body: map[string]any{"token": map[string]any{"name": strings.Repeat("n", 256)}}, status: 422, code: 141, field: "name"},
-			{name: "update: name taken by another token", method: "PUT", path: deliveryTokensPath + "/" + uid, who: "owner", body: map[string]any{"token": map[string]any{"name": "alias only"}}, status: 422, code: 141, field: "name", bodyCheck: message(updateFailed)},
-			{name: "update: scope null", method: "PUT", path: deliveryTokensPath + "/" + uid, who: "owner", body: map[string]any{"token": map[string]any{"scope": nil}}, status: 422, code: 141, field: "scope"},
-			{name: "update: no environment entry", method: "PUT", path: deliveryTokensPath + "/" + uid, who: "owner", body: deliveryTokenBody("site", branch), status: 422, code: 141, field: "scope.environments"},
-			{name: "update: unknown environment", method: "PUT", path: deliveryTokensPath + "/" + uid, who: "owner", body: deliveryTokenBody("site", scopeEnv("nope"), branch), status: 422, code: 141, field: "scope.environments"},
-			{name: "update: no branch entry", method: "PUT", path: deliveryTokensPath + "/" + uid, who: "owner", body: deliveryTokenBody("site", env), status: 422, code: 141, field: "scope.branch_or_alias"},
-			{name: "update: unknown branch", method: "PUT", path: deliveryTokensPath + "/" + uid, who: "owner", body: deliveryTokenBody("site", env, scopeBranch("nope")), status: 422, code: 141, field: "scope.branches"},
-			{name: "update: unknown module", method: "PUT", path: deliveryTokensPath + "/" + uid, who: "owner", body: deliveryTokenBody("site", env, branch, map[string]any{"module": "entry", "acl": map[string]any{"read": true}}), status: 422, code: 141, bodyCheck: keyContaining("module")},
-			{name: "update: acl not an object", method: "PUT", path: deliveryTokensPath + "/" + uid, who: "owner", body: deliveryTokenBody("site", env, map[string]any{"module": "branch", "branches": []string{"main"}, "acl": true}), status: 422, code: 141, bodyCheck: keyContaining("acl")},
-			{name: "update: token missing", method: "PUT", path: deliveryTokensPath + "/" + uid, who: "owner", body: map[string]any{"name": "x"}, status: 422, code: 141, field: "token"},
-			{name: "update: malformed JSON", method: "PUT", path: deliveryTokensPath + "/" + uid, who: "owner", body: `{"token":`, status: 400, code: 400},
-			{name: "update: unknown uid", method: "PUT", path: deliveryTokensPath + "/bltdoesnotexist0", who: "owner", body: deliveryTokenBody("x", std...), status: 422, code: 141, field: "uid"},
-			{name: "the refused updates changed nothing", method: "GET", path: deliveryTokensPath + "/" + uid, who: "owner", status: 200,
+			{name: "update: name empty", method: "PUT", path: deliveryTokensPath + "/" + uid, who: Owner, body: map[string]any{"token": map[string]any{"name": ""}}, status: 422, code: 141, field: "name", bodyCheck: message(updateFailed)},
+			{name: "update: name of 256 characters", method: "PUT", path: deliveryTokensPath + "/" + uid, who: Owner, body: map[string]any{"token": map[string]any{"name": strings.Repeat("n", 256)}}, status: 422, code: 141, field: "name"},
+			{name: "update: name taken by another token", method: "PUT", path: deliveryTokensPath + "/" + uid, who: Owner, body: map[string]any{"token": map[string]any{"name": "alias only"}}, status: 422, code: 141, field: "name", bodyCheck: message(updateFailed)},
+			{name: "update: scope null", method: "PUT", path: deliveryTokensPath + "/" + uid, who: Owner, body: map[string]any{"token": map[string]any{"scope": nil}}, status: 422, code: 141, field: "scope"},
+			{name: "update: no environment entry", method: "PUT", path: deliveryTokensPath + "/" + uid, who: Owner, body: deliveryTokenBody("site", branch), status: 422, code: 141, field: "scope.environments"},
+			{name: "update: unknown environment", method: "PUT", path: deliveryTokensPath + "/" + uid, who: Owner, body: deliveryTokenBody("site", scopeEnv("nope"), branch), status: 422, code: 141, field: "scope.environments"},
+			{name: "update: no branch entry", method: "PUT", path: deliveryTokensPath + "/" + uid, who: Owner, body: deliveryTokenBody("site", env), status: 422, code: 141, field: "scope.branch_or_alias"},
+			{name: "update: unknown branch", method: "PUT", path: deliveryTokensPath + "/" + uid, who: Owner, body: deliveryTokenBody("site", env, scopeBranch("nope")), status: 422, code: 141, field: "scope.branches"},
+			{name: "update: unknown module", method: "PUT", path: deliveryTokensPath + "/" + uid, who: Owner, body: deliveryTokenBody("site", env, branch, map[string]any{"module": "entry", "acl": map[string]any{"read": true}}), status: 422, code: 141, bodyCheck: keyContaining("module")},
+			{name: "update: acl not an object", method: "PUT", path: deliveryTokensPath + "/" + uid, who: Owner, body: deliveryTokenBody("site", env, map[string]any{"module": "branch", "branches": []string{"main"}, "acl": true}), status: 422, code: 141, bodyCheck: keyContaining("acl")},
+			{name: "update: token missing", method: "PUT", path: deliveryTokensPath + "/" + uid, who: Owner, body: map[string]any{"name": "x"}, status: 422, code: 141, field: "token"},
+			{name: "update: malformed JSON", method: "PUT", path: deliveryTokensPath + "/" + uid, who: Owner, body: `{"token":`, status: 400, code: 400},
+			{name: "update: unknown uid", method: "PUT", path: deliveryTokensPath + "/bltdoesnotexist0", who: Owner, body: deliveryTokenBody("x", std...), status: 422, code: 141, field: "uid"},
+			{name: "the refused updates changed nothing", method: "GET", path: deliveryTokensPath + "/" + uid, who: Owner, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					tok := jobj(t, r.body["token"])
 					scope := jlist(t, tok["scope"])
@@ -276,7 +276,7 @@ func TestDeliveryTokenValidation(t *testing.T) {
 // otherStackEnvUID returns the uid of the other stack's production environment.
 func otherStackEnvUID(t testing.TB, f *fixture) string {
 	t.Helper()
-	r := mustDo(t, f, map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens["outsider"]}, "GET", "/v3/environments", nil, 200)
+	r := mustDo(t, f, map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens[Outsider]}, "GET", "/v3/environments", nil, 200)
 	return jobj(t, jlist(t, r.body["environments"])[0])["uid"].(string)
 }
 
@@ -285,7 +285,7 @@ func otherStackEnvUID(t testing.TB, f *fixture) string {
 func TestDeliveryTokenLifecycle(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		owner, dev := f.as("owner"), f.as("developer")
+		owner, dev := f.as(Owner), f.as(Developer)
 		mustDo(t, f, owner, "POST", "/v3/environments", envBody("staging"), 201)
 		mustDo(t, f, owner, "POST", "/v3/stacks/branches", map[string]any{"branch": map[string]any{"uid": "development", "source": "main"}}, 201)
 		envs := environmentsByName(t, f)
@@ -302,7 +302,7 @@ func TestDeliveryTokenLifecycle(t *testing.T) {
 			if !csTokenPattern.MatchString(value) || !bltUIDPattern.MatchString(uid) || tok["type"] != "delivery" {
 				t.Fatalf("token %q uid %q type %v", value, uid, tok["type"])
 			}
-			if tok["name"] != "site" || tok["description"] != "about site" || tok["created_by"] != f.users["developer"].UID || tok["updated_by"] != f.users["developer"].UID {
+			if tok["name"] != "site" || tok["description"] != "about site" || tok["created_by"] != f.users[Developer].UID || tok["updated_by"] != f.users[Developer].UID {
 				t.Fatalf("fields: %s", created.raw)
 			}
 			if !wireTimePattern.MatchString(fmt.Sprint(tok["created_at"])) || !wireTimePattern.MatchString(fmt.Sprint(tok["updated_at"])) {
@@ -426,14 +426,14 @@ func TestDeliveryTokenLifecycle(t *testing.T) {
 		}
 		before := meta(t, tok)
 		t.Run("update name, description and scope", func(t *testing.T) {
-			r := mustDo(t, f, f.as("admin"), "PUT", deliveryTokensPath+"/"+uid, map[string]any{"token": map[string]any{"name": "site 2", "description": "changed",
+			r := mustDo(t, f, f.as(Admin), "PUT", deliveryTokensPath+"/"+uid, map[string]any{"token": map[string]any{"name": "site 2", "description": "changed",
 				"scope": []any{scopeEnv("staging"), scopeBranch("main", "development")}}}, 200)
 			if r.body["notice"] != "Delivery Token updated successfully." {
 				t.Fatalf("notice %v", r.body["notice"])
 			}
 			got := jobj(t, r.body["token"])
 			if got["name"] != "site 2" || got["description"] != "changed" || got["token"] != value || got["uid"] != uid || got["type"] != "delivery" ||
-				got["created_at"] != tok["created_at"] || got["created_by"] != tok["created_by"] || got["updated_by"] != f.users["admin"].UID {
+				got["created_at"] != tok["created_at"] || got["created_by"] != tok["created_by"] || got["updated_by"] != f.users[Admin].UID {
 				t.Fatalf("update reply: %s", r.raw)
 			}
 			scope := jlist(t, got["scope"])
@@ -528,14 +528,14 @@ func TestDeliveryTokenLifecycle(t *testing.T) {
 				t.Fatalf("scope changed:\n%v\n%v", jobj(t, r.body["token"])["scope"], prior["scope"])
 			}
 		})
-		if _, err := f.svc.DeliveryToken(t.Context(), principalOf(t, f, "owner"), "bltforged00000000"); err == nil {
+		if _, err := f.svc.DeliveryToken(t.Context(), principalOf(t, f, Owner), "bltforged00000000"); err == nil {
 			t.Fatal("a forged uid created a token")
 		}
 
 		// preview tokens
 		var preview1, preview2 string
 		runScenarios(t, f, []scenario{
-			{name: "preview token: POST with an empty form body", method: "POST", path: deliveryTokensPath + "/" + uid + "/preview_token", who: "developer",
+			{name: "preview token: POST with an empty form body", method: "POST", path: deliveryTokensPath + "/" + uid + "/preview_token", who: Developer,
 				headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, body: "", status: 201,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					got := jobj(t, r.body["token"])
@@ -544,20 +544,20 @@ func TestDeliveryTokenLifecycle(t *testing.T) {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "preview token: POST with no body and no content type", method: "POST", path: deliveryTokensPath + "/" + uid + "/preview_token", who: "developer", status: 201,
+			{name: "preview token: POST with no body and no content type", method: "POST", path: deliveryTokensPath + "/" + uid + "/preview_token", who: Developer, status: 201,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					preview2, _ = jobj(t, r.body["token"])["preview_token"].(string)
 					if !csTokenPattern.MatchString(preview2) || preview2 == preview1 {
 						t.Fatalf("a second POST did not replace the preview token: %q then %q", preview1, preview2)
 					}
 				}},
-			{name: "preview token: fetch shows the new one", method: "GET", path: deliveryTokensPath + "/" + uid, who: "owner", status: 200,
+			{name: "preview token: fetch shows the new one", method: "GET", path: deliveryTokensPath + "/" + uid, who: Owner, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if jobj(t, r.body["token"])["preview_token"] != preview2 {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "preview token: only the new one passes the gate", method: "GET", path: deliveryTokensPath + "/" + uid, who: "owner", status: 200,
+			{name: "preview token: only the new one passes the gate", method: "GET", path: deliveryTokensPath + "/" + uid, who: Owner, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					uri := "/v3/content_types/blog/entries?environment=production"
 					if s := gateStatus(t, f, map[string]string{"api_key": f.stack.APIKey, "preview_token": preview1}, "GET", uri); s != 401 {
@@ -567,9 +567,9 @@ func TestDeliveryTokenLifecycle(t *testing.T) {
 						t.Fatalf("new preview token: %d, want 200", s)
 					}
 				}},
-			{name: "preview token: a non-empty body that is not JSON", method: "POST", path: deliveryTokensPath + "/" + uid + "/preview_token", who: "developer", body: "a=b", status: 400, code: 400},
-			{name: "preview token: unknown delivery token", method: "POST", path: deliveryTokensPath + "/bltdoesnotexist0/preview_token", who: "developer", status: 422, code: 141},
-			{name: "preview token: DELETE", method: "DELETE", path: deliveryTokensPath + "/" + uid + "/preview_token", who: "developer", status: 200,
+			{name: "preview token: a non-empty body that is not JSON", method: "POST", path: deliveryTokensPath + "/" + uid + "/preview_token", who: Developer, body: "a=b", status: 400, code: 400},
+			{name: "preview token: unknown delivery token", method: "POST", path: deliveryTokensPath + "/bltdoesnotexist0/preview_token", who: Developer, status: 422, code: 141},
+			{name: "preview token: DELETE", method: "DELETE", path: deliveryTokensPath + "/" + uid + "/preview_token", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if r.body["notice"] != "Preview token deleted successfully." {
 						t.Fatalf("%s", r.raw)
@@ -578,32 +578,32 @@ func TestDeliveryTokenLifecycle(t *testing.T) {
 						t.Fatalf("deleted preview token: %d, want 401", s)
 					}
 				}},
-			{name: "preview token: gone from fetch", method: "GET", path: deliveryTokensPath + "/" + uid, who: "owner", status: 200,
+			{name: "preview token: gone from fetch", method: "GET", path: deliveryTokensPath + "/" + uid, who: Owner, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					got := jobj(t, r.body["token"])
 					if _, has := got["preview_token"]; has || got["token"] != value {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "preview token: DELETE when there is none", method: "DELETE", path: deliveryTokensPath + "/" + uid + "/preview_token", who: "developer", status: 422, code: 141},
-			{name: "preview token: DELETE on an unknown delivery token", method: "DELETE", path: deliveryTokensPath + "/bltdoesnotexist0/preview_token", who: "developer", status: 422, code: 141},
-			{name: "preview token: created again before the token is deleted", method: "POST", path: deliveryTokensPath + "/" + uid + "/preview_token", who: "owner", status: 201,
+			{name: "preview token: DELETE when there is none", method: "DELETE", path: deliveryTokensPath + "/" + uid + "/preview_token", who: Developer, status: 422, code: 141},
+			{name: "preview token: DELETE on an unknown delivery token", method: "DELETE", path: deliveryTokensPath + "/bltdoesnotexist0/preview_token", who: Developer, status: 422, code: 141},
+			{name: "preview token: created again before the token is deleted", method: "POST", path: deliveryTokensPath + "/" + uid + "/preview_token", who: Owner, status: 201,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) { preview1 = jobj(t, r.body["token"])["preview_token"].(string) }},
 		})
 
 		// delete
 		other := jobj(t, mustDo(t, f, owner, "POST", deliveryTokensPath, deliveryTokenBody("other", scopeEnv("production"), scopeBranch("main")), 201).body["token"])["uid"].(string)
 		runScenarios(t, f, []scenario{
-			{name: "delete: force=maybe", method: "DELETE", path: deliveryTokensPath + "/" + uid + "?force=maybe", who: "developer", status: 400, code: 400, field: "force"},
-			{name: "delete: still there after the refused delete", method: "GET", path: deliveryTokensPath + "/" + uid, who: "developer", status: 200},
-			{name: "delete: unknown uid", method: "DELETE", path: deliveryTokensPath + "/bltdoesnotexist0", who: "developer", status: 422, code: 141, field: "uid"},
-			{name: "delete: force=false", method: "DELETE", path: deliveryTokensPath + "/" + other + "?force=false", who: "developer", status: 200,
+			{name: "delete: force=maybe", method: "DELETE", path: deliveryTokensPath + "/" + uid + "?force=maybe", who: Developer, status: 400, code: 400, field: "force"},
+			{name: "delete: still there after the refused delete", method: "GET", path: deliveryTokensPath + "/" + uid, who: Developer, status: 200},
+			{name: "delete: unknown uid", method: "DELETE", path: deliveryTokensPath + "/bltdoesnotexist0", who: Developer, status: 422, code: 141, field: "uid"},
+			{name: "delete: force=false", method: "DELETE", path: deliveryTokensPath + "/" + other + "?force=false", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if r.body["notice"] != "Delivery Token deleted successfully." {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "delete: force=true", method: "DELETE", path: deliveryTokensPath + "/" + uid + "?force=true", who: "developer", status: 200,
+			{name: "delete: force=true", method: "DELETE", path: deliveryTokensPath + "/" + uid + "?force=true", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					uri := "/v3/content_types/blog/entries?environment=production"
 					if s := gateStatus(t, f, map[string]string{"api_key": f.stack.APIKey, "access_token": value}, "GET", uri); s != 401 {
@@ -613,16 +613,16 @@ func TestDeliveryTokenLifecycle(t *testing.T) {
 						t.Fatalf("preview token of a deleted delivery token: %d, want 401", s)
 					}
 				}},
-			{name: "delete: gone", method: "GET", path: deliveryTokensPath + "/" + uid, who: "developer", status: 422, code: 141, field: "uid"},
-			{name: "delete: twice", method: "DELETE", path: deliveryTokensPath + "/" + uid, who: "developer", status: 422, code: 141},
-			{name: "delete: preview token of a deleted token", method: "DELETE", path: deliveryTokensPath + "/" + uid + "/preview_token", who: "developer", status: 422, code: 141},
-			{name: "delete: the name is free again", method: "POST", path: deliveryTokensPath, who: "developer", body: deliveryTokenBody("site 3", scopeEnv("production"), scopeBranch("main")), status: 201},
+			{name: "delete: gone", method: "GET", path: deliveryTokensPath + "/" + uid, who: Developer, status: 422, code: 141, field: "uid"},
+			{name: "delete: twice", method: "DELETE", path: deliveryTokensPath + "/" + uid, who: Developer, status: 422, code: 141},
+			{name: "delete: preview token of a deleted token", method: "DELETE", path: deliveryTokensPath + "/" + uid + "/preview_token", who: Developer, status: 422, code: 141},
+			{name: "delete: the name is free again", method: "POST", path: deliveryTokensPath, who: Developer, body: deliveryTokenBody("site 3", scopeEnv("production"), scopeBranch("main")), status: 201},
 		})
 	})
 }
 
 // principalOf authenticates who on the fixture stack through the service.
-func principalOf(t testing.TB, f *fixture, who string) *service.Principal {
+func principalOf(t testing.TB, f *fixture, who cred) *service.Principal {
 	t.Helper()
 	p, err := f.svc.Authenticate(t.Context(), service.Credentials{APIKey: f.stack.APIKey, Authtoken: f.tokens[who], HasAuthtoken: true})
 	if err != nil {
@@ -637,7 +637,7 @@ func TestDeliveryTokenList(t *testing.T) {
 		f := newFixture(t, open)
 		uids := map[string]string{}
 		for _, name := range []string{"charlie", "alpha", "delta", "bravo"} { // creation order
-			r := mustDo(t, f, f.as("owner"), "POST", deliveryTokensPath, deliveryTokenBody(name, scopeEnv("production"), scopeBranch("main")), 201)
+			r := mustDo(t, f, f.as(Owner), "POST", deliveryTokensPath, deliveryTokenBody(name, scopeEnv("production"), scopeBranch("main")), 201)
 			uids[name] = jobj(t, r.body["token"])["uid"].(string)
 		}
 		names := func(want []string, count int) func(t *testing.T, f *fixture, r reply) {
@@ -669,10 +669,10 @@ func TestDeliveryTokenList(t *testing.T) {
 			}
 		}
 		list := func(name, query string, want []string, count int) scenario {
-			return scenario{name: name, method: "GET", path: deliveryTokensPath + query, who: "developer", status: 200, bodyCheck: names(want, count)}
+			return scenario{name: name, method: "GET", path: deliveryTokensPath + query, who: Developer, status: 200, bodyCheck: names(want, count)}
 		}
 		bad := func(name, query, field string) scenario {
-			return scenario{name: name, method: "GET", path: deliveryTokensPath + query, who: "developer", status: 400, code: 400, field: field}
+			return scenario{name: name, method: "GET", path: deliveryTokensPath + query, who: Developer, status: 400, code: 400, field: field}
 		}
 		runScenarios(t, f, []scenario{
 			list("all, in creation order", "", []string{"charlie", "alpha", "delta", "bravo"}, -1),
@@ -713,7 +713,7 @@ func TestDeliveryTokenPermissions(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
 		mgmt := mgmtAll(t, f, "all")
-		target := jobj(t, mustDo(t, f, f.as("owner"), "POST", deliveryTokensPath+"?create_with_preview_token=true", deliveryTokenBody("target", standardDeliveryScope()...), 201).body["token"])
+		target := jobj(t, mustDo(t, f, f.as(Owner), "POST", deliveryTokensPath+"?create_with_preview_token=true", deliveryTokenBody("target", standardDeliveryScope()...), 201).body["token"])
 		tuid := target["uid"].(string)
 		type endpoint struct {
 			name, method, path string
@@ -737,13 +737,13 @@ func TestDeliveryTokenPermissions(t *testing.T) {
 			status  int
 			code    int
 		}{
-			{"content_manager", f.as("content_manager"), 403, 316},
+			{"content_manager", f.as(ContentManager), 403, 316},
 			{"management token ($all read/write)", f.withToken(mgmt), 403, 316},
-			{"outsider (not a member)", f.as("outsider"), 403, 316},
+			{"outsider (not a member)", f.as(Outsider), 403, 316},
 			{"no credential", map[string]string{"api_key": f.stack.APIKey}, 401, 105},
 			{"unknown authtoken", map[string]string{"api_key": f.stack.APIKey, "authtoken": "bltnotatoken"}, 401, 105},
-			{"unknown api_key", map[string]string{"api_key": "bltdoesnotexist0", "authtoken": f.tokens["owner"]}, 412, 109},
-			{"owner of another stack on that stack", map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens["outsider"]}, 422, 141},
+			{"unknown api_key", map[string]string{"api_key": "bltdoesnotexist0", "authtoken": f.tokens[Owner]}, 412, 109},
+			{"owner of another stack on that stack", map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens[Outsider]}, 422, 141},
 		}
 		for _, d := range denied {
 			for _, e := range endpoints(tuid, "denied") {
@@ -772,19 +772,19 @@ func TestDeliveryTokenPermissions(t *testing.T) {
 			}
 		}
 		t.Run("the refused requests changed nothing", func(t *testing.T) {
-			r := mustDo(t, f, f.as("owner"), "GET", deliveryTokensPath+"/"+tuid, nil, 200)
+			r := mustDo(t, f, f.as(Owner), "GET", deliveryTokensPath+"/"+tuid, nil, 200)
 			if !reflect.DeepEqual(r.body["token"], any(target)) {
 				t.Fatalf("changed:\n%v\n%v", r.body["token"], target)
 			}
-			list := mustDo(t, f, f.as("owner"), "GET", deliveryTokensPath+"?include_count=true", nil, 200)
+			list := mustDo(t, f, f.as(Owner), "GET", deliveryTokensPath+"?include_count=true", nil, 200)
 			if list.body["count"] != float64(1) {
 				t.Fatalf("%s", list.raw)
 			}
 		})
-		for _, who := range []string{"owner", "admin", "developer"} {
+		for _, who := range []cred{Owner, Admin, Developer} {
 			var uid string
-			for _, e := range endpoints("{uid}", who+" token") {
-				t.Run(who+" "+e.name, func(t *testing.T) {
+			for _, e := range endpoints("{uid}", who.String()+" token") {
+				t.Run(who.String()+" "+e.name, func(t *testing.T) {
 					path := strings.Replace(e.path, "{uid}", uid, 1)
 					r := f.do(req{method: e.method, path: path, headers: f.as(who), body: e.body})
 					if r.status != e.ok {
@@ -804,7 +804,7 @@ func TestDeliveryTokenPermissions(t *testing.T) {
 func TestDeliveryTokenReferences(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		owner := f.as("owner")
+		owner := f.as(Owner)
 		mustDo(t, f, owner, "POST", "/v3/environments", envBody("staging"), 201)
 		mustDo(t, f, owner, "POST", "/v3/environments", envBody("qa"), 201)
 		mustDo(t, f, owner, "POST", "/v3/stacks/branches", map[string]any{"branch": map[string]any{"uid": "development", "source": "main"}}, 201)
@@ -813,21 +813,21 @@ func TestDeliveryTokenReferences(t *testing.T) {
 		b := jobj(t, mustDo(t, f, owner, "POST", deliveryTokensPath, deliveryTokenBody("b", scopeEnv("production"), scopeAlias("deploy")), 201).body["token"])["uid"].(string)
 		c := jobj(t, mustDo(t, f, owner, "POST", deliveryTokensPath, deliveryTokenBody("c", scopeEnv("qa"), scopeBranch("main")), 201).body["token"])["uid"].(string)
 		runScenarios(t, f, []scenario{
-			{name: "environment referenced by a token", method: "DELETE", path: "/v3/environments/staging", who: "owner", status: 422, code: 141},
-			{name: "branch referenced by a token", method: "DELETE", path: "/v3/stacks/branches/development", who: "owner", status: 422, code: 141},
-			{name: "alias referenced by a token", method: "DELETE", path: "/v3/stacks/branch_aliases/deploy", who: "owner", status: 422, code: 141},
-			{name: "environment referenced by an update", method: "DELETE", path: "/v3/environments/qa", who: "owner", status: 422, code: 141},
-			{name: "the environment is still there", method: "GET", path: "/v3/environments/staging", who: "owner", status: 200},
-			{name: "the branch is still there", method: "GET", path: "/v3/stacks/branches/development", who: "owner", status: 200},
-			{name: "delete token a", method: "DELETE", path: deliveryTokensPath + "/" + a, who: "owner", status: 200},
-			{name: "environment free after the token is deleted", method: "DELETE", path: "/v3/environments/staging", who: "owner", status: 200},
-			{name: "branch free after the token is deleted", method: "DELETE", path: "/v3/stacks/branches/development", who: "owner", status: 200},
-			{name: "update token b off the alias", method: "PUT", path: deliveryTokensPath + "/" + b, who: "owner", body: map[string]any{"token": map[string]any{"scope": []any{scopeEnv("production"), scopeBranch("main")}}}, status: 200},
-			{name: "alias free after the update", method: "DELETE", path: "/v3/stacks/branch_aliases/deploy", who: "owner", status: 200},
-			{name: "update token c to another environment", method: "PUT", path: deliveryTokensPath + "/" + c, who: "owner", body: map[string]any{"token": map[string]any{"scope": []any{scopeEnv("production"), scopeBranch("main")}}}, status: 200},
-			{name: "environment free after the update", method: "DELETE", path: "/v3/environments/qa", who: "owner", status: 200},
-			{name: "an update that only renames keeps the references", method: "PUT", path: deliveryTokensPath + "/" + c, who: "owner", body: map[string]any{"token": map[string]any{"name": "c2"}}, status: 200},
-			{name: "production still referenced after a rename", method: "DELETE", path: "/v3/environments/production", who: "owner", status: 422, code: 141},
+			{name: "environment referenced by a token", method: "DELETE", path: "/v3/environments/staging", who: Owner, status: 422, code: 141},
+			{name: "branch referenced by a token", method: "DELETE", path: "/v3/stacks/branches/development", who: Owner, status: 422, code: 141},
+			{name: "alias referenced by a token", method: "DELETE", path: "/v3/stacks/branch_aliases/deploy", who: Owner, status: 422, code: 141},
+			{name: "environment referenced by an update", method: "DELETE", path: "/v3/environments/qa", who: Owner, status: 422, code: 141},
+			{name: "the environment is still there", method: "GET", path: "/v3/environments/staging", who: Owner, status: 200},
+			{name: "the branch is still there", method: "GET", path: "/v3/stacks/branches/development", who: Owner, status: 200},
+			{name: "delete token a", method: "DELETE", path: deliveryTokensPath + "/" + a, who: Owner, status: 200},
+			{name: "environment free after the token is deleted", method: "DELETE", path: "/v3/environments/staging", who: Owner, status: 200},
+			{name: "branch free after the token is deleted", method: "DELETE", path: "/v3/stacks/branches/development", who: Owner, status: 200},
+			{name: "update token b off the alias", method: "PUT", path: deliveryTokensPath + "/" + b, who: Owner, body: map[string]any{"token": map[string]any{"scope": []any{scopeEnv("production"), scopeBranch("main")}}}, status: 200},
+			{name: "alias free after the update", method: "DELETE", path: "/v3/stacks/branch_aliases/deploy", who: Owner, status: 200},
+			{name: "update token c to another environment", method: "PUT", path: deliveryTokensPath + "/" + c, who: Owner, body: map[string]any{"token": map[string]any{"scope": []any{scopeEnv("production"), scopeBranch("main")}}}, status: 200},
+			{name: "environment free after the update", method: "DELETE", path: "/v3/environments/qa", who: Owner, status: 200},
+			{name: "an update that only renames keeps the references", method: "PUT", path: deliveryTokensPath + "/" + c, who: Owner, body: map[string]any{"token": map[string]any{"name": "c2"}}, status: 200},
+			{name: "production still referenced after a rename", method: "DELETE", path: "/v3/environments/production", who: Owner, status: 422, code: 141},
 		})
 		t.Run("renaming a referenced environment: the token follows it", func(t *testing.T) {
 			value := jobj(t, mustDo(t, f, owner, "GET", deliveryTokensPath+"/"+c, nil, 200).body["token"])["token"].(string)
@@ -856,12 +856,12 @@ func TestDeliveryTokenLimitConfig(t *testing.T) {
 		f := newFixtureWith(t, open, service.Config{DeliveryTokenLimit: 2})
 		var first string
 		for i := range 2 {
-			r := mustDo(t, f, f.as("owner"), "POST", deliveryTokensPath, deliveryTokenBody(fmt.Sprint("t", i), standardDeliveryScope()...), 201)
+			r := mustDo(t, f, f.as(Owner), "POST", deliveryTokensPath, deliveryTokenBody(fmt.Sprint("t", i), standardDeliveryScope()...), 201)
 			if i == 0 {
 				first = jobj(t, r.body["token"])["uid"].(string)
 			}
 		}
-		r := f.do(req{method: "POST", path: deliveryTokensPath, headers: f.as("developer"), body: deliveryTokenBody("t2", standardDeliveryScope()...)})
+		r := f.do(req{method: "POST", path: deliveryTokensPath, headers: f.as(Developer), body: deliveryTokenBody("t2", standardDeliveryScope()...)})
 		wantError(t, r, 422, 141, "token")
 		if msgs := jlist(t, jobj(t, r.body["errors"])["token"]); len(msgs) != 1 || !strings.Contains(fmt.Sprint(msgs[0]), "2") {
 			t.Fatalf("errors.token %v", msgs)
@@ -869,16 +869,16 @@ func TestDeliveryTokenLimitConfig(t *testing.T) {
 		if r.body["error_message"] != "Delivery Token creation failed. Please try again." {
 			t.Fatalf("error_message %v", r.body["error_message"])
 		}
-		wantError(t, f.do(req{method: "POST", path: deliveryTokensPath + "?create_with_preview_token=true", headers: f.as("owner"), body: deliveryTokenBody("t3", standardDeliveryScope()...)}), 422, 141, "token")
-		list := mustDo(t, f, f.as("owner"), "GET", deliveryTokensPath+"?include_count=true", nil, 200)
+		wantError(t, f.do(req{method: "POST", path: deliveryTokensPath + "?create_with_preview_token=true", headers: f.as(Owner), body: deliveryTokenBody("t3", standardDeliveryScope()...)}), 422, 141, "token")
+		list := mustDo(t, f, f.as(Owner), "GET", deliveryTokensPath+"?include_count=true", nil, 200)
 		if list.body["count"] != float64(2) {
 			t.Fatalf("the refused create left a token: %s", list.raw)
 		}
 		// another stack has its own allowance
-		other := map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens["outsider"]}
+		other := map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens[Outsider]}
 		mustDo(t, f, other, "POST", deliveryTokensPath, deliveryTokenBody("o1", standardDeliveryScope()...), 201)
 		// deleting one makes room again
-		mustDo(t, f, f.as("owner"), "DELETE", deliveryTokensPath+"/"+first, nil, 200)
-		mustDo(t, f, f.as("owner"), "POST", deliveryTokensPath, deliveryTokenBody("t2", standardDeliveryScope()...), 201)
+		mustDo(t, f, f.as(Owner), "DELETE", deliveryTokensPath+"/"+first, nil, 200)
+		mustDo(t, f, f.as(Owner), "POST", deliveryTokensPath, deliveryTokenBody("t2", standardDeliveryScope()...), 201)
 	})
 }

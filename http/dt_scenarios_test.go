@@ -28,13 +28,13 @@ func TestDeliveryTokenScenarios(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
 		var uid, value string
-		mt := f.do(req{method: "POST", path: "/v3/stacks/management_tokens", headers: f.as("owner"), body: map[string]any{"token": map[string]any{
+		mt := f.do(req{method: "POST", path: "/v3/stacks/management_tokens", headers: f.as(Owner), body: map[string]any{"token": map[string]any{
 			"name": "all", "scope": []any{map[string]any{"module": "$all", "acl": map[string]any{"read": true, "write": true}},
 				map[string]any{"module": "branch", "branches": []string{"main"}, "acl": map[string]any{"read": true}}}}}})
 		mgmt := mt.body["token"].(map[string]any)["token"].(string)
 		onlyEnv := []any{dtScope()[0]}
 		runScenarios(t, f, []scenario{
-			{name: "create", method: "POST", path: "/v3/stacks/delivery_tokens", who: "developer", body: dtBody("site", dtScope()), status: 201,
+			{name: "create", method: "POST", path: "/v3/stacks/delivery_tokens", who: Developer, body: dtBody("site", dtScope()), status: 201,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					tok := r.body["token"].(map[string]any)
 					uid, value = tok["uid"].(string), tok["token"].(string)
@@ -56,69 +56,69 @@ func TestDeliveryTokenScenarios(t *testing.T) {
 						}
 					}
 				}},
-			{name: "create with preview", method: "POST", path: "/v3/stacks/delivery_tokens?create_with_preview_token=true", who: "admin", body: dtBody("preview", dtScope()), status: 201,
+			{name: "create with preview", method: "POST", path: "/v3/stacks/delivery_tokens?create_with_preview_token=true", who: Admin, body: dtBody("preview", dtScope()), status: 201,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if p, _ := r.body["token"].(map[string]any)["preview_token"].(string); len(p) != 26 {
 						t.Fatalf("no preview token: %s", r.raw)
 					}
 				}},
-			{name: "create with string booleans", method: "POST", path: "/v3/stacks/delivery_tokens", who: "owner",
+			{name: "create with string booleans", method: "POST", path: "/v3/stacks/delivery_tokens", who: Owner,
 				body: `{"token":{"name":"strings","scope":[{"module":"environment","environments":["production"],"acl":{"read":"true"}},{"module":"branch","branches":["main"],"acl":{"read":"true"}}]}}`, status: 201},
-			{name: "bad create_with_preview_token", method: "POST", path: "/v3/stacks/delivery_tokens?create_with_preview_token=maybe", who: "owner", body: dtBody("x", dtScope()), status: 400, code: 400},
-			{name: "name missing", method: "POST", path: "/v3/stacks/delivery_tokens", who: "owner", body: map[string]any{"token": map[string]any{"scope": dtScope()}}, status: 422, code: 141, field: "name"},
-			{name: "name blank", method: "POST", path: "/v3/stacks/delivery_tokens", who: "owner", body: dtBody("   ", dtScope()), status: 422, code: 141, field: "name"},
-			{name: "name too long", method: "POST", path: "/v3/stacks/delivery_tokens", who: "owner", body: dtBody(strings.Repeat("n", 256), dtScope()), status: 422, code: 141, field: "name"},
-			{name: "name duplicate", method: "POST", path: "/v3/stacks/delivery_tokens", who: "owner", body: dtBody("site", dtScope()), status: 422, code: 141, field: "name"},
-			{name: "scope missing", method: "POST", path: "/v3/stacks/delivery_tokens", who: "owner", body: map[string]any{"token": map[string]any{"name": "s"}}, status: 422, code: 141, field: "scope"},
-			{name: "no environment entry", method: "POST", path: "/v3/stacks/delivery_tokens", who: "owner", body: dtBody("s", []any{dtScope()[1]}), status: 422, code: 141, field: "scope.environments"},
-			{name: "unknown environment", method: "POST", path: "/v3/stacks/delivery_tokens", who: "owner",
+			{name: "bad create_with_preview_token", method: "POST", path: "/v3/stacks/delivery_tokens?create_with_preview_token=maybe", who: Owner, body: dtBody("x", dtScope()), status: 400, code: 400},
+			{name: "name missing", method: "POST", path: "/v3/stacks/delivery_tokens", who: Owner, body: map[string]any{"token": map[string]any{"scope": dtScope()}}, status: 422, code: 141, field: "name"},
+			{name: "name blank", method: "POST", path: "/v3/stacks/delivery_tokens", who: Owner, body: dtBody("   ", dtScope()), status: 422, code: 141, field: "name"},
+			{name: "name too long", method: "POST", path: "/v3/stacks/delivery_tokens", who: Owner, body: dtBody(strings.Repeat("n", 256), dtScope()), status: 422, code: 141, field: "name"},
+			{name: "name duplicate", method: "POST", path: "/v3/stacks/delivery_tokens", who: Owner, body: dtBody("site", dtScope()), status: 422, code: 141, field: "name"},
+			{name: "scope missing", method: "POST", path: "/v3/stacks/delivery_tokens", who: Owner, body: map[string]any{"token": map[string]any{"name": "s"}}, status: 422, code: 141, field: "scope"},
+			{name: "no environment entry", method: "POST", path: "/v3/stacks/delivery_tokens", who: Owner, body: dtBody("s", []any{dtScope()[1]}), status: 422, code: 141, field: "scope.environments"},
+			{name: "unknown environment", method: "POST", path: "/v3/stacks/delivery_tokens", who: Owner,
 				body: dtBody("s", []any{map[string]any{"module": "environment", "environments": []string{"nope"}, "acl": map[string]any{"read": true}}, dtScope()[1]}), status: 422, code: 141, field: "scope.environments"},
-			{name: "no branch entry", method: "POST", path: "/v3/stacks/delivery_tokens", who: "owner", body: dtBody("s", onlyEnv), status: 422, code: 141, field: "scope.branch_or_alias"},
-			{name: "unknown branch", method: "POST", path: "/v3/stacks/delivery_tokens", who: "owner",
+			{name: "no branch entry", method: "POST", path: "/v3/stacks/delivery_tokens", who: Owner, body: dtBody("s", onlyEnv), status: 422, code: 141, field: "scope.branch_or_alias"},
+			{name: "unknown branch", method: "POST", path: "/v3/stacks/delivery_tokens", who: Owner,
 				body: dtBody("s", []any{dtScope()[0], map[string]any{"module": "branch", "branches": []string{"nope"}, "acl": map[string]any{"read": true}}}), status: 422, code: 141, field: "scope.branches"},
-			{name: "unknown module", method: "POST", path: "/v3/stacks/delivery_tokens", who: "owner", body: dtBody("s", dtScope(map[string]any{"module": "content_type", "acl": map[string]any{"read": true}})), status: 422, code: 141, field: "scope.2.module"},
-			{name: "acl not an object", method: "POST", path: "/v3/stacks/delivery_tokens", who: "owner",
+			{name: "unknown module", method: "POST", path: "/v3/stacks/delivery_tokens", who: Owner, body: dtBody("s", dtScope(map[string]any{"module": "content_type", "acl": map[string]any{"read": true}})), status: 422, code: 141, field: "scope.2.module"},
+			{name: "acl not an object", method: "POST", path: "/v3/stacks/delivery_tokens", who: Owner,
 				body: dtBody("s", []any{map[string]any{"module": "environment", "environments": []string{"production"}, "acl": true}, dtScope()[1]}), status: 422, code: 141, field: "scope.0.acl"},
-			{name: "content manager refused", method: "POST", path: "/v3/stacks/delivery_tokens", who: "content_manager", body: dtBody("cm", dtScope()), status: 403, code: 316},
-			{name: "content manager cannot list", method: "GET", path: "/v3/stacks/delivery_tokens", who: "content_manager", status: 403, code: 316},
+			{name: "content manager refused", method: "POST", path: "/v3/stacks/delivery_tokens", who: ContentManager, body: dtBody("cm", dtScope()), status: 403, code: 316},
+			{name: "content manager cannot list", method: "GET", path: "/v3/stacks/delivery_tokens", who: ContentManager, status: 403, code: 316},
 			{name: "management token refused", method: "GET", path: "/v3/stacks/delivery_tokens", headers: map[string]string{"api_key": f.stack.APIKey, "authorization": mgmt}, status: 403, code: 316},
-			{name: "outsider refused", method: "GET", path: "/v3/stacks/delivery_tokens", who: "outsider", status: 403, code: 316},
-			{name: "list", method: "GET", path: "/v3/stacks/delivery_tokens?include_count=true", who: "developer", status: 200,
+			{name: "outsider refused", method: "GET", path: "/v3/stacks/delivery_tokens", who: Outsider, status: 403, code: 316},
+			{name: "list", method: "GET", path: "/v3/stacks/delivery_tokens?include_count=true", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if r.body["count"] != float64(3) || len(r.body["tokens"].([]any)) != 3 {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "list limit skip", method: "GET", path: "/v3/stacks/delivery_tokens?limit=1&skip=1&asc=name", who: "developer", status: 200,
+			{name: "list limit skip", method: "GET", path: "/v3/stacks/delivery_tokens?limit=1&skip=1&asc=name", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					toks := r.body["tokens"].([]any)
 					if len(toks) != 1 || toks[0].(map[string]any)["name"] != "site" {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "list desc", method: "GET", path: "/v3/stacks/delivery_tokens?desc=name&limit=1", who: "developer", status: 200,
+			{name: "list desc", method: "GET", path: "/v3/stacks/delivery_tokens?desc=name&limit=1", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if r.body["tokens"].([]any)[0].(map[string]any)["name"] != "strings" {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "list query name", method: "GET", path: `/v3/stacks/delivery_tokens?query={"name":"preview"}`, who: "developer", status: 200,
+			{name: "list query name", method: "GET", path: `/v3/stacks/delivery_tokens?query={"name":"preview"}`, who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if toks := r.body["tokens"].([]any); len(toks) != 1 || toks[0].(map[string]any)["preview_token"] == nil {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "list query $in", method: "GET", path: `/v3/stacks/delivery_tokens?query={"name":{"$in":["site","strings"]}}`, who: "developer", status: 200,
+			{name: "list query $in", method: "GET", path: `/v3/stacks/delivery_tokens?query={"name":{"$in":["site","strings"]}}`, who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if len(r.body["tokens"].([]any)) != 2 {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "list bad query", method: "GET", path: `/v3/stacks/delivery_tokens?query=[1`, who: "developer", status: 400, code: 400},
-			{name: "list bad operator", method: "GET", path: `/v3/stacks/delivery_tokens?query={"name":{"$where":"x"}}`, who: "developer", status: 400, code: 400},
+			{name: "list bad query", method: "GET", path: `/v3/stacks/delivery_tokens?query=[1`, who: Developer, status: 400, code: 400},
+			{name: "list bad operator", method: "GET", path: `/v3/stacks/delivery_tokens?query={"name":{"$where":"x"}}`, who: Developer, status: 400, code: 400},
 		})
 		get := func(t *testing.T) map[string]any {
-			r := f.do(req{method: "GET", path: "/v3/stacks/delivery_tokens/" + uid, headers: f.as("developer")})
+			r := f.do(req{method: "GET", path: "/v3/stacks/delivery_tokens/" + uid, headers: f.as(Developer)})
 			if r.status != 200 {
 				t.Fatalf("get: %d %s", r.status, r.raw)
 			}
@@ -129,7 +129,7 @@ func TestDeliveryTokenScenarios(t *testing.T) {
 			tok["name"], tok["description"] = "site 2", "changed"
 			tok["token"], tok["uid"], tok["type"], tok["created_at"] = "csffffffffffffffffffffffff", "bltforged", "management", "2000-01-01T00:00:00.000Z"
 			tok["preview_token"] = "cs000000000000000000000000"
-			r := f.do(req{method: "PUT", path: "/v3/stacks/delivery_tokens/" + uid, headers: f.as("developer"), body: map[string]any{"token": tok}})
+			r := f.do(req{method: "PUT", path: "/v3/stacks/delivery_tokens/" + uid, headers: f.as(Developer), body: map[string]any{"token": tok}})
 			if r.status != 200 || r.body["notice"] != "Delivery Token updated successfully." {
 				t.Fatalf("%d %s", r.status, r.raw)
 			}
@@ -145,31 +145,31 @@ func TestDeliveryTokenScenarios(t *testing.T) {
 			}
 		})
 		runScenarios(t, f, []scenario{
-			{name: "update validation", method: "PUT", path: "/v3/stacks/delivery_tokens/" + uid, who: "owner", body: dtBody("x", onlyEnv), status: 422, code: 141, field: "scope.branch_or_alias"},
-			{name: "update unknown uid", method: "PUT", path: "/v3/stacks/delivery_tokens/bltnope", who: "owner", body: dtBody("x", dtScope()), status: 422, code: 141, field: "uid"},
-			{name: "get unknown uid", method: "GET", path: "/v3/stacks/delivery_tokens/bltnope", who: "owner", status: 422, code: 141, field: "uid"},
-			{name: "other stack's token is unknown", method: "GET", path: "/v3/stacks/delivery_tokens/" + uid, who: "outsider", headers: map[string]string{"api_key": f.other.APIKey}, status: 422, code: 141},
-			{name: "preview token: create with an empty form body", method: "POST", path: "/v3/stacks/delivery_tokens/" + uid + "/preview_token", who: "developer",
+			{name: "update validation", method: "PUT", path: "/v3/stacks/delivery_tokens/" + uid, who: Owner, body: dtBody("x", onlyEnv), status: 422, code: 141, field: "scope.branch_or_alias"},
+			{name: "update unknown uid", method: "PUT", path: "/v3/stacks/delivery_tokens/bltnope", who: Owner, body: dtBody("x", dtScope()), status: 422, code: 141, field: "uid"},
+			{name: "get unknown uid", method: "GET", path: "/v3/stacks/delivery_tokens/bltnope", who: Owner, status: 422, code: 141, field: "uid"},
+			{name: "other stack's token is unknown", method: "GET", path: "/v3/stacks/delivery_tokens/" + uid, who: Outsider, headers: map[string]string{"api_key": f.other.APIKey}, status: 422, code: 141},
+			{name: "preview token: create with an empty form body", method: "POST", path: "/v3/stacks/delivery_tokens/" + uid + "/preview_token", who: Developer,
 				headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, body: "", status: 201,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if r.body["notice"] != "Preview token created successfully." || r.body["token"].(map[string]any)["preview_token"] == nil {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "preview token: a non-JSON body is refused", method: "POST", path: "/v3/stacks/delivery_tokens/" + uid + "/preview_token", who: "developer", body: "nope", status: 400, code: 400},
-			{name: "preview token: delete", method: "DELETE", path: "/v3/stacks/delivery_tokens/" + uid + "/preview_token", who: "developer", status: 200},
-			{name: "preview token: delete when none", method: "DELETE", path: "/v3/stacks/delivery_tokens/" + uid + "/preview_token", who: "developer", status: 422, code: 141},
-			{name: "preview token: unknown delivery token", method: "POST", path: "/v3/stacks/delivery_tokens/bltnope/preview_token", who: "developer", status: 422, code: 141},
-			{name: "environment in use cannot be deleted", method: "DELETE", path: "/v3/environments/production", who: "owner", status: 422, code: 141},
-			{name: "delete bad force", method: "DELETE", path: "/v3/stacks/delivery_tokens/" + uid + "?force=maybe", who: "owner", status: 400, code: 400},
-			{name: "delete as content manager", method: "DELETE", path: "/v3/stacks/delivery_tokens/" + uid, who: "content_manager", status: 403, code: 316},
-			{name: "delete", method: "DELETE", path: "/v3/stacks/delivery_tokens/" + uid + "?force=true", who: "developer", status: 200,
+			{name: "preview token: a non-JSON body is refused", method: "POST", path: "/v3/stacks/delivery_tokens/" + uid + "/preview_token", who: Developer, body: "nope", status: 400, code: 400},
+			{name: "preview token: delete", method: "DELETE", path: "/v3/stacks/delivery_tokens/" + uid + "/preview_token", who: Developer, status: 200},
+			{name: "preview token: delete when none", method: "DELETE", path: "/v3/stacks/delivery_tokens/" + uid + "/preview_token", who: Developer, status: 422, code: 141},
+			{name: "preview token: unknown delivery token", method: "POST", path: "/v3/stacks/delivery_tokens/bltnope/preview_token", who: Developer, status: 422, code: 141},
+			{name: "environment in use cannot be deleted", method: "DELETE", path: "/v3/environments/production", who: Owner, status: 422, code: 141},
+			{name: "delete bad force", method: "DELETE", path: "/v3/stacks/delivery_tokens/" + uid + "?force=maybe", who: Owner, status: 400, code: 400},
+			{name: "delete as content manager", method: "DELETE", path: "/v3/stacks/delivery_tokens/" + uid, who: ContentManager, status: 403, code: 316},
+			{name: "delete", method: "DELETE", path: "/v3/stacks/delivery_tokens/" + uid + "?force=true", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if r.body["notice"] != "Delivery Token deleted successfully." {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "deleted is unknown", method: "GET", path: "/v3/stacks/delivery_tokens/" + uid, who: "owner", status: 422, code: 141},
+			{name: "deleted is unknown", method: "GET", path: "/v3/stacks/delivery_tokens/" + uid, who: Owner, status: 422, code: 141},
 		})
 	})
 }
@@ -179,7 +179,7 @@ func TestDeliveryTokenLimit(t *testing.T) {
 	f := newFixture(t, testdb.SQLite)
 	limited := newFixtureWithLimits(t, f, 2, 10)
 	for i, want := range []int{201, 201, 422} {
-		r := limited.do(req{method: "POST", path: "/v3/stacks/delivery_tokens", headers: f.as("owner"), body: dtBody(string(rune('a'+i)), dtScope())})
+		r := limited.do(req{method: "POST", path: "/v3/stacks/delivery_tokens", headers: f.as(Owner), body: dtBody(string(rune('a'+i)), dtScope())})
 		if r.status != want {
 			t.Fatalf("token %d: %d, want %d: %s", i, r.status, want, r.raw)
 		}

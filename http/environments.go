@@ -33,7 +33,7 @@ func (s *Server) handleEnvironmentList(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return writeList(w, r, "environments", mapSlice(envs, renderEnvironment))
+	return writeList(w, r, "environments", environmentFields, mapSlice(envs, renderEnvironment))
 }
 
 // handleEnvironmentGet handles "GET /v3/environments/{environment_name}".

@@ -26,9 +26,9 @@ type fixture struct {
 	srv      *sghttp.Server
 	store    stackgate.Store
 	stack    *stackgate.Stack
-	other    *stackgate.Stack  // a second stack, owned by "outsider"
-	tokens   map[string]string // who → authtoken: owner, admin, developer, content_manager, outsider
-	users    map[string]*stackgate.User
+	other    *stackgate.Stack // a second stack, owned by "outsider"
+	tokens   map[cred]string  // member → authtoken: Owner, Admin, Developer, ContentManager, Outsider
+	users    map[cred]*stackgate.User
 	roleUIDs map[string]string // system role name → uid
 }
 
@@ -46,25 +46,25 @@ func newFixture(t testing.TB, open testdb.Opener) *fixture {
 	st := open(t)
 	svc := service.New(st, testKeys, service.Config{}, slog.New(slog.DiscardHandler))
 	f := &fixture{t: t, svc: svc, srv: sghttp.NewServer(svc, nil), store: st,
-		tokens: map[string]string{}, users: map[string]*stackgate.User{}, roleUIDs: map[string]string{}}
-	mustUser := func(who string) *stackgate.User {
-		u, _, err := svc.EnsureUser(ctx, who+"@example.com", who+"-password")
+		tokens: map[cred]string{}, users: map[cred]*stackgate.User{}, roleUIDs: map[string]string{}}
+	mustUser := func(who cred) *stackgate.User {
+		u, _, err := svc.EnsureUser(ctx, who.email(), who.password())
 		if err != nil {
 			t.Fatalf("user %s: %v", who, err)
 		}
 		f.users[who] = u
 		return u
 	}
-	owner := mustUser("owner")
+	owner := mustUser(Owner)
 	var err error
 	if f.stack, err = svc.CreateStack(ctx, owner, "Fixture Stack"); err != nil {
 		t.Fatalf("stack: %v", err)
 	}
-	if f.other, err = svc.CreateStack(ctx, mustUser("outsider"), "Other Stack"); err != nil {
+	if f.other, err = svc.CreateStack(ctx, mustUser(Outsider), "Other Stack"); err != nil {
 		t.Fatalf("other stack: %v", err)
 	}
-	for who, role := range map[string]string{"admin": stackgate.RoleAdmin, "developer": stackgate.RoleDeveloper,
-		"content_manager": stackgate.RoleContentManager} {
+	for who, role := range map[cred]string{Admin: stackgate.RoleAdmin, Developer: stackgate.RoleDeveloper,
+		ContentManager: stackgate.RoleContentManager} {
 		u := mustUser(who)
 		r, err := svc.RoleByName(ctx, f.stack.UID, role)
 		if err != nil {
@@ -76,7 +76,7 @@ func newFixture(t testing.TB, open testdb.Opener) *fixture {
 		}
 	}
 	for who := range f.users {
-		_, token, err := svc.Login(ctx, who+"@example.com", who+"-password")
+		_, token, err := svc.Login(ctx, who.email(), who.password())
 		if err != nil {
 			t.Fatalf("login %s: %v", who, err)
 		}
@@ -135,8 +135,42 @@ func (f *fixture) do(r req) reply {
 	return out
 }
 
-// as returns the headers of a member of the fixture stack.
-func (f *fixture) as(who string) map[string]string {
+// cred is what a request authenticates with: nothing (NoHeaders), the
+// session of one of the fixture's users (Owner … Ghost), or one of the
+// broken credentials after them. f.headersFor turns it into headers.
+type cred int
+
+const (
+	NoHeaders      cred = iota // nothing at all (the zero value: a row that names no credential sends none)
+	Owner                      // owns the fixture stack
+	Admin                      // member with the Admin role
+	Developer                  // member with the Developer role
+	ContentManager             // member with the Content Manager role
+	Outsider                   // owns the other stack, not a member of the fixture stack
+	Ghost                      // a user the fixture does not make: a test may sign one up (f.tokens[Ghost])
+
+	NoCredential           // api_key only
+	NoAPIKey               // the owner's authtoken without an api_key
+	UnknownAPIKey          // the owner's authtoken with an unknown api_key
+	BothCredentials        // an authtoken and an authorization
+	BearerToken            // authorization: Bearer …
+	BadAuthtoken           // an authtoken that is no session
+	UnknownManagementToken // an authorization no token has
+)
+
+var credNames = [...]string{Owner: "owner", Admin: "admin", Developer: "developer", ContentManager: "content_manager",
+	Outsider: "outsider", Ghost: "ghost", NoCredential: "none", NoAPIKey: "nostack", UnknownAPIKey: "badstack", BothCredentials: "both",
+	BearerToken: "bearer", BadAuthtoken: "bad", UnknownManagementToken: "badmgmt", NoHeaders: "no headers"}
+
+func (c cred) String() string   { return credNames[c] }
+func (c cred) email() string    { return c.String() + "@example.com" }
+func (c cred) password() string { return c.String() + "-password" }
+
+// as returns the headers of a user of the fixture on the fixture stack.
+func (f *fixture) as(who cred) map[string]string {
+	if who < Owner || who > Ghost {
+		f.t.Fatalf("as(%v): not a user; use headersFor", who)
+	}
 	return map[string]string{"api_key": f.stack.APIKey, "authtoken": f.tokens[who]}
 }
 

@@ -24,18 +24,18 @@ func newGateWorld(t testing.TB, open testdb.Opener) *gateWorld {
 	t.Helper()
 	f := newFixture(t, open)
 	w := &gateWorld{fixture: f, key: f.stack.APIKey}
-	if r := f.do(req{method: "POST", path: "/v3/environments", headers: f.as("owner"),
+	if r := f.do(req{method: "POST", path: "/v3/environments", headers: f.as(Owner),
 		body: map[string]any{"environment": map[string]any{"name": "staging"}}}); r.status != 201 && r.status != 200 {
 		t.Fatalf("staging: %d %s", r.status, r.raw)
 	}
-	r := f.do(req{method: "POST", path: "/v3/stacks/delivery_tokens?create_with_preview_token=true", headers: f.as("owner"), body: dtBody("site", dtScope())})
+	r := f.do(req{method: "POST", path: "/v3/stacks/delivery_tokens?create_with_preview_token=true", headers: f.as(Owner), body: dtBody("site", dtScope())})
 	if r.status != 201 {
 		t.Fatalf("delivery token: %d %s", r.status, r.raw)
 	}
 	tok := r.body["token"].(map[string]any)
 	w.delivery, w.preview = tok["token"].(string), tok["preview_token"].(string)
 	w.mgmtRead = mgmtFor(t, f, "read-only", "$all", map[string]any{"read": true})
-	role := f.do(req{method: "POST", path: "/v3/roles", headers: f.as("owner"), body: rolePayload("staging publisher",
+	role := f.do(req{method: "POST", path: "/v3/roles", headers: f.as(Owner), body: rolePayload("staging publisher",
 		ruleBranch("main"),
 		map[string]any{"module": "content_type", "content_types": []string{"$all"}, "acl": fullACL()},
 		map[string]any{"module": "environment", "environments": []string{"staging"}, "acl": map[string]any{"read": true}})})
@@ -132,7 +132,7 @@ func TestGateAttacks(t *testing.T) {
 		with := func(base [][2]string, kv ...string) [][2]string {
 			return append(append([][2]string{}, base...), h(kv...)...)
 		}
-		cm := h("api_key", key, "authtoken", w.tokens["content_manager"])
+		cm := h("api_key", key, "authtoken", w.tokens[ContentManager])
 		ro := h("api_key", key, "authorization", w.mgmtRead)
 		cases := []gateCase{
 			// The happy paths.
@@ -229,7 +229,7 @@ func TestGateAttacks(t *testing.T) {
 			{name: "publish naming staging in the query, body unseen", api: "cma", method: "POST", uri: entries + "/bltentry/publish?environment=staging",
 				headers: h("api_key", key, "authtoken", w.staging), status: 403},
 			{name: "publish by the owner, body unseen", api: "cma", method: "POST", uri: entries + "/bltentry/publish",
-				headers: h("api_key", key, "authtoken", w.tokens["owner"]), status: 200},
+				headers: h("api_key", key, "authtoken", w.tokens[Owner]), status: 200},
 			{name: "bulk publish by a content manager, body unseen", api: "cma", method: "POST", uri: "/v3/bulk/publish",
 				headers: cm, status: 200},
 
@@ -290,7 +290,7 @@ func TestGateMissingOriginalHeaders(t *testing.T) {
 		{"forward-auth without X-Forwarded-Uri", "/gate/forward-auth?api=cma", map[string]string{"X-Forwarded-Method": "GET"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			h := f.as("owner")
+			h := f.as(Owner)
 			for k, v := range c.headers {
 				h[k] = v
 			}

@@ -23,22 +23,19 @@ var (
 )
 
 // normalise replaces what changes from run to run (uids, token values,
-// times) and indents, so the wire shape is what is compared.
+// times) and indents, keeping the keys in the order they were sent, so the
+// wire shape, key order included, is what is compared.
 func normalise(t *testing.T, raw []byte) []byte {
 	t.Helper()
 	b := uidRe.ReplaceAll(raw, []byte(`"<uid>"`))
 	b = tokenRe.ReplaceAll(b, []byte(`"<token>"`))
 	b = timeRe.ReplaceAll(b, []byte(`"<time>"`))
 	b = dateRe.ReplaceAll(b, []byte(`"<date>"`))
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
+	var out bytes.Buffer
+	if err := json.Indent(&out, bytes.TrimSpace(b), "", "  "); err != nil {
 		t.Fatalf("not JSON: %s", raw)
 	}
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	out.WriteByte('\n')
 	return out.Bytes()
 }
 
@@ -64,10 +61,11 @@ func golden(t *testing.T, name string, got reply) {
 	}
 }
 
-// TestGolden pins the wire shape of token and role replies.
+// TestGolden pins the wire shape, key order included, of token, role,
+// environment, locale, branch and alias replies, single and listed.
 func TestGolden(t *testing.T) {
 	f := newFixture(t, testdb.SQLite)
-	owner := f.as("owner")
+	owner := f.as(Owner)
 	do := func(method, path string, body any) reply {
 		r := f.do(req{method: method, path: path, headers: owner, body: body})
 		if r.status >= 300 {
@@ -96,6 +94,21 @@ func TestGolden(t *testing.T) {
 	roleUID := role.body["role"].(map[string]any)["uid"].(string)
 	golden(t, "role_fetch", do("GET", "/v3/roles/"+roleUID, nil))
 	golden(t, "role_fetch_rules_permissions", do("GET", "/v3/roles/"+roleUID+"?include_rules=true&include_permissions=true", nil))
+	golden(t, "role_list", do("GET", `/v3/roles?include_count=true&query={"name":"Editors"}`, nil))
+	golden(t, "role_list_rules_permissions", do("GET", `/v3/roles?include_rules=true&include_permissions=true&query={"uid":"`+roleUID+`"}`, nil))
+
+	golden(t, "environment_create", do("POST", "/v3/environments", envBody("staging")))
+	golden(t, "environment_fetch", do("GET", "/v3/environments/staging", nil))
+	golden(t, "environment_list", do("GET", "/v3/environments?include_count=true", nil))
+	golden(t, "locale_create", do("POST", "/v3/locales", map[string]any{"locale": map[string]any{"code": "fr-fr", "name": "French"}}))
+	golden(t, "locale_fetch", do("GET", "/v3/locales/fr-fr", nil))
+	golden(t, "locale_list", do("GET", "/v3/locales?asc=code", nil))
+	golden(t, "branch_create", do("POST", "/v3/stacks/branches", map[string]any{"branch": map[string]string{"uid": "development", "source": "main"}}))
+	golden(t, "branch_alias_assign", do("PUT", "/v3/stacks/branch_aliases/deploy", map[string]any{"branch_alias": map[string]string{"target_branch": "development"}}))
+	golden(t, "branch_fetch", do("GET", "/v3/stacks/branches/development", nil))
+	golden(t, "branch_list", do("GET", "/v3/stacks/branches?asc=uid&include_count=true", nil))
+	golden(t, "branch_alias_fetch", do("GET", "/v3/stacks/branch_aliases/deploy", nil))
+	golden(t, "branch_alias_list", do("GET", "/v3/stacks/branch_aliases", nil))
 
 	golden(t, "error_not_found", f.do(req{method: "GET", path: "/v3/roles/bltnope", headers: owner}))
 	golden(t, "error_no_stack", f.do(req{method: "GET", path: "/v3/roles", headers: map[string]string{"api_key": "bltnope"}}))

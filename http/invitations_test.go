@@ -19,7 +19,7 @@ import (
 const invitationsPath = "/v3/user/stack_invitations"
 
 // session returns the headers of a user's own session (no stack).
-func (f *fixture) session(who string) map[string]string {
+func (f *fixture) session(who cred) map[string]string {
 	return map[string]string{"authtoken": f.tokens[who]}
 }
 
@@ -29,7 +29,7 @@ func shareBody(email string, roles ...string) map[string]any {
 }
 
 // invitationsOf lists who's pending invitations.
-func invitationsOf(t testing.TB, f *fixture, who string) []map[string]any {
+func invitationsOf(t testing.TB, f *fixture, who cred) []map[string]any {
 	t.Helper()
 	r := mustDo(t, f, f.session(who), "GET", invitationsPath, nil, 200)
 	var out []map[string]any
@@ -41,9 +41,9 @@ func invitationsOf(t testing.TB, f *fixture, who string) []map[string]any {
 
 // join makes who (a fixture user) a member of the fixture stack with roles,
 // the only way there is: the owner invites who's address, who accepts.
-func (f *fixture) join(t testing.TB, who string, roles ...string) {
+func (f *fixture) join(t testing.TB, who cred, roles ...string) {
 	t.Helper()
-	mustDo(t, f, f.as("owner"), "POST", "/v3/stacks/share", shareBody(who+"@example.com", roles...), 200)
+	mustDo(t, f, f.as(Owner), "POST", "/v3/stacks/share", shareBody(who.email(), roles...), 200)
 	for _, inv := range invitationsOf(t, f, who) {
 		if jobj(t, inv["stack"])["uid"] == f.stack.UID {
 			mustDo(t, f, f.session(who), "POST", invitationsPath+"/"+inv["uid"].(string)+"/accept", nil, 200)
@@ -77,11 +77,11 @@ func TestShareInvites(t *testing.T) {
 		fx := *base
 		fx.svc, fx.srv = svc, sghttp.NewServer(svc, nil)
 		f := &fx
-		owner, admin := f.as("owner"), f.as("admin")
+		owner, admin := f.as(Owner), f.as(Admin)
 		dev, cm := f.roleUIDs[stackgate.RoleDeveloper], f.roleUIDs[stackgate.RoleContentManager]
 
 		// The outsider is refused before (and the snapshot is cached).
-		mustDo(t, f, f.as("outsider"), "GET", "/v3/environments", nil, 403)
+		mustDo(t, f, f.as(Outsider), "GET", "/v3/environments", nil, 403)
 
 		t.Run("same answer for every address", func(t *testing.T) {
 			var first reply
@@ -150,11 +150,11 @@ func TestShareInvites(t *testing.T) {
 			wantError(t, f.do(req{method: "POST", path: "/v3/stacks/share", headers: owner, body: `{"emails":`}), 400, 400, "")
 		})
 		t.Run("no one was added", func(t *testing.T) {
-			mustDo(t, f, f.as("outsider"), "GET", "/v3/environments", nil, 403)
+			mustDo(t, f, f.as(Outsider), "GET", "/v3/environments", nil, 403)
 		})
 		var uid string
 		t.Run("the invitee sees it", func(t *testing.T) {
-			invs := invitationsOf(t, f, "outsider")
+			invs := invitationsOf(t, f, Outsider)
 			if len(invs) != 1 {
 				t.Fatalf("%d invitations, want 1 (re-inviting replaces): %v", len(invs), invs)
 			}
@@ -172,35 +172,35 @@ func TestShareInvites(t *testing.T) {
 				t.Errorf("the stack's api_key is shown before accepting: %v", inv)
 			}
 			// Nobody else sees it.
-			if got := invitationsOf(t, f, "content_manager"); len(got) != 0 {
+			if got := invitationsOf(t, f, ContentManager); len(got) != 0 {
 				t.Errorf("content_manager sees %v", got)
 			}
 		})
 		t.Run("nobody else can accept or decline it", func(t *testing.T) {
-			for _, who := range []string{"content_manager", "owner", "admin"} {
+			for _, who := range []cred{ContentManager, Owner, Admin} {
 				wantError(t, f.do(req{method: "POST", path: invitationsPath + "/" + uid + "/accept", headers: f.session(who)}), 422, 141, "uid")
 				wantError(t, f.do(req{method: "DELETE", path: invitationsPath + "/" + uid, headers: f.session(who)}), 422, 141, "uid")
 			}
-			wantError(t, f.do(req{method: "POST", path: invitationsPath + "/bltnoinvitation/accept", headers: f.session("outsider")}), 422, 141, "uid")
+			wantError(t, f.do(req{method: "POST", path: invitationsPath + "/bltnoinvitation/accept", headers: f.session(Outsider)}), 422, 141, "uid")
 			for _, h := range []map[string]string{{}, {"authtoken": "bltnotatoken"}, {"authorization": "cs0123456789abcdef01234567"}} {
 				wantError(t, f.do(req{method: "GET", path: invitationsPath, headers: h}), 401, 105, "")
 				wantError(t, f.do(req{method: "POST", path: invitationsPath + "/" + uid + "/accept", headers: h}), 401, 105, "")
 			}
-			mustDo(t, f, f.as("outsider"), "GET", "/v3/environments", nil, 403)
-			if len(invitationsOf(t, f, "outsider")) != 1 {
+			mustDo(t, f, f.as(Outsider), "GET", "/v3/environments", nil, 403)
+			if len(invitationsOf(t, f, Outsider)) != 1 {
 				t.Fatal("the invitation is gone")
 			}
 		})
 		t.Run("accepting joins at once", func(t *testing.T) {
-			r := mustDo(t, f, f.session("outsider"), "POST", invitationsPath+"/"+uid+"/accept", nil, 200)
+			r := mustDo(t, f, f.session(Outsider), "POST", invitationsPath+"/"+uid+"/accept", nil, 200)
 			if r.body["notice"] != "The invitation has been accepted." || jobj(t, r.body["stack"])["api_key"] != f.stack.APIKey {
 				t.Errorf("reply %s", r.raw)
 			}
-			mustDo(t, f, f.as("outsider"), "POST", "/v3/environments", envBody("outsiders"), 201)
-			if got := invitationsOf(t, f, "outsider"); len(got) != 0 {
+			mustDo(t, f, f.as(Outsider), "POST", "/v3/environments", envBody("outsiders"), 201)
+			if got := invitationsOf(t, f, Outsider); len(got) != 0 {
 				t.Errorf("still pending: %v", got)
 			}
-			wantError(t, f.do(req{method: "POST", path: invitationsPath + "/" + uid + "/accept", headers: f.session("outsider")}), 422, 141, "uid")
+			wantError(t, f.do(req{method: "POST", path: invitationsPath + "/" + uid + "/accept", headers: f.session(Outsider)}), 422, 141, "uid")
 		})
 		t.Run("an address without an account waits for one", func(t *testing.T) {
 			if _, _, err := f.svc.EnsureUser(t.Context(), "ghost@example.com", "ghost-password"); err != nil {
@@ -210,31 +210,31 @@ func TestShareInvites(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.tokens["ghost"] = token
-			invs := invitationsOf(t, f, "ghost")
+			f.tokens[Ghost] = token
+			invs := invitationsOf(t, f, Ghost)
 			if len(invs) != 1 {
 				t.Fatalf("ghost has %d invitations", len(invs))
 			}
-			mustDo(t, f, f.session("ghost"), "POST", invitationsPath+"/"+invs[0]["uid"].(string)+"/accept", nil, 200)
-			mustDo(t, f, f.as("ghost"), "GET", "/v3/environments", nil, 200)
+			mustDo(t, f, f.session(Ghost), "POST", invitationsPath+"/"+invs[0]["uid"].(string)+"/accept", nil, 200)
+			mustDo(t, f, f.as(Ghost), "GET", "/v3/environments", nil, 200)
 		})
 		t.Run("declining", func(t *testing.T) {
 			mustDo(t, f, owner, "POST", "/v3/stacks/share", shareBody("content_manager@example.com", dev), 200)
-			invs := invitationsOf(t, f, "content_manager")
+			invs := invitationsOf(t, f, ContentManager)
 			if len(invs) != 1 {
 				t.Fatalf("%d invitations", len(invs))
 			}
 			id := invs[0]["uid"].(string)
-			r := mustDo(t, f, f.session("content_manager"), "DELETE", invitationsPath+"/"+id, nil, 200)
+			r := mustDo(t, f, f.session(ContentManager), "DELETE", invitationsPath+"/"+id, nil, 200)
 			if r.body["notice"] != "The invitation has been declined." {
 				t.Errorf("reply %s", r.raw)
 			}
-			wantError(t, f.do(req{method: "POST", path: invitationsPath + "/" + id + "/accept", headers: f.session("content_manager")}), 422, 141, "uid")
+			wantError(t, f.do(req{method: "POST", path: invitationsPath + "/" + id + "/accept", headers: f.session(ContentManager)}), 422, 141, "uid")
 			// Still a content manager only: no developer rights.
-			wantError(t, f.do(req{method: "POST", path: "/v3/environments", headers: f.as("content_manager"), body: envBody("cm")}), 403, 316, "")
+			wantError(t, f.do(req{method: "POST", path: "/v3/environments", headers: f.as(ContentManager), body: envBody("cm")}), 403, 316, "")
 		})
 		t.Run("the developer cannot invite", func(t *testing.T) {
-			wantError(t, f.do(req{method: "POST", path: "/v3/stacks/share", headers: f.as("developer"), body: shareBody("x@example.com", cm)}), 403, 316, "")
+			wantError(t, f.do(req{method: "POST", path: "/v3/stacks/share", headers: f.as(Developer), body: shareBody("x@example.com", cm)}), 403, 316, "")
 		})
 	})
 }
@@ -253,10 +253,10 @@ func TestUsersPerRoleLimit(t *testing.T) {
 			return &g
 		}
 		one, two := with(1), with(2)
-		owner := base.as("owner")
+		owner := base.as(Owner)
 		r := mustDo(t, one, owner, "POST", rolesPath, rolePayload("Solo", ruleBranch("main")), 201)
 		solo := jobj(t, r.body["role"])["uid"].(string)
-		dev, adm := base.users["developer"].UID, base.users["admin"].UID
+		dev, adm := base.users[Developer].UID, base.users[Admin].UID
 		holders := func(t *testing.T) []any {
 			t.Helper()
 			return jobj(t, mustDo(t, one, owner, "GET", rolesPath+"/"+solo, nil, 200).body["role"])["users"].([]any)
@@ -276,27 +276,27 @@ func TestUsersPerRoleLimit(t *testing.T) {
 				t.Errorf("holders %v", h)
 			}
 			// The admin kept their roles.
-			mustDo(t, one, base.as("admin"), "GET", "/v3/stacks/management_tokens", nil, 200)
+			mustDo(t, one, base.as(Admin), "GET", "/v3/stacks/management_tokens", nil, 200)
 		})
 		t.Run("share of a full role", func(t *testing.T) {
 			wantLimit(t, one.do(req{method: "POST", path: "/v3/stacks/share", headers: owner, body: shareBody("outsider@example.com", solo)}))
-			if got := invitationsOf(t, one, "outsider"); len(got) != 0 {
+			if got := invitationsOf(t, one, Outsider); len(got) != 0 {
 				t.Errorf("invitation recorded: %v", got)
 			}
 		})
 		t.Run("accept past the limit", func(t *testing.T) {
 			mustDo(t, two, owner, "POST", "/v3/stacks/share", shareBody("outsider@example.com", solo), 200)
-			invs := invitationsOf(t, one, "outsider")
+			invs := invitationsOf(t, one, Outsider)
 			if len(invs) != 1 {
 				t.Fatalf("%d invitations", len(invs))
 			}
 			accept := invitationsPath + "/" + invs[0]["uid"].(string) + "/accept"
-			wantLimit(t, one.do(req{method: "POST", path: accept, headers: one.session("outsider")}))
-			mustDo(t, one, one.as("outsider"), "GET", "/v3/environments", nil, 403)
-			if len(invitationsOf(t, one, "outsider")) != 1 || len(holders(t)) != 1 {
+			wantLimit(t, one.do(req{method: "POST", path: accept, headers: one.session(Outsider)}))
+			mustDo(t, one, one.as(Outsider), "GET", "/v3/environments", nil, 403)
+			if len(invitationsOf(t, one, Outsider)) != 1 || len(holders(t)) != 1 {
 				t.Fatal("the refused accept changed something")
 			}
-			mustDo(t, two, two.session("outsider"), "POST", accept, nil, 200) // at the limit of 2
+			mustDo(t, two, two.session(Outsider), "POST", accept, nil, 200) // at the limit of 2
 			if h := holders(t); len(h) != 2 {
 				t.Errorf("holders %v", h)
 			}
@@ -321,18 +321,18 @@ func TestPendingInvitationsLimit(t *testing.T) {
 		fx.svc, fx.srv = svc, sghttp.NewServer(svc, nil)
 		f := &fx
 		dev := f.roleUIDs[stackgate.RoleDeveloper]
-		mustDo(t, f, f.as("owner"), "POST", "/v3/stacks/share", shareBody("a@example.com", dev), 200)
-		mustDo(t, f, f.as("owner"), "POST", "/v3/stacks/share", shareBody("outsider@example.com", dev), 200) // at the limit
-		mustDo(t, f, f.as("owner"), "POST", "/v3/stacks/share", shareBody("a@example.com", dev), 200)        // replaces
-		got := f.do(req{method: "POST", path: "/v3/stacks/share", headers: f.as("owner"), body: shareBody("b@example.com", dev)})
+		mustDo(t, f, f.as(Owner), "POST", "/v3/stacks/share", shareBody("a@example.com", dev), 200)
+		mustDo(t, f, f.as(Owner), "POST", "/v3/stacks/share", shareBody("outsider@example.com", dev), 200) // at the limit
+		mustDo(t, f, f.as(Owner), "POST", "/v3/stacks/share", shareBody("a@example.com", dev), 200)        // replaces
+		got := f.do(req{method: "POST", path: "/v3/stacks/share", headers: f.as(Owner), body: shareBody("b@example.com", dev)})
 		wantError(t, got, 422, 141, "emails")
 		if !strings.Contains(string(got.raw), "limit of 2 pending invitations per stack reached.") {
 			t.Errorf("the error does not name the limit: %s", got.raw)
 		}
 		// Accepting frees a place.
-		f.tokens["outsider"] = base.tokens["outsider"]
-		invs := invitationsOf(t, f, "outsider")
-		mustDo(t, f, f.session("outsider"), "POST", invitationsPath+"/"+invs[0]["uid"].(string)+"/accept", nil, 200)
-		mustDo(t, f, f.as("owner"), "POST", "/v3/stacks/share", shareBody("b@example.com", dev), 200)
+		f.tokens[Outsider] = base.tokens[Outsider]
+		invs := invitationsOf(t, f, Outsider)
+		mustDo(t, f, f.session(Outsider), "POST", invitationsPath+"/"+invs[0]["uid"].(string)+"/accept", nil, 200)
+		mustDo(t, f, f.as(Owner), "POST", "/v3/stacks/share", shareBody("b@example.com", dev), 200)
 	})
 }

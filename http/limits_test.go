@@ -22,7 +22,7 @@ func TestStackLimits(t *testing.T) {
 		svc := service.New(base.store, testKeys, service.Config{Limits: limits}, slog.New(slog.DiscardHandler))
 		f := *base
 		f.svc, f.srv = svc, sghttp.NewServer(svc, nil)
-		owner := f.as("owner")
+		owner := f.as(Owner)
 		count := func(path, key string) int {
 			r := mustDo(t, &f, owner, "GET", path, nil, 200)
 			return len(r.body[key].([]any))
@@ -67,7 +67,7 @@ func TestStackLimits(t *testing.T) {
 				return "PUT", rolesPath + "/" + roleUID(t, &f, "Role 0"), rolePayload("Role 0", ruleBranch("main"), ct(i+3)) // 3, 4 (the limit), then 5 items
 			}, 2, "rules"},
 			{"users per role", rolesPath, "roles", func(i int) (string, string, any) {
-				users := []string{f.users["developer"].UID, f.users["admin"].UID}[:i+1]
+				users := []string{f.users[Developer].UID, f.users[Admin].UID}[:i+1]
 				body := rolePayload("Role 0", ruleBranch("main"))
 				body["role"].(map[string]any)["users"] = users
 				return "PUT", rolesPath + "/" + roleUID(t, &f, "Role 0"), body
@@ -107,7 +107,7 @@ func TestStackLimits(t *testing.T) {
 // roleUID returns the uid of the stack's role called name.
 func roleUID(t *testing.T, f *fixture, name string) string {
 	t.Helper()
-	r := mustDo(t, f, f.as("owner"), "GET", rolesPath, nil, 200)
+	r := mustDo(t, f, f.as(Owner), "GET", rolesPath, nil, 200)
 	for _, x := range r.body["roles"].([]any) {
 		if m := x.(map[string]any); m["name"] == name {
 			return m["uid"].(string)

@@ -1,12 +1,15 @@
 package http
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
+	"reflect"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/stackgate/stackgate"
 )
@@ -90,36 +93,7 @@ func parseList(r *http.Request) (listParams, error) {
 	return p, nil
 }
 
-// apply filters, sorts and pages items, the wire objects of a list, and
-// returns the page and the number of matches before paging.
-func (p listParams) apply(items []map[string]any) ([]map[string]any, int) {
-	out := make([]map[string]any, 0, len(items))
-	for _, it := range items {
-		if matches(it, p.query) {
-			out = append(out, it)
-		}
-	}
-	if p.sortField != "" {
-		sort.SliceStable(out, func(i, j int) bool {
-			a, b := fmt.Sprint(out[i][p.sortField]), fmt.Sprint(out[j][p.sortField])
-			if p.desc {
-				return a > b
-			}
-			return a < b
-		})
-	}
-	count := len(out)
-	if p.skip >= len(out) {
-		return []map[string]any{}, count
-	}
-	out = out[p.skip:]
-	if p.limit > 0 && p.limit < len(out) {
-		out = out[:p.limit]
-	}
-	return out, count
-}
-
-// checkQuery accepts field equality and the operators $in, $nin, $ne,
+// checkQuery accepts field equality and the operators $in, $nin, $ne, $eq,
 // $exists, combined by $and / $or.
 func checkQuery(q map[string]any) error {
 	for k, v := range q {
@@ -157,33 +131,139 @@ func checkQuery(q map[string]any) error {
 	return nil
 }
 
-func matches(item map[string]any, q map[string]any) bool {
+// kind is the type of a list field, which decides how it compares.
+type kind int
+
+const (
+	kindNone   kind = iota // absent or null
+	kindString             // compared as strings
+	kindInt                // compared as numbers
+	kindTime               // compared as instants (wire form stackgate.TimeFormat)
+	kindDate               // compared as days (wire form 2006-01-02)
+	kindBool               // false before true
+	kindJSON               // an object or a list: equality only, never sorted
+)
+
+// value is one field of one item, typed.
+type value struct {
+	kind kind
+	s    string
+	n    int
+	t    time.Time
+	b    bool
+	raw  any // kindJSON: the field as the query sees it (decoded JSON)
+}
+
+// field reads one wire field of an item of type T (a list's reply type).
+type field[T any] func(T) value
+
+// fields are the wire fields of one list's items by wire name: what its
+// query can name and asc/desc can sort on.
+type fields[T any] map[string]field[T]
+
+func text[T any](get func(T) string) field[T] {
+	return func(it T) value { return value{kind: kindString, s: get(it)} }
+}
+
+// optText is a string rendered as null (or omitted) when nil.
+func optText[T any](get func(T) *string) field[T] {
+	return func(it T) value {
+		if s := get(it); s != nil {
+			return value{kind: kindString, s: *s}
+		}
+		return value{}
+	}
+}
+
+// omitText is a string omitted from the wire when empty.
+func omitText[T any](get func(T) string) field[T] {
+	return func(it T) value {
+		if s := get(it); s != "" {
+			return value{kind: kindString, s: s}
+		}
+		return value{}
+	}
+}
+
+func number[T any](get func(T) int) field[T] {
+	return func(it T) value { return value{kind: kindInt, n: get(it)} }
+}
+
+func boolean[T any](get func(T) bool) field[T] {
+	return func(it T) value { return value{kind: kindBool, b: get(it)} }
+}
+
+// stamp is a time in its wire form, stackgate.TimeFormat.
+func stamp[T any](get func(T) string) field[T] {
+	return func(it T) value {
+		t, err := time.Parse(stackgate.TimeFormat, get(it))
+		if err != nil {
+			return value{kind: kindString, s: get(it)}
+		}
+		return value{kind: kindTime, t: t}
+	}
+}
+
+// day is a date (2006-01-02) rendered as null when nil.
+func day[T any](get func(T) *string) field[T] {
+	return func(it T) value {
+		s := get(it)
+		if s == nil {
+			return value{}
+		}
+		t, err := time.Parse(time.DateOnly, *s)
+		if err != nil {
+			return value{kind: kindString, s: *s}
+		}
+		return value{kind: kindDate, t: t}
+	}
+}
+
+// composite is an object or a list; nil (a nil pointer, slice or map) is
+// absent. A query compares it with its JSON form.
+func composite[T any, V any](get func(T) V) field[T] {
+	return func(it T) value {
+		v := get(it)
+		if rv := reflect.ValueOf(v); !rv.IsValid() || (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Map || rv.Kind() == reflect.Slice) && rv.IsNil() {
+			return value{}
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return value{}
+		}
+		var raw any
+		if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
+			return value{}
+		}
+		return value{kind: kindJSON, raw: raw}
+	}
+}
+
+// matches reports whether it satisfies the query q (already checked by
+// checkQuery). A field the list does not have is absent.
+func (fs fields[T]) matches(it T, q map[string]any) bool {
 	for k, cond := range q {
 		switch k {
 		case "$and":
 			for _, sub := range cond.([]any) {
-				if !matches(item, sub.(map[string]any)) {
+				if !fs.matches(it, sub.(map[string]any)) {
 					return false
 				}
 			}
 			continue
 		case "$or":
-			matched := false
-			for _, sub := range cond.([]any) {
-				if matches(item, sub.(map[string]any)) {
-					matched = true
-					break
-				}
-			}
-			if !matched {
+			if !slices.ContainsFunc(cond.([]any), func(sub any) bool { return fs.matches(it, sub.(map[string]any)) }) {
 				return false
 			}
 			continue
 		}
-		val, present := item[k]
+		var v value
+		if get, ok := fs[k]; ok {
+			v = get(it)
+		}
 		m, isOp := cond.(map[string]any)
 		if !isOp {
-			if !equal(val, cond) {
+			if !v.equal(cond) {
 				return false
 			}
 			continue
@@ -191,26 +271,19 @@ func matches(item map[string]any, q map[string]any) bool {
 		for op, arg := range m {
 			switch op {
 			case "$eq":
-				if !equal(val, arg) {
+				if !v.equal(arg) {
 					return false
 				}
 			case "$ne":
-				if equal(val, arg) {
+				if v.equal(arg) {
 					return false
 				}
 			case "$exists":
-				if want, _ := arg.(bool); want != (present && val != nil) {
+				if want, _ := arg.(bool); want != (v.kind != kindNone) {
 					return false
 				}
 			case "$in", "$nin":
-				in := false
-				for _, a := range arg.([]any) {
-					if equal(val, a) {
-						in = true
-						break
-					}
-				}
-				if in != (op == "$in") {
+				if slices.ContainsFunc(arg.([]any), v.equal) != (op == "$in") {
 					return false
 				}
 			}
@@ -219,46 +292,246 @@ func matches(item map[string]any, q map[string]any) bool {
 	return true
 }
 
-// equal compares a wire value with a query value; JSON numbers and Go ints
-// compare by value, and nil equals absent.
-func equal(a, b any) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
+// equal compares a field with a query value (decoded JSON). Null equals
+// absent; a number field also equals a string holding that integer, a
+// boolean the strings "true"/"false"; times and dates equal a string naming
+// the same instant or day.
+func (v value) equal(q any) bool {
+	if q == nil {
+		return v.kind == kindNone
 	}
-	return fmt.Sprint(a) == fmt.Sprint(b)
+	switch v.kind {
+	case kindString:
+		s, ok := q.(string)
+		return ok && s == v.s
+	case kindInt:
+		switch q := q.(type) {
+		case float64:
+			return q == float64(v.n)
+		case string:
+			n, err := strconv.Atoi(q)
+			return err == nil && n == v.n
+		}
+	case kindBool:
+		switch q := q.(type) {
+		case bool:
+			return q == v.b
+		case string:
+			return q == strconv.FormatBool(v.b)
+		}
+	case kindTime:
+		if s, ok := q.(string); ok {
+			t, err := time.Parse(time.RFC3339Nano, s)
+			return err == nil && t.Equal(v.t)
+		}
+	case kindDate:
+		if s, ok := q.(string); ok {
+			t, err := time.Parse(time.DateOnly, s)
+			return err == nil && t.Equal(v.t)
+		}
+	case kindJSON:
+		return reflect.DeepEqual(v.raw, q)
+	}
+	return false
 }
 
-// toMaps turns wire objects into generic maps for filtering.
-func toMaps[T any](items []T) ([]map[string]any, error) {
-	b, err := json.Marshal(items)
-	if err != nil {
-		return nil, err
+// compare orders two values of one field: absent first, then by type.
+// Objects and lists do not order (0).
+func compare(a, b value) int {
+	switch {
+	case a.kind == kindNone || b.kind == kindNone:
+		return boolInt(b.kind == kindNone) - boolInt(a.kind == kindNone)
+	case a.kind != b.kind:
+		return 0
 	}
-	var out []map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, err
+	switch a.kind {
+	case kindString:
+		return cmpStrings(a.s, b.s)
+	case kindInt:
+		return a.n - b.n
+	case kindTime, kindDate:
+		return a.t.Compare(b.t)
+	case kindBool:
+		return boolInt(a.b) - boolInt(b.b)
 	}
-	if out == nil {
-		out = []map[string]any{}
-	}
-	return out, nil
+	return 0
 }
 
-// writeList renders {"<key>": page[, "count": n]}.
-func writeList[T any](w http.ResponseWriter, r *http.Request, key string, items []T) error {
+func cmpStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// apply filters, sorts (stably; a field the list does not have, or cannot
+// order, leaves the order as stored) and pages items, and returns the page
+// and the number of matches before paging.
+func (fs fields[T]) apply(p listParams, items []T) ([]T, int) {
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		if fs.matches(it, p.query) {
+			out = append(out, it)
+		}
+	}
+	if get, ok := fs[p.sortField]; ok {
+		type keyed struct {
+			it  T
+			key value
+		}
+		ks := make([]keyed, len(out))
+		for i, it := range out {
+			ks[i] = keyed{it, get(it)}
+		}
+		slices.SortStableFunc(ks, func(a, b keyed) int {
+			c := compare(a.key, b.key)
+			if p.desc {
+				return -c
+			}
+			return c
+		})
+		for i, k := range ks {
+			out[i] = k.it
+		}
+	}
+	count := len(out)
+	if p.skip >= len(out) {
+		return []T{}, count
+	}
+	out = out[p.skip:]
+	if p.limit > 0 && p.limit < len(out) {
+		out = out[:p.limit]
+	}
+	return out, count
+}
+
+// writeList renders {"<key>": page[, "count": n]}, each item in the key
+// order of its single-object reply.
+func writeList[T any](w http.ResponseWriter, r *http.Request, key string, fs fields[T], items []T) error {
 	p, err := parseList(r)
 	if err != nil {
 		return err
 	}
-	maps, err := toMaps(items)
-	if err != nil {
+	page, count := fs.apply(p, items)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(page); err != nil {
 		return err
 	}
-	page, count := p.apply(maps)
-	body := map[string]any{key: page}
+	name, _ := json.Marshal(key)
+	body := append(append(append([]byte("{"), name...), ':'), bytes.TrimSpace(buf.Bytes())...)
 	if p.includeCount {
-		body["count"] = count
+		body = append(body, `,"count":`+strconv.Itoa(count)...)
 	}
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, http.StatusOK, json.RawMessage(append(body, '}')))
 	return nil
 }
+
+// The fields of each list, by wire name: every key of the reply type
+// (TestListFieldsCoverReplies holds them to it).
+
+var roleFields = fields[roleJSON]{
+	"name":        text(func(j roleJSON) string { return j.Name }),
+	"description": optText(func(j roleJSON) *string { return j.Description }),
+	"uid":         text(func(j roleJSON) string { return j.UID }),
+	"created_by":  text(func(j roleJSON) string { return j.CreatedBy }),
+	"updated_by":  text(func(j roleJSON) string { return j.UpdatedBy }),
+	"created_at":  stamp(func(j roleJSON) string { return j.CreatedAt }),
+	"updated_at":  stamp(func(j roleJSON) string { return j.UpdatedAt }),
+	"roles":       composite(func(j roleJSON) []any { return j.Roles }),
+	"users":       composite(func(j roleJSON) []string { return j.Users }),
+	"owner":       text(func(j roleJSON) string { return j.Owner }),
+	"stack":       composite(func(j roleJSON) stackJSON { return j.Stack }),
+	"SYS_ACL":     composite(func(j roleJSON) map[string]any { return j.SysACL }),
+	"rules":       composite(func(j roleJSON) *[]stackgate.Rule { return j.Rules }),
+	"permissions": composite(func(j roleJSON) *map[string][]perm { return j.Permissions }),
+	"org_uid":     omitText(func(j roleJSON) string { return j.OrgUID }),
+	"api_key":     omitText(func(j roleJSON) string { return j.APIKey }),
+}
+
+var deliveryTokenFields = fields[deliveryTokenJSON]{
+	"name":          text(func(j deliveryTokenJSON) string { return j.Name }),
+	"description":   text(func(j deliveryTokenJSON) string { return j.Description }),
+	"scope":         composite(func(j deliveryTokenJSON) []scopeEntryJSON { return j.Scope }),
+	"uid":           text(func(j deliveryTokenJSON) string { return j.UID }),
+	"created_by":    text(func(j deliveryTokenJSON) string { return j.CreatedBy }),
+	"updated_by":    text(func(j deliveryTokenJSON) string { return j.UpdatedBy }),
+	"created_at":    stamp(func(j deliveryTokenJSON) string { return j.CreatedAt }),
+	"updated_at":    stamp(func(j deliveryTokenJSON) string { return j.UpdatedAt }),
+	"token":         text(func(j deliveryTokenJSON) string { return j.Token }),
+	"type":          text(func(j deliveryTokenJSON) string { return j.Type }),
+	"preview_token": omitText(func(j deliveryTokenJSON) string { return j.PreviewToken }),
+}
+
+var managementTokenFields = fields[managementTokenJSON]{
+	"name":                          text(func(j managementTokenJSON) string { return j.Name }),
+	"description":                   text(func(j managementTokenJSON) string { return j.Description }),
+	"scope":                         composite(func(j managementTokenJSON) []scopeEntryJSON { return j.Scope }),
+	"expires_on":                    day(func(j managementTokenJSON) *string { return j.ExpiresOn }),
+	"is_email_notification_enabled": boolean(func(j managementTokenJSON) bool { return j.EmailNotification }),
+	"uid":                           text(func(j managementTokenJSON) string { return j.UID }),
+	"created_by":                    text(func(j managementTokenJSON) string { return j.CreatedBy }),
+	"updated_by":                    text(func(j managementTokenJSON) string { return j.UpdatedBy }),
+	"created_at":                    stamp(func(j managementTokenJSON) string { return j.CreatedAt }),
+	"updated_at":                    stamp(func(j managementTokenJSON) string { return j.UpdatedAt }),
+	"type":                          text(func(j managementTokenJSON) string { return j.Type }),
+	"token":                         omitText(func(j managementTokenJSON) string { return j.Token }),
+}
+
+var environmentFields = fields[environmentJSON]{
+	"urls":                composite(func(j environmentJSON) []stackgate.EnvironmentURL { return j.URLs }),
+	"name":                text(func(j environmentJSON) string { return j.Name }),
+	"_version":            number(func(j environmentJSON) int { return j.Version }),
+	"app_user_object_uid": text(func(j environmentJSON) string { return j.AppUserObjectUID }),
+	"uid":                 text(func(j environmentJSON) string { return j.UID }),
+	"created_by":          text(func(j environmentJSON) string { return j.CreatedBy }),
+	"updated_by":          text(func(j environmentJSON) string { return j.UpdatedBy }),
+	"created_at":          stamp(func(j environmentJSON) string { return j.CreatedAt }),
+	"updated_at":          stamp(func(j environmentJSON) string { return j.UpdatedAt }),
+	"ACL":                 composite(func(j environmentJSON) []any { return j.ACL }),
+	"tags":                composite(func(j environmentJSON) []string { return j.Tags }),
+}
+
+var localeFields = fields[localeJSON]{
+	"code":            text(func(j localeJSON) string { return j.Code }),
+	"name":            text(func(j localeJSON) string { return j.Name }),
+	"fallback_locale": optText(func(j localeJSON) *string { return j.FallbackLocale }),
+	"uid":             text(func(j localeJSON) string { return j.UID }),
+	"created_by":      text(func(j localeJSON) string { return j.CreatedBy }),
+	"updated_by":      text(func(j localeJSON) string { return j.UpdatedBy }),
+	"created_at":      stamp(func(j localeJSON) string { return j.CreatedAt }),
+	"updated_at":      stamp(func(j localeJSON) string { return j.UpdatedAt }),
+	"ACL":             composite(func(j localeJSON) []any { return j.ACL }),
+	"_version":        number(func(j localeJSON) int { return j.Version }),
+}
+
+var branchFields = fields[branchJSON]{
+	"uid":        text(func(j branchJSON) string { return j.UID }),
+	"source":     text(func(j branchJSON) string { return j.Source }),
+	"created_by": text(func(j branchJSON) string { return j.CreatedBy }),
+	"updated_by": text(func(j branchJSON) string { return j.UpdatedBy }),
+	"created_at": stamp(func(j branchJSON) string { return j.CreatedAt }),
+	"updated_at": stamp(func(j branchJSON) string { return j.UpdatedAt }),
+	"alias":      composite(func(j branchJSON) []aliasRef { return j.Alias }),
+}
+
+var branchAliasFields = func() fields[branchAliasJSON] {
+	fs := fields[branchAliasJSON]{
+		"target_branch": text(func(j branchAliasJSON) string { return j.TargetBranch }),
+	}
+	for name, get := range branchFields {
+		fs[name] = func(j branchAliasJSON) value { return get(j.branchJSON) }
+	}
+	return fs
+}()

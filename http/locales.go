@@ -42,7 +42,7 @@ func (s *Server) handleLocaleList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeList(w, r, "locales", mapSlice(ls, renderLocale))
+	return writeList(w, r, "locales", localeFields, mapSlice(ls, renderLocale))
 }
 
 // handleLocaleGet handles "GET /v3/locales/{locale_code}".

@@ -155,7 +155,7 @@ func TestLoginOwnerNotLockedOut(t *testing.T) {
 		if got := f.login("admin@example.com", "admin-password", "198.51.100.7"); got.status != 200 {
 			t.Fatalf("owner after 60 s: %d %s", got.status, got.raw)
 		}
-		if r := f.do(req{method: "GET", path: "/v3/environments", headers: f.as("admin")}); r.status != 200 {
+		if r := f.do(req{method: "GET", path: "/v3/environments", headers: f.as(Admin)}); r.status != 200 {
 			t.Fatalf("an open session stopped working: %d", r.status)
 		}
 	})
@@ -229,7 +229,7 @@ func TestSessionsPerUser(t *testing.T) {
 		tokens = append(tokens, r.body["user"].(map[string]any)["authtoken"].(string))
 	}
 	// With the fixture's own session that makes 22: the two oldest ended.
-	for _, tok := range []string{f.tokens["developer"], tokens[0]} {
+	for _, tok := range []string{f.tokens[Developer], tokens[0]} {
 		old := f.do(req{method: "GET", path: "/v3/user", headers: map[string]string{"authtoken": tok}})
 		wantError(t, old, 401, 105, "authtoken")
 	}

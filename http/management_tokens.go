@@ -10,7 +10,7 @@ func (s *Server) handleManagementTokenList(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	return writeList(w, r, "tokens", mapSlice(ts, renderManagementToken))
+	return writeList(w, r, "tokens", managementTokenFields, mapSlice(ts, renderManagementToken))
 }
 
 // handleManagementTokenGet handles "GET /v3/stacks/management_tokens/{token_uid}".

@@ -1,12 +1,16 @@
 package http_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/service"
 )
@@ -38,7 +42,7 @@ func allOnMain(acl map[string]any) []any {
 // create reply's token object.
 func createMgmt(t testing.TB, f *fixture, body any) map[string]any {
 	t.Helper()
-	return jobj(t, mustDo(t, f, f.as("owner"), "POST", managementTokensPath, body, 201).body["token"])
+	return jobj(t, mustDo(t, f, f.as(Owner), "POST", managementTokensPath, body, 201).body["token"])
 }
 
 func midnightUTC(t time.Time) time.Time {
@@ -51,7 +55,7 @@ func midnightUTC(t time.Time) time.Time {
 func TestManagementTokenAPI(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		owner, admin := f.as("owner"), f.as("admin")
+		owner := f.as(Owner)
 
 		created := mustDo(t, f, owner, "POST", managementTokensPath, mgmtTokenBody("ci", allOnMain(readWriteACL()),
 			map[string]any{"expires_on": "2099-06-15T13:45:00.000Z", "is_email_notification_enabled": true}), 201)
@@ -65,7 +69,7 @@ func TestManagementTokenAPI(t *testing.T) {
 				t.Fatalf("token %q uid %q type %v", secret, uid, tok["type"])
 			}
 			if tok["expires_on"] != "2099-06-15" || tok["is_email_notification_enabled"] != true || tok["name"] != "ci" ||
-				tok["description"] != "about ci" || tok["created_by"] != f.users["owner"].UID {
+				tok["description"] != "about ci" || tok["created_by"] != f.users[Owner].UID {
 				t.Fatalf("fields: %s", created.raw)
 			}
 			if !wireTimePattern.MatchString(fmt.Sprint(tok["created_at"])) {
@@ -102,7 +106,7 @@ func TestManagementTokenAPI(t *testing.T) {
 		secrets := []string{secret, dated["token"].(string), never["token"].(string), nullExpiry["token"].(string)}
 
 		runScenarios(t, f, []scenario{
-			{name: "list never contains a secret", method: "GET", path: managementTokensPath + "?include_count=true", who: "admin", status: 200,
+			{name: "list never contains a secret", method: "GET", path: managementTokensPath + "?include_count=true&query=" + url.QueryEscape(`{"name":{"$in":["ci","dated","never","null expiry"]}}`), who: Admin, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					items := jlist(t, r.body["tokens"])
 					if len(items) != 4 || r.body["count"] != float64(4) {
@@ -119,15 +123,15 @@ func TestManagementTokenAPI(t *testing.T) {
 						}
 					}
 				}},
-			{name: "list with query, sort and paging", method: "GET", path: managementTokensPath + `?query={"name":{"$in":["ci","never","dated"]}}&asc=name&limit=2&include_count=true`, who: "owner", status: 200,
+			{name: "list with query, sort and paging", method: "GET", path: managementTokensPath + `?query={"name":{"$in":["ci","never","dated"]}}&asc=name&limit=2&include_count=true`, who: Owner, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					items := jlist(t, r.body["tokens"])
 					if r.body["count"] != float64(3) || len(items) != 2 || jobj(t, items[0])["name"] != "ci" || jobj(t, items[1])["name"] != "dated" {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "list with a bad query", method: "GET", path: managementTokensPath + `?query=nope`, who: "owner", status: 400, code: 400, field: "query"},
-			{name: "fetch: the create reply without the secret", method: "GET", path: managementTokensPath + "/" + uid, who: "admin", status: 200,
+			{name: "list with a bad query", method: "GET", path: managementTokensPath + `?query=nope`, who: Owner, status: 400, code: 400, field: "query"},
+			{name: "fetch: the create reply without the secret", method: "GET", path: managementTokensPath + "/" + uid, who: Admin, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					got := jobj(t, r.body["token"])
 					if _, has := got["token"]; has || strings.Contains(string(r.raw), secret) {
@@ -137,38 +141,42 @@ func TestManagementTokenAPI(t *testing.T) {
 						t.Fatalf("fetch %v\ncreate %v", got, tok)
 					}
 				}},
-			{name: "fetch unknown", method: "GET", path: managementTokensPath + "/bltdoesnotexist0", who: "owner", status: 422, code: 141, field: "uid"},
+			{name: "fetch unknown", method: "GET", path: managementTokensPath + "/bltdoesnotexist0", who: Owner, status: 422, code: 141, field: "uid"},
 			{name: "the secret authenticates", method: "GET", path: "/v3/environments", headers: f.withToken(secret), status: 200},
 		})
 
-		t.Run("update", func(t *testing.T) {
-			r := mustDo(t, f, admin, "PUT", managementTokensPath+"/"+uid, mgmtTokenBody("ci 2", allOnMain(readWriteACL()),
-				map[string]any{"is_email_notification_enabled": false, "expires_on": "2099-02-02"}), 200)
-			got := jobj(t, r.body["token"])
-			if r.body["notice"] != "Management Token updated successfully." || got["name"] != "ci 2" || got["description"] != "about ci 2" ||
-				got["expires_on"] != "2099-02-02" || got["is_email_notification_enabled"] != false || got["uid"] != uid ||
-				got["updated_by"] != f.users["admin"].UID || got["created_at"] != tok["created_at"] {
-				t.Fatalf("%s", r.raw)
-			}
-			if _, has := got["token"]; has || strings.Contains(string(r.raw), secret) {
-				t.Fatalf("the update reply shows the secret: %s", r.raw)
-			}
-			fetched := jobj(t, mustDo(t, f, owner, "GET", managementTokensPath+"/"+uid, nil, 200).body["token"])
-			if !reflect.DeepEqual(fetched, got) {
-				t.Fatalf("fetch after update %v\nupdate reply %v", fetched, got)
-			}
-			if m0, m1 := jobj(t, jlist(t, tok["scope"])[0])["_metadata"], jobj(t, jlist(t, got["scope"])[0])["_metadata"]; !reflect.DeepEqual(m0, m1) {
-				t.Fatalf("_metadata.uid changed: %v → %v", m0, m1)
-			}
-			mustDo(t, f, f.withToken(secret), "GET", "/v3/environments", nil, 200)
-		})
-		t.Run("update: expires_on null means never", func(t *testing.T) {
-			r := mustDo(t, f, owner, "PUT", managementTokensPath+"/"+uid, map[string]any{"token": map[string]any{"expires_on": nil}}, 200)
-			if v, has := jobj(t, r.body["token"])["expires_on"]; !has || v != nil {
-				t.Fatalf("%s", r.raw)
-			}
-		})
+		// The writes: independent rows, each on a token of its own
+		// ("{uid}" in strings is its uid, "{secret}" its secret), the
+		// reply and the token then fetched compared with cmp.Diff.
 		forged := "cs0123456789abcdef01234567"
+		rows := []mtRow{
+			{name: "update",
+				step: mtStep{Admin, "PUT", "/{uid}", mgmtTokenBody("ci 2 {uid}", allOnMain(readWriteACL()),
+					map[string]any{"is_email_notification_enabled": false, "expires_on": "2099-02-02"}), 200},
+				want: func(tk map[string]any) any {
+					return map[string]any{"notice": "Management Token updated successfully.", "token": with(tk, "name", "ci 2 {uid}",
+						"description", "about ci 2 {uid}", "expires_on", "2099-02-02", "is_email_notification_enabled", false, "updated_by", f.users[Admin].UID)}
+				},
+				after: func(tk map[string]any) any {
+					return with(tk, "name", "ci 2 {uid}", "description", "about ci 2 {uid}", "expires_on", "2099-02-02",
+						"is_email_notification_enabled", false, "updated_by", f.users[Admin].UID)
+				},
+				secretWorks: true},
+			{name: "update: expires_on null means never",
+				step:  mtStep{Owner, "PUT", "/{uid}", map[string]any{"token": map[string]any{"expires_on": nil}}, 200},
+				after: func(tk map[string]any) any { return with(tk, "expires_on", nil) }, secretWorks: true},
+			{name: "delete", step: mtStep{Admin, "DELETE", "/{uid}", nil, 200},
+				want: func(map[string]any) any { return map[string]any{"notice": "Management Token deleted successfully."} }},
+			{name: "deleted: fetch", before: []mtStep{{Admin, "DELETE", "/{uid}", nil, 200}}, step: mtStep{Owner, "GET", "/{uid}", nil, 422},
+				wantError: &mtError{141, "uid"}},
+			{name: "deleted: the secret", before: []mtStep{{Admin, "DELETE", "/{uid}", nil, 200}}, secretWorks: false, secretRefused: true},
+			{name: "deleted: update", before: []mtStep{{Admin, "DELETE", "/{uid}", nil, 200}},
+				step: mtStep{Owner, "PUT", "/{uid}", mgmtTokenBody("x", allOnMain(readACL()), nil), 422}, wantError: &mtError{141, ""}},
+			{name: "deleted: delete again", before: []mtStep{{Admin, "DELETE", "/{uid}", nil, 200}},
+				step: mtStep{Owner, "DELETE", "/{uid}", nil, 422}, wantError: &mtError{141, ""}},
+			{name: "deleted: the name is free", before: []mtStep{{Admin, "DELETE", "/{uid}", nil, 200}},
+				step: mtStep{Owner, "POST", "", mgmtTokenBody("row {uid}", allOnMain(readACL()), nil), 201}},
+		}
 		for _, tc := range []struct {
 			field string
 			value any
@@ -181,33 +189,111 @@ func TestManagementTokenAPI(t *testing.T) {
 			{"_metadata", map[string]any{"uid": "csforged"}},
 			{"stack", map[string]any{"api_key": f.other.APIKey}},
 		} {
-			t.Run("update: read-only field "+tc.field+" is ignored", func(t *testing.T) {
-				prior := jobj(t, mustDo(t, f, owner, "GET", managementTokensPath+"/"+uid, nil, 200).body["token"])
-				mustDo(t, f, owner, "PUT", managementTokensPath+"/"+uid, map[string]any{"token": map[string]any{tc.field: tc.value}}, 200)
-				after := jobj(t, mustDo(t, f, owner, "GET", managementTokensPath+"/"+uid, nil, 200).body["token"])
-				if !reflect.DeepEqual(withoutKeys(after, "updated_at", "updated_by"), withoutKeys(prior, "updated_at", "updated_by")) {
-					t.Fatalf("state changed:\nbefore %v\nafter  %v", prior, after)
+			rows = append(rows, mtRow{name: "update: read-only field " + tc.field + " is ignored",
+				step:  mtStep{Owner, "PUT", "/{uid}", map[string]any{"token": map[string]any{tc.field: tc.value}}, 200},
+				after: func(tk map[string]any) any { return with(tk, "updated_by", f.users[Owner].UID) }, secretWorks: true, forgedRefused: forged})
+		}
+		for _, row := range rows {
+			t.Run(row.name, func(t *testing.T) {
+				made := createMgmt(t, f, mgmtTokenBody("row "+row.name, allOnMain(readWriteACL()),
+					map[string]any{"expires_on": "2099-06-15", "is_email_notification_enabled": true}))
+				uid, secret := made["uid"].(string), made["token"].(string)
+				t.Cleanup(func() { // the stack holds 10 management tokens: each row removes what it made
+					keep := url.QueryEscape(`{"name":{"$nin":["ci","dated","never","null expiry"]}}`)
+					for _, x := range jlist(t, mustDo(t, f, f.as(Owner), "GET", managementTokensPath+"?query="+keep, nil, 200).body["tokens"]) {
+						mustDo(t, f, f.as(Owner), "DELETE", managementTokensPath+"/"+jobj(t, x)["uid"].(string), nil, 200)
+					}
+				})
+				fill := func(v any) any {
+					b, err := json.Marshal(v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var out any
+					if err := json.Unmarshal([]byte(strings.ReplaceAll(string(b), "{uid}", uid)), &out); err != nil {
+						t.Fatal(err)
+					}
+					return out
 				}
-				mustDo(t, f, f.withToken(secret), "GET", "/v3/environments", nil, 200)
-				wantError(t, f.do(req{method: "GET", path: "/v3/environments", headers: f.withToken(forged)}), 401, 105, "authorization")
+				fetch := func() map[string]any {
+					return jobj(t, mustDo(t, f, f.as(Owner), "GET", managementTokensPath+"/"+uid, nil, 200).body["token"])
+				}
+				tk := fetch()
+				send := func(s mtStep) reply {
+					var body any
+					if s.body != nil {
+						body = fill(s.body)
+					}
+					return mustDo(t, f, f.as(s.who), s.method, managementTokensPath+strings.ReplaceAll(s.path, "{uid}", uid), body, s.status)
+				}
+				for _, s := range row.before {
+					send(s)
+				}
+				ignore := cmpopts.IgnoreMapEntries(func(k string, _ any) bool { return k == "updated_at" })
+				if row.step.method != "" {
+					got := send(row.step)
+					if strings.Contains(string(got.raw), secret) {
+						t.Errorf("the reply shows the secret: %s", got.raw)
+					}
+					if row.wantError != nil {
+						wantError(t, got, row.step.status, row.wantError.code, row.wantError.field)
+					}
+					if row.want != nil {
+						if diff := cmp.Diff(fill(row.want(tk)), any(got.body), ignore); diff != "" {
+							t.Errorf("reply (-want +got):\n%s", diff)
+						}
+					}
+				}
+				if row.after != nil {
+					if diff := cmp.Diff(fill(row.after(tk)), any(fetch()), ignore); diff != "" {
+						t.Errorf("stored token (-want +got):\n%s", diff)
+					}
+				}
+				if row.secretWorks {
+					mustDo(t, f, f.withToken(secret), "GET", "/v3/environments", nil, 200)
+				}
+				if row.secretRefused {
+					wantError(t, f.do(req{method: "GET", path: "/v3/environments", headers: f.withToken(secret)}), 401, 105, "authorization")
+				}
+				if row.forgedRefused != "" {
+					wantError(t, f.do(req{method: "GET", path: "/v3/environments", headers: f.withToken(row.forgedRefused)}), 401, 105, "authorization")
+				}
 			})
 		}
-
-		runScenarios(t, f, []scenario{
-			{name: "delete", method: "DELETE", path: managementTokensPath + "/" + uid, who: "admin", status: 200,
-				bodyCheck: func(t *testing.T, f *fixture, r reply) {
-					if r.body["notice"] != "Management Token deleted successfully." {
-						t.Fatalf("%s", r.raw)
-					}
-				}},
-			{name: "deleted: fetch", method: "GET", path: managementTokensPath + "/" + uid, who: "owner", status: 422, code: 141, field: "uid"},
-			{name: "deleted: the secret", method: "GET", path: "/v3/environments", headers: f.withToken(secret), status: 401, code: 105, field: "authorization"},
-			{name: "deleted: update", method: "PUT", path: managementTokensPath + "/" + uid, who: "owner", body: mgmtTokenBody("x", allOnMain(readACL()), nil), status: 422, code: 141},
-			{name: "deleted: delete again", method: "DELETE", path: managementTokensPath + "/" + uid, who: "owner", status: 422, code: 141},
-			{name: "deleted: the name is free", method: "POST", path: managementTokensPath, who: "owner", body: mgmtTokenBody("ci 2", allOnMain(readACL()), nil), status: 201},
-			{name: "the others are untouched", method: "GET", path: "/v3/environments", headers: f.withToken(never["token"].(string)), status: 200},
+		t.Run("the others are untouched", func(t *testing.T) {
+			for _, s := range secrets {
+				mustDo(t, f, f.withToken(s), "GET", "/v3/environments", nil, 200)
+			}
 		})
 	})
+}
+
+// mtStep is one request of a TestManagementTokenAPI row; path follows
+// managementTokensPath.
+type mtStep struct {
+	who    cred
+	method string
+	path   string
+	body   any
+	status int
+}
+
+type mtError struct {
+	code  int
+	field string
+}
+
+// mtRow is one independent write scenario of TestManagementTokenAPI.
+type mtRow struct {
+	name          string
+	before        []mtStep
+	step          mtStep                      // the request whose reply is compared; none when method is ""
+	wantError     *mtError                    // the error the reply must be
+	want          func(tk map[string]any) any // the reply (updated_at aside), from the token as fetched before
+	after         func(tk map[string]any) any // the token as fetched afterwards
+	secretWorks   bool                        // the token's secret still authenticates
+	secretRefused bool                        // the token's secret is refused (401)
+	forgedRefused string                      // a forged secret that must not authenticate
 }
 
 // TestManagementTokenPermissions: only the owner and Admins manage
@@ -235,10 +321,10 @@ func TestManagementTokenPermissions(t *testing.T) {
 			who     string
 			headers map[string]string
 		}{
-			{"developer", f.as("developer")},
-			{"content_manager", f.as("content_manager")},
+			{"developer", f.as(Developer)},
+			{"content_manager", f.as(ContentManager)},
 			{"management token ($all read/write), even on itself", f.withToken(secret)},
-			{"outsider", f.as("outsider")},
+			{"outsider", f.as(Outsider)},
 		} {
 			for _, e := range endpoints(tuid, "denied") {
 				t.Run(d.who+" "+e.name, func(t *testing.T) {
@@ -252,22 +338,22 @@ func TestManagementTokenPermissions(t *testing.T) {
 				continue
 			}
 			t.Run("another stack's owner on that stack "+e.name+" is told the token does not exist", func(t *testing.T) {
-				h := map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens["outsider"]}
+				h := map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens[Outsider]}
 				wantError(t, f.do(req{method: e.method, path: e.path, headers: h, body: e.body}), 422, 141, "uid")
 			})
 		}
 		t.Run("the refused requests changed nothing", func(t *testing.T) {
-			r := mustDo(t, f, f.as("owner"), "GET", managementTokensPath+"?include_count=true", nil, 200)
+			r := mustDo(t, f, f.as(Owner), "GET", managementTokensPath+"?include_count=true", nil, 200)
 			items := jlist(t, r.body["tokens"])
 			if len(items) != 1 || !reflect.DeepEqual(items[0], any(withoutKeys(target, "token"))) {
 				t.Fatalf("%s", r.raw)
 			}
 			mustDo(t, f, f.withToken(secret), "GET", "/v3/roles", nil, 200)
 		})
-		for _, who := range []string{"owner", "admin"} {
+		for _, who := range []cred{Owner, Admin} {
 			var uid string
-			for _, e := range endpoints("{uid}", who+" token") {
-				t.Run(who+" "+e.name, func(t *testing.T) {
+			for _, e := range endpoints("{uid}", who.String()+" token") {
+				t.Run(who.String()+" "+e.name, func(t *testing.T) {
 					r := f.do(req{method: e.method, path: strings.Replace(e.path, "{uid}", uid, 1), headers: f.as(who), body: e.body})
 					if r.status != e.ok {
 						t.Fatalf("status %d, want %d: %s", r.status, e.ok, r.raw)
@@ -286,12 +372,12 @@ func TestManagementTokenPermissions(t *testing.T) {
 func TestManagementTokenValidation(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		mustDo(t, f, f.as("owner"), "PUT", "/v3/stacks/branch_aliases/deploy", map[string]any{"branch_alias": map[string]any{"target_branch": "main"}}, 200)
+		mustDo(t, f, f.as(Owner), "PUT", "/v3/stacks/branch_aliases/deploy", map[string]any{"branch_alias": map[string]any{"target_branch": "main"}}, 200)
 		const createFailed = "Management Token creation failed. Please try again."
 		yesterday := time.Now().UTC().AddDate(0, 0, -1).Format("2006-01-02")
 		var uid string
 		post := func(name string, body any, status int, field string) scenario {
-			sc := scenario{name: name, method: "POST", path: managementTokensPath, who: "owner", body: body, status: status, field: field}
+			sc := scenario{name: name, method: "POST", path: managementTokensPath, who: Owner, body: body, status: status, field: field}
 			switch {
 			case status == 400:
 				sc.code = 400
@@ -312,7 +398,7 @@ func TestManagementTokenValidation(t *testing.T) {
 		}
 		all := allOnMain(readWriteACL())
 		runScenarios(t, f, []scenario{
-			{name: "create a valid token", method: "POST", path: managementTokensPath, who: "owner", body: mgmtTokenBody("ci", all, nil), status: 201,
+			{name: "create a valid token", method: "POST", path: managementTokensPath, who: Owner, body: mgmtTokenBody("ci", all, nil), status: 201,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) { uid = jobj(t, r.body["token"])["uid"].(string) }},
 			post("name of 255 characters", mgmtTokenBody(strings.Repeat("n", 255), all, nil), 201, ""),
 			post("a branch alias alone is a branch scope", mgmtTokenBody("alias", []any{mgmtModule("$all", readACL()), scopeAlias("deploy")}, nil), 201, ""),
@@ -352,7 +438,7 @@ func TestManagementTokenValidation(t *testing.T) {
 		})
 		const updateFailed = "Management Token update failed. Please try again."
 		put := func(name string, body any, field string) scenario {
-			return scenario{name: "update: " + name, method: "PUT", path: managementTokensPath + "/" + uid, who: "owner", body: body, status: 422, code: 141, field: field,
+			return scenario{name: "update: " + name, method: "PUT", path: managementTokensPath + "/" + uid, who: Owner, body: body, status: 422, code: 141, field: field,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if field != "uid" && r.body["error_message"] != updateFailed {
 						t.Fatalf("error_message %v", r.body["error_message"])
@@ -367,15 +453,15 @@ func TestManagementTokenValidation(t *testing.T) {
 			put("unknown branch", map[string]any{"token": map[string]any{"scope": []any{mgmtModule("$all", readACL()), scopeBranch("nope")}}}, "scope.branches"),
 			put("expires_on in the past", map[string]any{"token": map[string]any{"expires_on": "2020-01-01"}}, "expires_on"),
 			put("expires_on not a date", map[string]any{"token": map[string]any{"expires_on": "tomorrow"}}, "expires_on"),
-			{name: "update: unknown uid", method: "PUT", path: managementTokensPath + "/bltdoesnotexist0", who: "owner", body: mgmtTokenBody("x", all, nil), status: 422, code: 141, field: "uid"},
-			{name: "the refused updates changed nothing", method: "GET", path: managementTokensPath + "/" + uid, who: "owner", status: 200,
+			{name: "update: unknown uid", method: "PUT", path: managementTokensPath + "/bltdoesnotexist0", who: Owner, body: mgmtTokenBody("x", all, nil), status: 422, code: 141, field: "uid"},
+			{name: "the refused updates changed nothing", method: "GET", path: managementTokensPath + "/" + uid, who: Owner, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					got := jobj(t, r.body["token"])
 					if got["name"] != "ci" || got["expires_on"] != nil || got["created_at"] != got["updated_at"] || len(jlist(t, got["scope"])) != 2 {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "nothing was created by the refused creates", method: "GET", path: managementTokensPath + "?include_count=true", who: "owner", status: 200,
+			{name: "nothing was created by the refused creates", method: "GET", path: managementTokensPath + "?include_count=true", who: Owner, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if r.body["count"] != float64(6) { // 4, and the two accepted "today" creates
 						t.Fatalf("%s", r.raw)
@@ -406,21 +492,21 @@ func TestManagementTokenLimitConfig(t *testing.T) {
 						first = tok
 					}
 				}
-				r := f.do(req{method: "POST", path: managementTokensPath, headers: f.as("admin"), body: mgmtTokenBody("one too many", allOnMain(readACL()), nil)})
+				r := f.do(req{method: "POST", path: managementTokensPath, headers: f.as(Admin), body: mgmtTokenBody("one too many", allOnMain(readACL()), nil)})
 				wantError(t, r, 422, 141, "token")
 				want := []any{fmt.Sprintf("limit of %d management tokens reached.", tc.limit)}
 				if got := jobj(t, r.body["errors"])["token"]; !reflect.DeepEqual(got, any(want)) {
 					t.Fatalf("errors.token = %v, want %v", got, want)
 				}
-				if list := mustDo(t, f, f.as("owner"), "GET", managementTokensPath+"?include_count=true", nil, 200); list.body["count"] != float64(tc.limit) {
+				if list := mustDo(t, f, f.as(Owner), "GET", managementTokensPath+"?include_count=true", nil, 200); list.body["count"] != float64(tc.limit) {
 					t.Fatalf("count %v", list.body["count"])
 				}
 				// the oldest token still works: the limit never expires one silently
 				mustDo(t, f, f.withToken(first["token"].(string)), "GET", "/v3/environments", nil, 200)
 				// another stack has its own allowance
-				mustDo(t, f, map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens["outsider"]}, "POST", managementTokensPath, mgmtTokenBody("other", allOnMain(readACL()), nil), 201)
+				mustDo(t, f, map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens[Outsider]}, "POST", managementTokensPath, mgmtTokenBody("other", allOnMain(readACL()), nil), 201)
 				// deleting one makes room
-				mustDo(t, f, f.as("owner"), "DELETE", managementTokensPath+"/"+first["uid"].(string), nil, 200)
+				mustDo(t, f, f.as(Owner), "DELETE", managementTokensPath+"/"+first["uid"].(string), nil, 200)
 				createMgmt(t, f, mgmtTokenBody("one too many", allOnMain(readACL()), nil))
 			})
 		})
@@ -473,7 +559,7 @@ func (p probe) request(n int) (method, path string, body any) {
 func TestManagementTokenMatrix(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		owner := f.as("owner")
+		owner := f.as(Owner)
 		mustDo(t, f, owner, "POST", "/v3/stacks/branches", map[string]any{"branch": map[string]any{"uid": "development", "source": "main"}}, 201)
 		mustDo(t, f, owner, "PUT", "/v3/stacks/branch_aliases/deploy", map[string]any{"branch_alias": map[string]any{"target_branch": "main"}}, 200)
 		mustDo(t, f, owner, "PUT", "/v3/stacks/branch_aliases/devalias", map[string]any{"branch_alias": map[string]any{"target_branch": "development"}}, 200)
@@ -565,10 +651,10 @@ func TestManagementTokenCredentialStates(t *testing.T) {
 		}
 		deleted := createMgmt(t, f, mgmtTokenBody("deleted", allOnMain(readWriteACL()), nil))
 		valid := createMgmt(t, f, mgmtTokenBody("valid", allOnMain(readWriteACL()), nil))
-		otherStack := map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens["outsider"]}
+		otherStack := map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens[Outsider]}
 		foreign := jobj(t, mustDo(t, f, otherStack, "POST", managementTokensPath, mgmtTokenBody("foreign", allOnMain(readWriteACL()), nil), 201).body["token"])["token"].(string)
 		mustDo(t, f, f.withToken(deleted["token"].(string)), "GET", "/v3/environments", nil, 200) // warm the cache
-		mustDo(t, f, f.as("owner"), "DELETE", managementTokensPath+"/"+deleted["uid"].(string), nil, 200)
+		mustDo(t, f, f.as(Owner), "DELETE", managementTokensPath+"/"+deleted["uid"].(string), nil, 200)
 
 		at := func(d time.Time) func() { return func() { f.svc.Now = func() time.Time { return d } } }
 		states := []struct {
@@ -593,7 +679,7 @@ func TestManagementTokenCredentialStates(t *testing.T) {
 			{"another stack's token on its own stack", nil, map[string]string{"api_key": f.other.APIKey, "authorization": foreign}, 0},
 			{"Bearer prefix", nil, f.withToken("Bearer " + valid["token"].(string)), 401},
 			{"upper-case token", nil, f.withToken(strings.ToUpper(valid["token"].(string))), 401},
-			{"both an authtoken and a token", nil, map[string]string{"api_key": f.stack.APIKey, "authorization": valid["token"].(string), "authtoken": f.tokens["owner"]}, 401},
+			{"both an authtoken and a token", nil, map[string]string{"api_key": f.stack.APIKey, "authorization": valid["token"].(string), "authtoken": f.tokens[Owner]}, 401},
 		}
 		n := 0
 		for _, s := range states {
@@ -634,7 +720,7 @@ func TestManagementTokenCredentialStates(t *testing.T) {
 func TestManagementTokenRevocationIsImmediate(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		owner := f.as("owner")
+		owner := f.as(Owner)
 		realNow := f.svc.Now
 		t.Cleanup(func() { f.svc.Now = realNow })
 		mustDo(t, f, owner, "POST", "/v3/stacks/branches", map[string]any{"branch": map[string]any{"uid": "development", "source": "main"}}, 201)

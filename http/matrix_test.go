@@ -77,10 +77,10 @@ func (ws *matrixWorlds) world(t *testing.T, c *authztest.Case) *matrixWorld {
 	w := &matrixWorld{f: f, n: len(ws.worlds), ids: map[string]string{}, system: map[string]string{}, users: map[string]string{}}
 	ws.worlds[string(key)] = w
 	var err error
-	if w.stack, err = f.svc.CreateStack(ctx, f.users["owner"], fmt.Sprintf("Matrix %d", w.n)); err != nil {
+	if w.stack, err = f.svc.CreateStack(ctx, f.users[Owner], fmt.Sprintf("Matrix %d", w.n)); err != nil {
 		t.Fatal(err)
 	}
-	w.owner = &service.Principal{Kind: service.KindUser, Stack: w.stack, UID: f.users["owner"].UID, Owner: true}
+	w.owner = &service.Principal{Kind: service.KindUser, Stack: w.stack, UID: f.users[Owner].UID, Owner: true}
 	for _, name := range []string{stackgate.RoleAdmin, stackgate.RoleDeveloper, stackgate.RoleContentManager} {
 		r, err := f.svc.RoleByName(ctx, w.stack.UID, name)
 		if err != nil {
@@ -241,7 +241,7 @@ func (w *matrixWorld) principal(t *testing.T, c *authztest.Case) (headers map[st
 		return headers, undo, ""
 	}
 	if p.Owner {
-		headers["authtoken"] = f.tokens["owner"]
+		headers["authtoken"] = f.tokens[Owner]
 		return headers, undo, ""
 	}
 	var roleUIDs []string

@@ -35,7 +35,7 @@ func TestManagementTokenScenarios(t *testing.T) {
 		var uid, secret string
 		future := time.Now().AddDate(0, 1, 0)
 		runScenarios(t, f, []scenario{
-			{name: "create", method: "POST", path: "/v3/stacks/management_tokens", who: "admin",
+			{name: "create", method: "POST", path: "/v3/stacks/management_tokens", who: Admin,
 				body: mtBody("ci", mtScope("$all", rw), map[string]any{"expires_on": future.Format(time.RFC3339), "is_email_notification_enabled": true}), status: 201,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					tok := r.body["token"].(map[string]any)
@@ -45,20 +45,20 @@ func TestManagementTokenScenarios(t *testing.T) {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
-			{name: "create with a date", method: "POST", path: "/v3/stacks/management_tokens", who: "owner", body: mtBody("dated", mtScope("role", rw), map[string]any{"expires_on": future.Format("2006-01-02")}), status: 201},
-			{name: "developer refused", method: "POST", path: "/v3/stacks/management_tokens", who: "developer", body: mtBody("dev", mtScope("$all", rw), nil), status: 403, code: 316},
-			{name: "developer cannot list", method: "GET", path: "/v3/stacks/management_tokens", who: "developer", status: 403, code: 316},
-			{name: "content manager refused", method: "GET", path: "/v3/stacks/management_tokens", who: "content_manager", status: 403, code: 316},
-			{name: "name missing", method: "POST", path: "/v3/stacks/management_tokens", who: "owner", body: map[string]any{"token": map[string]any{"scope": mtScope("$all", rw)}}, status: 422, code: 141, field: "name"},
-			{name: "name duplicate", method: "POST", path: "/v3/stacks/management_tokens", who: "owner", body: mtBody("ci", mtScope("$all", rw), nil), status: 422, code: 141, field: "name"},
-			{name: "scope missing", method: "POST", path: "/v3/stacks/management_tokens", who: "owner", body: map[string]any{"token": map[string]any{"name": "s"}}, status: 422, code: 141, field: "scope"},
-			{name: "no branch entry", method: "POST", path: "/v3/stacks/management_tokens", who: "owner", body: mtBody("s", mtScope("$all", rw)[:1], nil), status: 422, code: 141, field: "scope.branch_or_alias"},
-			{name: "unknown branch", method: "POST", path: "/v3/stacks/management_tokens", who: "owner", body: mtBody("s", mtScope("$all", rw, "nope"), nil), status: 422, code: 141, field: "scope.branches"},
-			{name: "unknown module", method: "POST", path: "/v3/stacks/management_tokens", who: "owner", body: mtBody("s", mtScope("spaceships", rw), nil), status: 422, code: 141, field: "scope.0.module"},
-			{name: "acl not booleans", method: "POST", path: "/v3/stacks/management_tokens", who: "owner", body: mtBody("s", mtScope("entry", map[string]any{"read": "yes"}), nil), status: 422, code: 141, field: "scope.0.acl"},
-			{name: "expiry in the past", method: "POST", path: "/v3/stacks/management_tokens", who: "owner", body: mtBody("s", mtScope("$all", rw), map[string]any{"expires_on": "2020-01-01"}), status: 422, code: 141, field: "expires_on"},
-			{name: "expiry not a date", method: "POST", path: "/v3/stacks/management_tokens", who: "owner", body: mtBody("s", mtScope("$all", rw), map[string]any{"expires_on": "soon"}), status: 422, code: 141, field: "expires_on"},
-			{name: "list never shows the secret", method: "GET", path: "/v3/stacks/management_tokens", who: "owner", status: 200,
+			{name: "create with a date", method: "POST", path: "/v3/stacks/management_tokens", who: Owner, body: mtBody("dated", mtScope("role", rw), map[string]any{"expires_on": future.Format("2006-01-02")}), status: 201},
+			{name: "developer refused", method: "POST", path: "/v3/stacks/management_tokens", who: Developer, body: mtBody("dev", mtScope("$all", rw), nil), status: 403, code: 316},
+			{name: "developer cannot list", method: "GET", path: "/v3/stacks/management_tokens", who: Developer, status: 403, code: 316},
+			{name: "content manager refused", method: "GET", path: "/v3/stacks/management_tokens", who: ContentManager, status: 403, code: 316},
+			{name: "name missing", method: "POST", path: "/v3/stacks/management_tokens", who: Owner, body: map[string]any{"token": map[string]any{"scope": mtScope("$all", rw)}}, status: 422, code: 141, field: "name"},
+			{name: "name duplicate", method: "POST", path: "/v3/stacks/management_tokens", who: Owner, body: mtBody("ci", mtScope("$all", rw), nil), status: 422, code: 141, field: "name"},
+			{name: "scope missing", method: "POST", path: "/v3/stacks/management_tokens", who: Owner, body: map[string]any{"token": map[string]any{"name": "s"}}, status: 422, code: 141, field: "scope"},
+			{name: "no branch entry", method: "POST", path: "/v3/stacks/management_tokens", who: Owner, body: mtBody("s", mtScope("$all", rw)[:1], nil), status: 422, code: 141, field: "scope.branch_or_alias"},
+			{name: "unknown branch", method: "POST", path: "/v3/stacks/management_tokens", who: Owner, body: mtBody("s", mtScope("$all", rw, "nope"), nil), status: 422, code: 141, field: "scope.branches"},
+			{name: "unknown module", method: "POST", path: "/v3/stacks/management_tokens", who: Owner, body: mtBody("s", mtScope("spaceships", rw), nil), status: 422, code: 141, field: "scope.0.module"},
+			{name: "acl not booleans", method: "POST", path: "/v3/stacks/management_tokens", who: Owner, body: mtBody("s", mtScope("entry", map[string]any{"read": "yes"}), nil), status: 422, code: 141, field: "scope.0.acl"},
+			{name: "expiry in the past", method: "POST", path: "/v3/stacks/management_tokens", who: Owner, body: mtBody("s", mtScope("$all", rw), map[string]any{"expires_on": "2020-01-01"}), status: 422, code: 141, field: "expires_on"},
+			{name: "expiry not a date", method: "POST", path: "/v3/stacks/management_tokens", who: Owner, body: mtBody("s", mtScope("$all", rw), map[string]any{"expires_on": "soon"}), status: 422, code: 141, field: "expires_on"},
+			{name: "list never shows the secret", method: "GET", path: "/v3/stacks/management_tokens", who: Owner, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if strings.Contains(string(r.raw), secret) || len(r.body["tokens"].([]any)) != 2 {
 						t.Fatalf("%s", r.raw)
@@ -71,14 +71,14 @@ func TestManagementTokenScenarios(t *testing.T) {
 				}},
 		})
 		runScenarios(t, f, []scenario{
-			{name: "get never shows the secret", method: "GET", path: "/v3/stacks/management_tokens/" + uid, who: "admin", status: 200,
+			{name: "get never shows the secret", method: "GET", path: "/v3/stacks/management_tokens/" + uid, who: Admin, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if _, has := r.body["token"].(map[string]any)["token"]; has || strings.Contains(string(r.raw), secret) {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
 			{name: "a management token cannot manage management tokens", method: "GET", path: "/v3/stacks/management_tokens", headers: f.withToken(secret), status: 403, code: 316},
-			{name: "update", method: "PUT", path: "/v3/stacks/management_tokens/" + uid, who: "owner",
+			{name: "update", method: "PUT", path: "/v3/stacks/management_tokens/" + uid, who: Owner,
 				body: mtBody("ci 2", mtScope("$all", rw), map[string]any{"token": "csforged", "uid": "bltforged"}), status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					tok := r.body["token"].(map[string]any)
@@ -87,8 +87,8 @@ func TestManagementTokenScenarios(t *testing.T) {
 					}
 				}},
 			{name: "the secret still works after update", method: "GET", path: "/v3/roles", headers: f.withToken(secret), status: 200},
-			{name: "update unknown", method: "PUT", path: "/v3/stacks/management_tokens/bltnope", who: "owner", body: mtBody("x", mtScope("$all", rw), nil), status: 422, code: 141},
-			{name: "delete", method: "DELETE", path: "/v3/stacks/management_tokens/" + uid, who: "admin", status: 200},
+			{name: "update unknown", method: "PUT", path: "/v3/stacks/management_tokens/bltnope", who: Owner, body: mtBody("x", mtScope("$all", rw), nil), status: 422, code: 141},
+			{name: "delete", method: "DELETE", path: "/v3/stacks/management_tokens/" + uid, who: Admin, status: 200},
 			{name: "deleted: refused at once", method: "GET", path: "/v3/roles", headers: f.withToken(secret), status: 401, code: 105, field: "authorization"},
 		})
 	})
@@ -101,7 +101,7 @@ func TestManagementTokenLimit(t *testing.T) {
 	limited := newFixtureWithLimits(t, f, 100, 2)
 	var first string
 	for i, want := range []int{201, 201, 422} {
-		r := limited.do(req{method: "POST", path: "/v3/stacks/management_tokens", headers: f.as("owner"), body: mtBody(fmt.Sprint(i), mtScope("$all", rw), nil)})
+		r := limited.do(req{method: "POST", path: "/v3/stacks/management_tokens", headers: f.as(Owner), body: mtBody(fmt.Sprint(i), mtScope("$all", rw), nil)})
 		if r.status != want {
 			t.Fatalf("token %d: %d %s", i, r.status, r.raw)
 		}
@@ -120,7 +120,7 @@ func TestManagementTokenLimit(t *testing.T) {
 func TestManagementTokenEnforcement(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		if r := f.do(req{method: "POST", path: "/v3/stacks/branches", headers: f.as("owner"), body: map[string]any{"branch": map[string]string{"uid": "development"}}}); r.status != 201 {
+		if r := f.do(req{method: "POST", path: "/v3/stacks/branches", headers: f.as(Owner), body: map[string]any{"branch": map[string]string{"uid": "development"}}}); r.status != 201 {
 			t.Fatalf("branch: %d", r.status)
 		}
 		type probe struct {
@@ -149,7 +149,7 @@ func TestManagementTokenEnforcement(t *testing.T) {
 						}
 						n++
 						name := fmt.Sprintf("t%d", n)
-						r := f.do(req{method: "POST", path: "/v3/stacks/management_tokens", headers: f.as("owner"), body: mtBody(name, scope, nil)})
+						r := f.do(req{method: "POST", path: "/v3/stacks/management_tokens", headers: f.as(Owner), body: mtBody(name, scope, nil)})
 						if r.status != 201 {
 							t.Fatalf("create %s: %d %s", name, r.status, r.raw)
 						}
@@ -176,14 +176,14 @@ func TestManagementTokenEnforcement(t *testing.T) {
 							})
 						}
 						// Tokens are limited to 10 per stack: delete as we go.
-						f.do(req{method: "DELETE", path: "/v3/stacks/management_tokens/" + tok["uid"].(string), headers: f.as("owner")})
+						f.do(req{method: "DELETE", path: "/v3/stacks/management_tokens/" + tok["uid"].(string), headers: f.as(Owner)})
 					}
 				}
 			}
 		}
 
 		// expired, deleted, other stack
-		r := f.do(req{method: "POST", path: "/v3/stacks/management_tokens", headers: f.as("owner"),
+		r := f.do(req{method: "POST", path: "/v3/stacks/management_tokens", headers: f.as(Owner),
 			body: mtBody("expiring", mtScope("$all", rw), map[string]any{"expires_on": time.Now().AddDate(0, 0, 2).Format("2006-01-02")})})
 		secret := r.body["token"].(map[string]any)["token"].(string)
 		if got := f.do(req{method: "GET", path: "/v3/roles", headers: f.withToken(secret)}); got.status != 200 {
@@ -203,7 +203,7 @@ func TestManagementTokenEnforcement(t *testing.T) {
 func TestRevocationIsImmediate(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		r := f.do(req{method: "POST", path: "/v3/stacks/management_tokens", headers: f.as("owner"), body: mtBody("r", mtScope("$all", rw), nil)})
+		r := f.do(req{method: "POST", path: "/v3/stacks/management_tokens", headers: f.as(Owner), body: mtBody("r", mtScope("$all", rw), nil)})
 		tok := r.body["token"].(map[string]any)
 		secret, uid := tok["token"].(string), tok["uid"].(string)
 		for i := 0; i < 3; i++ { // warm the cache
@@ -211,7 +211,7 @@ func TestRevocationIsImmediate(t *testing.T) {
 				t.Fatalf("before: %d %s", got.status, got.raw)
 			}
 		}
-		narrow := f.do(req{method: "PUT", path: "/v3/stacks/management_tokens/" + uid, headers: f.as("owner"), body: mtBody("r", mtScope("environment", map[string]any{"read": true}), nil)})
+		narrow := f.do(req{method: "PUT", path: "/v3/stacks/management_tokens/" + uid, headers: f.as(Owner), body: mtBody("r", mtScope("environment", map[string]any{"read": true}), nil)})
 		if narrow.status != 200 {
 			t.Fatalf("narrow: %d", narrow.status)
 		}
@@ -219,15 +219,15 @@ func TestRevocationIsImmediate(t *testing.T) {
 		if got := f.do(req{method: "GET", path: "/v3/environments", headers: f.withToken(secret)}); got.status != 200 {
 			t.Fatalf("read after narrowing: %d", got.status)
 		}
-		f.do(req{method: "DELETE", path: "/v3/stacks/management_tokens/" + uid, headers: f.as("owner")})
+		f.do(req{method: "DELETE", path: "/v3/stacks/management_tokens/" + uid, headers: f.as(Owner)})
 		wantError(t, f.do(req{method: "GET", path: "/v3/environments", headers: f.withToken(secret)}), 401, 105, "authorization")
 
 		// and a member whose role is taken away
-		dev := f.users["developer"].UID
-		if got := f.do(req{method: "POST", path: "/v3/stacks/users/roles", headers: f.as("owner"),
+		dev := f.users[Developer].UID
+		if got := f.do(req{method: "POST", path: "/v3/stacks/users/roles", headers: f.as(Owner),
 			body: map[string]any{"users": map[string][]string{dev: {f.roleUIDs["Content Manager"]}}}}); got.status != 200 {
 			t.Fatalf("demote: %d %s", got.status, got.raw)
 		}
-		wantError(t, f.do(req{method: "POST", path: "/v3/environments", headers: f.as("developer"), body: envBody("x")}), 403, 316, "")
+		wantError(t, f.do(req{method: "POST", path: "/v3/environments", headers: f.as(Developer), body: envBody("x")}), 403, 316, "")
 	})
 }

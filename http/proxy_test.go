@@ -174,7 +174,7 @@ func TestProxyListeners(t *testing.T) {
 			{"publish with a repeated key", w.mainURL, w.cmaUp, "POST", publish, staging,
 				`{"entry":{"environments":["staging"],"environments":["production"]}}`, 400},
 			{"form body overriding the method", w.mainURL, w.cmaUp, "POST", "/v3/content_types/blog/entries",
-				h("api_key", key, "authtoken", w.tokens["content_manager"], "Content-Type", "application/x-www-form-urlencoded"), "_method=DELETE", 400},
+				h("api_key", key, "authtoken", w.tokens[ContentManager], "Content-Type", "application/x-www-form-urlencoded"), "_method=DELETE", 400},
 			{"served routes are not proxied", w.mainURL, w.cmaUp, "GET", "/v3/environments", h("api_key", key, "authorization", w.mgmtRead), "", 200},
 		} {
 			t.Run(c.name, func(t *testing.T) {
@@ -324,7 +324,7 @@ func TestProxyUpstreamFailures(t *testing.T) {
 	t.Run("a large upload to a route without body scope streams through", func(t *testing.T) {
 		w.cmaUp.take()
 		big := bytes.Repeat([]byte("a"), 3*sghttp.MaxBodyBytes)
-		status, _, body := send(t, "POST", w.mainURL+"/v3/assets", h("api_key", w.key, "authtoken", w.tokens["content_manager"],
+		status, _, body := send(t, "POST", w.mainURL+"/v3/assets", h("api_key", w.key, "authtoken", w.tokens[ContentManager],
 			"Content-Type", "application/octet-stream"), big)
 		up := w.cmaUp.take()
 		if status != 200 || len(up) != 1 || !bytes.Equal(up[0].body, big) {

@@ -21,7 +21,7 @@ func gateHeaders(key, token, client string) map[string]string {
 // decided, valid token or not; another client is unaffected.
 func TestGateRefusalRate(t *testing.T) {
 	f := newFixture(t, testdb.SQLite)
-	r := f.do(req{method: "POST", path: "/v3/stacks/delivery_tokens", headers: f.as("owner"), body: dtBody("site", dtScope())})
+	r := f.do(req{method: "POST", path: "/v3/stacks/delivery_tokens", headers: f.as(Owner), body: dtBody("site", dtScope())})
 	if r.status != 201 {
 		t.Fatalf("%d %s", r.status, r.raw)
 	}

@@ -148,7 +148,7 @@ func (s *Server) handleRoleList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeList(w, r, "roles", mapSlice(roles, v.render))
+	return writeList(w, r, "roles", roleFields, mapSlice(roles, v.render))
 }
 
 // handleRoleGet handles "GET /v3/roles/{role_uid}".

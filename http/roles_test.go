@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/internal/testdb"
 )
@@ -66,7 +68,7 @@ func sortedStrings(s ...string) []string {
 // getRole fetches a role with its rules.
 func getRole(t testing.TB, f *fixture, uid string) map[string]any {
 	t.Helper()
-	return jobj(t, mustDo(t, f, f.as("owner"), "GET", rolesPath+"/"+uid+"?include_rules=true", nil, 200).body["role"])
+	return jobj(t, mustDo(t, f, f.as(Owner), "GET", rolesPath+"/"+uid+"?include_rules=true", nil, 200).body["role"])
 }
 
 // mgmtFor creates a management token with one module entry on main.
@@ -80,7 +82,7 @@ func mgmtFor(t testing.TB, f *fixture, name, module string, acl map[string]any) 
 func TestRoleList(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		holders := map[string]string{stackgate.RoleAdmin: "admin", stackgate.RoleDeveloper: "developer", stackgate.RoleContentManager: "content_manager"}
+		holders := map[string]cred{stackgate.RoleAdmin: Admin, stackgate.RoleDeveloper: Developer, stackgate.RoleContentManager: ContentManager}
 		names := func(want []string, count int) func(t *testing.T, f *fixture, r reply) {
 			return func(t *testing.T, f *fixture, r reply) {
 				got := []string{}
@@ -97,10 +99,10 @@ func TestRoleList(t *testing.T) {
 		}
 		all := []string{stackgate.RoleAdmin, stackgate.RoleDeveloper, stackgate.RoleContentManager}
 		list := func(name, query string, want []string, count int) scenario {
-			return scenario{name: name, method: "GET", path: rolesPath + query, who: "content_manager", status: 200, bodyCheck: names(want, count)}
+			return scenario{name: name, method: "GET", path: rolesPath + query, who: ContentManager, status: 200, bodyCheck: names(want, count)}
 		}
 		runScenarios(t, f, []scenario{
-			{name: "system roles as content manager", method: "GET", path: rolesPath, who: "content_manager", status: 200,
+			{name: "system roles as content manager", method: "GET", path: rolesPath, who: ContentManager, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					names(all, -1)(t, f, r)
 					for _, x := range jlist(t, r.body["roles"]) {
@@ -131,7 +133,7 @@ func TestRoleList(t *testing.T) {
 						}
 					}
 				}},
-			{name: "include_rules", method: "GET", path: rolesPath + "?include_rules=true", who: "developer", status: 200,
+			{name: "include_rules", method: "GET", path: rolesPath + "?include_rules=true", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					for _, x := range jlist(t, r.body["roles"]) {
 						if rules, has := jobj(t, x)["rules"]; !has || !reflect.DeepEqual(rules, []any{}) {
@@ -139,7 +141,7 @@ func TestRoleList(t *testing.T) {
 						}
 					}
 				}},
-			{name: "include_permissions", method: "GET", path: rolesPath + "?include_permissions=true", who: "developer", status: 200,
+			{name: "include_permissions", method: "GET", path: rolesPath + "?include_permissions=true", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					for _, x := range jlist(t, r.body["roles"]) {
 						role := jobj(t, x)
@@ -151,7 +153,7 @@ func TestRoleList(t *testing.T) {
 						}
 					}
 				}},
-			{name: "include_rules=false", method: "GET", path: rolesPath + "?include_rules=false", who: "developer", status: 200,
+			{name: "include_rules=false", method: "GET", path: rolesPath + "?include_rules=false", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					for _, x := range jlist(t, r.body["roles"]) {
 						if _, has := jobj(t, x)["rules"]; has {
@@ -170,11 +172,11 @@ func TestRoleList(t *testing.T) {
 			list("query by name $in", "?query="+url.QueryEscape(`{"name":{"$in":["Admin","Content Manager","Nobody"]}}`), []string{"Admin", "Content Manager"}, -1),
 			list("query by uid", "?query="+url.QueryEscape(`{"uid":"`+f.roleUIDs["Developer"]+`"}`), []string{"Developer"}, -1),
 			list("query matching nothing", "?query="+url.QueryEscape(`{"name":"Nobody"}`)+"&include_count=true", []string{}, 0),
-			{name: "bad query", method: "GET", path: rolesPath + "?query={name", who: "owner", status: 400, code: 400, field: "query"},
-			{name: "bad include_rules", method: "GET", path: rolesPath + "?include_rules=yes", who: "owner", status: 400, code: 400, field: "include_rules"},
-			{name: "bad include_permissions", method: "GET", path: rolesPath + "?include_permissions=1", who: "owner", status: 400, code: 400, field: "include_permissions"},
-			{name: "bad limit", method: "GET", path: rolesPath + "?limit=x", who: "owner", status: 400, code: 400, field: "limit"},
-			{name: "get one", method: "GET", path: rolesPath + "/" + f.roleUIDs["Developer"], who: "content_manager", status: 200,
+			{name: "bad query", method: "GET", path: rolesPath + "?query={name", who: Owner, status: 400, code: 400, field: "query"},
+			{name: "bad include_rules", method: "GET", path: rolesPath + "?include_rules=yes", who: Owner, status: 400, code: 400, field: "include_rules"},
+			{name: "bad include_permissions", method: "GET", path: rolesPath + "?include_permissions=1", who: Owner, status: 400, code: 400, field: "include_permissions"},
+			{name: "bad limit", method: "GET", path: rolesPath + "?limit=x", who: Owner, status: 400, code: 400, field: "limit"},
+			{name: "get one", method: "GET", path: rolesPath + "/" + f.roleUIDs["Developer"], who: ContentManager, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					role := jobj(t, r.body["role"])
 					if role["name"] != "Developer" || role["uid"] != f.roleUIDs["Developer"] {
@@ -184,177 +186,232 @@ func TestRoleList(t *testing.T) {
 						t.Fatalf("rules without include_rules: %s", r.raw)
 					}
 				}},
-			{name: "get unknown", method: "GET", path: rolesPath + "/bltdoesnotexist0", who: "owner", status: 422, code: 141, field: "uid"},
-			{name: "get another stack's role", method: "GET", path: rolesPath + "/" + f.roleUIDs["Admin"], who: "outsider", headers: map[string]string{"api_key": f.other.APIKey}, status: 422, code: 141},
+			{name: "get unknown", method: "GET", path: rolesPath + "/bltdoesnotexist0", who: Owner, status: 422, code: 141, field: "uid"},
+			{name: "get another stack's role", method: "GET", path: rolesPath + "/" + f.roleUIDs["Admin"], who: Outsider, headers: map[string]string{"api_key": f.other.APIKey}, status: 422, code: 141},
 		})
 	})
 }
 
 // TestRoleLifecycle: create, fetch, list, update and delete a custom role.
 func TestRoleLifecycle(t *testing.T) {
+	rules := []any{
+		ruleBranch("main"),
+		map[string]any{"module": "content_type", "content_types": []any{"blog", "page"}, "acl": fullACL()},
+		map[string]any{"module": "entry", "content_type": "blog", "entries": []any{"blt0123456789abcdef"}, "acl": map[string]any{"read": true}},
+		map[string]any{"module": "asset", "assets": []any{"$all"}, "acl": map[string]any{"read": true, "update": true}},
+		map[string]any{"module": "folder", "folders": []any{"bltfolder"}, "acl": map[string]any{"read": true, "sub_acl": map[string]any{"read": true}}},
+		map[string]any{"module": "environment", "environments": []any{"production"}, "acl": map[string]any{"read": true}},
+		map[string]any{"module": "locale", "locales": []any{"en-us"}, "acl": map[string]any{"read": true}},
+		map[string]any{"module": "locale", "locales": []any{"en-us"}, "restrict": true, "acl": map[string]any{"read": true, "sub_acl": map[string]any{"delete": true}}},
+		map[string]any{"module": "taxonomy", "taxonomies": []any{"regions"}, "terms": []any{"regions.europe"},
+			"content_types": []any{map[string]any{"uid": "$all", "acl": fullACL()}}, "acl": map[string]any{"read": true}},
+	}
+	newRules := []any{ruleBranch("main"), map[string]any{"module": "asset", "assets": []any{"$all"}, "acl": map[string]any{"read": true}}}
+	// Each row gets a role of its own, created by the developer with rules;
+	// r is that role as a fetch with include_rules shows it. Placeholders in
+	// bodies and expectations: "{uid}" (in any string) the role's uid,
+	// "{user:…}" a user's uid, "{org}" and "{api_key}" the stack's, and
+	// "{forged:…}" a forged read-only value.
+	rows := []roleRow{
+		{name: "fetch", step: roleStep{ContentManager, "GET", "/{uid}", nil, 200},
+			want: func(r role) any { return map[string]any{"role": withoutKeys(r, "rules")} }},
+		{name: "fetch with rules", step: roleStep{ContentManager, "GET", "/{uid}?include_rules=true", nil, 200},
+			want: func(r role) any { return map[string]any{"role": r} }},
+		{name: "list", step: roleStep{Owner, "GET", `?include_rules=true&include_count=true&query={"uid":"{uid}"}`, nil, 200},
+			want: func(r role) any { return map[string]any{"roles": []any{r}, "count": 1} }},
+		{name: "update",
+			step: roleStep{Admin, "PUT", "/{uid}", func(role) any {
+				return map[string]any{"role": map[string]any{"name": "Editors 2 {uid}", "description": "changed", "rules": newRules}}
+			}, 200},
+			want: func(r role) any {
+				return map[string]any{"notice": "The role updated successfully.", "role": with(r, "name", "Editors 2 {uid}", "description", "changed",
+					"rules", newRules, "updated_by", "{user:admin}", "org_uid", "{org}", "api_key", "{api_key}")}
+			},
+			after: func(r role) role {
+				return with(r, "name", "Editors 2 {uid}", "description", "changed", "rules", newRules, "updated_by", "{user:admin}")
+			}},
+		{name: "update without rules keeps them",
+			step:  roleStep{Owner, "PUT", "/{uid}", func(role) any { return map[string]any{"role": map[string]any{"description": "again"}} }, 200},
+			after: func(r role) role { return with(r, "description", "again", "updated_by", "{user:owner}") }},
+		{name: "update as the SDK does: the fetched object sent back",
+			step: roleStep{Developer, "PUT", "/{uid}", func(r role) any {
+				return map[string]any{"role": with(r, "name", "Editors 3 {uid}", "permissions", map[string]any{"branches": []any{map[string]any{"uid": "main"}}})}
+			}, 200},
+			after: func(r role) role { return with(r, "name", "Editors 3 {uid}") }},
+		{name: "a forged system flag does not protect the role",
+			before: []roleStep{{Owner, "PUT", "/{uid}", func(role) any { return map[string]any{"role": map[string]any{"system": true}} }, 200}},
+			step:   roleStep{Owner, "PUT", "/{uid}", func(role) any { return map[string]any{"role": map[string]any{"name": "Editors 4 {uid}"}} }, 200},
+			after:  func(r role) role { return with(r, "name", "Editors 4 {uid}", "updated_by", "{user:owner}") }},
+		{name: "delete", step: roleStep{Developer, "DELETE", "/{uid}", nil, 200},
+			want: func(role) any { return map[string]any{"notice": "The role deleted successfully."} }},
+		{name: "deleted: gone from the list", before: []roleStep{{Developer, "DELETE", "/{uid}", nil, 200}},
+			step: roleStep{Owner, "GET", `?include_count=true&query={"uid":"{uid}"}`, nil, 200},
+			want: func(role) any { return map[string]any{"roles": []any{}, "count": 0} }},
+		{name: "deleted: the name is free", before: []roleStep{{Developer, "DELETE", "/{uid}", nil, 200}},
+			step: roleStep{Owner, "POST", "", func(r role) any { return rolePayload(r["name"].(string), ruleBranch("main")) }, 201}},
+		{name: "include_permissions resolves rules per object", step: roleStep{Owner, "GET", "/{uid}?include_permissions=true", nil, 200},
+			check: func(t *testing.T, got reply) {
+				role := jobj(t, got.body["role"])
+				if _, has := role["rules"]; has {
+					t.Fatalf("rules with include_permissions only: %v", role)
+				}
+				perms := jobj(t, role["permissions"])
+				cts := map[string]any{}
+				for _, x := range jlist(t, perms["content_types"]) {
+					p := jobj(t, x)
+					cts[p["uid"].(string)] = p["SYS_ACL"]
+				}
+				want := map[string]any{"$all": asJSON(t, fullACL()), "blog": asJSON(t, fullACL()), "page": asJSON(t, fullACL())}
+				if diff := cmp.Diff(want, cts); diff != "" {
+					t.Errorf("permissions.content_types (-want +got):\n%s", diff)
+				}
+				for _, k := range []string{"environments", "locales", "assets", "folders", "entries", "taxonomies", "branches"} {
+					if len(jlist(t, perms[k])) == 0 {
+						t.Errorf("permissions.%s missing: %v", k, perms)
+					}
+				}
+			}},
+	}
+	for _, field := range []string{"uid", "org_uid", "api_key", "stack", "owner", "SYS_ACL", "roles", "permissions", "created_at", "created_by", "system"} {
+		rows = append(rows, roleRow{name: "read-only field " + field + " is ignored",
+			step:  roleStep{Owner, "PUT", "/{uid}", func(role) any { return map[string]any{"role": map[string]any{field: "{forged:" + field + "}"}} }, 200},
+			after: func(r role) role { return with(r, "updated_by", "{user:owner}") }})
+	}
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		rules := []any{
-			ruleBranch("main"),
-			map[string]any{"module": "content_type", "content_types": []any{"blog", "page"}, "acl": fullACL()},
-			map[string]any{"module": "entry", "content_type": "blog", "entries": []any{"blt0123456789abcdef"}, "acl": map[string]any{"read": true}},
-			map[string]any{"module": "asset", "assets": []any{"$all"}, "acl": map[string]any{"read": true, "update": true}},
-			map[string]any{"module": "folder", "folders": []any{"bltfolder"}, "acl": map[string]any{"read": true, "sub_acl": map[string]any{"read": true}}},
-			map[string]any{"module": "environment", "environments": []any{"production"}, "acl": map[string]any{"read": true}},
-			map[string]any{"module": "locale", "locales": []any{"en-us"}, "acl": map[string]any{"read": true}},
-			map[string]any{"module": "locale", "locales": []any{"en-us"}, "restrict": true, "acl": map[string]any{"read": true, "sub_acl": map[string]any{"delete": true}}},
-			map[string]any{"module": "taxonomy", "taxonomies": []any{"regions"}, "terms": []any{"regions.europe"},
-				"content_types": []any{map[string]any{"uid": "$all", "acl": fullACL()}}, "acl": map[string]any{"read": true}},
-		}
-		created := mustDo(t, f, f.as("developer"), "POST", rolesPath, map[string]any{"role": map[string]any{"name": "Editors", "description": "edit things", "rules": rules}}, 201)
-		role := jobj(t, created.body["role"])
-		uid := role["uid"].(string)
-		t.Run("create reply", func(t *testing.T) {
-			if created.body["notice"] != "The role created successfully." {
-				t.Fatalf("notice %v", created.body["notice"])
-			}
-			if !reflect.DeepEqual(role["rules"], asJSON(t, rules)) {
-				t.Fatalf("rules not echoed:\n got %v\nwant %v", role["rules"], rules)
-			}
-			if role["org_uid"] != f.users["owner"].OrgUID || role["api_key"] != f.stack.APIKey {
-				t.Fatalf("org_uid %v api_key %v", role["org_uid"], role["api_key"])
-			}
-			if role["name"] != "Editors" || role["description"] != "edit things" || !bltUIDPattern.MatchString(uid) ||
-				role["created_by"] != f.users["developer"].UID || role["owner"] != "owner@example.com" ||
-				!reflect.DeepEqual(role["users"], []any{}) || !reflect.DeepEqual(role["roles"], []any{}) || !reflect.DeepEqual(role["SYS_ACL"], map[string]any{}) {
-				t.Fatalf("%s", created.raw)
-			}
-			if jobj(t, role["stack"])["api_key"] != f.stack.APIKey {
-				t.Fatalf("stack %v", role["stack"])
-			}
-		})
-		t.Run("fetch", func(t *testing.T) {
-			plain := jobj(t, mustDo(t, f, f.as("content_manager"), "GET", rolesPath+"/"+uid, nil, 200).body["role"])
-			if !reflect.DeepEqual(plain, withoutKeys(role, "rules", "org_uid", "api_key")) {
-				t.Fatalf("fetch %v\ncreate %v", plain, role)
-			}
-			withRules := jobj(t, mustDo(t, f, f.as("content_manager"), "GET", rolesPath+"/"+uid+"?include_rules=true", nil, 200).body["role"])
-			if !reflect.DeepEqual(withRules, withoutKeys(role, "org_uid", "api_key")) {
-				t.Fatalf("fetch with rules %v\ncreate %v", withRules, role)
-			}
-		})
-		t.Run("include_permissions resolves rules per object", func(t *testing.T) {
-			got := jobj(t, mustDo(t, f, f.as("owner"), "GET", rolesPath+"/"+uid+"?include_permissions=true", nil, 200).body["role"])
-			perms := jobj(t, got["permissions"])
-			cts := jlist(t, perms["content_types"])
-			var uids []string
-			for _, x := range cts {
-				p := jobj(t, x)
-				uids = append(uids, p["uid"].(string))
-				if p["uid"] == "blog" && !reflect.DeepEqual(p["SYS_ACL"], any(fullACL())) {
-					t.Fatalf("blog SYS_ACL %v", p["SYS_ACL"])
+		forged := map[string]any{"uid": "bltforged00000000", "org_uid": "bltforgedorg", "api_key": f.other.APIKey,
+			"stack": map[string]any{"api_key": f.other.APIKey, "uid": f.other.UID}, "owner": "outsider@example.com",
+			"SYS_ACL": map[string]any{"others": map[string]any{"read": true}}, "roles": []any{f.roleUIDs["Admin"]},
+			"permissions": map[string]any{"content_types": []any{map[string]any{"uid": "$all", "SYS_ACL": fullACL()}}},
+			"created_at":  "2000-01-01T00:00:00.000Z", "created_by": "bltforged00000000", "system": true}
+		for i, row := range rows {
+			t.Run(row.name, func(t *testing.T) {
+				created := mustDo(t, f, f.as(Developer), "POST", rolesPath, map[string]any{"role": map[string]any{
+					"name": fmt.Sprintf("Editors %d", i), "description": "edit things", "rules": rules}}, 201)
+				uid := jobj(t, created.body["role"])["uid"].(string)
+				var fill func(v any) any
+				fill = func(v any) any {
+					switch v := v.(type) {
+					case string:
+						switch {
+						case v == "{org}":
+							return f.users[Owner].OrgUID
+						case v == "{api_key}":
+							return f.stack.APIKey
+						case strings.HasPrefix(v, "{user:"):
+							return f.users[map[string]cred{"{user:owner}": Owner, "{user:admin}": Admin, "{user:developer}": Developer}[v]].UID
+						case strings.HasPrefix(v, "{forged:"):
+							return forged[strings.TrimSuffix(strings.TrimPrefix(v, "{forged:"), "}")]
+						}
+						return strings.ReplaceAll(v, "{uid}", uid)
+					case map[string]any:
+						out := map[string]any{}
+						for k, x := range v {
+							out[k] = fill(x)
+						}
+						return out
+					case []any:
+						out := []any{}
+						for _, x := range v {
+							out = append(out, fill(x))
+						}
+						return out
+					}
+					return v
 				}
-			}
-			if !reflect.DeepEqual(sortedStrings(uids...), []string{"$all", "blog", "page"}) {
-				t.Fatalf("content_types %v", uids)
-			}
-			for _, k := range []string{"environments", "locales", "assets", "folders", "entries", "taxonomies", "branches"} {
-				if len(jlist(t, perms[k])) == 0 {
-					t.Fatalf("permissions.%s missing: %v", k, perms)
+				r := getRole(t, f, uid)
+				send := func(s roleStep) reply {
+					var body any
+					if s.body != nil {
+						body = fill(asJSON(t, s.body(r)))
+					}
+					return mustDo(t, f, f.as(s.who), s.method, rolesPath+strings.ReplaceAll(s.path, "{uid}", uid), body, s.status)
 				}
-			}
-			if _, has := got["rules"]; has {
-				t.Fatalf("rules with include_permissions only: %v", got)
-			}
-		})
-		t.Run("list", func(t *testing.T) {
-			r := mustDo(t, f, f.as("owner"), "GET", rolesPath+"?include_rules=true&include_count=true", nil, 200)
-			if r.body["count"] != float64(4) {
-				t.Fatalf("%s", r.raw)
-			}
-			items := jlist(t, r.body["roles"])
-			if last := jobj(t, items[3]); !reflect.DeepEqual(last, withoutKeys(role, "org_uid", "api_key")) {
-				t.Fatalf("list item %v\ncreate %v", last, role)
-			}
-		})
-
-		newRules := []any{ruleBranch("main"), map[string]any{"module": "asset", "assets": []any{"$all"}, "acl": map[string]any{"read": true}}}
-		t.Run("update", func(t *testing.T) {
-			r := mustDo(t, f, f.as("admin"), "PUT", rolesPath+"/"+uid, map[string]any{"role": map[string]any{"name": "Editors 2", "description": "changed", "rules": newRules}}, 200)
-			got := jobj(t, r.body["role"])
-			if r.body["notice"] != "The role updated successfully." || got["name"] != "Editors 2" || got["description"] != "changed" || got["uid"] != uid ||
-				!reflect.DeepEqual(got["rules"], asJSON(t, newRules)) || got["org_uid"] != f.users["owner"].OrgUID || got["api_key"] != f.stack.APIKey ||
-				got["created_at"] != role["created_at"] || got["created_by"] != role["created_by"] || got["updated_by"] != f.users["admin"].UID {
-				t.Fatalf("%s", r.raw)
-			}
-			if fetched := getRole(t, f, uid); !reflect.DeepEqual(fetched, withoutKeys(got, "org_uid", "api_key")) {
-				t.Fatalf("fetch after update %v\nupdate reply %v", fetched, got)
-			}
-		})
-		t.Run("update without rules keeps them", func(t *testing.T) {
-			r := mustDo(t, f, f.as("owner"), "PUT", rolesPath+"/"+uid, map[string]any{"role": map[string]any{"description": "again"}}, 200)
-			if got := jobj(t, r.body["role"]); !reflect.DeepEqual(got["rules"], asJSON(t, newRules)) || got["name"] != "Editors 2" || got["description"] != "again" {
-				t.Fatalf("%s", r.raw)
-			}
-		})
-		t.Run("update as the SDK does: the fetched object sent back", func(t *testing.T) {
-			fetched := jobj(t, mustDo(t, f, f.as("owner"), "GET", rolesPath+"/"+uid+"?include_rules=true&include_permissions=true", nil, 200).body["role"])
-			prior := getRole(t, f, uid)
-			fetched["name"] = "Editors 3"
-			r := mustDo(t, f, f.as("developer"), "PUT", rolesPath+"/"+uid, map[string]any{"role": fetched}, 200)
-			got := jobj(t, r.body["role"])
-			if got["name"] != "Editors 3" || !reflect.DeepEqual(got["rules"], prior["rules"]) || got["uid"] != uid || got["created_at"] != prior["created_at"] {
-				t.Fatalf("%s", r.raw)
-			}
-		})
-		for _, tc := range []struct {
-			field string
-			value any
-		}{
-			{"uid", "bltforged00000000"},
-			{"org_uid", "bltforgedorg"},
-			{"api_key", f.other.APIKey},
-			{"stack", map[string]any{"api_key": f.other.APIKey, "uid": f.other.UID}},
-			{"owner", "outsider@example.com"},
-			{"SYS_ACL", map[string]any{"others": map[string]any{"read": true}}},
-			{"roles", []any{f.roleUIDs["Admin"]}},
-			{"permissions", map[string]any{"content_types": []any{map[string]any{"uid": "$all", "SYS_ACL": fullACL()}}}},
-			{"created_at", "2000-01-01T00:00:00.000Z"},
-			{"created_by", "bltforged00000000"},
-			{"system", true},
-		} {
-			t.Run("read-only field "+tc.field+" is ignored", func(t *testing.T) {
-				prior := getRole(t, f, uid)
-				mustDo(t, f, f.as("owner"), "PUT", rolesPath+"/"+uid, map[string]any{"role": map[string]any{tc.field: tc.value}}, 200)
-				after := getRole(t, f, uid)
-				if !reflect.DeepEqual(withoutKeys(after, "updated_at", "updated_by"), withoutKeys(prior, "updated_at", "updated_by")) {
-					t.Fatalf("state changed:\nbefore %v\nafter  %v", prior, after)
+				for _, s := range row.before {
+					send(s)
+				}
+				got := send(row.step)
+				ignore := cmpopts.IgnoreMapEntries(func(k string, _ any) bool { return k == "updated_at" })
+				if row.want != nil {
+					if diff := cmp.Diff(fill(asJSON(t, row.want(r))), any(got.body), ignore); diff != "" {
+						t.Errorf("reply (-want +got):\n%s", diff)
+					}
+				}
+				if row.after != nil {
+					if diff := cmp.Diff(fill(asJSON(t, row.after(r))), any(getRole(t, f, uid)), ignore); diff != "" {
+						t.Errorf("stored role (-want +got):\n%s", diff)
+					}
+				}
+				if row.check != nil {
+					row.check(t, got)
 				}
 			})
 		}
-		t.Run("a forged system flag does not protect the role", func(t *testing.T) {
-			mustDo(t, f, f.as("owner"), "PUT", rolesPath+"/"+uid, map[string]any{"role": map[string]any{"name": "Editors 4"}}, 200)
+		t.Run("create reply", func(t *testing.T) {
+			created := mustDo(t, f, f.as(Developer), "POST", rolesPath, map[string]any{"role": map[string]any{"name": "Editors", "description": "edit things", "rules": rules}}, 201)
+			r := jobj(t, created.body["role"])
+			uid, _ := r["uid"].(string)
+			if !bltUIDPattern.MatchString(uid) {
+				t.Fatalf("uid %q", uid)
+			}
+			want := map[string]any{"notice": "The role created successfully.", "role": map[string]any{
+				"name": "Editors", "description": "edit things", "uid": uid, "created_by": f.users[Developer].UID, "updated_by": f.users[Developer].UID,
+				"created_at": r["created_at"], "updated_at": r["updated_at"], "roles": []any{}, "users": []any{}, "owner": "owner@example.com",
+				"stack": jobj(t, mustDo(t, f, f.as(Owner), "GET", "/v3/stacks", nil, 200).body["stack"]), "SYS_ACL": map[string]any{},
+				"rules": asJSON(t, rules), "org_uid": f.users[Owner].OrgUID, "api_key": f.stack.APIKey}}
+			if diff := cmp.Diff(want, created.body); diff != "" {
+				t.Errorf("create reply (-want +got):\n%s", diff)
+			}
 		})
-
-		runScenarios(t, f, []scenario{
-			{name: "delete", method: "DELETE", path: rolesPath + "/" + uid, who: "developer", status: 200,
-				bodyCheck: func(t *testing.T, f *fixture, r reply) {
-					if r.body["notice"] != "The role deleted successfully." {
-						t.Fatalf("%s", r.raw)
-					}
-				}},
-			{name: "deleted: fetch", method: "GET", path: rolesPath + "/" + uid, who: "owner", status: 422, code: 141, field: "uid"},
-			{name: "deleted: update", method: "PUT", path: rolesPath + "/" + uid, who: "owner", body: rolePayload("x", ruleBranch("main")), status: 422, code: 141},
-			{name: "deleted: delete", method: "DELETE", path: rolesPath + "/" + uid, who: "owner", status: 422, code: 141},
-			{name: "deleted: the name is free", method: "POST", path: rolesPath, who: "owner", body: rolePayload("Editors 4", ruleBranch("main")), status: 201},
-			{name: "deleted: gone from the list", method: "GET", path: rolesPath + "?include_count=true", who: "owner", status: 200,
-				bodyCheck: func(t *testing.T, f *fixture, r reply) {
-					for _, x := range jlist(t, r.body["roles"]) {
-						if jobj(t, x)["uid"] == uid {
-							t.Fatalf("%s", r.raw)
-						}
-					}
-					if r.body["count"] != float64(4) {
-						t.Fatalf("%s", r.raw)
-					}
-				}},
-		})
+		for _, tc := range []struct{ name, method string }{{"deleted: fetch", "GET"}, {"deleted: update", "PUT"}, {"deleted: delete", "DELETE"}} {
+			t.Run(tc.name, func(t *testing.T) {
+				uid := jobj(t, mustDo(t, f, f.as(Developer), "POST", rolesPath, rolePayload(tc.name, ruleBranch("main")), 201).body["role"])["uid"].(string)
+				mustDo(t, f, f.as(Developer), "DELETE", rolesPath+"/"+uid, nil, 200)
+				var body any
+				field := ""
+				switch tc.method {
+				case "PUT":
+					body = rolePayload("x", ruleBranch("main"))
+				case "GET":
+					field = "uid"
+				}
+				wantError(t, f.do(req{method: tc.method, path: rolesPath + "/" + uid, headers: f.as(Owner), body: body}), 422, 141, field)
+			})
+		}
 	})
+}
+
+// role is a role as a reply shows it.
+type role = map[string]any
+
+// roleStep is one request of a TestRoleLifecycle row; path follows rolesPath.
+type roleStep struct {
+	who    cred
+	method string
+	path   string
+	body   func(r role) any
+	status int
+}
+
+// roleRow is one independent scenario of TestRoleLifecycle: the requests
+// made first, the one whose reply is compared (updated_at aside) with want,
+// and the role expected in the store afterwards.
+type roleRow struct {
+	name   string
+	before []roleStep
+	step   roleStep
+	want   func(r role) any
+	after  func(r role) role
+	check  func(t *testing.T, got reply) // what a comparison cannot say
+}
+
+// with returns a copy of r with the keys and values kv set.
+func with(r role, kv ...any) role {
+	out := withoutKeys(r)
+	for i := 0; i < len(kv); i += 2 {
+		out[kv[i].(string)] = kv[i+1]
+	}
+	return out
 }
 
 // TestRoleSystemRolesImmutable: system roles refuse update and delete by
@@ -369,7 +426,7 @@ func TestRoleSystemRolesImmutable(t *testing.T) {
 			for _, w := range []struct {
 				who     string
 				headers map[string]string
-			}{{"owner", f.as("owner")}, {"admin", f.as("admin")}, {"developer", f.as("developer")}, {"management token with role write", f.withToken(roleWriter)}} {
+			}{{"owner", f.as(Owner)}, {"admin", f.as(Admin)}, {"developer", f.as(Developer)}, {"management token with role write", f.withToken(roleWriter)}} {
 				for _, op := range []struct {
 					method string
 					body   any
@@ -398,9 +455,9 @@ func TestRoleSystemRolesImmutable(t *testing.T) {
 			})
 		}
 		t.Run("holders keep their rights", func(t *testing.T) {
-			mustDo(t, f, f.as("admin"), "GET", managementTokensPath, nil, 200)
-			mustDo(t, f, f.as("developer"), "POST", "/v3/environments", envBody("still a developer"), 201)
-			mustDo(t, f, f.as("content_manager"), "GET", rolesPath, nil, 200)
+			mustDo(t, f, f.as(Admin), "GET", managementTokensPath, nil, 200)
+			mustDo(t, f, f.as(Developer), "POST", "/v3/environments", envBody("still a developer"), 201)
+			mustDo(t, f, f.as(ContentManager), "GET", rolesPath, nil, 200)
 		})
 	})
 }
@@ -410,7 +467,7 @@ func TestRoleSystemRolesImmutable(t *testing.T) {
 func TestRoleValidation(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		owner := f.as("owner")
+		owner := f.as(Owner)
 		mustDo(t, f, owner, "PUT", "/v3/stacks/branch_aliases/deploy", map[string]any{"branch_alias": map[string]any{"target_branch": "main"}}, 200)
 		envs := environmentsByName(t, f)
 		prodUID := envs["production"]["uid"].(string)
@@ -418,7 +475,7 @@ func TestRoleValidation(t *testing.T) {
 		enUID := jobj(t, jlist(t, loc.body["locales"])[0])["uid"].(string)
 		const createFailed = "Role creation failed. Please try again."
 		post := func(name string, body any, status int, field string) scenario {
-			sc := scenario{name: name, method: "POST", path: rolesPath, who: "owner", body: body, status: status, field: field}
+			sc := scenario{name: name, method: "POST", path: rolesPath, who: Owner, body: body, status: status, field: field}
 			switch status {
 			case 400:
 				sc.code = 400
@@ -452,7 +509,7 @@ func TestRoleValidation(t *testing.T) {
 		}
 		var editors string
 		table := []scenario{
-			{name: "create", method: "POST", path: rolesPath, who: "owner", body: rolePayload("Editors", main), status: 201,
+			{name: "create", method: "POST", path: rolesPath, who: Owner, body: rolePayload("Editors", main), status: 201,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) { editors = jobj(t, r.body["role"])["uid"].(string) }},
 			ok("environment by name", rolePayload("env by name", main, rule("environment", "environments", []string{"production"}))),
 			ok("environment by uid", rolePayload("env by uid", main, rule("environment", "environments", []string{prodUID}))),
@@ -497,7 +554,7 @@ func TestRoleValidation(t *testing.T) {
 			post("unknown branch among known ones", rolePayload("ub2", ruleBranch("main", "nope")), 422, "rules.branches"),
 			post("unknown alias", rolePayload("ua", rule("branch_alias", "branch_aliases", []string{"nope"})), 422, "rules.branch_aliases"),
 			post("users: an unknown uid", map[string]any{"role": map[string]any{"name": "uu1", "rules": []any{main}, "users": []string{"bltdoesnotexist0"}}}, 422, "users"),
-			post("users: a user who is not a member", map[string]any{"role": map[string]any{"name": "uu2", "rules": []any{main}, "users": []string{f.users["outsider"].UID}}}, 422, "users"),
+			post("users: a user who is not a member", map[string]any{"role": map[string]any{"name": "uu2", "rules": []any{main}, "users": []string{f.users[Outsider].UID}}}, 422, "users"),
 			post("users: not a list", map[string]any{"role": map[string]any{"name": "uu3", "rules": []any{main}, "users": "everyone"}}, 422, "users"),
 			post("description not a string", map[string]any{"role": map[string]any{"name": "ds", "rules": []any{main}, "description": 5}}, 422, "description"),
 			post("role missing", map[string]any{"name": "rm", "rules": []any{main}}, 422, "role"),
@@ -507,7 +564,7 @@ func TestRoleValidation(t *testing.T) {
 		runScenarios(t, f, table)
 		const updateFailed = "Role update failed. Please try again."
 		put := func(name string, body any, field string) scenario {
-			return scenario{name: "update: " + name, method: "PUT", path: rolesPath + "/" + editors, who: "owner", body: body, status: 422, code: 141, field: field,
+			return scenario{name: "update: " + name, method: "PUT", path: rolesPath + "/" + editors, who: Owner, body: body, status: 422, code: 141, field: field,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if r.body["error_message"] != updateFailed {
 						t.Fatalf("error_message %v", r.body["error_message"])
@@ -521,7 +578,7 @@ func TestRoleValidation(t *testing.T) {
 			put("no branch rule", rolePayload("Editors", rule("asset", "assets", []string{"$all"})), "rules.branch"),
 			put("unknown environment", rolePayload("Editors", main, rule("environment", "environments", []string{"nope"})), "rules.environments"),
 			put("unknown user", map[string]any{"role": map[string]any{"users": []string{"bltdoesnotexist0"}}}, "users"),
-			{name: "update: unknown role", method: "PUT", path: rolesPath + "/bltdoesnotexist0", who: "owner", body: rolePayload("x", main), status: 422, code: 141, field: "uid"},
+			{name: "update: unknown role", method: "PUT", path: rolesPath + "/bltdoesnotexist0", who: Owner, body: rolePayload("x", main), status: 422, code: 141, field: "uid"},
 		})
 		t.Run("nothing refused was written", func(t *testing.T) {
 			if after := getRole(t, f, editors); !reflect.DeepEqual(after, before) {
@@ -545,7 +602,7 @@ func TestRoleValidation(t *testing.T) {
 func TestRoleReferences(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		owner := f.as("owner")
+		owner := f.as(Owner)
 		mustDo(t, f, owner, "POST", "/v3/environments", envBody("staging"), 201)
 		mustDo(t, f, owner, "POST", "/v3/locales", map[string]any{"locale": map[string]any{"code": "fr-fr", "name": "French"}}, 201)
 		mustDo(t, f, owner, "POST", "/v3/stacks/branches", map[string]any{"branch": map[string]any{"uid": "development", "source": "main"}}, 201)
@@ -559,17 +616,17 @@ func TestRoleReferences(t *testing.T) {
 			map[string]any{"module": "environment", "environments": []string{"staging"}, "acl": map[string]any{"read": true}}), 201)
 		uid2 := jobj(t, r.body["role"])["uid"].(string)
 		runScenarios(t, f, []scenario{
-			{name: "environment in use", method: "DELETE", path: "/v3/environments/staging", who: "owner", status: 422, code: 141},
-			{name: "locale in use", method: "DELETE", path: "/v3/locales/fr-fr", who: "owner", status: 422, code: 141},
-			{name: "branch in use", method: "DELETE", path: "/v3/stacks/branches/development", who: "owner", status: 422, code: 141},
-			{name: "alias in use", method: "DELETE", path: "/v3/stacks/branch_aliases/deploy", who: "owner", status: 422, code: 141},
-			{name: "delete the role", method: "DELETE", path: rolesPath + "/" + uid, who: "owner", status: 200},
-			{name: "locale free", method: "DELETE", path: "/v3/locales/fr-fr", who: "owner", status: 200},
-			{name: "branch free", method: "DELETE", path: "/v3/stacks/branches/development", who: "owner", status: 200},
-			{name: "alias free", method: "DELETE", path: "/v3/stacks/branch_aliases/deploy", who: "owner", status: 200},
-			{name: "environment still used by the other role", method: "DELETE", path: "/v3/environments/staging", who: "owner", status: 422, code: 141},
-			{name: "update the other role off the environment", method: "PUT", path: rolesPath + "/" + uid2, who: "owner", body: rolePayload("refs 2", ruleBranch("main")), status: 200},
-			{name: "environment free after the update", method: "DELETE", path: "/v3/environments/staging", who: "owner", status: 200},
+			{name: "environment in use", method: "DELETE", path: "/v3/environments/staging", who: Owner, status: 422, code: 141},
+			{name: "locale in use", method: "DELETE", path: "/v3/locales/fr-fr", who: Owner, status: 422, code: 141},
+			{name: "branch in use", method: "DELETE", path: "/v3/stacks/branches/development", who: Owner, status: 422, code: 141},
+			{name: "alias in use", method: "DELETE", path: "/v3/stacks/branch_aliases/deploy", who: Owner, status: 422, code: 141},
+			{name: "delete the role", method: "DELETE", path: rolesPath + "/" + uid, who: Owner, status: 200},
+			{name: "locale free", method: "DELETE", path: "/v3/locales/fr-fr", who: Owner, status: 200},
+			{name: "branch free", method: "DELETE", path: "/v3/stacks/branches/development", who: Owner, status: 200},
+			{name: "alias free", method: "DELETE", path: "/v3/stacks/branch_aliases/deploy", who: Owner, status: 200},
+			{name: "environment still used by the other role", method: "DELETE", path: "/v3/environments/staging", who: Owner, status: 422, code: 141},
+			{name: "update the other role off the environment", method: "PUT", path: rolesPath + "/" + uid2, who: Owner, body: rolePayload("refs 2", ruleBranch("main")), status: 200},
+			{name: "environment free after the update", method: "DELETE", path: "/v3/environments/staging", who: Owner, status: 200},
 		})
 	})
 }
@@ -578,8 +635,8 @@ func TestRoleReferences(t *testing.T) {
 func TestRoleUsers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		dev, cm := f.users["developer"].UID, f.users["content_manager"].UID
-		r := mustDo(t, f, f.as("owner"), "POST", rolesPath, map[string]any{"role": map[string]any{"name": "Reviewers", "rules": []any{ruleBranch("main")}, "users": []string{dev}}}, 201)
+		dev, cm := f.users[Developer].UID, f.users[ContentManager].UID
+		r := mustDo(t, f, f.as(Owner), "POST", rolesPath, map[string]any{"role": map[string]any{"name": "Reviewers", "rules": []any{ruleBranch("main")}, "users": []string{dev}}}, 201)
 		role := jobj(t, r.body["role"])
 		uid := role["uid"].(string)
 		users := func(want ...string) func(t *testing.T, f *fixture, r reply) {
@@ -593,21 +650,21 @@ func TestRoleUsers(t *testing.T) {
 			t.Fatalf("create reply users %v", got)
 		}
 		runScenarios(t, f, []scenario{
-			{name: "GET shows the holder", method: "GET", path: rolesPath + "/" + uid, who: "content_manager", status: 200, bodyCheck: users(dev)},
-			{name: "the holder keeps the Developer role too", method: "GET", path: rolesPath + "/" + f.roleUIDs["Developer"], who: "owner", status: 200, bodyCheck: users(dev)},
-			{name: "the list shows the holder", method: "GET", path: rolesPath + "?query=" + url.QueryEscape(`{"name":"Reviewers"}`), who: "owner", status: 200,
+			{name: "GET shows the holder", method: "GET", path: rolesPath + "/" + uid, who: ContentManager, status: 200, bodyCheck: users(dev)},
+			{name: "the holder keeps the Developer role too", method: "GET", path: rolesPath + "/" + f.roleUIDs["Developer"], who: Owner, status: 200, bodyCheck: users(dev)},
+			{name: "the list shows the holder", method: "GET", path: rolesPath + "?query=" + url.QueryEscape(`{"name":"Reviewers"}`), who: Owner, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					if got := roleUsers(t, jobj(t, jlist(t, r.body["roles"])[0])); !reflect.DeepEqual(got, []string{dev}) {
 						t.Fatalf("users %v", got)
 					}
 				}},
-			{name: "update sets the holders", method: "PUT", path: rolesPath + "/" + uid, who: "admin", body: map[string]any{"role": map[string]any{"users": []string{dev, cm}}}, status: 200, bodyCheck: users(dev, cm)},
-			{name: "GET after the update", method: "GET", path: rolesPath + "/" + uid, who: "owner", status: 200, bodyCheck: users(dev, cm)},
-			{name: "update without users keeps them", method: "PUT", path: rolesPath + "/" + uid, who: "owner", body: map[string]any{"role": map[string]any{"description": "d"}}, status: 200, bodyCheck: users(dev, cm)},
-			{name: "update with an unknown user", method: "PUT", path: rolesPath + "/" + uid, who: "owner", body: map[string]any{"role": map[string]any{"users": []string{cm, "bltdoesnotexist0"}}}, status: 422, code: 141, field: "users"},
-			{name: "the refused update kept the holders", method: "GET", path: rolesPath + "/" + uid, who: "owner", status: 200, bodyCheck: users(dev, cm)},
-			{name: "update with no users empties it", method: "PUT", path: rolesPath + "/" + uid, who: "owner", body: map[string]any{"role": map[string]any{"users": []string{}}}, status: 200, bodyCheck: users()},
-			{name: "the former holders keep their system roles", method: "GET", path: rolesPath + "/" + f.roleUIDs["Content Manager"], who: "owner", status: 200, bodyCheck: users(cm)},
+			{name: "update sets the holders", method: "PUT", path: rolesPath + "/" + uid, who: Admin, body: map[string]any{"role": map[string]any{"users": []string{dev, cm}}}, status: 200, bodyCheck: users(dev, cm)},
+			{name: "GET after the update", method: "GET", path: rolesPath + "/" + uid, who: Owner, status: 200, bodyCheck: users(dev, cm)},
+			{name: "update without users keeps them", method: "PUT", path: rolesPath + "/" + uid, who: Owner, body: map[string]any{"role": map[string]any{"description": "d"}}, status: 200, bodyCheck: users(dev, cm)},
+			{name: "update with an unknown user", method: "PUT", path: rolesPath + "/" + uid, who: Owner, body: map[string]any{"role": map[string]any{"users": []string{cm, "bltdoesnotexist0"}}}, status: 422, code: 141, field: "users"},
+			{name: "the refused update kept the holders", method: "GET", path: rolesPath + "/" + uid, who: Owner, status: 200, bodyCheck: users(dev, cm)},
+			{name: "update with no users empties it", method: "PUT", path: rolesPath + "/" + uid, who: Owner, body: map[string]any{"role": map[string]any{"users": []string{}}}, status: 200, bodyCheck: users()},
+			{name: "the former holders keep their system roles", method: "GET", path: rolesPath + "/" + f.roleUIDs["Content Manager"], who: Owner, status: 200, bodyCheck: users(cm)},
 		})
 	})
 }
@@ -618,15 +675,15 @@ func TestRoleUsers(t *testing.T) {
 func TestRoleDeletionShrinksRights(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		owner := f.as("owner")
-		outsider := f.users["outsider"].UID
+		owner := f.as(Owner)
+		outsider := f.users[Outsider].UID
 		cmRole := f.roleUIDs[stackgate.RoleContentManager]
-		f.join(t, "outsider", cmRole)
-		r := mustDo(t, f, f.as("developer"), "POST", rolesPath, rolePayload("Writers", ruleBranch("main"),
+		f.join(t, Outsider, cmRole)
+		r := mustDo(t, f, f.as(Developer), "POST", rolesPath, rolePayload("Writers", ruleBranch("main"),
 			map[string]any{"module": "content_type", "content_types": []string{"$all"},
 				"acl": map[string]any{"read": true, "sub_acl": map[string]any{"read": true, "create": true}}}), 201)
 		writers := jobj(t, r.body["role"])["uid"].(string)
-		me := f.as("outsider")
+		me := f.as(Outsider)
 		gate := func(method, uri string) int { return gateStatus(t, f, me, method, uri) }
 		const entries = "/v3/content_types/blog/entries"
 
@@ -664,7 +721,7 @@ func TestRoleDeletionShrinksRights(t *testing.T) {
 			wantError(t, f.do(req{method: "POST", path: rolesPath, headers: me, body: rolePayload("mine", ruleBranch("main"))}), 403, 316, "")
 			wantError(t, f.do(req{method: "GET", path: deliveryTokensPath, headers: me}), 403, 316, "")
 		})
-		mustDo(t, f, f.as("developer"), "DELETE", rolesPath+"/"+writers, nil, 200)
+		mustDo(t, f, f.as(Developer), "DELETE", rolesPath+"/"+writers, nil, 200)
 		t.Run("after the role is deleted", func(t *testing.T) {
 			if s := gate("POST", entries); s != 403 {
 				t.Fatalf("create entry after the role was deleted: %d, want 403", s)
@@ -705,13 +762,19 @@ func TestRoleAccess(t *testing.T) {
 			"token $all read/write":  mgmtFor(t, f, "all rw", "$all", readWriteACL()),
 			"token environment only": mgmtFor(t, f, "env rw", "environment", readWriteACL()),
 		}
-		headers := func(who string) map[string]string {
-			if tok, ok := tokens[who]; ok {
-				return f.withToken(tok)
-			}
-			return f.as(who)
+		principals := map[string]map[string]string{"owner": f.as(Owner), "admin": f.as(Admin), "developer": f.as(Developer),
+			"content_manager": f.as(ContentManager), "outsider": f.as(Outsider)}
+		for name, tok := range tokens {
+			principals[name] = f.withToken(tok)
 		}
-		target := jobj(t, mustDo(t, f, f.as("owner"), "POST", rolesPath, rolePayload("Target", ruleBranch("main")), 201).body["role"])
+		headers := func(who string) map[string]string {
+			h, ok := principals[who]
+			if !ok {
+				t.Fatalf("no principal %q", who)
+			}
+			return h
+		}
+		target := jobj(t, mustDo(t, f, f.as(Owner), "POST", rolesPath, rolePayload("Target", ruleBranch("main")), 201).body["role"])
 		tuid := target["uid"].(string)
 		readers := map[string]bool{"owner": true, "admin": true, "developer": true, "content_manager": true, "outsider": false,
 			"token role read": true, "token role read/write": true, "token $all read": true, "token $all read/write": true, "token environment only": false}
@@ -744,7 +807,7 @@ func TestRoleAccess(t *testing.T) {
 				if op.method == "PUT" {
 					body = rolePayload("hijacked", ruleBranch("main"))
 				}
-				h := map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens["outsider"]}
+				h := map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens[Outsider]}
 				wantError(t, f.do(req{method: op.method, path: op.path, headers: h, body: body}), 422, 141, "uid")
 			})
 		}
@@ -753,7 +816,7 @@ func TestRoleAccess(t *testing.T) {
 			if !reflect.DeepEqual(withoutKeys(after, "rules"), withoutKeys(target, "rules", "org_uid", "api_key")) {
 				t.Fatalf("before %v\nafter  %v", target, after)
 			}
-			r := mustDo(t, f, f.as("owner"), "GET", rolesPath+"?include_count=true", nil, 200)
+			r := mustDo(t, f, f.as(Owner), "GET", rolesPath+"?include_count=true", nil, 200)
 			if r.body["count"] != float64(4) {
 				t.Fatalf("%s", r.raw)
 			}
@@ -779,16 +842,16 @@ func TestRoleAccess(t *testing.T) {
 func TestRoleEnvironmentRenamed(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		owner := f.as("owner")
-		outsider := f.users["outsider"].UID
+		owner := f.as(Owner)
+		outsider := f.users[Outsider].UID
 		mustDo(t, f, owner, "POST", "/v3/environments", envBody("staging"), 201)
-		f.join(t, "outsider", f.roleUIDs[stackgate.RoleContentManager])
+		f.join(t, Outsider, f.roleUIDs[stackgate.RoleContentManager])
 		r := mustDo(t, f, owner, "POST", rolesPath, rolePayload("Publishers", ruleBranch("main"),
 			map[string]any{"module": "content_type", "content_types": []string{"$all"}, "acl": fullACL()},
 			map[string]any{"module": "environment", "environments": []string{"production"}, "acl": map[string]any{"read": true}}), 201)
 		uid := jobj(t, r.body["role"])["uid"].(string)
 		mustDo(t, f, owner, "POST", "/v3/stacks/users/roles", map[string]any{"users": map[string][]string{outsider: {uid}}}, 200)
-		me := f.as("outsider")
+		me := f.as(Outsider)
 		const publish = "/v3/content_types/blog/entries/blt0123456789abcdef/publish"
 		if s := publishStatus(t, f, me, publish, "production"); s != 200 {
 			t.Fatalf("publish to production: %d, want 200", s)

@@ -14,7 +14,7 @@ import (
 // given; ordinary names, slashes inside a role's name included, pass.
 func TestNamesRefused(t *testing.T) {
 	f := newFixture(t, testdb.SQLite)
-	owner := f.as("owner")
+	owner := f.as(Owner)
 	for _, kind := range []struct {
 		name string
 		post func(name string) (string, any)
@@ -54,15 +54,15 @@ func TestSecretsNotEchoed(t *testing.T) {
 		r    req
 		want int
 	}{
-		{"limit", req{method: "GET", path: "/v3/environments?limit=" + secret, headers: f.as("owner")}, 400},
-		{"skip", req{method: "GET", path: "/v3/environments?skip=" + secret, headers: f.as("owner")}, 400},
-		{"query", req{method: "GET", path: "/v3/environments?query=" + secret, headers: f.as("owner")}, 400},
-		{"include_count", req{method: "GET", path: "/v3/environments?include_count=" + secret, headers: f.as("owner")}, 400},
+		{"limit", req{method: "GET", path: "/v3/environments?limit=" + secret, headers: f.as(Owner)}, 400},
+		{"skip", req{method: "GET", path: "/v3/environments?skip=" + secret, headers: f.as(Owner)}, 400},
+		{"query", req{method: "GET", path: "/v3/environments?query=" + secret, headers: f.as(Owner)}, 400},
+		{"include_count", req{method: "GET", path: "/v3/environments?include_count=" + secret, headers: f.as(Owner)}, 400},
 		{"branch header on the API", req{method: "GET", path: "/v3/environments", headers: map[string]string{
-			"api_key": f.stack.APIKey, "authtoken": f.tokens["owner"], "branch": secret}}, 422},
+			"api_key": f.stack.APIKey, "authtoken": f.tokens[Owner], "branch": secret}}, 422},
 		{"branch header on the gate", req{method: "GET", path: "/gate/auth?api=cma", headers: map[string]string{
 			"X-Original-Method": "GET", "X-Original-URI": "/v3/content_types/blog/entries?environment=production",
-			"api_key": f.stack.APIKey, "authtoken": f.tokens["owner"], "branch": secret}}, 403},
+			"api_key": f.stack.APIKey, "authtoken": f.tokens[Owner], "branch": secret}}, 403},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := f.do(c.r)

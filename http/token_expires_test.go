@@ -33,7 +33,7 @@ func TestTokenExpiresHeader(t *testing.T) {
 			{"an expiring token on another route", f.withToken(expiring["token"].(string)), "GET", "/v3/roles", 200, want},
 			{"an expiring token refused an action (still authenticated)", f.withToken(readOnly["token"].(string)), "POST", "/v3/environments", 403, ""},
 			{"a token that never expires", f.withToken(never["token"].(string)), "GET", "/v3/environments", 200, ""},
-			{"an authtoken", f.as("owner"), "GET", "/v3/environments", 200, ""},
+			{"an authtoken", f.as(Owner), "GET", "/v3/environments", 200, ""},
 			{"an unknown token", f.withToken("cs000000000000000000000000"), "GET", "/v3/environments", 401, ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {

@@ -2,56 +2,16 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/postgres"
 	"github.com/stackgate/stackgate/storetest"
 )
-
-// baseURL returns the test server's URL, skipping the test when none is
-// configured (failing under CI, where a skip would hide a broken setup).
-func baseURL(tb testing.TB) string {
-	tb.Helper()
-	u := os.Getenv("STACKGATE_TEST_POSTGRES_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			tb.Fatal("STACKGATE_TEST_POSTGRES_URL is not set; CI must provide a PostgreSQL server")
-		}
-		tb.Skip("no PostgreSQL configured: run `export STACKGATE_TEST_POSTGRES_URL=$(bash .ci/postgres.sh)` to start one and test against it")
-	}
-	return u
-}
-
-// schemaURL creates a fresh schema, dropped when the test ends, and returns
-// a URL whose connections use it as their search_path.
-func schemaURL(tb testing.TB) string {
-	tb.Helper()
-	base := baseURL(tb)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "sg_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { admin.Close() })
-	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			tb.Errorf("drop schema: %v", err)
-		}
-	})
-	return withParam(tb, base, "options", "-csearch_path="+schema)
-}
 
 // withParam returns rawURL with query parameter key set to value.
 func withParam(tb testing.TB, rawURL, key, value string) string {
@@ -66,27 +26,12 @@ func withParam(tb testing.TB, rawURL, key, value string) string {
 	return u.String()
 }
 
-// MustOpenDB opens a store on url, closed when the test ends.
-func MustOpenDB(tb testing.TB, url string) *postgres.DB {
-	tb.Helper()
-	db, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return db
-}
-
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) stackgate.Store { return MustOpenDB(t, schemaURL(t)) })
+	storetest.Run(t, func(t *testing.T) stackgate.Store { return testdb.OpenPostgres(t, testdb.PostgresURL(t)) })
 }
 
 func TestMigrate(t *testing.T) {
-	db := MustOpenDB(t, schemaURL(t))
+	db := testdb.OpenPostgres(t, testdb.PostgresURL(t))
 	names, err := db.Migrate(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +39,26 @@ func TestMigrate(t *testing.T) {
 	if len(names) != 0 {
 		t.Errorf("Migrate after Open applied %v, want nothing", names)
 	}
+}
+
+// TestMigrateFresh migrates a fresh schema, writes one of everything, and
+// reads it back after reopening, when the migrations have nothing to apply.
+func TestMigrateFresh(t *testing.T) {
+	url := testdb.PostgresURL(t)
+	first, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Reopened(t, first, func(t *testing.T) stackgate.Store {
+		if err := first.Close(); err != nil {
+			t.Fatal(err)
+		}
+		db := testdb.OpenPostgres(t, url)
+		if names, err := db.Migrate(t.Context()); err != nil || len(names) != 0 {
+			t.Fatalf("Migrate after reopening applied %v, %v; want nothing", names, err)
+		}
+		return db
+	})
 }
 
 // listener runs Listen on db and collects what it reports.
@@ -183,11 +148,11 @@ func awaitListening(t *testing.T, l *listener, writer stackgate.Store, u *stackg
 }
 
 func TestListen(t *testing.T) {
-	url := schemaURL(t)
-	writer := MustOpenDB(t, url)
+	url := testdb.PostgresURL(t)
+	writer := testdb.OpenPostgres(t, url)
 	// The listening node names its connections, so the test can kill them.
 	app := "sg_listen_" + stackgate.NewUID()
-	reader := MustOpenDB(t, withParam(t, url, "application_name", app))
+	reader := testdb.OpenPostgres(t, withParam(t, url, "application_name", app))
 	l := listen(t, reader)
 	user := newUser(t, writer)
 	awaitListening(t, l, writer, user)
@@ -265,7 +230,7 @@ func TestListen(t *testing.T) {
 	})
 
 	t.Run("Reconnect", func(t *testing.T) {
-		admin, err := sql.Open("pgx", baseURL(t))
+		admin, err := sql.Open("pgx", testdb.PostgresBaseURL(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,10 +10,8 @@ import (
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
-	"github.com/stackgate/stackgate/postgres"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
-	"github.com/stackgate/stackgate/sqlite"
 )
 
 // readCounter counts the store reads a flood of unknown credentials could
@@ -55,11 +53,11 @@ func TestUnknownAPIKeyRemembered(t *testing.T) {
 	}{
 		{"sqlite", func(t *testing.T) (stackgate.Store, stackgate.Store) {
 			path := filepath.Join(t.TempDir(), "sg.db")
-			return openSQLite(t, path), openSQLite(t, path)
+			return testdb.OpenSQLite(t, path), testdb.OpenSQLite(t, path)
 		}},
 		{"postgres", func(t *testing.T) (stackgate.Store, stackgate.Store) {
 			url := testdb.PostgresURL(t)
-			return openPostgres(t, url), openPostgres(t, url)
+			return testdb.OpenPostgres(t, url), testdb.OpenPostgres(t, url)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,24 +116,6 @@ func TestUnknownAPIKeyRemembered(t *testing.T) {
 			}
 		})
 	}
-}
-
-func openSQLite(t *testing.T, path string) stackgate.Store {
-	db, err := sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func openPostgres(t *testing.T, url string) stackgate.Store {
-	db, err := postgres.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 // TestRandomTokenFlood: once warm, a flood of random delivery tokens (which

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/sqlite"
 	"github.com/stackgate/stackgate/storetest"
 )
@@ -14,16 +15,7 @@ import (
 // MustOpenDB opens a fresh database file in a temporary directory.
 func MustOpenDB(tb testing.TB) *sqlite.DB {
 	tb.Helper()
-	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "stackgate.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return db
+	return testdb.OpenSQLite(tb, filepath.Join(tb.TempDir(), "stackgate.db"))
 }
 
 func TestConformance(t *testing.T) {
@@ -53,22 +45,24 @@ func TestMigrate(t *testing.T) {
 	}
 }
 
+// TestMigrateFresh migrates a new file, writes one of everything, and reads
+// it back after reopening the file, when the migrations have nothing to apply.
 func TestMigrateFresh(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.db")
-	db, err := sqlite.Open(path)
+	first, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-	// Reopening an existing file applies nothing and keeps its data.
-	db, err = sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if n, err := db.CountStacks(t.Context()); err != nil || n != 0 {
-		t.Fatalf("CountStacks = %d, %v", n, err)
-	}
+	storetest.Reopened(t, first, func(t *testing.T) stackgate.Store {
+		if err := first.Close(); err != nil {
+			t.Fatal(err)
+		}
+		db := testdb.OpenSQLite(t, path)
+		if names, err := db.Migrate(t.Context()); err != nil || len(names) != 0 {
+			t.Fatalf("Migrate after reopening applied %v, %v; want nothing", names, err)
+		}
+		return db
+	})
 }
 
 func TestPragmas(t *testing.T) {

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Writes matrix.json, the permission matrix as data (run: python3 gen_matrix.py).
+"""Writes matrix.json beside this file, the permission matrix as data
+(run: python3 authz/testdata/gen_matrix.py, from anywhere; .ci/run
+regenerates it and fails if it differs from the committed file).
 
 Expected outcomes are written from the spec (spec/README.md §2, §5, §6, §7),
 not from the engine: the systematic parts are spelled out as tables below,
@@ -13,6 +15,7 @@ A case expects {"allowed", "reason_contains"?, "rule_source"?}. The loader
 is authz/authztest (LoadMatrix).
 """
 import json
+import os
 
 R, C, U, D, P = "read", "create", "update", "delete", "publish"
 ALL = [R, C, U, D, P]
@@ -414,7 +417,7 @@ case("expired management token: writes nothing", {"management_token": {"scope": 
 case("unexpired management token (expired: false) reads", {"management_token": {"scope": allscope["management_token"]["scope"], "expired": False}},
      {"module": "environment", "action": R}, True, source="management_token_scope")
 
-with open("matrix.json", "w") as f:
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "matrix.json"), "w") as f:
     # One case per line: the file diffs case by case.
     f.write('{"cases": [\n')
     f.write(",\n".join(json.dumps(c) for c in cases))

@@ -42,16 +42,29 @@ func Each(t *testing.T, f func(t *testing.T, open Opener)) {
 // SQLite opens a store on a new file in a temporary directory.
 func SQLite(tb testing.TB) stackgate.Store {
 	tb.Helper()
-	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "stackgate.db"))
+	return OpenSQLite(tb, filepath.Join(tb.TempDir(), "stackgate.db"))
+}
+
+// OpenSQLite opens (creating and migrating it if need be) the database at
+// path, closed when the test ends.
+func OpenSQLite(tb testing.TB, path string) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(path)
 	if err != nil {
 		tb.Fatalf("open sqlite: %v", err)
 	}
-	tb.Cleanup(func() { db.Close() })
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("close sqlite: %v", err)
+		}
+	})
 	return db
 }
 
-// PostgresURL returns a URL of a fresh schema, dropped when the test ends.
-func PostgresURL(tb testing.TB) string {
+// PostgresBaseURL returns the test server's URL (its default schema, for
+// administration), skipping the test when none is configured, failing under
+// CI, where a skip would hide a broken setup.
+func PostgresBaseURL(tb testing.TB) string {
 	tb.Helper()
 	base := os.Getenv(EnvPostgresURL)
 	if base == "" {
@@ -60,6 +73,13 @@ func PostgresURL(tb testing.TB) string {
 		}
 		tb.Skipf("PostgreSQL half skipped: set %s (e.g. export %s=$(bash .ci/postgres.sh)) to run it", EnvPostgresURL, EnvPostgresURL)
 	}
+	return base
+}
+
+// PostgresURL returns a URL of a fresh schema, dropped when the test ends.
+func PostgresURL(tb testing.TB) string {
+	tb.Helper()
+	base := PostgresBaseURL(tb)
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		tb.Fatalf("postgres: %v", err)
@@ -91,11 +111,21 @@ func PostgresURL(tb testing.TB) string {
 // Postgres opens a store on a fresh schema.
 func Postgres(tb testing.TB) stackgate.Store {
 	tb.Helper()
-	dsn := PostgresURL(tb)
-	db, err := postgres.Open(context.Background(), dsn)
+	return OpenPostgres(tb, PostgresURL(tb))
+}
+
+// OpenPostgres opens (migrating it if need be) the database at url, such as
+// one of PostgresURL, closed when the test ends.
+func OpenPostgres(tb testing.TB, url string) *postgres.DB {
+	tb.Helper()
+	db, err := postgres.Open(context.Background(), url)
 	if err != nil {
 		tb.Fatalf("open postgres: %v", err)
 	}
-	tb.Cleanup(func() { db.Close() })
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("close postgres: %v", err)
+		}
+	})
 	return db
 }
