@@ -84,6 +84,10 @@ type StackStore interface {
 	FindMember(ctx context.Context, stackUID, userUID string) (*Member, error)
 	// ListMembers returns the stack's members.
 	ListMembers(ctx context.Context, stackUID string) ([]*Member, error)
+	// ListMemberUsers returns the users who are members of the stack, in
+	// the order ListMembers gives them, in one read; empty (not an error)
+	// for an unknown stack.
+	ListMemberUsers(ctx context.Context, stackUID string) ([]*User, error)
 	// LoadStack returns the stack whose api_key is apiKey with everything its
 	// credentials are decided by, read in one transaction (one consistent
 	// view: no write is seen half). ENOTFOUND when no stack has that key.

@@ -30,12 +30,13 @@ func (s *Server) handleStackGet(w http.ResponseWriter, r *http.Request) error {
 		stackJSON
 		Collaborators []collaborator `json:"collaborators"`
 	}{stackJSON: st, Collaborators: []collaborator{}}
-	for _, m := range members {
-		u, err := s.svc.Store().FindUserByUID(r.Context(), m.UserUID)
-		if err != nil {
-			return err
-		}
-		c := collaborator{userJSON: renderUser(u, ""), IsOwner: m.UserUID == p.Stack.OwnerUID, Roles: []aliasRef{}}
+	collaborators, err := s.svc.Collaborators(r.Context(), p.Stack.UID)
+	if err != nil {
+		return err
+	}
+	for _, cb := range collaborators {
+		m := cb.Member
+		c := collaborator{userJSON: renderUser(cb.User, ""), IsOwner: m.UserUID == p.Stack.OwnerUID, Roles: []aliasRef{}}
 		for _, uid := range m.RoleUIDs {
 			c.Roles = append(c.Roles, aliasRef{uid})
 		}

@@ -48,6 +48,7 @@ func (m *fakeMailer) take() []*mail.Message {
 type noticeWorld struct {
 	t       *testing.T
 	svc     *service.Service
+	store   stackgate.Store
 	clock   time.Time
 	stack   *stackgate.Stack
 	owner   *service.Principal
@@ -64,7 +65,7 @@ func newNoticeWorld(t *testing.T, st stackgate.Store, logTo *bytes.Buffer) *noti
 	if logTo != nil {
 		log = slog.New(slog.NewTextHandler(logTo, nil))
 	}
-	w := &noticeWorld{t: t, svc: service.New(st, keys, service.Config{}, log), keys: keys, users: map[string]*stackgate.User{},
+	w := &noticeWorld{t: t, svc: service.New(st, keys, service.Config{}, log), store: st, keys: keys, users: map[string]*stackgate.User{},
 		clock: time.Date(2031, 3, 1, 10, 0, 0, 0, time.UTC)}
 	w.svc.Now = func() time.Time { return w.clock }
 	for _, name := range []string{"owner", "admin", "admin2", "dev"} {
@@ -185,7 +186,7 @@ func TestExpiryNotices(t *testing.T) {
 		}
 
 		t.Run("sent once: later runs, and another node, send nothing more", func(t *testing.T) {
-			other := service.New(w.svc.Store(), w.keys, service.Config{}, nil)
+			other := service.New(w.store, w.keys, service.Config{}, nil)
 			other.Now = w.svc.Now
 			om := &fakeMailer{}
 			for i := 0; i < 3; i++ {
@@ -211,7 +212,7 @@ func TestExpiryNotices(t *testing.T) {
 			m.fail = errors.New("451 try again later")
 			w.run(n)
 			key := stackgate.NoticeKey{TokenUID: tok.UID, ExpiresOn: *tok.ExpiresOn, Generation: 1, Kind: stackgate.NoticeWeek}
-			nt, err := w.svc.Store().FindExpiryNotice(t.Context(), key)
+			nt, err := w.store.FindExpiryNotice(t.Context(), key)
 			if err != nil || nt.Sent() || nt.LastError == "" || !nt.LeaseUntil.After(w.clock) {
 				t.Fatalf("after a failure: %+v, %v", nt, err)
 			}
@@ -235,7 +236,7 @@ func TestExpiryNotices(t *testing.T) {
 			exp, _ := json.Marshal(w.clock.AddDate(0, 0, 5).Format("2006-01-02"))
 			w.update(moved.UID, service.TokenInput{ExpiresOn: exp})
 			w.run(n)
-			moved, _ = w.svc.Store().FindManagementToken(t.Context(), w.stack.UID, moved.UID)
+			moved, _ = w.store.FindManagementToken(t.Context(), w.stack.UID, moved.UID)
 			w.wantOne(m.take(), moved, "owner")
 
 			w.update(moved.UID, service.TokenInput{EmailNotification: &no})
@@ -292,7 +293,7 @@ func TestExpiryNoticesConcurrentNodes(t *testing.T) {
 		m := &fakeMailer{}
 		var wg sync.WaitGroup
 		for range 4 {
-			node := service.New(w.svc.Store(), w.keys, service.Config{}, nil)
+			node := service.New(w.store, w.keys, service.Config{}, nil)
 			node.Now = w.svc.Now
 			n := node.NewNotifier(m, service.NoticeConfig{})
 			wg.Go(func() {

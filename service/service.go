@@ -110,9 +110,6 @@ func New(store stackgate.Store, keys *secret.Keyring, cfg Config, log *slog.Logg
 	return s
 }
 
-// Store returns the underlying store.
-func (s *Service) Store() stackgate.Store { return s.store }
-
 // Listen keeps the cache coherent with writes made by other nodes when the
 // store can tell about them (postgres). It blocks until ctx ends; with a
 // single-node store it returns at once.

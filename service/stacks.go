@@ -78,6 +78,43 @@ func (s *Service) Members(ctx context.Context, stackUID string) ([]*stackgate.Me
 	return s.store.ListMembers(ctx, stackUID)
 }
 
+// Collaborator is a member of a stack with their user.
+type Collaborator struct {
+	Member *stackgate.Member
+	User   *stackgate.User
+}
+
+// Collaborators returns the stack's members with their users, in two
+// reads whatever their number.
+func (s *Service) Collaborators(ctx context.Context, stackUID string) ([]Collaborator, error) {
+	members, err := s.store.ListMembers(ctx, stackUID)
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.store.ListMemberUsers(ctx, stackUID)
+	if err != nil {
+		return nil, err
+	}
+	byUID := make(map[string]*stackgate.User, len(users))
+	for _, u := range users {
+		byUID[u.UID] = u
+	}
+	out := make([]Collaborator, 0, len(members))
+	for _, m := range members {
+		if u := byUID[m.UserUID]; u != nil { // a user removed between the reads is left out
+			out = append(out, Collaborator{Member: m, User: u})
+		}
+	}
+	return out, nil
+}
+
+// HasStacks reports whether any stack exists (serve --demo creates one
+// only on an empty database).
+func (s *Service) HasStacks(ctx context.Context) (bool, error) {
+	n, err := s.store.CountStacks(ctx)
+	return n > 0, err
+}
+
 // RoleByName returns the stack's role with that name (case-insensitive).
 func (s *Service) RoleByName(ctx context.Context, stackUID, name string) (*stackgate.Role, error) {
 	roles, err := s.store.ListRoles(ctx, stackUID)

@@ -60,17 +60,41 @@ func (s *Store) SetLoginFailures(ctx context.Context, userUID string, failed int
 	return tx.Commit(ctx)
 }
 
-func findUser(ctx context.Context, tx *Tx, where string, arg any) (*stackgate.User, error) {
+// ListMemberUsers returns the stack's members' users, in membership order.
+func (s *Store) ListMemberUsers(ctx context.Context, stackUID string) ([]*stackgate.User, error) {
+	return read(ctx, s, func(tx *Tx) ([]*stackgate.User, error) {
+		return queryList(ctx, tx, scanUser, `SELECT `+memberUserColumns+` FROM members m JOIN users u ON u.uid = m.user_uid
+			WHERE m.stack_uid = ? ORDER BY m.seq`, stackUID)
+	})
+}
+
+// memberUserColumns are userColumns of the users table aliased "u".
+var memberUserColumns = func() string {
+	cols := strings.Split(userColumns, ",")
+	for i, c := range cols {
+		cols[i] = "u." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}()
+
+// scanUser scans the userColumns of one row.
+func scanUser(r scanner) (*stackgate.User, error) {
 	var u stackgate.User
 	var locked, created, updated int64
-	err := tx.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg).Scan(
-		&u.UID, &u.Email, &u.FirstName, &u.LastName, &u.Username, &u.OrgUID, &u.PasswordHash,
-		&u.FailedAttempts, &locked, &created, &updated)
-	if err != nil {
-		return nil, notFound(err, "user")
+	if err := r.Scan(&u.UID, &u.Email, &u.FirstName, &u.LastName, &u.Username, &u.OrgUID, &u.PasswordHash,
+		&u.FailedAttempts, &locked, &created, &updated); err != nil {
+		return nil, err
 	}
 	u.LockedUntil, u.CreatedAt, u.UpdatedAt = fromMS(locked), fromMS(created), fromMS(updated)
 	return &u, nil
+}
+
+func findUser(ctx context.Context, tx *Tx, where string, arg any) (*stackgate.User, error) {
+	u, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
+	if err != nil {
+		return nil, notFound(err, "user")
+	}
+	return u, nil
 }
 
 // ReserveLoginAttempt decides and counts a login attempt in one write

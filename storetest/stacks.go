@@ -112,6 +112,19 @@ func testMembers(t *testing.T, s stackgate.Store) {
 			{StackUID: f.stack, UserUID: alice.UID, RoleUIDs: sorted(dev, cm)},
 			{StackUID: f.stack, UserUID: bob.UID, RoleUIDs: []string{}},
 		}, list)
+		// The same members' users, in the same order, in one read.
+		users, err := s.ListMemberUsers(ctx(t), f.stack)
+		must(t, err)
+		var want []*stackgate.User
+		for _, m := range list {
+			u, err := s.FindUserByUID(ctx(t), m.UserUID)
+			must(t, err)
+			want = append(want, u)
+		}
+		diff(t, "member users", want, users)
+		none, err := s.ListMemberUsers(ctx(t), "bltmissing")
+		must(t, err)
+		diff(t, "member users of an unknown stack", []*stackgate.User{}, none)
 	})
 	sub(t, "AddMemberForeignRole", func(t *testing.T) {
 		carol := newUser(t, s)

@@ -130,11 +130,11 @@ func redact(url string) string {
 
 // createDemo creates a demo owner and stack when the database is empty.
 func createDemo(ctx context.Context, s *service.Service, stdout io.Writer) error {
-	n, err := s.Store().CountStacks(ctx)
+	has, err := s.HasStacks(ctx)
 	if err != nil {
 		return err
 	}
-	if n > 0 {
+	if has {
 		fmt.Fprintln(stdout, "demo: the database already has stacks; nothing created")
 		return nil
 	}
