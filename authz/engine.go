@@ -11,7 +11,7 @@ import (
 // a name or a uid; Locale a code (or a uid). Empty object fields mean the
 // request names no such object: a list, or a create.
 type Request struct {
-	Module      string
+	Module      stackgate.Module
 	Action      Action
 	Branch      string
 	ContentType string
@@ -47,11 +47,11 @@ const (
 // RuleRef names the rule or scope entry behind a decision, for logs and the
 // explain API; it marshals as {"source","role_uid","role_name","index","module"}.
 type RuleRef struct {
-	Source   string `json:"source"`
-	RoleUID  string `json:"role_uid,omitempty"`
-	RoleName string `json:"role_name,omitempty"`
-	Index    int    `json:"index"` // position in the role's rules or the token's scope; -1 when none
-	Module   string `json:"module,omitempty"`
+	Source   string           `json:"source"`
+	RoleUID  string           `json:"role_uid,omitempty"`
+	RoleName string           `json:"role_name,omitempty"`
+	Index    int              `json:"index"` // position in the role's rules or the token's scope; -1 when none
+	Module   stackgate.Module `json:"module,omitempty"`
 }
 
 func allow(reason string, ref *RuleRef) Decision {

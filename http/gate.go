@@ -263,11 +263,11 @@ type principalJSON struct {
 }
 
 type routeJSON struct {
-	Method  string `json:"method"`
-	Pattern string `json:"pattern"`
-	Module  string `json:"module"`
-	Action  string `json:"action"`
-	API     string `json:"api"`
+	Method  string           `json:"method"`
+	Pattern string           `json:"pattern"`
+	Module  stackgate.Module `json:"module"`
+	Action  string           `json:"action"`
+	API     string           `json:"api"`
 }
 
 // handleGateCheck handles "POST /gate/check": the decision the gate would
