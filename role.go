@@ -44,7 +44,7 @@ type Module string
 
 // Rule modules (spec §5) and management-token scope modules (spec §6).
 const (
-	ModuleAll             Module = "$all"
+	ModuleAll             Module = Wildcard // a scope entry for every module
 	ModuleBranch          Module = "branch"
 	ModuleBranchAlias     Module = "branch_alias"
 	ModuleContentType     Module = "content_type"
@@ -76,7 +76,9 @@ const (
 	ModuleUserSession Module = "user_session"
 )
 
-// Wildcard is the "$all" value in object lists.
+// Wildcard is "$all", the one wildcard of the API: in object lists of
+// rules and scopes (every branch, entry, locale…) and, as ModuleAll, as a
+// management-token scope module (every module).
 const Wildcard = "$all"
 
 // Rule is one rule of a role. Which list fields are meaningful depends on
