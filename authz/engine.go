@@ -34,20 +34,24 @@ type Decision struct {
 	Rule    *RuleRef
 }
 
+// RuleSource says what kind of grant a RuleRef points at; its JSON form is
+// the plain string.
+type RuleSource string
+
 // Sources of a RuleRef.
 const (
-	SourceOwner           = "owner"                  // the stack's owner
-	SourceSystemRole      = "system_role"            // Admin, Developer, Content Manager
-	SourceMember          = "member"                 // what any member of the stack may do
-	SourceRole            = "role"                   // a rule of a custom role
-	SourceManagementToken = "management_token_scope" // an entry of a management token's scope
-	SourceDeliveryToken   = "delivery_token_scope"   // an entry of a delivery token's scope
+	SourceOwner           RuleSource = "owner"                  // the stack's owner
+	SourceSystemRole      RuleSource = "system_role"            // Admin, Developer, Content Manager
+	SourceMember          RuleSource = "member"                 // what any member of the stack may do
+	SourceRole            RuleSource = "role"                   // a rule of a custom role
+	SourceManagementToken RuleSource = "management_token_scope" // an entry of a management token's scope
+	SourceDeliveryToken   RuleSource = "delivery_token_scope"   // an entry of a delivery token's scope
 )
 
 // RuleRef names the rule or scope entry behind a decision, for logs and the
 // explain API; it marshals as {"source","role_uid","role_name","index","module"}.
 type RuleRef struct {
-	Source   string           `json:"source"`
+	Source   RuleSource       `json:"source"`
 	RoleUID  string           `json:"role_uid,omitempty"`
 	RoleName string           `json:"role_name,omitempty"`
 	Index    int              `json:"index"` // position in the role's rules or the token's scope; -1 when none

@@ -411,7 +411,7 @@ func checkGate(t *testing.T, f *fixture, c authztest.Case, method, uri string, h
 		}
 		if e := c.Expect.RuleSource; e != "" {
 			rule, _ := check.body["rule"].(map[string]any)
-			if rule == nil || rule["source"] != e {
+			if rule == nil || rule["source"] != string(e) {
 				t.Fatalf("/gate/check rule = %v, want source %q", check.body["rule"], e)
 			}
 		}

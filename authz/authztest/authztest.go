@@ -48,9 +48,9 @@ type Locale struct {
 
 // Expect is the decision a case must get.
 type Expect struct {
-	Allowed        bool   `json:"allowed"`
-	ReasonContains string `json:"reason_contains,omitempty"` // a substring of the decision's reason
-	RuleSource     string `json:"rule_source,omitempty"`     // the RuleRef source of the decision
+	Allowed        bool             `json:"allowed"`
+	ReasonContains string           `json:"reason_contains,omitempty"` // a substring of the decision's reason
+	RuleSource     authz.RuleSource `json:"rule_source,omitempty"`     // the RuleRef source of the decision
 }
 
 // Principal is who asks: a member (Owner, SystemRoles, Roles; none of them
