@@ -85,15 +85,13 @@ func (p *Principal) ResolveBranch(name string) (string, bool) {
 	return "", false
 }
 
-// Credentials are what a request carried.
+// Credentials are what a request carried; an empty value counts as absent.
 type Credentials struct {
 	APIKey        string
 	Authtoken     string
 	Authorization string
 	AccessToken   string // delivery token
 	PreviewToken  string
-	HasAuthtoken  bool // the header was present, even if empty
-	HasAuthorizat bool
 }
 
 var (
@@ -137,9 +135,9 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*Principal, 
 		return nil, err
 	}
 	switch {
-	case c.HasAuthtoken && c.HasAuthorizat, !c.HasAuthtoken && !c.HasAuthorizat:
+	case (c.Authtoken != "") == (c.Authorization != ""): // both or neither
 		return nil, errBadAuthtoken
-	case c.HasAuthtoken:
+	case c.Authtoken != "":
 		uid, err := s.userOf(ctx, c.Authtoken)
 		if err != nil {
 			return nil, err
