@@ -127,7 +127,7 @@ func (s *Server) decide(r *http.Request, greq service.GateRequest) (service.Gate
 	if p := d.Principal; p != nil {
 		kind = p.Kind.String()
 		if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
-			i.principal = kind + ":" + p.UID
+			i.principal = p.Label()
 		}
 	}
 	if !d.Allowed {

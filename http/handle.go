@@ -40,7 +40,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Ro
 		w.Header()[hTokenExpires] = p.TokenExpiresHeader
 	}
 	i := info(r.Context())
-	i.principal = p.Kind.String() + ":" + p.UID
+	i.principal = p.Label()
 	branch, ok := p.ResolveBranch(header(r, hBranch))
 	if !ok {
 		return nil, &stackgate.Error{Code: stackgate.EINVALID, Message: "The requested branch doesn't exist.",

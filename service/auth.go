@@ -56,6 +56,16 @@ type Principal struct {
 	delivery *authz.DeliveryScope
 }
 
+// Label is the principal's "kind:uid" label (e.g. "user:blt1…"): the
+// gate's X-Stackgate-Principal value and the principal of the access log.
+// It is built once per cached principal; this is the only place that builds it.
+func (p *Principal) Label() string {
+	if len(p.PrincipalHeader) == 1 {
+		return p.PrincipalHeader[0]
+	}
+	return p.Kind.String() + ":" + p.UID
+}
+
 // Allowed decides req for the principal. For delivery and preview tokens
 // api says whether the route is a content delivery one.
 func (p *Principal) Allowed(api authz.API, req authz.Request) authz.Decision {
