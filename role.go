@@ -37,43 +37,55 @@ type Role struct {
 	UpdatedAt   time.Time
 }
 
+// Module names what a rule, a scope entry or a request is about: the rule
+// modules (spec §5) and management-token scope modules (spec §6). Its JSON
+// form is the plain string.
+type Module string
+
 // Rule modules (spec §5) and management-token scope modules (spec §6).
 const (
-	ModuleAll             = "$all"
-	ModuleBranch          = "branch"
-	ModuleBranchAlias     = "branch_alias"
-	ModuleContentType     = "content_type"
-	ModuleEntry           = "entry"
-	ModuleAsset           = "asset"
-	ModuleFolder          = "folder"
-	ModuleEnvironment     = "environment"
-	ModuleLocale          = "locale"
-	ModuleTaxonomy        = "taxonomy"
-	ModuleRole            = "role"
-	ModuleGlobalField     = "global_field"
-	ModuleDeliveryToken   = "delivery_token"
-	ModuleManagementToken = "management_token"
-	ModuleStackUser       = "stack_user"
-	ModuleStack           = "stack"
-	ModuleRelease         = "release"
-	ModuleWorkflow        = "workflow"
-	ModuleWebhook         = "webhook"
-	ModuleExtension       = "extension"
-	ModuleLabel           = "label"
-	ModuleAuditLog        = "audit_log"
-	ModulePublishQueue    = "publish_queue"
-	ModuleBulkOperation   = "bulk_operation"
-	ModuleSync            = "sync"
+	ModuleAll             Module = Wildcard // a scope entry for every module
+	ModuleBranch          Module = "branch"
+	ModuleBranchAlias     Module = "branch_alias"
+	ModuleContentType     Module = "content_type"
+	ModuleEntry           Module = "entry"
+	ModuleAsset           Module = "asset"
+	ModuleFolder          Module = "folder"
+	ModuleEnvironment     Module = "environment"
+	ModuleLocale          Module = "locale"
+	ModuleTaxonomy        Module = "taxonomy"
+	ModuleRole            Module = "role"
+	ModuleGlobalField     Module = "global_field"
+	ModuleDeliveryToken   Module = "delivery_token"
+	ModuleManagementToken Module = "management_token"
+	ModuleStackUser       Module = "stack_user"
+	ModuleStack           Module = "stack"
+	ModuleRelease         Module = "release"
+	ModuleWorkflow        Module = "workflow"
+	ModuleWebhook         Module = "webhook"
+	ModuleExtension       Module = "extension"
+	ModuleLabel           Module = "label"
+	ModuleAuditLog        Module = "audit_log"
+	ModulePublishQueue    Module = "publish_queue"
+	ModuleBulkOperation   Module = "bulk_operation"
+	ModuleSync            Module = "sync"
+
+	// ModuleUserSession is the route-table module of the user's own session
+	// routes (login, logout, the user and their invitations); no rule or
+	// scope names it.
+	ModuleUserSession Module = "user_session"
 )
 
-// Wildcard is the "$all" value in object lists.
+// Wildcard is "$all", the one wildcard of the API: in object lists of
+// rules and scopes (every branch, entry, locale…) and, as ModuleAll, as a
+// management-token scope module (every module).
 const Wildcard = "$all"
 
 // Rule is one rule of a role. Which list fields are meaningful depends on
 // Module. The JSON form follows the Roles page; only the fields present in
 // the request come back out.
 type Rule struct {
-	Module        string
+	Module        Module
 	Branches      []string // branch
 	BranchAliases []string // branch_alias
 	ContentTypes  []string // content_type
@@ -102,7 +114,7 @@ type TaxonomyContentType struct {
 
 // ruleJSON is the wire form of Rule.
 type ruleJSON struct {
-	Module        string          `json:"module"`
+	Module        Module          `json:"module"`
 	Branches      []string        `json:"branches,omitempty"`
 	BranchAliases []string        `json:"branch_aliases,omitempty"`
 	ContentTypes  json.RawMessage `json:"content_types,omitempty"`

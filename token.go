@@ -6,7 +6,7 @@ import "time"
 // environment, branch and branch_alias modules; management tokens use any
 // module with acl read/write, plus branch and branch_alias.
 type ScopeEntry struct {
-	Module        string
+	Module        Module
 	Environments  []string // environment uids (requests may name them; services resolve)
 	Branches      []string
 	BranchAliases []string

@@ -102,15 +102,15 @@ func FuzzRuleDecoding(f *testing.F) {
 	f.Add([]byte(`[{"module":"branch","branches":["$all"]},{"module":"content_type","content_types":["$all"],"acl":{"read":true,"create":true,"update":true,"delete":true,"write":true,"sub_acl":{"read":true,"create":true,"update":true,"delete":true,"publish":true}}},{"module":"asset","assets":["$all"],"acl":{"read":true,"create":true,"update":true,"delete":true,"publish":true}},{"module":"folder","folders":["$all"],"acl":{"read":true,"update":true,"sub_acl":{"publish":true}}},{"module":"environment","environments":["production"]},{"module":"locale","locales":["en-us"]}]`))
 	f.Add([]byte(`[{"module":"branch","branches":["main"]},{"module":"taxonomy","taxonomies":["$all"],"terms":["$all","x.","..",".y"],"acl":{"read":true,"write":true,"sub_acl":{"delete":true}}}]`))
 	never := []authz.Request{}
-	for _, module := range []string{"environment", "locale", "branch", "branch_alias", "role", "stack"} {
+	for _, module := range []stackgate.Module{"environment", "locale", "branch", "branch_alias", "role", "stack"} {
 		for _, a := range []authz.Action{authz.Create, authz.Update, authz.Delete, authz.Publish} {
 			never = append(never, authz.Request{Module: module, Action: a, Branch: "main"})
 		}
 	}
-	for _, module := range []string{"delivery_token", "management_token", "stack_user", "release", "webhook", "audit_log"} {
+	for _, module := range []stackgate.Module{"delivery_token", "management_token", "stack_user", "release", "webhook", "audit_log"} {
 		never = append(never, authz.Request{Module: module, Action: authz.Read, Branch: "main"})
 	}
-	for _, module := range []string{"content_type", "global_field", "taxonomy"} {
+	for _, module := range []stackgate.Module{"content_type", "global_field", "taxonomy"} {
 		never = append(never, authz.Request{Module: module, Action: authz.Delete, Branch: "main", ContentType: "blog", Taxonomy: "a"})
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

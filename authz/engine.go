@@ -11,7 +11,7 @@ import (
 // a name or a uid; Locale a code (or a uid). Empty object fields mean the
 // request names no such object: a list, or a create.
 type Request struct {
-	Module      string
+	Module      stackgate.Module
 	Action      Action
 	Branch      string
 	ContentType string
@@ -34,24 +34,28 @@ type Decision struct {
 	Rule    *RuleRef
 }
 
+// RuleSource says what kind of grant a RuleRef points at; its JSON form is
+// the plain string.
+type RuleSource string
+
 // Sources of a RuleRef.
 const (
-	SourceOwner           = "owner"                  // the stack's owner
-	SourceSystemRole      = "system_role"            // Admin, Developer, Content Manager
-	SourceMember          = "member"                 // what any member of the stack may do
-	SourceRole            = "role"                   // a rule of a custom role
-	SourceManagementToken = "management_token_scope" // an entry of a management token's scope
-	SourceDeliveryToken   = "delivery_token_scope"   // an entry of a delivery token's scope
+	SourceOwner           RuleSource = "owner"                  // the stack's owner
+	SourceSystemRole      RuleSource = "system_role"            // Admin, Developer, Content Manager
+	SourceMember          RuleSource = "member"                 // what any member of the stack may do
+	SourceRole            RuleSource = "role"                   // a rule of a custom role
+	SourceManagementToken RuleSource = "management_token_scope" // an entry of a management token's scope
+	SourceDeliveryToken   RuleSource = "delivery_token_scope"   // an entry of a delivery token's scope
 )
 
 // RuleRef names the rule or scope entry behind a decision, for logs and the
 // explain API; it marshals as {"source","role_uid","role_name","index","module"}.
 type RuleRef struct {
-	Source   string `json:"source"`
-	RoleUID  string `json:"role_uid,omitempty"`
-	RoleName string `json:"role_name,omitempty"`
-	Index    int    `json:"index"` // position in the role's rules or the token's scope; -1 when none
-	Module   string `json:"module,omitempty"`
+	Source   RuleSource       `json:"source"`
+	RoleUID  string           `json:"role_uid,omitempty"`
+	RoleName string           `json:"role_name,omitempty"`
+	Index    int              `json:"index"` // position in the role's rules or the token's scope; -1 when none
+	Module   stackgate.Module `json:"module,omitempty"`
 }
 
 func allow(reason string, ref *RuleRef) Decision {

@@ -64,7 +64,7 @@ func TestMatrixCoverage(t *testing.T) {
 		seen["kind:"+p.Kind()]++
 		seen["api:"+c.Request.API]++
 		seen["action:"+c.Request.Action]++
-		seen["module:"+c.Request.Module]++
+		seen["module:"+string(c.Request.Module)]++
 		if p.Owner {
 			seen["owner"]++
 		}
@@ -76,7 +76,7 @@ func TestMatrixCoverage(t *testing.T) {
 		}
 		for _, r := range p.Roles {
 			for _, rule := range r.Rules {
-				seen["rule:"+rule.Module]++
+				seen["rule:"+string(rule.Module)]++
 				if rule.Restrict {
 					seen["locale exception"]++
 				}

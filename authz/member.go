@@ -16,7 +16,7 @@ type Member struct {
 
 type systemRole struct {
 	ref    *RuleRef
-	grants map[string]actions
+	grants map[stackgate.Module]actions
 }
 
 var (
@@ -28,19 +28,19 @@ var (
 // configuration modules its settings; personal modules need a person with
 // the right to hand out credentials or membership.
 var (
-	contentModules = []string{stackgate.ModuleContentType, stackgate.ModuleEntry, stackgate.ModuleAsset,
+	contentModules = []stackgate.Module{stackgate.ModuleContentType, stackgate.ModuleEntry, stackgate.ModuleAsset,
 		stackgate.ModuleFolder, stackgate.ModuleGlobalField, stackgate.ModuleTaxonomy, stackgate.ModuleRelease,
 		stackgate.ModuleWorkflow, stackgate.ModuleWebhook, stackgate.ModuleExtension, stackgate.ModuleLabel,
 		stackgate.ModuleAuditLog, stackgate.ModulePublishQueue, stackgate.ModuleBulkOperation, stackgate.ModuleSync}
-	configModules = []string{stackgate.ModuleEnvironment, stackgate.ModuleLocale, stackgate.ModuleBranch,
+	configModules = []stackgate.Module{stackgate.ModuleEnvironment, stackgate.ModuleLocale, stackgate.ModuleBranch,
 		stackgate.ModuleBranchAlias, stackgate.ModuleRole, stackgate.ModuleDeliveryToken, stackgate.ModuleStack}
 )
 
 // systemGrants is what each system role may do, by module (spec §2, §6,
 // cma-notes §3.1). Branches do not limit system roles.
-var systemGrants = func() map[string]map[string]actions {
-	admin, dev, cm := map[string]actions{}, map[string]actions{}, map[string]actions{}
-	for _, m := range append(append([]string{}, contentModules...), configModules...) {
+var systemGrants = func() map[string]map[stackgate.Module]actions {
+	admin, dev, cm := map[stackgate.Module]actions{}, map[stackgate.Module]actions{}, map[stackgate.Module]actions{}
+	for _, m := range append(append([]stackgate.Module{}, contentModules...), configModules...) {
 		admin[m], dev[m] = allActions, allActions
 	}
 	// Admin: everything but deleting or transferring the stack, so the
@@ -52,16 +52,16 @@ var systemGrants = func() map[string]map[string]actions {
 	dev[stackgate.ModuleStack] = acts(Read)
 	// Content Manager: reads schema and settings, manages entries, assets
 	// and folders; no tokens, no roles or settings changes.
-	for _, m := range []string{stackgate.ModuleContentType, stackgate.ModuleGlobalField, stackgate.ModuleTaxonomy,
+	for _, m := range []stackgate.Module{stackgate.ModuleContentType, stackgate.ModuleGlobalField, stackgate.ModuleTaxonomy,
 		stackgate.ModuleEnvironment, stackgate.ModuleLocale, stackgate.ModuleBranch, stackgate.ModuleBranchAlias,
 		stackgate.ModuleRole, stackgate.ModuleStack, stackgate.ModuleRelease, stackgate.ModuleWorkflow,
 		stackgate.ModuleLabel, stackgate.ModuleExtension, stackgate.ModulePublishQueue} {
 		cm[m] = acts(Read)
 	}
-	for _, m := range []string{stackgate.ModuleEntry, stackgate.ModuleAsset, stackgate.ModuleFolder} {
+	for _, m := range []stackgate.Module{stackgate.ModuleEntry, stackgate.ModuleAsset, stackgate.ModuleFolder} {
 		cm[m] = allActions
 	}
-	return map[string]map[string]actions{
+	return map[string]map[stackgate.Module]actions{
 		stackgate.RoleAdmin: admin, stackgate.RoleDeveloper: dev, stackgate.RoleContentManager: cm,
 	}
 }()
@@ -69,7 +69,7 @@ var systemGrants = func() map[string]map[string]actions {
 // memberReadable are the modules any member may read, whatever their roles
 // (spec §2: roles, environments, locales, branches are readable by "any
 // member"; aliases and the stack itself go with branches and settings).
-func memberReadable(module string) bool {
+func memberReadable(module stackgate.Module) bool {
 	switch module {
 	case stackgate.ModuleStack, stackgate.ModuleRole, stackgate.ModuleEnvironment, stackgate.ModuleLocale,
 		stackgate.ModuleBranch, stackgate.ModuleBranchAlias:

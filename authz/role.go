@@ -47,7 +47,7 @@ type ruleException struct {
 
 func compileRole(r *stackgate.Role, env *EnvIndex, aliases map[string]string) *compiledRole {
 	c := &compiledRole{uid: r.UID, branches: newSet()}
-	ref := func(i int, module string) *RuleRef {
+	ref := func(i int, module stackgate.Module) *RuleRef {
 		return &RuleRef{Source: SourceRole, RoleUID: r.UID, RoleName: r.Name, Index: i, Module: module}
 	}
 	for i, rule := range r.Rules {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
 )
 
@@ -104,7 +105,7 @@ func TestMatch(t *testing.T) {
 		api                 authz.API
 		method, path        string
 		ok                  bool
-		module              string
+		module              stackgate.Module
 		action              authz.Action
 		contentType, entry  string
 		asset, folder, term string

@@ -9,7 +9,7 @@ import (
 // Expiry is the caller's business (it needs the clock).
 type TokenScope struct {
 	all      *scopeACL // the "$all" entry
-	modules  map[string]scopeACL
+	modules  map[stackgate.Module]scopeACL
 	branches set
 	hasScope bool // some branch or branch_alias entry
 }
@@ -22,9 +22,9 @@ type scopeACL struct {
 // tokenForbidden reports the modules no management token may use, whatever
 // its scope (spec §2: tokens and stack users need a person; sessions are a
 // person's).
-func tokenForbidden(module string) bool {
+func tokenForbidden(module stackgate.Module) bool {
 	switch module {
-	case stackgate.ModuleDeliveryToken, stackgate.ModuleManagementToken, stackgate.ModuleStackUser, "user_session":
+	case stackgate.ModuleDeliveryToken, stackgate.ModuleManagementToken, stackgate.ModuleStackUser, stackgate.ModuleUserSession:
 		return true
 	}
 	return false
@@ -33,7 +33,7 @@ func tokenForbidden(module string) bool {
 // CompileManagementToken compiles a management token's scope. aliases maps
 // alias uid → branch uid.
 func CompileManagementToken(t *stackgate.ManagementToken, aliases map[string]string) *TokenScope {
-	s := &TokenScope{modules: map[string]scopeACL{}, branches: newSet()}
+	s := &TokenScope{modules: map[stackgate.Module]scopeACL{}, branches: newSet()}
 	if t == nil {
 		return s
 	}
@@ -62,7 +62,7 @@ func CompileManagementToken(t *stackgate.ManagementToken, aliases map[string]str
 
 // merge adds an entry for module: several entries grant their union; the
 // first entry stays the one named.
-func (s *TokenScope) merge(module string, a scopeACL) {
+func (s *TokenScope) merge(module stackgate.Module, a scopeACL) {
 	if prev, ok := s.modules[module]; ok {
 		prev.read, prev.write = prev.read || a.read, prev.write || a.write
 		s.modules[module] = prev

@@ -624,7 +624,7 @@ func TestDeliveryTokenLifecycle(t *testing.T) {
 // principalOf authenticates who on the fixture stack through the service.
 func principalOf(t testing.TB, f *fixture, who cred) *service.Principal {
 	t.Helper()
-	p, err := f.svc.Authenticate(t.Context(), service.Credentials{APIKey: f.stack.APIKey, Authtoken: f.tokens[who], HasAuthtoken: true})
+	p, err := f.svc.Authenticate(t.Context(), service.Credentials{APIKey: f.stack.APIKey, Authtoken: f.tokens[who]})
 	if err != nil {
 		t.Fatalf("authenticate %s: %v", who, err)
 	}

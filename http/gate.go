@@ -127,7 +127,7 @@ func (s *Server) decide(r *http.Request, greq service.GateRequest) (service.Gate
 	if p := d.Principal; p != nil {
 		kind = p.Kind.String()
 		if i, ok := r.Context().Value(infoKey).(*reqInfo); ok {
-			i.principal = kind + ":" + p.UID
+			i.principal = p.Label()
 		}
 	}
 	if !d.Allowed {
@@ -263,11 +263,11 @@ type principalJSON struct {
 }
 
 type routeJSON struct {
-	Method  string `json:"method"`
-	Pattern string `json:"pattern"`
-	Module  string `json:"module"`
-	Action  string `json:"action"`
-	API     string `json:"api"`
+	Method  string           `json:"method"`
+	Pattern string           `json:"pattern"`
+	Module  stackgate.Module `json:"module"`
+	Action  string           `json:"action"`
+	API     string           `json:"api"`
 }
 
 // handleGateCheck handles "POST /gate/check": the decision the gate would

@@ -131,8 +131,7 @@ func parseGateRequest(api authz.API, method, target string, h http.Header) (serv
 		return req, ambiguous("_method", problemOverride)
 	}
 	req.Credentials = service.Credentials{APIKey: vals[pAPIKey], AccessToken: vals[pAccessToken],
-		PreviewToken: vals[pPreviewToken], Authtoken: vals[pAuthtoken], Authorization: vals[pAuthorization],
-		HasAuthtoken: vals[pAuthtoken] != "", HasAuthorizat: vals[pAuthorization] != ""}
+		PreviewToken: vals[pPreviewToken], Authtoken: vals[pAuthtoken], Authorization: vals[pAuthorization]}
 	req.Branch, req.Environment, req.Locale = vals[pBranch], vals[pEnvironment], vals[pLocale]
 	if method == http.MethodOptions && len(h["Origin"]) == 1 {
 		// A CORS preflight: the method it announces must be valid too.

@@ -40,7 +40,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Ro
 		w.Header()[hTokenExpires] = p.TokenExpiresHeader
 	}
 	i := info(r.Context())
-	i.principal = p.Kind.String() + ":" + p.UID
+	i.principal = p.Label()
 	branch, ok := p.ResolveBranch(header(r, hBranch))
 	if !ok {
 		return nil, &stackgate.Error{Code: stackgate.EINVALID, Message: "The requested branch doesn't exist.",
@@ -56,14 +56,11 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Ro
 // credentials reads the CMA credential headers. An empty header counts as
 // absent.
 func credentials(r *http.Request) service.Credentials {
-	c := service.Credentials{
+	return service.Credentials{
 		APIKey:        header(r, hAPIKey),
 		Authtoken:     header(r, hAuthtoken),
 		Authorization: header(r, hAuthorization),
 	}
-	c.HasAuthtoken = c.Authtoken != ""
-	c.HasAuthorizat = c.Authorization != ""
-	return c
 }
 
 // principal returns the authenticated principal of a stack route.

@@ -411,7 +411,7 @@ func checkGate(t *testing.T, f *fixture, c authztest.Case, method, uri string, h
 		}
 		if e := c.Expect.RuleSource; e != "" {
 			rule, _ := check.body["rule"].(map[string]any)
-			if rule == nil || rule["source"] != e {
+			if rule == nil || rule["source"] != string(e) {
 				t.Fatalf("/gate/check rule = %v, want source %q", check.body["rule"], e)
 			}
 		}
@@ -487,7 +487,7 @@ func otherAPI(a authz.API) authz.API {
 
 // servedRoute returns the served route of module and action with the
 // fewest wildcards (the shortest pattern among equals).
-func servedRoute(module string, action authz.Action) (authz.Route, bool) {
+func servedRoute(module stackgate.Module, action authz.Action) (authz.Route, bool) {
 	var best *authz.Route
 	for i := range authz.Routes {
 		r := &authz.Routes[i]
@@ -524,7 +524,7 @@ func (w *matrixWorld) routerRequestFor(t *testing.T, r authz.Route) routerReques
 			t.Fatalf("setup of %s %s: %v", r.Method, r.Pattern, err)
 		}
 	}
-	name := w.name(r.Module[:1])
+	name := w.name(string(r.Module[:1]))
 	env := w.envNames[0]
 	mainOnly := json.RawMessage(`[{"module":"branch","branches":["main"],"acl":{"read":true}}]`)
 	dtScope := json.RawMessage(`[{"module":"environment","environments":["` + env + `"],"acl":{"read":true}},{"module":"branch","branches":["main"],"acl":{"read":true}}]`)
@@ -648,7 +648,7 @@ func TestMatrixThroughRouter(t *testing.T) {
 		worlds := newMatrixWorlds(f)
 		ran, allowed := 0, 0
 		skipped := map[string]int{}
-		modules := map[string]int{}
+		modules := map[stackgate.Module]int{}
 		for _, c := range cases {
 			if c.Principal.IsToken() {
 				continue
@@ -656,7 +656,7 @@ func TestMatrixThroughRouter(t *testing.T) {
 			route, ok := servedRoute(c.Request.Module, c.Request.ActionValue())
 			if !ok {
 				if _, served := servedRoute(c.Request.Module, authz.Read); served {
-					skipped["no served route for "+c.Request.Module+" "+c.Request.Action]++
+					skipped["no served route for "+string(c.Request.Module)+" "+c.Request.Action]++
 				}
 				continue
 			}

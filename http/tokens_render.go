@@ -7,7 +7,7 @@ import (
 // scopeEntryJSON is a scope entry on the wire. Delivery-token environment
 // entries carry expanded environment objects.
 type scopeEntryJSON struct {
-	Module        string            `json:"module"`
+	Module        stackgate.Module  `json:"module"`
 	Environments  []environmentJSON `json:"environments,omitempty"`
 	Branches      []string          `json:"branches,omitempty"`
 	BranchAliases []string          `json:"branch_aliases,omitempty"`

@@ -56,6 +56,16 @@ type Principal struct {
 	delivery *authz.DeliveryScope
 }
 
+// Label is the principal's "kind:uid" label (e.g. "user:blt1…"): the
+// gate's X-Stackgate-Principal value and the principal of the access log.
+// It is built once per cached principal; this is the only place that builds it.
+func (p *Principal) Label() string {
+	if len(p.PrincipalHeader) == 1 {
+		return p.PrincipalHeader[0]
+	}
+	return p.Kind.String() + ":" + p.UID
+}
+
 // Allowed decides req for the principal. For delivery and preview tokens
 // api says whether the route is a content delivery one.
 func (p *Principal) Allowed(api authz.API, req authz.Request) authz.Decision {
@@ -85,15 +95,13 @@ func (p *Principal) ResolveBranch(name string) (string, bool) {
 	return "", false
 }
 
-// Credentials are what a request carried.
+// Credentials are what a request carried; an empty value counts as absent.
 type Credentials struct {
 	APIKey        string
 	Authtoken     string
 	Authorization string
 	AccessToken   string // delivery token
 	PreviewToken  string
-	HasAuthtoken  bool // the header was present, even if empty
-	HasAuthorizat bool
 }
 
 var (
@@ -137,9 +145,9 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*Principal, 
 		return nil, err
 	}
 	switch {
-	case c.HasAuthtoken && c.HasAuthorizat, !c.HasAuthtoken && !c.HasAuthorizat:
+	case (c.Authtoken != "") == (c.Authorization != ""): // both or neither
 		return nil, errBadAuthtoken
-	case c.HasAuthtoken:
+	case c.Authtoken != "":
 		uid, err := s.userOf(ctx, c.Authtoken)
 		if err != nil {
 			return nil, err

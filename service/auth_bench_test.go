@@ -57,7 +57,7 @@ func newBenchWorld(b *testing.B) *benchWorld {
 func BenchmarkAuthenticateManagementToken(b *testing.B) {
 	w := newBenchWorld(b)
 	ctx := context.Background()
-	c := Credentials{APIKey: w.apiKey, Authorization: w.mgmt, HasAuthorizat: true}
+	c := Credentials{APIKey: w.apiKey, Authorization: w.mgmt}
 	b.Run("cached", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -92,8 +92,8 @@ func BenchmarkDecide(b *testing.B) {
 	}{
 		{"delivery_token", cda, Credentials{APIKey: w.apiKey, AccessToken: w.dtok}},
 		{"preview_token", preview, Credentials{APIKey: w.apiKey, PreviewToken: w.ptok}},
-		{"management_token", cma, Credentials{APIKey: w.apiKey, Authorization: w.mgmt, HasAuthorizat: true}},
-		{"authtoken", cma, Credentials{APIKey: w.apiKey, Authtoken: w.authtoken, HasAuthtoken: true}},
+		{"management_token", cma, Credentials{APIKey: w.apiKey, Authorization: w.mgmt}},
+		{"authtoken", cma, Credentials{APIKey: w.apiKey, Authtoken: w.authtoken}},
 	} {
 		b.Run(k.name, func(b *testing.B) {
 			req := k.req

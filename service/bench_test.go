@@ -62,7 +62,7 @@ func BenchmarkDecideCustomRoles(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cred := service.Credentials{APIKey: stack.APIKey, Authtoken: authtoken, HasAuthtoken: true}
+	cred := service.Credentials{APIKey: stack.APIKey, Authtoken: authtoken}
 	for _, k := range []struct {
 		name    string
 		path    string

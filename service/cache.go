@@ -456,7 +456,8 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 
 func (p *Principal) setHeaders(stackHeader []string) {
 	p.StackHeader = stackHeader
-	h := p.Kind.String() + ":" + p.UID
+	p.PrincipalHeader = nil // Label builds it afresh
+	h := p.Label()
 	p.PrincipalHeader = []string{h}
 	p.UID = h[len(h)-len(p.UID):] // the same uid, without holding a second copy
 }

@@ -18,7 +18,7 @@ type TokenInput struct {
 	EmailNotification *bool           `json:"is_email_notification_enabled"` // management tokens
 }
 
-var deliveryModules = map[string]bool{
+var deliveryModules = map[stackgate.Module]bool{
 	stackgate.ModuleEnvironment: true, stackgate.ModuleBranch: true, stackgate.ModuleBranchAlias: true,
 }
 

@@ -50,7 +50,7 @@ func FuzzParseScope(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, allowed := range []map[string]bool{deliveryModules, managementModules} {
+		for _, allowed := range []map[stackgate.Module]bool{deliveryModules, managementModules} {
 			v := stackgate.Validation{}
 			ps := parseScope(v, json.RawMessage(data), allowed)
 			if len(ps.entries) != len(ps.envKeys) {

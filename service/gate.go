@@ -208,7 +208,7 @@ func (d *GateDecision) decideBody(p *Principal, base authz.Request, body *BodySc
 func (s *Service) AuthenticateFor(ctx context.Context, api authz.API, c Credentials) (*Principal, error) {
 	switch api {
 	case authz.CMA:
-		if !c.HasAuthtoken && !c.HasAuthorizat && (c.AccessToken != "" || c.PreviewToken != "") {
+		if c.Authtoken == "" && c.Authorization == "" && (c.AccessToken != "" || c.PreviewToken != "") {
 			if _, err := s.snapshotFor(ctx, c.APIKey); err != nil {
 				return nil, err
 			}

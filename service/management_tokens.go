@@ -10,7 +10,7 @@ import (
 )
 
 // managementModules are the modules a management-token scope may name.
-var managementModules = map[string]bool{
+var managementModules = map[stackgate.Module]bool{
 	stackgate.ModuleAll: true, stackgate.ModuleContentType: true, stackgate.ModuleEntry: true,
 	stackgate.ModuleAsset: true, stackgate.ModuleFolder: true, stackgate.ModuleEnvironment: true,
 	stackgate.ModuleLocale: true, stackgate.ModuleBranch: true, stackgate.ModuleBranchAlias: true,

@@ -381,7 +381,7 @@ func inWords(d time.Duration) string {
 }
 
 // moduleWords names the modules of a scope for people.
-var moduleWords = map[string]string{
+var moduleWords = map[stackgate.Module]string{
 	stackgate.ModuleContentType: "content types", stackgate.ModuleEntry: "entries", stackgate.ModuleAsset: "assets",
 	stackgate.ModuleFolder: "asset folders", stackgate.ModuleEnvironment: "environments", stackgate.ModuleLocale: "languages",
 	stackgate.ModuleRole: "roles", stackgate.ModuleGlobalField: "global fields", stackgate.ModuleTaxonomy: "taxonomies",
@@ -414,7 +414,7 @@ func ScopeInWords(scope []stackgate.ScopeEntry) []string {
 		if e.Module == stackgate.ModuleAll {
 			what = "every module"
 		} else if what == "" {
-			what = e.Module
+			what = string(e.Module)
 		}
 		if len(acl) == 0 {
 			out = append(out, "no access: "+what)

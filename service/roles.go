@@ -20,7 +20,7 @@ type RoleInput struct {
 }
 
 // ruleModules are the modules a role rule may name (spec §5).
-var ruleModules = map[string]bool{
+var ruleModules = map[stackgate.Module]bool{
 	stackgate.ModuleBranch: true, stackgate.ModuleBranchAlias: true, stackgate.ModuleContentType: true,
 	stackgate.ModuleEntry: true, stackgate.ModuleAsset: true, stackgate.ModuleFolder: true,
 	stackgate.ModuleEnvironment: true, stackgate.ModuleLocale: true, stackgate.ModuleTaxonomy: true,
@@ -63,7 +63,7 @@ func ParseRules(v stackgate.Validation, raw json.RawMessage) ([]stackgate.Rule, 
 			v.Add(path, "is not a valid rule object.")
 			continue
 		}
-		var module string
+		var module stackgate.Module
 		if err := json.Unmarshal(fields["module"], &module); err != nil || module == "" {
 			v.Add(path+".module", stackgate.ProblemRequired)
 			continue

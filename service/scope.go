@@ -12,7 +12,7 @@ import (
 // be names, uids, or environment objects carrying name/uid (the JS SDK's
 // update() sends back what fetch() gave).
 type scopeEntryInput struct {
-	Module        *string           `json:"module"`
+	Module        *stackgate.Module `json:"module"`
 	Environments  []json.RawMessage `json:"environments"`
 	Branches      []string          `json:"branches"`
 	BranchAliases []string          `json:"branch_aliases"`
@@ -31,7 +31,7 @@ type parsedScope struct {
 
 // parseScope validates the shape of a token scope. allowed says which
 // modules the token kind accepts. Problems go into v under "scope…" paths.
-func parseScope(v stackgate.Validation, raw json.RawMessage, allowed map[string]bool) parsedScope {
+func parseScope(v stackgate.Validation, raw json.RawMessage, allowed map[stackgate.Module]bool) parsedScope {
 	var out parsedScope
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		v.Add("scope", stackgate.ProblemRequired)
@@ -150,7 +150,7 @@ func branchRefs(entries []stackgate.ScopeEntry) ([]stackgate.Ref, bool) {
 // module, else a fresh one.
 func keepMetadataUIDs(entries, old []stackgate.ScopeEntry) {
 	known := map[string]bool{}
-	byModule := map[string]string{}
+	byModule := map[stackgate.Module]string{}
 	for _, e := range old {
 		known[e.MetadataUID] = true
 		if _, ok := byModule[e.Module]; !ok {

@@ -6,12 +6,12 @@ import "github.com/stackgate/stackgate"
 // tags of its own (its wire form belongs to the HTTP layer and may change
 // without a migration of stored rows).
 type scopeEntry struct {
-	Module        string        `json:"module"`
-	Environments  []string      `json:"environments,omitempty"`
-	Branches      []string      `json:"branches,omitempty"`
-	BranchAliases []string      `json:"branch_aliases,omitempty"`
-	ACL           stackgate.ACL `json:"acl"`
-	MetadataUID   string        `json:"metadata_uid,omitempty"`
+	Module        stackgate.Module `json:"module"`
+	Environments  []string         `json:"environments,omitempty"`
+	Branches      []string         `json:"branches,omitempty"`
+	BranchAliases []string         `json:"branch_aliases,omitempty"`
+	ACL           stackgate.ACL    `json:"acl"`
+	MetadataUID   string           `json:"metadata_uid,omitempty"`
 }
 
 // marshalScope renders scope for storage; nil stays null so it reads back nil.

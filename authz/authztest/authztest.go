@@ -48,9 +48,9 @@ type Locale struct {
 
 // Expect is the decision a case must get.
 type Expect struct {
-	Allowed        bool   `json:"allowed"`
-	ReasonContains string `json:"reason_contains,omitempty"` // a substring of the decision's reason
-	RuleSource     string `json:"rule_source,omitempty"`     // the RuleRef source of the decision
+	Allowed        bool             `json:"allowed"`
+	ReasonContains string           `json:"reason_contains,omitempty"` // a substring of the decision's reason
+	RuleSource     authz.RuleSource `json:"rule_source,omitempty"`     // the RuleRef source of the decision
 }
 
 // Principal is who asks: a member (Owner, SystemRoles, Roles; none of them
@@ -113,11 +113,11 @@ func (s *Scope) Entries() ([]stackgate.ScopeEntry, error) {
 	out := make([]stackgate.ScopeEntry, 0, len(s.Scope))
 	for i, raw := range s.Scope {
 		var e struct {
-			Module        string        `json:"module"`
-			Environments  []string      `json:"environments"`
-			Branches      []string      `json:"branches"`
-			BranchAliases []string      `json:"branch_aliases"`
-			ACL           stackgate.ACL `json:"acl"`
+			Module        stackgate.Module `json:"module"`
+			Environments  []string         `json:"environments"`
+			Branches      []string         `json:"branches"`
+			BranchAliases []string         `json:"branch_aliases"`
+			ACL           stackgate.ACL    `json:"acl"`
 		}
 		if err := json.Unmarshal(raw, &e); err != nil {
 			return nil, fmt.Errorf("scope[%d]: %w", i, err)
@@ -132,18 +132,18 @@ func (s *Scope) Entries() ([]stackgate.ScopeEntry, error) {
 // list, a create); Environment may be a name or a uid, Locale a code or a
 // uid; Branch is a branch uid ("main" when the request named none).
 type Request struct {
-	API         string `json:"api"` // cma or cda
-	Module      string `json:"module"`
-	Action      string `json:"action"` // read, create, update, delete, publish (anything else is unknown)
-	Branch      string `json:"branch"`
-	ContentType string `json:"content_type,omitempty"`
-	Entry       string `json:"entry,omitempty"`
-	Asset       string `json:"asset,omitempty"`
-	Folder      string `json:"folder,omitempty"`
-	Taxonomy    string `json:"taxonomy,omitempty"`
-	Term        string `json:"term,omitempty"`
-	Locale      string `json:"locale,omitempty"`
-	Environment string `json:"environment,omitempty"`
+	API         string           `json:"api"` // cma or cda
+	Module      stackgate.Module `json:"module"`
+	Action      string           `json:"action"` // read, create, update, delete, publish (anything else is unknown)
+	Branch      string           `json:"branch"`
+	ContentType string           `json:"content_type,omitempty"`
+	Entry       string           `json:"entry,omitempty"`
+	Asset       string           `json:"asset,omitempty"`
+	Folder      string           `json:"folder,omitempty"`
+	Taxonomy    string           `json:"taxonomy,omitempty"`
+	Term        string           `json:"term,omitempty"`
+	Locale      string           `json:"locale,omitempty"`
+	Environment string           `json:"environment,omitempty"`
 }
 
 // Actions maps the file's action names.
