@@ -92,11 +92,7 @@ func (s *Service) Decide(ctx context.Context, req GateRequest) (GateDecision, er
 		return GateDecision{}, err
 	}
 	d := GateDecision{Principal: p, API: req.API}
-	route, params, ok := authz.Match(req.API, req.Method, req.Path)
-	if !ok && req.API == authz.Preview && !hasV3(req.Path) {
-		// The Delivery SDK drops /v3 on the preview host.
-		route, params, ok = authz.Match(req.API, req.Method, "/v3"+req.Path)
-	}
+	route, params, ok := matchRoute(req.API, req.Method, req.Path)
 	if !ok {
 		d.Reason = ReasonNoRoute
 		return d, nil
@@ -138,17 +134,23 @@ func (s *Service) Decide(ctx context.Context, req GateRequest) (GateDecision, er
 // without content. The real request is decided when it comes.
 func decidePreflight(req GateRequest) GateDecision {
 	d := GateDecision{API: req.API, Branch: stackgate.MainBranch}
-	path := req.Path
-	if req.API == authz.Preview && !hasV3(path) {
-		path = "/v3" + path
-	}
-	route, _, ok := authz.Match(req.API, req.PreflightFor, path)
+	route, _, ok := matchRoute(req.API, req.PreflightFor, req.Path)
 	if !ok {
 		d.Reason = ReasonNoRoute
 		return d
 	}
 	d.Route, d.Allowed, d.Reason = route, true, reasonPreflight
 	return d
+}
+
+// matchRoute is authz.Match for a gate request: on the preview service a
+// path may come without /v3, as the Delivery SDK sends it there.
+func matchRoute(api authz.API, method, path string) (authz.Route, authz.Params, bool) {
+	route, params, ok := authz.Match(api, method, path)
+	if !ok && api == authz.Preview && !hasV3(path) {
+		route, params, ok = authz.Match(api, method, "/v3"+path)
+	}
+	return route, params, ok
 }
 
 func hasV3(path string) bool { return len(path) >= 4 && path[:4] == "/v3/" || path == "/v3" }
