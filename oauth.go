@@ -124,3 +124,8 @@ type OAuthStore interface {
 	// Changes: user (the authorization's).
 	DeleteAuthorization(ctx context.Context, appUID, uid string) error
 }
+
+// NewOAuthSecret returns a fresh OAuth secret value (access and refresh
+// tokens, authorization codes, client secrets): 64 lowercase hex characters,
+// 256 bits from a CSPRNG.
+func NewOAuthSecret() string { return randomHex(32) }

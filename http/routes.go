@@ -44,6 +44,15 @@ func (s *Server) routes() []route {
 		{"", "/gate/forward-auth", gate, s.gateAuthLimited, ""},
 		{"POST", "/gate/check", gate, s.handleGateCheck, ""},
 
+		// OAuth (oauth.go, consent.go): the Developer Hub's and the UI's paths.
+		{"POST", "/token", public, s.handleOAuthToken, ""},
+		{"POST", "/apps-api/token", public, s.handleOAuthToken, ""},
+		{"POST", "/apps-api/apps/token", public, s.handleOAuthToken, ""},
+		{"POST", "/apps-api/introspect", public, s.handleOAuthIntrospect, ""},
+		{"POST", "/manifests/{app_uid}/authorize", public, s.handleOAuthAuthorize, "App authorization failed. Please try again."},
+		{"GET", "/manifests/{app_uid}/authorizations", public, s.handleOAuthAuthorizations, ""},
+		{"DELETE", "/manifests/{app_uid}/authorizations/{authorization_uid}", public, s.handleOAuthRevoke, ""},
+
 		{"POST", "/v3/user-session", public, withRateLimit(s.loginLimiter, s.handleLogin), "Looks like your email or password is invalid."},
 		{"DELETE", "/v3/user-session", session, s.handleLogout, ""},
 		{"GET", "/v3/user", session, s.handleUserGet, ""},
