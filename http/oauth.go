@@ -192,7 +192,7 @@ func consentError(err error) error {
 		field = "client_id"
 	}
 	return &stackgate.Error{Code: stackgate.EINVALID, Message: oauthDescriptions[oe.Problem],
-		Fields: map[string][]string{field: {stackgate.ProblemNotValid}}, Err: err}
+		Fields: map[string][]string{field: {stackgate.ProblemNotValid}}, Err: errors.New(oe.Error())} // not wrapped: Error would render it as OAuth
 }
 
 // oauthUser is the user a manifests request acts for: the user of its Bearer

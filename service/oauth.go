@@ -123,10 +123,14 @@ func validRedirectURI(u string) bool {
 }
 
 // ListApps returns every registered app.
-func (s *Service) ListApps(ctx context.Context) ([]*stackgate.App, error) { return s.store.ListApps(ctx) }
+func (s *Service) ListApps(ctx context.Context) ([]*stackgate.App, error) {
+	return s.store.ListApps(ctx)
+}
 
 // RemoveApp removes the app; every token of it stops working at once.
-func (s *Service) RemoveApp(ctx context.Context, uid string) error { return s.store.DeleteApp(ctx, uid) }
+func (s *Service) RemoveApp(ctx context.Context, uid string) error {
+	return s.store.DeleteApp(ctx, uid)
+}
 
 // Consent is an authorization request as the consent page and POST
 // /manifests/{app_uid}/authorize receive it.
