@@ -3,6 +3,7 @@ package http_test
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -319,4 +320,52 @@ func TestOAuthBadInput(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestConsentPage: the page and its module are served with a strict CSP at
+// every UI path; the check it makes accepts the SDK's request and refuses a
+// tampered client_id or an unregistered redirect_uri without a redirect.
+func TestConsentPage(t *testing.T) {
+	f := newFixture(t, testdb.SQLite)
+	o := f.oauthApps()
+	for _, p := range []string{"/", "/?response_type=code&client_id=x", "/apps/" + o.public.UID + "/authorize?client_id=x", "/consent/consent.js", "/consent/consent.css"} {
+		w := httptest.NewRecorder()
+		f.srv.ServeHTTP(w, httptest.NewRequest("GET", p, nil))
+		csp := w.Header().Get("Content-Security-Policy")
+		if w.Code != 200 || !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
+			t.Fatalf("GET %s: %d, CSP %q", p, w.Code, csp)
+		}
+		body := w.Body.String()
+		if strings.HasSuffix(p, ".js") != strings.Contains(w.Header().Get("Content-Type"), "javascript") {
+			t.Fatalf("GET %s: Content-Type %q", p, w.Header().Get("Content-Type"))
+		}
+		if !strings.HasPrefix(p, "/consent/") && (!strings.Contains(body, `<script type="module" src="/consent/consent.js">`) || strings.Contains(body, "<script>") || strings.Contains(body, "style=")) {
+			t.Fatalf("GET %s: page has inline script or style, or no module:\n%s", p, body)
+		}
+	}
+	wantError(t, f.do(req{method: "GET", path: "/consent/other.js"}), 404, 404, "")
+
+	q := url.Values{"response_type": {"code"}, "client_id": {o.public.ClientID}, "code_challenge": {challengeOf(testVerifier)},
+		"code_challenge_method": {"S256"}, "state": {"s1"}}
+	got := f.do(req{method: "GET", path: "/manifests/" + o.public.UID + "/consent?" + q.Encode()})
+	want := map[string]any{"app": map[string]any{"uid": o.public.UID, "name": "CLI"}, "redirect_uri": testRedirect,
+		"deny_url": testRedirect + "?error=access_denied&state=s1", "stack": nil,
+		"scopes": []any{
+			map[string]any{"scope": "cm.roles.management:read", "description": "See roles"},
+			map[string]any{"scope": "cm.stack.delivery-tokens:read", "description": "See delivery tokens"},
+			map[string]any{"scope": "user:read", "description": "See your user profile (name and e-mail)"},
+		}}
+	if d := cmp.Diff(want, got.body); d != "" || got.status != 200 {
+		t.Fatalf("consent check %d (-want +got):\n%s", got.status, d)
+	}
+	q.Set("client_id", "x"+o.public.ClientID)
+	wantError(t, f.do(req{method: "GET", path: "/manifests/" + o.public.UID + "/consent?" + q.Encode()}), 422, 141, "client_id")
+	q.Set("client_id", o.public.ClientID)
+	q.Set("redirect_uri", "https://evil.example.com/")
+	got = f.do(req{method: "GET", path: "/manifests/" + o.public.UID + "/consent?" + q.Encode()})
+	wantError(t, got, 422, 141, "redirect_uri")
+	if strings.Contains(string(got.raw), "evil") {
+		t.Fatalf("the refusal echoes the redirect: %s", got.raw)
+	}
+	wantError(t, f.do(req{method: "GET", path: "/manifests/nope/consent?" + q.Encode()}), 422, 141, "client_id")
 }

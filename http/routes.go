@@ -52,6 +52,10 @@ func (s *Server) routes() []route {
 		{"POST", "/manifests/{app_uid}/authorize", public, s.handleOAuthAuthorize, "App authorization failed. Please try again."},
 		{"GET", "/manifests/{app_uid}/authorizations", public, s.handleOAuthAuthorizations, ""},
 		{"DELETE", "/manifests/{app_uid}/authorizations/{authorization_uid}", public, s.handleOAuthRevoke, ""},
+		{"GET", "/manifests/{app_uid}/consent", public, s.handleConsentCheck, ""},
+		{"GET", "/{$}", public, s.handleConsentPage, ""},
+		{"GET", "/apps/{app_uid}/authorize", public, s.handleConsentPage, ""},
+		{"GET", "/consent/{file}", public, s.handleConsentAsset, ""},
 
 		{"POST", "/v3/user-session", public, withRateLimit(s.loginLimiter, s.handleLogin), "Looks like your email or password is invalid."},
 		{"DELETE", "/v3/user-session", session, s.handleLogout, ""},

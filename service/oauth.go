@@ -146,7 +146,8 @@ type Consent struct {
 }
 
 // ConsentApp checks a consent request before anything is shown or redirected:
-// the app exists, client_id is its own and redirect_uri is registered. An
+// the app exists, client_id is its own, redirect_uri is registered, the
+// scopes are the app's, and a public app sends a PKCE S256 challenge. An
 // error here must never redirect (the redirect target is not trusted). It
 // returns the app, the redirect URI to use and the scopes asked for.
 func (s *Service) ConsentApp(ctx context.Context, c Consent) (*stackgate.App, string, []string, error) {
@@ -166,6 +167,13 @@ func (s *Service) ConsentApp(ctx context.Context, c Consent) (*stackgate.App, st
 	scopes, err := askedScopes(a, c.Scope)
 	if err != nil {
 		return nil, "", nil, err
+	}
+	if c.ResponseType != "" && c.ResponseType != "code" {
+		return nil, "", nil, oauthErr("unsupported_response_type", ProblemResponseType)
+	}
+	if c.CodeChallenge != "" && c.Method != "" && c.Method != "S256" || c.CodeChallenge == "" && a.SecretHash == nil {
+		// PKCE is how a public app proves the code is its own; plain is not accepted.
+		return nil, "", nil, oauthErr("invalid_request", ProblemChallenge)
 	}
 	return a, redirect, scopes, nil
 }
@@ -193,13 +201,6 @@ func (s *Service) Authorize(ctx context.Context, userUID string, c Consent) (str
 	a, redirect, scopes, err := s.ConsentApp(ctx, c)
 	if err != nil {
 		return "", err
-	}
-	if c.ResponseType != "" && c.ResponseType != "code" {
-		return "", oauthErr("unsupported_response_type", ProblemResponseType)
-	}
-	if c.CodeChallenge != "" && c.Method != "" && c.Method != "S256" || c.CodeChallenge == "" && a.SecretHash == nil {
-		// PKCE is how a public app proves the code is its own; plain is not accepted.
-		return "", oauthErr("invalid_request", ProblemChallenge)
 	}
 	code := stackgate.NewOAuthSecret()
 	now := s.Now()
@@ -425,4 +426,13 @@ func (s *Service) RevokeAuthorization(ctx context.Context, appUID, uid, userUID 
 		return stackgate.ErrNotFound("authorization")
 	}
 	return s.store.DeleteAuthorization(ctx, appUID, uid)
+}
+
+// AppStack returns the stack a machine app is installed on (ENOTFOUND for
+// an app installed nowhere).
+func (s *Service) AppStack(ctx context.Context, a *stackgate.App) (*stackgate.Stack, error) {
+	if a.StackUID == "" {
+		return nil, stackgate.ErrNotFound("stack")
+	}
+	return s.store.FindStackByUID(ctx, a.StackUID)
 }
