@@ -383,7 +383,7 @@ type Params struct {
 // Request returns the authorization request for a route and its params;
 // the caller adds branch, environment and locale from the request.
 func (p Params) Request(r Route) Request {
-	return Request{Module: r.Module, Action: r.Action, ContentType: p.ContentType, Entry: p.Entry,
+	return Request{Module: r.Module, Action: r.Action, Scope: r.Scope, ContentType: p.ContentType, Entry: p.Entry,
 		Asset: p.Asset, Folder: p.Folder, Taxonomy: p.Taxonomy, Term: p.Term, Locale: p.Locale}
 }
 

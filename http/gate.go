@@ -268,6 +268,7 @@ type routeJSON struct {
 	Module  stackgate.Module `json:"module"`
 	Action  string           `json:"action"`
 	API     string           `json:"api"`
+	Scope   string           `json:"scope,omitempty"` // the OAuth scope the route needs
 }
 
 // handleGateCheck handles "POST /gate/check": the decision the gate would
@@ -311,7 +312,7 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.Route.Pattern != "" {
 		reply.Route = &routeJSON{Method: d.Route.Method, Pattern: d.Route.Pattern, Module: d.Route.Module,
-			Action: d.Route.Action.String(), API: d.API.String()}
+			Action: d.Route.Action.String(), API: d.API.String(), Scope: d.Route.Scope}
 	}
 	writeJSON(w, http.StatusOK, reply)
 	return nil

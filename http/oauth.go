@@ -198,7 +198,7 @@ func consentError(err error) error {
 // oauthUser is the user a manifests request acts for: the user of its Bearer
 // token (which must be of the app in the path), or of its authtoken.
 func (s *Server) oauthUser(r *http.Request) (string, error) {
-	if v, ok := bearer(header(r, hAuthorization)); ok {
+	if v, ok := service.BearerToken(header(r, hAuthorization)); ok {
 		t, err := s.svc.OAuthToken(r.Context(), v)
 		if err != nil {
 			return "", err
@@ -213,14 +213,6 @@ func (s *Server) oauthUser(r *http.Request) (string, error) {
 		return "", err
 	}
 	return u.UID, nil
-}
-
-// bearer returns the token of an "authorization: Bearer <token>" value.
-func bearer(v string) (string, bool) {
-	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
-		return strings.TrimSpace(v[7:]), true
-	}
-	return "", false
 }
 
 // handleOAuthAuthorizations handles "GET /manifests/{app_uid}/authorizations":

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 )
 
 // handleHealth handles "GET /healthz".
@@ -63,7 +64,15 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 
 // handleUserGet handles "GET /v3/user".
 func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.svc.CurrentUser(r.Context(), r.Header.Get("authtoken"))
+	var u *stackgate.User
+	var err error
+	if a := header(r, hAuthorization); a != "" && header(r, hAuthtoken) == "" {
+		// An OAuth user token with the route's scope (user:read).
+		perm, _ := authz.Lookup("GET", "/v3/user")
+		u, err = s.svc.OAuthUser(r.Context(), a, perm.Scope)
+	} else {
+		u, err = s.svc.CurrentUser(r.Context(), r.Header.Get("authtoken"))
+	}
 	if err != nil {
 		return err
 	}

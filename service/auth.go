@@ -17,6 +17,8 @@ const (
 	KindManagementToken                 // authorization: <management token>
 	KindDeliveryToken                   // access_token (gate only)
 	KindPreviewToken                    // preview_token (gate only)
+	KindOAuthUser                       // authorization: Bearer <a user's OAuth access token> (bearer.go)
+	KindOAuthApp                        // authorization: Bearer <an app's own OAuth access token>
 )
 
 func (k Kind) String() string {
@@ -29,6 +31,10 @@ func (k Kind) String() string {
 		return "delivery_token"
 	case KindPreviewToken:
 		return "preview_token"
+	case KindOAuthUser:
+		return "oauth_user"
+	case KindOAuthApp:
+		return "oauth_app"
 	}
 	return "unknown"
 }
@@ -54,6 +60,7 @@ type Principal struct {
 	member   *authz.Member
 	mgmt     *authz.TokenScope
 	delivery *authz.DeliveryScope
+	scopes   []string // OAuth principals: the token's scopes
 }
 
 // Label is the principal's "kind:uid" label (e.g. "user:blt1…"): the
@@ -76,6 +83,8 @@ func (p *Principal) Allowed(api authz.API, req authz.Request) authz.Decision {
 		return p.mgmt.Allowed(req)
 	case KindDeliveryToken, KindPreviewToken:
 		return p.delivery.Allowed(api, req)
+	case KindOAuthUser, KindOAuthApp:
+		return p.oauthAllowed(req)
 	}
 	return authz.Decision{Reason: "unknown principal"}
 }
@@ -138,7 +147,8 @@ func (r forbiddenReason) Error() string { return string(r) }
 
 // Authenticate resolves the stack (412 first) and then the one CMA credential
 // of a request: an authtoken of a member, or a management token sent raw in
-// authorization. Delivery and preview tokens never authenticate the CMA.
+// authorization, or an OAuth access token sent as "Bearer <token>"
+// (bearer.go). Delivery and preview tokens never authenticate the CMA.
 func (s *Service) Authenticate(ctx context.Context, c Credentials) (*Principal, error) {
 	snap, err := s.snapshotFor(ctx, c.APIKey)
 	if err != nil {
@@ -167,6 +177,9 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*Principal, 
 		}
 		return p, nil
 	default:
+		if v, ok := BearerToken(c.Authorization); ok {
+			return s.oauthPrincipal(ctx, snap, v)
+		}
 		return s.managementToken(ctx, snap, c.Authorization)
 	}
 }

@@ -388,14 +388,10 @@ func s256(verifier string) string {
 	return base64.RawURLEncoding.EncodeToString(h[:])
 }
 
-// OAuthToken returns the live access token of value: ENOTFOUND-free, a
-// missing, revoked or expired one is EUNAUTHORIZED on authorization.
+// OAuthToken returns the live access token of value; a missing, revoked or
+// expired one is EUNAUTHORIZED on authorization.
 func (s *Service) OAuthToken(ctx context.Context, value string) (*stackgate.OAuthToken, error) {
-	t, err := s.store.FindOAuthToken(ctx, s.keys.Hash(value))
-	if stackgate.IsCode(err, stackgate.ENOTFOUND) || err == nil && t.Expired(s.Now()) || value == "" {
-		return nil, errBadAuthorization
-	}
-	return t, err
+	return s.liveOAuthToken(ctx, value)
 }
 
 // Authorizations returns the user's authorizations of the app (a user sees

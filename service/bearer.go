@@ -1,0 +1,188 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"strings"
+	"sync"
+
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
+)
+
+// OAuth access tokens on the CMA: "authorization: Bearer <access_token>".
+// A user token acts as its user's membership of the stack named by api_key,
+// narrowed to the token's scopes; an app token (client_credentials) acts on
+// the one stack its app is installed on, with its scopes. Tokens are looked
+// up by keyed hash in oauthCache, which the store's changes drop: logout
+// (Change.UserUID) and app removal (Change.AppUID) on this node through the
+// commit hook, on other nodes through the ChangeListener; a user leaving the
+// stack rebuilds the stack's snapshot, which then lacks the member.
+
+// oauthCache keeps live access tokens by keyed hash.
+type oauthCache struct {
+	mu     sync.RWMutex
+	epoch  uint64
+	off    bool // the change listener is down: look every token up
+	tokens map[[sha256.Size]byte]*stackgate.OAuthToken
+}
+
+// drop forgets every token the change touched.
+func (o *oauthCache) drop(ch stackgate.Change) {
+	if ch.UserUID == "" && ch.AppUID == "" {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.epoch++
+	for h, t := range o.tokens {
+		if ch.UserUID != "" && t.UserUID == ch.UserUID || ch.AppUID != "" && t.AppUID == ch.AppUID {
+			delete(o.tokens, h)
+		}
+	}
+}
+
+// reset forgets everything; while not listening nothing is kept.
+func (o *oauthCache) reset(listening bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.epoch++
+	o.off = !listening
+	o.tokens = nil
+}
+
+// maxOAuthTokens bounds the cache; past it, it starts over (tokens are
+// looked up again, which costs a store read each).
+const maxOAuthTokens = 1 << 16
+
+// token returns the token whose access hash is h: from the cache, else the
+// store (rationed like other misses: past the budget, refused from memory).
+func (s *Service) oauthTokenByHash(ctx context.Context, h [sha256.Size]byte) (*stackgate.OAuthToken, error) {
+	o := &s.cache.oauth
+	o.mu.RLock()
+	t, ok := o.tokens[h]
+	epoch := o.epoch
+	o.mu.RUnlock()
+	if ok {
+		return t, nil
+	}
+	if !s.cache.mayLookUpMiss() {
+		return nil, errBadAuthorization
+	}
+	t, err := s.store.FindOAuthToken(ctx, append([]byte(nil), h[:]...))
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		return nil, errBadAuthorization
+	} else if err != nil {
+		return nil, err
+	}
+	o.mu.Lock()
+	if o.epoch == epoch && !o.off {
+		if o.tokens == nil || len(o.tokens) >= maxOAuthTokens {
+			o.tokens = map[[sha256.Size]byte]*stackgate.OAuthToken{}
+		}
+		o.tokens[h] = t
+	}
+	o.mu.Unlock()
+	return t, nil
+}
+
+// BearerToken returns the value of "Bearer <value>", if v is one.
+func BearerToken(v string) (string, bool) {
+	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+		return strings.TrimSpace(v[7:]), true
+	}
+	return "", false
+}
+
+// liveOAuthToken authenticates an access token value: missing, revoked
+// (logout, app removed) or expired is 401 / 105 on authorization, never an
+// error the SDK would not refresh on.
+func (s *Service) liveOAuthToken(ctx context.Context, value string) (*stackgate.OAuthToken, error) {
+	if value == "" {
+		return nil, errBadAuthorization
+	}
+	var h [sha256.Size]byte
+	s.keys.HashInto(&h, value)
+	t, err := s.oauthTokenByHash(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	if t.Expired(s.Now()) {
+		return nil, errBadAuthorization
+	}
+	return t, nil
+}
+
+// oauthPrincipal is the principal of an OAuth token on the stack of snap.
+func (s *Service) oauthPrincipal(ctx context.Context, snap *snapshot, value string) (*Principal, error) {
+	t, err := s.liveOAuthToken(ctx, value)
+	if err != nil {
+		return nil, err
+	}
+	if t.UserUID == "" { // an app token: its installation only
+		if t.StackUID != snap.stack.UID {
+			return nil, ErrForbidden("the app is not installed on this stack")
+		}
+		return newOAuthPrincipal(KindOAuthApp, snap, t.AppUID, t, nil, false), nil
+	}
+	m, ok := snap.members[t.UserUID]
+	if !ok {
+		if snap, ok = s.refresh(ctx, snap, missKey(t.UserUID), func() (bool, error) {
+			_, err := s.store.FindMember(ctx, snap.stack.UID, t.UserUID)
+			return found(err)
+		}); ok {
+			m, ok = snap.members[t.UserUID]
+		}
+	}
+	if !ok {
+		return nil, ErrForbidden("user is not a member of the stack")
+	}
+	return newOAuthPrincipal(KindOAuthUser, snap, t.UserUID, t, m.member, m.Owner), nil
+}
+
+func newOAuthPrincipal(k Kind, snap *snapshot, uid string, t *stackgate.OAuthToken, m *authz.Member, owner bool) *Principal {
+	p := &Principal{Kind: k, Stack: snap.stack, UID: uid, Name: t.AppUID, Owner: owner, snap: snap, member: m, scopes: t.Scopes,
+		StackHeader: []string{snap.stack.APIKey}}
+	p.PrincipalHeader = []string{k.String() + ":" + uid}
+	return p
+}
+
+// oauthAllowed decides req for an OAuth principal: the route's scope must be
+// among the token's, and then a user token is held to its user's roles, an
+// app token to its installation (the stack: any branch, any object).
+func (p *Principal) oauthAllowed(req authz.Request) authz.Decision {
+	if !authz.ScopeGrants(p.scopes, req.Scope) {
+		if req.Scope == "" {
+			return authz.Decision{Reason: "no OAuth scope reaches this route"}
+		}
+		return authz.Decision{Reason: "the OAuth token lacks scope " + req.Scope}
+	}
+	granted := "scope " + req.Scope + " granted"
+	if p.Kind == KindOAuthApp {
+		return authz.Decision{Allowed: true, Reason: granted + "; the app is installed on the stack"}
+	}
+	d := p.member.Allowed(req)
+	d.Reason = granted + "; " + d.Reason
+	return d
+}
+
+// OAuthUser returns the user of a Bearer user token that holds scope (GET
+// /v3/user takes user:read).
+func (s *Service) OAuthUser(ctx context.Context, authorization, scope string) (*stackgate.User, error) {
+	value, ok := BearerToken(authorization)
+	if !ok {
+		return nil, errBadAuthorization
+	}
+	t, err := s.liveOAuthToken(ctx, value)
+	if err != nil {
+		return nil, err
+	}
+	if t.UserUID == "" || !authz.ScopeGrants(t.Scopes, scope) {
+		return nil, ErrForbidden("the OAuth token lacks scope " + scope)
+	}
+	u, err := s.store.FindUserByUID(ctx, t.UserUID)
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		return nil, errBadAuthorization
+	}
+	return u, err
+}
