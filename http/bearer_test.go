@@ -168,4 +168,3 @@ func (f *fixture) gateAuth(path, method, uri string, headers map[string]string) 
 	}
 	return f.do(req{method: "GET", path: path, headers: h})
 }
-
