@@ -53,3 +53,19 @@ func TestACLStringBooleans(t *testing.T) {
 		}
 	}
 }
+
+// TestSubACLKeepsItsFiveRights: a sub_acl has no write and no sub_acl of its
+// own; such keys are ignored, whatever they hold, and never rendered.
+func TestSubACLKeepsItsFiveRights(t *testing.T) {
+	var a wire.ACL
+	if err := json.Unmarshal([]byte(`{"read":true,"sub_acl":{"read":"true","write":"yes","sub_acl":1}}`), &a); err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"read":true,"sub_acl":{"read":true}}`; string(out) != want {
+		t.Fatalf("rendered %s, want %s", out, want)
+	}
+}
