@@ -169,7 +169,9 @@ func testOAuth(t *testing.T, s stackgate.Store) {
 	})
 	sub(t, "AppTokenAndRemoval", func(t *testing.T) {
 		tok := newToken(machine, "", "", t0)
+		rec.take()
 		must(t, s.CreateOAuthToken(ctx(t), tok))
+		diff(t, "changes", none, rec.take())
 		got, err := s.FindOAuthToken(ctx(t), tok.AccessHash)
 		must(t, err)
 		diff(t, "app token", tok, got)
