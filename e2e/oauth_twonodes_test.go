@@ -5,8 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,12 +17,7 @@ import (
 // (another process) removes the app.
 func TestTwoNodesOAuthRevocation(t *testing.T) {
 	dsn := testdb.PostgresURL(t)
-	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "stackgate.key")
-	if err := os.WriteFile(keyFile, runCmd(t, nil, "keygen"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"STACKGATE_SECRET_KEY_FILE=" + keyFile}
+	env := sharedKey(t)
 	boot := bootstrap(t, env, dsn, "owner@example.com", "OAuth Nodes")
 	var app, robot map[string]any
 	if err := json.Unmarshal(runCmd(t, env, "app", "add", "--database", dsn, "--name", "CLI", "--redirect-uri", "http://localhost:8184",
