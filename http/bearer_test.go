@@ -6,6 +6,7 @@ import (
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/internal/testdb"
+	"github.com/stackgate/stackgate/service"
 )
 
 // userToken runs the PKCE flow for who with the public app and returns the
@@ -167,4 +168,38 @@ func (f *fixture) gateAuth(path, method, uri string, headers map[string]string) 
 		h[k] = v
 	}
 	return f.do(req{method: "GET", path: path, headers: h})
+}
+
+// TestBearerThroughCMAProxy: the main listener's CMA proxy decides OAuth
+// tokens with the same route table and scopes.
+func TestBearerThroughCMAProxy(t *testing.T) {
+	w := newProxyWorld(t, testdb.SQLite, 0)
+	o := w.oauthApps()
+	dev, _ := w.userToken(Developer, o) // no content scopes
+	reader, secret, err := w.svc.AddApp(t.Context(), service.AppSpec{Name: "Reader", Machine: true, StackAPIKey: w.key,
+		Scopes: []string{"cm.entries.management:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := w.svc.Token(t.Context(), service.TokenRequest{GrantType: "client_credentials", ClientID: reader.ClientID, ClientSecret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, method, path, token string
+		status                    int
+	}{
+		{"app token with the scope", "GET", "/v3/content_types/blog/entries", g.AccessToken, 200},
+		{"app token without the write scope", "PUT", "/v3/content_types/blog/entries/e1", g.AccessToken, 403},
+		{"user token without content scopes", "GET", "/v3/content_types/blog/entries", dev, 403},
+		{"unknown token", "GET", "/v3/content_types/blog/entries", "nope", 401},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			status, _, body := send(t, c.method, w.mainURL+c.path, h("api_key", w.key, "authorization", "Bearer "+c.token), nil)
+			got := w.cmaUp.take()
+			if status != c.status || (status == 200) != (len(got) == 1) {
+				t.Fatalf("%d (upstream saw %d requests) %s", status, len(got), body)
+			}
+		})
+	}
 }
