@@ -73,6 +73,8 @@ async function show (draw, title, arg) {
   try {
     await draw(main, arg)
   } catch (e) {
+    // A page the credential may not read still says where it is.
+    if (!main.querySelector('h1')) main.prepend(h('h1', {}, title))
     main.append(h('div', { class: 'form-error', role: 'alert' }, e.message))
   }
   main.focus()

@@ -111,7 +111,7 @@ async function editor (m, roleUID, ctx) {
     }
   })
   m.append(h('h1', {}, role ? (readOnly ? `System role “${role.name}”` : `Role “${role.name}”`) : 'New custom role'),
-    readOnly && h('p', { class: 'warning' }, 'System roles are built in and cannot be modified or deleted. ' + (role.description || '')),
+    readOnly ? h('p', { class: 'warning' }, 'System roles are built in and cannot be modified or deleted. ' + (role.description || '')) : '',
     form)
 }
 
@@ -137,7 +137,7 @@ function ruleCard (original, choices, readOnly, onRemove) {
   card.setAttribute('role', 'group')
   card.setAttribute('aria-labelledby', legendId)
   let parts = null
-  const title = h('h3', { id: legendId })
+  const title = h('h2', { id: legendId })
   const moduleSel = field({ label: 'Module', name: 'module', type: 'select', value: base.module,
     options: [...RULE_MODULES, ...(SPEC[base.module] ? [] : [[base.module, base.module]])].map(([v, l]) => ({ value: v, label: l })) })
   moduleSel.control.disabled = readOnly
@@ -149,7 +149,7 @@ function ruleCard (original, choices, readOnly, onRemove) {
     draw()
   })
   const errorP = h('p', { class: 'error', id: legendId + '-error' })
-  card.append(h('header', {}, title, moduleSel, !readOnly && h('button', { type: 'button', class: 'danger', on: { click: onRemove } }, 'Remove rule')), errorP, body)
+  card.append(h('div', { class: 'rule-head' }, title, moduleSel, !readOnly && h('button', { type: 'button', class: 'danger', on: { click: onRemove } }, 'Remove rule')), errorP, body)
   card.setIndex = (i) => {
     title.textContent = `Rule ${i + 1}`
     errorP.dataset.fields = `rules.${i}`
