@@ -393,7 +393,9 @@ describe('console', () => {
     await page.getByRole('button', { name: 'Explain' }).click()
     const v = page.locator('.verdict')
     await v.waitFor()
-    return { heading: await v.getByRole('heading').textContent(), rule: await v.locator('.rule-words').textContent(), text: await v.textContent() }
+    const entry = v.locator('.rule-entry')
+    return { heading: await v.getByRole('heading').textContent(), rule: await v.locator('.rule-words').textContent(),
+      entry: (await entry.count()) ? JSON.parse(await entry.textContent()) : null, text: await v.textContent() }
   }
 
   it('explain: a delivery token allowed in its environment and denied in another, with the scope entry in words', async () => {
@@ -401,11 +403,13 @@ describe('console', () => {
     let v = await explain({ credential: 'Delivery token “site”', path: '/v3/content_types/blog/entries', environment: 'production' })
     assert.equal(v.heading, 'Allowed (200)')
     assert.equal(v.rule, 'Allowed by scope entry 1 (module environment) of the delivery token.')
+    assert.deepEqual(v.entry, { module: 'environment', environments: ['production'], acl: { read: true } })
     assert.match(v.text, /GET \/v3\/content_types\/\{content_type_uid\}\/entries/)
     await shot('explain-allowed')
     v = await explain({ credential: 'Delivery token “site”', path: '/v3/content_types/blog/entries', environment: 'staging' })
     assert.equal(v.heading, 'Denied (403)')
     assert.equal(v.rule, 'No rule or scope entry allows this request.')
+    assert.equal(v.entry, null)
     assert.match(v.text, /environment not in the token's scope/)
   })
 
@@ -418,12 +422,45 @@ describe('console', () => {
       let v = await explain({ credential: `My session (${USERS.developer.email})`, path: '/v3/content_types/blog/entries', locale: 'en-us' })
       assert.equal(v.heading, 'Allowed (200)')
       assert.equal(v.rule, 'Allowed by rule 3 (module content_type) of the custom role “Every module”.')
+      assert.deepEqual(v.entry, everyModule[2])
+      assert.ok(v.text.includes(`Credential: you (${USERS.developer.email})`), v.text)
       v = await explain({ credential: `My session (${USERS.developer.email})`, path: '/v3/content_types/blog/entries', locale: 'fr-fr' })
       assert.equal(v.heading, 'Denied (403)')
       assert.equal(v.rule, 'Refused by rule 8 (module locale) of the custom role “Every module”.')
+      assert.deepEqual(v.entry, everyModule[7])
       await shot('explain-denied')
     } finally {
       await dev.close()
+      page = saved
+    }
+  })
+
+  it('keyboard only: sign in, open a dialog, Escape closes it and changes nothing', async () => {
+    const kb = await browser.newContext()
+    const saved = page
+    page = await kb.newPage()
+    try {
+      await page.goto(sg.base + '/console/')
+      await page.getByLabel('Email').focus()
+      await page.keyboard.type(USERS.owner.email)
+      await page.keyboard.press('Tab')
+      assert.equal(await page.evaluate(() => document.activeElement.name), 'password')
+      await page.keyboard.type(USERS.owner.password)
+      await page.keyboard.press('Enter')
+      await page.getByLabel('Stack API key').focus()
+      await page.keyboard.type(sg.apiKey)
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { level: 1, name: 'Delivery tokens' }).waitFor()
+      await page.getByRole('button', { name: 'Delete site' }).focus()
+      await page.keyboard.press('Enter')
+      const dialog = page.getByRole('dialog')
+      await dialog.waitFor()
+      assert.equal(await page.evaluate(() => !!document.activeElement.closest('dialog')), true) // focus moved into it
+      await page.keyboard.press('Escape')
+      await dialog.waitFor({ state: 'detached' })
+      assert.deepEqual((await api('GET', '/v3/stacks/delivery_tokens')).body.tokens.map((x) => x.name), ['site'])
+    } finally {
+      await kb.close()
       page = saved
     }
   })

@@ -49,7 +49,7 @@ export async function render (m) {
       branch: branch.control.value, locale: locale.control.value }
     try {
       const reply = await post('/gate/check', body, { auth: false, stack: false })
-      clear(result, verdict(reply))
+      clear(result, verdict(reply, await quote(reply, tokens)))
       result.querySelector('h2').focus()
     } catch (err) {
       showErrors(form, err)
@@ -79,11 +79,36 @@ export function ruleWords (rule, allowed) {
   }
 }
 
-function verdict (r) {
-  const who = r.principal ? `${r.principal.kind}${r.principal.name ? ` “${r.principal.name}”` : ''}${r.principal.owner ? ' (owner)' : ''}` : 'no one (the request was refused before a credential was decided)'
+// quote fetches the rule or scope entry a decision names, to show it as
+// the API stores it (null when it cannot be read with this session).
+async function quote (r, tokens) {
+  const ref = r.rule
+  if (!ref || ref.index < 0) return null
+  try {
+    if (ref.source === 'role') return (await get(`/v3/roles/${encodeURIComponent(ref.role_uid)}`, { query: { include_rules: true } })).role.rules[ref.index]
+    if (ref.source === 'delivery_token_scope') return tokens.find((t) => t.uid === r.principal.uid).scope[ref.index]
+    if (ref.source === 'management_token_scope') return (await get(`/v3/stacks/management_tokens/${encodeURIComponent(r.principal.uid)}`)).token.scope[ref.index]
+  } catch (_) {}
+  return null
+}
+
+// entryWords renders a rule or scope entry without its bookkeeping fields.
+function entryWords (entry) {
+  const { _metadata, ...shown } = entry
+  for (const k of ['environments', 'locales']) {
+    if (Array.isArray(shown[k])) shown[k] = shown[k].map((x) => (typeof x === 'string' ? x : x.name || x.code || x.uid))
+  }
+  return JSON.stringify(shown)
+}
+
+function verdict (r, entry) {
+  const p = r.principal
+  const me = p && session.user && p.uid === session.user.uid
+  const who = p ? `${me ? `you (${session.user.email})` : p.kind}${p.name ? ` “${p.name}”` : ''}${p.owner ? ', the stack owner' : ''}` : 'no one (the request was refused before a credential was decided)'
   const parts = [
     h('h2', { tabindex: '-1' }, r.allowed ? `Allowed (${r.status})` : `Denied (${r.status})`),
     h('p', { class: 'rule-words' }, ruleWords(r.rule, r.allowed)),
+    entry ? h('p', {}, 'That entry: ', h('code', { class: 'rule-entry' }, entryWords(entry))) : null,
     r.reason ? h('p', {}, 'Reason: ', r.reason) : null,
     h('p', {}, 'Credential: ', who),
     r.route ? h('p', {}, 'Route: ', h('code', {}, `${r.route.method} ${r.route.pattern}`), ` — module ${r.route.module}, action ${r.route.action}, API ${r.route.api}`) : null,
