@@ -429,6 +429,12 @@ describe('console', () => {
       assert.equal(v.rule, 'Refused by rule 8 (module locale) of the custom role “Every module”.')
       assert.deepEqual(v.entry, everyModule[7])
       await shot('explain-denied')
+      // The README's picture (docs/console.png) is this page:
+      // STACKGATE_CONSOLE_README_SHOT=../docs/console.png npm test console
+      if (process.env.STACKGATE_CONSOLE_README_SHOT) {
+        await page.setViewportSize({ width: 960, height: 640 })
+        await page.screenshot({ path: process.env.STACKGATE_CONSOLE_README_SHOT, fullPage: true })
+      }
     } finally {
       await dev.close()
       page = saved
