@@ -27,6 +27,13 @@ describe('console', () => {
     await page.goto(sg.base + '/console' + p)
     await page.getByRole('heading', { level: 1, name: heading }).waitFor()
   }
+  // newContext is a browser context whose waits give up after 15 s (a
+  // missing element fails its test, not the whole file's time budget).
+  const newContext = async (opts = {}) => {
+    const c = await browser.newContext(opts)
+    c.setDefaultTimeout(15000)
+    return c
+  }
   // errorOf is the error slot of a control: the last element its
   // aria-describedby names (what a screen reader reads with the field).
   const errorOf = async (control) => {
@@ -51,8 +58,7 @@ describe('console', () => {
     assert.equal((await api('POST', '/v3/locales', { locale: { code: 'fr-fr', name: 'French - France' } })).status, 201)
     assert.equal((await api('PUT', '/v3/stacks/branch_aliases/live', { branch_alias: { target_branch: 'main' } })).status, 200)
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] })
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-    context.setDefaultTimeout(10000)
+    context = await newContext({ viewport: { width: 1280, height: 900 } })
     page = await context.newPage()
     page.on('pageerror', (e) => pageErrors.push(e.message))
   })
@@ -414,7 +420,7 @@ describe('console', () => {
   })
 
   it('explain: a user allowed by one rule of a custom role and refused by another', async () => {
-    const dev = await browser.newContext()
+    const dev = await newContext()
     const saved = page
     page = await dev.newPage()
     try {
@@ -442,7 +448,7 @@ describe('console', () => {
   })
 
   it('keyboard only: sign in, open a dialog, Escape closes it and changes nothing', async () => {
-    const kb = await browser.newContext()
+    const kb = await newContext()
     const saved = page
     page = await kb.newPage()
     try {
@@ -471,8 +477,55 @@ describe('console', () => {
     }
   })
 
+  it('rotation and the audit log: hidden on this server, shown where the server answers their routes (simulated)', async () => {
+    // This server has neither (issue 16 adds them): no nav entry, no button.
+    await open('/tokens', 'Delivery tokens')
+    assert.equal(await page.getByRole('link', { name: 'Audit log' }).count(), 0)
+    // A browser whose requests for those routes are answered with issue 16's
+    // wire shapes: the console finds them and uses them.
+    const sim = await newContext()
+    const saved = page
+    page = await sim.newPage()
+    const seen = []
+    const json = (route, status, body) => route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) })
+    await page.route(/\/v3\/audit-logs(\?|$)/, (route) => {
+      seen.push(route.request().url())
+      return json(route, 200, { count: 1, logs: [{ uid: 'log1', created_at: '2026-12-01T10:00:00.000Z', created_by: 'bltowner', module: 'delivery_token', event_type: 'create', metadata: { title: 'site', uid: site.uid } }] })
+    })
+    const rotated = 'cs' + 'ab'.repeat(12)
+    await page.route(/\/v3\/stacks\/management_tokens\/[^/]+\/rotate(\?|$)/, (route) => {
+      const req = route.request()
+      if (req.method() !== 'POST') return json(route, 405, { error_message: 'method', error_code: 405, errors: {} })
+      seen.push(req.method() + ' ' + new URL(req.url()).pathname + ' ' + req.postData())
+      return json(route, 200, { notice: 'rotated', token: { name: 'ci', token: rotated }, previous_token_expires_at: '2026-12-01T10:01:00.000Z' })
+    })
+    try {
+      await signIn(page, 'owner')
+      await page.getByRole('link', { name: 'Audit log' }).click()
+      await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor()
+      await page.getByRole('cell', { name: 'delivery_token' }).waitFor()
+      await page.getByLabel('Module').fill('role')
+      const filtered = page.waitForRequest((r) => r.url().includes('/v3/audit-logs') && r.url().includes('query='))
+      await page.getByRole('button', { name: 'Filter' }).click()
+      const q = new URL((await filtered).url()).searchParams.get('query')
+      assert.deepEqual(JSON.parse(q), { module: 'role' })
+      const mt = (await api('GET', '/v3/stacks/management_tokens')).body.tokens.find((t) => t.name === 'ci')
+      await open('/management-tokens', 'Management tokens')
+      await page.getByRole('button', { name: 'Rotate ci' }).click()
+      const dialog = page.getByRole('dialog')
+      await dialog.getByLabel('Grace period (seconds)').fill('60')
+      await dialog.getByRole('button', { name: 'Rotate' }).click()
+      const warning = page.getByRole('alert').filter({ hasText: 'shown only this once' })
+      assert.equal((await warning.locator('#mt-secret').textContent()).trim(), rotated)
+      assert.ok(seen.includes(`POST /v3/stacks/management_tokens/${mt.uid}/rotate {"grace_period_seconds":60}`), seen.join('\n'))
+    } finally {
+      await sim.close()
+      page = saved
+    }
+  })
+
   it('narrow screen: no page scrolls sideways', async () => {
-    const narrow = await browser.newContext({ viewport: { width: 360, height: 740 } })
+    const narrow = await newContext({ viewport: { width: 360, height: 740 } })
     const saved = page
     page = await narrow.newPage()
     try {
@@ -492,7 +545,7 @@ describe('console', () => {
   it('axe-core: no violations on any page', async () => {
     // axe is injected by Playwright, which the page's CSP would block: this
     // context alone bypasses it.
-    const ctx = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } })
+    const ctx = await newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } })
     const saved = page
     page = await ctx.newPage()
     const check = async (name) => {
@@ -512,6 +565,7 @@ describe('console', () => {
       await check('choose a stack')
       await page.getByLabel('Stack API key').fill(sg.apiKey)
       await page.getByRole('button', { name: 'Open stack' }).click()
+      await page.getByRole('heading', { level: 1, name: 'Delivery tokens' }).waitFor() // the stack is chosen
       for (const [p, heading] of [['/tokens', 'Delivery tokens'], ['/management-tokens', 'Management tokens'], ['/roles', 'Roles'],
         ['/roles/new', 'New custom role'], [`/roles/${role.uid}`, 'Role “Every module”'], ['/users', 'Users and their roles'], ['/explain', 'Explain a decision']]) {
         await open(p, heading)

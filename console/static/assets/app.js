@@ -48,35 +48,45 @@ async function features () {
   return out
 }
 
+// routing counts routes so that a page whose data arrives after the user
+// has moved on is dropped, not drawn over the newer one.
+let routing = 0
+
 async function route () {
+  const gen = ++routing
   const path = location.pathname.slice(BASE.length).replace(/\/+$/, '') || '/'
   if (!session.authtoken) {
     drawChrome([], null)
-    return show(signIn, 'Sign in', path === '/sign-in' ? undefined : path)
+    return show(gen, signIn, 'Sign in', path === '/sign-in' ? undefined : path)
   }
   if (path === '/sign-in' || path === '/') return go(session.apiKey ? '/tokens' : '/stacks', true)
   if (path === '/stacks' || !session.apiKey) {
     drawChrome([], null)
-    return show(chooseStack, 'Choose a stack')
+    return show(gen, chooseStack, 'Choose a stack')
   }
   const found = await features()
+  if (gen !== routing) return
   const visible = pages.filter((p) => !p.feature || found[p.feature])
   const page = visible.find((p) => path === p.path || path.startsWith(p.path + '/'))
   drawChrome(visible, page)
-  if (!page) return show((m) => m.append(h('h1', {}, 'Not found'), h('p', {}, 'There is no such page in the console.')), 'Not found')
-  return show((m) => page.mod.render(m, { path: path.slice(page.path.length), go, title: page.title }), page.title)
+  if (!page) return show(gen, (m) => m.append(h('h1', {}, 'Not found'), h('p', {}, 'There is no such page in the console.')), 'Not found')
+  return show(gen, (m) => page.mod.render(m, { path: path.slice(page.path.length), go, title: page.title }), page.title)
 }
 
-async function show (draw, title, arg) {
-  clear(main)
-  document.title = `${title} · stackgate console`
+// show draws a page off-screen and puts it in place once its data is in,
+// if no newer route has started meanwhile.
+async function show (gen, draw, title, arg) {
+  const m = h('div', {})
   try {
-    await draw(main, arg)
+    await draw(m, arg)
   } catch (e) {
     // A page the credential may not read still says where it is.
-    if (!main.querySelector('h1')) main.prepend(h('h1', {}, title))
-    main.append(h('div', { class: 'form-error', role: 'alert' }, e.message))
+    if (!m.querySelector('h1')) m.prepend(h('h1', {}, title))
+    m.append(h('div', { class: 'form-error', role: 'alert' }, e.message))
   }
+  if (gen !== routing) return
+  document.title = `${title} · stackgate console`
+  main.replaceChildren(...m.childNodes)
   main.focus()
 }
 
