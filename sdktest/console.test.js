@@ -387,6 +387,17 @@ describe('console', () => {
     const stack = (await api('GET', '/v3/stacks?include_collaborators=true')).body.stack
     const dev = stack.collaborators.find((c) => c.email === USERS.developer.email)
     assert.deepEqual(dev.roles.map((x) => x.uid), [role.uid])
+    // Invitations (POST /v3/stacks/share): a bad address is refused next to
+    // the field; a good one is invited with the chosen roles.
+    const emails = page.getByLabel('E-mail addresses')
+    await emails.fill('not an address')
+    await page.getByRole('group', { name: 'Roles of the invitees' }).getByLabel('Every module').check()
+    await page.getByRole('button', { name: 'Invite' }).click()
+    await (await errorOf(emails)).filter({ hasText: 'emails' }).waitFor()
+    assert.equal(await emails.inputValue(), 'not an address')
+    await emails.fill('new@example.com')
+    await page.getByRole('button', { name: 'Invite' }).click()
+    await page.getByRole('status').filter({ hasText: 'Invited new@example.com.' }).waitFor()
     await shot('users')
   })
 
@@ -481,6 +492,7 @@ describe('console', () => {
     // This server has neither (issue 16 adds them): no nav entry, no button.
     await open('/tokens', 'Delivery tokens')
     assert.equal(await page.getByRole('link', { name: 'Audit log' }).count(), 0)
+    assert.equal(await page.getByRole('button', { name: 'Rotate site' }).count(), 0)
     // A browser whose requests for those routes are answered with issue 16's
     // wire shapes: the console finds them and uses them.
     const sim = await newContext()
@@ -493,7 +505,7 @@ describe('console', () => {
       return json(route, 200, { count: 1, logs: [{ uid: 'log1', created_at: '2026-12-01T10:00:00.000Z', created_by: 'bltowner', module: 'delivery_token', event_type: 'create', metadata: { title: 'site', uid: site.uid } }] })
     })
     const rotated = 'cs' + 'ab'.repeat(12)
-    await page.route(/\/v3\/stacks\/management_tokens\/[^/]+\/rotate(\?|$)/, (route) => {
+    await page.route(/\/v3\/stacks\/(management|delivery)_tokens\/[^/]+(\/preview_token)?\/rotate(\?|$)/, (route) => {
       const req = route.request()
       if (req.method() !== 'POST') return json(route, 405, { error_message: 'method', error_code: 405, errors: {} })
       seen.push(req.method() + ' ' + new URL(req.url()).pathname + ' ' + req.postData())
@@ -518,6 +530,11 @@ describe('console', () => {
       const warning = page.getByRole('alert').filter({ hasText: 'shown only this once' })
       assert.equal((await warning.locator('#mt-secret').textContent()).trim(), rotated)
       assert.ok(seen.includes(`POST /v3/stacks/management_tokens/${mt.uid}/rotate {"grace_period_seconds":60}`), seen.join('\n'))
+      await open('/tokens', 'Delivery tokens')
+      await page.getByRole('button', { name: 'Rotate the preview token of site' }).click()
+      await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click()
+      await page.getByRole('status').filter({ hasText: 'The preview token of “site” was rotated.' }).waitFor()
+      assert.ok(seen.includes(`POST /v3/stacks/delivery_tokens/${site.uid}/preview_token/rotate {"grace_period_seconds":0}`), seen.join('\n'))
     } finally {
       await sim.close()
       page = saved

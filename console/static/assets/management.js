@@ -3,7 +3,7 @@
 // with a grace window where the server has it.
 import { get, post, put, del, has, choices as loadChoices } from './api.js'
 import { h, clear, field, formError, showErrors, clearErrors, copyButton, announce, confirm, table, tags, uid } from './ui.js'
-import { scopeLists, branchPickers, branchEntries } from './scope.js'
+import { scopeLists, branchPickers, branchEntries, askRotation } from './scope.js'
 
 const PATH = '/v3/stacks/management_tokens'
 
@@ -146,12 +146,10 @@ async function remove (t, ctx) {
 
 // rotate is offered only when the server answers …/rotate (feature-detected).
 async function rotate (t, ctx) {
-  const grace = field({ label: 'Grace period (seconds)', name: 'grace_period_seconds', type: 'number', value: '0',
-    hint: 'How long the old value keeps working beside the new one; 0 ends it at once.' })
-  const form = await confirm({ title: `Rotate management token “${t.name}”?`, confirm: 'Rotate', body: [h('p', {}, 'A new value is made and shown once.'), grace] })
-  if (!form) return
+  const body = await askRotation(`Rotate management token “${t.name}”?`, 'A new value is made and shown once.')
+  if (!body) return
   try {
-    const res = await post(`${PATH}/${encodeURIComponent(t.uid)}/rotate`, { grace_period_seconds: Number(form.querySelector('input').value) || 0 })
+    const res = await post(`${PATH}/${encodeURIComponent(t.uid)}/rotate`, body)
     showSecret(ctx.secretBox, res.token, 'rotated')
     await ctx.refresh()
   } catch (err) { announce(err.message) }

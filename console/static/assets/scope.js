@@ -1,7 +1,7 @@
-// Pickers for the parts of a token scope the stack defines (environments,
-// branches, aliases), shared by delivery and management tokens, and the
-// scope entries they become.
-import { checks } from './ui.js'
+// What delivery and management tokens share: pickers for the parts of a
+// token scope the stack defines (environments, branches, aliases), the
+// scope entries they become, and the rotation dialog.
+import { h, checks, field, confirm } from './ui.js'
 
 // names of a scope entry's list (environments come back as objects).
 const names = (list) => (list || []).map((x) => (typeof x === 'string' ? x : x.name || x.uid))
@@ -40,4 +40,13 @@ export function branchEntries ({ branches, aliases }) {
   if (b.length) out.push({ module: 'branch', branches: b, acl: { read: true } })
   if (a.length) out.push({ module: 'branch_alias', branch_aliases: a, acl: { read: true } })
   return out
+}
+
+// askRotation asks for a rotation's grace period; resolves with the body
+// of the …/rotate request, or null when cancelled.
+export async function askRotation (title, note) {
+  const grace = field({ label: 'Grace period (seconds)', name: 'grace_period_seconds', type: 'number', value: '0',
+    hint: 'How long the old value keeps working beside the new one; 0 ends it at once.' })
+  const form = await confirm({ title, confirm: 'Rotate', body: [h('p', {}, note), grace] })
+  return form && { grace_period_seconds: Number(form.querySelector('input').value) || 0 }
 }

@@ -1,22 +1,23 @@
 // Delivery and preview tokens: list, create (optionally with a preview
 // token), edit, delete (force explained), create and delete preview tokens.
-import { get, post, put, del, choices as loadChoices } from './api.js'
+import { get, post, put, del, has, choices as loadChoices } from './api.js'
 import { h, clear, field, formError, showErrors, clearErrors, copyButton, announce, confirm, table, tags, date } from './ui.js'
-import { scopeLists, environmentPicker, branchPickers, branchEntries } from './scope.js'
+import { scopeLists, environmentPicker, branchPickers, branchEntries, askRotation } from './scope.js'
 
 const PATH = '/v3/stacks/delivery_tokens'
 
 export async function render (m) {
-  const [list, choices] = await Promise.all([get(PATH), loadChoices()])
+  // Rotation is offered where the server has it (feature-detected).
+  const [list, choices, rotation] = await Promise.all([get(PATH), loadChoices(), has(`${PATH}/-/rotate`)])
   const formBox = h('section', { 'aria-labelledby': 'dt-form-title' })
   const listBox = h('section', { 'aria-labelledby': 'dt-list-title' })
   m.append(h('h1', {}, 'Delivery tokens'),
     h('p', { class: 'lead' }, 'A delivery token reads published content of its environments and branches through the Content Delivery API; its preview token reads the same on the preview service only.'),
     formBox, listBox)
-  const refresh = async () => { drawList(listBox, (await get(PATH)).tokens, edit, refresh); }
+  const refresh = async () => { drawList(listBox, (await get(PATH)).tokens, edit, refresh, rotation) }
   const edit = (token) => { drawForm(formBox, choices, token, refresh, edit); formBox.querySelector('input').focus() }
   drawForm(formBox, choices, null, refresh, edit)
-  drawList(listBox, list.tokens, edit, refresh)
+  drawList(listBox, list.tokens, edit, refresh, rotation)
 }
 
 function drawForm (box, choices, token, refresh, edit) {
@@ -59,7 +60,7 @@ function value (v, what) {
   return h('span', {}, h('code', { class: 'secret' }, v), ' ', copyButton(v, what))
 }
 
-function drawList (box, list, edit, refresh) {
+function drawList (box, list, edit, refresh, rotation) {
   const extra = []
   // Last use and expiry are shown when the server reports them.
   if (list.some((t) => 'last_used_at' in t)) extra.push({ label: 'Last used', cell: (t) => date(t.last_used_at) })
@@ -75,6 +76,8 @@ function drawList (box, list, edit, refresh) {
     ...extra,
     { label: 'Actions', cell: (t) => h('span', { class: 'actions' },
       h('button', { type: 'button', on: { click: () => edit(t) }, 'aria-label': `Edit ${t.name}` }, 'Edit'),
+      rotation && h('button', { type: 'button', on: { click: () => rotate(t, '', 'delivery token', refresh) }, 'aria-label': `Rotate ${t.name}` }, 'Rotate'),
+      rotation && t.preview_token && h('button', { type: 'button', on: { click: () => rotate(t, '/preview_token', 'preview token', refresh) }, 'aria-label': `Rotate the preview token of ${t.name}` }, 'Rotate preview'),
       h('button', { type: 'button', class: 'danger', on: { click: () => remove(t, refresh) }, 'aria-label': `Delete ${t.name}` }, 'Delete')) }
   ]
   clear(box, h('h2', { id: 'dt-list-title' }, `Tokens (${list.length})`),
@@ -109,6 +112,17 @@ async function remove (t, refresh) {
   try {
     await del(`${PATH}/${encodeURIComponent(t.uid)}`, { query: { force: form.querySelector('#dt-force').checked } })
     announce(`Delivery token “${t.name}” deleted.`)
+    await refresh()
+  } catch (err) { announce(err.message) }
+}
+
+// rotate makes a new value; the old one keeps working for the grace period.
+async function rotate (t, sub, what, refresh) {
+  const body = await askRotation(`Rotate the ${what} of “${t.name}”?`, 'Apps must switch to the new value before the grace period ends.')
+  if (!body) return
+  try {
+    await post(`${PATH}/${encodeURIComponent(t.uid)}${sub}/rotate`, body)
+    announce(`The ${what} of “${t.name}” was rotated.`)
     await refresh()
   } catch (err) { announce(err.message) }
 }

@@ -1,7 +1,7 @@
 // Users of the stack and their roles: assignments are replaced per user
 // with POST /v3/stacks/users/roles.
 import { get, post } from './api.js'
-import { h, clear, formError, showErrors, clearErrors, checks, announce, table } from './ui.js'
+import { h, clear, field, formError, showErrors, clearErrors, checks, announce, table } from './ui.js'
 
 export async function render (m) {
   const [stack, roles] = await Promise.all([get('/v3/stacks', { query: { include_collaborators: true } }), get('/v3/roles')])
@@ -14,6 +14,30 @@ export async function render (m) {
     { label: 'Roles', cell: (u) => rolesForm(u, roles.roles, async () => draw((await get('/v3/stacks', { query: { include_collaborators: true } })).stack.collaborators)) }
   ], collaborators))
   draw(stack.stack.collaborators || [])
+  m.append(inviteForm(roles.roles))
+}
+
+// inviteForm shares the stack (POST /v3/stacks/share): the invitees accept
+// from their own session and then hold the roles chosen here.
+function inviteForm (roles) {
+  const emails = field({ label: 'E-mail addresses', name: 'emails', fields: ['emails'], hint: 'Separated by commas.' })
+  const set = checks({ legend: 'Roles of the invitees', name: 'invite_roles', fields: ['roles'],
+    options: roles.map((r) => ({ value: r.uid, label: r.name })) })
+  const form = h('form', { class: 'panel', novalidate: true }, formError(), emails, set,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Invite')))
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault()
+    clearErrors(form)
+    const list = emails.control.value.split(',').map((x) => x.trim()).filter(Boolean)
+    const picked = set.values()
+    try {
+      await post('/v3/stacks/share', { emails: list, roles: Object.fromEntries(list.map((x) => [x, picked])) })
+      announce(`Invited ${list.join(', ')}.`)
+      emails.control.value = ''
+    } catch (err) { showErrors(form, err) }
+  })
+  return h('section', { 'aria-labelledby': 'invite-title' }, h('h2', { id: 'invite-title' }, 'Invite people'),
+    h('p', {}, 'Each invitee accepts the invitation from their own account; until then they can do nothing in this stack.'), form)
 }
 
 function rolesForm (user, roles, refresh) {
