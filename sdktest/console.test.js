@@ -59,6 +59,7 @@ describe('console', () => {
     assert.equal((await api('PUT', '/v3/stacks/branch_aliases/live', { branch_alias: { target_branch: 'main' } })).status, 200)
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] })
     context = await newContext({ viewport: { width: 1280, height: 900 } })
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: sg.base })
     page = await context.newPage()
     page.on('pageerror', (e) => pageErrors.push(e.message))
   })
@@ -118,7 +119,7 @@ describe('console', () => {
     await page.getByRole('heading', { level: 1, name: 'Delivery tokens' }).waitFor()
   })
 
-  let site
+  let site, mtSecret
   it('delivery token with a preview token: created in the browser, both read back through the API', async () => {
     await open('/tokens', 'Delivery tokens')
     const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Create token' }) })
@@ -146,7 +147,8 @@ describe('console', () => {
     await row.getByText(site.token).waitFor()
     await row.getByText(site.preview_token).waitFor()
     await row.getByRole('button', { name: 'Copy delivery token of site' }).waitFor()
-    await row.getByRole('button', { name: 'Copy preview token of site' }).waitFor()
+    await row.getByRole('button', { name: 'Copy preview token of site' }).click()
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), site.preview_token) // one click copies it
     await shot('delivery-tokens')
   })
 
@@ -228,6 +230,7 @@ describe('console', () => {
     await warning.waitFor()
     const secret = (await warning.locator('#mt-secret').textContent()).trim()
     assert.match(secret, TOKEN)
+    mtSecret = secret
     await warning.getByRole('button', { name: 'Copy management token' }).waitFor()
     await shot('management-token-secret')
     // The secret works, and the API never shows it again.
@@ -403,7 +406,7 @@ describe('console', () => {
 
   const explain = async ({ credential, path: p, environment, locale }) => {
     await open('/explain', 'Explain a decision')
-    await page.getByLabel('Credential').selectOption({ label: credential })
+    await page.getByLabel('Credential', { exact: true }).selectOption({ label: credential })
     await page.getByLabel('Path').fill(p)
     if (environment !== undefined) await page.getByLabel('Environment').selectOption(environment)
     if (locale !== undefined) await page.getByLabel('Locale').selectOption(locale)
@@ -427,6 +430,17 @@ describe('console', () => {
     assert.equal(v.heading, 'Denied (403)')
     assert.equal(v.rule, 'No rule or scope entry allows this request.')
     assert.equal(v.entry, null)
+    // A pasted management token: its scope entry, quoted.
+    await open('/explain', 'Explain a decision')
+    await page.getByLabel('Credential', { exact: true }).selectOption({ label: 'A management token (paste its value)' })
+    await page.getByLabel('Credential value').fill(mtSecret)
+    await page.getByLabel('Method').selectOption('POST')
+    await page.getByLabel('Path').fill('/v3/content_types')
+    await page.getByRole('button', { name: 'Explain' }).click()
+    const mt = page.locator('.verdict')
+    await mt.getByRole('heading', { name: 'Allowed (200)' }).waitFor()
+    assert.equal(await mt.locator('.rule-words').textContent(), 'Allowed by scope entry 1 (module $all) of the management token.')
+    assert.deepEqual(JSON.parse(await mt.locator('.rule-entry').textContent()), { module: '$all', acl: { read: true, write: true } })
     assert.match(v.text, /environment not in the token's scope/)
   })
 

@@ -14,9 +14,10 @@ export async function render (m) {
     creds.push({ value: 'dt:' + t.uid, label: `Delivery token “${t.name}”`, api: 'cda', kind: 'access_token', secret: () => t.token })
     if (t.preview_token) creds.push({ value: 'pt:' + t.uid, label: `Preview token of “${t.name}”`, api: 'preview', kind: 'preview_token', secret: () => t.preview_token })
   }
-  creds.push({ value: 'mt', label: 'A management token (paste its value)', api: 'cma', kind: 'authorization' })
+  creds.push({ value: 'mt', label: 'A management token (paste its value)', api: 'cma', kind: 'authorization', pasted: true },
+    { value: 'at', label: "Another user's session (paste an authtoken)", api: 'cma', kind: 'authtoken', pasted: true })
   const cred = field({ label: 'Credential', name: 'credential', type: 'select', options: creds, fields: ['credential', 'authtoken', 'authorization', 'access_token', 'preview_token', 'api_key'] })
-  const pasted = field({ label: 'Management token value', name: 'pasted', type: 'password', hint: 'Used for this check only; it is not stored.', fields: [] })
+  const pasted = field({ label: 'Credential value', name: 'pasted', type: 'password', hint: 'Used for this check only; it is not stored.', fields: [] })
   const api = field({ label: 'API', name: 'api', type: 'select', options: [
     { value: 'cda', label: 'Content Delivery (cda)' }, { value: 'preview', label: 'Preview (preview)' }, { value: 'cma', label: 'Content Management (cma)' }] })
   const method = field({ label: 'Method', name: 'method', type: 'select', options: ['GET', 'POST', 'PUT', 'DELETE'].map((v) => ({ value: v })) })
@@ -27,7 +28,7 @@ export async function render (m) {
   const locale = field({ label: 'Locale', name: 'locale', type: 'select', options: [none, ...choices.locales.map((l) => ({ value: l.code, label: `${l.name} (${l.code})` }))] })
   const sync = () => {
     const c = creds.find((x) => x.value === cred.control.value)
-    pasted.hidden = c.kind !== 'authorization'
+    pasted.hidden = !c.pasted
     api.control.value = c.api
     path.control.value = EXAMPLES[c.api]
     if (c.api !== 'cma' && !environment.control.value && choices.environments[0]) environment.control.value = choices.environments[0].name
@@ -43,7 +44,7 @@ export async function render (m) {
     e.preventDefault()
     clearErrors(form)
     const c = creds.find((x) => x.value === cred.control.value)
-    const secret = c.kind === 'authorization' ? pasted.control.value : c.secret()
+    const secret = c.pasted ? pasted.control.value : c.secret()
     const body = { api: api.control.value, api_key: session.apiKey, credential: { [c.kind]: secret },
       method: method.control.value, path: path.control.value, environment: environment.control.value,
       branch: branch.control.value, locale: locale.control.value }
