@@ -41,27 +41,26 @@ export async function render (m, ctx) {
   const sub = ctx.path.replace(/^\//, '')
   if (sub) return editor(m, sub === 'new' ? null : decodeURIComponent(sub), ctx)
   const list = (await get(PATH, { query: { include_rules: true } })).roles
-  const system = (r) => ['Admin', 'Developer', 'Content Manager'].includes(r.name) && (r.rules || []).length === 0
   m.append(h('h1', {}, 'Roles'),
     h('p', { class: 'lead' }, 'System roles are built in and cannot be changed; custom roles grant what their rules say.'),
     h('p', {}, h('a', { class: 'button', href: BASE + '/new' }, 'New custom role')),
     table('Roles of this stack', [
       { label: 'Name', cell: (r) => h('a', { href: `${BASE}/${encodeURIComponent(r.uid)}` }, r.name) },
-      { label: 'Kind', cell: (r) => system(r) ? h('span', { class: 'system' }, 'system (read-only)') : 'custom' },
+      { label: 'Kind', cell: (r) => isSystem(r) ? h('span', { class: 'system' }, 'system (read-only)') : 'custom' },
       { label: 'Description', cell: (r) => r.description || '—' },
       { label: 'Rules', cell: (r) => tags([...new Set((r.rules || []).map((x) => x.module))]) },
       { label: 'Users', cell: (r) => String((r.users || []).length) }
     ], list))
 }
 
-// isSystem: the API marks no field, but a system role is one of the three
-// names and refuses every change; the editor asks the list the server
-// gave (system roles render rules []).
-const SYSTEM = ['Admin', 'Developer', 'Content Manager']
+// isSystem: the API marks no field, but a system role has one of the three
+// names (no custom role can take them: names are unique) and renders its
+// rules as [] (its rights are built in).
+const isSystem = (r) => ['Admin', 'Developer', 'Content Manager'].includes(r.name) && (r.rules || []).length === 0
 
 async function editor (m, roleUID, ctx) {
   const [choices, role] = await Promise.all([loadChoices(), roleUID ? get(`${PATH}/${encodeURIComponent(roleUID)}`, { query: { include_rules: true } }).then((r) => r.role) : null])
-  const readOnly = !!role && SYSTEM.includes(role.name) && (role.rules || []).length === 0
+  const readOnly = !!role && isSystem(role)
   const name = field({ label: 'Name', name: 'name', value: role ? role.name : '', required: true })
   const description = field({ label: 'Description', name: 'description', value: role ? role.description || '' : '' })
   const rulesBox = h('div', {})
