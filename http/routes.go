@@ -7,6 +7,7 @@ import (
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/console"
 )
 
 // access says what a route needs before its handler runs.
@@ -143,6 +144,13 @@ func (s *Server) buildMux() *http.ServeMux {
 		mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			Error(w, r, nil, &stackgate.Error{Code: stackgate.EMETHOD})
 		}))
+	}
+	// The web console: static files (package console) that call the routes
+	// above like any other client.
+	con := console.New()
+	for _, p := range []string{console.Prefix, console.Prefix + "/"} {
+		mux.Handle(p, con)
+		s.metrics.register(p)
 	}
 	// Everything else is 404, unless the main listener proxies the CMA:
 	// then every /v3 route stackgate does not serve goes to the gate and,
