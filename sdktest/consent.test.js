@@ -11,6 +11,8 @@ const http = require('node:http')
 const { chromium } = require('playwright-core')
 const { start, USERS } = require('./harness')
 
+const AXE = require.resolve('axe-core/axe.min.js')
+
 describe('consent page (chromium)', () => {
   let sg, browser, app, redirect, landed
   const verifier = crypto.randomBytes(48).toString('base64url')
@@ -112,5 +114,28 @@ describe('consent page (chromium)', () => {
       assert.equal(landed.length, before)
       await ctx.close()
     }
+  })
+
+  it('axe-core: no violations on the login, consent and error pages', async () => {
+    // Playwright injects axe, which the page's CSP would block: this context alone bypasses it.
+    const ctx = await browser.newContext({ bypassCSP: true })
+    const p = await ctx.newPage()
+    const check = async (name) => {
+      await p.addScriptTag({ path: AXE })
+      const res = await p.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }))
+      assert.deepEqual(res.violations.map((v) => `${v.id}: ${v.help}`), [], `${name}: axe violations`)
+    }
+    await p.goto(sdkURL(app.client_id))
+    await p.locator('#login').waitFor({ state: 'visible' })
+    await check('login')
+    await p.fill('#email', USERS.owner.email)
+    await p.fill('#password', USERS.owner.password)
+    await p.click('#login-button')
+    await p.locator('#consent').waitFor({ state: 'visible' })
+    await check('consent')
+    await p.goto(sdkURL('tampered'))
+    await p.locator('#error').waitFor({ state: 'visible' })
+    await check('error')
+    await ctx.close()
   })
 })
