@@ -40,7 +40,7 @@ func (s *Server) deliveryTokenReply(w http.ResponseWriter, r *http.Request, stat
 // handleDeliveryTokenList handles "GET /v3/stacks/delivery_tokens".
 func (s *Server) handleDeliveryTokenList(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	ts, err := s.svc.DeliveryTokens(r.Context(), p)
+	ts, err := s.svc.DeliveryTokens(r.Context(), p.Actor())
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (s *Server) handleDeliveryTokenList(w http.ResponseWriter, r *http.Request)
 
 // handleDeliveryTokenGet handles "GET /v3/stacks/delivery_tokens/{token_uid}".
 func (s *Server) handleDeliveryTokenGet(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.svc.DeliveryToken(r.Context(), principal(r), r.PathValue("token_uid"))
+	t, err := s.svc.DeliveryToken(r.Context(), actor(r), r.PathValue("token_uid"))
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (s *Server) handleDeliveryTokenCreate(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	t, err := s.svc.CreateDeliveryToken(r.Context(), principal(r), in, withPreview)
+	t, err := s.svc.CreateDeliveryToken(r.Context(), actor(r), in, withPreview)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (s *Server) handleDeliveryTokenUpdate(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	t, err := s.svc.UpdateDeliveryToken(r.Context(), principal(r), r.PathValue("token_uid"), in)
+	t, err := s.svc.UpdateDeliveryToken(r.Context(), actor(r), r.PathValue("token_uid"), in)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (s *Server) handleDeliveryTokenDelete(w http.ResponseWriter, r *http.Reques
 	if _, err := queryBool(r, "force", false); err != nil {
 		return err
 	}
-	if err := s.svc.DeleteDeliveryToken(r.Context(), principal(r), r.PathValue("token_uid")); err != nil {
+	if err := s.svc.DeleteDeliveryToken(r.Context(), actor(r), r.PathValue("token_uid")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"Delivery Token deleted successfully."})
@@ -111,7 +111,7 @@ func (s *Server) handlePreviewTokenCreate(w http.ResponseWriter, r *http.Request
 	if _, err := decode[map[string]any](r, true); err != nil {
 		return err
 	}
-	t, err := s.svc.CreatePreviewToken(r.Context(), principal(r), r.PathValue("delivery_token_uid"))
+	t, err := s.svc.CreatePreviewToken(r.Context(), actor(r), r.PathValue("delivery_token_uid"))
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (s *Server) handlePreviewTokenCreate(w http.ResponseWriter, r *http.Request
 
 // handlePreviewTokenDelete handles "DELETE /v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token".
 func (s *Server) handlePreviewTokenDelete(w http.ResponseWriter, r *http.Request) error {
-	if err := s.svc.DeletePreviewToken(r.Context(), principal(r), r.PathValue("delivery_token_uid")); err != nil {
+	if err := s.svc.DeletePreviewToken(r.Context(), actor(r), r.PathValue("delivery_token_uid")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"Preview token deleted successfully."})

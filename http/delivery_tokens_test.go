@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stackgate/stackgate/access"
 	sghttp "github.com/stackgate/stackgate/http"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/service"
@@ -622,9 +623,9 @@ func TestDeliveryTokenLifecycle(t *testing.T) {
 }
 
 // principalOf authenticates who on the fixture stack through the service.
-func principalOf(t testing.TB, f *fixture, who cred) *service.Principal {
+func principalOf(t testing.TB, f *fixture, who cred) *access.Principal {
 	t.Helper()
-	p, err := f.svc.Authenticate(t.Context(), service.Credentials{APIKey: f.stack.APIKey, Authtoken: f.tokens[who]})
+	p, err := f.svc.Authenticate(t.Context(), access.Credentials{APIKey: f.stack.APIKey, Authtoken: f.tokens[who]})
 	if err != nil {
 		t.Fatalf("authenticate %s: %v", who, err)
 	}

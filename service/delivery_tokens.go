@@ -23,8 +23,8 @@ var deliveryModules = map[stackgate.Module]bool{
 }
 
 // DeliveryTokens lists the stack's delivery tokens with their clear values.
-func (s *Service) DeliveryTokens(ctx context.Context, p *Principal) ([]*stackgate.DeliveryToken, error) {
-	ts, err := s.store.ListDeliveryTokens(ctx, p.Stack.UID)
+func (s *Service) DeliveryTokens(ctx context.Context, by stackgate.Actor) ([]*stackgate.DeliveryToken, error) {
+	ts, err := s.store.ListDeliveryTokens(ctx, by.Stack.UID)
 	if err != nil {
 		return nil, err
 	}
@@ -37,8 +37,8 @@ func (s *Service) DeliveryTokens(ctx context.Context, p *Principal) ([]*stackgat
 }
 
 // DeliveryToken returns one delivery token with its clear values.
-func (s *Service) DeliveryToken(ctx context.Context, p *Principal, uid string) (*stackgate.DeliveryToken, error) {
-	t, err := s.store.FindDeliveryToken(ctx, p.Stack.UID, uid)
+func (s *Service) DeliveryToken(ctx context.Context, by stackgate.Actor, uid string) (*stackgate.DeliveryToken, error) {
+	t, err := s.store.FindDeliveryToken(ctx, by.Stack.UID, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (s *Service) deliveryScope(ctx context.Context, stackUID string, in TokenIn
 
 // CreateDeliveryToken creates a delivery token (and its preview token when
 // withPreview) in one transaction.
-func (s *Service) CreateDeliveryToken(ctx context.Context, p *Principal, in TokenInput, withPreview bool) (*stackgate.DeliveryToken, error) {
+func (s *Service) CreateDeliveryToken(ctx context.Context, by stackgate.Actor, in TokenInput, withPreview bool) (*stackgate.DeliveryToken, error) {
 	v := stackgate.Validation{}
 	var name string
 	if in.Name == nil {
@@ -114,14 +114,14 @@ func (s *Service) CreateDeliveryToken(ctx context.Context, p *Principal, in Toke
 	} else {
 		name = checkName(v, "name", *in.Name)
 	}
-	scope, refs, err := s.deliveryScope(ctx, p.Stack.UID, in, v)
+	scope, refs, err := s.deliveryScope(ctx, by.Stack.UID, in, v)
 	if err != nil {
 		return nil, err
 	}
 	keepMetadataUIDs(scope, nil)
 	now := s.Now()
-	t := &stackgate.DeliveryToken{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, Description: deref(in.Description),
-		Scope: scope, Token: stackgate.NewTokenValue(), CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
+	t := &stackgate.DeliveryToken{UID: stackgate.NewUID(), StackUID: by.Stack.UID, Name: name, Description: deref(in.Description),
+		Scope: scope, Token: stackgate.NewTokenValue(), CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if t.Secret, err = s.keys.Seal(t.Token); err != nil {
 		return nil, err
 	}
@@ -139,8 +139,8 @@ func (s *Service) CreateDeliveryToken(ctx context.Context, p *Principal, in Toke
 
 // UpdateDeliveryToken changes name, description and scope; the token value
 // never changes.
-func (s *Service) UpdateDeliveryToken(ctx context.Context, p *Principal, uid string, in TokenInput) (*stackgate.DeliveryToken, error) {
-	t, err := s.store.FindDeliveryToken(ctx, p.Stack.UID, uid)
+func (s *Service) UpdateDeliveryToken(ctx context.Context, by stackgate.Actor, uid string, in TokenInput) (*stackgate.DeliveryToken, error) {
+	t, err := s.store.FindDeliveryToken(ctx, by.Stack.UID, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (s *Service) UpdateDeliveryToken(ctx context.Context, p *Principal, uid str
 	}
 	var refs []stackgate.Ref
 	if in.Scope != nil {
-		scope, r, err := s.deliveryScope(ctx, p.Stack.UID, in, v)
+		scope, r, err := s.deliveryScope(ctx, by.Stack.UID, in, v)
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +165,7 @@ func (s *Service) UpdateDeliveryToken(ctx context.Context, p *Principal, uid str
 		}
 		refs = deliveryRefs(t.Scope)
 	}
-	t.UpdatedBy, t.UpdatedAt = p.UID, s.Now()
+	t.UpdatedBy, t.UpdatedAt = by.UID, s.Now()
 	if err := s.store.UpdateDeliveryToken(ctx, t, refs); err != nil {
 		return nil, tokenWriteError(err, "delivery", 0)
 	}
@@ -185,8 +185,8 @@ func deliveryRefs(scope []stackgate.ScopeEntry) []stackgate.Ref {
 }
 
 // DeleteDeliveryToken deletes a delivery token and its preview token.
-func (s *Service) DeleteDeliveryToken(ctx context.Context, p *Principal, uid string) error {
-	if err := s.store.DeleteDeliveryToken(ctx, p.Stack.UID, uid); err != nil {
+func (s *Service) DeleteDeliveryToken(ctx context.Context, by stackgate.Actor, uid string) error {
+	if err := s.store.DeleteDeliveryToken(ctx, by.Stack.UID, uid); err != nil {
 		return err
 	}
 	return nil
@@ -194,21 +194,21 @@ func (s *Service) DeleteDeliveryToken(ctx context.Context, p *Principal, uid str
 
 // CreatePreviewToken gives the delivery token a new preview token; an older
 // one stops working at once.
-func (s *Service) CreatePreviewToken(ctx context.Context, p *Principal, uid string) (*stackgate.DeliveryToken, error) {
+func (s *Service) CreatePreviewToken(ctx context.Context, by stackgate.Actor, uid string) (*stackgate.DeliveryToken, error) {
 	value := stackgate.NewTokenValue()
 	sealed, err := s.keys.Seal(value)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.SetPreviewToken(ctx, p.Stack.UID, uid, sealed, p.UID, s.Now()); err != nil {
+	if err := s.store.SetPreviewToken(ctx, by.Stack.UID, uid, sealed, by.UID, s.Now()); err != nil {
 		return nil, err
 	}
-	return s.DeliveryToken(ctx, p, uid)
+	return s.DeliveryToken(ctx, by, uid)
 }
 
 // DeletePreviewToken removes the delivery token's preview token.
-func (s *Service) DeletePreviewToken(ctx context.Context, p *Principal, uid string) error {
-	t, err := s.store.FindDeliveryToken(ctx, p.Stack.UID, uid)
+func (s *Service) DeletePreviewToken(ctx context.Context, by stackgate.Actor, uid string) error {
+	t, err := s.store.FindDeliveryToken(ctx, by.Stack.UID, uid)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func (s *Service) DeletePreviewToken(ctx context.Context, p *Principal, uid stri
 		return &stackgate.Error{Code: stackgate.ENOTFOUND,
 			Fields: map[string][]string{"preview_token": {stackgate.ProblemNotValid}}}
 	}
-	if err := s.store.SetPreviewToken(ctx, p.Stack.UID, uid, stackgate.Sealed{}, p.UID, s.Now()); err != nil {
+	if err := s.store.SetPreviewToken(ctx, by.Stack.UID, uid, stackgate.Sealed{}, by.UID, s.Now()); err != nil {
 		return err
 	}
 	return nil
