@@ -2,13 +2,13 @@ package http_test
 
 import (
 	"fmt"
-	"log/slog"
 	"net/url"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/access"
 	sghttp "github.com/stackgate/stackgate/http"
 	"github.com/stackgate/stackgate/internal/testdb"
@@ -26,8 +26,8 @@ var (
 func newFixtureWith(t testing.TB, open testdb.Opener, cfg service.Config) *fixture {
 	t.Helper()
 	f := newFixture(t, open)
-	f.svc = service.New(f.store, testKeys, cfg, slog.New(slog.DiscardHandler))
-	f.srv = sghttp.NewServer(f.svc, nil)
+	f.svc, f.acc = newServices(f.store, cfg)
+	f.srv = sghttp.NewServer(f.svc, f.acc, nil)
 	return f
 }
 
@@ -529,7 +529,7 @@ func TestDeliveryTokenLifecycle(t *testing.T) {
 				t.Fatalf("scope changed:\n%v\n%v", jobj(t, r.body["token"])["scope"], prior["scope"])
 			}
 		})
-		if _, err := f.svc.DeliveryToken(t.Context(), principalOf(t, f, Owner), "bltforged00000000"); err == nil {
+		if _, err := f.svc.DeliveryToken(t.Context(), actorOf(t, f, Owner), "bltforged00000000"); err == nil {
 			t.Fatal("a forged uid created a token")
 		}
 
@@ -622,14 +622,14 @@ func TestDeliveryTokenLifecycle(t *testing.T) {
 	})
 }
 
-// principalOf authenticates who on the fixture stack through the service.
-func principalOf(t testing.TB, f *fixture, who cred) *access.Principal {
+// actorOf authenticates who on the fixture stack through the checker.
+func actorOf(t testing.TB, f *fixture, who cred) stackgate.Actor {
 	t.Helper()
-	p, err := f.svc.Authenticate(t.Context(), access.Credentials{APIKey: f.stack.APIKey, Authtoken: f.tokens[who]})
+	p, err := f.acc.Authenticate(t.Context(), access.Credentials{APIKey: f.stack.APIKey, Authtoken: f.tokens[who]})
 	if err != nil {
 		t.Fatalf("authenticate %s: %v", who, err)
 	}
-	return p
+	return p.Actor()
 }
 
 // TestDeliveryTokenList: limit, skip, include_count, asc/desc and query.

@@ -53,7 +53,7 @@ type matrixWorld struct {
 	f        *fixture
 	n        int
 	stack    *stackgate.Stack
-	owner    *access.Principal
+	owner    stackgate.Actor
 	unusable string            // why the stack cannot be built as described, if so
 	ids      map[string]string // the case's environment and locale uids → real uids
 	envNames []string          // the real environments' names
@@ -81,7 +81,7 @@ func (ws *matrixWorlds) world(t *testing.T, c *authztest.Case) *matrixWorld {
 	if w.stack, err = f.svc.CreateStack(ctx, f.users[Owner], fmt.Sprintf("Matrix %d", w.n)); err != nil {
 		t.Fatal(err)
 	}
-	w.owner = &access.Principal{Kind: access.KindUser, Stack: w.stack, UID: f.users[Owner].UID, Owner: true}
+	w.owner = stackgate.Actor{Stack: w.stack, UID: f.users[Owner].UID}
 	for _, name := range []string{stackgate.RoleAdmin, stackgate.RoleDeveloper, stackgate.RoleContentManager} {
 		r, err := f.svc.RoleByName(ctx, w.stack.UID, name)
 		if err != nil {
