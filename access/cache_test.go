@@ -25,7 +25,7 @@ func (c *countingStore) FindDeliveryTokenByHash(ctx context.Context, h []byte, p
 	return c.Store.FindDeliveryTokenByHash(ctx, h, preview)
 }
 
-// deaf hides the store's commits from the service over it, as if it ran on
+// deaf hides the store's commits from the checker over it, as if it ran on
 // another node whose notifications are late.
 type deaf struct{ stackgate.Store }
 

@@ -18,7 +18,7 @@ import (
 // delivery tokens with one for random ones (a credential-stuffing flood)
 // and reports the store reads per request after warm-up (goal: 0).
 //
-//	go test ./service -run '^$' -bench DecideRandomTokens -benchtime 200000x
+//	go test ./access -run '^$' -bench DecideRandomTokens -benchtime 200000x
 func BenchmarkDecideRandomTokens(b *testing.B) {
 	ctx := context.Background()
 	counted := &readCounter{Store: testdb.SQLite(b)}

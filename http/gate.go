@@ -31,7 +31,7 @@ import (
 // upstream can trust; deny is 400/401/403/412 with the spec's JSON body.
 // All of them, and the proxy listeners (proxy.go), parse the original
 // request with parseGateRequest (gaterequest.go) and decide it with
-// service.Decide.
+// access.Checker.Decide.
 
 const (
 	gateAuthPath        = "/gate/auth"
@@ -115,7 +115,7 @@ func (s *Server) handleGateAuth(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// decide asks the service and counts the outcome; a refusal comes back as
+// decide asks the access checker and counts the outcome; a refusal comes back as
 // its error.
 func (s *Server) decide(r *http.Request, greq access.GateRequest) (access.GateDecision, error) {
 	d, err := s.acc.Decide(r.Context(), greq)
