@@ -24,12 +24,8 @@ func decodeToken(r *http.Request) (service.TokenInput, error) {
 }
 
 // deliveryTokenReply renders one token with its environments expanded.
-func (s *Server) deliveryTokenReply(w http.ResponseWriter, r *http.Request, status int, note string, t *stackgate.DeliveryToken) error {
-	envs, err := s.svc.Environments(r.Context(), principal(r).Stack.UID)
-	if err != nil {
-		return err
-	}
-	body := map[string]any{"token": renderDeliveryToken(t, envIndex(envs))}
+func (s *Server) deliveryTokenReply(w http.ResponseWriter, status int, note string, t *service.DeliveryTokenView) error {
+	body := map[string]any{"token": renderDeliveryToken(t.DeliveryToken, t.Environments)}
 	if note != "" {
 		body["notice"] = note
 	}
@@ -39,17 +35,11 @@ func (s *Server) deliveryTokenReply(w http.ResponseWriter, r *http.Request, stat
 
 // handleDeliveryTokenList handles "GET /v3/stacks/delivery_tokens".
 func (s *Server) handleDeliveryTokenList(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	ts, err := s.svc.DeliveryTokens(r.Context(), p.Actor())
+	l, err := s.svc.DeliveryTokens(r.Context(), actor(r))
 	if err != nil {
 		return err
 	}
-	envs, err := s.svc.Environments(r.Context(), p.Stack.UID)
-	if err != nil {
-		return err
-	}
-	idx := envIndex(envs)
-	return writeList(w, r, "tokens", deliveryTokenFields, mapSlice(ts, func(t *stackgate.DeliveryToken) deliveryTokenJSON { return renderDeliveryToken(t, idx) }))
+	return writeList(w, r, "tokens", deliveryTokenFields, mapSlice(l.Tokens, func(t *stackgate.DeliveryToken) deliveryTokenJSON { return renderDeliveryToken(t, l.Environments) }))
 }
 
 // handleDeliveryTokenGet handles "GET /v3/stacks/delivery_tokens/{token_uid}".
@@ -58,7 +48,7 @@ func (s *Server) handleDeliveryTokenGet(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	return s.deliveryTokenReply(w, r, http.StatusOK, "", t)
+	return s.deliveryTokenReply(w, http.StatusOK, "", t)
 }
 
 // handleDeliveryTokenCreate handles "POST /v3/stacks/delivery_tokens".
@@ -75,7 +65,7 @@ func (s *Server) handleDeliveryTokenCreate(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	return s.deliveryTokenReply(w, r, http.StatusCreated, "Delivery Token created successfully.", t)
+	return s.deliveryTokenReply(w, http.StatusCreated, "Delivery Token created successfully.", t)
 }
 
 // handleDeliveryTokenUpdate handles "PUT /v3/stacks/delivery_tokens/{token_uid}".
@@ -88,7 +78,7 @@ func (s *Server) handleDeliveryTokenUpdate(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	return s.deliveryTokenReply(w, r, http.StatusOK, "Delivery Token updated successfully.", t)
+	return s.deliveryTokenReply(w, http.StatusOK, "Delivery Token updated successfully.", t)
 }
 
 // handleDeliveryTokenDelete handles "DELETE /v3/stacks/delivery_tokens/{token_uid}".
@@ -115,7 +105,7 @@ func (s *Server) handlePreviewTokenCreate(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	return s.deliveryTokenReply(w, r, http.StatusCreated, "Preview token created successfully.", t)
+	return s.deliveryTokenReply(w, http.StatusCreated, "Preview token created successfully.", t)
 }
 
 // handlePreviewTokenDelete handles "DELETE /v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token".

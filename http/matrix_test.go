@@ -592,7 +592,7 @@ func (w *matrixWorld) routerRequestFor(t *testing.T, r authz.Route) routerReques
 		}
 		out.undo = func() {
 			if toks, err := f.svc.DeliveryTokens(ctx, owner); err == nil {
-				for _, tok := range toks {
+				for _, tok := range toks.Tokens {
 					if tok.Name == name {
 						_ = f.svc.DeleteDeliveryToken(ctx, owner, tok.UID)
 					}

@@ -22,8 +22,23 @@ var deliveryModules = map[stackgate.Module]bool{
 	stackgate.ModuleEnvironment: true, stackgate.ModuleBranch: true, stackgate.ModuleBranchAlias: true,
 }
 
+// DeliveryTokenView is a delivery token with its clear values and the
+// stack's environments by uid, which its scope names by uid and a reply
+// expands: everything a reply renders, from one use case.
+type DeliveryTokenView struct {
+	*stackgate.DeliveryToken
+	Environments map[string]*stackgate.Environment
+}
+
+// DeliveryTokenList is the stack's delivery tokens with their clear values
+// and the stack's environments by uid (one listing for all the tokens).
+type DeliveryTokenList struct {
+	Tokens       []*stackgate.DeliveryToken
+	Environments map[string]*stackgate.Environment
+}
+
 // DeliveryTokens lists the stack's delivery tokens with their clear values.
-func (s *Service) DeliveryTokens(ctx context.Context, by stackgate.Actor) ([]*stackgate.DeliveryToken, error) {
+func (s *Service) DeliveryTokens(ctx context.Context, by stackgate.Actor) (*DeliveryTokenList, error) {
 	ts, err := s.store.ListDeliveryTokens(ctx, by.Stack.UID)
 	if err != nil {
 		return nil, err
@@ -33,16 +48,45 @@ func (s *Service) DeliveryTokens(ctx context.Context, by stackgate.Actor) ([]*st
 			return nil, err
 		}
 	}
-	return ts, nil
+	envs, err := s.environmentsByUID(ctx, by.Stack.UID)
+	if err != nil {
+		return nil, err
+	}
+	return &DeliveryTokenList{Tokens: ts, Environments: envs}, nil
 }
 
 // DeliveryToken returns one delivery token with its clear values.
-func (s *Service) DeliveryToken(ctx context.Context, by stackgate.Actor, uid string) (*stackgate.DeliveryToken, error) {
+func (s *Service) DeliveryToken(ctx context.Context, by stackgate.Actor, uid string) (*DeliveryTokenView, error) {
 	t, err := s.store.FindDeliveryToken(ctx, by.Stack.UID, uid)
 	if err != nil {
 		return nil, err
 	}
-	return t, s.openDeliveryToken(t)
+	if err := s.openDeliveryToken(t); err != nil {
+		return nil, err
+	}
+	return s.view(ctx, t)
+}
+
+// view reads the environments t's reply expands.
+func (s *Service) view(ctx context.Context, t *stackgate.DeliveryToken) (*DeliveryTokenView, error) {
+	envs, err := s.environmentsByUID(ctx, t.StackUID)
+	if err != nil {
+		return nil, err
+	}
+	return &DeliveryTokenView{DeliveryToken: t, Environments: envs}, nil
+}
+
+// environmentsByUID lists the stack's environments, by uid.
+func (s *Service) environmentsByUID(ctx context.Context, stackUID string) (map[string]*stackgate.Environment, error) {
+	envs, err := s.store.ListEnvironments(ctx, stackUID)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]*stackgate.Environment, len(envs))
+	for _, e := range envs {
+		m[e.UID] = e
+	}
+	return m, nil
 }
 
 func (s *Service) openDeliveryToken(t *stackgate.DeliveryToken) error {
@@ -106,7 +150,7 @@ func (s *Service) deliveryScope(ctx context.Context, stackUID string, in TokenIn
 
 // CreateDeliveryToken creates a delivery token (and its preview token when
 // withPreview) in one transaction.
-func (s *Service) CreateDeliveryToken(ctx context.Context, by stackgate.Actor, in TokenInput, withPreview bool) (*stackgate.DeliveryToken, error) {
+func (s *Service) CreateDeliveryToken(ctx context.Context, by stackgate.Actor, in TokenInput, withPreview bool) (*DeliveryTokenView, error) {
 	v := stackgate.Validation{}
 	var name string
 	if in.Name == nil {
@@ -134,12 +178,12 @@ func (s *Service) CreateDeliveryToken(ctx context.Context, by stackgate.Actor, i
 	if err := s.store.CreateDeliveryToken(ctx, t, refs, s.cfg.DeliveryTokenLimit); err != nil {
 		return nil, tokenWriteError(err, "delivery", s.cfg.DeliveryTokenLimit)
 	}
-	return t, nil
+	return s.view(ctx, t)
 }
 
 // UpdateDeliveryToken changes name, description and scope; the token value
 // never changes.
-func (s *Service) UpdateDeliveryToken(ctx context.Context, by stackgate.Actor, uid string, in TokenInput) (*stackgate.DeliveryToken, error) {
+func (s *Service) UpdateDeliveryToken(ctx context.Context, by stackgate.Actor, uid string, in TokenInput) (*DeliveryTokenView, error) {
 	t, err := s.store.FindDeliveryToken(ctx, by.Stack.UID, uid)
 	if err != nil {
 		return nil, err
@@ -169,7 +213,10 @@ func (s *Service) UpdateDeliveryToken(ctx context.Context, by stackgate.Actor, u
 	if err := s.store.UpdateDeliveryToken(ctx, t, refs); err != nil {
 		return nil, tokenWriteError(err, "delivery", 0)
 	}
-	return t, s.openDeliveryToken(t)
+	if err := s.openDeliveryToken(t); err != nil {
+		return nil, err
+	}
+	return s.view(ctx, t)
 }
 
 // deliveryRefs returns the refs of a stored scope (environments by uid).
@@ -194,7 +241,7 @@ func (s *Service) DeleteDeliveryToken(ctx context.Context, by stackgate.Actor, u
 
 // CreatePreviewToken gives the delivery token a new preview token; an older
 // one stops working at once.
-func (s *Service) CreatePreviewToken(ctx context.Context, by stackgate.Actor, uid string) (*stackgate.DeliveryToken, error) {
+func (s *Service) CreatePreviewToken(ctx context.Context, by stackgate.Actor, uid string) (*DeliveryTokenView, error) {
 	value := stackgate.NewTokenValue()
 	sealed, err := s.keys.Seal(value)
 	if err != nil {
