@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/service"
 )
 
@@ -128,7 +129,7 @@ func (s *Server) handleOAuthIntrospect(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	t, err := s.svc.OAuthToken(r.Context(), f.Get("token"))
+	t, err := s.acc.OAuthToken(r.Context(), f.Get("token"))
 	if stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 		writeJSON(w, http.StatusOK, map[string]bool{"active": false})
 		return nil
@@ -161,7 +162,7 @@ type consentBody struct {
 // Authorize button, and scripts). A bad request is a Contentstack error,
 // never a redirect.
 func (s *Server) handleOAuthAuthorize(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.svc.CurrentUser(r.Context(), header(r, hAuthtoken))
+	uid, err := s.user(r)
 	if err != nil {
 		return err
 	}
@@ -169,13 +170,13 @@ func (s *Server) handleOAuthAuthorize(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	to, err := s.svc.Authorize(r.Context(), u.UID, service.Consent{AppUID: r.PathValue("app_uid"), ClientID: b.ClientID,
+	to, err := s.svc.Authorize(r.Context(), uid, service.Consent{AppUID: r.PathValue("app_uid"), ClientID: b.ClientID,
 		RedirectURI: b.RedirectURI, ResponseType: b.ResponseType, Scope: b.Scope, State: b.State,
 		CodeChallenge: b.CodeChallenge, Method: b.CodeChallengeMethod})
 	if err != nil {
 		return consentError(err)
 	}
-	info(r.Context()).principal = "user:" + u.UID
+	info(r.Context()).principal = "user:" + uid
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]string{"redirect_url": to}})
 	return nil
 }
@@ -198,21 +199,17 @@ func consentError(err error) error {
 // oauthUser is the user a manifests request acts for: the user of its Bearer
 // token (which must be of the app in the path), or of its authtoken.
 func (s *Server) oauthUser(r *http.Request) (string, error) {
-	if v, ok := service.BearerToken(header(r, hAuthorization)); ok {
-		t, err := s.svc.OAuthToken(r.Context(), v)
+	if v, ok := access.BearerToken(header(r, hAuthorization)); ok {
+		t, err := s.acc.OAuthToken(r.Context(), v)
 		if err != nil {
 			return "", err
 		}
 		if t.UserUID == "" || t.AppUID != r.PathValue("app_uid") {
-			return "", service.ErrForbidden("the token is not a user token of this app")
+			return "", access.ErrForbidden("the token is not a user token of this app")
 		}
 		return t.UserUID, nil
 	}
-	u, err := s.svc.CurrentUser(r.Context(), header(r, hAuthtoken))
-	if err != nil {
-		return "", err
-	}
-	return u.UID, nil
+	return s.user(r)
 }
 
 // handleOAuthAuthorizations handles "GET /manifests/{app_uid}/authorizations":

@@ -10,14 +10,14 @@ import (
 	"github.com/stackgate/stackgate/console"
 )
 
-// access says what a route needs before its handler runs.
-type access uint8
+// routeAccess says what a route needs before its handler runs.
+type routeAccess uint8
 
 const (
-	public  access = iota // no credential (login, health)
-	session               // an authtoken, no stack (the user's own session)
-	stack                 // api_key + one CMA credential, authorized by the route's module and action
-	gate                  // the gate decides itself (gate.go)
+	public  routeAccess = iota // no credential (login, health)
+	session                    // an authtoken, no stack (the user's own session)
+	stack                      // api_key + one CMA credential, authorized by the route's module and action
+	gate                       // the gate decides itself (gate.go)
 )
 
 // route is one line of the API surface. failed is the error_message of the
@@ -26,7 +26,7 @@ const (
 type route struct {
 	method  string
 	pattern string
-	access  access
+	access  routeAccess
 	handle  handlerFunc
 	failed  string
 }

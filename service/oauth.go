@@ -388,12 +388,6 @@ func s256(verifier string) string {
 	return base64.RawURLEncoding.EncodeToString(h[:])
 }
 
-// OAuthToken returns the live access token of value; a missing, revoked or
-// expired one is EUNAUTHORIZED on authorization.
-func (s *Service) OAuthToken(ctx context.Context, value string) (*stackgate.OAuthToken, error) {
-	return s.liveOAuthToken(ctx, value)
-}
-
 // Authorizations returns the user's authorizations of the app (a user sees
 // only their own).
 func (s *Service) Authorizations(ctx context.Context, appUID, userUID string) ([]*stackgate.OAuthAuthorization, error) {

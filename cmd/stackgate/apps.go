@@ -85,7 +85,7 @@ func runApp(ctx context.Context, verb string, args []string, getenv func(string)
 		return errors.New("app remove needs --app-uid")
 	}
 	log, _ := newLogger(stderr, "text", "info")
-	svc, st, err := openService(ctx, c, log)
+	svc, _, st, err := openService(ctx, c, log)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package service
+package access
 
 import (
 	"context"
@@ -57,8 +57,8 @@ const maxOAuthTokens = 1 << 16
 
 // token returns the token whose access hash is h: from the cache, else the
 // store (rationed like other misses: past the budget, refused from memory).
-func (s *Service) oauthTokenByHash(ctx context.Context, h [sha256.Size]byte) (*stackgate.OAuthToken, error) {
-	o := &s.cache.oauth
+func (a *Checker) oauthTokenByHash(ctx context.Context, h [sha256.Size]byte) (*stackgate.OAuthToken, error) {
+	o := &a.cache.oauth
 	o.mu.RLock()
 	t, ok := o.tokens[h]
 	epoch := o.epoch
@@ -66,10 +66,10 @@ func (s *Service) oauthTokenByHash(ctx context.Context, h [sha256.Size]byte) (*s
 	if ok {
 		return t, nil
 	}
-	if !s.cache.mayLookUpMiss() {
+	if !a.cache.mayLookUpMiss() {
 		return nil, errBadAuthorization
 	}
-	t, err := s.store.FindOAuthToken(ctx, append([]byte(nil), h[:]...))
+	t, err := a.store.FindOAuthToken(ctx, append([]byte(nil), h[:]...))
 	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
 		return nil, errBadAuthorization
 	} else if err != nil {
@@ -94,28 +94,29 @@ func BearerToken(v string) (string, bool) {
 	return "", false
 }
 
-// liveOAuthToken authenticates an access token value: missing, revoked
-// (logout, app removed) or expired is 401 / 105 on authorization, never an
-// error the SDK would not refresh on.
-func (s *Service) liveOAuthToken(ctx context.Context, value string) (*stackgate.OAuthToken, error) {
+// OAuthToken authenticates an access token value (introspection, the
+// manifests endpoints, Bearer): missing, revoked (logout, app removed) or
+// expired is 401 / 105 on authorization, never an error the SDK would not
+// refresh on.
+func (a *Checker) OAuthToken(ctx context.Context, value string) (*stackgate.OAuthToken, error) {
 	if value == "" {
 		return nil, errBadAuthorization
 	}
 	var h [sha256.Size]byte
-	s.keys.HashInto(&h, value)
-	t, err := s.oauthTokenByHash(ctx, h)
+	a.keys.HashInto(&h, value)
+	t, err := a.oauthTokenByHash(ctx, h)
 	if err != nil {
 		return nil, err
 	}
-	if t.Expired(s.Now()) {
+	if t.Expired(a.Now()) {
 		return nil, errBadAuthorization
 	}
 	return t, nil
 }
 
 // oauthPrincipal is the principal of an OAuth token on the stack of snap.
-func (s *Service) oauthPrincipal(ctx context.Context, snap *snapshot, value string) (*Principal, error) {
-	t, err := s.liveOAuthToken(ctx, value)
+func (a *Checker) oauthPrincipal(ctx context.Context, snap *snapshot, value string) (*Principal, error) {
+	t, err := a.OAuthToken(ctx, value)
 	if err != nil {
 		return nil, err
 	}
@@ -127,8 +128,8 @@ func (s *Service) oauthPrincipal(ctx context.Context, snap *snapshot, value stri
 	}
 	m, ok := snap.members[t.UserUID]
 	if !ok {
-		if snap, ok = s.refresh(ctx, snap, missKey(t.UserUID), func() (bool, error) {
-			_, err := s.store.FindMember(ctx, snap.stack.UID, t.UserUID)
+		if snap, ok = a.refresh(ctx, snap, missKey(t.UserUID), func() (bool, error) {
+			_, err := a.store.FindMember(ctx, snap.stack.UID, t.UserUID)
 			return found(err)
 		}); ok {
 			m, ok = snap.members[t.UserUID]
@@ -166,23 +167,19 @@ func (p *Principal) oauthAllowed(req authz.Request) authz.Decision {
 	return d
 }
 
-// OAuthUser returns the user of a Bearer user token that holds scope (GET
-// /v3/user takes user:read).
-func (s *Service) OAuthUser(ctx context.Context, authorization, scope string) (*stackgate.User, error) {
+// AuthenticateOAuthUser returns the uid of the user of a Bearer user token
+// that holds scope (GET /v3/user takes user:read).
+func (a *Checker) AuthenticateOAuthUser(ctx context.Context, authorization, scope string) (string, error) {
 	value, ok := BearerToken(authorization)
 	if !ok {
-		return nil, errBadAuthorization
+		return "", errBadAuthorization
 	}
-	t, err := s.liveOAuthToken(ctx, value)
+	t, err := a.OAuthToken(ctx, value)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if t.UserUID == "" || !authz.ScopeGrants(t.Scopes, scope) {
-		return nil, ErrForbidden("the OAuth token lacks scope " + scope)
+		return "", ErrForbidden("the OAuth token lacks scope " + scope)
 	}
-	u, err := s.store.FindUserByUID(ctx, t.UserUID)
-	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
-		return nil, errBadAuthorization
-	}
-	return u, err
+	return t.UserUID, nil
 }
