@@ -16,8 +16,8 @@ import (
 // TestConsoleMounted: the handler Open installs serves the console at
 // /console (with its headers) and leaves the API's own replies alone.
 func TestConsoleMounted(t *testing.T) {
-	svc := service.New(testdb.SQLite(t), testKeys, service.Config{}, slog.New(slog.DiscardHandler))
-	srv := sghttp.NewServer(svc, nil)
+	svc, acc := newServices(testdb.SQLite(t), service.Config{})
+	srv := sghttp.NewServer(svc, acc, slog.New(slog.DiscardHandler))
 	for _, tc := range []struct {
 		method, path string
 		status       int
