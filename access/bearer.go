@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
@@ -24,7 +25,15 @@ type oauthCache struct {
 	mu     sync.RWMutex
 	epoch  uint64
 	off    bool // the change listener is down: look every token up
-	tokens map[[sha256.Size]byte]*stackgate.OAuthToken
+	tokens map[[sha256.Size]byte]*oauthEntry
+}
+
+// oauthEntry is a cached token and the principal last built for it, with the
+// snapshot that principal belongs to: a request on the same snapshot reuses
+// it (deciding then allocates nothing), a rebuilt snapshot gets a new one.
+type oauthEntry struct {
+	token *stackgate.OAuthToken
+	last  atomic.Pointer[Principal]
 }
 
 // drop forgets every token the change touched.
@@ -35,8 +44,8 @@ func (o *oauthCache) drop(ch stackgate.Change) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.epoch++
-	for h, t := range o.tokens {
-		if ch.UserUID != "" && t.UserUID == ch.UserUID || ch.AppUID != "" && t.AppUID == ch.AppUID {
+	for h, e := range o.tokens {
+		if t := e.token; ch.UserUID != "" && t.UserUID == ch.UserUID || ch.AppUID != "" && t.AppUID == ch.AppUID {
 			delete(o.tokens, h)
 		}
 	}
@@ -55,16 +64,17 @@ func (o *oauthCache) reset(listening bool) {
 // looked up again, which costs a store read each).
 const maxOAuthTokens = 1 << 16
 
-// token returns the token whose access hash is h: from the cache, else the
-// store (rationed like other misses: past the budget, refused from memory).
-func (a *Checker) oauthTokenByHash(ctx context.Context, h [sha256.Size]byte) (*stackgate.OAuthToken, error) {
+// oauthEntry returns the entry of the token whose access hash is h: from
+// the cache, else the store (rationed like other misses: past the budget,
+// refused from memory).
+func (a *Checker) oauthEntry(ctx context.Context, h [sha256.Size]byte) (*oauthEntry, error) {
 	o := &a.cache.oauth
 	o.mu.RLock()
-	t, ok := o.tokens[h]
+	e, ok := o.tokens[h]
 	epoch := o.epoch
 	o.mu.RUnlock()
 	if ok {
-		return t, nil
+		return e, nil
 	}
 	if !a.cache.mayLookUpMiss() {
 		return nil, errBadAuthorization
@@ -75,15 +85,16 @@ func (a *Checker) oauthTokenByHash(ctx context.Context, h [sha256.Size]byte) (*s
 	} else if err != nil {
 		return nil, err
 	}
+	e = &oauthEntry{token: t}
 	o.mu.Lock()
 	if o.epoch == epoch && !o.off {
 		if o.tokens == nil || len(o.tokens) >= maxOAuthTokens {
-			o.tokens = map[[sha256.Size]byte]*stackgate.OAuthToken{}
+			o.tokens = map[[sha256.Size]byte]*oauthEntry{}
 		}
-		o.tokens[h] = t
+		o.tokens[h] = e
 	}
 	o.mu.Unlock()
-	return t, nil
+	return e, nil
 }
 
 // BearerToken returns the value of "Bearer <value>", if v is one.
@@ -99,27 +110,47 @@ func BearerToken(v string) (string, bool) {
 // expired is 401 / 105 on authorization, never an error the SDK would not
 // refresh on.
 func (a *Checker) OAuthToken(ctx context.Context, value string) (*stackgate.OAuthToken, error) {
+	e, err := a.liveOAuthEntry(ctx, value)
+	if err != nil {
+		return nil, err
+	}
+	return e.token, nil
+}
+
+func (a *Checker) liveOAuthEntry(ctx context.Context, value string) (*oauthEntry, error) {
 	if value == "" {
 		return nil, errBadAuthorization
 	}
 	var h [sha256.Size]byte
 	a.keys.HashInto(&h, value)
-	t, err := a.oauthTokenByHash(ctx, h)
+	e, err := a.oauthEntry(ctx, h)
 	if err != nil {
 		return nil, err
 	}
-	if t.Expired(a.Now()) {
+	// Expiry is checked on every request, not by a sweeper.
+	if e.token.Expired(a.Now()) {
 		return nil, errBadAuthorization
 	}
-	return t, nil
+	return e, nil
 }
 
 // oauthPrincipal is the principal of an OAuth token on the stack of snap.
 func (a *Checker) oauthPrincipal(ctx context.Context, snap *snapshot, value string) (*Principal, error) {
-	t, err := a.OAuthToken(ctx, value)
+	e, err := a.liveOAuthEntry(ctx, value)
 	if err != nil {
 		return nil, err
 	}
+	if p := e.last.Load(); p != nil && p.snap == snap {
+		return p, nil
+	}
+	p, err := a.buildOAuthPrincipal(ctx, snap, e.token)
+	if err == nil {
+		e.last.Store(p)
+	}
+	return p, err
+}
+
+func (a *Checker) buildOAuthPrincipal(ctx context.Context, snap *snapshot, t *stackgate.OAuthToken) (*Principal, error) {
 	if t.UserUID == "" { // an app token: its installation only
 		if t.StackUID != snap.stack.UID {
 			return nil, ErrForbidden("the app is not installed on this stack")
@@ -148,23 +179,28 @@ func newOAuthPrincipal(k Kind, snap *snapshot, uid string, t *stackgate.OAuthTok
 	return p
 }
 
+// Reasons of OAuth decisions (the route's scope is beside them in
+// /gate/check's explanation).
+const (
+	ReasonNoScope      = "no OAuth token may use this route"
+	ReasonScopeMissing = "the OAuth token lacks the route's scope"
+	reasonAppInstalled = "the route's scope is the app token's, on the stack the app is installed on"
+)
+
 // oauthAllowed decides req for an OAuth principal: the route's scope must be
 // among the token's, and then a user token is held to its user's roles, an
 // app token to its installation (the stack: any branch, any object).
 func (p *Principal) oauthAllowed(req authz.Request) authz.Decision {
 	if !authz.ScopeGrants(p.scopes, req.Scope) {
 		if req.Scope == "" {
-			return authz.Decision{Reason: "no OAuth scope reaches this route"}
+			return authz.Decision{Reason: ReasonNoScope}
 		}
-		return authz.Decision{Reason: "the OAuth token lacks scope " + req.Scope}
+		return authz.Decision{Reason: ReasonScopeMissing}
 	}
-	granted := "scope " + req.Scope + " granted"
 	if p.Kind == KindOAuthApp {
-		return authz.Decision{Allowed: true, Reason: granted + "; the app is installed on the stack"}
+		return authz.Decision{Allowed: true, Reason: reasonAppInstalled}
 	}
-	d := p.member.Allowed(req)
-	d.Reason = granted + "; " + d.Reason
-	return d
+	return p.member.Allowed(req)
 }
 
 // AuthenticateOAuthUser returns the uid of the user of a Bearer user token

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/service"
 )
@@ -100,7 +101,7 @@ func TestBearerTokens(t *testing.T) {
 				t.Fatalf("gate/check: %s", got.raw)
 			}
 			got = check("/v3/content_types/blog/entries", dev)
-			if got.body["allowed"] != false || got.body["reason"] != "the OAuth token lacks scope cm.entries.management:read" {
+			if route, _ := got.body["route"].(map[string]any); got.body["allowed"] != false || got.body["reason"] != access.ReasonScopeMissing || route["scope"] != "cm.entries.management:read" {
 				t.Fatalf("gate/check without the scope: %s", got.raw)
 			}
 			w := f.gateAuth("/gate/auth?api=cma", "GET", "/v3/roles?api_key="+f.stack.APIKey, map[string]string{"authorization": "Bearer " + app})
