@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -94,5 +100,74 @@ func TestAppCommands(t *testing.T) {
 	_, out, _ = sg("app", "list")
 	if strings.Contains(out, web["app_uid"].(string)) {
 		t.Errorf("removed app still listed: %s", out)
+	}
+}
+
+// TestServeOAuthAbsoluteForm: the whole program, one listener answering for
+// the developerhub-api, api and app hosts with absolute-form requests (as
+// through an HTTP proxy): a machine app's client_credentials, its Bearer
+// token on the CMA, the consent page.
+func TestServeOAuthAbsoluteForm(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "sg.db")
+	getenv := func(string) string { return "" }
+	ctx := context.Background()
+	var out strings.Builder
+	if err := run(ctx, []string{"bootstrap", "--database", db, "--email", "o@example.com", "--password", "whole-program-1", "--stack", "S"}, getenv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var boot map[string]string
+	_ = json.Unmarshal([]byte(out.String()), &boot)
+	out.Reset()
+	if err := run(ctx, []string{"app", "add", "--database", db, "--name", "Robot", "--machine", "--stack", boot["api_key"], "--scopes", "cm.roles.management:read"}, getenv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var app map[string]any
+	_ = json.Unmarshal([]byte(out.String()), &app)
+	addr := startServe(t, getenv, "--database", db)
+
+	raw := func(method, target, host string, headers map[string]string, body string) (*http.Response, []byte) {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\nContent-Length: %d\r\n", method, target, host, len(body))
+		for k, v := range headers {
+			fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+		}
+		b.WriteString("\r\n" + body)
+		if _, err := c.Write([]byte(b.String())); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp, data
+	}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {app["client_id"].(string)}, "client_secret": {app["client_secret"].(string)}}.Encode()
+	resp, body := raw("POST", "http://developerhub-api.stackgate.test/token", "developerhub-api.stackgate.test",
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, form)
+	var tok map[string]any
+	if err := json.Unmarshal(body, &tok); err != nil || resp.StatusCode != 200 || tok["access_token"] == nil {
+		t.Fatalf("token: %d %s", resp.StatusCode, body)
+	}
+	resp, body = raw("GET", "http://api.stackgate.test/v3/roles", "api.stackgate.test",
+		map[string]string{"api_key": boot["api_key"], "authorization": "Bearer " + tok["access_token"].(string)}, "")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"roles"`) {
+		t.Fatalf("roles with the app token: %d %s", resp.StatusCode, body)
+	}
+	resp, body = raw("POST", "http://developerhub-api.stackgate.test/token", "developerhub-api.stackgate.test",
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "grant_type=password")
+	if resp.StatusCode != 400 || !strings.Contains(string(body), `"error":"unsupported_grant_type"`) {
+		t.Fatalf("bad grant: %d %s", resp.StatusCode, body)
+	}
+	resp, body = raw("GET", "http://app.stackgate.test/?response_type=code&client_id=x", "app.stackgate.test", nil, "")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "/consent/consent.js") {
+		t.Fatalf("consent page: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 }
