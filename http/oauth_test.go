@@ -369,3 +369,18 @@ func TestConsentPage(t *testing.T) {
 	}
 	wantError(t, f.do(req{method: "GET", path: "/manifests/nope/consent?" + q.Encode()}), 422, 141, "client_id")
 }
+
+// TestOAuthTokenRateLimit: one client address gets at most a burst of 100
+// token requests, then 429 with Retry-After; the refusal is counted before
+// anything is looked up.
+func TestOAuthTokenRateLimit(t *testing.T) {
+	f := newFixture(t, testdb.SQLite)
+	var last reply
+	for i := 0; i < 101; i++ {
+		last = f.token("", form("grant_type", "client_credentials", "client_id", "nobody"), nil)
+	}
+	wantError(t, last, 429, 429, "")
+	if last.header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+}
