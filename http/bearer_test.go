@@ -204,3 +204,33 @@ func TestBearerThroughCMAProxy(t *testing.T) {
 		})
 	}
 }
+
+// TestFormPublishThroughCMAProxy: a publish whose body is form-encoded (the
+// SDK's, once it holds an OAuth token) is decided on the environments it
+// names, as its JSON would be; a key given twice is refused.
+func TestFormPublishThroughCMAProxy(t *testing.T) {
+	w := newProxyWorld(t, testdb.SQLite, 0)
+	publish := w.mainURL + "/v3/content_types/blog/entries/bltentry/publish"
+	hs := h("api_key", w.key, "authtoken", w.staging, "Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range []struct {
+		name, body string
+		status     int
+	}{
+		{"staging", "entry[environments][0]=staging&entry[locales][0]=en-us&locale=en-us&version=1", 200},
+		{"production", "entry[environments][0]=production&entry[locales][0]=en-us&locale=en-us", 403},
+		{"staging and production", "entry[environments][0]=staging&entry[environments][1]=production&entry[locales][0]=en-us", 403},
+		{"a key twice", "entry[environments][0]=staging&entry[environments][0]=production", 400},
+		{"a bad escape", "entry[environments][0]=%zz", 400},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			status, _, body := send(t, "POST", publish, hs, []byte(c.body))
+			got := w.cmaUp.take()
+			if status != c.status || (status == 200) != (len(got) == 1) {
+				t.Fatalf("%d (upstream saw %d requests) %s", status, len(got), body)
+			}
+			if status == 200 && string(got[0].body) != c.body {
+				t.Fatalf("upstream got body %q, want the client's %q", got[0].body, c.body)
+			}
+		})
+	}
+}

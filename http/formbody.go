@@ -239,3 +239,31 @@ func fieldType(t reflect.Type, k string) reflect.Type {
 	}
 	return folded
 }
+
+// formScopeJSON is formJSON for the gate, which must read a body as every
+// upstream would: a key given twice (other than an appended key[]) is
+// refused, since upstreams differ on which one counts.
+func formScopeJSON(body string) ([]byte, error) {
+	seen := map[string]bool{}
+	for rest := body; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		k, _, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			return nil, bodyAmbiguous("form", "is not a valid form body.")
+		}
+		if pair == "" || strings.HasSuffix(key, "[]") {
+			continue
+		}
+		if seen[key] {
+			return nil, bodyAmbiguous(key, "is given twice.")
+		}
+		seen[key] = true
+	}
+	b, err := formJSON(body, nil)
+	if err != nil {
+		return nil, bodyAmbiguous("form", "is not a valid form body.")
+	}
+	return b, nil
+}
