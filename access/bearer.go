@@ -179,6 +179,10 @@ func newOAuthPrincipal(k Kind, snap *snapshot, uid string, t *stackgate.OAuthTok
 	return p
 }
 
+// Scopes returns an OAuth principal's scopes (nil for any other); the
+// caller must not modify them.
+func (p *Principal) Scopes() []string { return p.scopes }
+
 // Reasons of OAuth decisions (the route's scope is beside them in
 // /gate/check's explanation).
 const (

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/internal/testdb"
@@ -97,7 +99,9 @@ func TestBearerTokens(t *testing.T) {
 			}
 			got := check("/v3/roles", dev)
 			route, _ := got.body["route"].(map[string]any)
-			if got.body["allowed"] != true || route["scope"] != "cm.roles.management:read" || got.body["principal"].(map[string]any)["kind"] != "oauth_user" {
+			pj, _ := got.body["principal"].(map[string]any)
+			if got.body["allowed"] != true || route["scope"] != "cm.roles.management:read" || pj["kind"] != "oauth_user" ||
+				cmp.Diff([]any{"cm.roles.management:read", "cm.stack.delivery-tokens:read", "user:read"}, pj["scopes"]) != "" || pj["name"] != o.public.UID {
 				t.Fatalf("gate/check: %s", got.raw)
 			}
 			got = check("/v3/content_types/blog/entries", dev)

@@ -260,6 +260,8 @@ type principalJSON struct {
 	Name  string `json:"name,omitempty"`
 	Owner bool   `json:"owner,omitempty"`
 	Stack string `json:"stack"`
+	// Scopes are an OAuth token's (its app is Name); the route's scope is route.scope.
+	Scopes []string `json:"scopes,omitempty"`
 }
 
 type routeJSON struct {
@@ -302,7 +304,8 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 	}
 	reply := checkReply{Allowed: d.Allowed, Status: http.StatusOK, Reason: d.Reason, Branch: d.Branch}
 	if p := d.Principal; p != nil {
-		reply.Principal = &principalJSON{Kind: p.Kind.String(), UID: p.UID, Name: p.Name, Owner: p.Owner, Stack: p.Stack.APIKey}
+		reply.Principal = &principalJSON{Kind: p.Kind.String(), UID: p.UID, Name: p.Name, Owner: p.Owner, Stack: p.Stack.APIKey,
+			Scopes: p.Scopes()}
 	}
 	if d.Rule != nil {
 		reply.Rule = d.Rule
