@@ -35,21 +35,30 @@ func (f *secretFlag) Set(v string) error {
 	return nil
 }
 
-// appJSON is what `app add` and `app list` print of an app.
+// addedJSON is what `app add` prints: the issue's shape exactly, the secret
+// (shown this once) only for an app that has one.
+type addedJSON struct {
+	AppUID       string   `json:"app_uid"`
+	ClientID     string   `json:"client_id"`
+	ClientSecret string   `json:"client_secret,omitempty"`
+	RedirectURIs []string `json:"redirect_uris"`
+	Scopes       []string `json:"scopes"`
+}
+
+// appJSON is what `app list` prints of an app (never a secret).
 type appJSON struct {
 	AppUID       string   `json:"app_uid"`
 	Name         string   `json:"name,omitempty"`
 	ClientID     string   `json:"client_id"`
-	ClientSecret string   `json:"client_secret,omitempty"`
 	RedirectURIs []string `json:"redirect_uris"`
 	Scopes       []string `json:"scopes"`
 	Machine      bool     `json:"machine,omitempty"`
 	StackUID     string   `json:"stack_uid,omitempty"`
 }
 
-func renderApp(a *stackgate.App, secret string) appJSON {
-	return appJSON{AppUID: a.UID, Name: a.Name, ClientID: a.ClientID, ClientSecret: secret,
-		RedirectURIs: a.RedirectURIs, Scopes: a.Scopes, Machine: a.Machine, StackUID: a.StackUID}
+func renderApp(a *stackgate.App) appJSON {
+	return appJSON{AppUID: a.UID, Name: a.Name, ClientID: a.ClientID, RedirectURIs: a.RedirectURIs, Scopes: a.Scopes,
+		Machine: a.Machine, StackUID: a.StackUID}
 }
 
 // runApp runs `stackgate app add|list|remove`.
@@ -101,7 +110,7 @@ func runApp(ctx context.Context, verb string, args []string, getenv func(string)
 		} else if err != nil {
 			return describe(err)
 		}
-		return enc.Encode(renderApp(a, clear))
+		return enc.Encode(addedJSON{AppUID: a.UID, ClientID: a.ClientID, ClientSecret: clear, RedirectURIs: a.RedirectURIs, Scopes: a.Scopes})
 	case "list":
 		apps, err := svc.ListApps(ctx)
 		if err != nil {
@@ -109,7 +118,7 @@ func runApp(ctx context.Context, verb string, args []string, getenv func(string)
 		}
 		out := make([]appJSON, 0, len(apps))
 		for _, a := range apps {
-			out = append(out, renderApp(a, ""))
+			out = append(out, renderApp(a))
 		}
 		return enc.Encode(out)
 	default:
