@@ -366,17 +366,26 @@ func (s *Service) mint(t *stackgate.OAuthToken) (access, refresh string) {
 
 func (s *Service) grant(ctx context.Context, t *stackgate.OAuthToken, access, refresh string) (*TokenGrant, error) {
 	g := &TokenGrant{AccessToken: access, RefreshToken: refresh, ExpiresIn: int(stackgate.AccessTokenTTL.Seconds()), Token: t}
+	// The token is stored already; a user or stack gone meanwhile leaves its
+	// field empty (the token then authenticates nothing), a failed read is
+	// an error (the unseen token is harmless).
 	if t.UserUID != "" {
-		if u, err := s.store.FindUserByUID(ctx, t.UserUID); err == nil {
+		u, err := s.store.FindUserByUID(ctx, t.UserUID)
+		if err == nil {
 			g.OrgUID = u.OrgUID
+		} else if !stackgate.IsCode(err, stackgate.ENOTFOUND) {
+			return nil, err
 		}
 	}
 	if t.StackUID != "" {
-		if st, err := s.store.FindStackByUID(ctx, t.StackUID); err == nil {
+		st, err := s.store.FindStackByUID(ctx, t.StackUID)
+		if err == nil {
 			g.StackAPIKey = st.APIKey
 			if g.OrgUID == "" {
 				g.OrgUID = st.OrgUID
 			}
+		} else if !stackgate.IsCode(err, stackgate.ENOTFOUND) {
+			return nil, err
 		}
 	}
 	return g, nil
