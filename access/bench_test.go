@@ -47,7 +47,7 @@ func BenchmarkDecideCustomRoles(b *testing.B) {
 			"acl": map[string]any{"read": true, "sub_acl": map[string]bool{"read": true, "update": true}}})
 		raw, _ := json.Marshal(rules)
 		name := fmt.Sprintf("role %d", i)
-		r, err := svc.CreateRole(ctx, p, service.RoleInput{Name: &name, Rules: raw})
+		r, err := svc.CreateRole(ctx, p, roleIn(service.RoleInput{Name: &name}, raw))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -126,8 +126,8 @@ func TestWriteDoesNotStallDecisions(t *testing.T) {
 	}
 	p := stackgate.Actor{Stack: stack, UID: owner.UID}
 	name := "t"
-	tok, err := s.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &name,
-		Scope: []byte(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)}, false)
+	tok, err := s.CreateDeliveryToken(ctx, p, deliveryIn(service.TokenInput{Name: &name},
+		[]byte(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)), false)
 	if err != nil {
 		t.Fatal(err)
 	}

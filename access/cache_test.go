@@ -59,7 +59,7 @@ func TestCacheMissFallsBackToStore(t *testing.T) {
 	if n := st.byHash.Load(); n != 1 {
 		t.Fatalf("an unknown token cost %d store lookups, want 1", n)
 	}
-	tok, err := a.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &name, Scope: scope}, true)
+	tok, err := a.CreateDeliveryToken(ctx, p, deliveryIn(service.TokenInput{Name: &name}, scope), true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func BenchmarkDecideRandomTokens(b *testing.B) {
 	var valid []string
 	for i := range 100 {
 		name := "t" + strconv.Itoa(i)
-		dt, err := s.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &name, Scope: scope}, false)
+		dt, err := s.CreateDeliveryToken(ctx, p, deliveryIn(service.TokenInput{Name: &name}, scope), false)
 		if err != nil {
 			b.Fatal(err)
 		}

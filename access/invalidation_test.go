@@ -68,7 +68,7 @@ func TestOwnWriteRebuildsOnce(t *testing.T) {
 			want  stackgate.Code // "" = allowed
 		}{
 			{"create", func() (string, error) {
-				tok, err := s.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &name, Scope: scope}, false)
+				tok, err := s.CreateDeliveryToken(ctx, p, deliveryIn(service.TokenInput{Name: &name}, scope), false)
 				if err != nil {
 					return "", err
 				}
