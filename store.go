@@ -123,8 +123,11 @@ type InvitationStore interface {
 	// changes no credential, so it announces nothing.
 	PutStackInvitations(ctx context.Context, invs []*StackInvitation, usersPerRole, maxPending int) error
 	// ListStackInvitations returns the pending invitations of the e-mail
-	// address (lower-cased), in every stack.
-	ListStackInvitations(ctx context.Context, email string) ([]*StackInvitation, error)
+	// address (lower-cased), in every stack, oldest first, each with its
+	// stack, roles and inviter, all read in one transaction by a number of
+	// statements that does not grow with the invitations (the invitee's
+	// list page makes one call, not one per invitation).
+	ListStackInvitations(ctx context.Context, email string) ([]*PendingInvitation, error)
 	// AcceptStackInvitation, in one transaction, makes userUID a member of the
 	// invitation's stack with its roles added to any held already (AddMember)
 	// and deletes the invitation, which it returns. ENOTFOUND unless the

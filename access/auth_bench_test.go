@@ -8,6 +8,7 @@ import (
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/http/wire/wiretest"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -45,11 +46,11 @@ func newBenchWorld(b *testing.B) *benchWorld {
 		b.Fatal(err)
 	}
 	n1, n2 := "m", "d"
-	mt, err := svc.CreateManagementToken(ctx, p, service.TokenInput{Name: &n1, Scope: json.RawMessage(`[{"module":"$all","acl":{"read":true,"write":true}},{"module":"branch","branches":["main"]}]`)})
+	mt, err := svc.CreateManagementToken(ctx, p, wiretest.Management(service.TokenInput{Name: &n1}, json.RawMessage(`[{"module":"$all","acl":{"read":true,"write":true}},{"module":"branch","branches":["main"]}]`)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	dt, err := svc.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &n2, Scope: json.RawMessage(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)}, true)
+	dt, err := svc.CreateDeliveryToken(ctx, p, wiretest.Delivery(service.TokenInput{Name: &n2}, json.RawMessage(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)), true)
 	if err != nil {
 		b.Fatal(err)
 	}
