@@ -109,6 +109,9 @@ const (
 	ProblemRequired  = "is a required field."
 	ProblemNotValid  = "is not valid."
 	ProblemNotUnique = "is not unique."
+	// The stack's owner cannot be removed from it (RemoveMember).
+	ProblemOwner     = "is the stack owner's: the owner cannot be removed from the stack."
+	ProblemNotMember = "is neither a member of the stack nor invited to it."
 )
 
 // ErrNotFound is the error a store returns for a missing object; the HTTP edge

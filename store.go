@@ -107,6 +107,15 @@ type StackStore interface {
 	// than usersPerRole holders and more than it had (no limit when <= 0).
 	// Changes: stack.
 	SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string, usersPerRole int) error
+	// RemoveMember, in one transaction under the stack lock, removes the
+	// membership of the user whose (lower-cased) e-mail is email, with its
+	// role assignments, and withdraws the stack's pending invitation to that
+	// address (POST /v3/stacks/unshare). EINVALID on "email" when it is the
+	// owner's (ProblemOwner) or neither a member's nor invited
+	// (ProblemNotMember), alike whether the address has an account; nothing
+	// changes then. Changes: stack when a membership was removed (withdrawing
+	// only an invitation changes no credential and announces nothing).
+	RemoveMember(ctx context.Context, stackUID, email string) error
 }
 
 // InvitationStore keeps pending stack invitations (StackInvitation). Their

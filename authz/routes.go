@@ -132,6 +132,7 @@ var Routes = []Route{
 	served("GET", "/v3/stacks/settings", stackgate.ModuleStack, Read),
 	served("POST", "/v3/stacks/users/roles", stackgate.ModuleStackUser, Update),
 	served("POST", "/v3/stacks/share", stackgate.ModuleStackUser, Create),
+	served("POST", "/v3/stacks/unshare", stackgate.ModuleStackUser, Delete),
 	served("GET", "/v3/stacks/delivery_tokens", stackgate.ModuleDeliveryToken, Read),
 	served("POST", "/v3/stacks/delivery_tokens", stackgate.ModuleDeliveryToken, Create),
 	served("GET", "/v3/stacks/delivery_tokens/{token_uid}", stackgate.ModuleDeliveryToken, Read),

@@ -72,6 +72,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v3/stacks/settings", stack, s.handleStackSettings, ""},
 		{"POST", "/v3/stacks/users/roles", stack, s.handleStackUsersRoles, "User roles update failed. Please try again."},
 		{"POST", "/v3/stacks/share", stack, s.handleStackShare, "Stack sharing failed. Please try again."},
+		{"POST", "/v3/stacks/unshare", stack, s.handleStackUnshare, "Stack unsharing failed. Please try again."},
 
 		{"GET", "/v3/stacks/delivery_tokens", stack, s.handleDeliveryTokenList, ""},
 		{"POST", "/v3/stacks/delivery_tokens", stack, s.handleDeliveryTokenCreate, "Delivery Token creation failed. Please try again."},

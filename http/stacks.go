@@ -85,3 +85,21 @@ func (s *Server) handleStackShare(w http.ResponseWriter, r *http.Request) error 
 	writeJSON(w, http.StatusOK, notice{"The invitation has been sent successfully."})
 	return nil
 }
+
+// handleStackUnshare handles "POST /v3/stacks/unshare": the user with the
+// body's e-mail leaves the stack (or their pending invitation is withdrawn).
+// The reply is the Content Management API reference's "Unshare a stack"
+// sample response, byte for byte.
+func (s *Server) handleStackUnshare(w http.ResponseWriter, r *http.Request) error {
+	body, err := decode[struct {
+		Email string `json:"email"`
+	}](r, false)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.Unshare(r.Context(), actor(r), body.Email); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, notice{"The stack has been successfully unshared."})
+	return nil
+}

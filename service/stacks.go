@@ -189,6 +189,22 @@ func (s *Service) Share(ctx context.Context, stackUID, inviterUID string, emails
 	return s.store.PutStackInvitations(ctx, invs, s.cfg.Limits.UsersPerRole, s.cfg.Limits.PendingInvitations)
 }
 
+// Unshare removes the user with that e-mail address from the stack
+// (POST /v3/stacks/unshare): their membership and roles, and the stack's
+// pending invitation to the address, in one store call; an address only
+// invited has its invitation withdrawn. The store records the stack's
+// change, so the user's credentials lose the stack on the next request.
+func (s *Service) Unshare(ctx context.Context, by stackgate.Actor, email string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	switch {
+	case email == "":
+		return stackgate.FieldError(stackgate.EINVALID, "email", stackgate.ProblemRequired)
+	case !validEmail(email):
+		return stackgate.FieldError(stackgate.EINVALID, "email", stackgate.ProblemNotValid)
+	}
+	return s.store.RemoveMember(ctx, by.Stack.UID, email)
+}
+
 // MaxInvitationsPerShare bounds the e-mail addresses of one share request.
 const MaxInvitationsPerShare = 100
 

@@ -192,6 +192,16 @@ func TestInjectedFailureLeavesNothing(t *testing.T) {
 			_, err := st.AcceptStackInvitation(ctx, "bltinvitecarol0000", w.carol.Email, w.carol.UID, 0)
 			return err
 		}, stackOf, nil},
+		{"RemoveMember", func(ctx context.Context, st stackgate.Store, w *world) error {
+			return st.RemoveMember(ctx, w.seed.Stack.UID, w.alice.Email)
+		}, stackOf, func(t *testing.T, st stackgate.Store, w *world) {
+			if _, err := st.FindMember(t.Context(), w.seed.Stack.UID, w.alice.UID); !stackgate.IsCode(err, stackgate.ENOTFOUND) {
+				t.Errorf("alice is still a member: %v", err)
+			}
+		}},
+		{"RemoveMemberWithdrawsInvitation", func(ctx context.Context, st stackgate.Store, w *world) error {
+			return st.RemoveMember(ctx, w.seed.Stack.UID, w.carol.Email)
+		}, noChange, nil},
 		{"CreateAuthCodeNewAuthorization", func(ctx context.Context, st stackgate.Store, w *world) error {
 			_, err := st.CreateAuthCode(ctx, &stackgate.AuthCode{Hash: []byte("bob's code"), AppUID: "bltapp000000000000", UserUID: w.bob.UID,
 				RedirectURI: "http://localhost:8184", Challenge: "c", Scopes: []string{}, ExpiresAt: at.Add(2 * time.Minute)}, at.Add(time.Minute))

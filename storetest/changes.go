@@ -69,7 +69,9 @@ func testChanges(t *testing.T, s stackgate.Store) {
 	}
 	invitee := newUser(t, s)
 	invited, declined := invite(invitee.Email), invite("declined@example.com")
-	must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{invited, declined}, 0, 0))
+	must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{invited, declined, invite("withdrawn@example.com")}, 0, 0))
+	leaver := newUser(t, s)
+	must(t, s.AddMember(ctx(t), f.stack, leaver.UID, []string{dev}))
 
 	// OAuth (oauth.go): an app, a consent with a code, a token.
 	app := newApp("changes app", "")
@@ -132,6 +134,13 @@ func testChanges(t *testing.T, s stackgate.Store) {
 		{"SetMemberRolesNotMember", func(t *testing.T) error {
 			return s.SetMemberRoles(ctx(t), f.stack, map[string][]string{member.UID: {dev}, "bltghost": {dev}}, 0)
 		}, none, true},
+
+		// Unshare: a member leaving is the stack's change; an invitation
+		// withdrawn alone is none; the owner and strangers are refused.
+		{"RemoveMember", func(t *testing.T) error { return s.RemoveMember(ctx(t), f.stack, leaver.Email) }, stack, false},
+		{"RemoveMemberInvitedOnly", func(t *testing.T) error { return s.RemoveMember(ctx(t), f.stack, "withdrawn@example.com") }, none, false},
+		{"RemoveMemberOwner", func(t *testing.T) error { return s.RemoveMember(ctx(t), f.stack, f.owner.Email) }, none, true},
+		{"RemoveMemberNotMember", func(t *testing.T) error { return s.RemoveMember(ctx(t), f.stack, leaver.Email) }, none, true},
 
 		// Invitations.
 		{"PutStackInvitations", func(t *testing.T) error {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stackgate/stackgate"
@@ -175,5 +176,61 @@ func testMembers(t *testing.T, s stackgate.Store) {
 				diff(t, "alice", []string{admin}, got.RoleUIDs)
 			})
 		}
+	})
+	sub(t, "RemoveMember", func(t *testing.T) {
+		// dan is a member with two roles and a pending invitation (share
+		// never looks whether an address is a member's); erin only invited;
+		// both also belong to the other stack, which must keep them.
+		dan, erin := newUser(t, s), newUser(t, s)
+		must(t, s.AddMember(ctx(t), f.stack, dan.UID, []string{dev, cm}))
+		must(t, s.AddMember(ctx(t), other.stack, dan.UID, []string{other.seed.Roles[1].UID}))
+		invite := func(stack, email, role string) *stackgate.StackInvitation {
+			return &stackgate.StackInvitation{UID: stackgate.NewUID(), StackUID: stack, Email: email,
+				RoleUIDs: []string{role}, InvitedBy: f.owner.UID, CreatedAt: now()}
+		}
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{invite(f.stack, dan.Email, dev), invite(f.stack, erin.Email, cm)}, 0, 0))
+		elsewhere := invite(other.stack, erin.Email, other.seed.Roles[2].UID)
+		elsewhere.InvitedBy = other.owner.UID
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{elsewhere}, 0, 0))
+		members := func(t *testing.T, stack string) []string {
+			t.Helper()
+			list, err := s.ListMembers(ctx(t), stack)
+			must(t, err)
+			return uids(list, func(m *stackgate.Member) string { return m.UserUID })
+		}
+		before := members(t, f.stack)
+
+		must(t, s.RemoveMember(ctx(t), f.stack, dan.Email))
+		_, err := s.FindMember(ctx(t), f.stack, dan.UID)
+		wantCode(t, err, stackgate.ENOTFOUND, "")
+		diff(t, "members after dan left", slices.DeleteFunc(slices.Clone(before), func(u string) bool { return u == dan.UID }), members(t, f.stack))
+		diff(t, "dan's invitations", []*stackgate.StackInvitation{}, invitationsOf(t, s, dan.Email))
+		roles, err := s.ListRoles(ctx(t), f.stack)
+		must(t, err)
+		for _, r := range roles {
+			if slices.Contains(r.Users, dan.UID) {
+				t.Errorf("role %s still lists dan", r.Name)
+			}
+		}
+		got, err := s.FindMember(ctx(t), other.stack, dan.UID)
+		must(t, err)
+		diff(t, "dan on the other stack", []string{other.seed.Roles[1].UID}, got.RoleUIDs)
+
+		// Only invited: the invitation is withdrawn, the other stack's kept.
+		must(t, s.RemoveMember(ctx(t), f.stack, erin.Email))
+		diff(t, "erin's invitations", []*stackgate.StackInvitation{elsewhere}, invitationsOf(t, s, erin.Email))
+
+		// Refusals change nothing: the owner; an address neither a member's
+		// nor invited, alike with an account (a member elsewhere), without
+		// one, or gone by an earlier call.
+		after := members(t, f.stack)
+		wantCode(t, s.RemoveMember(ctx(t), f.stack, f.owner.Email), stackgate.EINVALID, "email")
+		for _, email := range []string{other.owner.Email, "nobody@example.com", dan.Email, erin.Email} {
+			err := s.RemoveMember(ctx(t), f.stack, email)
+			wantCode(t, err, stackgate.EINVALID, "email")
+			diff(t, "problem for "+email, []string{stackgate.ProblemNotMember}, err.(*stackgate.Error).Fields["email"])
+		}
+		diff(t, "members after the refusals", after, members(t, f.stack))
+		wantCode(t, s.RemoveMember(ctx(t), "bltmissing", dan.Email), stackgate.ENOTFOUND, "")
 	})
 }
