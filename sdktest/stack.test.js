@@ -94,4 +94,29 @@ describe('stack, environments, locales, branches and aliases', () => {
     assert.equal(accepted.body.stack.api_key, sg.apiKey)
     assert.ok(Array.isArray((await dev.stack.managementToken().query().find()).items))
   })
+
+  it('unshares: the member leaves at once, an invitation is withdrawn, the owner stays', async () => {
+    const cm = await sg.login('cm')
+    assert.ok((await cm.stack.role().fetchAll()).items.length > 0)
+    const admin = (await sg.login('admin')).stack
+    assert.deepEqual(await admin.unShare('cm@example.com'), { notice: 'The stack has been successfully unshared.' })
+    // The authtoken of the user who left is refused on the very next request.
+    let e = await refused(() => cm.stack.role().fetchAll())
+    assert.equal(e.status, 403)
+    assert.equal(e.errorCode, 316)
+    assert.ok(!(await stack.users()).map((u) => u.email).includes('cm@example.com'))
+
+    // An address only invited: its invitation is withdrawn.
+    const dev = (await stack.role().fetchAll()).items.find((r) => r.name === 'Developer')
+    await stack.share(['later@example.com'], { 'later@example.com': [dev.uid] })
+    assert.deepEqual(await stack.unShare('later@example.com'), { notice: 'The stack has been successfully unshared.' })
+
+    for (const email of ['owner@example.com', 'later@example.com', 'cm@example.com']) {
+      e = await refused(() => admin.unShare(email))
+      assert.equal(e.status, 422)
+      assert.equal(e.errorCode, 141)
+      assert.ok(e.errors.email, JSON.stringify(e.errors))
+    }
+    assert.ok((await stack.users()).map((u) => u.email).includes('owner@example.com'))
+  })
 })
