@@ -225,6 +225,18 @@ func (tx *Tx) conflict(err error, field string) error {
 // race), records that the stack changed, and commits; any error from fn
 // rolls everything back.
 func (s *Store) writeStack(ctx context.Context, stackUID string, fn func(tx *Tx) error) error {
+	return s.writeLocked(ctx, stackUID, func(tx *Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		tx.changed(stackgate.Change{StackUID: stackUID})
+		return nil
+	})
+}
+
+// writeLocked is writeStack for a write whose change depends on what it
+// found (fn records it): one transaction, the stack row locked first.
+func (s *Store) writeLocked(ctx context.Context, stackUID string, fn func(tx *Tx) error) error {
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return err
@@ -236,7 +248,6 @@ func (s *Store) writeStack(ctx context.Context, stackUID string, fn func(tx *Tx)
 	if err := fn(tx); err != nil {
 		return err
 	}
-	tx.changed(stackgate.Change{StackUID: stackUID})
 	return tx.Commit(ctx)
 }
 

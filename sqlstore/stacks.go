@@ -241,51 +241,45 @@ func (s *Store) SetMemberRoles(ctx context.Context, stackUID string, assignments
 // owner_uid read under that lock. It records the stack's change only when a
 // membership went: an invitation alone gives no credential anything.
 func (s *Store) RemoveMember(ctx context.Context, stackUID, email string) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := lockStack(ctx, tx, stackUID); err != nil {
-		return err
-	}
-	var uid string
-	err = tx.queryRow(ctx, `SELECT u.uid FROM stacks s JOIN users u ON u.uid = s.owner_uid
-		WHERE s.uid = ? AND u.email = ?`, stackUID, email).Scan(&uid)
-	if err == nil {
-		return stackgate.FieldError(stackgate.EINVALID, "email", stackgate.ProblemOwner)
-	} else if !noRows(err) {
-		return err
-	}
-	// The member, if the address is one's: a user who is no member here
-	// answers as an address without an account.
-	var member string
-	err = tx.queryRow(ctx, `SELECT m.user_uid FROM members m JOIN users u ON u.uid = m.user_uid
-		WHERE m.stack_uid = ? AND u.email = ?`, stackUID, email).Scan(&member)
-	if err != nil && !noRows(err) {
-		return err
-	}
-	if member != "" {
-		if _, err := tx.exec(ctx, `DELETE FROM member_roles WHERE stack_uid = ? AND user_uid = ?`, stackUID, member); err != nil {
+	return s.writeLocked(ctx, stackUID, func(tx *Tx) error {
+		var uid string
+		err := tx.queryRow(ctx, `SELECT u.uid FROM stacks s JOIN users u ON u.uid = s.owner_uid
+			WHERE s.uid = ? AND u.email = ?`, stackUID, email).Scan(&uid)
+		if err == nil {
+			return stackgate.FieldError(stackgate.EINVALID, "email", stackgate.ProblemOwner)
+		} else if !noRows(err) {
 			return err
 		}
-		if _, err := tx.exec(ctx, `DELETE FROM members WHERE stack_uid = ? AND user_uid = ?`, stackUID, member); err != nil {
+		// The member, if the address is one's: a user who is no member here
+		// answers as an address without an account.
+		var member string
+		err = tx.queryRow(ctx, `SELECT m.user_uid FROM members m JOIN users u ON u.uid = m.user_uid
+			WHERE m.stack_uid = ? AND u.email = ?`, stackUID, email).Scan(&member)
+		if err != nil && !noRows(err) {
 			return err
 		}
-		tx.changed(stackgate.Change{StackUID: stackUID})
-	}
-	res, err := tx.exec(ctx, `DELETE FROM stack_invitations WHERE stack_uid = ? AND email = ?`, stackUID, email)
-	if err != nil {
-		return err
-	}
-	withdrawn, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if member == "" && withdrawn == 0 {
-		return stackgate.FieldError(stackgate.EINVALID, "email", stackgate.ProblemNotMember)
-	}
-	return tx.Commit(ctx)
+		if member != "" {
+			if _, err := tx.exec(ctx, `DELETE FROM member_roles WHERE stack_uid = ? AND user_uid = ?`, stackUID, member); err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, `DELETE FROM members WHERE stack_uid = ? AND user_uid = ?`, stackUID, member); err != nil {
+				return err
+			}
+			tx.changed(stackgate.Change{StackUID: stackUID})
+		}
+		res, err := tx.exec(ctx, `DELETE FROM stack_invitations WHERE stack_uid = ? AND email = ?`, stackUID, email)
+		if err != nil {
+			return err
+		}
+		withdrawn, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if member == "" && withdrawn == 0 {
+			return stackgate.FieldError(stackgate.EINVALID, "email", stackgate.ProblemNotMember)
+		}
+		return nil
+	})
 }
 
 // findMemberRow checks that the user is a member of the stack. When field is
