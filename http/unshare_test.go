@@ -42,11 +42,13 @@ func TestUnshare(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
 		cm := f.roleUIDs[stackgate.RoleContentManager]
+		mt := mgmtAll(t, f, "unshare") // $all read/write: still no stack users (they need a person)
 		notMember := map[string]any{"error_message": "Stack unsharing failed. Please try again.", "error_code": float64(141),
 			"errors": map[string]any{"email": []any{stackgate.ProblemNotMember}}}
 		for _, tc := range []struct {
 			name   string
 			who    cred
+			with   map[string]string // headers instead of who's
 			body   any
 			status int
 			want   map[string]any // the whole reply body, when set
@@ -58,6 +60,7 @@ func TestUnshare(t *testing.T) {
 			{name: "developer refused", who: Developer, body: map[string]string{"email": ContentManager.email()}, status: 403, code: 316},
 			{name: "content manager refused", who: ContentManager, body: map[string]string{"email": Developer.email()}, status: 403, code: 316},
 			{name: "outsider refused", who: Outsider, body: map[string]string{"email": Developer.email()}, status: 403, code: 316},
+			{name: "management token refused", with: f.withToken(mt), body: map[string]string{"email": Developer.email()}, status: 403, code: 316},
 			{name: "no credential", who: NoCredential, body: map[string]string{"email": Developer.email()}, status: 401, code: 105},
 			{name: "owner's address, by the owner", who: Owner, body: map[string]string{"email": Owner.email()}, status: 422,
 				want: map[string]any{"error_message": "Stack unsharing failed. Please try again.", "error_code": float64(141),
@@ -105,7 +108,11 @@ func TestUnshare(t *testing.T) {
 					tc.setup(t)
 				}
 				before := stackState(t, f)
-				got := f.do(req{method: "POST", path: unsharePath, headers: f.headersFor(tc.who), body: tc.body})
+				h := tc.with
+				if h == nil {
+					h = f.headersFor(tc.who)
+				}
+				got := f.do(req{method: "POST", path: unsharePath, headers: h, body: tc.body})
 				if got.status != tc.status {
 					t.Fatalf("status %d, want %d: %s", got.status, tc.status, got.raw)
 				}
