@@ -71,6 +71,11 @@ func testChanges(t *testing.T, s stackgate.Store) {
 	invited, declined := invite(invitee.Email), invite("declined@example.com")
 	must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{invited, declined}, 0, 0))
 
+	stale := f.newDeliveryToken("sealed under an old key")
+	stale.Secret.KeyID = "k-old"
+	must(t, s.CreateDeliveryToken(ctx(t), stale, nil, 0))
+	reseal := func(v stackgate.Sealed) (stackgate.Sealed, error) { v.KeyID = "k1"; return v, nil }
+
 	type row struct {
 		name string
 		op   func(t *testing.T) error
@@ -273,7 +278,20 @@ func testChanges(t *testing.T, s stackgate.Store) {
 		{"DeleteManagementToken", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, stack, false},
 		{"DeleteManagementTokenMissing", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, none, true},
 
+		{"RecordKeys", func(t *testing.T) error {
+			return s.RecordKeys(ctx(t), []stackgate.KeyFingerprint{{Kind: "hmac", Fingerprint: []byte("fp")}})
+		}, none, false},
+		{"RekeyDeliveryTokens", func(t *testing.T) error {
+			_, err := s.RekeyDeliveryTokens(ctx(t), "k1", 10, reseal)
+			return err
+		}, stack, false},
+		{"RekeyDeliveryTokensNothingLeft", func(t *testing.T) error {
+			_, err := s.RekeyDeliveryTokens(ctx(t), "k1", 10, reseal)
+			return err
+		}, none, false},
+
 		// Reads.
+		{"KeyBinding", func(t *testing.T) error { _, err := s.KeyBinding(ctx(t)); return err }, none, false},
 		{"LoadStack", func(t *testing.T) error { _, err := s.LoadStack(ctx(t), f.seed.Stack.APIKey); return err }, none, false},
 		{"ListRoles", func(t *testing.T) error { _, err := s.ListRoles(ctx(t), f.stack); return err }, none, false},
 	}

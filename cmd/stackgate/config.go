@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/postgres"
-	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
 	"github.com/stackgate/stackgate/sqlite"
 )
@@ -71,39 +69,19 @@ func openStore(ctx context.Context, url string) (store, error) {
 	return nil, fmt.Errorf("database URL %q: want sqlite:PATH or postgres://…", url)
 }
 
-// loadKeys reads the key file. Without one, SQLite mode uses (and on first
-// start creates, mode 0600) a key file beside the database; PostgreSQL mode
-// refuses, because every node must share the same keys.
-func loadKeys(c common, log *slog.Logger) (*secret.Keyring, error) {
-	path := c.secretKeyFile
-	create := false
-	if path == "" {
-		if !strings.HasPrefix(c.database, "sqlite:") {
-			return nil, errors.New("PostgreSQL mode needs --secret-key-file (or STACKGATE_SECRET_KEY_FILE): " +
-				"every node must share the same keys. Create one with: stackgate keygen > stackgate.key")
-		}
-		path = strings.TrimPrefix(c.database, "sqlite:") + ".key"
-		create = true
-	}
-	keys, created, err := secret.LoadKeyFile(path, create)
-	if err != nil {
-		return nil, err
-	}
-	if created {
-		abs, _ := filepath.Abs(path)
-		log.Info("generated a new secret key file; keep it with the database", "path", abs)
-	}
-	return keys, nil
-}
-
 // openService opens the store and the keys and builds the service.
+// The keys are checked against the data (keys.go) before anything is served.
 func openService(ctx context.Context, c common, log *slog.Logger) (*service.Service, store, error) {
-	keys, err := loadKeys(c, log)
-	if err != nil {
+	if _, err := keyPath(c); err != nil {
 		return nil, nil, err
 	}
 	st, err := openStore(ctx, c.database)
 	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := loadKeys(ctx, c, st, log)
+	if err != nil {
+		st.Close()
 		return nil, nil, err
 	}
 	return service.New(st, keys, c.svc, log), st, nil

@@ -23,8 +23,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/stackgate/stackgate/secret"
 )
 
 func main() {
@@ -62,8 +60,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return runUserAdd(ctx, args[2:], getenv, stdout, stderr)
 	case "keygen":
-		_, err := stdout.Write(secret.GenerateKeyFile())
-		return err
+		return runKeygen(args[1:], stdout, stderr)
+	case "rekey":
+		return runRekey(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
