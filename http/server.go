@@ -6,6 +6,7 @@ package http
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,9 @@ type Server struct {
 	// that stalls is cut off), on every listener; default
 	// DefaultReadTimeout. Set before Open.
 	ReadTimeout time.Duration
+	// TLSConfig, when set, makes every listener (the main one and the proxy
+	// listeners) speak TLS with it (listen.go). Set before Open.
+	TLSConfig *tls.Config
 
 	svc     *service.Service
 	log     *slog.Logger
@@ -181,7 +185,7 @@ func (s *Server) readTimeout() time.Duration {
 // Open listens on Addr and serves in the background; a bind error is
 // returned here, synchronously.
 func (s *Server) Open() error {
-	ln, err := net.Listen("tcp", s.Addr)
+	ln, err := s.listen(s.Addr)
 	if err != nil {
 		return err
 	}
@@ -190,7 +194,7 @@ func (s *Server) Open() error {
 	s.srv = s.httpServer(s)
 	var opened []net.Listener
 	for _, l := range s.listeners {
-		pln, err := net.Listen("tcp", l.addr)
+		pln, err := s.listen(l.addr)
 		if err != nil {
 			ln.Close()
 			for _, o := range opened {

@@ -9,7 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/pprof"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/stackgate/stackgate"
@@ -37,7 +39,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	mailf.register(fs, getenv)
 	var abuse abuseFlags
 	abuse.register(fs, getenv)
+	var tlsf tlsFlags
+	tlsf.register(fs, getenv)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tlsConfig, certs, err := tlsf.config()
+	if err != nil {
 		return err
 	}
 	if err := abuse.check(getenv); err != nil {
@@ -87,6 +95,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	abuse.server(srv)
+	srv.TLSConfig = tlsConfig
 	if err := srv.Open(); err != nil {
 		return err
 	}
@@ -98,19 +107,32 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer func() { stopNotify(); <-notified }()
 	// The address lines are logged whatever the level: scripts and tests read them.
 	startup, _ := newLogger(stderr, *logFormat, "info")
-	startup.Info("stackgate listening", "addr", "http://"+srv.Addr, "database", redact(c.database))
+	scheme := "http://"
+	if tlsConfig != nil {
+		scheme = "https://"
+	}
+	startup.Info("stackgate listening", "addr", scheme+srv.Addr, "database", redact(c.database), "version", readBuildInfo().Version)
 	for _, l := range []struct {
 		api  authz.API
 		name string
 	}{{authz.CDA, "cda"}, {authz.Preview, "preview"}} {
 		if a := srv.ProxyAddr(l.api); a != "" {
-			startup.Info("stackgate proxy listening", "api", l.name, "addr", "http://"+a)
+			startup.Info("stackgate proxy listening", "api", l.name, "addr", scheme+a)
 		}
 	}
 	if proxies.cmaUpstream != "" {
 		startup.Info("stackgate proxies the CMA", "upstream", redact(proxies.cmaUpstream))
 	}
-	<-ctx.Done()
+	// SIGHUP never stops the server: it re-reads the TLS certificate.
+	signal.Notify(hangups, syscall.SIGHUP)
+	for waiting := true; waiting; {
+		select {
+		case <-ctx.Done():
+			waiting = false
+		case <-hangups:
+			reloadOnHangup(certs, log)
+		}
+	}
 	log.Info("shutting down")
 	return srv.Close()
 }

@@ -18,6 +18,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,6 +28,7 @@ import (
 )
 
 func main() {
+	signal.Notify(hangups, syscall.SIGHUP)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
@@ -43,8 +46,17 @@ const usage = `usage:
   stackgate keygen    > stackgate.key   (a new secret key file)
 URL is sqlite:PATH (default sqlite:./stackgate.db) or postgres://...`
 
-// run is the whole program, so tests can start it in-process.
+// run is the whole program, so tests can start it in-process. --help (or
+// -h) on any command prints its flags and succeeds.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, getenv, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return fmt.Errorf("missing command")
@@ -63,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runKeygen(args[1:], stdout, stderr)
 	case "rekey":
 		return runRekey(ctx, args[1:], getenv, stdout, stderr)
+	case "version":
+		return runVersion(args[1:], stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
