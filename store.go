@@ -34,6 +34,7 @@ type Store interface {
 	ManagementTokenStore
 	ExpiryNoticeStore // notice.go
 	KeyStore          // keys.go
+	AdminStore        // admin.go
 	Close() error
 }
 

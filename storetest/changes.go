@@ -71,6 +71,8 @@ func testChanges(t *testing.T, s stackgate.Store) {
 	invited, declined := invite(invitee.Email), invite("declined@example.com")
 	must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{invited, declined}, 0, 0))
 
+	leaver := newUser(t, s)
+	must(t, s.AddMember(ctx(t), f.stack, leaver.UID, nil))
 	stale := f.newDeliveryToken("sealed under an old key")
 	stale.Secret.KeyID = "k-old"
 	must(t, s.CreateDeliveryToken(ctx(t), stale, nil, 0))
@@ -290,7 +292,16 @@ func testChanges(t *testing.T, s stackgate.Store) {
 			return err
 		}, none, false},
 
+		{"SetPassword", func(t *testing.T) error { return s.SetPassword(ctx(t), leaver.UID, "new-hash", now()) }, user(leaver), false},
+		{"SetPasswordMissing", func(t *testing.T) error { return s.SetPassword(ctx(t), "bltmissing", "h", now()) }, none, true},
+		{"DeleteUserOwner", func(t *testing.T) error { return s.DeleteUser(ctx(t), f.owner.UID) }, none, true},
+		{"DeleteUser", func(t *testing.T) error { return s.DeleteUser(ctx(t), leaver.UID) },
+			[]stackgate.Change{{StackUID: f.stack}, {UserUID: leaver.UID}}, false},
+		{"DeleteUserMissing", func(t *testing.T) error { return s.DeleteUser(ctx(t), leaver.UID) }, none, true},
+
 		// Reads.
+		{"ListUsers", func(t *testing.T) error { _, err := s.ListUsers(ctx(t)); return err }, none, false},
+		{"ListStacks", func(t *testing.T) error { _, err := s.ListStacks(ctx(t)); return err }, none, false},
 		{"KeyBinding", func(t *testing.T) error { _, err := s.KeyBinding(ctx(t)); return err }, none, false},
 		{"LoadStack", func(t *testing.T) error { _, err := s.LoadStack(ctx(t), f.seed.Stack.APIKey); return err }, none, false},
 		{"ListRoles", func(t *testing.T) error { _, err := s.ListRoles(ctx(t), f.stack); return err }, none, false},

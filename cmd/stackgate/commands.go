@@ -218,21 +218,23 @@ func runBootstrap(ctx context.Context, args []string, getenv func(string) string
 }
 
 // runUserAdd creates a user (if new) and makes them a member of a stack
-// with a role, by name.
+// with a role, by name. An existing user keeps their password, and the
+// command says so.
 func runUserAdd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs, getenv)
 	email := fs.String("email", "", "user's email")
-	password := fs.String("password", "", "user's password (used only when the user is new)")
+	password := fs.String("password", "", "a new user's password (visible to ps: prefer --password-file or the prompt)")
+	passwordFile := fs.String("password-file", "", "read a new user's password from this file's first line (else it is asked for)")
 	apiKey := fs.String("stack", "", "the stack's api_key")
 	roleName := fs.String("role", "", "role name: Admin, Developer, Content Manager or a custom role")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *email == "" || *password == "" || *apiKey == "" || *roleName == "" {
-		return errors.New("user add needs --email, --password, --stack and --role")
+	if *email == "" || *apiKey == "" || *roleName == "" {
+		return errors.New("user add needs --email, --stack and --role")
 	}
 	log, _ := newLogger(stderr, "text", "info")
 	svc, st, err := openService(ctx, c, log)
@@ -240,7 +242,7 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer st.Close()
-	stack, err := st.FindStackByAPIKey(ctx, *apiKey)
+	stack, err := svc.StackByAPIKey(ctx, *apiKey)
 	if err != nil {
 		return fmt.Errorf("no stack with api_key %s", *apiKey)
 	}
@@ -250,15 +252,30 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	} else if err != nil {
 		return describe(err)
 	}
-	u, _, err := svc.EnsureUser(ctx, *email, *password)
-	if err != nil {
+	u, err := svc.UserByEmail(ctx, *email)
+	created := false
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		pw := *password
+		if pw == "" {
+			if pw, err = readPassword(*passwordFile, "Password for the new user "+*email+": ", stderr); err != nil {
+				return err
+			}
+		}
+		if u, created, err = svc.EnsureUser(ctx, *email, pw); err != nil {
+			return describe(err)
+		}
+	} else if err != nil {
 		return describe(err)
+	} else if *password != "" || *passwordFile != "" {
+		fmt.Fprintf(stderr, "user add: %s exists: its password was NOT changed (stackgate user passwd changes it)\n", u.Email)
 	}
 	if err := svc.AddMember(ctx, stack.UID, u.UID, []string{role.UID}); err != nil {
 		return describe(err)
 	}
-	return json.NewEncoder(stdout).Encode(map[string]string{
-		"user_uid": u.UID, "email": u.Email, "stack_uid": stack.UID, "api_key": stack.APIKey, "role_uid": role.UID, "role": role.Name})
+	fmt.Fprintf(stderr, "user add: %s %s, now a member of %s with role %s\n", u.Email, map[bool]string{true: "created", false: "already existed"}[created], stack.Name, role.Name)
+	return json.NewEncoder(stdout).Encode(map[string]any{
+		"user_uid": u.UID, "email": u.Email, "stack_uid": stack.UID, "api_key": stack.APIKey, "role_uid": role.UID, "role": role.Name,
+		"created": created})
 }
 
 // runMigrate applies pending migrations and says which.

@@ -2,9 +2,11 @@
 //
 //	stackgate serve      [--addr 127.0.0.1:8080] [--database URL] [--demo]
 //	stackgate bootstrap  --database URL --email E --password P --stack NAME
-//	stackgate user add   --database URL --email E --password P --stack API_KEY --role NAME
+//	stackgate user add   --database URL --email E --stack API_KEY --role NAME
+//	stackgate user list|passwd|unlock|remove, token list|create|revoke, stack list (admin.go)
 //	stackgate migrate    --database URL
-//	stackgate keygen     > stackgate.key
+//	stackgate keygen     --out stackgate.key
+//	stackgate rekey, version
 //
 // URL is sqlite:PATH (default sqlite:./stackgate.db) or postgres://…
 //
@@ -39,11 +41,17 @@ func main() {
 }
 
 const usage = `usage:
-  stackgate serve     [--addr 127.0.0.1:8080] [--database URL] [--secret-key-file F] [--demo]
+  stackgate serve     [--addr 127.0.0.1:8080] [--database URL] [--secret-key-file F] [--tls-cert F --tls-key F] [--demo]
   stackgate bootstrap --database URL --email E --password P --stack NAME
-  stackgate user add  --database URL --email E --password P --stack API_KEY --role NAME
+  stackgate user add  --database URL --email E --stack API_KEY --role NAME [--password-file F]
+  stackgate user list|passwd|unlock|remove  [--email E] [--password-file F] [--json]
+  stackgate token list|create|revoke --stack API_KEY [--type delivery|management] [--json]
+  stackgate stack list [--json]
   stackgate migrate   --database URL
-  stackgate keygen    > stackgate.key   (a new secret key file)
+  stackgate keygen    [--out stackgate.key]   (a new secret key file, mode 0600)
+  stackgate rekey     --database URL   (re-seal every token under the key file's first key)
+  stackgate version   [--json]
+Every command takes --help.
 URL is sqlite:PATH (default sqlite:./stackgate.db) or postgres://...`
 
 // run is the whole program, so tests can start it in-process. --help (or
@@ -67,10 +75,11 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 	case "bootstrap":
 		return runBootstrap(ctx, args[1:], getenv, stdout, stderr)
 	case "user":
-		if len(args) < 2 || args[1] != "add" {
-			return fmt.Errorf("usage: stackgate user add --database URL --email E --password P --stack API_KEY --role NAME")
-		}
-		return runUserAdd(ctx, args[2:], getenv, stdout, stderr)
+		return runUser(ctx, args[1:], getenv, stdout, stderr)
+	case "token":
+		return runToken(ctx, args[1:], getenv, stdout, stderr)
+	case "stack":
+		return runStack(ctx, args[1:], getenv, stdout, stderr)
 	case "keygen":
 		return runKeygen(args[1:], stdout, stderr)
 	case "rekey":

@@ -45,5 +45,7 @@ func TestVersion(t *testing.T) {
 // commandsWithHelp lists every command (TestEveryCommandHelp asks each for
 // --help).
 var commandsWithHelp = [][]string{
-	{"serve"}, {"bootstrap"}, {"user", "add"}, {"migrate"}, {"keygen"}, {"rekey"}, {"version"}, {"help"},
+	{"serve"}, {"bootstrap"}, {"migrate"}, {"keygen"}, {"rekey"}, {"version"}, {"help"},
+	{"user"}, {"user", "add"}, {"user", "list"}, {"user", "passwd"}, {"user", "unlock"}, {"user", "remove"},
+	{"token"}, {"token", "list"}, {"token", "create"}, {"token", "revoke"}, {"stack"}, {"stack", "list"},
 }
