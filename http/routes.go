@@ -36,6 +36,7 @@ type route struct {
 func (s *Server) routes() []route {
 	return []route{
 		{"GET", "/healthz", public, s.handleHealth, ""},
+		{"GET", "/readyz", public, s.handleReady, ""},
 		{"GET", "/metrics", public, s.handleMetrics, ""},
 
 		// Served on the fast path (Server.ServeHTTP); listed for the table.

@@ -50,6 +50,7 @@ type Server struct {
 	refusalLog     *logSampler
 	ln             net.Listener
 	srv            *http.Server
+	ready          readiness // the last /readyz answer (health.go)
 
 	cma       *proxy           // with --cma-upstream: unserved /v3 routes go there
 	listeners []*proxyListener // the CDA and preview proxy listeners

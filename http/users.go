@@ -6,12 +6,6 @@ import (
 	"github.com/stackgate/stackgate"
 )
 
-// handleHealth handles "GET /healthz".
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	return nil
-}
-
 // handleMetrics handles "GET /metrics" (Prometheus text format).
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	s.metrics.handler().ServeHTTP(w, r)

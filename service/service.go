@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/stackgate/stackgate"
@@ -78,7 +79,9 @@ type Service struct {
 	cache *cache
 	log   *slog.Logger
 	Now   func() time.Time // injectable clock; defaults to stackgate.Now
-	dummy string           // a password hash to verify against for unknown emails
+
+	listener atomic.Int32 // Listen's state, for Health: listenerUnstarted, Up or Down
+	dummy    string       // a password hash to verify against for unknown emails
 
 	passwords    *passwordSlots
 	clientTries  *attemptTracker // by (email, client address)
@@ -118,5 +121,11 @@ func (s *Service) Listen(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
-	return l.Listen(ctx, s.cache.apply, s.cache.reset)
+	s.listener.Store(listenerUp)
+	err := l.Listen(ctx, s.cache.apply, func(listening bool) {
+		s.listener.Store(map[bool]int32{true: listenerUp, false: listenerDown}[listening])
+		s.cache.reset(listening)
+	})
+	s.listener.Store(listenerDown)
+	return err
 }

@@ -79,6 +79,9 @@ func openService(ctx context.Context, c common, log *slog.Logger) (*service.Serv
 	if err != nil {
 		return nil, nil, err
 	}
+	if pg, ok := st.(*postgres.DB); ok {
+		pg.Logger = log // the listener's lines in the configured format
+	}
 	keys, err := loadKeys(ctx, c, st, log)
 	if err != nil {
 		st.Close()
