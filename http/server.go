@@ -148,8 +148,8 @@ func (s *Server) recoverFast(w http.ResponseWriter, r *http.Request, route strin
 }
 
 // logRefusal logs a refused gate or proxy request: method, route, status,
-// duration, client address and the refusal's private reason — never a
-// credential, the path or the query. Under a flood the lines are sampled
+// duration, client address, the original method and path, and the
+// refusal's private reason — never a credential or the query. Under a flood the lines are sampled
 // (refusals.go); metrics count every refusal.
 func (s *Server) logRefusal(r *http.Request, route string, status int, err error, start time.Time) {
 	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
@@ -159,8 +159,10 @@ func (s *Server) logRefusal(r *http.Request, route string, status int, err error
 	if !ok {
 		return
 	}
+	method, path := originalRequest(r) // gatelog.go: never the query
 	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", route),
-		slog.Int("status", status), slog.Duration("duration", time.Since(start)), slog.String("client", s.clientAddr(r))}
+		slog.Int("status", status), slog.Duration("duration", time.Since(start)), slog.String("client", s.clientAddr(r)),
+		slog.String("original_method", method), slog.String("original_path", path)}
 	attrs = sampledAttrs(attrs, suppressed)
 	var e *stackgate.Error
 	if errors.As(err, &e) && e.Err != nil {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -135,19 +134,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("shutting down")
 	return srv.Close()
-}
-
-// redact hides a password in a database URL.
-func redact(url string) string {
-	if i := strings.Index(url, "://"); i >= 0 {
-		if at := strings.Index(url[i+3:], "@"); at >= 0 {
-			userinfo := url[i+3 : i+3+at]
-			if u, _, ok := strings.Cut(userinfo, ":"); ok {
-				return url[:i+3] + u + ":***" + url[i+3+at:]
-			}
-		}
-	}
-	return url
 }
 
 // createDemo creates a demo owner and stack when the database is empty.

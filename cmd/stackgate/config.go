@@ -66,7 +66,7 @@ func openStore(ctx context.Context, url string) (store, error) {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		return postgres.Open(ctx, url)
 	}
-	return nil, fmt.Errorf("database URL %q: want sqlite:PATH or postgres://…", url)
+	return nil, fmt.Errorf("database URL %s: want sqlite:PATH or postgres://…", redact(url))
 }
 
 // openService opens the store and the keys and builds the service.
