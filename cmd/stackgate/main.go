@@ -50,6 +50,8 @@ const usage = `usage:
   stackgate migrate   --database URL
   stackgate keygen    [--out stackgate.key]   (a new secret key file, mode 0600)
   stackgate rekey     --database URL   (re-seal every token under the key file's first key)
+  stackgate backup    --database sqlite:PATH --out FILE   (online; PostgreSQL: pg_dump)
+  stackgate restore   --database sqlite:PATH --from FILE [--force]
   stackgate version   [--json]
 Every command takes --help.
 URL is sqlite:PATH (default sqlite:./stackgate.db) or postgres://...`
@@ -84,6 +86,10 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return runKeygen(args[1:], stdout, stderr)
 	case "rekey":
 		return runRekey(ctx, args[1:], getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args[1:], getenv, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		return runVersion(args[1:], stdout, stderr)
 	case "migrate":

@@ -47,5 +47,5 @@ func TestVersion(t *testing.T) {
 var commandsWithHelp = [][]string{
 	{"serve"}, {"bootstrap"}, {"migrate"}, {"keygen"}, {"rekey"}, {"version"}, {"help"},
 	{"user"}, {"user", "add"}, {"user", "list"}, {"user", "passwd"}, {"user", "unlock"}, {"user", "remove"},
-	{"token"}, {"token", "list"}, {"token", "create"}, {"token", "revoke"}, {"stack"}, {"stack", "list"},
+	{"token"}, {"token", "list"}, {"token", "create"}, {"token", "revoke"}, {"stack"}, {"stack", "list"}, {"backup"}, {"restore"},
 }
