@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/http/wire"
 	"github.com/stackgate/stackgate/service"
 )
 
@@ -20,7 +21,7 @@ type roleJSON struct {
 	Owner       string             `json:"owner"`
 	Stack       stackJSON          `json:"stack"`
 	SysACL      map[string]any     `json:"SYS_ACL"`
-	Rules       *[]stackgate.Rule  `json:"rules,omitempty"`       // a pointer, so that a requested [] is rendered
+	Rules       *[]wire.Rule       `json:"rules,omitempty"`       // a pointer, so that a requested [] is rendered
 	Permissions *map[string][]perm `json:"permissions,omitempty"` // likewise {}
 	OrgUID      string             `json:"org_uid,omitempty"`
 	APIKey      string             `json:"api_key,omitempty"`
@@ -28,8 +29,8 @@ type roleJSON struct {
 
 // perm is one object of include_permissions: the rule's acl resolved per object.
 type perm struct {
-	UID    string        `json:"uid"`
-	SysACL stackgate.ACL `json:"SYS_ACL"`
+	UID    string   `json:"uid"`
+	SysACL wire.ACL `json:"SYS_ACL"`
 }
 
 // roleView carries what every role rendering needs.
@@ -50,9 +51,9 @@ func (v roleView) render(r *stackgate.Role) roleJSON {
 		CreatedAt: stackgate.FormatTime(r.CreatedAt), UpdatedAt: stackgate.FormatTime(r.UpdatedAt), Roles: []any{},
 		Users: users, Owner: v.owner, Stack: v.stack, SysACL: map[string]any{}}
 	if v.rules || v.full {
-		rules := r.Rules
+		rules := wire.Rules(r.Rules)
 		if rules == nil {
-			rules = []stackgate.Rule{}
+			rules = []wire.Rule{}
 		}
 		j.Rules = &rules
 	}
@@ -71,7 +72,7 @@ func permissions(rules []stackgate.Rule) map[string][]perm {
 	out := map[string][]perm{}
 	add := func(key string, uids []string, acl stackgate.ACL) {
 		for _, uid := range uids {
-			out[key] = append(out[key], perm{UID: uid, SysACL: acl})
+			out[key] = append(out[key], perm{UID: uid, SysACL: wire.ACL(acl)})
 		}
 	}
 	for _, r := range rules {
@@ -91,7 +92,7 @@ func permissions(rules []stackgate.Rule) map[string][]perm {
 		case stackgate.ModuleTaxonomy:
 			add("taxonomies", r.Taxonomies, r.ACL)
 			for _, ct := range r.TaxonomyContentTypes {
-				out["content_types"] = append(out["content_types"], perm{UID: ct.UID, SysACL: ct.ACL})
+				out["content_types"] = append(out["content_types"], perm{UID: ct.UID, SysACL: wire.ACL(ct.ACL)})
 			}
 		case stackgate.ModuleBranch:
 			add("branches", r.Branches, r.ACL)

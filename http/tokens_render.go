@@ -2,6 +2,7 @@ package http
 
 import (
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/http/wire"
 )
 
 // scopeEntryJSON is a scope entry on the wire. Delivery-token environment
@@ -11,7 +12,7 @@ type scopeEntryJSON struct {
 	Environments  []environmentJSON `json:"environments,omitempty"`
 	Branches      []string          `json:"branches,omitempty"`
 	BranchAliases []string          `json:"branch_aliases,omitempty"`
-	ACL           stackgate.ACL     `json:"acl"`
+	ACL           wire.ACL          `json:"acl"`
 	Metadata      *metadataJSON     `json:"_metadata,omitempty"`
 }
 
@@ -38,7 +39,7 @@ type deliveryTokenJSON struct {
 func renderScope(scope []stackgate.ScopeEntry, envs map[string]*stackgate.Environment) []scopeEntryJSON {
 	out := make([]scopeEntryJSON, 0, len(scope))
 	for _, e := range scope {
-		j := scopeEntryJSON{Module: e.Module, Branches: e.Branches, BranchAliases: e.BranchAliases, ACL: e.ACL}
+		j := scopeEntryJSON{Module: e.Module, Branches: e.Branches, BranchAliases: e.BranchAliases, ACL: wire.ACL(e.ACL)}
 		if e.MetadataUID != "" {
 			j.Metadata = &metadataJSON{e.MetadataUID}
 		}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/http/wire"
 )
 
 // RoleInput is the body of a role create or update: {"role":{…}}.
@@ -81,7 +82,7 @@ func ParseRules(v stackgate.Validation, raw json.RawMessage) ([]stackgate.Rule, 
 		}
 		if rawCT, present := fields["content_types"]; present {
 			if module == stackgate.ModuleTaxonomy {
-				var cts []stackgate.TaxonomyContentType
+				var cts []wire.TaxonomyContentType
 				if json.Unmarshal(rawCT, &cts) != nil {
 					v.Add(path+".content_types", "must be a list of {uid, acl} objects.")
 					ok = false
@@ -104,12 +105,12 @@ func ParseRules(v stackgate.Validation, raw json.RawMessage) ([]stackgate.Rule, 
 				v.Add(path+".acl", stackgate.ProblemRequired)
 				ok = false
 			}
-		} else if acl[0] != '{' || json.Unmarshal(acl, new(stackgate.ACL)) != nil {
+		} else if acl[0] != '{' || json.Unmarshal(acl, new(wire.ACL)) != nil {
 			v.Add(path+".acl", "must be an object of booleans.")
 			ok = false
 		}
 		if rawRestrict, present := fields["restrict"]; present {
-			var b stackgate.Bool
+			var b wire.Bool
 			if json.Unmarshal(rawRestrict, &b) != nil {
 				v.Add(path+".restrict", "must be a boolean.")
 				ok = false
@@ -118,8 +119,8 @@ func ParseRules(v stackgate.Validation, raw json.RawMessage) ([]stackgate.Rule, 
 		if !ok {
 			continue
 		}
-		var r stackgate.Rule
-		if err := json.Unmarshal(item, &r); err != nil {
+		r, err := wire.DecodeRule(item)
+		if err != nil {
 			v.Add(path, "is not a valid rule object.")
 			continue
 		}
@@ -252,7 +253,7 @@ func (s *Service) UpdateRole(ctx context.Context, p *Principal, uid string, in R
 	if in.Rules != nil {
 		r.Rules, refs = ParseRules(v, in.Rules)
 	} else {
-		r.Rules, refs = ParseRules(v, mustJSON(r.Rules))
+		r.Rules, refs = ParseRules(v, mustJSON(wire.Rules(r.Rules)))
 	}
 	s.cfg.Limits.checkRoleSize(v, r.Rules, users)
 	if err := v.Err(); err != nil {
