@@ -4,17 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stackgate/stackgate/internal/testdb"
 )
 
 // readyz returns /readyz's status and the ok of each check.
@@ -69,74 +68,18 @@ func healthzOK(t *testing.T, base string) {
 	resp.Body.Close()
 }
 
-// privatePostgres is a PostgreSQL cluster of this test's own, on a free
-// port, so that it can be stopped and started (the shared one on 5432 is
-// never touched).
-type privatePostgres struct {
-	t         *testing.T
-	bin, data string
-	URL       string
-}
-
-func newPrivatePostgres(t *testing.T) *privatePostgres {
-	t.Helper()
-	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl")
-	if len(bins) == 0 {
-		t.Fatal("no /usr/lib/postgresql/*/bin/pg_ctl: install postgresql")
-	}
-	pgUser, err := user.Lookup("postgres")
-	if err != nil {
-		t.Fatalf("no postgres user: %v", err)
-	}
-	uid, _ := strconv.Atoi(pgUser.Uid)
-	gid, _ := strconv.Atoi(pgUser.Gid)
-	dir, err := os.MkdirTemp("", "stackgate-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Chmod(dir, 0o755)
-	os.Chown(dir, uid, gid)
-	p := &privatePostgres{t: t, bin: filepath.Dir(bins[0]), data: filepath.Join(dir, "data")}
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	p.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-	p.pg("initdb", "-D", p.data, "-A", "trust", "-U", "postgres", "--no-sync")
-	conf := fmt.Sprintf("port = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nfsync = off\n", port, dir)
-	f, _ := os.OpenFile(filepath.Join(p.data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString(conf)
-	f.Close()
-	t.Cleanup(func() {
-		exec.Command("runuser", "-u", "postgres", "--", filepath.Join(p.bin, "pg_ctl"), "-D", p.data, "-m", "immediate", "-w", "stop").Run()
-		os.RemoveAll(dir)
-	})
-	p.Start()
-	return p
-}
-
-func (p *privatePostgres) pg(tool string, args ...string) {
-	p.t.Helper()
-	out, err := exec.Command("runuser", append([]string{"-u", "postgres", "--", filepath.Join(p.bin, tool)}, args...)...).CombinedOutput()
-	if err != nil {
-		p.t.Fatalf("%s %v: %v\n%s", tool, args, err, out)
-	}
-}
-
-func (p *privatePostgres) Start() {
-	p.pg("pg_ctl", "-D", p.data, "-l", filepath.Join(filepath.Dir(p.data), "log"), "-w", "start")
-}
-func (p *privatePostgres) Stop() { p.pg("pg_ctl", "-D", p.data, "-m", "immediate", "-w", "stop") }
-
 // TestReadyzPostgresStopped: with PostgreSQL stopped under a serving node,
 // /healthz stays 200 and /readyz answers 503 naming the store and the
 // change listener; every log line, the listener's included, stays JSON;
 // once PostgreSQL is back the listener logs that it reconnected and the
 // node is ready again.
 func TestReadyzPostgresStopped(t *testing.T) {
-	pg := newPrivatePostgres(t)
+	pg := testdb.NewCluster(t, "", "")
+	pg.Start()
+	url := pg.URL("postgres", "", "postgres", "sslmode=disable")
 	keyFile := filepath.Join(t.TempDir(), "k")
 	cli(t, "keygen", "--out", keyFile)
-	lines, stop := serveLines(t, "--addr", "127.0.0.1:0", "--database", pg.URL, "--secret-key-file", keyFile, "--log-format", "json")
+	lines, stop := serveLines(t, "--addr", "127.0.0.1:0", "--database", url, "--secret-key-file", keyFile, "--log-format", "json")
 	var all []string
 	addrRe := regexp.MustCompile(`"addr":"http://([0-9.:]+)"`)
 	var base string
