@@ -35,6 +35,9 @@ type Server struct {
 	// TLSConfig, when set, makes every listener (the main one and the proxy
 	// listeners) speak TLS with it (listen.go). Set before Open.
 	TLSConfig *tls.Config
+	// PrivateMetrics hides /metrics on the main listener: it is served on
+	// a private one instead (MetricsHandler, --metrics-addr).
+	PrivateMetrics bool
 
 	svc     *service.Service
 	log     *slog.Logger
@@ -96,6 +99,7 @@ func NewServer(svc *service.Service, log *slog.Logger) *Server {
 		refusalLog: newLogSampler(50, 100)}
 	s.metrics.registry.MustRegister(noticeCollectors(svc)...)
 	s.metrics.registerCache(svc)
+	s.metrics.registerOps(svc)
 	mux := s.buildMux()
 	// Order matters and reads top-down: id → client address → recover →
 	// access log → path check → routing (body limit, credential and

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
@@ -31,3 +32,6 @@ func (db *DB) Health(ctx context.Context) []stackgate.HealthCheck {
 	}
 	return checks
 }
+
+// Pools returns the connection pool, for its metrics.
+func (db *DB) Pools() map[string]*sql.DB { return map[string]*sql.DB{"postgres": db.db} }

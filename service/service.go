@@ -80,8 +80,10 @@ type Service struct {
 	log   *slog.Logger
 	Now   func() time.Time // injectable clock; defaults to stackgate.Now
 
-	listener atomic.Int32 // Listen's state, for Health: listenerUnstarted, Up or Down
-	dummy    string       // a password hash to verify against for unknown emails
+	listener   atomic.Int32  // Listen's state, for Health: listenerUnstarted, Up or Down
+	reconnects atomic.Uint64 // Listen's recoveries (stats.go)
+	logins     loginCounters // refused logins, by budget (stats.go)
+	dummy      string        // a password hash to verify against for unknown emails
 
 	passwords    *passwordSlots
 	clientTries  *attemptTracker // by (email, client address)
@@ -123,6 +125,9 @@ func (s *Service) Listen(ctx context.Context) error {
 	}
 	s.listener.Store(listenerUp)
 	err := l.Listen(ctx, s.cache.apply, func(listening bool) {
+		if listening && s.listener.Load() == listenerDown {
+			s.reconnects.Add(1)
+		}
 		s.listener.Store(map[bool]int32{true: listenerUp, false: listenerDown}[listening])
 		s.cache.reset(listening)
 	})

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -55,4 +56,12 @@ func probeWrite(dir string) error {
 		return fmt.Errorf("the database's disk does not take writes: %v", err)
 	}
 	return nil
+}
+
+// Pools returns the connection pools by name, for their metrics.
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.memory {
+		return map[string]*sql.DB{"sqlite": db.write}
+	}
+	return map[string]*sql.DB{"sqlite_write": db.write, "sqlite_read": db.read}
 }

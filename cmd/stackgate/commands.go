@@ -40,6 +40,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	abuse.register(fs, getenv)
 	var tlsf tlsFlags
 	tlsf.register(fs, getenv)
+	var metricsf metricsFlags
+	metricsf.register(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,6 +97,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	abuse.server(srv)
 	srv.TLSConfig = tlsConfig
+	if err := registerCollectors(srv, st); err != nil {
+		return err
+	}
+	metricsAddr, stopMetrics, err := metricsf.open(srv, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if err := srv.Open(); err != nil {
 		return err
 	}
@@ -118,6 +128,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if a := srv.ProxyAddr(l.api); a != "" {
 			startup.Info("stackgate proxy listening", "api", l.name, "addr", scheme+a)
 		}
+	}
+	if metricsAddr != "" {
+		startup.Info("stackgate metrics listening", "addr", "http://"+metricsAddr)
 	}
 	if proxies.cmaUpstream != "" {
 		startup.Info("stackgate proxies the CMA", "upstream", redact(proxies.cmaUpstream))
