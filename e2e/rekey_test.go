@@ -31,16 +31,9 @@ func TestRekeyTwoNodes(t *testing.T) {
 	var mu sync.Mutex
 	tokens := map[string]string{} // name → value
 	create := func(name string) {
-		status, body, _ := call(t, "POST", a.URL+"/v3/stacks/delivery_tokens", owner, map[string]any{
-			"token": map[string]any{"name": name, "scope": []any{
-				map[string]any{"module": "environment", "environments": []string{"production"}, "acl": map[string]bool{"read": true}},
-				map[string]any{"module": "branch", "branches": []string{"main"}, "acl": map[string]bool{"read": true}}}}})
-		if status != 201 {
-			t.Errorf("create token: %d %v", status, body)
-			return
-		}
+		tok := createDeliveryToken(t, a.URL, owner, name)
 		mu.Lock()
-		tokens[name] = body["token"].(map[string]any)["token"].(string)
+		tokens[name] = tok["token"]
 		mu.Unlock()
 	}
 	for i := range 12 {

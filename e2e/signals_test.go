@@ -29,14 +29,7 @@ func TestSignals(t *testing.T) {
 	cdaListen := freeAddr(t)
 	n := serve(t, nil, "--database", db, "--cda-addr", cdaListen, "--cda-upstream", upstream.URL)
 	owner := map[string]string{"api_key": boot["api_key"], "authtoken": login(t, n.URL, "owner@example.com")}
-	status, body, _ := call(t, "POST", n.URL+"/v3/stacks/delivery_tokens", owner, map[string]any{
-		"token": map[string]any{"name": "web", "scope": []any{
-			map[string]any{"module": "environment", "environments": []string{"production"}, "acl": map[string]bool{"read": true}},
-			map[string]any{"module": "branch", "branches": []string{"main"}, "acl": map[string]bool{"read": true}}}}})
-	if status != 201 {
-		t.Fatalf("create token: %d %v", status, body)
-	}
-	token := body["token"].(map[string]any)["token"].(string)
+	token := createDeliveryToken(t, n.URL, owner, "web")["token"]
 
 	if err := n.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -37,16 +35,12 @@ func sqlitePath(database, verb string) (string, error) {
 
 // runBackup writes an online, consistent copy of a SQLite database.
 func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c common
-	c.register(fs, getenv)
-	out := fs.String("out", "", "write the backup to this file (must not exist; mode 0600)")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := fs.Parse(args); err != nil {
+	a := newAdminCmd("backup", getenv, stderr)
+	out := a.fs.String("out", "", "write the backup to this file (must not exist; mode 0600)")
+	if err := a.fs.Parse(args); err != nil {
 		return err
 	}
-	path, err := sqlitePath(c.database, "backup")
+	path, err := sqlitePath(a.c.database, "backup")
 	if err != nil {
 		return err
 	}
@@ -79,27 +73,22 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	res := map[string]any{"backup": *out, "bytes": fi.Size(), "at": time.Now().UTC().Format(time.RFC3339), "key_fingerprint": fp}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(res)
-	}
-	fmt.Fprintf(stdout, "backup: wrote %s (%d bytes)\nbackup: key fingerprint %s: it restores only with this database's key file (%s.key unless --secret-key-file); keep that file safe, apart from the backup\n",
-		*out, fi.Size(), fp, path)
-	return nil
+	return a.emit(stdout, res, func(w io.Writer) {
+		fmt.Fprintf(w, "backup: wrote %s (%d bytes)\nbackup: key fingerprint %s: it restores only with this database's key file (%s.key unless --secret-key-file); keep that file safe, apart from the backup\n",
+			*out, fi.Size(), fp, path)
+	})
 }
 
 // runRestore puts a backup in place of (or as) a SQLite database, after
 // checking it is sound and belongs to the key file.
 func runRestore(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c common
-	c.register(fs, getenv)
-	from := fs.String("from", "", "the backup file (stackgate backup --out)")
-	force := fs.Bool("force", false, "replace an existing database (stop every server using it first); the old one is kept beside it as PATH.replaced-TIME")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := fs.Parse(args); err != nil {
+	a := newAdminCmd("restore", getenv, stderr)
+	from := a.fs.String("from", "", "the backup file (stackgate backup --out)")
+	force := a.fs.Bool("force", false, "replace an existing database (stop every server using it first); the old one is kept beside it as PATH.replaced-TIME")
+	if err := a.fs.Parse(args); err != nil {
 		return err
 	}
+	c := a.c
 	path, err := sqlitePath(c.database, "restore")
 	if err != nil {
 		return err
@@ -162,15 +151,12 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 		return fmt.Errorf("restore: %w", err)
 	}
 	ok = true
-	res := map[string]any{"restored": path, "from": *from, "replaced": replaced}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(res)
-	}
-	fmt.Fprintf(stdout, "restore: %s restored from %s\n", path, *from)
-	if replaced != "" {
-		fmt.Fprintf(stdout, "restore: the previous database is kept as %s\n", replaced)
-	}
-	return nil
+	return a.emit(stdout, map[string]any{"restored": path, "from": *from, "replaced": replaced}, func(w io.Writer) {
+		fmt.Fprintf(w, "restore: %s restored from %s\n", path, *from)
+		if replaced != "" {
+			fmt.Fprintf(w, "restore: the previous database is kept as %s\n", replaced)
+		}
+	})
 }
 
 // copyFile copies src to dst (created 0600, never replaced) and syncs it.

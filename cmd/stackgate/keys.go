@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -100,17 +99,9 @@ func runKeygen(args []string, stdout, stderr io.Writer) error {
 // encryption key, online; afterwards the keys it no longer needs may be
 // removed from the key file.
 func runRekey(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rekey", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c common
-	c.register(fs, getenv)
-	batch := fs.Int("batch", 100, "tokens re-sealed per transaction (each batch locks one stack briefly)")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	log, _ := newLogger(stderr, "text", "info")
-	svc, st, err := openService(ctx, c, log)
+	a := newAdminCmd("rekey", getenv, stderr)
+	batch := a.fs.Int("batch", 100, "tokens re-sealed per transaction (each batch locks one stack briefly)")
+	svc, st, err := a.open(ctx, args, stderr)
 	if err != nil {
 		return err
 	}
@@ -123,18 +114,16 @@ func runRekey(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(map[string]any{"resealed": n, "sealed_by_key": use})
-	}
-	fmt.Fprintf(stdout, "rekey: re-sealed %d token(s)\n", n)
-	ids := make([]string, 0, len(use))
-	for id := range use {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		fmt.Fprintf(stdout, "rekey: key %s seals %d value(s)\n", id, use[id])
-	}
-	fmt.Fprintln(stdout, "rekey: encryption keys that seal nothing may now be removed from the key file (never the hmac line)")
-	return nil
+	return a.emit(stdout, map[string]any{"resealed": n, "sealed_by_key": use}, func(w io.Writer) {
+		fmt.Fprintf(w, "rekey: re-sealed %d token(s)\n", n)
+		ids := make([]string, 0, len(use))
+		for id := range use {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			fmt.Fprintf(w, "rekey: key %s seals %d value(s)\n", id, use[id])
+		}
+		fmt.Fprintln(w, "rekey: encryption keys that seal nothing may now be removed from the key file (never the hmac line)")
+	})
 }
