@@ -2,12 +2,13 @@ package http_test
 
 import (
 	"fmt"
-	"log/slog"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	sghttp "github.com/stackgate/stackgate/http"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/service"
@@ -24,8 +25,8 @@ var (
 func newFixtureWith(t testing.TB, open testdb.Opener, cfg service.Config) *fixture {
 	t.Helper()
 	f := newFixture(t, open)
-	f.svc = service.New(f.store, testKeys, cfg, slog.New(slog.DiscardHandler))
-	f.srv = sghttp.NewServer(f.svc, nil)
+	f.svc, f.acc = newServices(f.store, cfg)
+	f.srv = sghttp.NewServer(f.svc, f.acc, nil)
 	return f
 }
 
@@ -279,14 +280,14 @@ func otherStackEnvUID(t testing.TB, f *fixture) string {
 	return jobj(t, jlist(t, r.body["environments"])[0])["uid"].(string)
 }
 
-// principalOf authenticates who on the fixture stack through the service.
-func principalOf(t testing.TB, f *fixture, who cred) *service.Principal {
+// actorOf authenticates who on the fixture stack through the checker.
+func actorOf(t testing.TB, f *fixture, who cred) stackgate.Actor {
 	t.Helper()
-	p, err := f.svc.Authenticate(t.Context(), service.Credentials{APIKey: f.stack.APIKey, Authtoken: f.tokens[who]})
+	p, err := f.acc.Authenticate(t.Context(), access.Credentials{APIKey: f.stack.APIKey, Authtoken: f.tokens[who]})
 	if err != nil {
 		t.Fatalf("authenticate %s: %v", who, err)
 	}
-	return p
+	return p.Actor()
 }
 
 // TestDeliveryTokenList: limit, skip, include_count, asc/desc and query.

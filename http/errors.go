@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/service"
 )
 
@@ -52,7 +53,7 @@ var errorMapping = map[stackgate.Code]struct {
 // alone.
 var errorSentences = map[*stackgate.Error]string{
 	service.ErrSystemRole: "System roles cannot be modified.",
-	service.ErrNoAPI:      msgGateAPI,
+	access.ErrNoAPI:       msgGateAPI,
 }
 
 const msgGateAPI = "The gate request does not name the API it fronts."

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
-	"github.com/stackgate/stackgate/service"
 )
 
 // The gate: reverse proxies ask stackgate whether a request may reach the
@@ -31,7 +31,7 @@ import (
 // upstream can trust; deny is 400/401/403/412 with the spec's JSON body.
 // All of them, and the proxy listeners (proxy.go), parse the original
 // request with parseGateRequest (gaterequest.go) and decide it with
-// service.Decide.
+// access.Checker.Decide.
 
 const (
 	gateAuthPath        = "/gate/auth"
@@ -78,10 +78,10 @@ func originalHeader(r *http.Request, canonical, wire string) (string, error) {
 
 // forwardAuthRequest reads the original request of a /gate/auth or
 // /gate/forward-auth request.
-func forwardAuthRequest(r *http.Request) (service.GateRequest, error) {
+func forwardAuthRequest(r *http.Request) (access.GateRequest, error) {
 	api, err := gateAPI(r.URL.RawQuery)
 	if err != nil {
-		return service.GateRequest{}, err
+		return access.GateRequest{}, err
 	}
 	hMethod, hURI, wMethod, wURI := hOriginalMethod, hOriginalURI, "X-Original-Method", "X-Original-URI"
 	if r.URL.Path == gateForwardAuthPath {
@@ -89,11 +89,11 @@ func forwardAuthRequest(r *http.Request) (service.GateRequest, error) {
 	}
 	method, err := originalHeader(r, hMethod, wMethod)
 	if err != nil {
-		return service.GateRequest{}, err
+		return access.GateRequest{}, err
 	}
 	uri, err := originalHeader(r, hURI, wURI)
 	if err != nil {
-		return service.GateRequest{}, err
+		return access.GateRequest{}, err
 	}
 	return parseGateRequest(api, method, uri, r.Header)
 }
@@ -115,10 +115,10 @@ func (s *Server) handleGateAuth(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// decide asks the service and counts the outcome; a refusal comes back as
+// decide asks the access checker and counts the outcome; a refusal comes back as
 // its error.
-func (s *Server) decide(r *http.Request, greq service.GateRequest) (service.GateDecision, error) {
-	d, err := s.svc.Decide(r.Context(), greq)
+func (s *Server) decide(r *http.Request, greq access.GateRequest) (access.GateDecision, error) {
+	d, err := s.acc.Decide(r.Context(), greq)
 	if err != nil {
 		s.metrics.gateDecision("none", statusOf(err))
 		return d, err
@@ -132,7 +132,7 @@ func (s *Server) decide(r *http.Request, greq service.GateRequest) (service.Gate
 	}
 	if !d.Allowed {
 		s.metrics.gateDecision(kind, http.StatusForbidden)
-		return d, service.ErrForbidden(d.Reason)
+		return d, access.ErrForbidden(d.Reason)
 	}
 	s.metrics.gateDecision(kind, http.StatusOK)
 	return d, nil
@@ -141,7 +141,7 @@ func (s *Server) decide(r *http.Request, greq service.GateRequest) (service.Gate
 // setGateHeaders sets the headers an upstream may trust on an allowed
 // request. Values are shared, precomputed slices where possible: this is
 // the hot path of every proxied request.
-func setGateHeaders(h http.Header, d service.GateDecision, environment string) {
+func setGateHeaders(h http.Header, d access.GateDecision, environment string) {
 	p := d.Principal
 	if p == nil { // a preflight: nobody to vouch for
 		for _, k := range gateHeaderNames {
@@ -203,10 +203,10 @@ func (v *headerValues) UnmarshalJSON(b []byte) error {
 }
 
 // request turns a check body into what a proxy would have asked.
-func (b *checkBody) request() (service.GateRequest, error) {
+func (b *checkBody) request() (access.GateRequest, error) {
 	api, ok := authz.ParseAPI(b.API)
 	if !ok {
-		return service.GateRequest{}, errGateAPI
+		return access.GateRequest{}, errGateAPI
 	}
 	method := b.Method
 	if method == "" {
@@ -283,9 +283,9 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 		return errGateAPI
 	}
 	req, err := body.request()
-	var d service.GateDecision
+	var d access.GateDecision
 	if err == nil {
-		d, err = s.svc.Decide(r.Context(), req)
+		d, err = s.acc.Decide(r.Context(), req)
 	}
 	if err != nil {
 		if stackgate.ErrorCode(err) == stackgate.EINTERNAL {

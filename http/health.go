@@ -48,7 +48,7 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) error {
 	defer s.ready.mu.Unlock()
 	if now := time.Now(); s.ready.body == nil || now.Sub(s.ready.at) >= readyCacheFor {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
-		checks := s.svc.Health(ctx)
+		checks := append(s.svc.Health(ctx), s.acc.ListenerHealth()...)
 		cancel()
 		out := map[string]map[string]any{}
 		status := http.StatusOK

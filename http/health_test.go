@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/stackgate/stackgate/access"
 	sghttp "github.com/stackgate/stackgate/http"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/service"
@@ -25,8 +26,9 @@ func TestHealthAndReady(t *testing.T) {
 	}
 	for name, open := range testdb.Backends() {
 		t.Run(name, func(t *testing.T) {
-			svc := service.New(open(t), testKeys, service.Config{}, slog.New(slog.DiscardHandler))
-			srv := sghttp.NewServer(svc, nil)
+			st := open(t)
+			svc := service.New(st, testKeys, service.Config{}, slog.New(slog.DiscardHandler))
+			srv := sghttp.NewServer(svc, access.New(st, testKeys, access.Config{}, nil), nil)
 			for path, want := range map[string]map[string]any{"/healthz": {"status": "ok"}, "/readyz": want[name]} {
 				w := httptest.NewRecorder()
 				srv.ServeHTTP(w, httptest.NewRequest("GET", path, nil))

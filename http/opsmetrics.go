@@ -7,24 +7,25 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/service"
 )
 
 // registerOps exports what an operator graphs besides requests: the change
 // listener and refused logins.
-func (m *metrics) registerOps(svc *service.Service) {
+func (m *metrics) registerOps(svc *service.Service, acc *access.Checker) {
 	m.registry.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "stackgate_listener_up",
 			Help: "1 while the change listener hears other nodes' and processes' writes; 0 while it reconnects (the cache is bypassed)."},
 			func() float64 {
-				if st := svc.ListenerStats(); st.Up || !st.Started {
+				if st := acc.ListenerStats(); st.Up || !st.Started {
 					return 1
 				}
 				return 0
 			}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "stackgate_listener_reconnects_total",
 			Help: "Times the change listener listened again after losing its connection."},
-			func() float64 { return float64(svc.ListenerStats().Reconnects) }),
+			func() float64 { return float64(acc.ListenerStats().Reconnects) }),
 	)
 	for _, r := range []struct {
 		reason string

@@ -172,7 +172,7 @@ func (s *Server) handleRoleCreate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	role, err := s.svc.CreateRole(r.Context(), principal(r), in)
+	role, err := s.svc.CreateRole(r.Context(), actor(r), in)
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,7 @@ func (s *Server) handleRoleUpdate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	role, err := s.svc.UpdateRole(r.Context(), principal(r), r.PathValue("role_uid"), in)
+	role, err := s.svc.UpdateRole(r.Context(), actor(r), r.PathValue("role_uid"), in)
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func (s *Server) handleRoleUpdate(w http.ResponseWriter, r *http.Request) error 
 
 // handleRoleDelete handles "DELETE /v3/roles/{role_uid}".
 func (s *Server) handleRoleDelete(w http.ResponseWriter, r *http.Request) error {
-	if err := s.svc.DeleteRole(r.Context(), principal(r), r.PathValue("role_uid")); err != nil {
+	if err := s.svc.DeleteRole(r.Context(), actor(r), r.PathValue("role_uid")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"The role deleted successfully."})

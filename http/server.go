@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/service"
 )
@@ -39,7 +40,8 @@ type Server struct {
 	// a private one instead (MetricsHandler, --metrics-addr).
 	PrivateMetrics bool
 
-	svc     *service.Service
+	svc     *service.Service // the use cases
+	acc     *access.Checker  // authentication and decisions
 	log     *slog.Logger
 	metrics *metrics
 	handler http.Handler
@@ -91,15 +93,15 @@ func (s *Server) ProxyAddr(api authz.API) string {
 // NewServer builds the server and its routes. It panics if the route table
 // is inconsistent (a route without an authorization entry), so a bad table
 // never starts.
-func NewServer(svc *service.Service, log *slog.Logger) *Server {
+func NewServer(svc *service.Service, acc *access.Checker, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{svc: svc, log: log, metrics: newMetrics(), loginLimiter: newLimiter(5, 20),
+	s := &Server{svc: svc, acc: acc, log: log, metrics: newMetrics(), loginLimiter: newLimiter(5, 20),
 		refusalLog: newLogSampler(50, 100)}
 	s.metrics.registry.MustRegister(noticeCollectors(svc)...)
-	s.metrics.registerCache(svc)
-	s.metrics.registerOps(svc)
+	s.metrics.registerCache(acc)
+	s.metrics.registerOps(svc, acc)
 	mux := s.buildMux()
 	// Order matters and reads top-down: id → client address → recover →
 	// access log → path check → routing (body limit, credential and

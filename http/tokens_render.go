@@ -56,14 +56,6 @@ func renderScope(scope []stackgate.ScopeEntry, envs map[string]*stackgate.Enviro
 	return out
 }
 
-func envIndex(envs []*stackgate.Environment) map[string]*stackgate.Environment {
-	m := make(map[string]*stackgate.Environment, len(envs))
-	for _, e := range envs {
-		m[e.UID] = e
-	}
-	return m
-}
-
 func renderDeliveryToken(t *stackgate.DeliveryToken, envs map[string]*stackgate.Environment) deliveryTokenJSON {
 	return deliveryTokenJSON{Name: t.Name, Description: t.Description, Scope: renderScope(t.Scope, envs), UID: t.UID,
 		CreatedBy: t.CreatedBy, UpdatedBy: t.UpdatedBy, CreatedAt: stackgate.FormatTime(t.CreatedAt),

@@ -8,16 +8,16 @@ import (
 	"github.com/stackgate/stackgate"
 )
 
-// OwnerOf is the principal the administration CLI acts as on the stack with
-// apiKey: its owner. Whoever runs `stackgate token …` on the host holds the
+// OwnerOf is who the administration CLI acts as on the stack with apiKey:
+// its owner. Whoever runs `stackgate token …` on the host holds the
 // database and its keys already, so this grants nothing they lack; the
 // tokens they make are recorded as made by the owner.
-func (s *Service) OwnerOf(ctx context.Context, apiKey string) (*Principal, error) {
+func (s *Service) OwnerOf(ctx context.Context, apiKey string) (stackgate.Actor, error) {
 	st, err := s.store.FindStackByAPIKey(ctx, apiKey)
 	if err != nil {
-		return nil, err
+		return stackgate.Actor{}, err
 	}
-	return &Principal{Kind: KindUser, Stack: st, UID: st.OwnerUID, Owner: true}, nil
+	return stackgate.Actor{Stack: st, UID: st.OwnerUID}, nil
 }
 
 // StackByAPIKey returns the stack with apiKey or ENOTFOUND.

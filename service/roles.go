@@ -200,7 +200,7 @@ func roleFields(v stackgate.Validation, in RoleInput) (desc *string, descSet boo
 }
 
 // CreateRole creates a custom role.
-func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*stackgate.Role, error) {
+func (s *Service) CreateRole(ctx context.Context, by stackgate.Actor, in RoleInput) (*stackgate.Role, error) {
 	v := stackgate.Validation{}
 	var name string
 	if in.Name == nil {
@@ -218,20 +218,20 @@ func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*
 		desc = ptr("") // absent: an empty description; an explicit null stays null
 	}
 	now := s.Now()
-	r := &stackgate.Role{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, Description: desc, Rules: rules,
-		CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
+	r := &stackgate.Role{UID: stackgate.NewUID(), StackUID: by.Stack.UID, Name: name, Description: desc, Rules: rules,
+		CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateRole(ctx, r, refs, users, s.cfg.Limits.CustomRoles); err != nil {
 		return nil, err
 	}
-	return s.store.FindRole(ctx, p.Stack.UID, r.UID)
+	return s.store.FindRole(ctx, by.Stack.UID, r.UID)
 }
 
 // ErrSystemRole refuses a change to a system role (the HTTP edge words it).
 var ErrSystemRole = &stackgate.Error{Code: stackgate.EFORBIDDEN, Fields: map[string][]string{"role": {"is a system role."}}}
 
 // UpdateRole changes a custom role; system roles cannot be modified.
-func (s *Service) UpdateRole(ctx context.Context, p *Principal, uid string, in RoleInput) (*stackgate.Role, error) {
-	r, err := s.store.FindRole(ctx, p.Stack.UID, uid)
+func (s *Service) UpdateRole(ctx context.Context, by stackgate.Actor, uid string, in RoleInput) (*stackgate.Role, error) {
+	r, err := s.store.FindRole(ctx, by.Stack.UID, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -262,23 +262,23 @@ func (s *Service) UpdateRole(ctx context.Context, p *Principal, uid string, in R
 	if !usersSet {
 		users = nil
 	}
-	r.UpdatedBy, r.UpdatedAt = p.UID, s.Now()
+	r.UpdatedBy, r.UpdatedAt = by.UID, s.Now()
 	if err := s.store.UpdateRole(ctx, r, refs, users); err != nil {
 		return nil, err
 	}
-	return s.store.FindRole(ctx, p.Stack.UID, r.UID)
+	return s.store.FindRole(ctx, by.Stack.UID, r.UID)
 }
 
 // DeleteRole deletes a custom role; its holders lose it at once.
-func (s *Service) DeleteRole(ctx context.Context, p *Principal, uid string) error {
-	r, err := s.store.FindRole(ctx, p.Stack.UID, uid)
+func (s *Service) DeleteRole(ctx context.Context, by stackgate.Actor, uid string) error {
+	r, err := s.store.FindRole(ctx, by.Stack.UID, uid)
 	if err != nil {
 		return err
 	}
 	if r.System {
 		return ErrSystemRole
 	}
-	if err := s.store.DeleteRole(ctx, p.Stack.UID, uid); err != nil {
+	if err := s.store.DeleteRole(ctx, by.Stack.UID, uid); err != nil {
 		return err
 	}
 	return nil

@@ -19,16 +19,3 @@ func (s *Service) LoginStats() LoginStats {
 	return LoginStats{ThrottledClient: s.logins.throttledClient.Load(),
 		ThrottledAccount: s.logins.throttledAccount.Load(), Busy: s.logins.busy.Load()}
 }
-
-// ListenerStats are the change listener's state and history, for metrics.
-type ListenerStats struct {
-	Started    bool   // Listen was called (a server, not a tool)
-	Up         bool   // listening: other nodes' changes arrive
-	Reconnects uint64 // times it listened again after losing its connection
-}
-
-// ListenerStats returns the listener's state.
-func (s *Service) ListenerStats() ListenerStats {
-	st := s.listener.Load()
-	return ListenerStats{Started: st != listenerUnstarted, Up: st == listenerUp, Reconnects: s.reconnects.Load()}
-}

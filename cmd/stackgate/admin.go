@@ -51,7 +51,8 @@ func (a *adminCmd) open(ctx context.Context, args []string, stderr io.Writer) (*
 		return nil, nil, fmt.Errorf("%s: unexpected argument %q", a.fs.Name(), a.fs.Arg(0))
 	}
 	log, _ := newLogger(stderr, "text", "warn")
-	return openService(ctx, a.c, log)
+	svc, _, st, err := openService(ctx, a.c, log)
+	return svc, st, err
 }
 
 // emit prints v as JSON with --json, else text's lines through a tabwriter.
@@ -266,22 +267,22 @@ type tokenView struct {
 // runToken is `stackgate token list|create|revoke`, acting as the stack's
 // owner (service.OwnerOf).
 func runToken(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	open := func(name string, args []string, define func(fs *flag.FlagSet)) (*adminCmd, *service.Service, *service.Principal, store, error) {
+	open := func(name string, args []string, define func(fs *flag.FlagSet)) (*adminCmd, *service.Service, stackgate.Actor, store, error) {
 		a := newAdminCmd("token "+name, getenv, stderr)
 		apiKey := a.fs.String("stack", "", "the stack's api_key")
 		define(a.fs)
 		svc, st, err := a.open(ctx, args, stderr)
 		if err != nil {
-			return nil, nil, nil, nil, err
+			return nil, nil, stackgate.Actor{}, nil, err
 		}
 		if *apiKey == "" {
 			st.Close()
-			return nil, nil, nil, nil, fmt.Errorf("token %s needs --stack API_KEY", name)
+			return nil, nil, stackgate.Actor{}, nil, fmt.Errorf("token %s needs --stack API_KEY", name)
 		}
 		p, err := svc.OwnerOf(ctx, *apiKey)
 		if err != nil {
 			st.Close()
-			return nil, nil, nil, nil, fmt.Errorf("no stack with api_key %s", *apiKey)
+			return nil, nil, stackgate.Actor{}, nil, fmt.Errorf("no stack with api_key %s", *apiKey)
 		}
 		return a, svc, p, st, nil
 	}
@@ -300,7 +301,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 			if err != nil {
 				return describe(err)
 			}
-			for _, t := range dts {
+			for _, t := range dts.Tokens {
 				views = append(views, tokenView{Type: "delivery", UID: t.UID, Name: t.Name, Preview: !t.Preview.IsZero(), CreatedAt: t.CreatedAt})
 			}
 			mts, err := svc.ManagementTokens(ctx, p)

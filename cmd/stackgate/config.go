@@ -10,7 +10,9 @@ import (
 	"strings"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/postgres"
+	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
 	"github.com/stackgate/stackgate/sqlite"
 )
@@ -22,6 +24,7 @@ type common struct {
 	database      string
 	secretKeyFile string
 	svc           service.Config // serve's limits; zero (defaults) for other subcommands
+	acc           access.Config  // serve's cache bound; zero (defaults) for other subcommands
 }
 
 func (c *common) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -69,15 +72,16 @@ func openStore(ctx context.Context, url string) (store, error) {
 	return nil, fmt.Errorf("database URL %s: want sqlite:PATH or postgres://…", redact(url))
 }
 
-// openService opens the store and the keys and builds the service.
-// The keys are checked against the data (keys.go) before anything is served.
-func openService(ctx context.Context, c common, log *slog.Logger) (*service.Service, store, error) {
+// openService opens the store and the keys and builds the service (the
+// keys also build serve's access checker). The keys are checked against
+// the data (keys.go) before anything is served.
+func openService(ctx context.Context, c common, log *slog.Logger) (*service.Service, *secret.Keyring, store, error) {
 	if _, err := keyPath(c); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	st, err := openStore(ctx, c.database)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if pg, ok := st.(*postgres.DB); ok {
 		pg.Logger = log // the listener's lines in the configured format
@@ -85,9 +89,9 @@ func openService(ctx context.Context, c common, log *slog.Logger) (*service.Serv
 	keys, err := loadKeys(ctx, c, st, log)
 	if err != nil {
 		st.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return service.New(st, keys, c.svc, log), st, nil
+	return service.New(st, keys, c.svc, log), keys, st, nil
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

@@ -35,7 +35,7 @@ func bootstrapDB(t *testing.T, dir string) (db, apiKey string) {
 // withService opens the service as the CLI does and hands it to fn.
 func withService(t *testing.T, c common, fn func(svc *service.Service)) {
 	t.Helper()
-	svc, st, err := openService(t.Context(), c, discardLog())
+	svc, _, st, err := openService(t.Context(), c, discardLog())
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -80,7 +80,7 @@ func openedTokens(t *testing.T, c common, apiKey string) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, dt := range ts {
+		for _, dt := range ts.Tokens {
 			out[dt.Name] = dt.Token + "/" + dt.PreviewToken
 		}
 	})
