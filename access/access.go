@@ -35,6 +35,10 @@ type Config struct {
 	// CacheMaxStacks bounds how many stacks' snapshots are cached; the least
 	// recently used is evicted beyond it. Default 10,000.
 	CacheMaxStacks int
+	// OutageGrace is how long after the change listener loses its
+	// connection the cache keeps deciding from what it held then
+	// (outage.go); 0 stops at once (every request then needs the store).
+	OutageGrace time.Duration
 }
 
 func (c *Config) defaults() {

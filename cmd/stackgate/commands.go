@@ -43,6 +43,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	tlsf.register(fs, getenv)
 	var metricsf metricsFlags
 	metricsf.register(fs, getenv)
+	var outagef outageFlags
+	outagef.register(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,6 +57,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	abuse.service(&c.svc)
 	abuse.access(&c.acc)
+	if err := outagef.apply(&c.acc); err != nil {
+		return err
+	}
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
 		return err
