@@ -80,14 +80,21 @@ func TestMetricsPrivateListener(t *testing.T) {
 	if resp, err := http.Get(base + "/metrics"); err != nil || resp.StatusCode != 404 {
 		t.Fatalf("main listener /metrics: %v %v, want 404", resp, err)
 	}
-	// Four wrong passwords from one client: the fourth waits (3 are free).
-	for range 4 {
+	// Wrong passwords from one client until one is refused with 429 (3 are
+	// free, then the wait doubles from 1 s: however slow argon2id runs,
+	// one soon arrives within its wait).
+	attempts := 0
+	for throttled := false; !throttled; {
+		if attempts++; attempts > 12 {
+			t.Fatal("no login was throttled")
+		}
 		resp, err := http.Post(base+"/v3/user-session", "application/json",
 			strings.NewReader(`{"user":{"email":"o@example.com","password":"wrong-password"}}`))
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+		throttled = resp.StatusCode == 429
 	}
 	fams := scrape(t, private+"/metrics")
 	if v := value(t, fams, "stackgate_build_info", map[string]string{}); v != 1 {
@@ -104,12 +111,12 @@ func TestMetricsPrivateListener(t *testing.T) {
 	}
 	value(t, fams, "stackgate_listener_reconnects_total", nil)
 	if v := value(t, fams, "stackgate_login_refused_total", map[string]string{"reason": "client_backoff"}); v < 1 {
-		t.Errorf("client_backoff refusals = %v after four wrong passwords", v)
+		t.Errorf("client_backoff refusals = %v after a 429", v)
 	}
 	value(t, fams, "stackgate_login_refused_total", map[string]string{"reason": "account_backoff"})
 	value(t, fams, "stackgate_login_refused_total", map[string]string{"reason": "busy"})
-	if v := value(t, fams, "stackgate_http_request_duration_seconds", map[string]string{"route": "POST /v3/user-session"}); v != 4 {
-		t.Errorf("login latency histogram has %v samples, want 4", v)
+	if v := value(t, fams, "stackgate_http_request_duration_seconds", map[string]string{"route": "POST /v3/user-session"}); v != float64(attempts) {
+		t.Errorf("login latency histogram has %v samples, want %d", v, attempts)
 	}
 	if fams["stackgate_http_request_duration_seconds"].GetType() != dto.MetricType_HISTOGRAM {
 		t.Error("request latency is not a histogram")
