@@ -70,7 +70,8 @@ func httpJSON(t *testing.T, method, url string, headers map[string]string, body 
 // TestOutagePolicy: with PostgreSQL stopped under serving nodes, a node
 // with --outage-grace keeps allowing a delivery token it had cached as
 // valid and keeps refusing one revoked before the outage and unknown ones;
-// what needs the store is 503 with Retry-After, never 500; the grace ends
+// what needs the store (an uncached stack, a CMA route's data) is 503 with
+// Retry-After, never 500; the grace ends
 // (a 2 s grace: the valid token is refused with 503 once it has passed); a
 // node with --outage-grace 0 refuses at once; all recover when the
 // database is back.
@@ -139,6 +140,10 @@ func TestOutagePolicy(t *testing.T) {
 	}
 	if s := gateStatus(t, long.base, "blt0000000000000unknown", valid); s != 503 {
 		t.Errorf("long grace, a stack never cached: %d, want 503", s)
+	}
+	// A CMA route the cache cannot answer (its data is in the store).
+	if status, body := httpJSON(t, "GET", long.base+"/v3/environments", owner, ""); status != 503 {
+		t.Errorf("long grace, GET /v3/environments during the outage: %d %v, want 503", status, body)
 	}
 	if s := gateStatus(t, none.base, apiKey, valid); s != 503 {
 		t.Errorf("no grace, the valid token during the outage: %d, want 503", s)
