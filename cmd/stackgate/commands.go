@@ -23,7 +23,7 @@ import (
 
 // runServe serves the API until ctx ends (SIGINT/SIGTERM), then shuts down
 // gracefully: in-flight requests finish and the database is closed.
-func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -64,6 +64,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	// From here on, serve's last word is a line in the configured format.
+	defer func() { err = logFailure(log, err) }()
 	svc, keys, st, err := openService(ctx, c, log)
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -35,7 +36,9 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "stackgate:", err)
+		if !errors.As(err, new(loggedError)) {
+			fmt.Fprintln(os.Stderr, "stackgate:", err)
+		}
 		os.Exit(1)
 	}
 }
@@ -55,6 +58,21 @@ const usage = `usage:
   stackgate version   [--json]
 Every command takes --help.
 URL is sqlite:PATH (default sqlite:./stackgate.db) or postgres://...`
+
+// loggedError is an error already written to the log (in --log-format):
+// main exits 1 without writing it again.
+type loggedError struct{ error }
+
+func (e loggedError) Unwrap() error { return e.error }
+
+// logFailure logs err (if any) as serve's last line and marks it logged.
+func logFailure(log *slog.Logger, err error) error {
+	if err == nil || errors.As(err, new(loggedError)) {
+		return err
+	}
+	log.Error("stackgate stopped", "error", err)
+	return loggedError{err}
+}
 
 // run is the whole program, so tests can start it in-process. --help (or
 // -h) on any command prints its flags and succeeds.

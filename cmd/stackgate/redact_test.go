@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -45,5 +47,27 @@ func TestDatabaseURLNeverEchoed(t *testing.T) {
 				t.Errorf("%s %s: the password is echoed: %v %s", cmd, u, err, out.String())
 			}
 		}
+	}
+}
+
+// TestServeFailureLoggedInFormat: once serve has its logger, its last
+// words (here: a bad flag combination) are a line in --log-format, and
+// main does not print them again.
+func TestServeFailureLoggedInFormat(t *testing.T) {
+	db := "sqlite:" + t.TempDir() + "/sg.db"
+	var stderr bytes.Buffer
+	err := run(t.Context(), []string{"serve", "--database", db, "--log-format", "json", "--cda-addr", "127.0.0.1:0"}, noEnv, &bytes.Buffer{}, &stderr)
+	if err == nil || !errors.As(err, new(loggedError)) {
+		t.Fatalf("err = %v, want one already logged", err)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	for _, l := range lines {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) != nil {
+			t.Errorf("not a JSON line: %s", l)
+		}
+	}
+	if last := lines[len(lines)-1]; !strings.Contains(last, `"msg":"stackgate stopped"`) || !strings.Contains(last, "--cda-addr and --cda-upstream go together") {
+		t.Fatalf("last line %s", last)
 	}
 }
