@@ -171,6 +171,25 @@ func TestUserCommands(t *testing.T) {
 	}
 }
 
+// TestBootstrapPasswordFile: bootstrap takes the owner's password from a
+// file (or the prompt), never needing it on the command line.
+func TestBootstrapPasswordFile(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "sg.db")
+	out, _ := cli(t, "bootstrap", "--database", db, "--email", "f@example.com", "--password-file", passwordFile(t, "from-a-file-1"), "--stack", "F")
+	if !strings.Contains(out, `"api_key"`) {
+		t.Fatalf("bootstrap printed %q", out)
+	}
+	withStdin(t, "from-stdin-22\n")
+	cli(t, "bootstrap", "--database", db, "--email", "g@example.com", "--stack", "G")
+	withService(t, common{database: db}, func(svc *service.Service) {
+		for email, pw := range map[string]string{"f@example.com": "from-a-file-1", "g@example.com": "from-stdin-22"} {
+			if u, err := svc.UserByEmail(t.Context(), email); err != nil || !secret.VerifyPassword(u.PasswordHash, pw) {
+				t.Errorf("%s: %v", email, err)
+			}
+		}
+	})
+}
+
 // TestStackList: every stack with its api_key.
 func TestStackList(t *testing.T) {
 	db, apiKey := bootstrapDB(t, t.TempDir())

@@ -196,13 +196,21 @@ func runBootstrap(ctx context.Context, args []string, getenv func(string) string
 	var c common
 	c.register(fs, getenv)
 	email := fs.String("email", "", "owner's email")
-	password := fs.String("password", "", "owner's password (used only when the user is new)")
+	password := fs.String("password", "", "owner's password, checked against an existing user's (visible to ps: prefer --password-file or the prompt)")
+	passwordFile := fs.String("password-file", "", "read the owner's password from this file's first line (else it is asked for)")
 	stackName := fs.String("stack", "", "stack name")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *email == "" || *password == "" || *stackName == "" {
-		return errors.New("bootstrap needs --email, --password and --stack")
+	if *email == "" || *stackName == "" {
+		return errors.New("bootstrap needs --email and --stack (and a password: --password-file, or typed when asked)")
+	}
+	if *password == "" {
+		pw, err := readPassword(*passwordFile, "Password for "+*email+": ", stderr)
+		if err != nil {
+			return err
+		}
+		*password = pw
 	}
 	log, _ := newLogger(stderr, "text", "info")
 	svc, _, st, err := openService(ctx, c, log)

@@ -45,7 +45,7 @@ func main() {
 
 const usage = `usage:
   stackgate serve     [--addr 127.0.0.1:8080] [--database URL] [--secret-key-file F] [--tls-cert F --tls-key F] [--demo]
-  stackgate bootstrap --database URL --email E --password P --stack NAME
+  stackgate bootstrap --database URL --email E --stack NAME [--password-file F]
   stackgate user add  --database URL --email E --stack API_KEY --role NAME [--password-file F]
   stackgate user list|passwd|unlock|remove  [--email E] [--password-file F] [--json]
   stackgate token list|create|revoke --stack API_KEY [--type delivery|management] [--json]
