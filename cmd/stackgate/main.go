@@ -1,7 +1,7 @@
 // Command stackgate is the stackgate server and its administration tool.
 //
 //	stackgate serve      [--addr 127.0.0.1:8080] [--database URL] [--demo]
-//	stackgate bootstrap  --database URL --email E --password P --stack NAME
+//	stackgate bootstrap  --database URL --email E --stack NAME [--password-file F]
 //	stackgate user add   --database URL --email E --stack API_KEY --role NAME
 //	stackgate user list|passwd|unlock|remove, token list|create|revoke, stack list (admin.go)
 //	stackgate migrate    --database URL
