@@ -35,6 +35,7 @@ type Store interface {
 	ExpiryNoticeStore // notice.go
 	KeyStore          // keys.go
 	AdminStore        // admin.go
+	OAuthStore        // oauth.go
 	Close() error
 }
 
@@ -258,10 +259,13 @@ type ManagementTokenStore interface {
 
 // Change says what a committed write touched, so caches can drop it. A write
 // to a stack's tokens, roles, members, environments, locales, branches or
-// aliases has StackUID set; a login or logout has UserUID set.
+// aliases has StackUID set; a login or logout, or a user's OAuth
+// authorization revoked, has UserUID set; an OAuth app removed has AppUID
+// set (its tokens, of users and its own, stop working).
 type Change struct {
 	StackUID string
 	UserUID  string
+	AppUID   string
 }
 
 // ChangeNotifier tells the process that writes what its writes changed.

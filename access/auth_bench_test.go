@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"testing"
 
 	"github.com/stackgate/stackgate"
@@ -17,6 +18,7 @@ type benchWorld struct {
 	chk                         *Checker
 	apiKey                      string
 	authtoken, mgmt, dtok, ptok string
+	bearer                      string // the developer's OAuth access token
 }
 
 func newBenchWorld(b *testing.B) *benchWorld {
@@ -51,7 +53,21 @@ func newBenchWorld(b *testing.B) *benchWorld {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &benchWorld{chk: chk, apiKey: stack.APIKey, authtoken: authtoken, mgmt: mt.Token, dtok: dt.Token, ptok: dt.PreviewToken}
+	app, secret, err := svc.AddApp(ctx, service.AppSpec{Name: "app", RedirectURIs: []string{"http://localhost:8184"}, Secret: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	to, err := svc.Authorize(ctx, dev.UID, service.Consent{AppUID: app.UID, ClientID: app.ClientID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	u, _ := url.Parse(to)
+	g, err := svc.Token(ctx, service.TokenRequest{GrantType: "authorization_code", ClientID: app.ClientID, ClientSecret: secret, Code: u.Query().Get("code")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &benchWorld{chk: chk, apiKey: stack.APIKey, authtoken: authtoken, mgmt: mt.Token, dtok: dt.Token, ptok: dt.PreviewToken,
+		bearer: "Bearer " + g.AccessToken}
 }
 
 // BenchmarkAuthenticateManagementToken compares authenticating a request
@@ -97,6 +113,7 @@ func BenchmarkDecide(b *testing.B) {
 		{"preview_token", preview, Credentials{APIKey: w.apiKey, PreviewToken: w.ptok}},
 		{"management_token", cma, Credentials{APIKey: w.apiKey, Authorization: w.mgmt}},
 		{"authtoken", cma, Credentials{APIKey: w.apiKey, Authtoken: w.authtoken}},
+		{"oauth_user", cma, Credentials{APIKey: w.apiKey, Authorization: w.bearer}},
 	} {
 		b.Run(k.name, func(b *testing.B) {
 			req := k.req

@@ -77,6 +77,13 @@ func testChanges(t *testing.T, s stackgate.Store) {
 	stale.Secret.KeyID = "k-old"
 	must(t, s.CreateDeliveryToken(ctx(t), stale, nil, 0))
 	reseal := func(v stackgate.Sealed) (stackgate.Sealed, error) { v.KeyID = "k1"; return v, nil }
+	// OAuth (oauth.go): an app, a consent with a code, a token.
+	app := newApp("changes app", "")
+	must(t, s.CreateApp(ctx(t), app))
+	code := newCode(app, member, now())
+	consent, err := s.CreateAuthCode(ctx(t), code, now())
+	must(t, err)
+	tok := newToken(app, member.UID, consent.UID, now())
 
 	type row struct {
 		name string
@@ -300,6 +307,23 @@ func testChanges(t *testing.T, s stackgate.Store) {
 		{"DeleteUser", func(t *testing.T) error { return s.DeleteUser(ctx(t), leaver.UID) },
 			[]stackgate.Change{{StackUID: f.stack}, {UserUID: leaver.UID}}, false},
 		{"DeleteUserMissing", func(t *testing.T) error { return s.DeleteUser(ctx(t), leaver.UID) }, none, true},
+		{"CreateApp", func(t *testing.T) error { return s.CreateApp(ctx(t), newApp("another app", "")) }, none, false},
+		{"CreateAuthCode", func(t *testing.T) error {
+			_, err := s.CreateAuthCode(ctx(t), newCode(app, member, now()), now())
+			return err
+		}, none, false},
+		{"RedeemAuthCode", func(t *testing.T) error { return s.RedeemAuthCode(ctx(t), code.Hash, now(), tok) }, none, false},
+		{"RedeemAuthCodeAgain", func(t *testing.T) error { return s.RedeemAuthCode(ctx(t), code.Hash, now(), tok) }, none, true},
+		{"RotateRefreshToken", func(t *testing.T) error {
+			return s.RotateRefreshToken(ctx(t), tok.RefreshHash, newToken(app, member.UID, consent.UID, now()))
+		}, none, false},
+		{"CreateOAuthToken", func(t *testing.T) error {
+			return s.CreateOAuthToken(ctx(t), newToken(app, member.UID, consent.UID, now()))
+		}, none, false},
+		{"DeleteAuthorization", func(t *testing.T) error { return s.DeleteAuthorization(ctx(t), app.UID, consent.UID) }, user(member), false},
+		{"DeleteAuthorizationMissing", func(t *testing.T) error { return s.DeleteAuthorization(ctx(t), app.UID, consent.UID) }, none, true},
+		{"DeleteApp", func(t *testing.T) error { return s.DeleteApp(ctx(t), app.UID) }, []stackgate.Change{{AppUID: app.UID}}, false},
+		{"DeleteAppMissing", func(t *testing.T) error { return s.DeleteApp(ctx(t), app.UID) }, none, true},
 
 		// Reads.
 		{"ListUsers", func(t *testing.T) error { _, err := s.ListUsers(ctx(t)); return err }, none, false},

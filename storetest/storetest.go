@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"EnvironmentRename", testEnvironmentRename},
 		{"Keys", testKeys},
 		{"Admin", testAdmin},
+		{"OAuth", testOAuth},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}

@@ -50,6 +50,10 @@ const usage = `usage:
   stackgate user list|passwd|unlock|remove  [--email E] [--password-file F] [--json]
   stackgate token list|create|revoke --stack API_KEY [--type delivery|management] [--json]
   stackgate stack list [--json]
+  stackgate app add   --database URL --name NAME --redirect-uri URI [--redirect-uri URI…] [--scopes "a b"]
+                      [--app-uid UID] [--client-id ID] [--client-secret[=SECRET]] [--machine --stack API_KEY]
+  stackgate app list  --database URL
+  stackgate app remove --database URL --app-uid UID
   stackgate migrate   --database URL
   stackgate keygen    [--out stackgate.key]   (a new secret key file, mode 0600)
   stackgate rekey     --database URL   (re-seal every token under the key file's first key)
@@ -100,6 +104,15 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return runToken(ctx, args[1:], getenv, stdout, stderr)
 	case "stack":
 		return runStack(ctx, args[1:], getenv, stdout, stderr)
+	case "app":
+		if len(args) < 2 {
+			return fmt.Errorf("usage: stackgate app add|list|remove …")
+		}
+		if args[1] == "--help" || args[1] == "-h" {
+			fmt.Fprintln(stdout, "usage: stackgate app add|list|remove [flags] (stackgate app add --help lists its flags)")
+			return nil
+		}
+		return runApp(ctx, args[1], args[2:], getenv, stdout, stderr)
 	case "keygen":
 		return runKeygen(args[1:], stdout, stderr)
 	case "rekey":

@@ -48,4 +48,5 @@ var commandsWithHelp = [][]string{
 	{"serve"}, {"bootstrap"}, {"migrate"}, {"keygen"}, {"rekey"}, {"version"}, {"help"},
 	{"user"}, {"user", "add"}, {"user", "list"}, {"user", "passwd"}, {"user", "unlock"}, {"user", "remove"},
 	{"token"}, {"token", "list"}, {"token", "create"}, {"token", "revoke"}, {"stack"}, {"stack", "list"}, {"backup"}, {"restore"},
+	{"app"}, {"app", "add"}, {"app", "list"}, {"app", "remove"},
 }
