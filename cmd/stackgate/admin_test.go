@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -242,19 +241,7 @@ func TestTokenCommands(t *testing.T) {
 		}
 	}
 
-	gate := func() int {
-		req, _ := http.NewRequest("GET", base+"/gate/auth?api=cda", nil)
-		req.Header["api_key"] = []string{apiKey}
-		req.Header["access_token"] = []string{dt.Token}
-		req.Header.Set("X-Original-Method", "GET")
-		req.Header.Set("X-Original-URI", "/v3/content_types/blog/entries?environment=production")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	gate := func() int { return gateStatus(t, base, apiKey, dt.Token) }
 	if s := gate(); s != 200 {
 		t.Fatalf("gate with the CLI's token: %d", s)
 	}

@@ -147,16 +147,9 @@ func TestBackupRestoreLiveWriter(t *testing.T) {
 	// The restored database serves a token of the backup.
 	lines, _ = serveLines(t, "--addr", "127.0.0.1:0", "--database", rdb)
 	rbase := "http://" + waitLine(t, lines, regexp.MustCompile(`addr=http://([0-9.:]+)`))[1]
-	req, _ := http.NewRequest("GET", rbase+"/gate/auth?api=cda", nil)
-	req.Header["api_key"] = []string{apiKey}
-	req.Header["access_token"] = []string{before["before-0"]}
-	req.Header.Set("X-Original-Method", "GET")
-	req.Header.Set("X-Original-URI", "/v3/content_types/blog/entries?environment=production")
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("gate on the restored database: %v %v", resp, err)
+	if s := gateStatus(t, rbase, apiKey, before["before-0"]); s != 200 {
+		t.Fatalf("gate on the restored database: %d", s)
 	}
-	resp.Body.Close()
 }
 
 // TestBackupPostgresSaysPgDump: PostgreSQL's backups are pg_dump's.
