@@ -21,16 +21,6 @@ func (s *Store) ListStacks(ctx context.Context) ([]*stackgate.Stack, error) {
 	})
 }
 
-func scanStack(r scanner) (*stackgate.Stack, error) {
-	var st stackgate.Stack
-	var created, updated int64
-	if err := r.Scan(&st.UID, &st.APIKey, &st.Name, &st.Description, &st.OrgUID, &st.OwnerUID, &st.MasterLocale, &created, &updated); err != nil {
-		return nil, err
-	}
-	st.CreatedAt, st.UpdatedAt = fromMS(created), fromMS(updated)
-	return &st, nil
-}
-
 // SetPassword replaces the password, clears the lock and ends the sessions.
 func (s *Store) SetPassword(ctx context.Context, userUID, passwordHash string, at time.Time) error {
 	tx, err := s.beginWrite(ctx)

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/http/wire"
 	"github.com/stackgate/stackgate/service"
 )
 
@@ -343,21 +344,25 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 			}
 			defer st.Close()
 			in := service.TokenInput{Name: name, Description: description}
-			if *scope != "" {
-				in.Scope = json.RawMessage(*scope)
-			}
+			// The scope is read as the CMA reads a request's (http/wire), so
+			// the CLI and the API accept the same JSON.
+			raw := json.RawMessage(*scope)
 			var v tokenView
 			switch *typ {
 			case "delivery":
-				if in.Scope == nil {
-					in.Scope = deliveryScopeOf(*environments, *branches)
+				if *scope == "" {
+					raw = deliveryScopeOf(*environments, *branches)
 				}
+				in.Scope, in.ScopeProblems = wire.DecodeScope(raw, service.DeliveryScopeModules)
 				t, err := svc.CreateDeliveryToken(ctx, p, in, *preview)
 				if err != nil {
 					return describe(err)
 				}
 				v = tokenView{Type: "delivery", UID: t.UID, Name: t.Name, Preview: *preview, CreatedAt: t.CreatedAt, Token: t.Token, PreviewToken: t.PreviewToken}
 			case "management":
+				if *scope != "" {
+					in.Scope, in.ScopeProblems = wire.DecodeScope(raw, service.ManagementScopeModules)
+				}
 				if *expires != "" {
 					in.ExpiresOn, _ = json.Marshal(*expires)
 				}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stackgate/stackgate/http/wire/wiretest"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
 )
@@ -57,7 +58,7 @@ func deliveryTokens(t *testing.T, c common, apiKey string, n int) map[string]str
 		}
 		for i := range n {
 			name := "dt" + string(rune('a'+i))
-			dt, err := svc.CreateDeliveryToken(t.Context(), p, service.TokenInput{Name: &name, Scope: json.RawMessage(deliveryScope)}, true)
+			dt, err := svc.CreateDeliveryToken(t.Context(), p, wiretest.Delivery(service.TokenInput{Name: &name}, json.RawMessage(deliveryScope)), true)
 			if err != nil {
 				t.Fatal(err)
 			}
