@@ -33,6 +33,7 @@ type Store interface {
 	DeliveryTokenStore
 	ManagementTokenStore
 	ExpiryNoticeStore // notice.go
+	AuditStore        // audit.go
 	Close() error
 }
 

@@ -15,7 +15,7 @@ const deliveryTokenColumns = `uid, stack_uid, name, description, scope, token_ha
 // stack already has limit delivery tokens (no limit when limit <= 0);
 // ECONFLICT on "name".
 func (s *Store) CreateDeliveryToken(ctx context.Context, t *stackgate.DeliveryToken, refs []stackgate.Ref, limit int) error {
-	return s.writeStack(ctx, t.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, t.StackUID, &event{module: stackgate.AuditDeliveryToken, typ: stackgate.AuditCreate, uid: t.UID, title: t.Name}, func(tx *Tx) error {
 		if err := checkLimit(ctx, tx, "delivery_tokens", t.StackUID, limit, "delivery"); err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func listDeliveryTokens(ctx context.Context, tx *Tx, stackUID string) ([]*stackg
 
 // UpdateDeliveryToken replaces name, description, scope, updated_by/updated_at and refs.
 func (s *Store) UpdateDeliveryToken(ctx context.Context, t *stackgate.DeliveryToken, refs []stackgate.Ref) error {
-	return s.writeStack(ctx, t.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, t.StackUID, &event{module: stackgate.AuditDeliveryToken, typ: stackgate.AuditUpdate, uid: t.UID, title: t.Name}, func(tx *Tx) error {
 		scope, err := marshalScope(t.Scope)
 		if err != nil {
 			return err
@@ -93,7 +93,15 @@ func (s *Store) UpdateDeliveryToken(ctx context.Context, t *stackgate.DeliveryTo
 // SetPreviewToken replaces (or, with a zero Sealed, removes) the preview
 // token of the delivery token.
 func (s *Store) SetPreviewToken(ctx context.Context, stackUID, uid string, preview stackgate.Sealed, updatedBy string, at time.Time) error {
-	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	ev := &event{module: stackgate.AuditPreviewToken, typ: stackgate.AuditCreate, uid: uid}
+	if len(preview.Hash) == 0 {
+		ev.typ = stackgate.AuditDelete
+	}
+	return s.writeStack(ctx, stackUID, ev, func(tx *Tx) error {
+		var err error
+		if ev.title, err = nameOf(ctx, tx, "delivery_tokens", stackUID, uid); err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `UPDATE delivery_tokens SET preview_hash = ?, preview_cipher = ?, preview_key_id = ?,
 			updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
 			blob(preview.Hash), blob(preview.Ciphertext), preview.KeyID, updatedBy, ms(at), stackUID, uid)
@@ -109,7 +117,12 @@ func (s *Store) SetPreviewToken(ctx context.Context, stackUID, uid string, previ
 
 // DeleteDeliveryToken removes it with its preview token and refs.
 func (s *Store) DeleteDeliveryToken(ctx context.Context, stackUID, uid string) error {
-	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	ev := &event{module: stackgate.AuditDeliveryToken, typ: stackgate.AuditDelete, uid: uid}
+	return s.writeStack(ctx, stackUID, ev, func(tx *Tx) error {
+		var err error
+		if ev.title, err = nameOf(ctx, tx, "delivery_tokens", stackUID, uid); err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `DELETE FROM delivery_tokens WHERE stack_uid = ? AND uid = ?`, stackUID, uid)
 		if err != nil {
 			return err

@@ -15,7 +15,7 @@ const managementTokenColumns = `uid, stack_uid, name, description, scope, expire
 // the stack already has limit management tokens (no limit when limit <= 0);
 // ECONFLICT on "name".
 func (s *Store) CreateManagementToken(ctx context.Context, t *stackgate.ManagementToken, refs []stackgate.Ref, limit int) error {
-	return s.writeStack(ctx, t.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, t.StackUID, &event{module: stackgate.AuditManagementToken, typ: stackgate.AuditCreate, uid: t.UID, title: t.Name}, func(tx *Tx) error {
 		if err := checkLimit(ctx, tx, "management_tokens", t.StackUID, limit, "management"); err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func listManagementTokens(ctx context.Context, tx *Tx, stackUID string) ([]*stac
 // notification flag, updated_by/updated_at and refs; never the hash. Turning
 // the notification flag on bumps (and sets in t) NotifyGeneration.
 func (s *Store) UpdateManagementToken(ctx context.Context, t *stackgate.ManagementToken, refs []stackgate.Ref) error {
-	return s.writeStack(ctx, t.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, t.StackUID, &event{module: stackgate.AuditManagementToken, typ: stackgate.AuditUpdate, uid: t.UID, title: t.Name}, func(tx *Tx) error {
 		scope, err := marshalScope(t.Scope)
 		if err != nil {
 			return err
@@ -106,7 +106,12 @@ func (s *Store) UpdateManagementToken(ctx context.Context, t *stackgate.Manageme
 
 // DeleteManagementToken removes it with its refs; ENOTFOUND when absent.
 func (s *Store) DeleteManagementToken(ctx context.Context, stackUID, uid string) error {
-	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	ev := &event{module: stackgate.AuditManagementToken, typ: stackgate.AuditDelete, uid: uid}
+	return s.writeStack(ctx, stackUID, ev, func(tx *Tx) error {
+		var err error
+		if ev.title, err = nameOf(ctx, tx, "management_tokens", stackUID, uid); err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `DELETE FROM management_tokens WHERE stack_uid = ? AND uid = ?`, stackUID, uid)
 		if err != nil {
 			return err
