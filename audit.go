@@ -90,13 +90,19 @@ type AuditStore interface {
 	ListAuditLogs(ctx context.Context, stackUID string) ([]*AuditEntry, error)
 	// FindAuditLog returns one entry of that list or ENOTFOUND.
 	FindAuditLog(ctx context.Context, stackUID, uid string) (*AuditEntry, error)
+	// SetAuditResponse records the (redacted) response of the request
+	// requestID on its entries that have none yet. The response is known
+	// only once the change has committed, so it is added after; it changes
+	// no credential.
+	SetAuditResponse(ctx context.Context, requestID string, response []byte) error
 	// PruneAuditLogs deletes the entries created before t and returns how
 	// many. It changes no credential.
 	PruneAuditLogs(ctx context.Context, before time.Time) (int, error)
 }
 
 // secretKeys are the JSON keys whose values are credentials in any request
-// or response body of the API; RedactJSON removes them at any depth.
+// or response body of the API; RedactJSON removes them, at any depth, when
+// they hold a scalar.
 var secretKeys = map[string]bool{
 	"token": true, "preview_token": true, "password": true, "authtoken": true, "authorization": true,
 	"previous_token": true, "access_token": true, "refresh_token": true, "client_secret": true,
@@ -125,9 +131,15 @@ func redact(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, val := range x {
-			if secretKeys[strings.ToLower(k)] {
-				delete(x, k)
-				continue
+			// {"token": {…}} is the wire's envelope of a token, not a
+			// value: only a secret key's scalar is a secret.
+			switch val.(type) {
+			case map[string]any, []any:
+			default:
+				if secretKeys[strings.ToLower(k)] {
+					delete(x, k)
+					continue
+				}
 			}
 			x[k] = redact(val)
 		}

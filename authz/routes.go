@@ -163,6 +163,8 @@ var Routes = []Route{
 	served("GET", "/v3/stacks/branch_aliases/{alias_uid}", stackgate.ModuleBranchAlias, Read),
 	served("PUT", "/v3/stacks/branch_aliases/{alias_uid}", stackgate.ModuleBranchAlias, Update),
 	served("DELETE", "/v3/stacks/branch_aliases/{alias_uid}", stackgate.ModuleBranchAlias, Delete),
+	served("GET", "/v3/audit-logs", stackgate.ModuleAuditLog, Read),
+	served("GET", "/v3/audit-logs/{log_uid}", stackgate.ModuleAuditLog, Read),
 
 	// Gate-only CMA routes: the content APIs stackgate guards.
 	cma("GET", "/v3/content_types", stackgate.ModuleContentType, Read),
@@ -236,8 +238,6 @@ var Routes = []Route{
 	cma("GET", "/v3/labels/{label_uid}", stackgate.ModuleLabel, Read),
 	cma("PUT", "/v3/labels/{label_uid}", stackgate.ModuleLabel, Update),
 	cma("DELETE", "/v3/labels/{label_uid}", stackgate.ModuleLabel, Delete),
-	cma("GET", "/v3/audit-logs", stackgate.ModuleAuditLog, Read),
-	cma("GET", "/v3/audit-logs/{log_uid}", stackgate.ModuleAuditLog, Read),
 	cma("GET", "/v3/publish-queue", stackgate.ModulePublishQueue, Read),
 
 	// Content Delivery API (and the Preview Service, which serves the same routes).

@@ -97,6 +97,9 @@ func (s *Server) routes() []route {
 		{"GET", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasGet, ""},
 		{"PUT", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasPut, "Branch alias update failed. Please try again."},
 		{"DELETE", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasDelete, "Branch alias deletion failed. Please try again."},
+
+		{"GET", "/v3/audit-logs", stack, s.handleAuditLogList, ""},
+		{"GET", "/v3/audit-logs/{log_uid}", stack, s.handleAuditLogGet, ""},
 	}
 }
 

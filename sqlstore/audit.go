@@ -116,3 +116,15 @@ func nameOf(ctx context.Context, tx *Tx, table, stackUID, uid string) (string, e
 	}
 	return name, err
 }
+
+// SetAuditResponse records the response of requestID on its entries that
+// have none yet ("" names no request).
+func (s *Store) SetAuditResponse(ctx context.Context, requestID string, response []byte) error {
+	body := stackgate.RedactJSON(response)
+	if requestID == "" || body == nil {
+		return nil
+	}
+	_, err := s.write.ExecContext(ctx, s.d.Rebind(`UPDATE audit_logs SET response = ? WHERE request_id = ? AND response IS NULL`),
+		string(body), requestID)
+	return err
+}
