@@ -38,10 +38,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	mailf.register(fs, getenv)
 	var abuse abuseFlags
 	abuse.register(fs, getenv)
+	var auditf auditFlags
+	auditf.register(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := abuse.check(getenv); err != nil {
+		return err
+	}
+	if err := auditf.check(); err != nil {
 		return err
 	}
 	abuse.service(&c.svc)
@@ -100,6 +105,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	notified := make(chan struct{})
 	go func() { defer close(notified); notifier.Run(notifyCtx) }()
 	defer func() { stopNotify(); <-notified }()
+	// Audit retention: every node prunes (a delete by age is the same
+	// whoever runs it). It stops before the store is closed.
+	defer auditf.run(ctx, svc, log)()
 	// The address lines are logged whatever the level: scripts and tests read them.
 	startup, _ := newLogger(stderr, *logFormat, "info")
 	startup.Info("stackgate listening", "addr", "http://"+srv.Addr, "database", redact(c.database))
