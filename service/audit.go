@@ -37,7 +37,7 @@ func (s *Service) PruneAudit(ctx context.Context, retention, interval time.Durat
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		n, err := s.store.PruneAuditLogs(ctx, s.Now().Add(-retention))
+		n, err := s.PruneAuditOnce(ctx, retention)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("audit log pruning failed", "err", err)
@@ -50,4 +50,10 @@ func (s *Service) PruneAudit(ctx context.Context, retention, interval time.Durat
 		case <-t.C:
 		}
 	}
+}
+
+// PruneAuditOnce deletes the entries older than retention (by the service's
+// clock) and returns how many.
+func (s *Service) PruneAuditOnce(ctx context.Context, retention time.Duration) (int, error) {
+	return s.store.PruneAuditLogs(ctx, s.Now().Add(-retention))
 }

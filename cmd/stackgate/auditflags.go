@@ -17,18 +17,24 @@ import (
 type auditFlags struct {
 	retention days
 	interval  time.Duration
+	envErr    error
 }
 
 func (a *auditFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	a.retention = days(service.DefaultAuditRetention)
 	if v := getenv("STACKGATE_AUDIT_RETENTION"); v != "" {
-		_ = a.retention.Set(v) // a bad value is reported when the flag repeats it; the default stands
+		if err := a.retention.Set(v); err != nil {
+			a.envErr = fmt.Errorf("STACKGATE_AUDIT_RETENTION: %w", err)
+		}
 	}
 	fs.Var(&a.retention, "audit-retention", "how long audit log entries are kept: 90d, 720h; 0 keeps them forever (env STACKGATE_AUDIT_RETENTION)")
 	fs.DurationVar(&a.interval, "audit-prune-interval", time.Hour, "how often each node deletes audit log entries past --audit-retention")
 }
 
 func (a *auditFlags) check() error {
+	if a.envErr != nil {
+		return a.envErr
+	}
 	if a.interval <= 0 {
 		return errors.New("--audit-prune-interval must be positive")
 	}
