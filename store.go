@@ -34,6 +34,7 @@ type Store interface {
 	ManagementTokenStore
 	ExpiryNoticeStore // notice.go
 	AuditStore        // audit.go
+	RotationStore     // rotation.go
 	Close() error
 }
 

@@ -2,14 +2,20 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/stackgate/stackgate"
 )
 
-const deliveryTokenColumns = `uid, stack_uid, name, description, scope, token_hash, token_cipher, key_id,
-	preview_hash, preview_cipher, preview_key_id, created_by, updated_by, created_at, updated_at`
+const deliveryTokenInsertColumns = `uid, stack_uid, name, description, scope, token_hash, token_cipher, key_id,
+	preview_hash, preview_cipher, preview_key_id, created_by, updated_by, created_at, updated_at, expires_on`
+
+// deliveryTokenColumns are what reads select: the inserted columns and
+// those only rotations write.
+const deliveryTokenColumns = deliveryTokenInsertColumns + `, previous_hash, previous_expires_at,
+	preview_previous_hash, preview_previous_expires_at`
 
 // CreateDeliveryToken inserts t with its refs. EINVALID on "token" when the
 // stack already has limit delivery tokens (no limit when limit <= 0);
@@ -23,11 +29,11 @@ func (s *Store) CreateDeliveryToken(ctx context.Context, t *stackgate.DeliveryTo
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO delivery_tokens (`+deliveryTokenColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.exec(ctx, `INSERT INTO delivery_tokens (`+deliveryTokenInsertColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.UID, t.StackUID, t.Name, t.Description, scope, t.Secret.Hash, blob(t.Secret.Ciphertext), t.Secret.KeyID,
 			blob(t.Preview.Hash), blob(t.Preview.Ciphertext), t.Preview.KeyID,
-			t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt)); err != nil {
+			t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt), expiresOn(t.ExpiresOn)); err != nil {
 			return tx.conflict(err, "name")
 		}
 		if err := setRefs(ctx, tx, t.StackUID, ownerDeliveryToken, t.UID, refs); err != nil {
@@ -48,13 +54,16 @@ func (s *Store) FindDeliveryToken(ctx context.Context, stackUID, uid string) (*s
 // FindDeliveryTokenByHash finds the token whose delivery token hash, or
 // whose preview token hash when preview is true, equals hash, in any stack.
 func (s *Store) FindDeliveryTokenByHash(ctx context.Context, hash []byte, preview bool) (*stackgate.DeliveryToken, error) {
-	column := "token_hash"
+	column, previous := "token_hash", "previous_hash"
 	if preview {
-		column = "preview_hash"
+		column, previous = "preview_hash", "preview_previous_hash"
 	}
+	// A value a rotation replaced finds its token too: whether it still
+	// works is the caller's to decide (Rotated.Works).
 	return readOne(ctx, s, func(tx *Tx) (*stackgate.DeliveryToken, error) {
 		return scanDeliveryToken(tx.queryRow(ctx, `SELECT `+deliveryTokenColumns+` FROM delivery_tokens
-			WHERE `+column+` = ?`, hash))
+			WHERE `+column+` = ? OR `+previous+` = ?
+			ORDER BY CASE WHEN `+column+` = ? THEN 0 ELSE 1 END LIMIT 1`, hash, hash, hash))
 	})
 }
 
@@ -102,7 +111,9 @@ func (s *Store) SetPreviewToken(ctx context.Context, stackUID, uid string, previ
 		if ev.title, err = nameOf(ctx, tx, "delivery_tokens", stackUID, uid); err != nil {
 			return err
 		}
+		// A new or deleted preview token ends any rotated one's grace.
 		res, err := tx.exec(ctx, `UPDATE delivery_tokens SET preview_hash = ?, preview_cipher = ?, preview_key_id = ?,
+			preview_previous_hash = NULL, preview_previous_expires_at = 0,
 			updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
 			blob(preview.Hash), blob(preview.Ciphertext), preview.KeyID, updatedBy, ms(at), stackUID, uid)
 		if err != nil {
@@ -175,12 +186,19 @@ func checkCount(ctx context.Context, tx *Tx, query, stackUID string, limit int, 
 func scanDeliveryToken(r scanner) (*stackgate.DeliveryToken, error) {
 	var t stackgate.DeliveryToken
 	var scope string
-	var created, updated int64
+	var created, updated, prevUntil, previewPrevUntil int64
+	var expires sql.NullInt64
 	if err := r.Scan(&t.UID, &t.StackUID, &t.Name, &t.Description, &scope,
 		&t.Secret.Hash, &t.Secret.Ciphertext, &t.Secret.KeyID,
 		&t.Preview.Hash, &t.Preview.Ciphertext, &t.Preview.KeyID,
-		&t.CreatedBy, &t.UpdatedBy, &created, &updated); err != nil {
+		&t.CreatedBy, &t.UpdatedBy, &created, &updated, &expires,
+		&t.Previous.Hash, &prevUntil, &t.PreviewPrev.Hash, &previewPrevUntil); err != nil {
 		return nil, notFound(err, "delivery token")
+	}
+	t.Previous.ExpiresAt, t.PreviewPrev.ExpiresAt = fromMS(prevUntil), fromMS(previewPrevUntil)
+	if expires.Valid {
+		e := time.UnixMilli(expires.Int64).UTC()
+		t.ExpiresOn = &e
 	}
 	var err error
 	if t.Scope, err = unmarshalScope(scope); err != nil {

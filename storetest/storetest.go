@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"LoadStack", testLoadStack},
 		{"EnvironmentRename", testEnvironmentRename},
 		{"Audit", testAudit},
+		{"Rotation", testRotation},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
