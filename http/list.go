@@ -473,6 +473,7 @@ var deliveryTokenFields = fields[deliveryTokenJSON]{
 	"token":         text(func(j deliveryTokenJSON) string { return j.Token }),
 	"type":          text(func(j deliveryTokenJSON) string { return j.Type }),
 	"preview_token": omitText(func(j deliveryTokenJSON) string { return j.PreviewToken }),
+	"expires_on":    day(func(j deliveryTokenJSON) *string { return j.ExpiresOn }),
 }
 
 var managementTokenFields = fields[managementTokenJSON]{

@@ -14,7 +14,7 @@ type TokenInput struct {
 	Name              *string         `json:"name"`
 	Description       *string         `json:"description"`
 	Scope             json.RawMessage `json:"scope"`
-	ExpiresOn         json.RawMessage `json:"expires_on"`                    // management tokens
+	ExpiresOn         json.RawMessage `json:"expires_on"`                    // management and delivery tokens
 	EmailNotification *bool           `json:"is_email_notification_enabled"` // management tokens
 }
 
@@ -158,14 +158,17 @@ func (s *Service) CreateDeliveryToken(ctx context.Context, by stackgate.Actor, i
 	} else {
 		name = checkName(v, "name", *in.Name)
 	}
+	now := s.Now()
+	// expires_on: the management tokens' rule (it and its preview token work
+	// through that UTC date).
+	expires := parseExpiry(v, in.ExpiresOn, now)
 	scope, refs, err := s.deliveryScope(ctx, by.Stack.UID, in, v)
 	if err != nil {
 		return nil, err
 	}
 	keepMetadataUIDs(scope, nil)
-	now := s.Now()
 	t := &stackgate.DeliveryToken{UID: stackgate.NewUID(), StackUID: by.Stack.UID, Name: name, Description: deref(in.Description),
-		Scope: scope, Token: stackgate.NewTokenValue(), CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
+		Scope: scope, ExpiresOn: expires, Token: stackgate.NewTokenValue(), CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if t.Secret, err = s.keys.Seal(t.Token); err != nil {
 		return nil, err
 	}
@@ -194,6 +197,9 @@ func (s *Service) UpdateDeliveryToken(ctx context.Context, by stackgate.Actor, u
 	}
 	if in.Description != nil {
 		t.Description = *in.Description
+	}
+	if in.ExpiresOn != nil {
+		t.ExpiresOn = parseExpiry(v, in.ExpiresOn, s.Now())
 	}
 	var refs []stackgate.Ref
 	if in.Scope != nil {

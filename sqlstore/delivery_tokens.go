@@ -77,15 +77,15 @@ func listDeliveryTokens(ctx context.Context, tx *Tx, stackUID string) ([]*stackg
 		WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 }
 
-// UpdateDeliveryToken replaces name, description, scope, updated_by/updated_at and refs.
+// UpdateDeliveryToken replaces name, description, scope, expiry, updated_by/updated_at and refs.
 func (s *Store) UpdateDeliveryToken(ctx context.Context, t *stackgate.DeliveryToken, refs []stackgate.Ref) error {
 	return s.writeStack(ctx, t.StackUID, &event{module: stackgate.AuditDeliveryToken, typ: stackgate.AuditUpdate, uid: t.UID, title: t.Name}, func(tx *Tx) error {
 		scope, err := marshalScope(t.Scope)
 		if err != nil {
 			return err
 		}
-		res, err := tx.exec(ctx, `UPDATE delivery_tokens SET name = ?, description = ?, scope = ?, updated_by = ?, updated_at = ?
-			WHERE stack_uid = ? AND uid = ?`, t.Name, t.Description, scope, t.UpdatedBy, ms(t.UpdatedAt), t.StackUID, t.UID)
+		res, err := tx.exec(ctx, `UPDATE delivery_tokens SET name = ?, description = ?, scope = ?, expires_on = ?, updated_by = ?, updated_at = ?
+			WHERE stack_uid = ? AND uid = ?`, t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.UpdatedBy, ms(t.UpdatedAt), t.StackUID, t.UID)
 		if err != nil {
 			return tx.conflict(err, "name")
 		}

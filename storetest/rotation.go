@@ -111,4 +111,20 @@ func testRotation(t *testing.T, s stackgate.Store) {
 		must(t, err)
 		diff(t, "other stack's log", before, after)
 	})
+	sub(t, "DeliveryExpiry", func(t *testing.T) {
+		day := time.Date(2031, 5, 10, 0, 0, 0, 0, time.UTC)
+		e := f.newDeliveryToken("expiring")
+		e.ExpiresOn = &day
+		must(t, s.CreateDeliveryToken(ctx(t), e, nil, 0))
+		got, err := s.FindDeliveryToken(ctx(t), f.stack, e.UID)
+		must(t, err)
+		diff(t, "expires_on", &day, got.ExpiresOn)
+		got.ExpiresOn = nil
+		must(t, s.UpdateDeliveryToken(ctx(t), got, nil))
+		again, err := s.FindDeliveryToken(ctx(t), f.stack, e.UID)
+		must(t, err)
+		if again.ExpiresOn != nil {
+			t.Errorf("expires_on after clearing: %v", again.ExpiresOn)
+		}
+	})
 }
