@@ -35,6 +35,7 @@ type Store interface {
 	ExpiryNoticeStore // notice.go
 	AuditStore        // audit.go
 	RotationStore     // rotation.go
+	LastUseStore      // lastuse.go
 	Close() error
 }
 

@@ -40,6 +40,8 @@ type DeliveryToken struct {
 	Previous     Rotated    // the delivery token value a rotation replaced (rotation.go)
 	PreviewPrev  Rotated    // the preview token value a rotation replaced
 	ExpiresOn    *time.Time // the last UTC date it (and its preview token) works; nil = never
+	LastUsedAt   time.Time  // the delivery token's last use (zero: never), as last flushed
+	PreviewUsed  time.Time  // the preview token's last use
 	Token        string     // clear value, not stored
 	PreviewToken string     // clear value, not stored
 	CreatedBy    string
@@ -60,8 +62,9 @@ type ManagementToken struct {
 	EmailNotification bool
 	NotifyGeneration  int // bumped each time EmailNotification is turned on; keys its expiry notices
 	TokenHash         []byte
-	Previous          Rotated // the value a rotation replaced (rotation.go)
-	Token             string  // clear value, only right after create or rotation
+	Previous          Rotated   // the value a rotation replaced (rotation.go)
+	LastUsedAt        time.Time // last use (zero: never), as last flushed
+	Token             string    // clear value, only right after create or rotation
 	CreatedBy         string
 	UpdatedBy         string
 	CreatedAt         time.Time

@@ -15,7 +15,7 @@ const deliveryTokenInsertColumns = `uid, stack_uid, name, description, scope, to
 // deliveryTokenColumns are what reads select: the inserted columns and
 // those only rotations write.
 const deliveryTokenColumns = deliveryTokenInsertColumns + `, previous_hash, previous_expires_at,
-	preview_previous_hash, preview_previous_expires_at`
+	preview_previous_hash, preview_previous_expires_at, last_used_at, preview_last_used_at`
 
 // CreateDeliveryToken inserts t with its refs. EINVALID on "token" when the
 // stack already has limit delivery tokens (no limit when limit <= 0);
@@ -186,16 +186,17 @@ func checkCount(ctx context.Context, tx *Tx, query, stackUID string, limit int, 
 func scanDeliveryToken(r scanner) (*stackgate.DeliveryToken, error) {
 	var t stackgate.DeliveryToken
 	var scope string
-	var created, updated, prevUntil, previewPrevUntil int64
+	var created, updated, prevUntil, previewPrevUntil, used, previewUsed int64
 	var expires sql.NullInt64
 	if err := r.Scan(&t.UID, &t.StackUID, &t.Name, &t.Description, &scope,
 		&t.Secret.Hash, &t.Secret.Ciphertext, &t.Secret.KeyID,
 		&t.Preview.Hash, &t.Preview.Ciphertext, &t.Preview.KeyID,
 		&t.CreatedBy, &t.UpdatedBy, &created, &updated, &expires,
-		&t.Previous.Hash, &prevUntil, &t.PreviewPrev.Hash, &previewPrevUntil); err != nil {
+		&t.Previous.Hash, &prevUntil, &t.PreviewPrev.Hash, &previewPrevUntil, &used, &previewUsed); err != nil {
 		return nil, notFound(err, "delivery token")
 	}
 	t.Previous.ExpiresAt, t.PreviewPrev.ExpiresAt = fromMS(prevUntil), fromMS(previewPrevUntil)
+	t.LastUsedAt, t.PreviewUsed = fromMS(used), fromMS(previewUsed)
 	if expires.Valid {
 		e := time.UnixMilli(expires.Int64).UTC()
 		t.ExpiresOn = &e

@@ -13,7 +13,7 @@ const managementTokenInsertColumns = `uid, stack_uid, name, description, scope, 
 
 // managementTokenColumns are what reads select: the inserted columns and
 // those only rotations write.
-const managementTokenColumns = managementTokenInsertColumns + `, previous_hash, previous_expires_at`
+const managementTokenColumns = managementTokenInsertColumns + `, previous_hash, previous_expires_at, last_used_at`
 
 // CreateManagementToken inserts t with its refs. EINVALID on "token" when
 // the stack already has limit management tokens (no limit when limit <= 0);
@@ -145,10 +145,10 @@ func scanManagementToken(r scanner) (*stackgate.ManagementToken, error) {
 	var t stackgate.ManagementToken
 	var scope string
 	var expires sql.NullInt64
-	var created, updated, prevUntil int64
+	var created, updated, prevUntil, used int64
 	if err := r.Scan(&t.UID, &t.StackUID, &t.Name, &t.Description, &scope, &expires, &t.EmailNotification,
 		&t.TokenHash, &t.CreatedBy, &t.UpdatedBy, &created, &updated, &t.NotifyGeneration,
-		&t.Previous.Hash, &prevUntil); err != nil {
+		&t.Previous.Hash, &prevUntil, &used); err != nil {
 		return nil, notFound(err, "management token")
 	}
 	var err error
@@ -160,6 +160,6 @@ func scanManagementToken(r scanner) (*stackgate.ManagementToken, error) {
 		t.ExpiresOn = &e
 	}
 	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
-	t.Previous.ExpiresAt = fromMS(prevUntil)
+	t.Previous.ExpiresAt, t.LastUsedAt = fromMS(prevUntil), fromMS(used)
 	return &t, nil
 }

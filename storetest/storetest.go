@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"EnvironmentRename", testEnvironmentRename},
 		{"Audit", testAudit},
 		{"Rotation", testRotation},
+		{"LastUse", testLastUse},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}

@@ -39,7 +39,16 @@ CREATE INDEX management_tokens_previous ON management_tokens (previous_hash);
 -- management tokens' expires_on (unix ms of 00:00 UTC of that date; NULL = never).
 ALTER TABLE delivery_tokens ADD COLUMN expires_on BIGINT;
 
+-- Last use (unix ms; 0 = never), flushed from memory in batches; a flush
+-- never moves it back (the latest wins across nodes).
+ALTER TABLE delivery_tokens ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE delivery_tokens ADD COLUMN preview_last_used_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE management_tokens ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0;
+
 -- +goose Down
+ALTER TABLE management_tokens DROP COLUMN last_used_at;
+ALTER TABLE delivery_tokens DROP COLUMN preview_last_used_at;
+ALTER TABLE delivery_tokens DROP COLUMN last_used_at;
 DROP INDEX management_tokens_previous;
 DROP INDEX delivery_tokens_preview_previous;
 DROP INDEX delivery_tokens_previous;
