@@ -56,6 +56,9 @@ type Principal struct {
 	// stops working: the token's expiry, or the end of a rotated value's
 	// grace window (rotation.go). Checked on every request.
 	notAfter time.Time
+	// use is where this token value's uses are recorded (lastuse.go); nil
+	// for members.
+	use *usage
 
 	snap     *snapshot
 	member   *authz.Member
@@ -271,9 +274,11 @@ func (a *Checker) managementToken(ctx context.Context, snap *snapshot, value str
 	}
 	// Expiry, and the end of a rotated value's grace, are checked on every
 	// request, not by a sweeper.
-	if now := a.Now(); e.token.Expired(now) || !e.notAfter.IsZero() && !now.Before(e.notAfter) {
+	now := a.Now()
+	if e.token.Expired(now) || !e.notAfter.IsZero() && !now.Before(e.notAfter) {
 		return nil, errBadAuthorization
 	}
+	e.principal.use.record(now)
 	return e.principal, nil
 }
 

@@ -422,7 +422,8 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 	}
 	for _, t := range mts {
 		p := &Principal{Kind: KindManagementToken, Stack: stack, UID: t.UID, Name: t.Name,
-			snap: snap, mgmt: authz.CompileManagementToken(t, snap.aliases)}
+			snap: snap, mgmt: authz.CompileManagementToken(t, snap.aliases),
+			use: c.chk.uses.get(stackgate.LastUseManagement, stack.UID, t.UID)}
 		if at, ok := t.ExpiresAt(); ok {
 			p.TokenExpiresHeader = []string{at.Format(time.RFC3339)}
 		}
@@ -435,10 +436,12 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 		scope := authz.CompileDeliveryTokenShared(t, &snap.env, snap.aliases)
 		expires, _ := t.ExpiresAt() // zero: never
 		snap.delivery[[sha256.Size]byte(t.Secret.Hash)] = &Principal{Kind: KindDeliveryToken, Stack: stack,
-			UID: t.UID, Name: t.Name, snap: snap, delivery: scope, notAfter: expires}
+			UID: t.UID, Name: t.Name, snap: snap, delivery: scope, notAfter: expires,
+			use: c.chk.uses.get(stackgate.LastUseDelivery, stack.UID, t.UID)}
 		addRotated(snap.delivery, snap.delivery[[sha256.Size]byte(t.Secret.Hash)], t.Previous, expires)
 		if !t.Preview.IsZero() {
-			p := &Principal{Kind: KindPreviewToken, Stack: stack, UID: t.UID, Name: t.Name, snap: snap, delivery: scope, notAfter: expires}
+			p := &Principal{Kind: KindPreviewToken, Stack: stack, UID: t.UID, Name: t.Name, snap: snap, delivery: scope, notAfter: expires,
+				use: c.chk.uses.get(stackgate.LastUsePreview, stack.UID, t.UID)}
 			snap.preview[[sha256.Size]byte(t.Preview.Hash)] = p
 			addRotated(snap.preview, p, t.PreviewPrev, expires)
 		}

@@ -250,11 +250,13 @@ func (a *Checker) AuthenticateFor(ctx context.Context, api authz.API, c Credenti
 	}
 	// Expiry, and the end of a rotated value's grace, are checked on every
 	// request (on every node, by its clock), not by a sweeper.
-	if !p.notAfter.IsZero() && !a.Now().Before(p.notAfter) {
+	now := a.Now()
+	if !p.notAfter.IsZero() && !now.Before(p.notAfter) {
 		if preview {
 			return nil, errBadPreviewToken
 		}
 		return nil, errBadAccessToken
 	}
+	p.use.record(now)
 	return p, nil
 }

@@ -78,3 +78,26 @@ func (d *days) Set(s string) error {
 	*d = days(v)
 	return nil
 }
+
+// lastUseFlags are serve's flag for the last-use flush.
+type lastUseFlags struct{ interval time.Duration }
+
+func (l *lastUseFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&l.interval, "last-use-flush-interval", service.DefaultLastUseFlush,
+		"how often each node writes the tokens' last uses it recorded in memory (at most 10s)")
+}
+
+func (l *lastUseFlags) check() error {
+	if l.interval <= 0 || l.interval > 10*time.Second {
+		return errors.New("--last-use-flush-interval must be positive and at most 10s")
+	}
+	return nil
+}
+
+// run flushes last uses until ctx ends (and once more then); stop waits.
+func (l *lastUseFlags) run(ctx context.Context, svc *service.Service, src service.LastUseSource, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); svc.RunLastUse(ctx, src, l.interval, log) }()
+	return func() { cancel(); <-done }
+}

@@ -40,6 +40,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	abuse.register(fs, getenv)
 	var auditf auditFlags
 	auditf.register(fs, getenv)
+	var lastUse lastUseFlags
+	lastUse.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -47,6 +49,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	if err := auditf.check(); err != nil {
+		return err
+	}
+	if err := lastUse.check(); err != nil {
 		return err
 	}
 	abuse.service(&c.svc)
@@ -108,6 +113,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// Audit retention: every node prunes (a delete by age is the same
 	// whoever runs it). It stops before the store is closed.
 	defer auditf.run(ctx, svc, log)()
+	// Last uses: recorded in memory by the checker, written in batches; the
+	// last flush runs at shutdown, before the store closes.
+	defer lastUse.run(ctx, svc, chk, log)()
 	// The address lines are logged whatever the level: scripts and tests read them.
 	startup, _ := newLogger(stderr, *logFormat, "info")
 	startup.Info("stackgate listening", "addr", "http://"+srv.Addr, "database", redact(c.database))
