@@ -39,8 +39,9 @@ const (
 	AuditBranchAlias     = "branch_alias"
 	AuditStack           = "stack"
 	AuditUserSession     = "user_session" // login, logout
-	// STACKGATE-HOOK(issue 13): OAuth grants and revocations are entries of
-	// module "oauth" (events AuditCreate, AuditDelete) once both land.
+	AuditUser            = "user"         // an operator's password reset or deletion of a user (CLI)
+	// OAuth: a grant (create, the user's consent), a revocation (delete),
+	// an app's removal (delete).
 	AuditOAuth = "oauth"
 )
 
@@ -50,6 +51,7 @@ const (
 	AuditUpdate = "update"
 	AuditDelete = "delete"
 	AuditRotate = "rotate"
+	AuditRekey  = "rekey"  // delivery tokens re-sealed under the active key (CLI)
 	AuditShare  = "share"  // invitations recorded
 	AuditAccept = "accept" // an invitation accepted: a membership
 	AuditLogin  = "login"

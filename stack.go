@@ -69,6 +69,16 @@ type StackInvitation struct {
 	CreatedAt time.Time
 }
 
+// PendingInvitation is a pending stack invitation with what its invitee is
+// shown: the stack, the roles it gives and who sent it, read together
+// (InvitationStore.ListStackInvitations).
+type PendingInvitation struct {
+	*StackInvitation
+	Stack   *Stack
+	Roles   []*Role // those of RoleUIDs, in that order; their holders are not read (Users is empty)
+	Inviter *User   // nil when the inviter no longer exists
+}
+
 // Environment is a publishing target. Name is unique per stack.
 type Environment struct {
 	UID       string

@@ -5,7 +5,6 @@ import (
 
 	"context"
 	"crypto/sha256"
-	"strings"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
@@ -19,6 +18,8 @@ const (
 	KindManagementToken                 // authorization: <management token>
 	KindDeliveryToken                   // access_token (gate only)
 	KindPreviewToken                    // preview_token (gate only)
+	KindOAuthUser                       // authorization: Bearer <a user's OAuth access token> (bearer.go)
+	KindOAuthApp                        // authorization: Bearer <an app's own OAuth access token>
 )
 
 func (k Kind) String() string {
@@ -31,6 +32,10 @@ func (k Kind) String() string {
 		return "delivery_token"
 	case KindPreviewToken:
 		return "preview_token"
+	case KindOAuthUser:
+		return "oauth_user"
+	case KindOAuthApp:
+		return "oauth_app"
 	}
 	return "unknown"
 }
@@ -64,6 +69,7 @@ type Principal struct {
 	member   *authz.Member
 	mgmt     *authz.TokenScope
 	delivery *authz.DeliveryScope
+	scopes   []string // OAuth principals: the token's scopes
 }
 
 // Label is the principal's "kind:uid" label (e.g. "user:blt1…"): the
@@ -89,6 +95,8 @@ func (p *Principal) Allowed(api authz.API, req authz.Request) authz.Decision {
 		return p.mgmt.Allowed(req)
 	case KindDeliveryToken, KindPreviewToken:
 		return p.delivery.Allowed(api, req)
+	case KindOAuthUser, KindOAuthApp:
+		return p.oauthAllowed(req)
 	}
 	return authz.Decision{Reason: "unknown principal"}
 }
@@ -151,7 +159,8 @@ func (r forbiddenReason) Error() string { return string(r) }
 
 // Authenticate resolves the stack (412 first) and then the one CMA credential
 // of a request: an authtoken of a member, or a management token sent raw in
-// authorization. Delivery and preview tokens never authenticate the CMA.
+// authorization, or an OAuth access token sent as "Bearer <token>"
+// (bearer.go). Delivery and preview tokens never authenticate the CMA.
 func (a *Checker) Authenticate(ctx context.Context, c Credentials) (*Principal, error) {
 	snap, err := a.snapshotFor(ctx, c.APIKey)
 	if err != nil {
@@ -180,6 +189,9 @@ func (a *Checker) Authenticate(ctx context.Context, c Credentials) (*Principal, 
 		}
 		return p, nil
 	default:
+		if v, ok := BearerToken(c.Authorization); ok {
+			return a.oauthPrincipal(ctx, snap, v)
+		}
 		return a.managementToken(ctx, snap, c.Authorization)
 	}
 }
@@ -261,7 +273,7 @@ func (a *Checker) snapshotFor(ctx context.Context, apiKey string) (*snapshot, er
 }
 
 func (a *Checker) managementToken(ctx context.Context, snap *snapshot, value string) (*Principal, error) {
-	if value == "" || strings.HasPrefix(strings.ToLower(value), "bearer ") {
+	if value == "" { // "Bearer …" went to oauthPrincipal (bearer.go)
 		return nil, errBadAuthorization
 	}
 	var h [sha256.Size]byte

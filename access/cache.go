@@ -30,7 +30,9 @@ import (
 // store's ChangeListener; while that connection is down the cache is
 // disabled (every request loads from the store) and it starts empty again
 // once the listener is back, so a missed notification can never keep an
-// allow alive.
+// allow alive. The store outage policy (outage.go) is the one exception:
+// for Config.OutageGrace after the listener is lost, what the cache held
+// then keeps deciding.
 type cache struct {
 	chk *Checker
 
@@ -42,6 +44,7 @@ type cache struct {
 	sessions  map[[sha256.Size]byte]string
 	byUser    map[string][][sha256.Size]byte
 	sessEpoch uint64
+	oauth     oauthCache // OAuth access tokens (bearer.go)
 
 	// unknownKeys remembers api_keys the store did not know (by hash, so a
 	// long header costs 32 bytes), at most maxUnknownKeys of them. Any change
@@ -67,6 +70,9 @@ type cache struct {
 	// so a request that arrives after a write never shares a load begun
 	// before it).
 	loads singleflight.Group
+
+	outage outage     // what the cache held when the listener was lost (outage.go)
+	stats  cacheStats // hits, misses, loads (stats.go)
 }
 
 const (
@@ -174,6 +180,7 @@ func (c *cache) clear() {
 func (c *cache) apply(ch stackgate.Change) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.outage.apply(ch)
 	if ch.StackUID != "" {
 		c.epoch++
 		if key, ok := c.apiKeyOf[ch.StackUID]; ok {
@@ -187,6 +194,7 @@ func (c *cache) apply(ch stackgate.Change) {
 			}
 		}
 	}
+	c.oauth.drop(ch)
 	if ch.UserUID != "" {
 		c.sessEpoch++
 		for _, h := range c.byUser[ch.UserUID] {
@@ -204,13 +212,14 @@ func (c *cache) apply(ch stackgate.Change) {
 // else moved the epoch meanwhile, or the rebuild fails, the snapshot is
 // dropped instead, as apply does.
 func (c *cache) refreshAfterWrite(ch stackgate.Change) {
-	if ch.UserUID != "" {
-		c.apply(stackgate.Change{UserUID: ch.UserUID})
+	if ch.UserUID != "" || ch.AppUID != "" {
+		c.apply(stackgate.Change{UserUID: ch.UserUID, AppUID: ch.AppUID})
 	}
 	if ch.StackUID == "" {
 		return
 	}
 	c.mu.Lock()
+	c.outage.apply(ch) // this node wrote: the store is up for it
 	key, cached := c.apiKeyOf[ch.StackUID]
 	if !cached || c.disabled {
 		c.mu.Unlock()
@@ -247,8 +256,14 @@ func (c *cache) reset(listening bool) {
 	c.epoch++
 	c.sessEpoch++
 	c.unknownEpoch++
+	if listening {
+		c.outage = outage{}
+	} else if !c.disabled {
+		c.outage.begin(c, c.chk.cfg.OutageGrace) // keeps what is cached now
+	}
 	c.disabled = !listening
 	c.clear()
+	c.oauth.reset(listening)
 }
 
 // snapshot returns the stack's snapshot, loading it on a miss.
@@ -261,6 +276,11 @@ func (c *cache) snapshot(ctx context.Context, apiKey string) (*snapshot, error) 
 		if !snap.used.Load() {
 			snap.used.Store(true)
 		}
+		c.stats.hits.Add(1)
+		return snap, nil
+	}
+	c.stats.misses.Add(1)
+	if snap, ok := c.outageSnapshot(apiKey); ok {
 		return snap, nil
 	}
 	kh := sha256.Sum256([]byte(apiKey))
@@ -273,6 +293,7 @@ func (c *cache) snapshot(ctx context.Context, apiKey string) (*snapshot, error) 
 		}
 	}
 	snap, err := c.loadShared(ctx, apiKey, epoch)
+	err = c.unavailable(err)
 	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
 		c.mu.Lock()
 		if c.unknownEpoch == uepoch && !c.disabled {
@@ -347,13 +368,25 @@ func (c *cache) evict() {
 type CacheStats struct {
 	Stacks    int    // snapshots cached
 	Evictions uint64 // snapshots evicted to stay within CacheMaxStacks
+
+	Hits, Misses uint64 // snapshot lookups answered from the cache, or not
+	Loads        uint64 // snapshots read from the store
+	LoadErrors   uint64 // of which failed
+	OutageServed uint64 // snapshots and sessions served from the outage copy (outage.go)
+	// LoadSeconds is the load duration histogram: cumulative counts per
+	// upper bound of LoadBuckets (seconds), their sum and count.
+	LoadBuckets []float64
+	LoadCounts  []uint64
+	LoadSum     float64
 }
 
 // CacheStats returns the cache's current figures.
 func (a *Checker) CacheStats() CacheStats {
 	a.cache.mu.RLock()
 	defer a.cache.mu.RUnlock()
-	return CacheStats{Stacks: len(a.cache.stacks), Evictions: a.cache.evictions.Load()}
+	st := a.cache.stats.read()
+	st.Stacks, st.Evictions = len(a.cache.stacks), a.cache.evictions.Load()
+	return st
 }
 
 // session returns the user uid of an authtoken hash, loading it on a miss.
@@ -365,10 +398,13 @@ func (c *cache) session(ctx context.Context, h [sha256.Size]byte) (string, error
 	if ok {
 		return uid, nil
 	}
+	if uid, ok := c.outageSession(h); ok {
+		return uid, nil
+	}
 	// A copy, so that h itself stays on the stack on the hit path.
 	sess, err := c.chk.store.FindSession(ctx, append([]byte(nil), h[:]...))
 	if err != nil {
-		return "", err
+		return "", c.unavailable(err)
 	}
 	c.mu.Lock()
 	if c.sessEpoch == epoch && !c.disabled {
@@ -382,7 +418,9 @@ func (c *cache) session(ctx context.Context, h [sha256.Size]byte) (string, error
 func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 	// One read transaction: a write committed meanwhile is seen whole or
 	// not at all (and then the epoch check discards this snapshot).
+	start := time.Now()
 	sc, err := c.chk.store.LoadStack(ctx, apiKey)
+	c.stats.loaded(time.Since(start), err)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/access"
@@ -118,7 +119,9 @@ func (s *Server) handleGateAuth(w http.ResponseWriter, r *http.Request) error {
 // decide asks the access checker and counts the outcome; a refusal comes back as
 // its error.
 func (s *Server) decide(r *http.Request, greq access.GateRequest) (access.GateDecision, error) {
+	start := time.Now()
 	d, err := s.acc.Decide(r.Context(), greq)
+	s.metrics.decided(greq.API, d, err, time.Since(start)) // opsmetrics.go
 	if err != nil {
 		s.metrics.gateDecision("none", statusOf(err))
 		return d, err
@@ -260,6 +263,8 @@ type principalJSON struct {
 	Name  string `json:"name,omitempty"`
 	Owner bool   `json:"owner,omitempty"`
 	Stack string `json:"stack"`
+	// Scopes are an OAuth token's (its app is Name); the route's scope is route.scope.
+	Scopes []string `json:"scopes,omitempty"`
 }
 
 type routeJSON struct {
@@ -268,6 +273,7 @@ type routeJSON struct {
 	Module  stackgate.Module `json:"module"`
 	Action  string           `json:"action"`
 	API     string           `json:"api"`
+	Scope   string           `json:"scope,omitempty"` // the OAuth scope the route needs
 }
 
 // handleGateCheck handles "POST /gate/check": the decision the gate would
@@ -301,7 +307,8 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 	}
 	reply := checkReply{Allowed: d.Allowed, Status: http.StatusOK, Reason: d.Reason, Branch: d.Branch}
 	if p := d.Principal; p != nil {
-		reply.Principal = &principalJSON{Kind: p.Kind.String(), UID: p.UID, Name: p.Name, Owner: p.Owner, Stack: p.Stack.APIKey}
+		reply.Principal = &principalJSON{Kind: p.Kind.String(), UID: p.UID, Name: p.Name, Owner: p.Owner, Stack: p.Stack.APIKey,
+			Scopes: p.Scopes()}
 	}
 	if d.Rule != nil {
 		reply.Rule = d.Rule
@@ -311,7 +318,7 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.Route.Pattern != "" {
 		reply.Route = &routeJSON{Method: d.Route.Method, Pattern: d.Route.Pattern, Module: d.Route.Module,
-			Action: d.Route.Action.String(), API: d.API.String()}
+			Action: d.Route.Action.String(), API: d.API.String(), Scope: d.Route.Scope}
 	}
 	writeJSON(w, http.StatusOK, reply)
 	return nil

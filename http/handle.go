@@ -57,7 +57,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Ro
 		return nil, &stackgate.Error{Code: stackgate.EINVALID, Message: "The requested branch doesn't exist.",
 			Fields: map[string][]string{"branch": {stackgate.ProblemNotValid}}}
 	}
-	d := p.Allowed(authz.CMA, authz.Request{Module: perm.Module, Action: perm.Action, Branch: branch})
+	d := p.Allowed(authz.CMA, authz.Request{Module: perm.Module, Action: perm.Action, Scope: perm.Scope, Branch: branch})
 	if !d.Allowed {
 		return nil, access.ErrForbidden(d.Reason)
 	}

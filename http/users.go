@@ -4,19 +4,8 @@ import (
 	"net/http"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 )
-
-// handleHealth handles "GET /healthz".
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	return nil
-}
-
-// handleMetrics handles "GET /metrics" (Prometheus text format).
-func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
-	s.metrics.handler().ServeHTTP(w, r)
-	return nil
-}
 
 // handleLogin handles "POST /v3/user-session".
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
@@ -67,7 +56,15 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 
 // handleUserGet handles "GET /v3/user".
 func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) error {
-	uid, err := s.user(r)
+	var uid string
+	var err error
+	if a := header(r, hAuthorization); a != "" && header(r, hAuthtoken) == "" {
+		// An OAuth user token with the route's scope (user:read).
+		perm, _ := authz.Lookup("GET", "/v3/user")
+		uid, err = s.acc.AuthenticateOAuthUser(r.Context(), a, perm.Scope)
+	} else {
+		uid, err = s.user(r)
+	}
 	if err != nil {
 		return err
 	}

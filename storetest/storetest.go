@@ -46,6 +46,9 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"Audit", testAudit},
 		{"Rotation", testRotation},
 		{"LastUse", testLastUse},
+		{"Keys", testKeys},
+		{"Admin", testAdmin},
+		{"OAuth", testOAuth},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}
