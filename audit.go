@@ -109,6 +109,9 @@ var secretKeys = map[string]bool{
 	"token": true, "preview_token": true, "password": true, "authtoken": true, "authorization": true,
 	"previous_token": true, "access_token": true, "refresh_token": true, "client_secret": true,
 	"secret": true, "password_confirm": true, "current_password": true,
+	// The OAuth consent's reply: the client's redirect, which carries the
+	// authorization code.
+	"redirect_url": true,
 }
 
 // RedactJSON returns body with every secret-bearing key (token values,

@@ -13,6 +13,8 @@ func TestRedactJSON(t *testing.T) {
 		{"authtoken at any depth, any case", `{"user":{"AuthToken":"blt1","x":[{"authorization":"cs3"}]}}`, `{"user":{"x":[{}]}}`},
 		{"locale code is no secret", `{"locale":{"code":"fr-fr"}}`, `{"locale":{"code":"fr-fr"}}`},
 		{"numbers too", `{"password":12345}`, `{}`},
+		{"OAuth consent reply: the code in the redirect", `{"data":{"redirect_url":"https://app/cb?code=abc&state=s"}}`, `{"data":{}}`},
+		{"OAuth token reply", `{"access_token":"a","refresh_token":"r","token_type":"Bearer"}`, `{"token_type":"Bearer"}`},
 		{"not JSON is dropped", `token=cs1`, ``},
 		{"empty", ``, ``},
 	} {
