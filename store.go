@@ -33,6 +33,9 @@ type Store interface {
 	DeliveryTokenStore
 	ManagementTokenStore
 	ExpiryNoticeStore // notice.go
+	AuditStore        // audit.go
+	RotationStore     // rotation.go
+	LastUseStore      // lastuse.go
 	KeyStore          // keys.go
 	AdminStore        // admin.go
 	OAuthStore        // oauth.go
@@ -242,7 +245,7 @@ type DeliveryTokenStore interface {
 	// whose preview token hash when preview is true, equals hash, in any stack.
 	FindDeliveryTokenByHash(ctx context.Context, hash []byte, preview bool) (*DeliveryToken, error)
 	ListDeliveryTokens(ctx context.Context, stackUID string) ([]*DeliveryToken, error)
-	// UpdateDeliveryToken replaces name, description, scope and refs.
+	// UpdateDeliveryToken replaces name, description, scope, expiry and refs.
 	// Changes: stack.
 	UpdateDeliveryToken(ctx context.Context, t *DeliveryToken, refs []Ref) error
 	// SetPreviewToken replaces (or, with a zero Sealed, removes) the preview

@@ -35,10 +35,15 @@ type DeliveryToken struct {
 	Name         string // unique per stack among delivery tokens
 	Description  string
 	Scope        []ScopeEntry
-	Secret       Sealed // the delivery token
-	Preview      Sealed // the preview token; zero when none
-	Token        string // clear value, not stored
-	PreviewToken string // clear value, not stored
+	Secret       Sealed     // the delivery token
+	Preview      Sealed     // the preview token; zero when none
+	Previous     Rotated    // the delivery token value a rotation replaced (rotation.go)
+	PreviewPrev  Rotated    // the preview token value a rotation replaced
+	ExpiresOn    *time.Time // the last UTC date it (and its preview token) works; nil = never
+	LastUsedAt   time.Time  // the delivery token's last use (zero: never), as last flushed
+	PreviewUsed  time.Time  // the preview token's last use
+	Token        string     // clear value, not stored
+	PreviewToken string     // clear value, not stored
 	CreatedBy    string
 	UpdatedBy    string
 	CreatedAt    time.Time
@@ -57,7 +62,9 @@ type ManagementToken struct {
 	EmailNotification bool
 	NotifyGeneration  int // bumped each time EmailNotification is turned on; keys its expiry notices
 	TokenHash         []byte
-	Token             string // clear value, only right after create
+	Previous          Rotated   // the value a rotation replaced (rotation.go)
+	LastUsedAt        time.Time // last use (zero: never), as last flushed
+	Token             string    // clear value, only right after create or rotation
 	CreatedBy         string
 	UpdatedBy         string
 	CreatedAt         time.Time
@@ -79,6 +86,16 @@ func (t *ManagementToken) ExpiresAt() (at time.Time, ok bool) {
 func (t *ManagementToken) Expired(now time.Time) bool {
 	at, ok := t.ExpiresAt()
 	return ok && !now.Before(at)
+}
+
+// ExpiresAt is when the delivery token (and its preview token) stops
+// working, by the management tokens' rule (ExpiryInstant); ok is false for
+// a token that never expires.
+func (t *DeliveryToken) ExpiresAt() (at time.Time, ok bool) {
+	if t.ExpiresOn == nil {
+		return time.Time{}, false
+	}
+	return ExpiryInstant(*t.ExpiresOn), true
 }
 
 // ExpiryDate is the UTC date (at 00:00 UTC) that t counts for: a date

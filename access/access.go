@@ -56,6 +56,7 @@ type Checker struct {
 	cfg   Config
 	cache *cache
 	log   *slog.Logger
+	uses  usages           // last uses not flushed yet (lastuse.go)
 	Now   func() time.Time // injectable clock (management token expiry); defaults to stackgate.Now
 
 	listener   atomic.Int32  // Listen's state (listener.go)

@@ -1,6 +1,8 @@
 package access
 
 import (
+	"time"
+
 	"context"
 	"crypto/sha256"
 
@@ -54,6 +56,14 @@ type Principal struct {
 	// TokenExpiresHeader is X-Stackgate-Token-Expires of a management token
 	// that expires: the instant it stops working, RFC 3339; nil otherwise.
 	TokenExpiresHeader []string
+
+	// notAfter, when set, is when this delivery or preview token value
+	// stops working: the token's expiry, or the end of a rotated value's
+	// grace window (rotation.go). Checked on every request.
+	notAfter time.Time
+	// use is where this token value's uses are recorded (lastuse.go); nil
+	// for members.
+	use *usage
 
 	snap     *snapshot
 	member   *authz.Member
@@ -274,10 +284,13 @@ func (a *Checker) managementToken(ctx context.Context, snap *snapshot, value str
 			return nil, errBadAuthorization
 		}
 	}
-	// Expiry is checked on every request, not by a sweeper.
-	if e.token.Expired(a.Now()) {
+	// Expiry, and the end of a rotated value's grace, are checked on every
+	// request, not by a sweeper.
+	now := a.Now()
+	if e.token.Expired(now) || !e.notAfter.IsZero() && !now.Before(e.notAfter) {
 		return nil, errBadAuthorization
 	}
+	e.principal.use.record(now)
 	return e.principal, nil
 }
 

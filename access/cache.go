@@ -159,6 +159,7 @@ var errUnknownStack = stackgate.ErrNotFound("stack")
 type mgmtEntry struct {
 	token     *stackgate.ManagementToken
 	principal *Principal
+	notAfter  time.Time // a rotated value's end of grace; zero for the current value
 }
 
 func newCache(chk *Checker) *cache {
@@ -459,19 +460,28 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 	}
 	for _, t := range mts {
 		p := &Principal{Kind: KindManagementToken, Stack: stack, UID: t.UID, Name: t.Name,
-			snap: snap, mgmt: authz.CompileManagementToken(t, snap.aliases)}
+			snap: snap, mgmt: authz.CompileManagementToken(t, snap.aliases),
+			use: c.chk.uses.get(stackgate.LastUseManagement, stack.UID, t.UID)}
 		if at, ok := t.ExpiresAt(); ok {
 			p.TokenExpiresHeader = []string{at.Format(time.RFC3339)}
 		}
 		snap.mgmt[[sha256.Size]byte(t.TokenHash)] = &mgmtEntry{token: t, principal: p}
+		if len(t.Previous.Hash) == sha256.Size {
+			snap.mgmt[[sha256.Size]byte(t.Previous.Hash)] = &mgmtEntry{token: t, principal: p, notAfter: t.Previous.ExpiresAt}
+		}
 	}
 	for _, t := range dts {
 		scope := authz.CompileDeliveryTokenShared(t, &snap.env, snap.aliases)
+		expires, _ := t.ExpiresAt() // zero: never
 		snap.delivery[[sha256.Size]byte(t.Secret.Hash)] = &Principal{Kind: KindDeliveryToken, Stack: stack,
-			UID: t.UID, Name: t.Name, snap: snap, delivery: scope}
+			UID: t.UID, Name: t.Name, snap: snap, delivery: scope, notAfter: expires,
+			use: c.chk.uses.get(stackgate.LastUseDelivery, stack.UID, t.UID)}
+		addRotated(snap.delivery, snap.delivery[[sha256.Size]byte(t.Secret.Hash)], t.Previous, expires)
 		if !t.Preview.IsZero() {
-			snap.preview[[sha256.Size]byte(t.Preview.Hash)] = &Principal{Kind: KindPreviewToken, Stack: stack,
-				UID: t.UID, Name: t.Name, snap: snap, delivery: scope}
+			p := &Principal{Kind: KindPreviewToken, Stack: stack, UID: t.UID, Name: t.Name, snap: snap, delivery: scope, notAfter: expires,
+				use: c.chk.uses.get(stackgate.LastUsePreview, stack.UID, t.UID)}
+			snap.preview[[sha256.Size]byte(t.Preview.Hash)] = p
+			addRotated(snap.preview, p, t.PreviewPrev, expires)
 		}
 	}
 	// One X-Stackgate-Stack value for the whole snapshot: every cached
@@ -498,4 +508,19 @@ func (p *Principal) setHeaders(stackHeader []string) {
 	h := p.Label()
 	p.PrincipalHeader = []string{h}
 	p.UID = h[len(h)-len(p.UID):] // the same uid, without holding a second copy
+}
+
+// addRotated indexes a rotated value of the token whose current value is
+// p: the same principal, working until its grace ends (or the token
+// expires, whichever is first).
+func addRotated(m map[[sha256.Size]byte]*Principal, p *Principal, prev stackgate.Rotated, expires time.Time) {
+	if len(prev.Hash) != sha256.Size {
+		return
+	}
+	q := *p
+	q.notAfter = prev.ExpiresAt
+	if !expires.IsZero() && expires.Before(q.notAfter) {
+		q.notAfter = expires
+	}
+	m[[sha256.Size]byte(prev.Hash)] = &q
 }

@@ -238,12 +238,25 @@ func (a *Checker) AuthenticateFor(ctx context.Context, api authz.API, c Credenti
 	}
 	var h [sha256.Size]byte
 	a.keys.HashInto(&h, value)
+	p, ok := snap.delivery[h]
 	if preview {
-		if p, ok := snap.preview[h]; ok {
-			return p, nil
-		}
-	} else if p, ok := snap.delivery[h]; ok {
-		return p, nil
+		p, ok = snap.preview[h]
 	}
-	return a.deliveryMiss(ctx, snap, h, preview)
+	if !ok {
+		var err error
+		if p, err = a.deliveryMiss(ctx, snap, h, preview); err != nil {
+			return nil, err
+		}
+	}
+	// Expiry, and the end of a rotated value's grace, are checked on every
+	// request (on every node, by its clock), not by a sweeper.
+	now := a.Now()
+	if !p.notAfter.IsZero() && !now.Before(p.notAfter) {
+		if preview {
+			return nil, errBadPreviewToken
+		}
+		return nil, errBadAccessToken
+	}
+	p.use.record(now)
+	return p, nil
 }

@@ -140,11 +140,14 @@ var Routes = []Route{
 	served("DELETE", "/v3/stacks/delivery_tokens/{token_uid}", stackgate.ModuleDeliveryToken, Delete),
 	served("POST", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token", stackgate.ModuleDeliveryToken, Create),
 	served("DELETE", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token", stackgate.ModuleDeliveryToken, Delete),
+	served("POST", "/v3/stacks/delivery_tokens/{token_uid}/rotate", stackgate.ModuleDeliveryToken, Update),
+	served("POST", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token/rotate", stackgate.ModuleDeliveryToken, Update),
 	served("GET", "/v3/stacks/management_tokens", stackgate.ModuleManagementToken, Read),
 	served("POST", "/v3/stacks/management_tokens", stackgate.ModuleManagementToken, Create),
 	served("GET", "/v3/stacks/management_tokens/{token_uid}", stackgate.ModuleManagementToken, Read),
 	served("PUT", "/v3/stacks/management_tokens/{token_uid}", stackgate.ModuleManagementToken, Update),
 	served("DELETE", "/v3/stacks/management_tokens/{token_uid}", stackgate.ModuleManagementToken, Delete),
+	served("POST", "/v3/stacks/management_tokens/{token_uid}/rotate", stackgate.ModuleManagementToken, Update),
 	served("GET", "/v3/roles", stackgate.ModuleRole, Read),
 	served("POST", "/v3/roles", stackgate.ModuleRole, Create),
 	served("GET", "/v3/roles/{role_uid}", stackgate.ModuleRole, Read),
@@ -168,6 +171,8 @@ var Routes = []Route{
 	served("GET", "/v3/stacks/branch_aliases/{alias_uid}", stackgate.ModuleBranchAlias, Read),
 	served("PUT", "/v3/stacks/branch_aliases/{alias_uid}", stackgate.ModuleBranchAlias, Update),
 	served("DELETE", "/v3/stacks/branch_aliases/{alias_uid}", stackgate.ModuleBranchAlias, Delete),
+	served("GET", "/v3/audit-logs", stackgate.ModuleAuditLog, Read),
+	served("GET", "/v3/audit-logs/{log_uid}", stackgate.ModuleAuditLog, Read),
 
 	// Gate-only CMA routes: the content APIs stackgate guards.
 	cma("GET", "/v3/content_types", stackgate.ModuleContentType, Read),
@@ -241,8 +246,6 @@ var Routes = []Route{
 	cma("GET", "/v3/labels/{label_uid}", stackgate.ModuleLabel, Read),
 	cma("PUT", "/v3/labels/{label_uid}", stackgate.ModuleLabel, Update),
 	cma("DELETE", "/v3/labels/{label_uid}", stackgate.ModuleLabel, Delete),
-	cma("GET", "/v3/audit-logs", stackgate.ModuleAuditLog, Read),
-	cma("GET", "/v3/audit-logs/{log_uid}", stackgate.ModuleAuditLog, Read),
 	cma("GET", "/v3/publish-queue", stackgate.ModulePublishQueue, Read),
 
 	// Content Delivery API (and the Preview Service, which serves the same routes).

@@ -131,6 +131,12 @@ func TestBadInputNeverFails5xx(t *testing.T) {
 			return "deploy"
 		case strings.HasPrefix(pattern, "/v3/user/stack_invitations/"):
 			return invitation()
+		case strings.HasPrefix(pattern, "/v3/audit-logs/"):
+			logs, err := f.svc.AuditLogs(t.Context(), f.stack.UID)
+			if err != nil || len(logs) == 0 {
+				t.Fatalf("audit log: %v (%d entries)", err, len(logs))
+			}
+			return logs[0].UID
 		}
 		t.Fatalf("no existing object for %s", pattern)
 		return ""

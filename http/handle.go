@@ -24,6 +24,17 @@ func (s *Server) handle(rt route, perm authz.Route) http.Handler {
 			}
 			r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
 		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && rt.access != gate {
+			// A write: its audit entries get the request and then the reply.
+			by := ""
+			if p := principal(r); p != nil {
+				by = p.Actor().UID
+			}
+			r = s.audited(r, by)
+			c := &responseCapture{ResponseWriter: w}
+			defer s.recordResponse(r, c)
+			w = c
+		}
 		if err := rt.handle(w, r); err != nil {
 			Error(w, r, s.log, withFailure(err, rt.failed))
 		}

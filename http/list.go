@@ -205,6 +205,17 @@ func stamp[T any](get func(T) string) field[T] {
 	}
 }
 
+// omitStamp is a stamp omitted from the wire when empty.
+func omitStamp[T any](get func(T) string) field[T] {
+	st := stamp(get)
+	return func(it T) value {
+		if get(it) == "" {
+			return value{}
+		}
+		return st(it)
+	}
+}
+
 // day is a date (2006-01-02) rendered as null when nil.
 func day[T any](get func(T) *string) field[T] {
 	return func(it T) value {
@@ -462,17 +473,20 @@ var roleFields = fields[roleJSON]{
 }
 
 var deliveryTokenFields = fields[deliveryTokenJSON]{
-	"name":          text(func(j deliveryTokenJSON) string { return j.Name }),
-	"description":   text(func(j deliveryTokenJSON) string { return j.Description }),
-	"scope":         composite(func(j deliveryTokenJSON) []scopeEntryJSON { return j.Scope }),
-	"uid":           text(func(j deliveryTokenJSON) string { return j.UID }),
-	"created_by":    text(func(j deliveryTokenJSON) string { return j.CreatedBy }),
-	"updated_by":    text(func(j deliveryTokenJSON) string { return j.UpdatedBy }),
-	"created_at":    stamp(func(j deliveryTokenJSON) string { return j.CreatedAt }),
-	"updated_at":    stamp(func(j deliveryTokenJSON) string { return j.UpdatedAt }),
-	"token":         text(func(j deliveryTokenJSON) string { return j.Token }),
-	"type":          text(func(j deliveryTokenJSON) string { return j.Type }),
-	"preview_token": omitText(func(j deliveryTokenJSON) string { return j.PreviewToken }),
+	"name":                 text(func(j deliveryTokenJSON) string { return j.Name }),
+	"description":          text(func(j deliveryTokenJSON) string { return j.Description }),
+	"scope":                composite(func(j deliveryTokenJSON) []scopeEntryJSON { return j.Scope }),
+	"uid":                  text(func(j deliveryTokenJSON) string { return j.UID }),
+	"created_by":           text(func(j deliveryTokenJSON) string { return j.CreatedBy }),
+	"updated_by":           text(func(j deliveryTokenJSON) string { return j.UpdatedBy }),
+	"created_at":           stamp(func(j deliveryTokenJSON) string { return j.CreatedAt }),
+	"updated_at":           stamp(func(j deliveryTokenJSON) string { return j.UpdatedAt }),
+	"token":                text(func(j deliveryTokenJSON) string { return j.Token }),
+	"type":                 text(func(j deliveryTokenJSON) string { return j.Type }),
+	"preview_token":        omitText(func(j deliveryTokenJSON) string { return j.PreviewToken }),
+	"expires_on":           day(func(j deliveryTokenJSON) *string { return j.ExpiresOn }),
+	"last_used_at":         stamp(func(j deliveryTokenJSON) string { return j.LastUsedAt }),
+	"preview_last_used_at": stamp(func(j deliveryTokenJSON) string { return j.PreviewUsed }),
 }
 
 var managementTokenFields = fields[managementTokenJSON]{
@@ -488,6 +502,7 @@ var managementTokenFields = fields[managementTokenJSON]{
 	"updated_at":                    stamp(func(j managementTokenJSON) string { return j.UpdatedAt }),
 	"type":                          text(func(j managementTokenJSON) string { return j.Type }),
 	"token":                         omitText(func(j managementTokenJSON) string { return j.Token }),
+	"last_used_at":                  omitStamp(func(j managementTokenJSON) string { return j.LastUsedAt }),
 }
 
 var environmentFields = fields[environmentJSON]{

@@ -63,8 +63,9 @@ func TestListFieldsCoverReplies(t *testing.T) {
 		fieldNames []string
 	}{
 		{"roles", roleJSON{Description: &s, CreatedAt: now, Rules: &rules, Permissions: &perms, OrgUID: "o", APIKey: "k"}, sortedKeys(roleFields)},
-		{"delivery tokens", deliveryTokenJSON{PreviewToken: "p"}, sortedKeys(deliveryTokenFields)},
-		{"management tokens", managementTokenJSON{Token: "t"}, sortedKeys(managementTokenFields)},
+		{"delivery tokens", deliveryTokenJSON{PreviewToken: "p", ExpiresOn: &s, LastUsedAt: now, PreviewUsed: now}, sortedKeys(deliveryTokenFields)},
+		{"audit logs", auditLogJSON{Branch: "main"}, sortedKeys(auditLogFields)},
+		{"management tokens", managementTokenJSON{Token: "t", LastUsedAt: now}, sortedKeys(managementTokenFields)},
 		{"environments", environmentJSON{}, sortedKeys(environmentFields)},
 		{"locales", localeJSON{}, sortedKeys(localeFields)},
 		{"branches", branchJSON{}, sortedKeys(branchFields)},

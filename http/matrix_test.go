@@ -629,6 +629,15 @@ func (w *matrixWorld) routerRequestFor(t *testing.T, r authz.Route) routerReques
 			ok(nil, f.svc.AddMember(ctx, w.stack.UID, u.UID, nil))
 			out.body = map[string]any{"users": map[string][]string{u.UID: cm}}
 		}
+	case stackgate.ModuleAuditLog:
+		if strings.Contains(r.Pattern, "{") {
+			logs, err := f.svc.AuditLogs(ctx, w.stack.UID)
+			ok(logs, err)
+			if len(logs) == 0 {
+				t.Fatal("the stack's audit log is empty")
+			}
+			fill("{log_uid}", logs[0].UID)
+		}
 	case stackgate.ModuleStack:
 	default:
 		t.Fatalf("no request for served module %s", r.Module)

@@ -82,12 +82,15 @@ func (s *Server) routes() []route {
 		{"DELETE", "/v3/stacks/delivery_tokens/{token_uid}", stack, s.handleDeliveryTokenDelete, ""},
 		{"POST", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token", stack, s.handlePreviewTokenCreate, ""},
 		{"DELETE", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token", stack, s.handlePreviewTokenDelete, ""},
+		{"POST", "/v3/stacks/delivery_tokens/{token_uid}/rotate", stack, s.handleDeliveryTokenRotate, "Delivery Token rotation failed. Please try again."},
+		{"POST", "/v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token/rotate", stack, s.handlePreviewTokenRotate, "Preview token rotation failed. Please try again."},
 
 		{"GET", "/v3/stacks/management_tokens", stack, s.handleManagementTokenList, ""},
 		{"POST", "/v3/stacks/management_tokens", stack, s.handleManagementTokenCreate, "Management Token creation failed. Please try again."},
 		{"GET", "/v3/stacks/management_tokens/{token_uid}", stack, s.handleManagementTokenGet, ""},
 		{"PUT", "/v3/stacks/management_tokens/{token_uid}", stack, s.handleManagementTokenUpdate, "Management Token update failed. Please try again."},
 		{"DELETE", "/v3/stacks/management_tokens/{token_uid}", stack, s.handleManagementTokenDelete, ""},
+		{"POST", "/v3/stacks/management_tokens/{token_uid}/rotate", stack, s.handleManagementTokenRotate, "Management Token rotation failed. Please try again."},
 
 		{"GET", "/v3/roles", stack, s.handleRoleList, ""},
 		{"POST", "/v3/roles", stack, s.handleRoleCreate, "Role creation failed. Please try again."},
@@ -115,6 +118,9 @@ func (s *Server) routes() []route {
 		{"GET", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasGet, ""},
 		{"PUT", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasPut, "Branch alias update failed. Please try again."},
 		{"DELETE", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasDelete, "Branch alias deletion failed. Please try again."},
+
+		{"GET", "/v3/audit-logs", stack, s.handleAuditLogList, ""},
+		{"GET", "/v3/audit-logs/{log_uid}", stack, s.handleAuditLogGet, ""},
 	}
 }
 

@@ -3,6 +3,7 @@ package http
 import (
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/http/wire"
+	"time"
 )
 
 // scopeEntryJSON is a scope entry on the wire. Delivery-token environment
@@ -32,6 +33,9 @@ type deliveryTokenJSON struct {
 	Token        string           `json:"token"`
 	Type         string           `json:"type"`
 	PreviewToken string           `json:"preview_token,omitempty"`
+	ExpiresOn    *string          `json:"expires_on,omitempty"`           // the last UTC date it works; absent: never
+	LastUsedAt   string           `json:"last_used_at,omitempty"`         // absent until first used (flushed every ≤ 10 s)
+	PreviewUsed  string           `json:"preview_last_used_at,omitempty"` // the preview token's
 }
 
 // renderScope renders scope entries; envs maps environment uid → object for
@@ -59,7 +63,25 @@ func renderScope(scope []stackgate.ScopeEntry, envs map[string]*stackgate.Enviro
 func renderDeliveryToken(t *stackgate.DeliveryToken, envs map[string]*stackgate.Environment) deliveryTokenJSON {
 	return deliveryTokenJSON{Name: t.Name, Description: t.Description, Scope: renderScope(t.Scope, envs), UID: t.UID,
 		CreatedBy: t.CreatedBy, UpdatedBy: t.UpdatedBy, CreatedAt: stackgate.FormatTime(t.CreatedAt),
-		UpdatedAt: stackgate.FormatTime(t.UpdatedAt), Token: t.Token, Type: "delivery", PreviewToken: t.PreviewToken}
+		UpdatedAt: stackgate.FormatTime(t.UpdatedAt), Token: t.Token, Type: "delivery", PreviewToken: t.PreviewToken,
+		ExpiresOn: renderDay(t.ExpiresOn), LastUsedAt: renderUsed(t.LastUsedAt), PreviewUsed: renderUsed(t.PreviewUsed)}
+}
+
+// renderUsed renders a last use; never used is "" (omitted).
+func renderUsed(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return stackgate.FormatTime(t)
+}
+
+// renderDay renders an expires_on date as YYYY-MM-DD; nil stays nil.
+func renderDay(d *time.Time) *string {
+	if d == nil {
+		return nil
+	}
+	s := d.UTC().Format(time.DateOnly)
+	return &s
 }
 
 type managementTokenJSON struct {
@@ -74,7 +96,8 @@ type managementTokenJSON struct {
 	CreatedAt         string           `json:"created_at"`
 	UpdatedAt         string           `json:"updated_at"`
 	Type              string           `json:"type"`
-	Token             string           `json:"token,omitempty"` // only in the create reply
+	Token             string           `json:"token,omitempty"`        // only in the create reply
+	LastUsedAt        string           `json:"last_used_at,omitempty"` // absent until first used
 }
 
 func renderManagementToken(t *stackgate.ManagementToken) managementTokenJSON {
@@ -82,9 +105,6 @@ func renderManagementToken(t *stackgate.ManagementToken) managementTokenJSON {
 		EmailNotification: t.EmailNotification, UID: t.UID, CreatedBy: t.CreatedBy, UpdatedBy: t.UpdatedBy,
 		CreatedAt: stackgate.FormatTime(t.CreatedAt), UpdatedAt: stackgate.FormatTime(t.UpdatedAt),
 		Type: "management", Token: t.Token}
-	if t.ExpiresOn != nil {
-		d := t.ExpiresOn.UTC().Format("2006-01-02")
-		j.ExpiresOn = &d
-	}
+	j.ExpiresOn, j.LastUsedAt = renderDay(t.ExpiresOn), renderUsed(t.LastUsedAt)
 	return j
 }

@@ -20,7 +20,7 @@ type TokenInput struct {
 	// ScopeProblems are what the edge found wrong with the scope's JSON; the
 	// use case reports them with its own, once the token is found.
 	ScopeProblems     stackgate.Validation
-	ExpiresOn         json.RawMessage // management tokens
+	ExpiresOn         json.RawMessage // management and delivery tokens
 	EmailNotification *bool           // management tokens
 }
 
@@ -180,14 +180,17 @@ func (s *Service) CreateDeliveryToken(ctx context.Context, by stackgate.Actor, i
 	} else {
 		name = checkName(v, "name", *in.Name)
 	}
+	now := s.Now()
+	// expires_on: the management tokens' rule (it and its preview token work
+	// through that UTC date).
+	expires := parseExpiry(v, in.ExpiresOn, now)
 	scope, refs, err := s.deliveryScope(ctx, by.Stack.UID, in, v)
 	if err != nil {
 		return nil, err
 	}
 	keepMetadataUIDs(scope, nil)
-	now := s.Now()
 	t := &stackgate.DeliveryToken{UID: stackgate.NewUID(), StackUID: by.Stack.UID, Name: name, Description: deref(in.Description),
-		Scope: scope, Token: stackgate.NewTokenValue(), CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
+		Scope: scope, ExpiresOn: expires, Token: stackgate.NewTokenValue(), CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if t.Secret, err = s.keys.Seal(t.Token); err != nil {
 		return nil, err
 	}
@@ -216,6 +219,9 @@ func (s *Service) UpdateDeliveryToken(ctx context.Context, by stackgate.Actor, u
 	}
 	if in.Description != nil {
 		t.Description = *in.Description
+	}
+	if in.ExpiresOn != nil {
+		t.ExpiresOn = parseExpiry(v, in.ExpiresOn, s.Now())
 	}
 	var refs []stackgate.Ref
 	if in.Scope != nil {

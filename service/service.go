@@ -30,6 +30,10 @@ type Config struct {
 
 	// Limits bound what a stack may hold (limits.go).
 	Limits StackLimits
+
+	// MaxRotationGrace caps a rotation's grace_period_seconds (rotation.go);
+	// default 30 days.
+	MaxRotationGrace time.Duration
 }
 
 // loginTrackerMax bounds each in-memory login tracker (about 100 bytes a key).

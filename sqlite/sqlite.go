@@ -181,7 +181,10 @@ func (db *DB) provider() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys)
+	// Out of order allowed: branches number their migrations in parallel and
+	// land in any order (00007 may be applied before 00005 arrives); each
+	// migration touches only its own tables.
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}

@@ -39,6 +39,9 @@ func (s *Store) SetPassword(ctx context.Context, userUID, passwordHash string, a
 	if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_uid = ?`, userUID); err != nil {
 		return err
 	}
+	if err := tx.audit(ctx, "", &event{module: stackgate.AuditUser, typ: stackgate.AuditUpdate, uid: userUID, title: "password"}); err != nil {
+		return err
+	}
 	tx.changed(stackgate.Change{UserUID: userUID})
 	return tx.Commit(ctx)
 }
@@ -83,10 +86,20 @@ func (s *Store) DeleteUser(ctx context.Context, userUID string) error {
 		if err := lockStack(ctx, tx, st); err != nil {
 			return err
 		}
+		// Each stack's log says its member is gone (the user's own
+		// entries, by created_by, leave with the membership).
+		if err := tx.audit(ctx, st, &event{module: stackgate.AuditStackUser, typ: stackgate.AuditDelete, uid: userUID, title: userUID}); err != nil {
+			return err
+		}
 		tx.changed(stackgate.Change{StackUID: st})
 	}
 	if _, err := tx.exec(ctx, `DELETE FROM users WHERE uid = ?`, userUID); err != nil {
 		return err
+	}
+	if len(stacks) == 0 {
+		if err := tx.audit(ctx, "", &event{module: stackgate.AuditUser, typ: stackgate.AuditDelete, uid: userUID, title: userUID}); err != nil {
+			return err
+		}
 	}
 	tx.changed(stackgate.Change{UserUID: userUID})
 	return tx.Commit(ctx)

@@ -14,7 +14,7 @@ const (
 // CreateBranch inserts b; ECONFLICT on "uid" when a branch or an alias of
 // that name exists.
 func (s *Store) CreateBranch(ctx context.Context, b *stackgate.Branch, limit int) error {
-	return s.writeStack(ctx, b.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, b.StackUID, &event{module: stackgate.AuditBranch, typ: stackgate.AuditCreate, uid: b.UID, title: b.UID}, func(tx *Tx) error {
 		if err := checkCount(ctx, tx, `SELECT COUNT(*) FROM branches WHERE stack_uid = ?`, b.StackUID, limit, "branch", "branches"); err != nil {
 			return err
 		}
@@ -45,7 +45,7 @@ func listBranches(ctx context.Context, tx *Tx, stackUID string) ([]*stackgate.Br
 // DeleteBranch removes it; EINVALID for main, and on "branch" while a
 // token, role or alias references it.
 func (s *Store) DeleteBranch(ctx context.Context, stackUID, uid string) error {
-	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, stackUID, &event{module: stackgate.AuditBranch, typ: stackgate.AuditDelete, uid: uid, title: uid}, func(tx *Tx) error {
 		var found string
 		if err := tx.queryRow(ctx, `SELECT uid FROM branches WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
 			stackUID, uid).Scan(&found); err != nil {
@@ -76,7 +76,7 @@ func (s *Store) DeleteBranch(ctx context.Context, stackUID, uid string) error {
 // when it exists); EINVALID on "branch_alias.target_branch" when the target
 // does not exist, ECONFLICT on "uid" when a branch has that name.
 func (s *Store) PutBranchAlias(ctx context.Context, a *stackgate.BranchAlias, limit int) error {
-	return s.writeStack(ctx, a.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, a.StackUID, &event{module: stackgate.AuditBranchAlias, typ: stackgate.AuditUpdate, uid: a.UID, title: a.UID}, func(tx *Tx) error {
 		if taken, err := exists(ctx, tx, `SELECT uid FROM branches WHERE stack_uid = ? AND uid = ?`, a.StackUID, a.UID); err != nil {
 			return err
 		} else if taken {
@@ -126,7 +126,7 @@ func listBranchAliases(ctx context.Context, tx *Tx, stackUID string) ([]*stackga
 // DeleteBranchAlias removes it; EINVALID on "branch_alias" while a token or
 // role references it.
 func (s *Store) DeleteBranchAlias(ctx context.Context, stackUID, uid string) error {
-	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, stackUID, &event{module: stackgate.AuditBranchAlias, typ: stackgate.AuditDelete, uid: uid, title: uid}, func(tx *Tx) error {
 		var found string
 		if err := tx.queryRow(ctx, `SELECT uid FROM branch_aliases WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
 			stackUID, uid).Scan(&found); err != nil {

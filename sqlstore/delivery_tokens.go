@@ -2,20 +2,26 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/stackgate/stackgate"
 )
 
-const deliveryTokenColumns = `uid, stack_uid, name, description, scope, token_hash, token_cipher, key_id,
-	preview_hash, preview_cipher, preview_key_id, created_by, updated_by, created_at, updated_at`
+const deliveryTokenInsertColumns = `uid, stack_uid, name, description, scope, token_hash, token_cipher, key_id,
+	preview_hash, preview_cipher, preview_key_id, created_by, updated_by, created_at, updated_at, expires_on`
+
+// deliveryTokenColumns are what reads select: the inserted columns and
+// those only rotations write.
+const deliveryTokenColumns = deliveryTokenInsertColumns + `, previous_hash, previous_expires_at,
+	preview_previous_hash, preview_previous_expires_at, last_used_at, preview_last_used_at`
 
 // CreateDeliveryToken inserts t with its refs. EINVALID on "token" when the
 // stack already has limit delivery tokens (no limit when limit <= 0);
 // ECONFLICT on "name".
 func (s *Store) CreateDeliveryToken(ctx context.Context, t *stackgate.DeliveryToken, refs []stackgate.Ref, limit int) error {
-	return s.writeStack(ctx, t.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, t.StackUID, &event{module: stackgate.AuditDeliveryToken, typ: stackgate.AuditCreate, uid: t.UID, title: t.Name}, func(tx *Tx) error {
 		if err := checkLimit(ctx, tx, "delivery_tokens", t.StackUID, limit, "delivery"); err != nil {
 			return err
 		}
@@ -23,11 +29,11 @@ func (s *Store) CreateDeliveryToken(ctx context.Context, t *stackgate.DeliveryTo
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO delivery_tokens (`+deliveryTokenColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.exec(ctx, `INSERT INTO delivery_tokens (`+deliveryTokenInsertColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.UID, t.StackUID, t.Name, t.Description, scope, t.Secret.Hash, blob(t.Secret.Ciphertext), t.Secret.KeyID,
 			blob(t.Preview.Hash), blob(t.Preview.Ciphertext), t.Preview.KeyID,
-			t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt)); err != nil {
+			t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt), expiresOn(t.ExpiresOn)); err != nil {
 			return tx.conflict(err, "name")
 		}
 		if err := setRefs(ctx, tx, t.StackUID, ownerDeliveryToken, t.UID, refs); err != nil {
@@ -48,13 +54,16 @@ func (s *Store) FindDeliveryToken(ctx context.Context, stackUID, uid string) (*s
 // FindDeliveryTokenByHash finds the token whose delivery token hash, or
 // whose preview token hash when preview is true, equals hash, in any stack.
 func (s *Store) FindDeliveryTokenByHash(ctx context.Context, hash []byte, preview bool) (*stackgate.DeliveryToken, error) {
-	column := "token_hash"
+	column, previous := "token_hash", "previous_hash"
 	if preview {
-		column = "preview_hash"
+		column, previous = "preview_hash", "preview_previous_hash"
 	}
+	// A value a rotation replaced finds its token too: whether it still
+	// works is the caller's to decide (Rotated.Works).
 	return readOne(ctx, s, func(tx *Tx) (*stackgate.DeliveryToken, error) {
 		return scanDeliveryToken(tx.queryRow(ctx, `SELECT `+deliveryTokenColumns+` FROM delivery_tokens
-			WHERE `+column+` = ?`, hash))
+			WHERE `+column+` = ? OR `+previous+` = ?
+			ORDER BY CASE WHEN `+column+` = ? THEN 0 ELSE 1 END LIMIT 1`, hash, hash, hash))
 	})
 }
 
@@ -68,15 +77,15 @@ func listDeliveryTokens(ctx context.Context, tx *Tx, stackUID string) ([]*stackg
 		WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 }
 
-// UpdateDeliveryToken replaces name, description, scope, updated_by/updated_at and refs.
+// UpdateDeliveryToken replaces name, description, scope, expiry, updated_by/updated_at and refs.
 func (s *Store) UpdateDeliveryToken(ctx context.Context, t *stackgate.DeliveryToken, refs []stackgate.Ref) error {
-	return s.writeStack(ctx, t.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, t.StackUID, &event{module: stackgate.AuditDeliveryToken, typ: stackgate.AuditUpdate, uid: t.UID, title: t.Name}, func(tx *Tx) error {
 		scope, err := marshalScope(t.Scope)
 		if err != nil {
 			return err
 		}
-		res, err := tx.exec(ctx, `UPDATE delivery_tokens SET name = ?, description = ?, scope = ?, updated_by = ?, updated_at = ?
-			WHERE stack_uid = ? AND uid = ?`, t.Name, t.Description, scope, t.UpdatedBy, ms(t.UpdatedAt), t.StackUID, t.UID)
+		res, err := tx.exec(ctx, `UPDATE delivery_tokens SET name = ?, description = ?, scope = ?, expires_on = ?, updated_by = ?, updated_at = ?
+			WHERE stack_uid = ? AND uid = ?`, t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.UpdatedBy, ms(t.UpdatedAt), t.StackUID, t.UID)
 		if err != nil {
 			return tx.conflict(err, "name")
 		}
@@ -93,8 +102,18 @@ func (s *Store) UpdateDeliveryToken(ctx context.Context, t *stackgate.DeliveryTo
 // SetPreviewToken replaces (or, with a zero Sealed, removes) the preview
 // token of the delivery token.
 func (s *Store) SetPreviewToken(ctx context.Context, stackUID, uid string, preview stackgate.Sealed, updatedBy string, at time.Time) error {
-	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	ev := &event{module: stackgate.AuditPreviewToken, typ: stackgate.AuditCreate, uid: uid}
+	if len(preview.Hash) == 0 {
+		ev.typ = stackgate.AuditDelete
+	}
+	return s.writeStack(ctx, stackUID, ev, func(tx *Tx) error {
+		var err error
+		if ev.title, err = nameOf(ctx, tx, "delivery_tokens", stackUID, uid); err != nil {
+			return err
+		}
+		// A new or deleted preview token ends any rotated one's grace.
 		res, err := tx.exec(ctx, `UPDATE delivery_tokens SET preview_hash = ?, preview_cipher = ?, preview_key_id = ?,
+			preview_previous_hash = NULL, preview_previous_expires_at = 0,
 			updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
 			blob(preview.Hash), blob(preview.Ciphertext), preview.KeyID, updatedBy, ms(at), stackUID, uid)
 		if err != nil {
@@ -109,7 +128,12 @@ func (s *Store) SetPreviewToken(ctx context.Context, stackUID, uid string, previ
 
 // DeleteDeliveryToken removes it with its preview token and refs.
 func (s *Store) DeleteDeliveryToken(ctx context.Context, stackUID, uid string) error {
-	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	ev := &event{module: stackgate.AuditDeliveryToken, typ: stackgate.AuditDelete, uid: uid}
+	return s.writeStack(ctx, stackUID, ev, func(tx *Tx) error {
+		var err error
+		if ev.title, err = nameOf(ctx, tx, "delivery_tokens", stackUID, uid); err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `DELETE FROM delivery_tokens WHERE stack_uid = ? AND uid = ?`, stackUID, uid)
 		if err != nil {
 			return err
@@ -162,12 +186,20 @@ func checkCount(ctx context.Context, tx *Tx, query, stackUID string, limit int, 
 func scanDeliveryToken(r scanner) (*stackgate.DeliveryToken, error) {
 	var t stackgate.DeliveryToken
 	var scope string
-	var created, updated int64
+	var created, updated, prevUntil, previewPrevUntil, used, previewUsed int64
+	var expires sql.NullInt64
 	if err := r.Scan(&t.UID, &t.StackUID, &t.Name, &t.Description, &scope,
 		&t.Secret.Hash, &t.Secret.Ciphertext, &t.Secret.KeyID,
 		&t.Preview.Hash, &t.Preview.Ciphertext, &t.Preview.KeyID,
-		&t.CreatedBy, &t.UpdatedBy, &created, &updated); err != nil {
+		&t.CreatedBy, &t.UpdatedBy, &created, &updated, &expires,
+		&t.Previous.Hash, &prevUntil, &t.PreviewPrev.Hash, &previewPrevUntil, &used, &previewUsed); err != nil {
 		return nil, notFound(err, "delivery token")
+	}
+	t.Previous.ExpiresAt, t.PreviewPrev.ExpiresAt = fromMS(prevUntil), fromMS(previewPrevUntil)
+	t.LastUsedAt, t.PreviewUsed = fromMS(used), fromMS(previewUsed)
+	if expires.Valid {
+		e := time.UnixMilli(expires.Int64).UTC()
+		t.ExpiresOn = &e
 	}
 	var err error
 	if t.Scope, err = unmarshalScope(scope); err != nil {

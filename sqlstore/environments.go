@@ -10,7 +10,7 @@ const environmentColumns = `uid, stack_uid, name, urls, version, created_by, upd
 
 // CreateEnvironment inserts e; ECONFLICT on "name".
 func (s *Store) CreateEnvironment(ctx context.Context, e *stackgate.Environment, limit int) error {
-	return s.writeStack(ctx, e.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, e.StackUID, &event{module: stackgate.AuditEnvironment, typ: stackgate.AuditCreate, uid: e.UID, title: e.Name}, func(tx *Tx) error {
 		if err := checkCount(ctx, tx, `SELECT COUNT(*) FROM environments WHERE stack_uid = ?`, e.StackUID, limit, "environment", "environments"); err != nil {
 			return err
 		}
@@ -45,7 +45,7 @@ func listEnvironments(ctx context.Context, tx *Tx, stackUID string) ([]*stackgat
 // A rename is followed into the role rules that name the environment by its
 // old name, in the same transaction. ECONFLICT on "name".
 func (s *Store) UpdateEnvironment(ctx context.Context, e *stackgate.Environment) error {
-	return s.writeStack(ctx, e.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, e.StackUID, &event{module: stackgate.AuditEnvironment, typ: stackgate.AuditUpdate, uid: e.UID, title: e.Name}, func(tx *Tx) error {
 		var oldName string
 		if err := tx.queryRow(ctx, `SELECT name FROM environments WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
 			e.StackUID, e.UID).Scan(&oldName); err != nil {
@@ -111,7 +111,12 @@ func renameInRules(ctx context.Context, tx *Tx, stackUID, oldName, newName strin
 // DeleteEnvironment removes it; EINVALID on "environment" while a token or
 // role references it.
 func (s *Store) DeleteEnvironment(ctx context.Context, stackUID, uid string) error {
-	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	ev := &event{module: stackgate.AuditEnvironment, typ: stackgate.AuditDelete, uid: uid}
+	return s.writeStack(ctx, stackUID, ev, func(tx *Tx) error {
+		var err error
+		if ev.title, err = nameOf(ctx, tx, "environments", stackUID, uid); err != nil {
+			return err
+		}
 		var found string
 		if err := tx.queryRow(ctx, `SELECT uid FROM environments WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
 			stackUID, uid).Scan(&found); err != nil {

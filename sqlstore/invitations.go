@@ -59,6 +59,13 @@ func (s *Store) PutStackInvitations(ctx context.Context, invs []*stackgate.Stack
 			return stackgate.FieldError(stackgate.EINVALID, "emails", fmt.Sprintf("limit of %d pending invitations per stack reached.", maxPending))
 		}
 	}
+	// Invitations change no credential (nothing is announced), but they are
+	// the start of a membership: audited.
+	if len(invs) > 0 {
+		if err := tx.audit(ctx, stackUID, &event{module: stackgate.AuditStackUser, typ: stackgate.AuditShare}); err != nil {
+			return err
+		}
+	}
 	return tx.Commit(ctx)
 }
 
@@ -178,6 +185,10 @@ func (s *Store) AcceptStackInvitation(ctx context.Context, uid, email, userUID s
 		return nil, err
 	}
 	if _, err := tx.exec(ctx, `DELETE FROM stack_invitations WHERE uid = ?`, uid); err != nil {
+		return nil, err
+	}
+	if err := tx.audit(ctx, inv.StackUID, &event{module: stackgate.AuditStackUser, typ: stackgate.AuditAccept,
+		uid: userUID, title: inv.Email, by: userUID}); err != nil {
 		return nil, err
 	}
 	tx.changed(stackgate.Change{StackUID: inv.StackUID})

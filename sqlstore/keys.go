@@ -92,7 +92,7 @@ func (s *Store) RekeyDeliveryTokens(ctx context.Context, activeID string, limit 
 		return 0, err
 	}
 	n := 0
-	err = s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	err = s.writeStack(ctx, stackUID, &event{module: stackgate.AuditDeliveryToken, typ: stackgate.AuditRekey}, func(tx *Tx) error {
 		type stale struct {
 			uid             string
 			secret, preview stackgate.Sealed

@@ -12,7 +12,7 @@ const localeColumns = `uid, stack_uid, code, name, fallback_locale, version, cre
 // "fallback_locale" when the fallback (a code or uid) is not a locale of the
 // stack.
 func (s *Store) CreateLocale(ctx context.Context, l *stackgate.Locale, limit int) error {
-	return s.writeStack(ctx, l.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, l.StackUID, &event{module: stackgate.AuditLocale, typ: stackgate.AuditCreate, uid: l.UID, title: l.Code}, func(tx *Tx) error {
 		if err := checkCount(ctx, tx, `SELECT COUNT(*) FROM locales WHERE stack_uid = ?`, l.StackUID, limit, "locale", "locales"); err != nil {
 			return err
 		}
@@ -45,7 +45,7 @@ func listLocales(ctx context.Context, tx *Tx, stackUID string) ([]*stackgate.Loc
 // UpdateLocale replaces name and fallback of l (found by l.UID) and its
 // updated_by/updated_at, bumping its version (written back to l.Version).
 func (s *Store) UpdateLocale(ctx context.Context, l *stackgate.Locale) error {
-	return s.writeStack(ctx, l.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, l.StackUID, &event{module: stackgate.AuditLocale, typ: stackgate.AuditUpdate, uid: l.UID, title: l.Code}, func(tx *Tx) error {
 		if err := checkFallback(ctx, tx, l); err != nil {
 			return err
 		}
@@ -64,12 +64,14 @@ func (s *Store) UpdateLocale(ctx context.Context, l *stackgate.Locale) error {
 // DeleteLocale removes it; EINVALID on "locale" while a role references it
 // or another locale falls back to it.
 func (s *Store) DeleteLocale(ctx context.Context, stackUID, uid string) error {
-	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	ev := &event{module: stackgate.AuditLocale, typ: stackgate.AuditDelete, uid: uid}
+	return s.writeStack(ctx, stackUID, ev, func(tx *Tx) error {
 		var code string
 		if err := tx.queryRow(ctx, `SELECT code FROM locales WHERE stack_uid = ? AND uid = ?`+tx.d.ForUpdate(),
 			stackUID, uid).Scan(&code); err != nil {
 			return notFound(err, "locale")
 		}
+		ev.title = code
 		if err := checkUnreferenced(ctx, tx, stackUID, stackgate.RefLocale, uid); err != nil {
 			return err
 		}

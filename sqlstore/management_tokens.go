@@ -8,14 +8,18 @@ import (
 	"github.com/stackgate/stackgate"
 )
 
-const managementTokenColumns = `uid, stack_uid, name, description, scope, expires_on, email_notification,
+const managementTokenInsertColumns = `uid, stack_uid, name, description, scope, expires_on, email_notification,
 	token_hash, created_by, updated_by, created_at, updated_at, notify_generation`
+
+// managementTokenColumns are what reads select: the inserted columns and
+// those only rotations write.
+const managementTokenColumns = managementTokenInsertColumns + `, previous_hash, previous_expires_at, last_used_at`
 
 // CreateManagementToken inserts t with its refs. EINVALID on "token" when
 // the stack already has limit management tokens (no limit when limit <= 0);
 // ECONFLICT on "name".
 func (s *Store) CreateManagementToken(ctx context.Context, t *stackgate.ManagementToken, refs []stackgate.Ref, limit int) error {
-	return s.writeStack(ctx, t.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, t.StackUID, &event{module: stackgate.AuditManagementToken, typ: stackgate.AuditCreate, uid: t.UID, title: t.Name}, func(tx *Tx) error {
 		if err := checkLimit(ctx, tx, "management_tokens", t.StackUID, limit, "management"); err != nil {
 			return err
 		}
@@ -26,7 +30,7 @@ func (s *Store) CreateManagementToken(ctx context.Context, t *stackgate.Manageme
 		if t.NotifyGeneration < 1 {
 			t.NotifyGeneration = 1
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO management_tokens (`+managementTokenColumns+`)
+		if _, err := tx.exec(ctx, `INSERT INTO management_tokens (`+managementTokenInsertColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.UID, t.StackUID, t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.EmailNotification,
 			t.TokenHash, t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt), t.NotifyGeneration); err != nil {
@@ -50,8 +54,9 @@ func (s *Store) FindManagementToken(ctx context.Context, stackUID, uid string) (
 // FindManagementTokenByHash finds the token with that hash in any stack.
 func (s *Store) FindManagementTokenByHash(ctx context.Context, hash []byte) (*stackgate.ManagementToken, error) {
 	return readOne(ctx, s, func(tx *Tx) (*stackgate.ManagementToken, error) {
+		// A value a rotation replaced finds its token too (Rotated.Works decides).
 		return scanManagementToken(tx.queryRow(ctx, `SELECT `+managementTokenColumns+` FROM management_tokens
-			WHERE token_hash = ?`, hash))
+			WHERE token_hash = ? OR previous_hash = ? ORDER BY CASE WHEN token_hash = ? THEN 0 ELSE 1 END LIMIT 1`, hash, hash, hash))
 	})
 }
 
@@ -69,7 +74,7 @@ func listManagementTokens(ctx context.Context, tx *Tx, stackUID string) ([]*stac
 // notification flag, updated_by/updated_at and refs; never the hash. Turning
 // the notification flag on bumps (and sets in t) NotifyGeneration.
 func (s *Store) UpdateManagementToken(ctx context.Context, t *stackgate.ManagementToken, refs []stackgate.Ref) error {
-	return s.writeStack(ctx, t.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, t.StackUID, &event{module: stackgate.AuditManagementToken, typ: stackgate.AuditUpdate, uid: t.UID, title: t.Name}, func(tx *Tx) error {
 		scope, err := marshalScope(t.Scope)
 		if err != nil {
 			return err
@@ -106,7 +111,12 @@ func (s *Store) UpdateManagementToken(ctx context.Context, t *stackgate.Manageme
 
 // DeleteManagementToken removes it with its refs; ENOTFOUND when absent.
 func (s *Store) DeleteManagementToken(ctx context.Context, stackUID, uid string) error {
-	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	ev := &event{module: stackgate.AuditManagementToken, typ: stackgate.AuditDelete, uid: uid}
+	return s.writeStack(ctx, stackUID, ev, func(tx *Tx) error {
+		var err error
+		if ev.title, err = nameOf(ctx, tx, "management_tokens", stackUID, uid); err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `DELETE FROM management_tokens WHERE stack_uid = ? AND uid = ?`, stackUID, uid)
 		if err != nil {
 			return err
@@ -135,9 +145,10 @@ func scanManagementToken(r scanner) (*stackgate.ManagementToken, error) {
 	var t stackgate.ManagementToken
 	var scope string
 	var expires sql.NullInt64
-	var created, updated int64
+	var created, updated, prevUntil, used int64
 	if err := r.Scan(&t.UID, &t.StackUID, &t.Name, &t.Description, &scope, &expires, &t.EmailNotification,
-		&t.TokenHash, &t.CreatedBy, &t.UpdatedBy, &created, &updated, &t.NotifyGeneration); err != nil {
+		&t.TokenHash, &t.CreatedBy, &t.UpdatedBy, &created, &updated, &t.NotifyGeneration,
+		&t.Previous.Hash, &prevUntil, &used); err != nil {
 		return nil, notFound(err, "management token")
 	}
 	var err error
@@ -149,5 +160,6 @@ func scanManagementToken(r scanner) (*stackgate.ManagementToken, error) {
 		t.ExpiresOn = &e
 	}
 	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
+	t.Previous.ExpiresAt, t.LastUsedAt = fromMS(prevUntil), fromMS(used)
 	return &t, nil
 }

@@ -110,6 +110,9 @@ func (s *Store) DeleteApp(ctx context.Context, uid string) error {
 	if err := affected(res, "app"); err != nil {
 		return err
 	}
+	if err := tx.audit(ctx, "", &event{module: stackgate.AuditOAuth, typ: stackgate.AuditDelete, uid: uid, title: "app"}); err != nil {
+		return err
+	}
 	tx.changed(stackgate.Change{AppUID: uid})
 	return tx.Commit(ctx)
 }
@@ -152,6 +155,11 @@ func (s *Store) CreateAuthCode(ctx context.Context, c *stackgate.AuthCode, now t
 		challenge, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.Hash, a.UID, c.AppUID, c.UserUID, c.RedirectURI, c.Challenge, scopes, ms(c.ExpiresAt)); err != nil {
 		return nil, tx.conflict(err, "code")
+	}
+	// A grant (the user's consent, and the code under it) is an entry of
+	// the user's own log, shown in every stack they are a member of.
+	if err := tx.audit(ctx, "", &event{module: stackgate.AuditOAuth, typ: stackgate.AuditCreate, uid: c.AppUID, title: "authorization", by: c.UserUID}); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, err
@@ -320,6 +328,10 @@ func (s *Store) DeleteAuthorization(ctx context.Context, appUID, uid string) err
 	if err := tx.queryRow(ctx, `DELETE FROM oauth_authorizations WHERE app_uid = ? AND uid = ? RETURNING user_uid`,
 		appUID, uid).Scan(&userUID); err != nil {
 		return notFound(err, "authorization")
+	}
+	// A revocation: an entry of the user's own log.
+	if err := tx.audit(ctx, "", &event{module: stackgate.AuditOAuth, typ: stackgate.AuditDelete, uid: appUID, title: "authorization", by: userUID}); err != nil {
+		return err
 	}
 	tx.changed(stackgate.Change{UserUID: userUID})
 	return tx.Commit(ctx)

@@ -13,7 +13,7 @@ const roleColumns = `uid, stack_uid, name, description, system, rules, created_b
 // when a target is missing), and gives the role to the users in members
 // (EINVALID on "users" when one is not a member). ECONFLICT on "name".
 func (s *Store) CreateRole(ctx context.Context, r *stackgate.Role, refs []stackgate.Ref, members []string, limit int) error {
-	return s.writeStack(ctx, r.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, r.StackUID, &event{module: stackgate.AuditRole, typ: stackgate.AuditCreate, uid: r.UID, title: r.Name}, func(tx *Tx) error {
 		if err := checkCount(ctx, tx, `SELECT COUNT(*) FROM roles WHERE stack_uid = ? AND NOT system`, r.StackUID, limit, "role", "custom roles"); err != nil {
 			return err
 		}
@@ -83,7 +83,7 @@ func listRoles(ctx context.Context, tx *Tx, stackUID string) ([]*stackgate.Role,
 // (found by r.UID), and its refs; when members is non-nil the role's holders
 // become exactly members.
 func (s *Store) UpdateRole(ctx context.Context, r *stackgate.Role, refs []stackgate.Ref, members []string) error {
-	return s.writeStack(ctx, r.StackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, r.StackUID, &event{module: stackgate.AuditRole, typ: stackgate.AuditUpdate, uid: r.UID, title: r.Name}, func(tx *Tx) error {
 		rules, err := marshalRules(r.Rules)
 		if err != nil {
 			return err
@@ -115,7 +115,12 @@ func (s *Store) UpdateRole(ctx context.Context, r *stackgate.Role, refs []stackg
 // DeleteRole removes the role and, by the member_roles foreign key's
 // cascade, takes it from its holders.
 func (s *Store) DeleteRole(ctx context.Context, stackUID, uid string) error {
-	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	ev := &event{module: stackgate.AuditRole, typ: stackgate.AuditDelete, uid: uid}
+	return s.writeStack(ctx, stackUID, ev, func(tx *Tx) error {
+		var err error
+		if ev.title, err = nameOf(ctx, tx, "roles", stackUID, uid); err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `DELETE FROM roles WHERE stack_uid = ? AND uid = ?`, stackUID, uid)
 		if err != nil {
 			return err

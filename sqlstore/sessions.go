@@ -31,6 +31,9 @@ func (s *Store) CreateSession(ctx context.Context, sess *stackgate.Session, maxP
 			return err
 		}
 	}
+	if err := tx.audit(ctx, "", &event{module: stackgate.AuditUserSession, typ: stackgate.AuditLogin, uid: sess.UserUID, by: sess.UserUID}); err != nil {
+		return err
+	}
 	tx.changed(stackgate.Change{UserUID: sess.UserUID})
 	return tx.Commit(ctx)
 }
@@ -59,6 +62,9 @@ func (s *Store) DeleteSession(ctx context.Context, userUID string, tokenHash []b
 	}
 	defer tx.Rollback()
 	if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE token_hash = ? AND user_uid = ?`, tokenHash, userUID); err != nil {
+		return err
+	}
+	if err := tx.audit(ctx, "", &event{module: stackgate.AuditUserSession, typ: stackgate.AuditLogout, uid: userUID, by: userUID}); err != nil {
 		return err
 	}
 	tx.changed(stackgate.Change{UserUID: userUID})

@@ -111,6 +111,7 @@ type Tx struct {
 	s       *Store
 	fault   func(query string) string // Store.fault, in write transactions
 	changes []stackgate.Change
+	audited bool // an audit entry was written (audit.go)
 }
 
 // beginWrite starts a read-write transaction on the writer pool.
@@ -146,6 +147,9 @@ func (tx *Tx) Rollback() error { return tx.tx.Rollback() }
 // anyway, since a needless reload costs little and a missed one would keep a
 // revoked credential alive on this node.
 func (tx *Tx) Commit(ctx context.Context) error {
+	if len(tx.changes) > 0 && !tx.audited {
+		return errUnaudited
+	}
 	var distinct []stackgate.Change
 	for _, c := range tx.changes {
 		if slices.Contains(distinct, c) {
@@ -222,10 +226,11 @@ func (tx *Tx) conflict(err error, field string) error {
 // same order (stack, then its rows), which rules out deadlocks between them.
 // writeStack runs fn in one write transaction that first locks the stack
 // row (serialising writes per stack, so counts and reference checks cannot
-// race), records that the stack changed, and commits; any error from fn
-// rolls everything back.
-func (s *Store) writeStack(ctx context.Context, stackUID string, fn func(tx *Tx) error) error {
-	return s.writeLocked(ctx, stackUID, func(tx *Tx) error {
+// race), writes ev's audit entry (which fn may complete: the title of what
+// it deleted), records that the stack changed, and commits; any error from
+// fn or the entry rolls everything back.
+func (s *Store) writeStack(ctx context.Context, stackUID string, ev *event, fn func(tx *Tx) error) error {
+	return s.writeLocked(ctx, stackUID, ev, func(tx *Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -235,8 +240,9 @@ func (s *Store) writeStack(ctx context.Context, stackUID string, fn func(tx *Tx)
 }
 
 // writeLocked is writeStack for a write whose change depends on what it
-// found (fn records it): one transaction, the stack row locked first.
-func (s *Store) writeLocked(ctx context.Context, stackUID string, fn func(tx *Tx) error) error {
+// found (fn records it): one transaction, the stack row locked first, ev's
+// entry written after fn.
+func (s *Store) writeLocked(ctx context.Context, stackUID string, ev *event, fn func(tx *Tx) error) error {
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return err
@@ -246,6 +252,9 @@ func (s *Store) writeLocked(ctx context.Context, stackUID string, fn func(tx *Tx
 		return err
 	}
 	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.audit(ctx, stackUID, ev); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)

@@ -44,6 +44,10 @@ func (s *Store) CreateStack(ctx context.Context, seed *stackgate.StackSeed) erro
 	if err := addMember(ctx, tx, st.UID, seed.Owner.UserUID, seed.Owner.RoleUIDs); err != nil {
 		return err
 	}
+	if err := tx.audit(ctx, st.UID, &event{module: stackgate.AuditStack, typ: stackgate.AuditCreate, uid: st.UID,
+		title: st.Name, by: seed.Owner.UserUID}); err != nil {
+		return err
+	}
 	tx.changed(stackgate.Change{StackUID: st.UID})
 	return tx.Commit(ctx)
 }
@@ -169,7 +173,7 @@ func (s *Store) LoadStack(ctx context.Context, apiKey string) (*stackgate.StackC
 // already hold. EINVALID on "roles" when a role is not of this stack, on
 // "users" when the user does not exist.
 func (s *Store) AddMember(ctx context.Context, stackUID, userUID string, roleUIDs []string) error {
-	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, stackUID, &event{module: stackgate.AuditStackUser, typ: stackgate.AuditCreate, uid: userUID, title: userUID}, func(tx *Tx) error {
 		if err := addMember(ctx, tx, stackUID, userUID, roleUIDs); err != nil {
 			return err
 		}
@@ -182,7 +186,7 @@ func (s *Store) AddMember(ctx context.Context, stackUID, userUID string, roleUID
 // stack, on "users" when a role ends with more than usersPerRole holders and
 // more than it had (a role already past a lowered limit may still shrink).
 func (s *Store) SetMemberRoles(ctx context.Context, stackUID string, assignments map[string][]string, usersPerRole int) error {
-	return s.writeStack(ctx, stackUID, func(tx *Tx) error {
+	return s.writeStack(ctx, stackUID, &event{module: stackgate.AuditStackUser, typ: stackgate.AuditUpdate}, func(tx *Tx) error {
 		// Sorted, so that errors and lock order do not depend on map iteration.
 		users := make([]string, 0, len(assignments))
 		var roles []string
@@ -241,7 +245,7 @@ func (s *Store) SetMemberRoles(ctx context.Context, stackUID string, assignments
 // owner_uid read under that lock. It records the stack's change only when a
 // membership went: an invitation alone gives no credential anything.
 func (s *Store) RemoveMember(ctx context.Context, stackUID, email string) error {
-	return s.writeLocked(ctx, stackUID, func(tx *Tx) error {
+	return s.writeLocked(ctx, stackUID, &event{module: stackgate.AuditStackUser, typ: stackgate.AuditUnshare, title: email}, func(tx *Tx) error {
 		var uid string
 		err := tx.queryRow(ctx, `SELECT u.uid FROM stacks s JOIN users u ON u.uid = s.owner_uid
 			WHERE s.uid = ? AND u.email = ?`, stackUID, email).Scan(&uid)

@@ -272,6 +272,15 @@ func testChanges(t *testing.T, s stackgate.Store) {
 		{"SetPreviewTokenMissing", func(t *testing.T) error {
 			return s.SetPreviewToken(ctx(t), f.stack, "bltmissing", sealed("preview"), f.owner.UID, now())
 		}, none, true},
+		{"RotateDeliveryToken", func(t *testing.T) error {
+			return s.RotateDeliveryToken(ctx(t), f.stack, dt.UID, sealed("rotated"), now().Add(time.Hour), f.owner.UID, now())
+		}, stack, false},
+		{"RotatePreviewToken", func(t *testing.T) error {
+			return s.RotatePreviewToken(ctx(t), f.stack, dt.UID, sealed("rotated preview"), time.Time{}, f.owner.UID, now())
+		}, stack, false},
+		{"RotateDeliveryTokenMissing", func(t *testing.T) error {
+			return s.RotateDeliveryToken(ctx(t), f.stack, "bltmissing", sealed("rotated"), time.Time{}, f.owner.UID, now())
+		}, none, true},
 		{"DeleteDeliveryToken", func(t *testing.T) error { return s.DeleteDeliveryToken(ctx(t), f.stack, dt.UID) }, stack, false},
 		{"DeleteDeliveryTokenMissing", func(t *testing.T) error { return s.DeleteDeliveryToken(ctx(t), f.stack, dt.UID) }, none, true},
 
@@ -295,6 +304,12 @@ func testChanges(t *testing.T, s stackgate.Store) {
 			m.Description, m.UpdatedAt = "changed", now()
 			return s.UpdateManagementToken(ctx(t), &m, nil)
 		}, stack, false},
+		{"RotateManagementToken", func(t *testing.T) error {
+			return s.RotateManagementToken(ctx(t), f.stack, mt.UID, []byte("rotated-"+stackgate.NewUID()), now().Add(time.Hour), f.owner.UID, now())
+		}, stack, false},
+		{"RotateManagementTokenMissing", func(t *testing.T) error {
+			return s.RotateManagementToken(ctx(t), f.stack, "bltmissing", []byte("x"), time.Time{}, f.owner.UID, now())
+		}, none, true},
 		{"DeleteManagementToken", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, stack, false},
 		{"DeleteManagementTokenMissing", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, none, true},
 

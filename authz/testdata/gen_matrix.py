@@ -265,6 +265,7 @@ case("Admin cannot update the stack", {"system_roles": ["Admin"]}, {"module": "s
 case("Developer cannot delete the stack", {"system_roles": ["Developer"]}, {"module": "stack", "action": D}, False)
 case("Developer reads audit logs", {"system_roles": ["Developer"]}, {"module": "audit_log", "action": R}, True, source="system_role")
 case("Content Manager cannot read audit logs", {"system_roles": ["Content Manager"]}, {"module": "audit_log", "action": R}, False)
+case("Admin reads audit logs", {"system_roles": ["Admin"]}, {"module": "audit_log", "action": R}, True, source="system_role")
 case("Content Manager publishes entries on any branch", {"system_roles": ["Content Manager"]}, {"module": "entry", "action": P, "branch": "development", "environment": "staging"}, True)
 case("Developer and Content Manager: union", {"system_roles": ["Content Manager", "Developer"]}, {"module": "content_type", "action": D}, True)
 case("unknown action refused even to the Admin", {"system_roles": ["Admin"]}, {"module": "entry", "action": "frobnicate"}, False, reason="unknown action")
@@ -327,6 +328,11 @@ for acl, label in [({"read": True}, "read"), ({"read": True, "write": True}, "re
             ok = action == R or "write" in acl
             case(f"management token $all {label}: {action} {module}", {"management_token": {"scope": [{"module": "$all", "acl": acl}, mbranch]}},
                  {"module": module, "action": action}, ok)
+# The audit log (GET /v3/audit-logs): a token reads it with module audit_log read.
+case("management token with audit_log read reads audit logs", {"management_token": {"scope": [{"module": "audit_log", "acl": {"read": True}}, mbranch]}},
+     {"module": "audit_log", "action": R}, True, source="management_token_scope")
+case("management token on role cannot read audit logs", {"management_token": {"scope": [{"module": "role", "acl": {"read": True}}, mbranch]}},
+     {"module": "audit_log", "action": R}, False, reason="not in the token's scope")
 allscope = {"management_token": {"scope": [{"module": "$all", "acl": {"read": True, "write": True}}, mbranch]}}
 for module, action in [("delivery_token", R), ("delivery_token", C), ("management_token", R), ("management_token", C), ("stack_user", U), ("stack_user", C)]:
     case(f"management token $all can never {action} {module}", allscope, {"module": module, "action": action}, False, reason="cannot use")

@@ -39,6 +39,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	mailf.register(fs, getenv)
 	var abuse abuseFlags
 	abuse.register(fs, getenv)
+	var auditf auditFlags
+	auditf.register(fs, getenv)
+	var lastUse lastUseFlags
+	lastUse.register(fs)
 	var tlsf tlsFlags
 	tlsf.register(fs, getenv)
 	var metricsf metricsFlags
@@ -53,6 +57,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	if err := abuse.check(getenv); err != nil {
+		return err
+	}
+	if err := auditf.check(); err != nil {
+		return err
+	}
+	if err := lastUse.check(); err != nil {
 		return err
 	}
 	abuse.service(&c.svc)
@@ -125,6 +135,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	notified := make(chan struct{})
 	go func() { defer close(notified); notifier.Run(notifyCtx) }()
 	defer func() { stopNotify(); <-notified }()
+	// Audit retention: every node prunes (a delete by age is the same
+	// whoever runs it). It stops before the store is closed.
+	defer auditf.run(ctx, svc, log)()
+	// Last uses: recorded in memory by the checker, written in batches; the
+	// last flush runs at shutdown, before the store closes.
+	defer lastUse.run(ctx, svc, chk, log)()
 	// The address lines are logged whatever the level: scripts and tests read them.
 	startup, _ := newLogger(stderr, *logFormat, "info")
 	scheme := "http://"
