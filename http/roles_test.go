@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -97,7 +98,7 @@ func TestRoleList(t *testing.T) {
 				}
 			}
 		}
-		all := []string{stackgate.RoleAdmin, stackgate.RoleDeveloper, stackgate.RoleContentManager}
+		all := []string{stackgate.RoleContentManager, stackgate.RoleDeveloper, stackgate.RoleAdmin} // newest first: the reverse of the seed's order
 		list := func(name, query string, want []string, count int) scenario {
 			return scenario{name: name, method: "GET", path: rolesPath + query, who: ContentManager, status: 200, bodyCheck: names(want, count)}
 		}
@@ -169,7 +170,7 @@ func TestRoleList(t *testing.T) {
 			list("asc name", "?asc=name", []string{"Admin", "Content Manager", "Developer"}, -1),
 			list("desc name", "?desc=name&limit=2", []string{"Developer", "Content Manager"}, -1),
 			list("query by name", "?query="+url.QueryEscape(`{"name":"Developer"}`)+"&include_count=true", []string{"Developer"}, 1),
-			list("query by name $in", "?query="+url.QueryEscape(`{"name":{"$in":["Admin","Content Manager","Nobody"]}}`), []string{"Admin", "Content Manager"}, -1),
+			list("query by name $in", "?query="+url.QueryEscape(`{"name":{"$in":["Admin","Content Manager","Nobody"]}}`), []string{"Content Manager", "Admin"}, -1),
 			list("query by uid", "?query="+url.QueryEscape(`{"uid":"`+f.roleUIDs["Developer"]+`"}`), []string{"Developer"}, -1),
 			list("query matching nothing", "?query="+url.QueryEscape(`{"name":"Nobody"}`)+"&include_count=true", []string{}, 0),
 			{name: "bad query", method: "GET", path: rolesPath + "?query={name", who: Owner, status: 400, code: 400, field: "query"},
@@ -590,6 +591,7 @@ func TestRoleValidation(t *testing.T) {
 				got = append(got, jobj(t, x)["name"].(string))
 			}
 			want := append([]string{"Admin", "Developer", "Content Manager", "Editors"}, accepted...)
+			slices.Reverse(want) // newest first
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("roles %v\nwant  %v", got, want)
 			}
