@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/service"
 )
 
@@ -49,15 +50,18 @@ func (v roleView) render(r *stackgate.Role) roleJSON {
 	j := roleJSON{Name: r.Name, Description: r.Description, UID: r.UID, CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy,
 		CreatedAt: stackgate.FormatTime(r.CreatedAt), UpdatedAt: stackgate.FormatTime(r.UpdatedAt), Roles: []any{},
 		Users: users, Owner: v.owner, Stack: v.stack, SysACL: map[string]any{}}
+	rules := r.Rules
+	if r.System { // stored without rules: they show what Contentstack shows (authz.SystemRoleRules)
+		rules = authz.SystemRoleRules(r.Name)
+	}
+	if rules == nil {
+		rules = []stackgate.Rule{}
+	}
 	if v.rules || v.full {
-		rules := r.Rules
-		if rules == nil {
-			rules = []stackgate.Rule{}
-		}
 		j.Rules = &rules
 	}
 	if v.permissions {
-		perms := permissions(r.Rules)
+		perms := permissions(rules)
 		j.Permissions = &perms
 	}
 	if v.full {

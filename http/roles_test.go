@@ -78,6 +78,14 @@ func mgmtFor(t testing.TB, f *fixture, name, module string, acl map[string]any) 
 	return createMgmt(t, f, mgmtTokenBody(name, []any{mgmtModule(module, acl), scopeBranch("main")}, nil))["token"].(string)
 }
 
+// systemRulesShown are the rules Developer and Content Manager show with
+// include_rules (authz.SystemRoleRules: Contentstack's user-session sample).
+var systemRulesShown = []any{
+	map[string]any{"module": "locale", "locales": []any{"$all"}, "acl": map[string]any{"read": true}},
+	map[string]any{"module": "environment", "environments": []any{"$all"}, "acl": map[string]any{"read": true}},
+	map[string]any{"module": "asset", "assets": []any{"$all"}, "acl": map[string]any{"create": true, "read": true, "update": true, "delete": true, "publish": true}},
+}
+
 // TestRoleList: the three system roles, the include flags and the list
 // conventions.
 func TestRoleList(t *testing.T) {
@@ -134,20 +142,39 @@ func TestRoleList(t *testing.T) {
 						}
 					}
 				}},
-			{name: "include_rules", method: "GET", path: rolesPath + "?include_rules=true", who: Developer, status: 200,
+			{name: "include_rules: system roles show Contentstack's rules", method: "GET", path: rolesPath + "?include_rules=true", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					for _, x := range jlist(t, r.body["roles"]) {
-						if rules, has := jobj(t, x)["rules"]; !has || !reflect.DeepEqual(rules, []any{}) {
-							t.Fatalf("rules %v (present %v)", rules, has)
+						role := jobj(t, x)
+						want := systemRulesShown
+						if role["name"] == stackgate.RoleAdmin {
+							want = []any{}
 						}
+						if rules, has := role["rules"]; !has || !reflect.DeepEqual(rules, want) {
+							t.Fatalf("%s: rules %v (present %v)", role["name"], rules, has)
+						}
+					}
+				}},
+			{name: "include_rules=1", method: "GET", path: rolesPath + "/" + f.roleUIDs[stackgate.RoleContentManager] + "?include_rules=1", who: Developer, status: 200,
+				bodyCheck: func(t *testing.T, f *fixture, r reply) {
+					if rules := jobj(t, r.body["role"])["rules"]; !reflect.DeepEqual(rules, systemRulesShown) {
+						t.Fatalf("rules %v", rules)
 					}
 				}},
 			{name: "include_permissions", method: "GET", path: rolesPath + "?include_permissions=true", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					for _, x := range jlist(t, r.body["roles"]) {
 						role := jobj(t, x)
-						if perms, has := role["permissions"]; !has || !reflect.DeepEqual(perms, map[string]any{}) {
-							t.Fatalf("permissions %v (present %v)", perms, has)
+						want := map[string]any{
+							"assets":       []any{map[string]any{"uid": "$all", "SYS_ACL": map[string]any{"read": true, "create": true, "update": true, "delete": true, "publish": true}}},
+							"environments": []any{map[string]any{"uid": "$all", "SYS_ACL": map[string]any{"read": true}}},
+							"locales":      []any{map[string]any{"uid": "$all", "SYS_ACL": map[string]any{"read": true}}},
+						}
+						if role["name"] == stackgate.RoleAdmin {
+							want = map[string]any{}
+						}
+						if perms, has := role["permissions"]; !has || !reflect.DeepEqual(perms, want) {
+							t.Fatalf("%s: permissions %v (present %v)", role["name"], perms, has)
 						}
 						if _, has := role["rules"]; has {
 							t.Fatalf("rules with include_permissions only: %v", role)
@@ -175,7 +202,7 @@ func TestRoleList(t *testing.T) {
 			list("query matching nothing", "?query="+url.QueryEscape(`{"name":"Nobody"}`)+"&include_count=true", []string{}, 0),
 			{name: "bad query", method: "GET", path: rolesPath + "?query={name", who: Owner, status: 400, code: 400, field: "query"},
 			{name: "bad include_rules", method: "GET", path: rolesPath + "?include_rules=yes", who: Owner, status: 400, code: 400, field: "include_rules"},
-			{name: "bad include_permissions", method: "GET", path: rolesPath + "?include_permissions=1", who: Owner, status: 400, code: 400, field: "include_permissions"},
+			{name: "bad include_permissions", method: "GET", path: rolesPath + "?include_permissions=2", who: Owner, status: 400, code: 400, field: "include_permissions"},
 			{name: "bad limit", method: "GET", path: rolesPath + "?limit=x", who: Owner, status: 400, code: 400, field: "limit"},
 			{name: "get one", method: "GET", path: rolesPath + "/" + f.roleUIDs["Developer"], who: ContentManager, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
