@@ -31,6 +31,11 @@ type roleJSON struct {
 type perm struct {
 	UID    string        `json:"uid"`
 	SysACL stackgate.ACL `json:"SYS_ACL"`
+	// ContentTypes, on a taxonomy only, are its rule's content_types: rights
+	// on the entries of those types tagged with its terms, never on the
+	// types themselves, so they stay inside the taxonomy and never join the
+	// stack-wide "content_types" list (README, Compatibility).
+	ContentTypes []perm `json:"content_types,omitempty"`
 }
 
 // roleView carries what every role rendering needs.
@@ -93,9 +98,12 @@ func permissions(rules []stackgate.Rule) map[string][]perm {
 		case stackgate.ModuleLocale:
 			add("locales", r.Locales, r.ACL)
 		case stackgate.ModuleTaxonomy:
-			add("taxonomies", r.Taxonomies, r.ACL)
+			var cts []perm
 			for _, ct := range r.TaxonomyContentTypes {
-				out["content_types"] = append(out["content_types"], perm{UID: ct.UID, SysACL: ct.ACL})
+				cts = append(cts, perm{UID: ct.UID, SysACL: ct.ACL})
+			}
+			for _, uid := range r.Taxonomies {
+				out["taxonomies"] = append(out["taxonomies"], perm{UID: uid, SysACL: r.ACL, ContentTypes: cts})
 			}
 		case stackgate.ModuleBranch:
 			add("branches", r.Branches, r.ACL)
