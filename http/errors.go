@@ -46,6 +46,8 @@ var errorMapping = map[stackgate.Code]struct {
 	stackgate.EINTERNAL:     {http.StatusInternalServerError, 500, "Internal server error."},
 	stackgate.EUPSTREAM:     {http.StatusBadGateway, 502, "The upstream server cannot be reached. Please try again."},
 	stackgate.ETIMEOUT:      {http.StatusGatewayTimeout, 504, "The upstream server did not answer in time. Please try again."},
+	stackgate.ENOBRANCH:     {http.StatusUnprocessableEntity, 905, "The requested branch doesn't exist."},
+	stackgate.EOFFBRANCH:    {http.StatusForbidden, 901, "Access denied. You have insufficient permissions to perform operation on this branch."},
 }
 
 // errorSentences words the service's errors that are not said by their code

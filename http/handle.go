@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/service"
 )
@@ -43,11 +42,13 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Ro
 	i.principal = p.Label()
 	branch, ok := p.ResolveBranch(header(r, hBranch))
 	if !ok {
-		return nil, &stackgate.Error{Code: stackgate.EINVALID, Message: "The requested branch doesn't exist.",
-			Fields: map[string][]string{"branch": {stackgate.ProblemNotValid}}}
+		return nil, errNoBranch("the branch named by the branch header does not exist")
 	}
 	d := p.Allowed(authz.CMA, authz.Request{Module: perm.Module, Action: perm.Action, Branch: branch})
-	if !d.Allowed {
+	switch {
+	case d.OffBranch:
+		return nil, errOffBranch(branch, d.Reason)
+	case !d.Allowed:
 		return nil, service.ErrForbidden(d.Reason)
 	}
 	return p, nil

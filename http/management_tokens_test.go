@@ -597,7 +597,10 @@ func TestManagementTokenMatrix(t *testing.T) {
 						n++
 						p := probe{target, write}
 						granted := g.module == "$all" || g.module == target || target == "branch" && !write
-						allowed := b.inScope && granted && (!write || g.write)
+						// Environments, locales and roles are stack-wide: the
+						// branch header does not limit them (authz.StackWide).
+						stackWide := target != "branch"
+						allowed := (b.inScope || stackWide) && granted && (!write || g.write)
 						name := fmt.Sprintf("grant %s write=%v / %s write=%v / branch %q", g.module, g.write, target, write, b.header)
 						t.Run(name, func(t *testing.T) {
 							method, path, body := p.request(n)
@@ -615,6 +618,8 @@ func TestManagementTokenMatrix(t *testing.T) {
 								if r.status != 200 {
 									t.Fatalf("status %d, want 200: %s", r.status, r.raw)
 								}
+							case !b.inScope && !stackWide:
+								wantError(t, r, 403, 901, "")
 							default:
 								wantError(t, r, 403, 316, "")
 							}

@@ -332,6 +332,13 @@ for module, action in [("delivery_token", R), ("delivery_token", C), ("managemen
     case(f"management token $all can never {action} {module}", allscope, {"module": module, "action": action}, False, reason="cannot use")
 for branch, ok in [("main", True), ("development", False)]:
     case(f"management token on main: {branch}", allscope, {"module": "entry", "action": R, "branch": branch}, ok, reason=None if ok else "branch")
+# Roles, environments and locales are stack-wide: the branch header does not limit them (issue 15 item 7).
+for module in ["role", "environment", "locale"]:
+    for action in [R, C]:
+        case(f"management token on main: {action} {module} on development (stack-wide)", allscope, {"module": module, "action": action, "branch": "development"}, True)
+case("management token on main: branches stay branch-scoped", allscope, {"module": "branch", "action": R, "branch": "development"}, False, reason="branch")
+case("management token on alias deploy: environments on main (stack-wide)", {"management_token": {"scope": [{"module": "environment", "acl": {"read": True}}, {"module": "branch_alias", "branch_aliases": ["deploy"], "acl": {"read": True}}]}},
+     {"module": "environment", "action": R, "branch": "main"}, True)
 alias_scope = {"management_token": {"scope": [{"module": "$all", "acl": {"read": True}}, {"module": "branch_alias", "branch_aliases": ["deploy"], "acl": {"read": True}}]}}
 case("management token on alias deploy: development", alias_scope, {"module": "entry", "action": R, "branch": "development"}, True)
 case("management token on alias deploy: not main", alias_scope, {"module": "entry", "action": R, "branch": "main"}, False)
