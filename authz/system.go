@@ -25,3 +25,18 @@ func SystemRoleRules(name string) []stackgate.Rule {
 }
 
 func yes() *bool { t := true; return &t }
+
+// MayChangeCustomRole reports whether a user may update or delete a custom
+// role their system or custom roles already let them write: the stack owner
+// may change every role; anyone else only the roles they created.
+// Contentstack's "Update a Role": "Only the stack owner, or the users
+// assigned admin and developer roles, who created the role, can update that
+// particular role"; "Delete a Role": the same, and "the stack owner can
+// delete all the roles irrespective of the role being created by any other
+// user" (docs/developers/invite-users-and-assign-roles). A management token
+// is not a user and created no role in Contentstack's sense: its scope's
+// role write is the stack's own delegation, so it may change any custom
+// role (README, Compatibility).
+func MayChangeCustomRole(r *stackgate.Role, byUser bool, uid string, owner bool) bool {
+	return !byUser || owner || r.CreatedBy == uid
+}

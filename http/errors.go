@@ -53,8 +53,9 @@ var errorMapping = map[stackgate.Code]struct {
 // errorSentences words the service's errors that are not said by their code
 // alone.
 var errorSentences = map[*stackgate.Error]string{
-	service.ErrSystemRole: "System roles cannot be modified.",
-	service.ErrNoAPI:      msgGateAPI,
+	service.ErrSystemRole:     "System roles cannot be modified.",
+	service.ErrNotRoleCreator: "Only the stack owner or the user who created this role can modify it.",
+	service.ErrNoAPI:          msgGateAPI,
 }
 
 const msgGateAPI = "The gate request does not name the API it fronts."

@@ -17,6 +17,9 @@ func (s *Server) handle(rt route, perm authz.Route) http.Handler {
 	return withBodyLimit(MaxBodyBytes)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.access == stack {
 			p, err := s.authorize(w, r, perm)
+			if err == nil && s.cmaLimit != nil {
+				err = s.cmaLimit.take(w, r, p.Stack.UID)
+			}
 			if err != nil {
 				Error(w, r, s.log, err)
 				return

@@ -770,8 +770,9 @@ func TestManagementTokenRevocationIsImmediate(t *testing.T) {
 			warm(dev)
 			mustDo(t, f, owner, "PUT", managementTokensPath+"/"+tok["uid"].(string), map[string]any{"token": map[string]any{
 				"scope": []any{mgmtModule("$all", readWriteACL()), scopeBranch("main")}}}, 200)
-			wantError(t, f.do(req{method: "GET", path: "/v3/environments", headers: dev}), 403, 316, "")
-			mustDo(t, f, h, "GET", "/v3/environments", nil, 200)
+			wantError(t, f.do(req{method: "GET", path: "/v3/stacks/branches", headers: dev}), 403, 901, "")
+			mustDo(t, f, h, "GET", "/v3/stacks/branches", nil, 200)
+			mustDo(t, f, dev, "GET", "/v3/environments", nil, 200) // stack-wide: the branch header does not limit it
 		})
 		t.Run("an expiry set by update", func(t *testing.T) {
 			tok := createMgmt(t, f, mgmtTokenBody("expiry by update", allOnMain(readWriteACL()), nil))

@@ -387,6 +387,15 @@ func checkGate(t *testing.T, f *fixture, c authztest.Case, method, uri string, h
 	if c.Expect.Allowed {
 		want = 200
 	}
+	if api != "cma" && c.Request.Environment == "" {
+		// A CDA or preview request without environment: 422/141, before
+		// any rule (the gate's answer, not the engine's).
+		wantError(t, auth, 422, 141, "environment")
+		if check.body["status"] != float64(422) || check.body["allowed"] != false {
+			t.Fatalf("/gate/check = %s, want a 422 refusal", check.raw)
+		}
+		return
+	}
 	if route.BodyScoped() && want == 200 && auth.status == 403 {
 		// Without the body the gate may not decide, and must say so: the
 		// same request checked without a body gives the reason.
