@@ -2,8 +2,10 @@ package http_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	sghttp "github.com/stackgate/stackgate/http"
 	"github.com/stackgate/stackgate/internal/testdb"
 )
 
@@ -102,4 +104,107 @@ func TestBranchCodes(t *testing.T) {
 			t.Fatalf("/gate/check error: %s", chk.raw)
 		}
 	})
+}
+
+// TestCMARateLimit: --cma-rate-limit at and past the edge, on a clock the
+// test steps: a stack's reads and writes have a second's worth each, every
+// CMA reply says the limit and what is left, the first request past it is
+// 429 with Retry-After and the Contentstack body, and the bucket refills.
+func TestCMARateLimit(t *testing.T) {
+	f := newFixture(t, testdb.SQLite)
+	owner := f.as(Owner)
+	if r := f.do(req{method: "GET", path: "/v3/roles", headers: owner}); r.header.Get("X-RateLimit-Limit") != "" || r.header.Get("X-RateLimit-Remaining") != "" {
+		t.Fatalf("rate-limit headers with the limit off: %v", r.header)
+	}
+	f.srv.SetCMARateLimit(3)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	sghttp.SetCMARateLimitClock(f.srv, func() time.Time { return now })
+	type step struct {
+		name      string
+		method    string
+		path      string
+		advance   time.Duration
+		status    int
+		remaining string
+		retry     string
+	}
+	for _, s := range []step{
+		{"read 1", "GET", "/v3/roles", 0, 200, "2", ""},
+		{"read 2", "GET", "/v3/environments", 0, 200, "1", ""},
+		{"read 3: the last of the second", "GET", "/v3/locales", 0, 200, "0", ""},
+		{"read 4: past the edge", "GET", "/v3/roles", 0, 429, "0", "1"},
+		{"writes are counted apart", "POST", "/v3/environments", 0, 201, "2", ""},
+		{"a refused read does not refill", "GET", "/v3/roles", 300 * time.Millisecond, 429, "0", "1"},
+		{"a third of a second later: one more read", "GET", "/v3/roles", 40 * time.Millisecond, 200, "0", ""},
+		{"and not two", "GET", "/v3/roles", 0, 429, "0", "1"},
+		{"a full second later: all three", "GET", "/v3/roles", time.Second, 200, "2", ""},
+	} {
+		now = now.Add(s.advance)
+		var body any
+		if s.method == "POST" {
+			body = envBody("limited")
+		}
+		r := f.do(req{method: s.method, path: s.path, headers: owner, body: body})
+		if r.status != s.status || r.header.Get("X-RateLimit-Limit") != "3" || r.header.Get("X-RateLimit-Remaining") != s.remaining ||
+			r.header.Get("Retry-After") != s.retry {
+			t.Fatalf("%s: %d, X-RateLimit-Limit %q, X-RateLimit-Remaining %q, Retry-After %q; want %d, 3, %s, %q: %s", s.name, r.status,
+				r.header.Get("X-RateLimit-Limit"), r.header.Get("X-RateLimit-Remaining"), r.header.Get("Retry-After"), s.status, s.remaining, s.retry, r.raw)
+		}
+		if s.status == 429 {
+			wantError(t, r, 429, 429, "")
+		}
+	}
+	// Another stack has buckets of its own: drain this one's, then read there.
+	for i := 0; i < 3; i++ {
+		f.do(req{method: "GET", path: "/v3/roles", headers: owner})
+	}
+	other := f.do(req{method: "GET", path: "/v3/roles", headers: map[string]string{"api_key": f.other.APIKey, "authtoken": f.tokens[Outsider]}})
+	if other.status != 200 || other.header.Get("X-RateLimit-Remaining") != "2" {
+		t.Fatalf("the other stack: %d, remaining %q: %s", other.status, other.header.Get("X-RateLimit-Remaining"), other.raw)
+	}
+}
+
+// TestRoleOwnership: a user changes only the custom roles they created
+// unless they own the stack (Contentstack's "Update a Role" / "Delete a
+// Role"); a management token with role write changes any.
+func TestRoleOwnership(t *testing.T) {
+	f := newFixture(t, testdb.SQLite)
+	create := func(who cred, name string) string {
+		r := mustDo(t, f, f.as(who), "POST", rolesPath, rolePayload(name, ruleBranch("main")), 201)
+		return jobj(t, r.body["role"])["uid"].(string)
+	}
+	byDev, byAdmin := create(Developer, "by developer"), create(Admin, "by admin")
+	mgmt := mgmtFor(t, f, "roles", "role", map[string]any{"read": true, "write": true})
+	rename := func(name string) map[string]any { return map[string]any{"role": map[string]any{"name": name}} }
+	for _, tc := range []struct {
+		name    string
+		headers map[string]string
+		method  string
+		uid     string
+		status  int
+	}{
+		{"the developer updates their own", f.as(Developer), "PUT", byDev, 200},
+		{"the developer may not update the admin's", f.as(Developer), "PUT", byAdmin, 403},
+		{"the developer may not delete the admin's", f.as(Developer), "DELETE", byAdmin, 403},
+		{"the admin may not update the developer's", f.as(Admin), "PUT", byDev, 403},
+		{"a management token updates any", f.withToken(mgmt), "PUT", byDev, 200},
+		{"the owner updates any", f.as(Owner), "PUT", byAdmin, 200},
+		{"the admin deletes their own", f.as(Admin), "DELETE", byAdmin, 200},
+		{"a management token deletes any", f.withToken(mgmt), "DELETE", byDev, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var body any
+			if tc.method == "PUT" {
+				body = rename(tc.name)
+			}
+			r := f.do(req{method: tc.method, path: rolesPath + "/" + tc.uid, headers: tc.headers, body: body})
+			if tc.status == 403 {
+				wantError(t, r, 403, 316, "role")
+				return
+			}
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.raw)
+			}
+		})
+	}
 }

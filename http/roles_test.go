@@ -78,6 +78,11 @@ func mgmtFor(t testing.TB, f *fixture, name, module string, acl map[string]any) 
 	return createMgmt(t, f, mgmtTokenBody(name, []any{mgmtModule(module, acl), scopeBranch("main")}, nil))["token"].(string)
 }
 
+// notRoleCreator is the refusal of a change to a custom role by a user who
+// neither owns the stack nor created the role.
+var notRoleCreator = map[string]any{"error_message": "Only the stack owner or the user who created this role can modify it.",
+	"error_code": float64(316), "errors": map[string]any{"role": []any{"was created by another user."}}}
+
 // systemRulesShown are the rules Developer and Content Manager show with
 // include_rules (authz.SystemRoleRules: Contentstack's user-session sample).
 var systemRulesShown = []any{
@@ -247,17 +252,32 @@ func TestRoleLifecycle(t *testing.T) {
 			want: func(r role) any { return map[string]any{"role": r} }},
 		{name: "list", step: roleStep{Owner, "GET", `?include_rules=true&include_count=true&query={"uid":"{uid}"}`, nil, 200},
 			want: func(r role) any { return map[string]any{"roles": []any{r}, "count": 1} }},
-		{name: "update",
-			step: roleStep{Admin, "PUT", "/{uid}", func(role) any {
+		{name: "update by its creator",
+			step: roleStep{Developer, "PUT", "/{uid}", func(role) any {
 				return map[string]any{"role": map[string]any{"name": "Editors 2 {uid}", "description": "changed", "rules": newRules}}
 			}, 200},
 			want: func(r role) any {
 				return map[string]any{"notice": "The role updated successfully.", "role": with(r, "name", "Editors 2 {uid}", "description", "changed",
-					"rules", newRules, "updated_by", "{user:admin}", "org_uid", "{org}", "api_key", "{api_key}")}
+					"rules", newRules, "updated_by", "{user:developer}", "org_uid", "{org}", "api_key", "{api_key}")}
 			},
 			after: func(r role) role {
-				return with(r, "name", "Editors 2 {uid}", "description", "changed", "rules", newRules, "updated_by", "{user:admin}")
+				return with(r, "name", "Editors 2 {uid}", "description", "changed", "rules", newRules, "updated_by", "{user:developer}")
 			}},
+		// Contentstack's "Update a Role" / "Delete a Role": only the stack
+		// owner, or the admin or developer who created the role.
+		{name: "update by an admin who did not create it",
+			step: roleStep{Admin, "PUT", "/{uid}", func(role) any { return map[string]any{"role": map[string]any{"name": "Taken {uid}"}} }, 403},
+			want: func(role) any { return notRoleCreator }},
+		{name: "delete by an admin who did not create it", step: roleStep{Admin, "DELETE", "/{uid}", nil, 403},
+			want: func(role) any { return notRoleCreator }},
+		{name: "the refused admin changed nothing", before: []roleStep{{Admin, "DELETE", "/{uid}", nil, 403}},
+			step: roleStep{ContentManager, "GET", "/{uid}?include_rules=true", nil, 200},
+			want: func(r role) any { return map[string]any{"role": r} }},
+		{name: "update by the owner, who did not create it",
+			step:  roleStep{Owner, "PUT", "/{uid}", func(role) any { return map[string]any{"role": map[string]any{"name": "Owned {uid}"}} }, 200},
+			after: func(r role) role { return with(r, "name", "Owned {uid}", "updated_by", "{user:owner}") }},
+		{name: "delete by the owner, who did not create it", step: roleStep{Owner, "DELETE", "/{uid}", nil, 200},
+			want: func(role) any { return map[string]any{"notice": "The role deleted successfully."} }},
 		{name: "update without rules keeps them",
 			step:  roleStep{Owner, "PUT", "/{uid}", func(role) any { return map[string]any{"role": map[string]any{"description": "again"}} }, 200},
 			after: func(r role) role { return with(r, "description", "again", "updated_by", "{user:owner}") }},
@@ -289,9 +309,17 @@ func TestRoleLifecycle(t *testing.T) {
 					p := jobj(t, x)
 					cts[p["uid"].(string)] = p["SYS_ACL"]
 				}
-				want := map[string]any{"$all": asJSON(t, fullACL()), "blog": asJSON(t, fullACL()), "page": asJSON(t, fullACL())}
+				// The taxonomy's content_types stay inside the taxonomy: they
+				// grant nothing on the types themselves.
+				want := map[string]any{"blog": asJSON(t, fullACL()), "page": asJSON(t, fullACL())}
 				if diff := cmp.Diff(want, cts); diff != "" {
 					t.Errorf("permissions.content_types (-want +got):\n%s", diff)
+				}
+				tax := jobj(t, jlist(t, perms["taxonomies"])[0])
+				wantTax := map[string]any{"uid": "regions", "SYS_ACL": map[string]any{"read": true},
+					"content_types": []any{map[string]any{"uid": "$all", "SYS_ACL": asJSON(t, fullACL())}}}
+				if diff := cmp.Diff(wantTax, tax); diff != "" {
+					t.Errorf("permissions.taxonomies[0] (-want +got):\n%s", diff)
 				}
 				for _, k := range []string{"environments", "locales", "assets", "folders", "entries", "taxonomies", "branches"} {
 					if len(jlist(t, perms[k])) == 0 {
@@ -665,7 +693,8 @@ func TestRoleUsers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
 		dev, cm := f.users[Developer].UID, f.users[ContentManager].UID
-		r := mustDo(t, f, f.as(Owner), "POST", rolesPath, map[string]any{"role": map[string]any{"name": "Reviewers", "rules": []any{ruleBranch("main")}, "users": []string{dev}}}, 201)
+		// Created by the admin, who may then update it (its creator).
+		r := mustDo(t, f, f.as(Admin), "POST", rolesPath, map[string]any{"role": map[string]any{"name": "Reviewers", "rules": []any{ruleBranch("main")}, "users": []string{dev}}}, 201)
 		role := jobj(t, r.body["role"])
 		uid := role["uid"].(string)
 		users := func(want ...string) func(t *testing.T, f *fixture, r reply) {
