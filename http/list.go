@@ -252,11 +252,24 @@ func (fs fields[T]) apply(p listParams, items []T) ([]T, int) {
 // writeList renders {"<key>": page[, "count": n]}, each item in the key
 // order of its single-object reply.
 func writeList[T any](w http.ResponseWriter, r *http.Request, key string, fs fields[T], items []T) error {
+	return writeListShown(w, r, key, fs, items, nil)
+}
+
+// writeListShown is writeList for items rendered with more fields than the
+// reply shows: the query and the sort see every field, show (when not nil)
+// trims each item of the page to what the request asked for (a role's
+// rules without include_rules).
+func writeListShown[T any](w http.ResponseWriter, r *http.Request, key string, fs fields[T], items []T, show func(T) T) error {
 	p, err := parseList(r)
 	if err != nil {
 		return err
 	}
 	page, count := fs.apply(p, items)
+	if show != nil {
+		for i := range page {
+			page[i] = show(page[i])
+		}
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

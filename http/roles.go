@@ -160,7 +160,19 @@ func (s *Server) handleRoleList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeList(w, r, "roles", roleFields, mapSlice(roles, v.render))
+	// The query sees a role's rules and permissions whether or not the reply
+	// shows them ({"rules.module": "taxonomy"} without include_rules).
+	all := v
+	all.rules, all.permissions = true, true
+	return writeListShown(w, r, "roles", roleFields, mapSlice(roles, all.render), func(j roleJSON) roleJSON {
+		if !v.rules {
+			j.Rules = nil
+		}
+		if !v.permissions {
+			j.Permissions = nil
+		}
+		return j
+	})
 }
 
 // handleRoleGet handles "GET /v3/roles/{role_uid}".

@@ -204,6 +204,17 @@ func TestRoleList(t *testing.T) {
 			list("query by name", "?query="+url.QueryEscape(`{"name":"Developer"}`)+"&include_count=true", []string{"Developer"}, 1),
 			list("query by name $in", "?query="+url.QueryEscape(`{"name":{"$in":["Admin","Content Manager","Nobody"]}}`), []string{"Content Manager", "Admin"}, -1),
 			list("query by uid", "?query="+url.QueryEscape(`{"uid":"`+f.roleUIDs["Developer"]+`"}`), []string{"Developer"}, -1),
+			list("query on rules without include_rules", "?query="+url.QueryEscape(`{"rules.module":"locale","rules.assets":"$all"}`), []string{"Content Manager", "Developer"}, -1),
+			{name: "a query on rules does not show them", method: "GET", path: rolesPath + "?query=" + url.QueryEscape(`{"rules.module":"asset"}`), who: Owner, status: 200,
+				bodyCheck: func(t *testing.T, f *fixture, r reply) {
+					for _, x := range jlist(t, r.body["roles"]) {
+						for _, k := range []string{"rules", "permissions"} {
+							if _, has := jobj(t, x)[k]; has {
+								t.Fatalf("%s without asking: %s", k, r.raw)
+							}
+						}
+					}
+				}},
 			list("query matching nothing", "?query="+url.QueryEscape(`{"name":"Nobody"}`)+"&include_count=true", []string{}, 0),
 			{name: "bad query", method: "GET", path: rolesPath + "?query={name", who: Owner, status: 400, code: 400, field: "query"},
 			{name: "bad include_rules", method: "GET", path: rolesPath + "?include_rules=yes", who: Owner, status: 400, code: 400, field: "include_rules"},
