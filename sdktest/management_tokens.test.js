@@ -177,12 +177,15 @@ describe('management tokens', () => {
     }
   })
 
-  it('branch scope: a token for branch dev is refused on main (403 / 316) and works with stack({branch_uid:"dev"})', async () => {
+  it('branch scope: a token for branch dev is refused on main (403 / 901) and works with stack({branch_uid:"dev"}); roles are stack-wide', async () => {
     await stack.branch().create({ branch: { uid: 'dev', source: 'main' } })
     const t = await stack.managementToken().create({ token: { name: 'dev only', scope: [all, branchScope('dev')] } })
-    const e = await refused(() => sg.tokenStack(t.token).role().fetchAll())
+    const e = await refused(() => sg.tokenStack(t.token).branch('main').fetch())
     assert.equal(e.status, 403)
-    assert.equal(e.errorCode, 316)
+    assert.equal(e.errorCode, 901)
+    assert.equal((await sg.tokenStack(t.token, 'management_token', { branch_uid: 'dev' }).branch('dev').fetch()).uid, 'dev')
+    // Roles are the stack's, not a branch's: reached on main and on dev.
+    assert.equal((await sg.tokenStack(t.token).role().fetchAll()).items.length, 3)
     assert.equal((await sg.tokenStack(t.token, 'management_token', { branch_uid: 'dev' }).role().fetchAll()).items.length, 3)
     await stack.managementToken(t.uid).delete()
   })
