@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -206,5 +207,34 @@ func TestRoleOwnership(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.raw)
 			}
 		})
+	}
+}
+
+// TestRoleStackShape: the stack inside a role has the Roles page sample's
+// keys, in its order, minus its secrets (master_key,
+// settings.discrete_variables.secret_key).
+func TestRoleStackShape(t *testing.T) {
+	f := newFixture(t, testdb.SQLite)
+	r := mustDo(t, f, f.as(Owner), "GET", rolesPath+"/"+f.roleUIDs["Developer"], nil, 200)
+	st := jobj(t, jobj(t, r.body["role"])["stack"])
+	keys := func(raw any) []string {
+		var out []string
+		for k := range jobj(t, raw) {
+			out = append(out, k)
+		}
+		slices.Sort(out)
+		return out
+	}
+	want := []string{"api_key", "created_at", "description", "is_asset_download_public", "master_locale", "name", "org_uid", "owner_uid", "settings", "uid", "updated_at", "user_uids"}
+	if diff := cmp.Diff(want, keys(st)); diff != "" {
+		t.Errorf("stack keys (-want +got):\n%s", diff)
+	}
+	wantSettings := []string{"allowedCDNTokens", "blockAuthQueryParams", "branches", "discrete_variables", "language_fallback", "live_preview",
+		"publishing_rules", "rte_version", "stack_variables", "version", "webhook_enabled", "workflow_stages"}
+	if diff := cmp.Diff(wantSettings, keys(st["settings"])); diff != "" {
+		t.Errorf("settings keys (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"cms": true, "_version": float64(3)}, jobj(t, st["settings"])["discrete_variables"]); diff != "" {
+		t.Errorf("discrete_variables (-want +got):\n%s", diff)
 	}
 }

@@ -332,7 +332,6 @@ var managementTokenFields = fields[managementTokenJSON]{
 	"updated_by":                    text(func(j managementTokenJSON) string { return j.UpdatedBy }),
 	"created_at":                    stamp(func(j managementTokenJSON) string { return j.CreatedAt }),
 	"updated_at":                    stamp(func(j managementTokenJSON) string { return j.UpdatedAt }),
-	"type":                          text(func(j managementTokenJSON) string { return j.Type }),
 	"token":                         omitText(func(j managementTokenJSON) string { return j.Token }),
 }
 

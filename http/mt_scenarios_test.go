@@ -41,7 +41,7 @@ func TestManagementTokenScenarios(t *testing.T) {
 					tok := r.body["token"].(map[string]any)
 					uid, secret = tok["uid"].(string), tok["token"].(string)
 					if r.body["notice"] != "Management Token created successfully." || len(secret) != 26 || tok["expires_on"] != future.UTC().Format("2006-01-02") ||
-						tok["is_email_notification_enabled"] != true || tok["type"] != "management" {
+						tok["is_email_notification_enabled"] != true || tok["type"] != nil {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
