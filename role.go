@@ -1,11 +1,6 @@
 package stackgate
 
-import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"time"
-)
+import "time"
 
 // System role names. System roles exist in every stack and cannot be changed.
 const (
@@ -82,8 +77,8 @@ const (
 const Wildcard = "$all"
 
 // Rule is one rule of a role. Which list fields are meaningful depends on
-// Module. The JSON form follows the Roles page; only the fields present in
-// the request come back out.
+// Module. It has no JSON of its own: the wire form (the Roles page's) is
+// http/wire's, the stored form sqlstore's.
 type Rule struct {
 	Module        Module
 	Branches      []string // branch
@@ -108,153 +103,24 @@ type Rule struct {
 // TaxonomyContentType grants rights on the entries of one content type (or
 // "$all") that are tagged with the rule's taxonomy terms.
 type TaxonomyContentType struct {
-	UID string `json:"uid"`
-	ACL ACL    `json:"acl"`
+	UID string
+	ACL ACL
 }
 
-// ruleJSON is the wire form of Rule.
-type ruleJSON struct {
-	Module        Module          `json:"module"`
-	Branches      []string        `json:"branches,omitempty"`
-	BranchAliases []string        `json:"branch_aliases,omitempty"`
-	ContentTypes  json.RawMessage `json:"content_types,omitempty"`
-	ContentType   string          `json:"content_type,omitempty"`
-	Entries       []string        `json:"entries,omitempty"`
-	Assets        []string        `json:"assets,omitempty"`
-	Folders       []string        `json:"folders,omitempty"`
-	Environments  []string        `json:"environments,omitempty"`
-	Locales       []string        `json:"locales,omitempty"`
-	Taxonomies    []string        `json:"taxonomies,omitempty"`
-	Terms         []string        `json:"terms,omitempty"`
-	ACL           ACL             `json:"acl"`
-	Restrict      *bool           `json:"restrict,omitempty"`
-}
-
-// MarshalJSON renders the rule as the Roles page shows it.
-func (r Rule) MarshalJSON() ([]byte, error) {
-	j := ruleJSON{Module: r.Module, Branches: r.Branches, BranchAliases: r.BranchAliases,
-		ContentType: r.ContentType, Entries: r.Entries, Assets: r.Assets, Folders: r.Folders,
-		Environments: r.Environments, Locales: r.Locales, Taxonomies: r.Taxonomies, Terms: r.Terms, ACL: r.ACL}
-	var err error
-	switch {
-	case r.Module == ModuleTaxonomy && r.TaxonomyContentTypes != nil:
-		j.ContentTypes, err = json.Marshal(r.TaxonomyContentTypes)
-	case r.ContentTypes != nil:
-		j.ContentTypes, err = json.Marshal(r.ContentTypes)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if r.HasRestrict || r.Restrict {
-		restrict := r.Restrict
-		j.Restrict = &restrict
-	}
-	return json.Marshal(j)
-}
-
-// UnmarshalJSON reads a rule; content_types is a list of strings except in
-// the taxonomy module, where it is a list of {uid, acl} objects.
-func (r *Rule) UnmarshalJSON(b []byte) error {
-	var j ruleJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return err
-	}
-	*r = Rule{Module: j.Module, Branches: j.Branches, BranchAliases: j.BranchAliases,
-		ContentType: j.ContentType, Entries: j.Entries, Assets: j.Assets, Folders: j.Folders,
-		Environments: j.Environments, Locales: j.Locales, Taxonomies: j.Taxonomies, Terms: j.Terms, ACL: j.ACL}
-	if j.Restrict != nil {
-		r.Restrict, r.HasRestrict = *j.Restrict, true
-	}
-	if len(j.ContentTypes) > 0 && !bytes.Equal(j.ContentTypes, []byte("null")) {
-		if j.Module == ModuleTaxonomy {
-			if err := json.Unmarshal(j.ContentTypes, &r.TaxonomyContentTypes); err != nil {
-				return fmt.Errorf("content_types: %w", err)
-			}
-		} else if err := json.Unmarshal(j.ContentTypes, &r.ContentTypes); err != nil {
-			return fmt.Errorf("content_types: %w", err)
-		}
-	}
-	return nil
-}
-
-// ACL is the permission object of a rule or scope entry. Absent keys stay
-// absent on the way out. Booleans may arrive as the strings "true"/"false"
-// (the .NET SDK sends them so).
+// ACL is the permission object of a rule, of a taxonomy rule's content
+// type, of a scope entry, and (as SubACL) of the entries of a content type,
+// the assets of a folder or a locale exception. A nil right was not given,
+// which is not the same as false: forms render only what was given. Its
+// wire form (string booleans and all) is http/wire's, its stored form
+// sqlstore's.
 type ACL struct {
-	Read    *bool   `json:"read,omitempty"`
-	Write   *bool   `json:"write,omitempty"`
-	Create  *bool   `json:"create,omitempty"`
-	Update  *bool   `json:"update,omitempty"`
-	Delete  *bool   `json:"delete,omitempty"`
-	Publish *bool   `json:"publish,omitempty"`
-	SubACL  *SubACL `json:"sub_acl,omitempty"`
-}
-
-// SubACL holds rights on the entries of a content type (or on a locale, in
-// locale exceptions).
-type SubACL struct {
-	Read    *bool `json:"read,omitempty"`
-	Create  *bool `json:"create,omitempty"`
-	Update  *bool `json:"update,omitempty"`
-	Delete  *bool `json:"delete,omitempty"`
-	Publish *bool `json:"publish,omitempty"`
-}
-
-// Bool is a JSON boolean that also accepts the strings "true" and "false".
-type Bool bool
-
-// UnmarshalJSON accepts true, false, "true" and "false".
-func (b *Bool) UnmarshalJSON(data []byte) error {
-	switch string(data) {
-	case "true", `"true"`:
-		*b = true
-	case "false", `"false"`:
-		*b = false
-	default:
-		return fmt.Errorf("expected a boolean, got %s", data)
-	}
-	return nil
-}
-
-type aclJSON struct {
-	Read    *Bool       `json:"read"`
-	Write   *Bool       `json:"write"`
-	Create  *Bool       `json:"create"`
-	Update  *Bool       `json:"update"`
-	Delete  *Bool       `json:"delete"`
-	Publish *Bool       `json:"publish"`
-	SubACL  *subACLJSON `json:"sub_acl"`
-}
-
-type subACLJSON struct {
-	Read    *Bool `json:"read"`
-	Create  *Bool `json:"create"`
-	Update  *Bool `json:"update"`
-	Delete  *Bool `json:"delete"`
-	Publish *Bool `json:"publish"`
-}
-
-func boolPtr(b *Bool) *bool {
-	if b == nil {
-		return nil
-	}
-	v := bool(*b)
-	return &v
-}
-
-// UnmarshalJSON reads an acl object, accepting string booleans.
-func (a *ACL) UnmarshalJSON(data []byte) error {
-	var j aclJSON
-	if err := json.Unmarshal(data, &j); err != nil {
-		return err
-	}
-	*a = ACL{Read: boolPtr(j.Read), Write: boolPtr(j.Write), Create: boolPtr(j.Create),
-		Update: boolPtr(j.Update), Delete: boolPtr(j.Delete), Publish: boolPtr(j.Publish)}
-	if j.SubACL != nil {
-		a.SubACL = &SubACL{Read: boolPtr(j.SubACL.Read), Create: boolPtr(j.SubACL.Create),
-			Update: boolPtr(j.SubACL.Update), Delete: boolPtr(j.SubACL.Delete), Publish: boolPtr(j.SubACL.Publish)}
-	}
-	return nil
+	Read    *bool
+	Write   *bool // rules and scope entries; never set in a SubACL
+	Create  *bool
+	Update  *bool
+	Delete  *bool
+	Publish *bool
+	SubACL  *ACL // one level only: a SubACL has no SubACL
 }
 
 // True reports whether p is set and true.

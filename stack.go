@@ -39,6 +39,20 @@ type Stack struct {
 	UpdatedAt    time.Time
 }
 
+// Actor is who a write to a stack is made by: the stack (its MasterLocale
+// included) and the uid recorded as created_by / updated_by — a user's, or
+// a management token's when one authenticated the request.
+type Actor struct {
+	Stack *Stack
+	UID   string
+	// Token is set when UID is a management token's. The zero value is a
+	// user, held to what users may do (a custom role's creator rule).
+	Token bool
+}
+
+// Owner reports whether the actor is the user who owns the stack.
+func (a Actor) Owner() bool { return !a.Token && a.Stack != nil && a.UID == a.Stack.OwnerUID }
+
 // Member is a user's membership in a stack with the roles they hold there.
 // The owner is a member too (with whatever roles they were given) and is
 // recognised by Stack.OwnerUID, not by a role.

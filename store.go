@@ -64,8 +64,12 @@ type SessionStore interface {
 	CreateSession(ctx context.Context, s *Session, maxPerUser int) error
 	// FindSession returns the session with that token hash or ENOTFOUND.
 	FindSession(ctx context.Context, tokenHash []byte) (*Session, error)
-	// DeleteSession removes the session; ENOTFOUND when absent. Changes: user.
-	DeleteSession(ctx context.Context, tokenHash []byte) error
+	// DeleteSession removes the user's session with that token hash. A
+	// session already gone (ended by another node or process) is no error,
+	// and the change is announced all the same, so that every node forgets
+	// what it cached of the user's sessions at once. Changes: user (always,
+	// on success).
+	DeleteSession(ctx context.Context, userUID string, tokenHash []byte) error
 }
 
 // StackStore keeps stacks and their members.

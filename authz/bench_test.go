@@ -1,12 +1,12 @@
 package authz_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"testing"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/http/wire"
 )
 
 var benchEnv = authz.NewEnvIndex([]*stackgate.Environment{{UID: "bltprod", Name: "production"}})
@@ -21,12 +21,12 @@ func rolesForBench(n int) []*stackgate.Role {
 		rules := []stackgate.Rule{{Module: "branch", Branches: []string{"main"}, ACL: stackgate.ACL{Read: &t}}}
 		for j := 0; len(rules) < 19; j++ {
 			rules = append(rules,
-				stackgate.Rule{Module: "content_type", ContentTypes: []string{fmt.Sprintf("ct%d_%d", i, j)}, ACL: stackgate.ACL{Read: &t, SubACL: &stackgate.SubACL{Read: &t}}},
+				stackgate.Rule{Module: "content_type", ContentTypes: []string{fmt.Sprintf("ct%d_%d", i, j)}, ACL: stackgate.ACL{Read: &t, SubACL: &stackgate.ACL{Read: &t}}},
 				stackgate.Rule{Module: "entry", ContentType: "other", Entries: []string{fmt.Sprintf("e%d", j)}, ACL: stackgate.ACL{Read: &t}},
 				stackgate.Rule{Module: "asset", Assets: []string{fmt.Sprintf("a%d", j)}, ACL: stackgate.ACL{Read: &t}})
 		}
 		rules = rules[:19]
-		rules = append(rules, stackgate.Rule{Module: "content_type", ContentTypes: []string{fmt.Sprintf("hit%d", i)}, ACL: stackgate.ACL{Read: &t, SubACL: &stackgate.SubACL{Update: &t}}})
+		rules = append(rules, stackgate.Rule{Module: "content_type", ContentTypes: []string{fmt.Sprintf("hit%d", i)}, ACL: stackgate.ACL{Read: &t, SubACL: &stackgate.ACL{Update: &t}}})
 		roles = append(roles, &stackgate.Role{UID: fmt.Sprintf("bltrole%d", i), Name: fmt.Sprintf("role %d", i), Rules: rules})
 	}
 	return roles
@@ -114,8 +114,8 @@ func FuzzRuleDecoding(f *testing.F) {
 		never = append(never, authz.Request{Module: module, Action: authz.Delete, Branch: "main", ContentType: "blog", Taxonomy: "a"})
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var rules []stackgate.Rule
-		if json.Unmarshal(data, &rules) != nil {
+		rules, err := wire.DecodeRules(data)
+		if err != nil {
 			return
 		}
 		m := authz.CompileMember(false, []*stackgate.Role{{UID: "r", Name: "r", Rules: rules}}, benchEnv, map[string]string{"deploy": "main"})

@@ -276,12 +276,12 @@ func flatActs(a stackgate.ACL) actions {
 	return bit(a.Read, Read) | bit(a.Create, Create) | bit(a.Update, Update) | bit(a.Delete, Delete) | bit(a.Publish, Publish)
 }
 
-// subActs reads a sub_acl.
-func subActs(s *stackgate.SubACL) actions {
+// subActs reads a sub_acl: the same rights, on what the rule's objects hold.
+func subActs(s *stackgate.ACL) actions {
 	if s == nil {
 		return 0
 	}
-	return bit(s.Read, Read) | bit(s.Create, Create) | bit(s.Update, Update) | bit(s.Delete, Delete) | bit(s.Publish, Publish)
+	return flatActs(*s)
 }
 
 func bit(p *bool, a Action) actions {

@@ -22,7 +22,7 @@ func TestRuleRefJSON(t *testing.T) {
 	yes := true
 	role := &stackgate.Role{UID: "bltrole", Name: "Editors", Rules: []stackgate.Rule{
 		{Module: "branch", Branches: []string{"main"}},
-		{Module: "content_type", ContentTypes: []string{"blog"}, ACL: stackgate.ACL{SubACL: &stackgate.SubACL{Update: &yes}}},
+		{Module: "content_type", ContentTypes: []string{"blog"}, ACL: stackgate.ACL{SubACL: &stackgate.ACL{Update: &yes}}},
 	}}
 	d := authz.CompileMember(false, []*stackgate.Role{role}, authz.EnvIndex{}, nil).
 		Allowed(authz.Request{Module: "entry", Action: authz.Update, Branch: "main", ContentType: "blog", Entry: "e"})
@@ -96,7 +96,7 @@ func TestAliasRecompile(t *testing.T) {
 	yes := true
 	role := &stackgate.Role{UID: "r", Name: "r", Rules: []stackgate.Rule{
 		{Module: "branch_alias", BranchAliases: []string{"deploy"}},
-		{Module: "content_type", ContentTypes: []string{"$all"}, ACL: stackgate.ACL{SubACL: &stackgate.SubACL{Read: &yes}}},
+		{Module: "content_type", ContentTypes: []string{"$all"}, ACL: stackgate.ACL{SubACL: &stackgate.ACL{Read: &yes}}},
 	}}
 	req := authz.Request{Module: "entry", Action: authz.Read, Branch: "main", ContentType: "blog"}
 	before := authz.CompileMember(false, []*stackgate.Role{role}, authz.EnvIndex{}, map[string]string{"deploy": "development"})

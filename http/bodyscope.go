@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/stackgate/stackgate/service"
+	"github.com/stackgate/stackgate/access"
 )
 
 // Publish, unpublish, bulk and deploy requests name their environments and
@@ -34,7 +34,7 @@ func bodyAmbiguous(field, problem string) error { return ambiguous("body."+field
 var scopeKeys = []string{"environments", "locales", "locale", "entry", "asset", "release", "details", "entries",
 	"assets", "uid", "content_type"}
 
-func readBodyScope(body []byte) (*service.BodyScope, error) {
+func readBodyScope(body []byte) (*access.BodyScope, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	v, err := strictValue(dec, 0)
@@ -48,7 +48,7 @@ func readBodyScope(body []byte) (*service.BodyScope, error) {
 	if !ok {
 		return nil, bodyAmbiguous("json", "is not a JSON object.")
 	}
-	var s service.BodyScope
+	var s access.BodyScope
 	if err := addScope(&s, top, ""); err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func readBodyScope(body []byte) (*service.BodyScope, error) {
 			if !ok {
 				return nil, bodyAmbiguous(k, "holds an item that is not an object.")
 			}
-			var item service.BodyItem
+			var item access.BodyItem
 			uid, err := stringField(obj, "uid", k)
 			if err != nil {
 				return nil, err
@@ -100,7 +100,7 @@ func readBodyScope(body []byte) (*service.BodyScope, error) {
 }
 
 // addScope adds the environments, locales and locale of one object.
-func addScope(s *service.BodyScope, obj map[string]any, prefix string) error {
+func addScope(s *access.BodyScope, obj map[string]any, prefix string) error {
 	for _, k := range []string{"environments", "locales"} {
 		v, ok := obj[k]
 		if !ok || v == nil {

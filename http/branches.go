@@ -49,7 +49,7 @@ func (s *Server) handleBranchCreate(w http.ResponseWriter, r *http.Request) erro
 	if body.Branch == nil {
 		return stackgate.FieldError(stackgate.EINVALID, "branch", stackgate.ProblemRequired)
 	}
-	b, err := s.svc.CreateBranch(r.Context(), principal(r), body.Branch.UID, body.Branch.Source)
+	b, err := s.svc.CreateBranch(r.Context(), actor(r), body.Branch.UID, body.Branch.Source)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (s *Server) handleBranchDelete(w http.ResponseWriter, r *http.Request) erro
 	if _, err := queryBool(r, "force", false); err != nil {
 		return err
 	}
-	if err := s.svc.DeleteBranch(r.Context(), principal(r), r.PathValue("branch_uid")); err != nil {
+	if err := s.svc.DeleteBranch(r.Context(), actor(r), r.PathValue("branch_uid")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"Branch deleted successfully."})
@@ -114,7 +114,7 @@ func (s *Server) handleBranchAliasPut(w http.ResponseWriter, r *http.Request) er
 	if body.BranchAlias == nil {
 		return stackgate.FieldError(stackgate.EINVALID, "branch_alias", stackgate.ProblemRequired)
 	}
-	a, err := s.svc.PutBranchAlias(r.Context(), principal(r), r.PathValue("alias_uid"), body.BranchAlias.TargetBranch)
+	a, err := s.svc.PutBranchAlias(r.Context(), actor(r), r.PathValue("alias_uid"), body.BranchAlias.TargetBranch)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *Server) handleBranchAliasPut(w http.ResponseWriter, r *http.Request) er
 
 // handleBranchAliasDelete handles "DELETE /v3/stacks/branch_aliases/{alias_uid}".
 func (s *Server) handleBranchAliasDelete(w http.ResponseWriter, r *http.Request) error {
-	if err := s.svc.DeleteBranchAlias(r.Context(), principal(r), r.PathValue("alias_uid")); err != nil {
+	if err := s.svc.DeleteBranchAlias(r.Context(), actor(r), r.PathValue("alias_uid")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"Branch alias deleted successfully."})

@@ -24,12 +24,8 @@ func decodeToken(r *http.Request) (service.TokenInput, error) {
 }
 
 // deliveryTokenReply renders one token with its environments expanded.
-func (s *Server) deliveryTokenReply(w http.ResponseWriter, r *http.Request, status int, note string, t *stackgate.DeliveryToken) error {
-	envs, err := s.svc.Environments(r.Context(), principal(r).Stack.UID)
-	if err != nil {
-		return err
-	}
-	body := map[string]any{"token": renderDeliveryToken(t, envIndex(envs))}
+func (s *Server) deliveryTokenReply(w http.ResponseWriter, status int, note string, t *service.DeliveryTokenView) error {
+	body := map[string]any{"token": renderDeliveryToken(t.DeliveryToken, t.Environments)}
 	if note != "" {
 		body["notice"] = note
 	}
@@ -39,26 +35,20 @@ func (s *Server) deliveryTokenReply(w http.ResponseWriter, r *http.Request, stat
 
 // handleDeliveryTokenList handles "GET /v3/stacks/delivery_tokens".
 func (s *Server) handleDeliveryTokenList(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	ts, err := s.svc.DeliveryTokens(r.Context(), p)
+	l, err := s.svc.DeliveryTokens(r.Context(), actor(r))
 	if err != nil {
 		return err
 	}
-	envs, err := s.svc.Environments(r.Context(), p.Stack.UID)
-	if err != nil {
-		return err
-	}
-	idx := envIndex(envs)
-	return writeList(w, r, "tokens", deliveryTokenFields, mapSlice(ts, func(t *stackgate.DeliveryToken) deliveryTokenJSON { return renderDeliveryToken(t, idx) }))
+	return writeList(w, r, "tokens", deliveryTokenFields, mapSlice(l.Tokens, func(t *stackgate.DeliveryToken) deliveryTokenJSON { return renderDeliveryToken(t, l.Environments) }))
 }
 
 // handleDeliveryTokenGet handles "GET /v3/stacks/delivery_tokens/{token_uid}".
 func (s *Server) handleDeliveryTokenGet(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.svc.DeliveryToken(r.Context(), principal(r), r.PathValue("token_uid"))
+	t, err := s.svc.DeliveryToken(r.Context(), actor(r), r.PathValue("token_uid"))
 	if err != nil {
 		return err
 	}
-	return s.deliveryTokenReply(w, r, http.StatusOK, "", t)
+	return s.deliveryTokenReply(w, http.StatusOK, "", t)
 }
 
 // handleDeliveryTokenCreate handles "POST /v3/stacks/delivery_tokens".
@@ -71,11 +61,11 @@ func (s *Server) handleDeliveryTokenCreate(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	t, err := s.svc.CreateDeliveryToken(r.Context(), principal(r), in, withPreview)
+	t, err := s.svc.CreateDeliveryToken(r.Context(), actor(r), in, withPreview)
 	if err != nil {
 		return err
 	}
-	return s.deliveryTokenReply(w, r, http.StatusCreated, "Delivery Token created successfully.", t)
+	return s.deliveryTokenReply(w, http.StatusCreated, "Delivery Token created successfully.", t)
 }
 
 // handleDeliveryTokenUpdate handles "PUT /v3/stacks/delivery_tokens/{token_uid}".
@@ -84,11 +74,11 @@ func (s *Server) handleDeliveryTokenUpdate(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	t, err := s.svc.UpdateDeliveryToken(r.Context(), principal(r), r.PathValue("token_uid"), in)
+	t, err := s.svc.UpdateDeliveryToken(r.Context(), actor(r), r.PathValue("token_uid"), in)
 	if err != nil {
 		return err
 	}
-	return s.deliveryTokenReply(w, r, http.StatusOK, "Delivery Token updated successfully.", t)
+	return s.deliveryTokenReply(w, http.StatusOK, "Delivery Token updated successfully.", t)
 }
 
 // handleDeliveryTokenDelete handles "DELETE /v3/stacks/delivery_tokens/{token_uid}".
@@ -98,7 +88,7 @@ func (s *Server) handleDeliveryTokenDelete(w http.ResponseWriter, r *http.Reques
 	if _, err := queryBool(r, "force", false); err != nil {
 		return err
 	}
-	if err := s.svc.DeleteDeliveryToken(r.Context(), principal(r), r.PathValue("token_uid")); err != nil {
+	if err := s.svc.DeleteDeliveryToken(r.Context(), actor(r), r.PathValue("token_uid")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"Delivery Token deleted successfully."})
@@ -111,16 +101,16 @@ func (s *Server) handlePreviewTokenCreate(w http.ResponseWriter, r *http.Request
 	if _, err := decode[map[string]any](r, true); err != nil {
 		return err
 	}
-	t, err := s.svc.CreatePreviewToken(r.Context(), principal(r), r.PathValue("delivery_token_uid"))
+	t, err := s.svc.CreatePreviewToken(r.Context(), actor(r), r.PathValue("delivery_token_uid"))
 	if err != nil {
 		return err
 	}
-	return s.deliveryTokenReply(w, r, http.StatusCreated, "Preview token created successfully.", t)
+	return s.deliveryTokenReply(w, http.StatusCreated, "Preview token created successfully.", t)
 }
 
 // handlePreviewTokenDelete handles "DELETE /v3/stacks/delivery_tokens/{delivery_token_uid}/preview_token".
 func (s *Server) handlePreviewTokenDelete(w http.ResponseWriter, r *http.Request) error {
-	if err := s.svc.DeletePreviewToken(r.Context(), principal(r), r.PathValue("delivery_token_uid")); err != nil {
+	if err := s.svc.DeletePreviewToken(r.Context(), actor(r), r.PathValue("delivery_token_uid")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"Preview token deleted successfully."})

@@ -52,7 +52,7 @@ func (s *Server) handleEnvironmentCreate(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	e, err := s.svc.CreateEnvironment(r.Context(), principal(r), in)
+	e, err := s.svc.CreateEnvironment(r.Context(), actor(r), in)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (s *Server) handleEnvironmentUpdate(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	e, err := s.svc.UpdateEnvironment(r.Context(), principal(r), r.PathValue("environment_name"), in)
+	e, err := s.svc.UpdateEnvironment(r.Context(), actor(r), r.PathValue("environment_name"), in)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (s *Server) handleEnvironmentUpdate(w http.ResponseWriter, r *http.Request)
 
 // handleEnvironmentDelete handles "DELETE /v3/environments/{environment_name}".
 func (s *Server) handleEnvironmentDelete(w http.ResponseWriter, r *http.Request) error {
-	if err := s.svc.DeleteEnvironment(r.Context(), principal(r), r.PathValue("environment_name")); err != nil {
+	if err := s.svc.DeleteEnvironment(r.Context(), actor(r), r.PathValue("environment_name")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"Environment deleted successfully."})

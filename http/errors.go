@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/service"
 )
 
@@ -55,7 +56,7 @@ var errorMapping = map[stackgate.Code]struct {
 var errorSentences = map[*stackgate.Error]string{
 	service.ErrSystemRole:     "System roles cannot be modified.",
 	service.ErrNotRoleCreator: "Only the stack owner or the user who created this role can modify it.",
-	service.ErrNoAPI:          msgGateAPI,
+	access.ErrNoAPI:           msgGateAPI,
 }
 
 const msgGateAPI = "The gate request does not name the API it fronts."

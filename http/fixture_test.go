@@ -10,8 +10,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	sghttp "github.com/stackgate/stackgate/http"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
@@ -23,6 +25,7 @@ import (
 type fixture struct {
 	t        testing.TB
 	svc      *service.Service
+	acc      *access.Checker
 	srv      *sghttp.Server
 	store    stackgate.Store
 	stack    *stackgate.Stack
@@ -40,12 +43,21 @@ var testKeys = func() *secret.Keyring {
 	return k
 }()
 
+// newServices wires the use cases and an access checker over st, as serve
+// does. The checker reads the service's clock, which tests move.
+func newServices(st stackgate.Store, cfg service.Config) (*service.Service, *access.Checker) {
+	svc := service.New(st, testKeys, cfg, slog.New(slog.DiscardHandler))
+	acc := access.New(st, testKeys, access.Config{}, nil)
+	acc.Now = func() time.Time { return svc.Now() }
+	return svc, acc
+}
+
 func newFixture(t testing.TB, open testdb.Opener) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st := open(t)
-	svc := service.New(st, testKeys, service.Config{}, slog.New(slog.DiscardHandler))
-	f := &fixture{t: t, svc: svc, srv: sghttp.NewServer(svc, nil), store: st,
+	svc, acc := newServices(st, service.Config{})
+	f := &fixture{t: t, svc: svc, acc: acc, srv: sghttp.NewServer(svc, acc, nil), store: st,
 		tokens: map[cred]string{}, users: map[cred]*stackgate.User{}, roleUIDs: map[string]string{}}
 	mustUser := func(who cred) *stackgate.User {
 		u, _, err := svc.EnsureUser(ctx, who.email(), who.password())
@@ -205,8 +217,8 @@ func wantError(t testing.TB, got reply, status, code int, field string) {
 // newFixtureWithLimits returns a fixture over the same store and stack as f
 // whose service has the given token limits.
 func newFixtureWithLimits(t testing.TB, f *fixture, delivery, management int) *fixture {
-	svc := service.New(f.store, testKeys, service.Config{DeliveryTokenLimit: delivery, ManagementTokenLimit: management}, slog.New(slog.DiscardHandler))
+	svc, acc := newServices(f.store, service.Config{DeliveryTokenLimit: delivery, ManagementTokenLimit: management})
 	g := *f
-	g.svc, g.srv = svc, sghttp.NewServer(svc, nil)
+	g.svc, g.acc, g.srv = svc, acc, sghttp.NewServer(svc, acc, nil)
 	return &g
 }

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
-	"github.com/stackgate/stackgate/service"
 )
 
 // The gate: reverse proxies ask stackgate whether a request may reach the
@@ -32,7 +32,7 @@ import (
 // upstream can trust; deny is 400/401/403/412 with the spec's JSON body.
 // All of them, and the proxy listeners (proxy.go), parse the original
 // request with parseGateRequest (gaterequest.go) and decide it with
-// service.Decide.
+// access.Checker.Decide.
 
 const (
 	gateAuthPath        = "/gate/auth"
@@ -79,10 +79,10 @@ func originalHeader(r *http.Request, canonical, wire string) (string, error) {
 
 // forwardAuthRequest reads the original request of a /gate/auth or
 // /gate/forward-auth request.
-func forwardAuthRequest(r *http.Request) (service.GateRequest, error) {
+func forwardAuthRequest(r *http.Request) (access.GateRequest, error) {
 	api, err := gateAPI(r.URL.RawQuery)
 	if err != nil {
-		return service.GateRequest{}, err
+		return access.GateRequest{}, err
 	}
 	hMethod, hURI, wMethod, wURI := hOriginalMethod, hOriginalURI, "X-Original-Method", "X-Original-URI"
 	if r.URL.Path == gateForwardAuthPath {
@@ -90,11 +90,11 @@ func forwardAuthRequest(r *http.Request) (service.GateRequest, error) {
 	}
 	method, err := originalHeader(r, hMethod, wMethod)
 	if err != nil {
-		return service.GateRequest{}, err
+		return access.GateRequest{}, err
 	}
 	uri, err := originalHeader(r, hURI, wURI)
 	if err != nil {
-		return service.GateRequest{}, err
+		return access.GateRequest{}, err
 	}
 	return parseGateRequest(api, method, uri, r.Header)
 }
@@ -116,10 +116,10 @@ func (s *Server) handleGateAuth(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// decide asks the service and counts the outcome; a refusal comes back as
+// decide asks the access checker and counts the outcome; a refusal comes back as
 // its error.
-func (s *Server) decide(r *http.Request, greq service.GateRequest) (service.GateDecision, error) {
-	d, err := s.svc.Decide(r.Context(), greq)
+func (s *Server) decide(r *http.Request, greq access.GateRequest) (access.GateDecision, error) {
+	d, err := s.acc.Decide(r.Context(), greq)
 	if err != nil {
 		s.metrics.gateDecision("none", statusOf(err))
 		return d, err
@@ -143,7 +143,7 @@ func (s *Server) decide(r *http.Request, greq service.GateRequest) (service.Gate
 // setGateHeaders sets the headers an upstream may trust on an allowed
 // request. Values are shared, precomputed slices where possible: this is
 // the hot path of every proxied request.
-func setGateHeaders(h http.Header, d service.GateDecision, environment string) {
+func setGateHeaders(h http.Header, d access.GateDecision, environment string) {
 	p := d.Principal
 	if p == nil { // a preflight: nobody to vouch for
 		for _, k := range gateHeaderNames {
@@ -205,10 +205,10 @@ func (v *headerValues) UnmarshalJSON(b []byte) error {
 }
 
 // request turns a check body into what a proxy would have asked.
-func (b *checkBody) request() (service.GateRequest, error) {
+func (b *checkBody) request() (access.GateRequest, error) {
 	api, ok := authz.ParseAPI(b.API)
 	if !ok {
-		return service.GateRequest{}, errGateAPI
+		return access.GateRequest{}, errGateAPI
 	}
 	method := b.Method
 	if method == "" {
@@ -285,9 +285,9 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 		return errGateAPI
 	}
 	req, err := body.request()
-	var d service.GateDecision
+	var d access.GateDecision
 	if err == nil {
-		d, err = s.svc.Decide(r.Context(), req)
+		d, err = s.acc.Decide(r.Context(), req)
 	}
 	if err != nil {
 		if stackgate.ErrorCode(err) == stackgate.EINTERNAL {
@@ -328,17 +328,17 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 // the principal's branches), 422/141 for a CDA or preview request without
 // environment (the Delivery SDKs' own fixtures show {"environment": ["is
 // required."]}), else 403/316.
-func gateRefusal(d service.GateDecision) error {
+func gateRefusal(d access.GateDecision) error {
 	switch d.Refusal {
-	case service.RefusedNoBranch:
+	case access.RefusedNoBranch:
 		return errNoBranch(d.Reason)
-	case service.RefusedOffBranch:
+	case access.RefusedOffBranch:
 		return errOffBranch(d.Branch, d.Reason)
-	case service.RefusedNoEnvironment:
+	case access.RefusedNoEnvironment:
 		return &stackgate.Error{Code: stackgate.EINVALID, Message: "The environment query parameter is required.",
 			Fields: map[string][]string{"environment": {stackgate.ProblemIsRequired}}, Err: errors.New(d.Reason)}
 	}
-	return service.ErrForbidden(d.Reason)
+	return access.ErrForbidden(d.Reason)
 }
 
 // errNoBranch refuses a branch header naming no branch or alias (905).

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
-	"github.com/stackgate/stackgate/service"
 )
 
 // The one request model. Every way of asking the gate — /gate/auth (nginx),
@@ -92,8 +92,8 @@ type gateValues struct {
 
 // parseGateRequest turns the original method, request-target and headers
 // of a request into the gate's request for api.
-func parseGateRequest(api authz.API, method, target string, h http.Header) (service.GateRequest, error) {
-	var req service.GateRequest
+func parseGateRequest(api authz.API, method, target string, h http.Header) (access.GateRequest, error) {
+	var req access.GateRequest
 	req.API = api
 	if !validMethod(method) {
 		return req, ambiguous("method", problemMethod)
@@ -130,7 +130,7 @@ func parseGateRequest(api authz.API, method, target string, h http.Header) (serv
 	if o := vals[pMethodOverride]; (v.hasH[pMethodOverride] || v.hasQ[pMethodOverride]) && o != method {
 		return req, ambiguous("_method", problemOverride)
 	}
-	req.Credentials = service.Credentials{APIKey: vals[pAPIKey], AccessToken: vals[pAccessToken],
+	req.Credentials = access.Credentials{APIKey: vals[pAPIKey], AccessToken: vals[pAccessToken],
 		PreviewToken: vals[pPreviewToken], Authtoken: vals[pAuthtoken], Authorization: vals[pAuthorization]}
 	req.Branch, req.Environment, req.Locale = vals[pBranch], vals[pEnvironment], vals[pLocale]
 	if method == http.MethodOptions && len(h["Origin"]) == 1 {

@@ -4,8 +4,9 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
-	"github.com/stackgate/stackgate/service"
 )
 
 // handle wraps a route: for stack routes it resolves the stack (412 first),
@@ -32,8 +33,8 @@ func (s *Server) handle(rt route, perm authz.Route) http.Handler {
 	}))
 }
 
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Route) (*service.Principal, error) {
-	p, err := s.svc.Authenticate(r.Context(), credentials(r))
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Route) (*access.Principal, error) {
+	p, err := s.acc.Authenticate(r.Context(), credentials(r))
 	if err != nil {
 		return nil, err
 	}
@@ -52,15 +53,15 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Ro
 	case d.OffBranch:
 		return nil, errOffBranch(branch, d.Reason)
 	case !d.Allowed:
-		return nil, service.ErrForbidden(d.Reason)
+		return nil, access.ErrForbidden(d.Reason)
 	}
 	return p, nil
 }
 
 // credentials reads the CMA credential headers. An empty header counts as
 // absent.
-func credentials(r *http.Request) service.Credentials {
-	return service.Credentials{
+func credentials(r *http.Request) access.Credentials {
+	return access.Credentials{
 		APIKey:        header(r, hAPIKey),
 		Authtoken:     header(r, hAuthtoken),
 		Authorization: header(r, hAuthorization),
@@ -68,9 +69,18 @@ func credentials(r *http.Request) service.Credentials {
 }
 
 // principal returns the authenticated principal of a stack route.
-func principal(r *http.Request) *service.Principal {
-	p, _ := r.Context().Value(principalKey).(*service.Principal)
+func principal(r *http.Request) *access.Principal {
+	p, _ := r.Context().Value(principalKey).(*access.Principal)
 	return p
+}
+
+// actor returns who a stack route's writes are made by.
+func actor(r *http.Request) stackgate.Actor { return principal(r).Actor() }
+
+// user authenticates the authtoken of a user route (the user's own
+// session, invitations) and returns the user's uid.
+func (s *Server) user(r *http.Request) (string, error) {
+	return s.acc.AuthenticateUser(r.Context(), header(r, hAuthtoken))
 }
 
 // hTokenExpires is the reply header naming when the management token that

@@ -32,7 +32,11 @@ type roleRef struct {
 
 // handleInvitationList handles "GET /v3/user/stack_invitations".
 func (s *Server) handleInvitationList(w http.ResponseWriter, r *http.Request) error {
-	invs, err := s.svc.StackInvitations(r.Context(), r.Header.Get("authtoken"))
+	uid, err := s.user(r)
+	if err != nil {
+		return err
+	}
+	invs, err := s.svc.StackInvitations(r.Context(), uid)
 	if err != nil {
 		return err
 	}
@@ -57,7 +61,11 @@ func (s *Server) handleInvitationAccept(w http.ResponseWriter, r *http.Request) 
 	if _, err := decode[struct{}](r, true); err != nil {
 		return err
 	}
-	st, err := s.svc.AcceptStackInvitation(r.Context(), r.Header.Get("authtoken"), r.PathValue("invitation_uid"))
+	uid, err := s.user(r)
+	if err != nil {
+		return err
+	}
+	st, err := s.svc.AcceptStackInvitation(r.Context(), uid, r.PathValue("invitation_uid"))
 	if err != nil {
 		return err
 	}
@@ -71,7 +79,11 @@ func (s *Server) handleInvitationAccept(w http.ResponseWriter, r *http.Request) 
 
 // handleInvitationDecline handles "DELETE /v3/user/stack_invitations/{invitation_uid}".
 func (s *Server) handleInvitationDecline(w http.ResponseWriter, r *http.Request) error {
-	if err := s.svc.DeclineStackInvitation(r.Context(), r.Header.Get("authtoken"), r.PathValue("invitation_uid")); err != nil {
+	uid, err := s.user(r)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.DeclineStackInvitation(r.Context(), uid, r.PathValue("invitation_uid")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"The invitation has been declined."})

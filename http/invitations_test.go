@@ -3,7 +3,6 @@ package http_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -73,9 +72,9 @@ func TestShareInvites(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		base := newFixture(t, open)
 		counting := &countingStore{Store: base.store}
-		svc := service.New(counting, testKeys, service.Config{}, slog.New(slog.DiscardHandler))
+		svc, acc := newServices(counting, service.Config{})
 		fx := *base
-		fx.svc, fx.srv = svc, sghttp.NewServer(svc, nil)
+		fx.svc, fx.acc, fx.srv = svc, acc, sghttp.NewServer(svc, acc, nil)
 		f := &fx
 		owner, admin := f.as(Owner), f.as(Admin)
 		dev, cm := f.roleUIDs[stackgate.RoleDeveloper], f.roleUIDs[stackgate.RoleContentManager]
@@ -247,9 +246,9 @@ func TestUsersPerRoleLimit(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		base := newFixture(t, open)
 		with := func(limit int) *fixture {
-			svc := service.New(base.store, testKeys, service.Config{Limits: service.StackLimits{UsersPerRole: limit}}, slog.New(slog.DiscardHandler))
+			svc, acc := newServices(base.store, service.Config{Limits: service.StackLimits{UsersPerRole: limit}})
 			g := *base
-			g.svc, g.srv = svc, sghttp.NewServer(svc, nil)
+			g.svc, g.acc, g.srv = svc, acc, sghttp.NewServer(svc, acc, nil)
 			return &g
 		}
 		one, two := with(1), with(2)
@@ -316,9 +315,9 @@ func median(ds []time.Duration) time.Duration {
 func TestPendingInvitationsLimit(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		base := newFixture(t, open)
-		svc := service.New(base.store, testKeys, service.Config{Limits: service.StackLimits{PendingInvitations: 2}}, slog.New(slog.DiscardHandler))
+		svc, acc := newServices(base.store, service.Config{Limits: service.StackLimits{PendingInvitations: 2}})
 		fx := *base
-		fx.svc, fx.srv = svc, sghttp.NewServer(svc, nil)
+		fx.svc, fx.acc, fx.srv = svc, acc, sghttp.NewServer(svc, acc, nil)
 		f := &fx
 		dev := f.roleUIDs[stackgate.RoleDeveloper]
 		mustDo(t, f, f.as(Owner), "POST", "/v3/stacks/share", shareBody("a@example.com", dev), 200)

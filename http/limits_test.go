@@ -2,7 +2,6 @@ package http_test
 
 import (
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 
@@ -19,9 +18,9 @@ func TestStackLimits(t *testing.T) {
 		base := newFixture(t, open)
 		limits := service.StackLimits{Environments: 3, Locales: 3, Branches: 3, BranchAliases: 2, CustomRoles: 2,
 			RulesPerRole: 3, RoleItems: 4, UsersPerRole: 1}
-		svc := service.New(base.store, testKeys, service.Config{Limits: limits}, slog.New(slog.DiscardHandler))
+		svc, acc := newServices(base.store, service.Config{Limits: limits})
 		f := *base
-		f.svc, f.srv = svc, sghttp.NewServer(svc, nil)
+		f.svc, f.acc, f.srv = svc, acc, sghttp.NewServer(svc, acc, nil)
 		owner := f.as(Owner)
 		count := func(path, key string) int {
 			r := mustDo(t, &f, owner, "GET", path, nil, 200)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/http/query"
+	"github.com/stackgate/stackgate/http/wire"
 )
 
 // listParams are the list conventions of the CMA: limit, skip,
@@ -301,7 +302,7 @@ var roleFields = fields[roleJSON]{
 	"owner":       text(func(j roleJSON) string { return j.Owner }),
 	"stack":       composite(func(j roleJSON) stackJSON { return j.Stack }),
 	"SYS_ACL":     composite(func(j roleJSON) map[string]any { return j.SysACL }),
-	"rules":       composite(func(j roleJSON) *[]stackgate.Rule { return j.Rules }),
+	"rules":       composite(func(j roleJSON) *[]wire.Rule { return j.Rules }),
 	"permissions": composite(func(j roleJSON) *map[string][]perm { return j.Permissions }),
 	"org_uid":     omitText(func(j roleJSON) string { return j.OrgUID }),
 	"api_key":     omitText(func(j roleJSON) string { return j.APIKey }),

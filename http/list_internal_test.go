@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/http/wire"
 )
 
 // wireKeys returns the top-level keys of v's JSON form, in order.
@@ -53,7 +54,7 @@ func sortedKeys[T any](fs fields[T]) []string {
 // its list cannot be filtered on silently.
 func TestListFieldsCoverReplies(t *testing.T) {
 	s, now := "x", stackgate.FormatTime(time.Now())
-	rules := []stackgate.Rule{}
+	rules := []wire.Rule{}
 	perms := map[string][]perm{}
 	all := func(keys []string) []string { slices.Sort(keys); return keys }
 	for _, tc := range []struct {

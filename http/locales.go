@@ -61,7 +61,7 @@ func (s *Server) handleLocaleCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	l, err := s.svc.CreateLocale(r.Context(), principal(r), in)
+	l, err := s.svc.CreateLocale(r.Context(), actor(r), in)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (s *Server) handleLocaleUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	l, err := s.svc.UpdateLocale(r.Context(), principal(r), r.PathValue("locale_code"), in)
+	l, err := s.svc.UpdateLocale(r.Context(), actor(r), r.PathValue("locale_code"), in)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (s *Server) handleLocaleUpdate(w http.ResponseWriter, r *http.Request) erro
 
 // handleLocaleDelete handles "DELETE /v3/locales/{locale_code}".
 func (s *Server) handleLocaleDelete(w http.ResponseWriter, r *http.Request) error {
-	if err := s.svc.DeleteLocale(r.Context(), principal(r), r.PathValue("locale_code")); err != nil {
+	if err := s.svc.DeleteLocale(r.Context(), actor(r), r.PathValue("locale_code")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"Language removed successfully."})

@@ -1,7 +1,6 @@
 package http_test
 
 import (
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -31,11 +30,11 @@ func newLoginFixture(t *testing.T, open testdb.Opener, cfg service.Config) *logi
 	if cfg.PasswordQueueWait == 0 {
 		cfg.PasswordQueueWait = time.Minute // never 503 here, however slow argon2 runs under -race
 	}
-	svc := service.New(f.store, testKeys, cfg, slog.New(slog.DiscardHandler))
+	svc, acc := newServices(f.store, cfg)
 	lf := &loginFixture{now: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}
 	svc.Now = func() time.Time { lf.mu.Lock(); defer lf.mu.Unlock(); return lf.now }
 	g := *f
-	g.svc, g.srv = svc, sghttp.NewServer(svc, nil)
+	g.svc, g.acc, g.srv = svc, acc, sghttp.NewServer(svc, acc, nil)
 	g.srv.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
 	lf.fixture = &g
 	return lf

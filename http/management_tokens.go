@@ -6,7 +6,7 @@ import (
 
 // handleManagementTokenList handles "GET /v3/stacks/management_tokens".
 func (s *Server) handleManagementTokenList(w http.ResponseWriter, r *http.Request) error {
-	ts, err := s.svc.ManagementTokens(r.Context(), principal(r))
+	ts, err := s.svc.ManagementTokens(r.Context(), actor(r))
 	if err != nil {
 		return err
 	}
@@ -15,7 +15,7 @@ func (s *Server) handleManagementTokenList(w http.ResponseWriter, r *http.Reques
 
 // handleManagementTokenGet handles "GET /v3/stacks/management_tokens/{token_uid}".
 func (s *Server) handleManagementTokenGet(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.svc.ManagementToken(r.Context(), principal(r), r.PathValue("token_uid"))
+	t, err := s.svc.ManagementToken(r.Context(), actor(r), r.PathValue("token_uid"))
 	if err != nil {
 		return err
 	}
@@ -30,7 +30,7 @@ func (s *Server) handleManagementTokenCreate(w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return err
 	}
-	t, err := s.svc.CreateManagementToken(r.Context(), principal(r), in)
+	t, err := s.svc.CreateManagementToken(r.Context(), actor(r), in)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (s *Server) handleManagementTokenUpdate(w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return err
 	}
-	t, err := s.svc.UpdateManagementToken(r.Context(), principal(r), r.PathValue("token_uid"), in)
+	t, err := s.svc.UpdateManagementToken(r.Context(), actor(r), r.PathValue("token_uid"), in)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (s *Server) handleManagementTokenUpdate(w http.ResponseWriter, r *http.Requ
 
 // handleManagementTokenDelete handles "DELETE /v3/stacks/management_tokens/{token_uid}".
 func (s *Server) handleManagementTokenDelete(w http.ResponseWriter, r *http.Request) error {
-	if err := s.svc.DeleteManagementToken(r.Context(), principal(r), r.PathValue("token_uid")); err != nil {
+	if err := s.svc.DeleteManagementToken(r.Context(), actor(r), r.PathValue("token_uid")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"Management Token deleted successfully."})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/authz/authztest"
 	"github.com/stackgate/stackgate/internal/testdb"
@@ -52,7 +53,7 @@ type matrixWorld struct {
 	f        *fixture
 	n        int
 	stack    *stackgate.Stack
-	owner    *service.Principal
+	owner    stackgate.Actor
 	unusable string            // why the stack cannot be built as described, if so
 	ids      map[string]string // the case's environment and locale uids → real uids
 	envNames []string          // the real environments' names
@@ -80,7 +81,7 @@ func (ws *matrixWorlds) world(t *testing.T, c *authztest.Case) *matrixWorld {
 	if w.stack, err = f.svc.CreateStack(ctx, f.users[Owner], fmt.Sprintf("Matrix %d", w.n)); err != nil {
 		t.Fatal(err)
 	}
-	w.owner = &service.Principal{Kind: service.KindUser, Stack: w.stack, UID: f.users[Owner].UID, Owner: true}
+	w.owner = stackgate.Actor{Stack: w.stack, UID: f.users[Owner].UID}
 	for _, name := range []string{stackgate.RoleAdmin, stackgate.RoleDeveloper, stackgate.RoleContentManager} {
 		r, err := f.svc.RoleByName(ctx, w.stack.UID, name)
 		if err != nil {
@@ -401,7 +402,7 @@ func checkGate(t *testing.T, f *fixture, c authztest.Case, method, uri string, h
 		// same request checked without a body gives the reason.
 		delete(checkBody, "body")
 		nobody := f.do(req{method: "POST", path: "/gate/check", body: checkBody})
-		if r, _ := nobody.body["reason"].(string); nobody.body["allowed"] != false || r != service.ReasonBodyScope {
+		if r, _ := nobody.body["reason"].(string); nobody.body["allowed"] != false || r != access.ReasonBodyScope {
 			t.Fatalf("/gate/auth refused a body-scoped request it should allow, not for its body: %s", nobody.raw)
 		}
 	} else if auth.status != want {
@@ -607,7 +608,7 @@ func (w *matrixWorld) routerRequestFor(t *testing.T, r authz.Route) routerReques
 		}
 		out.undo = func() {
 			if toks, err := f.svc.DeliveryTokens(ctx, owner); err == nil {
-				for _, tok := range toks {
+				for _, tok := range toks.Tokens {
 					if tok.Name == name {
 						_ = f.svc.DeleteDeliveryToken(ctx, owner, tok.UID)
 					}

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
-	"github.com/stackgate/stackgate/service"
 )
 
 // stackgate as the enforcing reverse proxy: each allowed request is
@@ -148,7 +148,7 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) error {
 		}
 		if matched && route.BodyScoped() {
 			if len(bytes.TrimSpace(body)) == 0 {
-				greq.Body = &service.BodyScope{}
+				greq.Body = &access.BodyScope{}
 			} else if greq.Body, err = readBodyScope(body); err != nil {
 				return err
 			}

@@ -101,7 +101,7 @@ func newProxyWorld(t *testing.T, open testdb.Opener, timeout time.Duration) *pro
 	t.Helper()
 	w := &proxyWorld{gateWorld: newGateWorld(t, open), cmaUp: newEchoUpstream(t), cdaUp: newEchoUpstream(t), preUp: newEchoUpstream(t), logs: &syncBuffer{}}
 	u := func(e *echoUpstream) *url.URL { p, _ := url.Parse(e.URL); return p }
-	w.srv = sghttp.NewServer(w.svc, slog.New(slog.NewTextHandler(w.logs, nil)))
+	w.srv = sghttp.NewServer(w.svc, w.acc, slog.New(slog.NewTextHandler(w.logs, nil)))
 	w.srv.Addr = "127.0.0.1:0"
 	w.srv.ProxyCMA(sghttp.ProxyConfig{Upstream: u(w.cmaUp), Timeout: timeout})
 	w.srv.AddProxyListener(authz.CDA, "127.0.0.1:0", sghttp.ProxyConfig{Upstream: u(w.cdaUp), Timeout: timeout})
@@ -300,7 +300,7 @@ func TestProxyUpstreamFailures(t *testing.T) {
 		dead := "http://" + l.Addr().String()
 		l.Close()
 		u, _ := url.Parse(dead)
-		srv := sghttp.NewServer(w.svc, nil)
+		srv := sghttp.NewServer(w.svc, w.acc, nil)
 		srv.Addr = "127.0.0.1:0"
 		srv.AddProxyListener(authz.CDA, "127.0.0.1:0", sghttp.ProxyConfig{Upstream: u})
 		if err := srv.Open(); err != nil {

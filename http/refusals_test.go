@@ -55,7 +55,7 @@ func TestGateRefusalRate(t *testing.T) {
 func TestRefusalLogSampled(t *testing.T) {
 	f := newFixture(t, testdb.SQLite)
 	var logs syncBuffer
-	f.srv = sghttp.NewServer(f.svc, slog.New(slog.NewTextHandler(&logs, nil)))
+	f.srv = sghttp.NewServer(f.svc, f.acc, slog.New(slog.NewTextHandler(&logs, nil)))
 	const n = 1000
 	for range n {
 		f.do(req{method: "GET", path: "/gate/auth?api=cda", headers: gateHeaders(f.stack.APIKey, "cs000000000000000000000000", "")})

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/http/wire"
 	"github.com/stackgate/stackgate/service"
 )
 
@@ -21,7 +22,7 @@ type roleJSON struct {
 	Owner       string             `json:"owner"`
 	Stack       stackJSON          `json:"stack"`
 	SysACL      map[string]any     `json:"SYS_ACL"`
-	Rules       *[]stackgate.Rule  `json:"rules,omitempty"`       // a pointer, so that a requested [] is rendered
+	Rules       *[]wire.Rule       `json:"rules,omitempty"`       // a pointer, so that a requested [] is rendered
 	Permissions *map[string][]perm `json:"permissions,omitempty"` // likewise {}
 	OrgUID      string             `json:"org_uid,omitempty"`
 	APIKey      string             `json:"api_key,omitempty"`
@@ -29,8 +30,8 @@ type roleJSON struct {
 
 // perm is one object of include_permissions: the rule's acl resolved per object.
 type perm struct {
-	UID    string        `json:"uid"`
-	SysACL stackgate.ACL `json:"SYS_ACL"`
+	UID    string   `json:"uid"`
+	SysACL wire.ACL `json:"SYS_ACL"`
 	// ContentTypes, on a taxonomy only, are its rule's content_types: rights
 	// on the entries of those types tagged with its terms, never on the
 	// types themselves, so they stay inside the taxonomy and never join the
@@ -63,7 +64,8 @@ func (v roleView) render(r *stackgate.Role) roleJSON {
 		rules = []stackgate.Rule{}
 	}
 	if v.rules || v.full {
-		j.Rules = &rules
+		shown := wire.Rules(rules)
+		j.Rules = &shown
 	}
 	if v.permissions {
 		perms := permissions(rules)
@@ -80,7 +82,7 @@ func permissions(rules []stackgate.Rule) map[string][]perm {
 	out := map[string][]perm{}
 	add := func(key string, uids []string, acl stackgate.ACL) {
 		for _, uid := range uids {
-			out[key] = append(out[key], perm{UID: uid, SysACL: acl})
+			out[key] = append(out[key], perm{UID: uid, SysACL: wire.ACL(acl)})
 		}
 	}
 	for _, r := range rules {
@@ -100,10 +102,10 @@ func permissions(rules []stackgate.Rule) map[string][]perm {
 		case stackgate.ModuleTaxonomy:
 			var cts []perm
 			for _, ct := range r.TaxonomyContentTypes {
-				cts = append(cts, perm{UID: ct.UID, SysACL: ct.ACL})
+				cts = append(cts, perm{UID: ct.UID, SysACL: wire.ACL(ct.ACL)})
 			}
 			for _, uid := range r.Taxonomies {
-				out["taxonomies"] = append(out["taxonomies"], perm{UID: uid, SysACL: r.ACL, ContentTypes: cts})
+				out["taxonomies"] = append(out["taxonomies"], perm{UID: uid, SysACL: wire.ACL(r.ACL), ContentTypes: cts})
 			}
 		case stackgate.ModuleBranch:
 			add("branches", r.Branches, r.ACL)
@@ -195,7 +197,7 @@ func (s *Server) handleRoleCreate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	role, err := s.svc.CreateRole(r.Context(), principal(r), in)
+	role, err := s.svc.CreateRole(r.Context(), actor(r), in)
 	if err != nil {
 		return err
 	}
@@ -214,7 +216,7 @@ func (s *Server) handleRoleUpdate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	role, err := s.svc.UpdateRole(r.Context(), principal(r), r.PathValue("role_uid"), in)
+	role, err := s.svc.UpdateRole(r.Context(), actor(r), r.PathValue("role_uid"), in)
 	if err != nil {
 		return err
 	}
@@ -229,7 +231,7 @@ func (s *Server) handleRoleUpdate(w http.ResponseWriter, r *http.Request) error 
 
 // handleRoleDelete handles "DELETE /v3/roles/{role_uid}".
 func (s *Server) handleRoleDelete(w http.ResponseWriter, r *http.Request) error {
-	if err := s.svc.DeleteRole(r.Context(), principal(r), r.PathValue("role_uid")); err != nil {
+	if err := s.svc.DeleteRole(r.Context(), actor(r), r.PathValue("role_uid")); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"The role deleted successfully."})

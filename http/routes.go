@@ -7,16 +7,17 @@ import (
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/console"
 )
 
-// access says what a route needs before its handler runs.
-type access uint8
+// routeAccess says what a route needs before its handler runs.
+type routeAccess uint8
 
 const (
-	public  access = iota // no credential (login, health)
-	session               // an authtoken, no stack (the user's own session)
-	stack                 // api_key + one CMA credential, authorized by the route's module and action
-	gate                  // the gate decides itself (gate.go)
+	public  routeAccess = iota // no credential (login, health)
+	session                    // an authtoken, no stack (the user's own session)
+	stack                      // api_key + one CMA credential, authorized by the route's module and action
+	gate                       // the gate decides itself (gate.go)
 )
 
 // route is one line of the API surface. failed is the error_message of the
@@ -25,7 +26,7 @@ const (
 type route struct {
 	method  string
 	pattern string
-	access  access
+	access  routeAccess
 	handle  handlerFunc
 	failed  string
 }
@@ -130,6 +131,13 @@ func (s *Server) buildMux() *http.ServeMux {
 		mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			Error(w, r, nil, &stackgate.Error{Code: stackgate.EMETHOD})
 		}))
+	}
+	// The web console: static files (package console) that call the routes
+	// above like any other client.
+	con := console.New()
+	for _, p := range []string{console.Prefix, console.Prefix + "/"} {
+		mux.Handle(p, con)
+		s.metrics.register(p)
 	}
 	// Everything else is 404, unless the main listener proxies the CMA:
 	// then every /v3 route stackgate does not serve goes to the gate and,

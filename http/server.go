@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/service"
 )
@@ -32,7 +33,8 @@ type Server struct {
 	// DefaultReadTimeout. Set before Open.
 	ReadTimeout time.Duration
 
-	svc     *service.Service
+	svc     *service.Service // the use cases
+	acc     *access.Checker  // authentication and decisions
 	log     *slog.Logger
 	metrics *metrics
 	handler http.Handler
@@ -85,14 +87,14 @@ func (s *Server) ProxyAddr(api authz.API) string {
 // NewServer builds the server and its routes. It panics if the route table
 // is inconsistent (a route without an authorization entry), so a bad table
 // never starts.
-func NewServer(svc *service.Service, log *slog.Logger) *Server {
+func NewServer(svc *service.Service, acc *access.Checker, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{svc: svc, log: log, metrics: newMetrics(), loginLimiter: newLimiter(5, 20),
+	s := &Server{svc: svc, acc: acc, log: log, metrics: newMetrics(), loginLimiter: newLimiter(5, 20),
 		refusalLog: newLogSampler(50, 100)}
 	s.metrics.registry.MustRegister(noticeCollectors(svc)...)
-	s.metrics.registerCache(svc)
+	s.metrics.registerCache(acc)
 	mux := s.buildMux()
 	// Order matters and reads top-down: id → client address → recover →
 	// access log → path check → routing (body limit, credential and

@@ -47,7 +47,7 @@ func TestNamesRefused(t *testing.T) {
 func TestSecretsNotEchoed(t *testing.T) {
 	f := newFixture(t, testdb.SQLite)
 	var logs syncBuffer
-	f.srv = sghttp.NewServer(f.svc, slog.New(slog.NewTextHandler(&logs, nil)))
+	f.srv = sghttp.NewServer(f.svc, f.acc, slog.New(slog.NewTextHandler(&logs, nil)))
 	const secret = "cs0123456789abcdef01234567"
 	for _, c := range []struct {
 		name string

@@ -2,6 +2,7 @@ package http
 
 import (
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/http/wire"
 )
 
 // scopeEntryJSON is a scope entry on the wire. Delivery-token environment
@@ -11,7 +12,7 @@ type scopeEntryJSON struct {
 	Environments  []scopeEnvironmentJSON `json:"environments,omitempty"`
 	Branches      []string               `json:"branches,omitempty"`
 	BranchAliases []string               `json:"branch_aliases,omitempty"`
-	ACL           stackgate.ACL          `json:"acl"`
+	ACL           wire.ACL               `json:"acl"`
 	Metadata      *metadataJSON          `json:"_metadata,omitempty"`
 }
 
@@ -66,7 +67,7 @@ type deliveryTokenJSON struct {
 func renderScope(scope []stackgate.ScopeEntry, envs map[string]*stackgate.Environment) []scopeEntryJSON {
 	out := make([]scopeEntryJSON, 0, len(scope))
 	for _, e := range scope {
-		j := scopeEntryJSON{Module: e.Module, Branches: e.Branches, BranchAliases: e.BranchAliases, ACL: e.ACL}
+		j := scopeEntryJSON{Module: e.Module, Branches: e.Branches, BranchAliases: e.BranchAliases, ACL: wire.ACL(e.ACL)}
 		if e.MetadataUID != "" && envs != nil {
 			j.Metadata = &metadataJSON{e.MetadataUID}
 		}
@@ -81,14 +82,6 @@ func renderScope(scope []stackgate.ScopeEntry, envs map[string]*stackgate.Enviro
 		out = append(out, j)
 	}
 	return out
-}
-
-func envIndex(envs []*stackgate.Environment) map[string]*stackgate.Environment {
-	m := make(map[string]*stackgate.Environment, len(envs))
-	for _, e := range envs {
-		m[e.UID] = e
-	}
-	return m
 }
 
 func renderDeliveryToken(t *stackgate.DeliveryToken, envs map[string]*stackgate.Environment) deliveryTokenJSON {

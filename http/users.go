@@ -54,7 +54,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 
 // handleLogout handles "DELETE /v3/user-session".
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
-	if err := s.svc.Logout(r.Context(), r.Header.Get("authtoken")); err != nil {
+	uid, err := s.user(r)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.Logout(r.Context(), uid, header(r, hAuthtoken)); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, notice{"You've logged out successfully!"})
@@ -63,7 +67,11 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 
 // handleUserGet handles "GET /v3/user".
 func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.svc.CurrentUser(r.Context(), r.Header.Get("authtoken"))
+	uid, err := s.user(r)
+	if err != nil {
+		return err
+	}
+	u, err := s.svc.CurrentUser(r.Context(), uid)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, err
 	}
 	// Writes are short transactions and the hot path is served from the
-	// service's cache, so a modest pool suffices; idle connections are kept
+	// access cache, so a modest pool suffices; idle connections are kept
 	// so that cache loads do not pay for a connect.
 	pool.SetMaxOpenConns(20)
 	pool.SetMaxIdleConns(10)

@@ -25,7 +25,9 @@ let passed = 0
 let failed = 0
 // Each file starts its own server on its own port and database, so files
 // run side by side.
-const stream = run({ files, concurrency: os.availableParallelism ? Math.min(4, os.availableParallelism()) : 2, timeout: 90000 })
+// 180 s a file: console.test.js drives a browser through every page (about
+// 70 s on a busy 2-core machine).
+const stream = run({ files, concurrency: os.availableParallelism ? Math.min(4, os.availableParallelism()) : 2, timeout: 180000 })
 stream.on('test:pass', (e) => { if (e.details.type !== 'suite' && !e.skip && !e.todo) passed++ })
 // A suite's own failure counts only when it is not just its tests failing
 // (an after() hook that throws, say), so that no failure goes unreported.

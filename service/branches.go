@@ -17,7 +17,7 @@ func (s *Service) Branch(ctx context.Context, stackUID, uid string) (*stackgate.
 }
 
 // CreateBranch creates branch uid from source (default main).
-func (s *Service) CreateBranch(ctx context.Context, p *Principal, uid, source string) (*stackgate.Branch, error) {
+func (s *Service) CreateBranch(ctx context.Context, by stackgate.Actor, uid, source string) (*stackgate.Branch, error) {
 	v := stackgate.Validation{}
 	checkSlug(v, "uid", uid, 15)
 	if source == "" {
@@ -26,13 +26,13 @@ func (s *Service) CreateBranch(ctx context.Context, p *Principal, uid, source st
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := s.store.FindBranch(ctx, p.Stack.UID, source); stackgate.IsCode(err, stackgate.ENOTFOUND) {
+	if _, err := s.store.FindBranch(ctx, by.Stack.UID, source); stackgate.IsCode(err, stackgate.ENOTFOUND) {
 		return nil, stackgate.FieldError(stackgate.EINVALID, "source", stackgate.ProblemNotValid)
 	} else if err != nil {
 		return nil, err
 	}
 	now := s.Now()
-	b := &stackgate.Branch{UID: uid, StackUID: p.Stack.UID, Source: source, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
+	b := &stackgate.Branch{UID: uid, StackUID: by.Stack.UID, Source: source, CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateBranch(ctx, b, s.cfg.Limits.Branches); err != nil {
 		return nil, err
 	}
@@ -40,14 +40,14 @@ func (s *Service) CreateBranch(ctx context.Context, p *Principal, uid, source st
 }
 
 // DeleteBranch deletes a branch other than main that nothing references.
-func (s *Service) DeleteBranch(ctx context.Context, p *Principal, uid string) error {
-	if _, err := s.store.FindBranch(ctx, p.Stack.UID, uid); err != nil {
+func (s *Service) DeleteBranch(ctx context.Context, by stackgate.Actor, uid string) error {
+	if _, err := s.store.FindBranch(ctx, by.Stack.UID, uid); err != nil {
 		return err
 	}
 	if uid == stackgate.MainBranch {
 		return stackgate.FieldError(stackgate.EINVALID, "uid", "main cannot be deleted.")
 	}
-	if err := s.store.DeleteBranch(ctx, p.Stack.UID, uid); err != nil {
+	if err := s.store.DeleteBranch(ctx, by.Stack.UID, uid); err != nil {
 		return err
 	}
 	return nil
@@ -64,7 +64,7 @@ func (s *Service) BranchAlias(ctx context.Context, stackUID, uid string) (*stack
 }
 
 // PutBranchAlias points alias uid at target, creating it when new.
-func (s *Service) PutBranchAlias(ctx context.Context, p *Principal, uid, target string) (*stackgate.BranchAlias, error) {
+func (s *Service) PutBranchAlias(ctx context.Context, by stackgate.Actor, uid, target string) (*stackgate.BranchAlias, error) {
 	v := stackgate.Validation{}
 	checkSlug(v, "uid", uid, 15)
 	if target == "" {
@@ -74,19 +74,19 @@ func (s *Service) PutBranchAlias(ctx context.Context, p *Principal, uid, target 
 		return nil, err
 	}
 	now := s.Now()
-	a := &stackgate.BranchAlias{UID: uid, StackUID: p.Stack.UID, TargetBranch: target, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
+	a := &stackgate.BranchAlias{UID: uid, StackUID: by.Stack.UID, TargetBranch: target, CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.PutBranchAlias(ctx, a, s.cfg.Limits.BranchAliases); err != nil {
 		return nil, err
 	}
-	return s.store.FindBranchAlias(ctx, p.Stack.UID, uid)
+	return s.store.FindBranchAlias(ctx, by.Stack.UID, uid)
 }
 
 // DeleteBranchAlias removes an alias nothing references.
-func (s *Service) DeleteBranchAlias(ctx context.Context, p *Principal, uid string) error {
-	if _, err := s.store.FindBranchAlias(ctx, p.Stack.UID, uid); err != nil {
+func (s *Service) DeleteBranchAlias(ctx context.Context, by stackgate.Actor, uid string) error {
+	if _, err := s.store.FindBranchAlias(ctx, by.Stack.UID, uid); err != nil {
 		return err
 	}
-	if err := s.store.DeleteBranchAlias(ctx, p.Stack.UID, uid); err != nil {
+	if err := s.store.DeleteBranchAlias(ctx, by.Stack.UID, uid); err != nil {
 		return err
 	}
 	return nil

@@ -22,9 +22,24 @@ var deliveryModules = map[stackgate.Module]bool{
 	stackgate.ModuleEnvironment: true, stackgate.ModuleBranch: true, stackgate.ModuleBranchAlias: true,
 }
 
+// DeliveryTokenView is a delivery token with its clear values and the
+// stack's environments by uid, which its scope names by uid and a reply
+// expands: everything a reply renders, from one use case.
+type DeliveryTokenView struct {
+	*stackgate.DeliveryToken
+	Environments map[string]*stackgate.Environment
+}
+
+// DeliveryTokenList is the stack's delivery tokens with their clear values
+// and the stack's environments by uid (one listing for all the tokens).
+type DeliveryTokenList struct {
+	Tokens       []*stackgate.DeliveryToken
+	Environments map[string]*stackgate.Environment
+}
+
 // DeliveryTokens lists the stack's delivery tokens with their clear values.
-func (s *Service) DeliveryTokens(ctx context.Context, p *Principal) ([]*stackgate.DeliveryToken, error) {
-	ts, err := s.store.ListDeliveryTokens(ctx, p.Stack.UID)
+func (s *Service) DeliveryTokens(ctx context.Context, by stackgate.Actor) (*DeliveryTokenList, error) {
+	ts, err := s.store.ListDeliveryTokens(ctx, by.Stack.UID)
 	if err != nil {
 		return nil, err
 	}
@@ -33,16 +48,45 @@ func (s *Service) DeliveryTokens(ctx context.Context, p *Principal) ([]*stackgat
 			return nil, err
 		}
 	}
-	return ts, nil
-}
-
-// DeliveryToken returns one delivery token with its clear values.
-func (s *Service) DeliveryToken(ctx context.Context, p *Principal, uid string) (*stackgate.DeliveryToken, error) {
-	t, err := s.store.FindDeliveryToken(ctx, p.Stack.UID, uid)
+	envs, err := s.environmentsByUID(ctx, by.Stack.UID)
 	if err != nil {
 		return nil, err
 	}
-	return t, s.openDeliveryToken(t)
+	return &DeliveryTokenList{Tokens: ts, Environments: envs}, nil
+}
+
+// DeliveryToken returns one delivery token with its clear values.
+func (s *Service) DeliveryToken(ctx context.Context, by stackgate.Actor, uid string) (*DeliveryTokenView, error) {
+	t, err := s.store.FindDeliveryToken(ctx, by.Stack.UID, uid)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.openDeliveryToken(t); err != nil {
+		return nil, err
+	}
+	return s.view(ctx, t)
+}
+
+// view reads the environments t's reply expands.
+func (s *Service) view(ctx context.Context, t *stackgate.DeliveryToken) (*DeliveryTokenView, error) {
+	envs, err := s.environmentsByUID(ctx, t.StackUID)
+	if err != nil {
+		return nil, err
+	}
+	return &DeliveryTokenView{DeliveryToken: t, Environments: envs}, nil
+}
+
+// environmentsByUID lists the stack's environments, by uid.
+func (s *Service) environmentsByUID(ctx context.Context, stackUID string) (map[string]*stackgate.Environment, error) {
+	envs, err := s.store.ListEnvironments(ctx, stackUID)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]*stackgate.Environment, len(envs))
+	for _, e := range envs {
+		m[e.UID] = e
+	}
+	return m, nil
 }
 
 func (s *Service) openDeliveryToken(t *stackgate.DeliveryToken) error {
@@ -106,7 +150,7 @@ func (s *Service) deliveryScope(ctx context.Context, stackUID string, in TokenIn
 
 // CreateDeliveryToken creates a delivery token (and its preview token when
 // withPreview) in one transaction.
-func (s *Service) CreateDeliveryToken(ctx context.Context, p *Principal, in TokenInput, withPreview bool) (*stackgate.DeliveryToken, error) {
+func (s *Service) CreateDeliveryToken(ctx context.Context, by stackgate.Actor, in TokenInput, withPreview bool) (*DeliveryTokenView, error) {
 	v := stackgate.Validation{}
 	var name string
 	if in.Name == nil {
@@ -114,14 +158,14 @@ func (s *Service) CreateDeliveryToken(ctx context.Context, p *Principal, in Toke
 	} else {
 		name = checkName(v, "name", *in.Name)
 	}
-	scope, refs, err := s.deliveryScope(ctx, p.Stack.UID, in, v)
+	scope, refs, err := s.deliveryScope(ctx, by.Stack.UID, in, v)
 	if err != nil {
 		return nil, err
 	}
 	keepMetadataUIDs(scope, nil)
 	now := s.Now()
-	t := &stackgate.DeliveryToken{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, Description: deref(in.Description),
-		Scope: scope, Token: stackgate.NewTokenValue(), CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
+	t := &stackgate.DeliveryToken{UID: stackgate.NewUID(), StackUID: by.Stack.UID, Name: name, Description: deref(in.Description),
+		Scope: scope, Token: stackgate.NewTokenValue(), CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if t.Secret, err = s.keys.Seal(t.Token); err != nil {
 		return nil, err
 	}
@@ -134,13 +178,13 @@ func (s *Service) CreateDeliveryToken(ctx context.Context, p *Principal, in Toke
 	if err := s.store.CreateDeliveryToken(ctx, t, refs, s.cfg.DeliveryTokenLimit); err != nil {
 		return nil, tokenWriteError(err, "delivery", s.cfg.DeliveryTokenLimit)
 	}
-	return t, nil
+	return s.view(ctx, t)
 }
 
 // UpdateDeliveryToken changes name, description and scope; the token value
 // never changes.
-func (s *Service) UpdateDeliveryToken(ctx context.Context, p *Principal, uid string, in TokenInput) (*stackgate.DeliveryToken, error) {
-	t, err := s.store.FindDeliveryToken(ctx, p.Stack.UID, uid)
+func (s *Service) UpdateDeliveryToken(ctx context.Context, by stackgate.Actor, uid string, in TokenInput) (*DeliveryTokenView, error) {
+	t, err := s.store.FindDeliveryToken(ctx, by.Stack.UID, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +197,7 @@ func (s *Service) UpdateDeliveryToken(ctx context.Context, p *Principal, uid str
 	}
 	var refs []stackgate.Ref
 	if in.Scope != nil {
-		scope, r, err := s.deliveryScope(ctx, p.Stack.UID, in, v)
+		scope, r, err := s.deliveryScope(ctx, by.Stack.UID, in, v)
 		if err != nil {
 			return nil, err
 		}
@@ -165,11 +209,14 @@ func (s *Service) UpdateDeliveryToken(ctx context.Context, p *Principal, uid str
 		}
 		refs = deliveryRefs(t.Scope)
 	}
-	t.UpdatedBy, t.UpdatedAt = p.UID, s.Now()
+	t.UpdatedBy, t.UpdatedAt = by.UID, s.Now()
 	if err := s.store.UpdateDeliveryToken(ctx, t, refs); err != nil {
 		return nil, tokenWriteError(err, "delivery", 0)
 	}
-	return t, s.openDeliveryToken(t)
+	if err := s.openDeliveryToken(t); err != nil {
+		return nil, err
+	}
+	return s.view(ctx, t)
 }
 
 // deliveryRefs returns the refs of a stored scope (environments by uid).
@@ -185,8 +232,8 @@ func deliveryRefs(scope []stackgate.ScopeEntry) []stackgate.Ref {
 }
 
 // DeleteDeliveryToken deletes a delivery token and its preview token.
-func (s *Service) DeleteDeliveryToken(ctx context.Context, p *Principal, uid string) error {
-	if err := s.store.DeleteDeliveryToken(ctx, p.Stack.UID, uid); err != nil {
+func (s *Service) DeleteDeliveryToken(ctx context.Context, by stackgate.Actor, uid string) error {
+	if err := s.store.DeleteDeliveryToken(ctx, by.Stack.UID, uid); err != nil {
 		return err
 	}
 	return nil
@@ -194,21 +241,21 @@ func (s *Service) DeleteDeliveryToken(ctx context.Context, p *Principal, uid str
 
 // CreatePreviewToken gives the delivery token a new preview token; an older
 // one stops working at once.
-func (s *Service) CreatePreviewToken(ctx context.Context, p *Principal, uid string) (*stackgate.DeliveryToken, error) {
+func (s *Service) CreatePreviewToken(ctx context.Context, by stackgate.Actor, uid string) (*DeliveryTokenView, error) {
 	value := stackgate.NewTokenValue()
 	sealed, err := s.keys.Seal(value)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.SetPreviewToken(ctx, p.Stack.UID, uid, sealed, p.UID, s.Now()); err != nil {
+	if err := s.store.SetPreviewToken(ctx, by.Stack.UID, uid, sealed, by.UID, s.Now()); err != nil {
 		return nil, err
 	}
-	return s.DeliveryToken(ctx, p, uid)
+	return s.DeliveryToken(ctx, by, uid)
 }
 
 // DeletePreviewToken removes the delivery token's preview token.
-func (s *Service) DeletePreviewToken(ctx context.Context, p *Principal, uid string) error {
-	t, err := s.store.FindDeliveryToken(ctx, p.Stack.UID, uid)
+func (s *Service) DeletePreviewToken(ctx context.Context, by stackgate.Actor, uid string) error {
+	t, err := s.store.FindDeliveryToken(ctx, by.Stack.UID, uid)
 	if err != nil {
 		return err
 	}
@@ -216,7 +263,7 @@ func (s *Service) DeletePreviewToken(ctx context.Context, p *Principal, uid stri
 		return &stackgate.Error{Code: stackgate.ENOTFOUND,
 			Fields: map[string][]string{"preview_token": {stackgate.ProblemNotValid}}}
 	}
-	if err := s.store.SetPreviewToken(ctx, p.Stack.UID, uid, stackgate.Sealed{}, p.UID, s.Now()); err != nil {
+	if err := s.store.SetPreviewToken(ctx, by.Stack.UID, uid, stackgate.Sealed{}, by.UID, s.Now()); err != nil {
 		return err
 	}
 	return nil

@@ -23,7 +23,7 @@ func (s *Service) Environment(ctx context.Context, stackUID, key string) (*stack
 }
 
 // CreateEnvironment adds an environment.
-func (s *Service) CreateEnvironment(ctx context.Context, p *Principal, in EnvironmentInput) (*stackgate.Environment, error) {
+func (s *Service) CreateEnvironment(ctx context.Context, by stackgate.Actor, in EnvironmentInput) (*stackgate.Environment, error) {
 	v := stackgate.Validation{}
 	var name string
 	if in.Name == nil {
@@ -36,8 +36,8 @@ func (s *Service) CreateEnvironment(ctx context.Context, p *Principal, in Enviro
 		return nil, err
 	}
 	now := s.Now()
-	e := &stackgate.Environment{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, URLs: nonNilURLs(in.URLs),
-		Version: 1, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
+	e := &stackgate.Environment{UID: stackgate.NewUID(), StackUID: by.Stack.UID, Name: name, URLs: nonNilURLs(in.URLs),
+		Version: 1, CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateEnvironment(ctx, e, s.cfg.Limits.Environments); err != nil {
 		return nil, err
 	}
@@ -47,8 +47,8 @@ func (s *Service) CreateEnvironment(ctx context.Context, p *Principal, in Enviro
 // UpdateEnvironment renames an environment or replaces its urls. The store
 // follows a rename into the role rules that name the environment, in the
 // same transaction.
-func (s *Service) UpdateEnvironment(ctx context.Context, p *Principal, key string, in EnvironmentInput) (*stackgate.Environment, error) {
-	e, err := s.store.FindEnvironment(ctx, p.Stack.UID, key)
+func (s *Service) UpdateEnvironment(ctx context.Context, by stackgate.Actor, key string, in EnvironmentInput) (*stackgate.Environment, error) {
+	e, err := s.store.FindEnvironment(ctx, by.Stack.UID, key)
 	if err != nil {
 		return nil, err
 	}
@@ -63,20 +63,20 @@ func (s *Service) UpdateEnvironment(ctx context.Context, p *Principal, key strin
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	e.UpdatedBy, e.UpdatedAt = p.UID, s.Now()
+	e.UpdatedBy, e.UpdatedAt = by.UID, s.Now()
 	if err := s.store.UpdateEnvironment(ctx, e); err != nil {
 		return nil, err
 	}
-	return s.store.FindEnvironment(ctx, p.Stack.UID, e.UID)
+	return s.store.FindEnvironment(ctx, by.Stack.UID, e.UID)
 }
 
 // DeleteEnvironment removes an environment no token or role references.
-func (s *Service) DeleteEnvironment(ctx context.Context, p *Principal, key string) error {
-	e, err := s.store.FindEnvironment(ctx, p.Stack.UID, key)
+func (s *Service) DeleteEnvironment(ctx context.Context, by stackgate.Actor, key string) error {
+	e, err := s.store.FindEnvironment(ctx, by.Stack.UID, key)
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteEnvironment(ctx, p.Stack.UID, e.UID); err != nil {
+	if err := s.store.DeleteEnvironment(ctx, by.Stack.UID, e.UID); err != nil {
 		return err
 	}
 	return nil

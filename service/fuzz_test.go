@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/http/wire"
 )
 
 // FuzzParseRules: role-rule decoding and validation never panic, and either
@@ -27,7 +28,7 @@ func FuzzParseRules(f *testing.F) {
 		if len(v) > 0 {
 			return
 		}
-		b, err := json.Marshal(rules)
+		b, err := json.Marshal(wire.Rules(rules))
 		if err != nil {
 			t.Fatalf("accepted rules do not marshal: %v", err)
 		}

@@ -15,9 +15,9 @@ type Invitation struct {
 }
 
 // StackInvitations returns the pending invitations addressed to the e-mail of
-// the user an authtoken belongs to, oldest first.
-func (s *Service) StackInvitations(ctx context.Context, authtoken string) ([]*Invitation, error) {
-	u, err := s.CurrentUser(ctx, authtoken)
+// the user userUID, oldest first.
+func (s *Service) StackInvitations(ctx context.Context, userUID string) ([]*Invitation, error) {
+	u, err := s.CurrentUser(ctx, userUID)
 	if err != nil {
 		return nil, err
 	}
@@ -53,13 +53,13 @@ func (s *Service) StackInvitations(ctx context.Context, authtoken string) ([]*In
 	return out, nil
 }
 
-// AcceptStackInvitation makes the user an authtoken belongs to a member of
+// AcceptStackInvitation makes the user userUID a member of
 // the invitation's stack with its roles, in one transaction that also
 // deletes the invitation, and returns the stack. An invitation addressed to
 // another e-mail is not found (422, as an unknown uid); a role that would
 // pass the users-per-role limit refuses the whole acceptance.
-func (s *Service) AcceptStackInvitation(ctx context.Context, authtoken, uid string) (*stackgate.Stack, error) {
-	u, err := s.CurrentUser(ctx, authtoken)
+func (s *Service) AcceptStackInvitation(ctx context.Context, userUID, uid string) (*stackgate.Stack, error) {
+	u, err := s.CurrentUser(ctx, userUID)
 	if err != nil {
 		return nil, err
 	}
@@ -71,9 +71,9 @@ func (s *Service) AcceptStackInvitation(ctx context.Context, authtoken, uid stri
 }
 
 // DeclineStackInvitation deletes an invitation addressed to the e-mail of the
-// user an authtoken belongs to; another's is not found.
-func (s *Service) DeclineStackInvitation(ctx context.Context, authtoken, uid string) error {
-	u, err := s.CurrentUser(ctx, authtoken)
+// user userUID; another's is not found.
+func (s *Service) DeclineStackInvitation(ctx context.Context, userUID, uid string) error {
+	u, err := s.CurrentUser(ctx, userUID)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func (s *Service) Locale(ctx context.Context, stackUID, key string) (*stackgate.
 }
 
 // CreateLocale adds a language to the stack.
-func (s *Service) CreateLocale(ctx context.Context, p *Principal, in LocaleInput) (*stackgate.Locale, error) {
+func (s *Service) CreateLocale(ctx context.Context, by stackgate.Actor, in LocaleInput) (*stackgate.Locale, error) {
 	v := stackgate.Validation{}
 	var code string
 	if in.Code == nil {
@@ -37,22 +37,22 @@ func (s *Service) CreateLocale(ctx context.Context, p *Principal, in LocaleInput
 	if in.Name != nil {
 		name = checkName(v, "name", *in.Name)
 	}
-	fallback := p.Stack.MasterLocale
+	fallback := by.Stack.MasterLocale
 	if in.FallbackLocale != nil && *in.FallbackLocale != "" {
 		fallback = *in.FallbackLocale
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := s.store.FindLocale(ctx, p.Stack.UID, fallback); err != nil {
+	if _, err := s.store.FindLocale(ctx, by.Stack.UID, fallback); err != nil {
 		if stackgate.IsCode(err, stackgate.ENOTFOUND) {
 			return nil, stackgate.FieldError(stackgate.EINVALID, "fallback_locale", stackgate.ProblemNotValid)
 		}
 		return nil, err
 	}
 	now := s.Now()
-	l := &stackgate.Locale{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Code: code, Name: name, FallbackLocale: fallback,
-		Version: 1, CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
+	l := &stackgate.Locale{UID: stackgate.NewUID(), StackUID: by.Stack.UID, Code: code, Name: name, FallbackLocale: fallback,
+		Version: 1, CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateLocale(ctx, l, s.cfg.Limits.Locales); err != nil {
 		return nil, err
 	}
@@ -60,8 +60,8 @@ func (s *Service) CreateLocale(ctx context.Context, p *Principal, in LocaleInput
 }
 
 // UpdateLocale renames a locale or changes its fallback. The code is fixed.
-func (s *Service) UpdateLocale(ctx context.Context, p *Principal, key string, in LocaleInput) (*stackgate.Locale, error) {
-	l, err := s.store.FindLocale(ctx, p.Stack.UID, key)
+func (s *Service) UpdateLocale(ctx context.Context, by stackgate.Actor, key string, in LocaleInput) (*stackgate.Locale, error) {
+	l, err := s.store.FindLocale(ctx, by.Stack.UID, key)
 	if err != nil {
 		return nil, err
 	}
@@ -72,11 +72,11 @@ func (s *Service) UpdateLocale(ctx context.Context, p *Principal, key string, in
 	if in.Code != nil && *in.Code != l.Code {
 		v.Add("code", "cannot be changed.")
 	}
-	if in.FallbackLocale != nil && l.Code != p.Stack.MasterLocale {
+	if in.FallbackLocale != nil && l.Code != by.Stack.MasterLocale {
 		fb := *in.FallbackLocale
 		if fb == "" || fb == l.Code {
 			v.Add("fallback_locale", stackgate.ProblemNotValid)
-		} else if _, err := s.store.FindLocale(ctx, p.Stack.UID, fb); stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		} else if _, err := s.store.FindLocale(ctx, by.Stack.UID, fb); stackgate.IsCode(err, stackgate.ENOTFOUND) {
 			v.Add("fallback_locale", stackgate.ProblemNotValid)
 		} else if err != nil {
 			return nil, err
@@ -86,23 +86,23 @@ func (s *Service) UpdateLocale(ctx context.Context, p *Principal, key string, in
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	l.UpdatedBy, l.UpdatedAt = p.UID, s.Now()
+	l.UpdatedBy, l.UpdatedAt = by.UID, s.Now()
 	if err := s.store.UpdateLocale(ctx, l); err != nil {
 		return nil, err
 	}
-	return s.store.FindLocale(ctx, p.Stack.UID, l.UID)
+	return s.store.FindLocale(ctx, by.Stack.UID, l.UID)
 }
 
 // DeleteLocale removes a locale; the master locale stays.
-func (s *Service) DeleteLocale(ctx context.Context, p *Principal, key string) error {
-	l, err := s.store.FindLocale(ctx, p.Stack.UID, key)
+func (s *Service) DeleteLocale(ctx context.Context, by stackgate.Actor, key string) error {
+	l, err := s.store.FindLocale(ctx, by.Stack.UID, key)
 	if err != nil {
 		return err
 	}
-	if l.Code == p.Stack.MasterLocale {
+	if l.Code == by.Stack.MasterLocale {
 		return stackgate.FieldError(stackgate.EINVALID, "code", "is the master locale and cannot be deleted.")
 	}
-	if err := s.store.DeleteLocale(ctx, p.Stack.UID, l.UID); err != nil {
+	if err := s.store.DeleteLocale(ctx, by.Stack.UID, l.UID); err != nil {
 		return err
 	}
 	return nil

@@ -21,13 +21,13 @@ var managementModules = map[stackgate.Module]bool{
 }
 
 // ManagementTokens lists the stack's management tokens (never the secret).
-func (s *Service) ManagementTokens(ctx context.Context, p *Principal) ([]*stackgate.ManagementToken, error) {
-	return s.store.ListManagementTokens(ctx, p.Stack.UID)
+func (s *Service) ManagementTokens(ctx context.Context, by stackgate.Actor) ([]*stackgate.ManagementToken, error) {
+	return s.store.ListManagementTokens(ctx, by.Stack.UID)
 }
 
 // ManagementToken returns one management token (never the secret).
-func (s *Service) ManagementToken(ctx context.Context, p *Principal, uid string) (*stackgate.ManagementToken, error) {
-	return s.store.FindManagementToken(ctx, p.Stack.UID, uid)
+func (s *Service) ManagementToken(ctx context.Context, by stackgate.Actor, uid string) (*stackgate.ManagementToken, error) {
+	return s.store.FindManagementToken(ctx, by.Stack.UID, uid)
 }
 
 // managementScope validates a management-token scope: known modules with
@@ -78,7 +78,7 @@ func parseExpiry(v stackgate.Validation, raw json.RawMessage, now time.Time) *ti
 
 // CreateManagementToken creates a token and returns it with its secret,
 // the only time the secret is ever available.
-func (s *Service) CreateManagementToken(ctx context.Context, p *Principal, in TokenInput) (*stackgate.ManagementToken, error) {
+func (s *Service) CreateManagementToken(ctx context.Context, by stackgate.Actor, in TokenInput) (*stackgate.ManagementToken, error) {
 	v := stackgate.Validation{}
 	var name string
 	if in.Name == nil {
@@ -94,9 +94,9 @@ func (s *Service) CreateManagementToken(ctx context.Context, p *Principal, in To
 	}
 	keepMetadataUIDs(scope, nil)
 	value := stackgate.NewTokenValue()
-	t := &stackgate.ManagementToken{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, Description: deref(in.Description),
+	t := &stackgate.ManagementToken{UID: stackgate.NewUID(), StackUID: by.Stack.UID, Name: name, Description: deref(in.Description),
 		Scope: scope, ExpiresOn: expires, EmailNotification: in.EmailNotification != nil && *in.EmailNotification,
-		TokenHash: s.keys.Hash(value), CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
+		TokenHash: s.keys.Hash(value), CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateManagementToken(ctx, t, refs, s.cfg.ManagementTokenLimit); err != nil {
 		return nil, tokenWriteError(err, "management", s.cfg.ManagementTokenLimit)
 	}
@@ -106,8 +106,8 @@ func (s *Service) CreateManagementToken(ctx context.Context, p *Principal, in To
 
 // UpdateManagementToken changes name, description, scope, expiry and the
 // notification flag; never the secret.
-func (s *Service) UpdateManagementToken(ctx context.Context, p *Principal, uid string, in TokenInput) (*stackgate.ManagementToken, error) {
-	t, err := s.store.FindManagementToken(ctx, p.Stack.UID, uid)
+func (s *Service) UpdateManagementToken(ctx context.Context, by stackgate.Actor, uid string, in TokenInput) (*stackgate.ManagementToken, error) {
+	t, err := s.store.FindManagementToken(ctx, by.Stack.UID, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (s *Service) UpdateManagementToken(ctx context.Context, p *Principal, uid s
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	t.UpdatedBy, t.UpdatedAt = p.UID, s.Now()
+	t.UpdatedBy, t.UpdatedAt = by.UID, s.Now()
 	if err := s.store.UpdateManagementToken(ctx, t, refs); err != nil {
 		return nil, tokenWriteError(err, "management", 0)
 	}
@@ -141,8 +141,8 @@ func (s *Service) UpdateManagementToken(ctx context.Context, p *Principal, uid s
 }
 
 // DeleteManagementToken deletes a token; its next use is refused.
-func (s *Service) DeleteManagementToken(ctx context.Context, p *Principal, uid string) error {
-	if err := s.store.DeleteManagementToken(ctx, p.Stack.UID, uid); err != nil {
+func (s *Service) DeleteManagementToken(ctx context.Context, by stackgate.Actor, uid string) error {
+	if err := s.store.DeleteManagementToken(ctx, by.Stack.UID, uid); err != nil {
 		return err
 	}
 	return nil

@@ -51,8 +51,8 @@ type noticeWorld struct {
 	store   stackgate.Store
 	clock   time.Time
 	stack   *stackgate.Stack
-	owner   *service.Principal
-	admin   *service.Principal
+	owner   stackgate.Actor
+	admin   stackgate.Actor
 	users   map[string]*stackgate.User
 	secrets []string
 	keys    *secret.Keyring
@@ -86,13 +86,13 @@ func newNoticeWorld(t *testing.T, st stackgate.Store, logTo *bytes.Buffer) *noti
 			t.Fatal(err)
 		}
 	}
-	w.owner = &service.Principal{Kind: service.KindUser, Stack: w.stack, UID: w.users["owner"].UID, Owner: true}
-	w.admin = &service.Principal{Kind: service.KindUser, Stack: w.stack, UID: w.users["admin"].UID}
+	w.owner = stackgate.Actor{Stack: w.stack, UID: w.users["owner"].UID}
+	w.admin = stackgate.Actor{Stack: w.stack, UID: w.users["admin"].UID}
 	return w
 }
 
 // token creates a management token expiring on the date days after the clock's.
-func (w *noticeWorld) token(by *service.Principal, name string, days int, notify bool) *stackgate.ManagementToken {
+func (w *noticeWorld) token(by stackgate.Actor, name string, days int, notify bool) *stackgate.ManagementToken {
 	w.t.Helper()
 	exp, _ := json.Marshal(w.clock.AddDate(0, 0, days).Format("2006-01-02"))
 	tok, err := w.svc.CreateManagementToken(w.t.Context(), by, service.TokenInput{Name: &name, ExpiresOn: exp, EmailNotification: &notify,

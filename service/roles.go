@@ -8,6 +8,7 @@ import (
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/http/wire"
 )
 
 // RoleInput is the body of a role create or update: {"role":{…}}.
@@ -82,7 +83,7 @@ func ParseRules(v stackgate.Validation, raw json.RawMessage) ([]stackgate.Rule, 
 		}
 		if rawCT, present := fields["content_types"]; present {
 			if module == stackgate.ModuleTaxonomy {
-				var cts []stackgate.TaxonomyContentType
+				var cts []wire.TaxonomyContentType
 				if json.Unmarshal(rawCT, &cts) != nil {
 					v.Add(path+".content_types", "must be a list of {uid, acl} objects.")
 					ok = false
@@ -105,12 +106,12 @@ func ParseRules(v stackgate.Validation, raw json.RawMessage) ([]stackgate.Rule, 
 				v.Add(path+".acl", stackgate.ProblemRequired)
 				ok = false
 			}
-		} else if acl[0] != '{' || json.Unmarshal(acl, new(stackgate.ACL)) != nil {
+		} else if acl[0] != '{' || json.Unmarshal(acl, new(wire.ACL)) != nil {
 			v.Add(path+".acl", "must be an object of booleans.")
 			ok = false
 		}
 		if rawRestrict, present := fields["restrict"]; present {
-			var b stackgate.Bool
+			var b wire.Bool
 			if json.Unmarshal(rawRestrict, &b) != nil {
 				v.Add(path+".restrict", "must be a boolean.")
 				ok = false
@@ -119,8 +120,8 @@ func ParseRules(v stackgate.Validation, raw json.RawMessage) ([]stackgate.Rule, 
 		if !ok {
 			continue
 		}
-		var r stackgate.Rule
-		if err := json.Unmarshal(item, &r); err != nil {
+		r, err := wire.DecodeRule(item)
+		if err != nil {
 			v.Add(path, "is not a valid rule object.")
 			continue
 		}
@@ -200,7 +201,7 @@ func roleFields(v stackgate.Validation, in RoleInput) (desc *string, descSet boo
 }
 
 // CreateRole creates a custom role.
-func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*stackgate.Role, error) {
+func (s *Service) CreateRole(ctx context.Context, by stackgate.Actor, in RoleInput) (*stackgate.Role, error) {
 	v := stackgate.Validation{}
 	var name string
 	if in.Name == nil {
@@ -218,12 +219,12 @@ func (s *Service) CreateRole(ctx context.Context, p *Principal, in RoleInput) (*
 		desc = ptr("") // absent: an empty description; an explicit null stays null
 	}
 	now := s.Now()
-	r := &stackgate.Role{UID: stackgate.NewUID(), StackUID: p.Stack.UID, Name: name, Description: desc, Rules: rules,
-		CreatedBy: p.UID, UpdatedBy: p.UID, CreatedAt: now, UpdatedAt: now}
+	r := &stackgate.Role{UID: stackgate.NewUID(), StackUID: by.Stack.UID, Name: name, Description: desc, Rules: rules,
+		CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateRole(ctx, r, refs, users, s.cfg.Limits.CustomRoles); err != nil {
 		return nil, err
 	}
-	return s.store.FindRole(ctx, p.Stack.UID, r.UID)
+	return s.store.FindRole(ctx, by.Stack.UID, r.UID)
 }
 
 // ErrSystemRole refuses a change to a system role (the HTTP edge words it).
@@ -233,16 +234,16 @@ var ErrSystemRole = &stackgate.Error{Code: stackgate.EFORBIDDEN, Fields: map[str
 // create, unless they own the stack (authz.MayChangeCustomRole).
 var ErrNotRoleCreator = &stackgate.Error{Code: stackgate.EFORBIDDEN, Fields: map[string][]string{"role": {"was created by another user."}}}
 
-// changeableRole finds a role p may update or delete.
-func (s *Service) changeableRole(ctx context.Context, p *Principal, uid string) (*stackgate.Role, error) {
-	r, err := s.store.FindRole(ctx, p.Stack.UID, uid)
+// changeableRole finds a role by may update or delete.
+func (s *Service) changeableRole(ctx context.Context, by stackgate.Actor, uid string) (*stackgate.Role, error) {
+	r, err := s.store.FindRole(ctx, by.Stack.UID, uid)
 	if err != nil {
 		return nil, err
 	}
 	if r.System {
 		return nil, ErrSystemRole
 	}
-	if !authz.MayChangeCustomRole(r, p.Kind == KindUser, p.UID, p.Owner) {
+	if !authz.MayChangeCustomRole(r, !by.Token, by.UID, by.Owner()) {
 		return nil, ErrNotRoleCreator
 	}
 	return r, nil
@@ -250,8 +251,8 @@ func (s *Service) changeableRole(ctx context.Context, p *Principal, uid string) 
 
 // UpdateRole changes a custom role; system roles cannot be modified, and a
 // user other than the owner changes only the roles they created.
-func (s *Service) UpdateRole(ctx context.Context, p *Principal, uid string, in RoleInput) (*stackgate.Role, error) {
-	r, err := s.changeableRole(ctx, p, uid)
+func (s *Service) UpdateRole(ctx context.Context, by stackgate.Actor, uid string, in RoleInput) (*stackgate.Role, error) {
+	r, err := s.changeableRole(ctx, by, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +271,7 @@ func (s *Service) UpdateRole(ctx context.Context, p *Principal, uid string, in R
 	if in.Rules != nil {
 		r.Rules, refs = ParseRules(v, in.Rules)
 	} else {
-		r.Rules, refs = ParseRules(v, mustJSON(r.Rules))
+		r.Rules, refs = ParseRules(v, mustJSON(wire.Rules(r.Rules)))
 	}
 	s.cfg.Limits.checkRoleSize(v, r.Rules, users)
 	if err := v.Err(); err != nil {
@@ -279,20 +280,20 @@ func (s *Service) UpdateRole(ctx context.Context, p *Principal, uid string, in R
 	if !usersSet {
 		users = nil
 	}
-	r.UpdatedBy, r.UpdatedAt = p.UID, s.Now()
+	r.UpdatedBy, r.UpdatedAt = by.UID, s.Now()
 	if err := s.store.UpdateRole(ctx, r, refs, users); err != nil {
 		return nil, err
 	}
-	return s.store.FindRole(ctx, p.Stack.UID, r.UID)
+	return s.store.FindRole(ctx, by.Stack.UID, r.UID)
 }
 
 // DeleteRole deletes a custom role (the owner's, or its creator's, as
 // UpdateRole); its holders lose it at once.
-func (s *Service) DeleteRole(ctx context.Context, p *Principal, uid string) error {
-	if _, err := s.changeableRole(ctx, p, uid); err != nil {
+func (s *Service) DeleteRole(ctx context.Context, by stackgate.Actor, uid string) error {
+	if _, err := s.changeableRole(ctx, by, uid); err != nil {
 		return err
 	}
-	if err := s.store.DeleteRole(ctx, p.Stack.UID, uid); err != nil {
+	if err := s.store.DeleteRole(ctx, by.Stack.UID, uid); err != nil {
 		return err
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/http/wire"
 )
 
 // scopeEntryInput is one scope entry as a request sends it. Environments may
@@ -67,7 +68,7 @@ func parseScope(v stackgate.Validation, raw json.RawMessage, allowed map[stackga
 		}
 		if len(in.ACL) == 0 || bytes.Equal(in.ACL, []byte("null")) {
 			e.ACL = stackgate.ACL{Read: ptr(true)}
-		} else if in.ACL[0] != '{' || json.Unmarshal(in.ACL, &e.ACL) != nil {
+		} else if in.ACL[0] != '{' || json.Unmarshal(in.ACL, (*wire.ACL)(&e.ACL)) != nil {
 			v.Add(path+".acl", "must be an object of booleans, e.g. {\"read\":true}.")
 			continue
 		}

@@ -1,11 +1,12 @@
 // Package service holds stackgate's use cases: it validates requests, keeps
-// secrets sealed, writes through a stackgate.Store, and keeps the in-memory
-// state that authenticates and authorizes every request without a database
-// round-trip (cache.go). The HTTP layer calls it; it knows nothing of HTTP.
+// secrets sealed and writes through a stackgate.Store, one store call (one
+// transaction) per use case, acting as a stackgate.Actor. Authenticating
+// and deciding requests is package access's, which hears of every write
+// through the store's commit hook. The HTTP layer calls both; neither knows
+// anything of HTTP.
 package service
 
 import (
-	"context"
 	"log/slog"
 	"runtime"
 	"time"
@@ -29,9 +30,6 @@ type Config struct {
 
 	// Limits bound what a stack may hold (limits.go).
 	Limits StackLimits
-	// CacheMaxStacks bounds how many stacks' snapshots are cached; the least
-	// recently used is evicted beyond it. Default 10,000.
-	CacheMaxStacks int
 }
 
 // loginTrackerMax bounds each in-memory login tracker (about 100 bytes a key).
@@ -65,9 +63,6 @@ func (c *Config) defaults() {
 		c.PasswordQueueWait = 2 * time.Second
 	}
 	c.Limits.defaults()
-	if c.CacheMaxStacks <= 0 {
-		c.CacheMaxStacks = 10000
-	}
 }
 
 // Service is the application. It is safe for concurrent use.
@@ -75,7 +70,6 @@ type Service struct {
 	store stackgate.Store
 	keys  *secret.Keyring
 	cfg   Config
-	cache *cache
 	log   *slog.Logger
 	Now   func() time.Time // injectable clock; defaults to stackgate.Now
 	dummy string           // a password hash to verify against for unknown emails
@@ -97,26 +91,5 @@ func New(store stackgate.Store, keys *secret.Keyring, cfg Config, log *slog.Logg
 		passwords:    newPasswordSlots(cfg.PasswordConcurrency, cfg.PasswordQueueWait),
 		clientTries:  newAttemptTracker(loginClientPolicy, loginTrackerMax),
 		unknownTries: newAttemptTracker(loginAccountPolicy, loginTrackerMax)}
-	s.cache = newCache(s)
-	// The one place where this node's writes reach the cache: the store
-	// calls it after each commit, before the write returns, with what the
-	// write changed. A cached stack's snapshot is rebuilt there, by the
-	// writer, and swapped in, while decisions keep using the previous one
-	// until then (a write never makes readers wait for a reload); anything
-	// else the write touched is dropped. So the write's response is sent
-	// only once the next request on this node sees it. Other nodes learn
-	// of it through the store's ChangeListener (Listen) and drop it.
-	store.OnCommit(s.cache.refreshAfterWrite)
 	return s
-}
-
-// Listen keeps the cache coherent with writes made by other nodes when the
-// store can tell about them (postgres). It blocks until ctx ends; with a
-// single-node store it returns at once.
-func (s *Service) Listen(ctx context.Context) error {
-	l, ok := s.store.(stackgate.ChangeListener)
-	if !ok {
-		return nil
-	}
-	return l.Listen(ctx, s.cache.apply, s.cache.reset)
 }

@@ -97,7 +97,7 @@ func renameInRules(ctx context.Context, tx *Tx, stackUID, oldName, newName strin
 		if !changed {
 			continue
 		}
-		rules, err := marshal(r.Rules)
+		rules, err := marshalRules(r.Rules)
 		if err != nil {
 			return err
 		}

@@ -84,7 +84,7 @@ func listRoles(ctx context.Context, tx *Tx, stackUID string) ([]*stackgate.Role,
 // become exactly members.
 func (s *Store) UpdateRole(ctx context.Context, r *stackgate.Role, refs []stackgate.Ref, members []string) error {
 	return s.writeStack(ctx, r.StackUID, func(tx *Tx) error {
-		rules, err := marshal(r.Rules)
+		rules, err := marshalRules(r.Rules)
 		if err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func (s *Store) DeleteRole(ctx context.Context, stackUID, uid string) error {
 }
 
 func insertRole(ctx context.Context, tx *Tx, r *stackgate.Role) error {
-	rules, err := marshal(r.Rules)
+	rules, err := marshalRules(r.Rules)
 	if err != nil {
 		return err
 	}

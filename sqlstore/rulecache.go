@@ -26,8 +26,7 @@ var decodedRules = &ruleCache{m: map[[sha256.Size]byte][]stackgate.Rule{}}
 // decodeRules decodes stored rules text, from the cache when it has it.
 func decodeRules(text string) ([]stackgate.Rule, error) {
 	if len(text) < 256 { // small: decoding is as cheap as hashing
-		var rules []stackgate.Rule
-		return rules, unmarshal(text, &rules)
+		return unmarshalRules(text)
 	}
 	h := sha256.Sum256([]byte(text))
 	decodedRules.mu.Lock()
@@ -36,7 +35,8 @@ func decodeRules(text string) ([]stackgate.Rule, error) {
 	if ok {
 		return cloneRules(rules), nil
 	}
-	if err := unmarshal(text, &rules); err != nil {
+	rules, err := unmarshalRules(text)
+	if err != nil {
 		return nil, err
 	}
 	decodedRules.mu.Lock()
@@ -79,9 +79,7 @@ func cloneACL(a stackgate.ACL) stackgate.ACL {
 	a.Read, a.Write, a.Create = cloneBool(a.Read), cloneBool(a.Write), cloneBool(a.Create)
 	a.Update, a.Delete, a.Publish = cloneBool(a.Update), cloneBool(a.Delete), cloneBool(a.Publish)
 	if a.SubACL != nil {
-		s := *a.SubACL
-		s.Read, s.Create, s.Update = cloneBool(s.Read), cloneBool(s.Create), cloneBool(s.Update)
-		s.Delete, s.Publish = cloneBool(s.Delete), cloneBool(s.Publish)
+		s := cloneACL(*a.SubACL)
 		a.SubACL = &s
 	}
 	return a

@@ -14,7 +14,7 @@ import (
 func TestCloneRulesSharesNothing(t *testing.T) {
 	yes := true
 	acl := stackgate.ACL{Read: &yes, Write: &yes, Create: &yes, Update: &yes, Delete: &yes, Publish: &yes,
-		SubACL: &stackgate.SubACL{Read: &yes, Create: &yes, Update: &yes, Delete: &yes, Publish: &yes}}
+		SubACL: &stackgate.ACL{Read: &yes, Create: &yes, Update: &yes, Delete: &yes, Publish: &yes}}
 	r := stackgate.Rule{Module: "m", ContentType: "ct", Restrict: true, HasRestrict: true, ACL: acl,
 		TaxonomyContentTypes: []stackgate.TaxonomyContentType{{UID: "u", ACL: acl}}}
 	rv := reflect.ValueOf(&r).Elem()

@@ -10,7 +10,7 @@ type scopeEntry struct {
 	Environments  []string         `json:"environments,omitempty"`
 	Branches      []string         `json:"branches,omitempty"`
 	BranchAliases []string         `json:"branch_aliases,omitempty"`
-	ACL           stackgate.ACL    `json:"acl"`
+	ACL           storedACL        `json:"acl"`
 	MetadataUID   string           `json:"metadata_uid,omitempty"`
 }
 
@@ -22,7 +22,7 @@ func marshalScope(scope []stackgate.ScopeEntry) (string, error) {
 	out := make([]scopeEntry, len(scope))
 	for i, e := range scope {
 		out[i] = scopeEntry{Module: e.Module, Environments: e.Environments, Branches: e.Branches,
-			BranchAliases: e.BranchAliases, ACL: e.ACL, MetadataUID: e.MetadataUID}
+			BranchAliases: e.BranchAliases, ACL: storeACL(e.ACL), MetadataUID: e.MetadataUID}
 	}
 	return marshal(out)
 }
@@ -38,7 +38,7 @@ func unmarshalScope(s string) ([]stackgate.ScopeEntry, error) {
 	out := make([]stackgate.ScopeEntry, len(in))
 	for i, e := range in {
 		out[i] = stackgate.ScopeEntry{Module: e.Module, Environments: e.Environments, Branches: e.Branches,
-			BranchAliases: e.BranchAliases, ACL: e.ACL, MetadataUID: e.MetadataUID}
+			BranchAliases: e.BranchAliases, ACL: e.ACL.acl(), MetadataUID: e.MetadataUID}
 	}
 	return out, nil
 }

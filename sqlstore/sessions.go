@@ -50,16 +50,16 @@ func (s *Store) FindSession(ctx context.Context, tokenHash []byte) (*stackgate.S
 	})
 }
 
-// DeleteSession removes the session; ENOTFOUND when absent.
-func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
+// DeleteSession removes the user's session; one already gone is no error,
+// and the user's change is announced either way (store.go).
+func (s *Store) DeleteSession(ctx context.Context, userUID string, tokenHash []byte) error {
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	var userUID string
-	if err := tx.queryRow(ctx, `DELETE FROM sessions WHERE token_hash = ? RETURNING user_uid`, tokenHash).Scan(&userUID); err != nil {
-		return notFound(err, "session")
+	if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE token_hash = ? AND user_uid = ?`, tokenHash, userUID); err != nil {
+		return err
 	}
 	tx.changed(stackgate.Change{UserUID: userUID})
 	return tx.Commit(ctx)

@@ -104,8 +104,10 @@ func testChanges(t *testing.T, s stackgate.Store) {
 		{"CreateSessionUnknownUser", func(t *testing.T) error {
 			return s.CreateSession(ctx(t), &stackgate.Session{TokenHash: []byte("s-" + stackgate.NewUID()), UserUID: "bltghost", CreatedAt: now()}, 0)
 		}, none, true},
-		{"DeleteSession", func(t *testing.T) error { return s.DeleteSession(ctx(t), sess.TokenHash) }, user(member), false},
-		{"DeleteSessionMissing", func(t *testing.T) error { return s.DeleteSession(ctx(t), sess.TokenHash) }, none, true},
+		{"DeleteSession", func(t *testing.T) error { return s.DeleteSession(ctx(t), member.UID, sess.TokenHash) }, user(member), false},
+		// Already gone (ended elsewhere): still the user's change, so that a
+		// node that cached the session forgets it at once (Logout).
+		{"DeleteSessionMissing", func(t *testing.T) error { return s.DeleteSession(ctx(t), member.UID, sess.TokenHash) }, user(member), false},
 
 		// Stacks and members.
 		{"CreateStack", func(t *testing.T) error { return s.CreateStack(ctx(t), seed) },

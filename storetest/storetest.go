@@ -197,7 +197,7 @@ func (f *fixture) newRole(name string) *stackgate.Role {
 			{Module: stackgate.ModuleBranch, Branches: []string{"main"}, ACL: stackgate.ACL{Read: &yes}},
 			{Module: stackgate.ModuleEnvironment, Environments: []string{"production"}, ACL: stackgate.ACL{Read: &yes}},
 			{Module: stackgate.ModuleContentType, ContentTypes: []string{stackgate.Wildcard},
-				ACL: stackgate.ACL{Read: &yes, SubACL: &stackgate.SubACL{Read: &yes}}},
+				ACL: stackgate.ACL{Read: &yes, SubACL: &stackgate.ACL{Read: &yes}}},
 		},
 		Users: []string{}, CreatedBy: f.owner.UID, UpdatedBy: f.owner.UID, CreatedAt: at, UpdatedAt: at}
 }

@@ -133,14 +133,21 @@ func testSessions(t *testing.T, s stackgate.Store) {
 	sub(t, "Missing", func(t *testing.T) {
 		_, err := s.FindSession(ctx(t), []byte("nope"))
 		wantCode(t, err, stackgate.ENOTFOUND, "")
-		wantCode(t, s.DeleteSession(ctx(t), []byte("nope")), stackgate.ENOTFOUND, "")
+		must(t, s.DeleteSession(ctx(t), u.UID, []byte("nope"))) // already gone: no error
+	})
+	sub(t, "DeleteOnlyTheUsers", func(t *testing.T) {
+		other := newUser(t, s)
+		must(t, s.DeleteSession(ctx(t), other.UID, sess.TokenHash))
+		if _, err := s.FindSession(ctx(t), sess.TokenHash); err != nil {
+			t.Fatalf("another user's DeleteSession removed the session: %v", err)
+		}
 	})
 	sub(t, "UnknownUser", func(t *testing.T) {
 		err := s.CreateSession(ctx(t), &stackgate.Session{TokenHash: []byte("orphan"), UserUID: "bltmissing", CreatedAt: now()}, 20)
 		wantCode(t, err, stackgate.ENOTFOUND, "")
 	})
 	sub(t, "Delete", func(t *testing.T) {
-		must(t, s.DeleteSession(ctx(t), sess.TokenHash))
+		must(t, s.DeleteSession(ctx(t), u.UID, sess.TokenHash))
 		_, err := s.FindSession(ctx(t), sess.TokenHash)
 		wantCode(t, err, stackgate.ENOTFOUND, "")
 	})

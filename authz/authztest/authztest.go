@@ -16,6 +16,7 @@ import (
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/http/wire"
 )
 
 // Case is one decision to check.
@@ -91,8 +92,8 @@ func (p Principal) IsToken() bool { return p.Kind() != KindUser }
 
 // Role is a custom role of a case: rules exactly as the Roles page takes them.
 type Role struct {
-	Name  string           `json:"name"`
-	Rules []stackgate.Rule `json:"rules"`
+	Name  string      `json:"name"`
+	Rules []wire.Rule `json:"rules"`
 }
 
 // Scope is a token scope, as the Tokens page takes it.
@@ -117,13 +118,13 @@ func (s *Scope) Entries() ([]stackgate.ScopeEntry, error) {
 			Environments  []string         `json:"environments"`
 			Branches      []string         `json:"branches"`
 			BranchAliases []string         `json:"branch_aliases"`
-			ACL           stackgate.ACL    `json:"acl"`
+			ACL           wire.ACL         `json:"acl"`
 		}
 		if err := json.Unmarshal(raw, &e); err != nil {
 			return nil, fmt.Errorf("scope[%d]: %w", i, err)
 		}
 		out = append(out, stackgate.ScopeEntry{Module: e.Module, Environments: e.Environments, Branches: e.Branches,
-			BranchAliases: e.BranchAliases, ACL: e.ACL})
+			BranchAliases: e.BranchAliases, ACL: stackgate.ACL(e.ACL)})
 	}
 	return out, nil
 }
@@ -283,7 +284,7 @@ func (c *Case) MemberRoles() []*stackgate.Role {
 		roles = append(roles, &stackgate.Role{UID: "blt" + name, Name: name, System: true})
 	}
 	for i, r := range p.Roles {
-		roles = append(roles, &stackgate.Role{UID: fmt.Sprintf("bltcustom%d", i), Name: r.Name, Rules: r.Rules})
+		roles = append(roles, &stackgate.Role{UID: fmt.Sprintf("bltcustom%d", i), Name: r.Name, Rules: wire.DomainRules(r.Rules)})
 	}
 	return roles
 }

@@ -9,9 +9,9 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/secret"
-	"github.com/stackgate/stackgate/service"
 	"github.com/stackgate/stackgate/sqlite"
 )
 
@@ -63,19 +63,19 @@ func cachemem(args []string) error {
 	f.Close()
 
 	ctx := context.Background()
-	svc := service.New(st, keys, service.Config{CacheMaxStacks: *maxStacks}, nil)
-	req := func(key, tok string) service.GateRequest {
-		return service.GateRequest{API: authz.CDA, Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production",
-			Credentials: service.Credentials{APIKey: key, AccessToken: tok}}
+	chk := access.New(st, keys, access.Config{CacheMaxStacks: *maxStacks}, nil)
+	req := func(key, tok string) access.GateRequest {
+		return access.GateRequest{API: authz.CDA, Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production",
+			Credentials: access.Credentials{APIKey: key, AccessToken: tok}}
 	}
 	before := liveHeap()
 	for _, key := range order {
-		if d, err := svc.Decide(ctx, req(key, first[key])); err != nil || !d.Allowed {
+		if d, err := chk.Decide(ctx, req(key, first[key])); err != nil || !d.Allowed {
 			return fmt.Errorf("stack %s: not allowed: %v %s", key, err, d.Reason)
 		}
 	}
 	after := liveHeap()
-	stats := svc.CacheStats()
+	stats := chk.CacheStats()
 	cachedTokens := total * stats.Stacks / len(order)
 	fmt.Printf("stacks touched: %d, cached: %d, evicted: %d; tokens cached: %d\n", len(order), stats.Stacks, stats.Evictions, cachedTokens)
 	fmt.Printf("live heap: before %d B, after %d B: %.0f bytes per cached delivery token (goal <= 600)\n",
@@ -88,13 +88,13 @@ func cachemem(args []string) error {
 	runtime.ReadMemStats(&m0)
 	const hits = 100000
 	for range hits {
-		if d, _ := svc.Decide(ctx, r); !d.Allowed {
+		if d, _ := chk.Decide(ctx, r); !d.Allowed {
 			return fmt.Errorf("hit denied")
 		}
 	}
 	runtime.ReadMemStats(&m1)
 	fmt.Printf("allocations per cache hit: %.3f\n", float64(m1.Mallocs-m0.Mallocs)/hits)
-	runtime.KeepAlive(svc)
+	runtime.KeepAlive(chk)
 	return nil
 }
 

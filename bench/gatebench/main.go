@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
 	"github.com/stackgate/stackgate/sqlite"
@@ -151,10 +152,10 @@ func seed(args []string) error {
 		if err != nil {
 			return err
 		}
-		p := &service.Principal{Kind: service.KindUser, Stack: stack, UID: owner.UID, Owner: true}
+		by := stackgate.Actor{Stack: stack, UID: owner.UID}
 		for j := 0; j < *tokens; j++ {
 			name := fmt.Sprintf("token-%d", j)
-			t, err := svc.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &name, Scope: scope}, false)
+			t, err := svc.CreateDeliveryToken(ctx, by, service.TokenInput{Name: &name, Scope: scope}, false)
 			if err != nil {
 				return fmt.Errorf("stack %d token %d: %w", i, j, err)
 			}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/service"
 )
 
@@ -132,8 +133,8 @@ func TestServeAbuseFlags(t *testing.T) {
 	}
 }
 
-// TestAbuseFlagsReachServiceConfig: every limit of service.Config that serve
-// sets comes from its flag or environment variable.
+// TestAbuseFlagsReachServiceConfig: every limit of service.Config and
+// access.Config that serve sets comes from its flag or environment variable.
 func TestAbuseFlagsReachServiceConfig(t *testing.T) {
 	var a abuseFlags
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -146,12 +147,17 @@ func TestAbuseFlagsReachServiceConfig(t *testing.T) {
 	var cfg service.Config
 	a.service(&cfg)
 	want := service.Config{DeliveryTokenLimit: 5, ManagementTokenLimit: 4, MaxSessionsPerUser: 7, PasswordConcurrency: 2,
-		PasswordQueueWait: 3 * time.Second, CacheMaxStacks: 9}
+		PasswordQueueWait: 3 * time.Second}
 	if cfg.Limits.Locales != 8 {
 		t.Errorf("Limits.Locales = %d, want 8", cfg.Limits.Locales)
 	}
 	cfg.Limits = service.StackLimits{}
 	if cfg != want {
 		t.Errorf("service.Config = %+v, want %+v", cfg, want)
+	}
+	var acc access.Config
+	a.access(&acc)
+	if want := (access.Config{CacheMaxStacks: 9}); acc != want {
+		t.Errorf("access.Config = %+v, want %+v", acc, want)
 	}
 }

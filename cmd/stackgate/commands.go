@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
 	sghttp "github.com/stackgate/stackgate/http"
 	"github.com/stackgate/stackgate/secret"
@@ -44,15 +45,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	abuse.service(&c.svc)
+	abuse.access(&c.acc)
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
 		return err
 	}
-	svc, st, err := openService(ctx, c, log)
+	svc, keys, st, err := openService(ctx, c, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	// The checker registers the store's commit hook: one per process.
+	chk := access.New(st, keys, c.acc, log)
 	notifier, err := mailf.notifier(svc, log)
 	if err != nil {
 		return err
@@ -67,7 +71,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	listenCtx, stopListen := context.WithCancel(ctx)
 	defer stopListen()
 	go func() {
-		if err := svc.Listen(listenCtx); err != nil && !errors.Is(err, context.Canceled) {
+		if err := chk.Listen(listenCtx); err != nil && !errors.Is(err, context.Canceled) {
 			log.Error("change listener stopped", "error", err)
 		}
 	}()
@@ -81,7 +85,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}()
 	}
 
-	srv := sghttp.NewServer(svc, log)
+	srv := sghttp.NewServer(svc, chk, log)
 	srv.Addr = *addr
 	if err := proxies.apply(srv); err != nil {
 		return err
@@ -173,7 +177,7 @@ func runBootstrap(ctx context.Context, args []string, getenv func(string) string
 		return errors.New("bootstrap needs --email, --password and --stack")
 	}
 	log, _ := newLogger(stderr, "text", "info")
-	svc, st, err := openService(ctx, c, log)
+	svc, _, st, err := openService(ctx, c, log)
 	if err != nil {
 		return err
 	}
@@ -213,7 +217,7 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 		return errors.New("user add needs --email, --password, --stack and --role")
 	}
 	log, _ := newLogger(stderr, "text", "info")
-	svc, st, err := openService(ctx, c, log)
+	svc, _, st, err := openService(ctx, c, log)
 	if err != nil {
 		return err
 	}

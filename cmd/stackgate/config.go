@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/postgres"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -24,6 +25,7 @@ type common struct {
 	database      string
 	secretKeyFile string
 	svc           service.Config // serve's limits; zero (defaults) for other subcommands
+	acc           access.Config  // serve's cache bound; zero (defaults) for other subcommands
 }
 
 func (c *common) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -96,17 +98,18 @@ func loadKeys(c common, log *slog.Logger) (*secret.Keyring, error) {
 	return keys, nil
 }
 
-// openService opens the store and the keys and builds the service.
-func openService(ctx context.Context, c common, log *slog.Logger) (*service.Service, store, error) {
+// openService opens the store and the keys and builds the service (the
+// keys also build serve's access checker).
+func openService(ctx context.Context, c common, log *slog.Logger) (*service.Service, *secret.Keyring, store, error) {
 	keys, err := loadKeys(c, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	st, err := openStore(ctx, c.database)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return service.New(st, keys, c.svc, log), st, nil
+	return service.New(st, keys, c.svc, log), keys, st, nil
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/stackgate/stackgate/access"
 	sghttp "github.com/stackgate/stackgate/http"
 	"github.com/stackgate/stackgate/service"
 )
@@ -138,11 +139,13 @@ func (a *abuseFlags) check(getenv func(string) string) error {
 // service sets the service's side of the flags.
 func (a *abuseFlags) service(cfg *service.Config) {
 	cfg.Limits = a.limits
-	cfg.CacheMaxStacks = a.cacheMaxStacks
 	cfg.DeliveryTokenLimit, cfg.ManagementTokenLimit = a.deliveryTokens, a.managementTokens
 	cfg.MaxSessionsPerUser = a.sessionsPerUser
 	cfg.PasswordConcurrency, cfg.PasswordQueueWait = a.passwordConcurrency, a.passwordQueueWait
 }
+
+// access sets the access checker's side of the flags.
+func (a *abuseFlags) access(cfg *access.Config) { cfg.CacheMaxStacks = a.cacheMaxStacks }
 
 // server sets the HTTP server's side of the flags.
 func (a *abuseFlags) server(s *sghttp.Server) {

@@ -1,4 +1,4 @@
-package service_test
+package access_test
 
 import (
 	"context"
@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
-	"github.com/stackgate/stackgate/service"
 )
 
 // readCounter counts the store reads a flood of unknown credentials could
@@ -64,9 +64,9 @@ func TestUnknownAPIKeyRemembered(t *testing.T) {
 			ctx := t.Context()
 			sa, sb := tc.open(t)
 			keys, _ := secret.ParseKeyFile(secret.GenerateKeyFile())
-			a := service.New(sa, keys, service.Config{}, nil)
+			a := newNode(sa, keys, access.Config{})
 			counted := &readCounter{Store: sb}
-			b := service.New(counted, keys, service.Config{}, nil)
+			b := newNode(counted, keys, access.Config{})
 			go b.Listen(ctx)
 			time.Sleep(300 * time.Millisecond) // b listens (sqlite: its first data_version read)
 
@@ -81,7 +81,7 @@ func TestUnknownAPIKeyRemembered(t *testing.T) {
 			// b learns of first (reset or change), then caches it.
 			deadline := time.Now().Add(5 * time.Second)
 			for {
-				if _, err := b.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: first.APIKey, AccessToken: "cs0"}); stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
+				if _, err := b.AuthenticateFor(ctx, authz.CDA, access.Credentials{APIKey: first.APIKey, AccessToken: "cs0"}); stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 					break
 				}
 				if time.Now().After(deadline) {
@@ -92,7 +92,7 @@ func TestUnknownAPIKeyRemembered(t *testing.T) {
 			before := counted.stacks.Load()
 			const unknown = "bltunknownapikey00"
 			for range 1000 {
-				if _, err := b.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: unknown, AccessToken: "cs0"}); !stackgate.IsCode(err, stackgate.ENOSTACK) {
+				if _, err := b.AuthenticateFor(ctx, authz.CDA, access.Credentials{APIKey: unknown, AccessToken: "cs0"}); !stackgate.IsCode(err, stackgate.ENOSTACK) {
 					t.Fatalf("unknown api_key: %v", err)
 				}
 			}
@@ -105,7 +105,7 @@ func TestUnknownAPIKeyRemembered(t *testing.T) {
 			}
 			deadline = time.Now().Add(5 * time.Second)
 			for {
-				_, err := b.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: second.APIKey, AccessToken: "cs0"})
+				_, err := b.AuthenticateFor(ctx, authz.CDA, access.Credentials{APIKey: second.APIKey, AccessToken: "cs0"})
 				if stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 					break // the stack is known: only the token is refused
 				}
@@ -125,7 +125,7 @@ func TestRandomTokenFlood(t *testing.T) {
 	ctx := context.Background()
 	counted := &readCounter{Store: testdb.SQLite(t)}
 	keys, _ := secret.ParseKeyFile(secret.GenerateKeyFile())
-	s := service.New(counted, keys, service.Config{}, nil)
+	s := newNode(counted, keys, access.Config{})
 	owner, _, _ := s.EnsureUser(ctx, "o@example.com", "password-1")
 	stack, err := s.CreateStack(ctx, owner, "S")
 	if err != nil {
@@ -134,7 +134,7 @@ func TestRandomTokenFlood(t *testing.T) {
 	start := time.Now()
 	const n = 20000
 	for range n {
-		_, err := s.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: stack.APIKey, AccessToken: stackgate.NewTokenValue()})
+		_, err := s.AuthenticateFor(ctx, authz.CDA, access.Credentials{APIKey: stack.APIKey, AccessToken: stackgate.NewTokenValue()})
 		if !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 			t.Fatalf("random token: %v", err)
 		}

@@ -1,4 +1,4 @@
-package service
+package access
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
+	"github.com/stackgate/stackgate/service"
 )
 
 // bigStack is a stack filled to the default limits: 100 environments, 200
@@ -21,8 +22,9 @@ import (
 // items each), 100 members holding 3 custom roles each, 100 delivery tokens
 // and 10 management tokens.
 type bigStack struct {
-	svc   *Service
-	owner *Principal
+	svc   *service.Service
+	chk   *Checker
+	owner stackgate.Actor
 	stack *stackgate.Stack
 	dtok  string
 }
@@ -30,21 +32,25 @@ type bigStack struct {
 func newBigStack(b *testing.B) *bigStack {
 	ctx := context.Background()
 	keys, _ := secret.ParseKeyFile(secret.GenerateKeyFile())
-	svc := New(testdb.SQLite(b), keys, Config{}, nil)
-	lim := svc.cfg.Limits
+	// The default limits, spelled out: the stack is filled to them.
+	cfg := service.Config{DeliveryTokenLimit: 100, ManagementTokenLimit: 10, Limits: service.StackLimits{
+		Environments: 100, Locales: 200, Branches: 100, BranchAliases: 100, CustomRoles: 100, RulesPerRole: 100, RoleItems: 100}}
+	lim := cfg.Limits
+	st := testdb.SQLite(b)
+	svc, chk := service.New(st, keys, cfg, nil), New(st, keys, Config{}, nil)
 	owner, _, err := svc.EnsureUser(ctx, "o@example.com", "password-1")
 	must(b, err)
 	stack, err := svc.CreateStack(ctx, owner, "Big")
 	must(b, err)
-	p := &Principal{Kind: KindUser, Stack: stack, UID: owner.UID, Owner: true}
+	p := stackgate.Actor{Stack: stack, UID: owner.UID}
 	for i := 1; i < lim.Environments; i++ {
 		name := fmt.Sprint("env", i)
-		_, err := svc.CreateEnvironment(ctx, p, EnvironmentInput{Name: &name, URLs: []stackgate.EnvironmentURL{{URL: "https://" + name + ".example.com", Locale: "en-us"}}})
+		_, err := svc.CreateEnvironment(ctx, p, service.EnvironmentInput{Name: &name, URLs: []stackgate.EnvironmentURL{{URL: "https://" + name + ".example.com", Locale: "en-us"}}})
 		must(b, err)
 	}
 	for i := 1; i < lim.Locales; i++ {
 		code, name := fmt.Sprint("x-", i), "X"
-		_, err := svc.CreateLocale(ctx, p, LocaleInput{Code: &code, Name: &name})
+		_, err := svc.CreateLocale(ctx, p, service.LocaleInput{Code: &code, Name: &name})
 		must(b, err)
 	}
 	for i := 1; i < lim.Branches; i++ {
@@ -62,7 +68,7 @@ func newBigStack(b *testing.B) *bigStack {
 			rules = append(rules, fmt.Sprintf(`{"module":"content_type","content_types":["ct%d"],"acl":{"read":true,"sub_acl":{"read":true,"create":true,"update":true}}}`, j))
 		}
 		name := fmt.Sprint("Role ", i)
-		r, err := svc.CreateRole(ctx, p, RoleInput{Name: &name, Rules: json.RawMessage("[" + strings.Join(rules, ",") + "]")})
+		r, err := svc.CreateRole(ctx, p, service.RoleInput{Name: &name, Rules: json.RawMessage("[" + strings.Join(rules, ",") + "]")})
 		must(b, err)
 		roles = append(roles, r.UID)
 	}
@@ -73,18 +79,18 @@ func newBigStack(b *testing.B) *bigStack {
 	}
 	scope := json.RawMessage(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)
 	var dtok string
-	for i := range svc.cfg.DeliveryTokenLimit {
+	for i := range cfg.DeliveryTokenLimit {
 		name := fmt.Sprint("d", i)
-		dt, err := svc.CreateDeliveryToken(ctx, p, TokenInput{Name: &name, Scope: scope}, true)
+		dt, err := svc.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &name, Scope: scope}, true)
 		must(b, err)
 		dtok = dt.Token
 	}
-	for i := range svc.cfg.ManagementTokenLimit {
+	for i := range cfg.ManagementTokenLimit {
 		name := fmt.Sprint("m", i)
-		_, err := svc.CreateManagementToken(ctx, p, TokenInput{Name: &name, Scope: json.RawMessage(`[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"]}]`)})
+		_, err := svc.CreateManagementToken(ctx, p, service.TokenInput{Name: &name, Scope: json.RawMessage(`[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"]}]`)})
 		must(b, err)
 	}
-	return &bigStack{svc: svc, owner: p, stack: stack, dtok: dtok}
+	return &bigStack{svc: svc, chk: chk, owner: p, stack: stack, dtok: dtok}
 }
 
 func must(b *testing.B, err error) {
@@ -103,7 +109,7 @@ func (w *bigStack) request() GateRequest {
 // drops its snapshot.
 func (w *bigStack) write(b *testing.B, i int) {
 	url := fmt.Sprintf("https://env1-%d.example.com", i)
-	if _, err := w.svc.UpdateEnvironment(context.Background(), w.owner, "env1", EnvironmentInput{URLs: []stackgate.EnvironmentURL{{URL: url, Locale: "en-us"}}}); err != nil {
+	if _, err := w.svc.UpdateEnvironment(context.Background(), w.owner, "env1", service.EnvironmentInput{URLs: []stackgate.EnvironmentURL{{URL: url, Locale: "en-us"}}}); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -113,14 +119,14 @@ func (w *bigStack) write(b *testing.B, i int) {
 // decision on a warm cache and to the write itself (which rebuilds the
 // snapshot before it returns).
 //
-//	go test ./service -run '^$' -bench FirstDecisionAfterWrite -benchtime 50x
+//	go test ./access -run '^$' -bench FirstDecisionAfterWrite -benchtime 50x
 func BenchmarkFirstDecisionAfterWrite(b *testing.B) {
 	w := newBigStack(b)
 	ctx := context.Background()
 	req := w.request()
 	b.Run("warm", func(b *testing.B) {
 		for b.Loop() {
-			if d, err := w.svc.Decide(ctx, req); err != nil || !d.Allowed {
+			if d, err := w.chk.Decide(ctx, req); err != nil || !d.Allowed {
 				b.Fatal(err, d.Reason)
 			}
 		}
@@ -139,7 +145,7 @@ func BenchmarkFirstDecisionAfterWrite(b *testing.B) {
 			w.write(b, i)
 			i++
 			b.StartTimer()
-			if d, err := w.svc.Decide(ctx, req); err != nil || !d.Allowed {
+			if d, err := w.chk.Decide(ctx, req); err != nil || !d.Allowed {
 				b.Fatal(err, d.Reason)
 			}
 		}
@@ -150,7 +156,7 @@ func BenchmarkFirstDecisionAfterWrite(b *testing.B) {
 // and then while one writer loops writes to it; reports each run's p50 and
 // p99 decision latency.
 //
-//	go test ./service -run '^$' -bench DecideUnderWrites -benchtime 20000x
+//	go test ./access -run '^$' -bench DecideUnderWrites -benchtime 20000x
 func BenchmarkDecideUnderWrites(b *testing.B) {
 	w := newBigStack(b)
 	ctx := context.Background()
@@ -185,7 +191,7 @@ func BenchmarkDecideUnderWrites(b *testing.B) {
 					l := make([]time.Duration, 0, per)
 					for range per {
 						t0 := time.Now()
-						if d, err := w.svc.Decide(ctx, req); err != nil || !d.Allowed {
+						if d, err := w.chk.Decide(ctx, req); err != nil || !d.Allowed {
 							b.Error(err, d.Reason)
 							return
 						}

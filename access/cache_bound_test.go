@@ -1,4 +1,4 @@
-package service_test
+package access_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
@@ -21,7 +22,7 @@ import (
 func TestCacheBounded(t *testing.T) {
 	ctx := context.Background()
 	keys, _ := secret.ParseKeyFile(secret.GenerateKeyFile())
-	s := service.New(testdb.SQLite(t), keys, service.Config{CacheMaxStacks: 3}, nil)
+	s := newNode(testdb.SQLite(t), keys, access.Config{CacheMaxStacks: 3})
 	owner, _, _ := s.EnsureUser(ctx, "o@example.com", "password-1")
 	var stacks []*stackgate.Stack
 	for i := range 10 {
@@ -33,7 +34,7 @@ func TestCacheBounded(t *testing.T) {
 	}
 	for round := range 2 {
 		for _, st := range stacks {
-			if _, err := s.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: st.APIKey, AccessToken: "cs0"}); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
+			if _, err := s.AuthenticateFor(ctx, authz.CDA, access.Credentials{APIKey: st.APIKey, AccessToken: "cs0"}); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 				t.Fatalf("round %d, stack %s: %v", round, st.Name, err)
 			}
 			if n := s.CacheStats().Stacks; n > 3 {
@@ -66,7 +67,7 @@ func TestCacheLoadsCoalesced(t *testing.T) {
 	keys, _ := secret.ParseKeyFile(secret.GenerateKeyFile())
 	st := &blockingStore{Store: testdb.SQLite(t), release: make(chan struct{})}
 	close(st.release)
-	s := service.New(st, keys, service.Config{}, nil)
+	s := newNode(st, keys, access.Config{})
 	owner, _, _ := s.EnsureUser(ctx, "o@example.com", "password-1")
 	stack, err := s.CreateStack(ctx, owner, "S")
 	if err != nil {
@@ -77,7 +78,7 @@ func TestCacheLoadsCoalesced(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			if _, err := s.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: stack.APIKey, AccessToken: "cs0"}); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
+			if _, err := s.AuthenticateFor(ctx, authz.CDA, access.Credentials{APIKey: stack.APIKey, AccessToken: "cs0"}); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 				t.Error(err)
 			}
 		})
@@ -117,21 +118,21 @@ func TestWriteDoesNotStallDecisions(t *testing.T) {
 	ctx := context.Background()
 	keys, _ := secret.ParseKeyFile(secret.GenerateKeyFile())
 	st := &gatedStore{Store: testdb.SQLite(t)}
-	s := service.New(st, keys, service.Config{}, nil)
+	s := newNode(st, keys, access.Config{})
 	owner, _, _ := s.EnsureUser(ctx, "o@example.com", "password-1")
 	stack, err := s.CreateStack(ctx, owner, "S")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &service.Principal{Kind: service.KindUser, Stack: stack, UID: owner.UID, Owner: true}
+	p := stackgate.Actor{Stack: stack, UID: owner.UID}
 	name := "t"
 	tok, err := s.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &name,
 		Scope: []byte(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := service.GateRequest{API: authz.CDA, Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production",
-		Credentials: service.Credentials{APIKey: stack.APIKey, AccessToken: tok.Token}}
+	req := access.GateRequest{API: authz.CDA, Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production",
+		Credentials: access.Credentials{APIKey: stack.APIKey, AccessToken: tok.Token}}
 	if d, err := s.Decide(ctx, req); err != nil || !d.Allowed {
 		t.Fatalf("before: %v %v", d, err)
 	}

@@ -1,4 +1,4 @@
-package service_test
+package access_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
@@ -24,7 +25,7 @@ func (c *countingStore) FindDeliveryTokenByHash(ctx context.Context, h []byte, p
 	return c.Store.FindDeliveryTokenByHash(ctx, h, preview)
 }
 
-// deaf hides the store's commits from the service over it, as if it ran on
+// deaf hides the store's commits from the checker over it, as if it ran on
 // another node whose notifications are late.
 type deaf struct{ stackgate.Store }
 
@@ -38,18 +39,18 @@ func TestCacheMissFallsBackToStore(t *testing.T) {
 	ctx := context.Background()
 	st := &countingStore{Store: testdb.SQLite(t)}
 	keys, _ := secret.ParseKeyFile(secret.GenerateKeyFile())
-	a := service.New(st, keys, service.Config{}, nil)
-	b := service.New(deaf{st}, keys, service.Config{}, nil) // no hook, no listener: it hears nothing from a
+	a := newNode(st, keys, access.Config{})
+	b := newNode(deaf{st}, keys, access.Config{}) // no hook, no listener: it hears nothing from a
 	owner, _, _ := a.EnsureUser(ctx, "o@example.com", "password-1")
 	stack, err := a.CreateStack(ctx, owner, "S")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &service.Principal{Kind: service.KindUser, Stack: stack, UID: owner.UID, Owner: true}
+	p := stackgate.Actor{Stack: stack, UID: owner.UID}
 	name := "t"
 	scope := json.RawMessage(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)
 
-	unknown := service.Credentials{APIKey: stack.APIKey, AccessToken: "cs000000000000000000000000"}
+	unknown := access.Credentials{APIKey: stack.APIKey, AccessToken: "cs000000000000000000000000"}
 	for i := 0; i < 3; i++ { // b caches the stack, and the miss
 		if _, err := b.AuthenticateFor(ctx, authz.CDA, unknown); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 			t.Fatalf("unknown token: %v", err)
@@ -62,7 +63,7 @@ func TestCacheMissFallsBackToStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for api, c := range map[authz.API]service.Credentials{
+	for api, c := range map[authz.API]access.Credentials{
 		authz.CDA:     {APIKey: stack.APIKey, AccessToken: tok.Token},
 		authz.Preview: {APIKey: stack.APIKey, PreviewToken: tok.PreviewToken},
 	} {
@@ -72,7 +73,7 @@ func TestCacheMissFallsBackToStore(t *testing.T) {
 		}
 	}
 	other, _ := a.CreateStack(ctx, owner, "Other")
-	if _, err := b.AuthenticateFor(ctx, authz.CDA, service.Credentials{APIKey: other.APIKey, AccessToken: tok.Token}); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
+	if _, err := b.AuthenticateFor(ctx, authz.CDA, access.Credentials{APIKey: other.APIKey, AccessToken: tok.Token}); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
 		t.Fatalf("a token was accepted on another stack: %v", err)
 	}
 }

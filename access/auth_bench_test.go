@@ -1,18 +1,20 @@
-package service
+package access
 
 import (
 	"context"
 	"encoding/json"
 	"testing"
 
+	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
+	"github.com/stackgate/stackgate/service"
 )
 
 // benchWorld is a stack with one credential of each kind.
 type benchWorld struct {
-	svc                         *Service
+	chk                         *Checker
 	apiKey                      string
 	authtoken, mgmt, dtok, ptok string
 }
@@ -20,7 +22,8 @@ type benchWorld struct {
 func newBenchWorld(b *testing.B) *benchWorld {
 	ctx := context.Background()
 	keys, _ := secret.ParseKeyFile(secret.GenerateKeyFile())
-	svc := New(testdb.SQLite(b), keys, Config{}, nil)
+	st := testdb.SQLite(b)
+	svc, chk := service.New(st, keys, service.Config{}, nil), New(st, keys, Config{}, nil)
 	owner, _, err := svc.EnsureUser(ctx, "o@example.com", "password-1")
 	if err != nil {
 		b.Fatal(err)
@@ -29,7 +32,7 @@ func newBenchWorld(b *testing.B) *benchWorld {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := &Principal{Kind: KindUser, Stack: stack, UID: owner.UID, Owner: true}
+	p := stackgate.Actor{Stack: stack, UID: owner.UID}
 	dev, _, _ := svc.EnsureUser(ctx, "d@example.com", "password-1")
 	role, _ := svc.RoleByName(ctx, stack.UID, "Developer")
 	if err := svc.AddMember(ctx, stack.UID, dev.UID, []string{role.UID}); err != nil {
@@ -40,15 +43,15 @@ func newBenchWorld(b *testing.B) *benchWorld {
 		b.Fatal(err)
 	}
 	n1, n2 := "m", "d"
-	mt, err := svc.CreateManagementToken(ctx, p, TokenInput{Name: &n1, Scope: json.RawMessage(`[{"module":"$all","acl":{"read":true,"write":true}},{"module":"branch","branches":["main"]}]`)})
+	mt, err := svc.CreateManagementToken(ctx, p, service.TokenInput{Name: &n1, Scope: json.RawMessage(`[{"module":"$all","acl":{"read":true,"write":true}},{"module":"branch","branches":["main"]}]`)})
 	if err != nil {
 		b.Fatal(err)
 	}
-	dt, err := svc.CreateDeliveryToken(ctx, p, TokenInput{Name: &n2, Scope: json.RawMessage(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)}, true)
+	dt, err := svc.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &n2, Scope: json.RawMessage(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)}, true)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &benchWorld{svc: svc, apiKey: stack.APIKey, authtoken: authtoken, mgmt: mt.Token, dtok: dt.Token, ptok: dt.PreviewToken}
+	return &benchWorld{chk: chk, apiKey: stack.APIKey, authtoken: authtoken, mgmt: mt.Token, dtok: dt.Token, ptok: dt.PreviewToken}
 }
 
 // BenchmarkAuthenticateManagementToken compares authenticating a request
@@ -61,7 +64,7 @@ func BenchmarkAuthenticateManagementToken(b *testing.B) {
 	b.Run("cached", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := w.svc.Authenticate(ctx, c); err != nil {
+			if _, err := w.chk.Authenticate(ctx, c); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -69,8 +72,8 @@ func BenchmarkAuthenticateManagementToken(b *testing.B) {
 	b.Run("uncached", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			w.svc.cache.reset(true)
-			if _, err := w.svc.Authenticate(ctx, c); err != nil {
+			w.chk.cache.reset(true)
+			if _, err := w.chk.Authenticate(ctx, c); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -98,12 +101,12 @@ func BenchmarkDecide(b *testing.B) {
 		b.Run(k.name, func(b *testing.B) {
 			req := k.req
 			req.Credentials = k.cred
-			if d, err := w.svc.Decide(ctx, req); err != nil || !d.Allowed {
+			if d, err := w.chk.Decide(ctx, req); err != nil || !d.Allowed {
 				b.Fatalf("not allowed: %+v %v", d, err)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if d, _ := w.svc.Decide(ctx, req); !d.Allowed {
+				if d, _ := w.chk.Decide(ctx, req); !d.Allowed {
 					b.Fatal("denied")
 				}
 			}

@@ -1,4 +1,4 @@
-package service
+package access
 
 import (
 	"context"
@@ -96,11 +96,11 @@ const maxBodyDecisions = 4096
 // environment and locale their body names. Every gate endpoint and proxy
 // listener calls it with a request from the one parser, so they cannot
 // disagree.
-func (s *Service) Decide(ctx context.Context, req GateRequest) (GateDecision, error) {
+func (a *Checker) Decide(ctx context.Context, req GateRequest) (GateDecision, error) {
 	if req.PreflightFor != "" {
 		return decidePreflight(req), nil
 	}
-	p, err := s.AuthenticateFor(ctx, req.API, req.Credentials)
+	p, err := a.AuthenticateFor(ctx, req.API, req.Credentials)
 	if err != nil {
 		return GateDecision{}, err
 	}
@@ -226,21 +226,21 @@ func (d *GateDecision) decideBody(p *Principal, base authz.Request, body *BodySc
 // ignored), on the Preview Service the preview token (an accompanying
 // delivery token is ignored), on the CMA an authtoken or management token.
 // A credential of another API authenticates nothing.
-func (s *Service) AuthenticateFor(ctx context.Context, api authz.API, c Credentials) (*Principal, error) {
+func (a *Checker) AuthenticateFor(ctx context.Context, api authz.API, c Credentials) (*Principal, error) {
 	switch api {
 	case authz.CMA:
 		if c.Authtoken == "" && c.Authorization == "" && (c.AccessToken != "" || c.PreviewToken != "") {
-			if _, err := s.snapshotFor(ctx, c.APIKey); err != nil {
+			if _, err := a.snapshotFor(ctx, c.APIKey); err != nil {
 				return nil, err
 			}
 			return nil, errDeliveryOnCMA
 		}
-		return s.Authenticate(ctx, c)
+		return a.Authenticate(ctx, c)
 	case authz.CDA, authz.Preview:
 	default:
 		return nil, ErrNoAPI
 	}
-	snap, err := s.snapshotFor(ctx, c.APIKey)
+	snap, err := a.snapshotFor(ctx, c.APIKey)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +256,7 @@ func (s *Service) AuthenticateFor(ctx context.Context, api authz.API, c Credenti
 		return nil, errNeedAccessToken
 	}
 	var h [sha256.Size]byte
-	s.keys.HashInto(&h, value)
+	a.keys.HashInto(&h, value)
 	if preview {
 		if p, ok := snap.preview[h]; ok {
 			return p, nil
@@ -264,5 +264,5 @@ func (s *Service) AuthenticateFor(ctx context.Context, api authz.API, c Credenti
 	} else if p, ok := snap.delivery[h]; ok {
 		return p, nil
 	}
-	return s.deliveryMiss(ctx, snap, h, preview)
+	return a.deliveryMiss(ctx, snap, h, preview)
 }

@@ -1,4 +1,4 @@
-package service
+package access
 
 import (
 	"context"
@@ -32,7 +32,7 @@ import (
 // once the listener is back, so a missed notification can never keep an
 // allow alive.
 type cache struct {
-	svc *Service
+	chk *Checker
 
 	mu        sync.RWMutex
 	epoch     uint64
@@ -52,7 +52,7 @@ type cache struct {
 	unknownEpoch uint64
 
 	// missLookups bounds how often the store is asked about credentials
-	// missing from a snapshot (Service.refresh), over all stacks: a flood of
+	// missing from a snapshot (Checker.refresh), over all stacks: a flood of
 	// random tokens, which never repeat, costs at most missLookupRate store
 	// reads a second, and is otherwise answered from memory.
 	missLookups tokenBucket
@@ -120,7 +120,7 @@ type snapshot struct {
 	preview  map[[sha256.Size]byte]*Principal
 
 	// misses remembers credentials the store did not know either, while
-	// this snapshot is current (see Service.refresh).
+	// this snapshot is current (see Checker.refresh).
 	missMu sync.Mutex
 	misses map[[sha256.Size]byte]struct{}
 
@@ -155,8 +155,8 @@ type mgmtEntry struct {
 	principal *Principal
 }
 
-func newCache(s *Service) *cache {
-	c := &cache{svc: s, max: s.cfg.CacheMaxStacks}
+func newCache(chk *Checker) *cache {
+	c := &cache{chk: chk, max: chk.cfg.CacheMaxStacks}
 	c.clear()
 	return c
 }
@@ -349,10 +349,10 @@ type CacheStats struct {
 }
 
 // CacheStats returns the cache's current figures.
-func (s *Service) CacheStats() CacheStats {
-	s.cache.mu.RLock()
-	defer s.cache.mu.RUnlock()
-	return CacheStats{Stacks: len(s.cache.stacks), Evictions: s.cache.evictions.Load()}
+func (a *Checker) CacheStats() CacheStats {
+	a.cache.mu.RLock()
+	defer a.cache.mu.RUnlock()
+	return CacheStats{Stacks: len(a.cache.stacks), Evictions: a.cache.evictions.Load()}
 }
 
 // session returns the user uid of an authtoken hash, loading it on a miss.
@@ -365,7 +365,7 @@ func (c *cache) session(ctx context.Context, h [sha256.Size]byte) (string, error
 		return uid, nil
 	}
 	// A copy, so that h itself stays on the stack on the hit path.
-	sess, err := c.svc.store.FindSession(ctx, append([]byte(nil), h[:]...))
+	sess, err := c.chk.store.FindSession(ctx, append([]byte(nil), h[:]...))
 	if err != nil {
 		return "", err
 	}
@@ -381,7 +381,7 @@ func (c *cache) session(ctx context.Context, h [sha256.Size]byte) (string, error
 func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 	// One read transaction: a write committed meanwhile is seen whole or
 	// not at all (and then the epoch check discards this snapshot).
-	sc, err := c.svc.store.LoadStack(ctx, apiKey)
+	sc, err := c.chk.store.LoadStack(ctx, apiKey)
 	if err != nil {
 		return nil, err
 	}

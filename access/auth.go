@@ -1,4 +1,4 @@
-package service
+package access
 
 import (
 	"context"
@@ -64,6 +64,11 @@ func (p *Principal) Label() string {
 		return p.PrincipalHeader[0]
 	}
 	return p.Kind.String() + ":" + p.UID
+}
+
+// Actor is who the principal's writes are made by.
+func (p *Principal) Actor() stackgate.Actor {
+	return stackgate.Actor{Stack: p.Stack, UID: p.UID, Token: p.Kind == KindManagementToken}
 }
 
 // Allowed decides req for the principal. For delivery and preview tokens
@@ -139,8 +144,8 @@ func (r forbiddenReason) Error() string { return string(r) }
 // Authenticate resolves the stack (412 first) and then the one CMA credential
 // of a request: an authtoken of a member, or a management token sent raw in
 // authorization. Delivery and preview tokens never authenticate the CMA.
-func (s *Service) Authenticate(ctx context.Context, c Credentials) (*Principal, error) {
-	snap, err := s.snapshotFor(ctx, c.APIKey)
+func (a *Checker) Authenticate(ctx context.Context, c Credentials) (*Principal, error) {
+	snap, err := a.snapshotFor(ctx, c.APIKey)
 	if err != nil {
 		return nil, err
 	}
@@ -148,15 +153,15 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*Principal, 
 	case (c.Authtoken != "") == (c.Authorization != ""): // both or neither
 		return nil, errBadAuthtoken
 	case c.Authtoken != "":
-		uid, err := s.userOf(ctx, c.Authtoken)
+		uid, err := a.AuthenticateUser(ctx, c.Authtoken)
 		if err != nil {
 			return nil, err
 		}
 		p, ok := snap.members[uid]
 		if !ok {
 			// A miss may be a membership granted a moment ago on another node.
-			if snap, ok = s.refresh(ctx, snap, missKey(uid), func() (bool, error) {
-				_, err := s.store.FindMember(ctx, snap.stack.UID, uid)
+			if snap, ok = a.refresh(ctx, snap, missKey(uid), func() (bool, error) {
+				_, err := a.store.FindMember(ctx, snap.stack.UID, uid)
 				return found(err)
 			}); ok {
 				p, ok = snap.members[uid]
@@ -167,16 +172,16 @@ func (s *Service) Authenticate(ctx context.Context, c Credentials) (*Principal, 
 		}
 		return p, nil
 	default:
-		return s.managementToken(ctx, snap, c.Authorization)
+		return a.managementToken(ctx, snap, c.Authorization)
 	}
 }
 
 // deliveryMiss handles a delivery or preview token missing from the
 // snapshot: it may have been created a moment ago on another node. It is
 // apart from AuthenticateFor so that the hash there stays on the stack.
-func (s *Service) deliveryMiss(ctx context.Context, snap *snapshot, h [sha256.Size]byte, preview bool) (*Principal, error) {
-	snap, ok := s.refresh(ctx, snap, h, func() (bool, error) {
-		t, err := s.store.FindDeliveryTokenByHash(ctx, h[:], preview)
+func (a *Checker) deliveryMiss(ctx context.Context, snap *snapshot, h [sha256.Size]byte, preview bool) (*Principal, error) {
+	snap, ok := a.refresh(ctx, snap, h, func() (bool, error) {
+		t, err := a.store.FindDeliveryTokenByHash(ctx, h[:], preview)
 		ok, err := found(err)
 		return ok && t.StackUID == snap.stack.UID, err
 	})
@@ -201,8 +206,8 @@ func (s *Service) deliveryMiss(ctx context.Context, snap *snapshot, h [sha256.Si
 // and what it remembered with it. Lookups are rationed (cache.mayLookUpMiss):
 // beyond the budget a miss is refused from memory, and a credential created
 // elsewhere is then accepted once its change notification arrives.
-func (s *Service) refresh(ctx context.Context, snap *snapshot, key [sha256.Size]byte, exists func() (bool, error)) (*snapshot, bool) {
-	if snap.knownMiss(key) || !s.cache.mayLookUpMiss() {
+func (a *Checker) refresh(ctx context.Context, snap *snapshot, key [sha256.Size]byte, exists func() (bool, error)) (*snapshot, bool) {
+	if snap.knownMiss(key) || !a.cache.mayLookUpMiss() {
 		return snap, false
 	}
 	ok, err := exists()
@@ -212,8 +217,8 @@ func (s *Service) refresh(ctx context.Context, snap *snapshot, key [sha256.Size]
 		}
 		return snap, false
 	}
-	s.cache.apply(stackgate.Change{StackUID: snap.stack.UID})
-	fresh, err := s.cache.snapshot(ctx, snap.stack.APIKey)
+	a.cache.apply(stackgate.Change{StackUID: snap.stack.UID})
+	fresh, err := a.cache.snapshot(ctx, snap.stack.APIKey)
 	if err != nil {
 		return snap, false
 	}
@@ -236,31 +241,31 @@ func missKey(userUID string) [sha256.Size]byte { return sha256.Sum256([]byte("me
 
 // snapshotFor returns the cached state of the stack named by apiKey; a
 // missing or unknown api_key is 412 / 109.
-func (s *Service) snapshotFor(ctx context.Context, apiKey string) (*snapshot, error) {
+func (a *Checker) snapshotFor(ctx context.Context, apiKey string) (*snapshot, error) {
 	if apiKey == "" {
 		return nil, errNoStack
 	}
-	snap, err := s.cache.snapshot(ctx, apiKey)
+	snap, err := a.cache.snapshot(ctx, apiKey)
 	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
 		return nil, errNoStack
 	}
 	return snap, err
 }
 
-func (s *Service) managementToken(ctx context.Context, snap *snapshot, value string) (*Principal, error) {
+func (a *Checker) managementToken(ctx context.Context, snap *snapshot, value string) (*Principal, error) {
 	if value == "" || strings.HasPrefix(strings.ToLower(value), "bearer ") {
 		return nil, errBadAuthorization
 	}
 	var h [sha256.Size]byte
-	s.keys.HashInto(&h, value)
+	a.keys.HashInto(&h, value)
 	e, ok := snap.mgmt[h]
 	if !ok {
-		if e = s.managementMiss(ctx, snap, h); e == nil {
+		if e = a.managementMiss(ctx, snap, h); e == nil {
 			return nil, errBadAuthorization
 		}
 	}
 	// Expiry is checked on every request, not by a sweeper.
-	if e.token.Expired(s.Now()) {
+	if e.token.Expired(a.Now()) {
 		return nil, errBadAuthorization
 	}
 	return e.principal, nil
@@ -268,9 +273,9 @@ func (s *Service) managementToken(ctx context.Context, snap *snapshot, value str
 
 // managementMiss handles a management token missing from the snapshot: it
 // may have been created a moment ago on another node.
-func (s *Service) managementMiss(ctx context.Context, snap *snapshot, h [sha256.Size]byte) *mgmtEntry {
-	snap, ok := s.refresh(ctx, snap, h, func() (bool, error) {
-		t, err := s.store.FindManagementTokenByHash(ctx, h[:])
+func (a *Checker) managementMiss(ctx context.Context, snap *snapshot, h [sha256.Size]byte) *mgmtEntry {
+	snap, ok := a.refresh(ctx, snap, h, func() (bool, error) {
+		t, err := a.store.FindManagementTokenByHash(ctx, h[:])
 		ok, err := found(err)
 		return ok && t.StackUID == snap.stack.UID, err
 	})
@@ -280,47 +285,19 @@ func (s *Service) managementMiss(ctx context.Context, snap *snapshot, h [sha256.
 	return snap.mgmt[h]
 }
 
-// userOf returns the uid of the user whose session authtoken is.
-func (s *Service) userOf(ctx context.Context, authtoken string) (string, error) {
+// AuthenticateUser returns the uid of the user whose session authtoken is
+// (401 when it is none), from the cache of sessions: the one lookup of an
+// authtoken, for stack routes (Authenticate) and the user's own routes
+// alike.
+func (a *Checker) AuthenticateUser(ctx context.Context, authtoken string) (string, error) {
 	if authtoken == "" {
 		return "", errBadAuthtoken
 	}
 	var h [sha256.Size]byte
-	s.keys.HashInto(&h, authtoken)
-	uid, err := s.cache.session(ctx, h)
+	a.keys.HashInto(&h, authtoken)
+	uid, err := a.cache.session(ctx, h)
 	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
 		return "", errBadAuthtoken
 	}
 	return uid, err
-}
-
-// CurrentUser returns the user an authtoken belongs to.
-func (s *Service) CurrentUser(ctx context.Context, authtoken string) (*stackgate.User, error) {
-	uid, err := s.userOf(ctx, authtoken)
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.store.FindUserByUID(ctx, uid)
-	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
-		return nil, errBadAuthtoken
-	}
-	return u, err
-}
-
-// Logout ends the session of authtoken at once.
-func (s *Service) Logout(ctx context.Context, authtoken string) error {
-	uid, err := s.userOf(ctx, authtoken)
-	if err != nil {
-		return err
-	}
-	err = s.store.DeleteSession(ctx, s.keys.Hash(authtoken))
-	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
-		// Not a write, so no store hook: the session was cached here but is
-		// gone from the store (another node or process ended it, and its
-		// change has not reached this node yet). Logging out must take
-		// effect here at once all the same.
-		s.cache.apply(stackgate.Change{UserUID: uid})
-		return nil
-	}
-	return err
 }

@@ -1,4 +1,4 @@
-package service_test
+package access_test
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
@@ -22,7 +24,7 @@ func BenchmarkDecideCustomRoles(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := service.New(testdb.SQLite(b), keys, service.Config{}, nil)
+	svc := newNode(testdb.SQLite(b), keys, access.Config{})
 	owner, _, err := svc.EnsureUser(ctx, "o@example.com", "password-1")
 	if err != nil {
 		b.Fatal(err)
@@ -31,7 +33,7 @@ func BenchmarkDecideCustomRoles(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := &service.Principal{Kind: service.KindUser, Stack: stack, UID: owner.UID, Owner: true}
+	p := stackgate.Actor{Stack: stack, UID: owner.UID}
 	var roleUIDs []string
 	for i := 0; i < 3; i++ {
 		rules := []any{map[string]any{"module": "branch", "branches": []string{"main"}, "acl": map[string]bool{"read": true}}}
@@ -62,7 +64,7 @@ func BenchmarkDecideCustomRoles(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cred := service.Credentials{APIKey: stack.APIKey, Authtoken: authtoken}
+	cred := access.Credentials{APIKey: stack.APIKey, Authtoken: authtoken}
 	for _, k := range []struct {
 		name    string
 		path    string
@@ -72,7 +74,7 @@ func BenchmarkDecideCustomRoles(b *testing.B) {
 		{"miss", "/v3/content_types/nothing/entries/bltentry", false},
 	} {
 		b.Run(k.name, func(b *testing.B) {
-			req := service.GateRequest{API: authz.CMA, Credentials: cred, Method: "PUT", Path: k.path}
+			req := access.GateRequest{API: authz.CMA, Credentials: cred, Method: "PUT", Path: k.path}
 			if d, err := svc.Decide(ctx, req); err != nil || d.Allowed != k.allowed {
 				b.Fatalf("decision %+v, %v; want allowed %v", d, err, k.allowed)
 			}

@@ -1,4 +1,4 @@
-package service_test
+package access_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
@@ -38,7 +39,7 @@ func TestOwnWriteRebuildsOnce(t *testing.T) {
 		ctx := t.Context()
 		st := &loadCounter{Store: open(t)}
 		keys, _ := secret.ParseKeyFile(secret.GenerateKeyFile())
-		s := service.New(st, keys, service.Config{}, nil)
+		s := newNode(st, keys, access.Config{})
 		go s.Listen(ctx)
 		owner, _, err := s.EnsureUser(ctx, "o@example.com", "password-1")
 		if err != nil {
@@ -48,10 +49,10 @@ func TestOwnWriteRebuildsOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := &service.Principal{Kind: service.KindUser, Stack: stack, UID: owner.UID, Owner: true}
+		p := stackgate.Actor{Stack: stack, UID: owner.UID}
 		decide := func(token string) error {
-			_, err := s.Decide(ctx, service.GateRequest{API: authz.CDA, Method: "GET", Path: "/v3/content_types", Environment: "production",
-				Credentials: service.Credentials{APIKey: stack.APIKey, AccessToken: token}})
+			_, err := s.Decide(ctx, access.GateRequest{API: authz.CDA, Method: "GET", Path: "/v3/content_types", Environment: "production",
+				Credentials: access.Credentials{APIKey: stack.APIKey, AccessToken: token}})
 			return err
 		}
 		if err := decide("cs0"); !stackgate.IsCode(err, stackgate.EUNAUTHORIZED) { // caches the stack

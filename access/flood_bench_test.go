@@ -1,4 +1,4 @@
-package service_test
+package access_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
@@ -17,18 +18,18 @@ import (
 // delivery tokens with one for random ones (a credential-stuffing flood)
 // and reports the store reads per request after warm-up (goal: 0).
 //
-//	go test ./service -run '^$' -bench DecideRandomTokens -benchtime 200000x
+//	go test ./access -run '^$' -bench DecideRandomTokens -benchtime 200000x
 func BenchmarkDecideRandomTokens(b *testing.B) {
 	ctx := context.Background()
 	counted := &readCounter{Store: testdb.SQLite(b)}
 	keys, _ := secret.ParseKeyFile(secret.GenerateKeyFile())
-	s := service.New(counted, keys, service.Config{}, nil)
+	s := newNode(counted, keys, access.Config{})
 	owner, _, _ := s.EnsureUser(ctx, "o@example.com", "password-1")
 	stack, err := s.CreateStack(ctx, owner, "S")
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := &service.Principal{Kind: service.KindUser, Stack: stack, UID: owner.UID, Owner: true}
+	p := stackgate.Actor{Stack: stack, UID: owner.UID}
 	scope := json.RawMessage(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)
 	var valid []string
 	for i := range 100 {
@@ -43,14 +44,14 @@ func BenchmarkDecideRandomTokens(b *testing.B) {
 	for i := range random {
 		random[i] = stackgate.NewTokenValue()
 	}
-	req := service.GateRequest{API: authz.CDA, Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production"}
+	req := access.GateRequest{API: authz.CDA, Method: "GET", Path: "/v3/content_types/blog/entries", Environment: "production"}
 	for _, bc := range []struct {
 		name   string
 		tokens []string
 	}{{"valid", valid}, {"random", random}} {
 		b.Run(bc.name, func(b *testing.B) {
 			r := req
-			r.Credentials = service.Credentials{APIKey: stack.APIKey, AccessToken: bc.tokens[0]}
+			r.Credentials = access.Credentials{APIKey: stack.APIKey, AccessToken: bc.tokens[0]}
 			s.Decide(ctx, r) // warm: the snapshot is loaded
 			reads := counted.tokens.Load() + counted.stacks.Load()
 			i := 0
