@@ -41,6 +41,9 @@ type Principal struct {
 	UID   string // user uid or token uid
 	Name  string // token name
 	Owner bool   // the user owns the stack
+	// CreatedBy is a management token's creator (a user uid), which
+	// AuthenticateBoth holds to the authtoken's user.
+	CreatedBy string
 
 	// StackHeader and PrincipalHeader are the gate's X-Stackgate-Stack and
 	// X-Stackgate-Principal values, built once per principal.
@@ -174,6 +177,45 @@ func (a *Checker) Authenticate(ctx context.Context, c Credentials) (*Principal, 
 	default:
 		return a.managementToken(ctx, snap, c.Authorization)
 	}
+}
+
+// errConflictingCredentials refuses an authtoken and a management token
+// that do not speak for the same user.
+var errConflictingCredentials = &stackgate.Error{Code: stackgate.EUNAUTHORIZED,
+	Fields: map[string][]string{"authorization": {"does not belong to the user of the authtoken."}}}
+
+// AuthenticateBoth authenticates a request that carries both an authtoken
+// and a management token, as the Roles page documents for POST and PUT
+// /v3/roles and its Postman collection sends. Both must be valid for the
+// stack, and they must speak for one user: the management token must have
+// been created by the authtoken's user; otherwise 401 (the authtoken's or
+// the authorization's own error, or errConflictingCredentials). The
+// authtoken takes precedence: the principal is the user, decided by their
+// roles, recorded as created_by/updated_by, held to the custom-role creator
+// rule. The token adds no right: the user could have sent the authtoken
+// alone (README, Compatibility).
+func (a *Checker) AuthenticateBoth(ctx context.Context, c Credentials) (*Principal, error) {
+	if c.Authtoken == "" || c.Authorization == "" {
+		return a.Authenticate(ctx, c)
+	}
+	user := c
+	user.Authorization = ""
+	p, err := a.Authenticate(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := a.snapshotFor(ctx, c.APIKey)
+	if err != nil {
+		return nil, err
+	}
+	t, err := a.managementToken(ctx, snap, c.Authorization)
+	if err != nil {
+		return nil, err
+	}
+	if t.CreatedBy != p.UID {
+		return nil, errConflictingCredentials
+	}
+	return p, nil
 }
 
 // deliveryMiss handles a delivery or preview token missing from the

@@ -154,7 +154,9 @@ var deliveryRefs = func() (r [8]RuleRef) {
 }()
 
 // CompileDeliveryToken compiles a delivery token's scope; its preview token
-// shares it. Scope environments may be uids or names (env resolves them).
+// shares it. Scope environments may be uids or names (env resolves them). An
+// entry whose acl.read is false grants nothing; an absent read grants, as an
+// absent acl does (the API stores {"read": true} for it).
 func CompileDeliveryToken(t *stackgate.DeliveryToken, env EnvIndex, aliases map[string]string) *DeliveryScope {
 	return CompileDeliveryTokenShared(t, &env, aliases)
 }
@@ -168,6 +170,11 @@ func CompileDeliveryTokenShared(t *stackgate.DeliveryToken, env *EnvIndex, alias
 		return d
 	}
 	for i, e := range t.Scope {
+		if e.ACL.Read != nil && !*e.ACL.Read {
+			// acl.read false grants nothing: neither its environments nor
+			// its branches (README, Compatibility).
+			continue
+		}
 		switch e.Module {
 		case stackgate.ModuleEnvironment:
 			// "$all" is no environment: a delivery token names its own.

@@ -238,3 +238,109 @@ func TestRoleStackShape(t *testing.T) {
 		t.Errorf("discrete_variables (-want +got):\n%s", diff)
 	}
 }
+
+// TestDeliveryTokenACL: a delivery token's scope means what it says: an
+// entry with acl.read false grants nothing, and a scope granting write is
+// refused at create and update (422): delivery tokens are read-only.
+func TestDeliveryTokenACL(t *testing.T) {
+	f := newFixture(t, testdb.SQLite)
+	owner := f.as(Owner)
+	noRead := map[string]any{"module": "environment", "environments": []string{"production"}, "acl": map[string]any{"read": false}}
+	dt := mustDo(t, f, owner, "POST", deliveryTokensPath, deliveryTokenBody("no read", noRead, scopeBranch("main")), 201)
+	access := jobj(t, dt.body["token"])["token"].(string)
+	gate := f.do(req{method: "GET", path: "/gate/auth?api=cda", headers: map[string]string{"api_key": f.stack.APIKey, "access_token": access,
+		"X-Original-Method": "GET", "X-Original-URI": "/v3/content_types/blog/entries?environment=production"}})
+	wantError(t, gate, 403, 316, "")
+
+	for _, acl := range []map[string]any{
+		{"read": true, "write": true},
+		{"read": true, "create": true},
+		{"read": true, "publish": true},
+		{"read": true, "sub_acl": map[string]any{"update": true}},
+		{"read": "true", "write": "true"},
+	} {
+		body := deliveryTokenBody("writer", map[string]any{"module": "environment", "environments": []string{"production"}, "acl": acl}, scopeBranch("main"))
+		wantError(t, f.do(req{method: "POST", path: deliveryTokensPath, headers: owner, body: body}), 422, 141, "scope.acl")
+		body = deliveryTokenBody("writer", scopeEnv("production"), map[string]any{"module": "branch", "branches": []string{"main"}, "acl": acl})
+		wantError(t, f.do(req{method: "POST", path: deliveryTokensPath, headers: owner, body: body}), 422, 141, "scope.acl")
+	}
+	uid := jobj(t, dt.body["token"])["uid"].(string)
+	upd := deliveryTokenBody("no read", map[string]any{"module": "environment", "environments": []string{"production"}, "acl": map[string]any{"read": true, "write": true}}, scopeBranch("main"))
+	wantError(t, f.do(req{method: "PUT", path: deliveryTokensPath + "/" + uid, headers: owner, body: upd}), 422, 141, "scope.acl")
+	list := mustDo(t, f, owner, "GET", deliveryTokensPath, nil, 200)
+	if n := len(jlist(t, list.body["tokens"])); n != 1 {
+		t.Fatalf("%d tokens after refused creates, want 1", n)
+	}
+}
+
+// TestBothCredentialsOnRoleWrites: POST and PUT /v3/roles take an authtoken
+// and a management token together (the Roles page marks both required)
+// when the token was created by the authtoken's user; the authtoken takes
+// precedence. Credentials speaking for two users, or an invalid one, are a
+// 401 naming the bad one; elsewhere both together stay refused.
+func TestBothCredentialsOnRoleWrites(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
+		f := newFixture(t, open)
+		byOwner := createMgmt(t, f, mgmtTokenBody("owner's", []any{mgmtModule("role", map[string]any{"read": true}), scopeBranch("main")}, nil))["token"].(string)
+		byAdmin := createMgmtAs(t, f, Admin, mgmtTokenBody("admin's", []any{mgmtModule("$all", map[string]any{"read": true, "write": true}), scopeBranch("main")}, nil))
+		both := func(who cred, token string) map[string]string {
+			h := f.as(who)
+			h["authorization"] = token
+			return h
+		}
+		created := f.do(req{method: "POST", path: rolesPath, headers: both(Owner, byOwner), body: rolePayload("both", ruleBranch("main"))})
+		if created.status != 201 {
+			t.Fatalf("POST with both: %d %s", created.status, created.raw)
+		}
+		role := jobj(t, created.body["role"])
+		if role["created_by"] != f.users[Owner].UID {
+			t.Fatalf("created_by %v, want the authtoken's user (the token's scope is read-only: the authtoken decides)", role["created_by"])
+		}
+		uid := role["uid"].(string)
+		for _, tc := range []struct {
+			name    string
+			method  string
+			path    string
+			headers map[string]string
+			status  int
+			code    int
+			field   string
+		}{
+			{"PUT with both, the owner's", "PUT", rolesPath + "/" + uid, both(Owner, byOwner), 200, 0, ""},
+			{"POST with both, the admin's", "POST", rolesPath, both(Admin, byAdmin), 201, 0, ""},
+			{"the authtoken decides: the admin did not create the owner's role", "PUT", rolesPath + "/" + uid, both(Admin, byAdmin), 403, 316, "role"},
+			{"a token of another user", "POST", rolesPath, both(Admin, byOwner), 401, 105, "authorization"},
+			{"a token of another user, the other way", "PUT", rolesPath + "/" + uid, both(Owner, byAdmin), 401, 105, "authorization"},
+			{"an unknown token", "POST", rolesPath, both(Owner, "cs0123456789abcdef01234567"), 401, 105, "authorization"},
+			{"an unknown authtoken", "POST", rolesPath, map[string]string{"api_key": f.stack.APIKey, "authtoken": "bltnotasession", "authorization": byOwner}, 401, 105, "authtoken"},
+			{"a Bearer value", "POST", rolesPath, both(Owner, "Bearer "+byOwner), 401, 105, "authorization"},
+			{"both on a role read", "GET", rolesPath, both(Owner, byOwner), 401, 105, ""},
+			{"both on a role delete", "DELETE", rolesPath + "/" + uid, both(Owner, byOwner), 401, 105, ""},
+			{"both elsewhere", "POST", "/v3/environments", both(Owner, byOwner), 401, 105, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				var body any
+				if tc.method == "POST" || tc.method == "PUT" {
+					body = rolePayload("r "+tc.name[:8], ruleBranch("main"))
+				}
+				if tc.path == "/v3/environments" {
+					body = envBody("both")
+				}
+				r := f.do(req{method: tc.method, path: tc.path, headers: tc.headers, body: body})
+				if tc.code == 0 {
+					if r.status != tc.status {
+						t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.raw)
+					}
+					return
+				}
+				wantError(t, r, tc.status, tc.code, tc.field)
+			})
+		}
+	})
+}
+
+// createMgmtAs creates a management token as who and returns its secret.
+func createMgmtAs(t *testing.T, f *fixture, who cred, body map[string]any) string {
+	t.Helper()
+	return jobj(t, mustDo(t, f, f.as(who), "POST", managementTokensPath, body, 201).body["token"])["token"].(string)
+}

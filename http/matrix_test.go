@@ -530,8 +530,11 @@ type routerRequest struct {
 	undo func()
 }
 
-// routerRequestFor builds the request of route r in world w.
-func (w *matrixWorld) routerRequestFor(t *testing.T, r authz.Route) routerRequest {
+// routerRequestFor builds the request of route r in world w, for a request
+// by the user whose authtoken is in headers: a role to update or delete is
+// that user's own (a user other than the owner changes only the custom
+// roles they created, authz.MayChangeCustomRole).
+func (w *matrixWorld) routerRequestFor(t *testing.T, r authz.Route, headers map[string]string) routerRequest {
 	t.Helper()
 	ctx := context.Background()
 	f, owner := w.f, w.owner
@@ -584,7 +587,11 @@ func (w *matrixWorld) routerRequestFor(t *testing.T, r authz.Route) routerReques
 		out.body = map[string]any{"role": map[string]any{"name": name, "rules": mainOnly}}
 		uid := ""
 		if strings.Contains(r.Pattern, "{") {
-			role, err := f.svc.CreateRole(ctx, owner, service.RoleInput{Name: &name, Rules: mainOnly})
+			creator := owner
+			if p, err := f.acc.Authenticate(ctx, access.Credentials{APIKey: w.stack.APIKey, Authtoken: headers["authtoken"]}); err == nil {
+				creator = p.Actor()
+			}
+			role, err := f.svc.CreateRole(ctx, creator, service.RoleInput{Name: &name, Rules: mainOnly})
 			ok(role, err)
 			uid = role.UID
 			fill("{role_uid}", uid)
@@ -694,7 +701,7 @@ func TestMatrixThroughRouter(t *testing.T) {
 			}
 			t.Run(c.Name, func(t *testing.T) {
 				defer undo()
-				rr := w.routerRequestFor(t, route)
+				rr := w.routerRequestFor(t, route, headers)
 				defer rr.undo()
 				if c.Request.Branch != "" && c.Request.Branch != stackgate.MainBranch {
 					headers["branch"] = c.Request.Branch

@@ -386,6 +386,15 @@ for env in ["production", "staging"]:
     for branch in ["main", "development"]:
         case(f"two environments and branches: {env} on {branch}", two_envs, {"api": "cda", "module": "entry", "action": R, "environment": env, "branch": branch}, True)
 
+# acl.read false grants nothing (issue 15 item 5): neither the environment nor the branch.
+no_read_env = {"delivery_token": {"scope": [{"module": "environment", "environments": ["bltprod"], "acl": {"read": False}}, prod_main[1]]}}
+case("delivery token: environment entry with acl.read false grants nothing", no_read_env, {"api": "cda", "module": "entry", "action": R, "environment": "production"}, False, reason="environment")
+no_read_branch = {"delivery_token": {"scope": [prod_main[0], {"module": "branch", "branches": ["main"], "acl": {"read": False}}]}}
+case("delivery token: branch entry with acl.read false grants nothing", no_read_branch, {"api": "cda", "module": "entry", "action": R, "environment": "production"}, False, reason="branch")
+two_env_entries = {"delivery_token": {"scope": [{"module": "environment", "environments": ["bltprod"], "acl": {"read": False}},
+                                                {"module": "environment", "environments": ["bltstag"], "acl": {"read": True}}, prod_main[1]]}}
+case("delivery token: a read entry still grants beside a read-false one", two_env_entries, {"api": "cda", "module": "entry", "action": R, "environment": "staging"}, True)
+case("delivery token: the read-false entry's environment stays out", two_env_entries, {"api": "cda", "module": "entry", "action": R, "environment": "production"}, False, reason="environment")
 dp = {"delivery_token": {"scope": prod_main}}
 case("delivery token: CMA route refused as not a content delivery route", dp, {"api": "cma", "module": "content_type", "action": R, "environment": "production"}, False, reason="not a content delivery route")
 case("delivery token: unknown action", dp, {"api": "cda", "module": "entry", "action": "frobnicate", "environment": "production"}, False, reason="unknown action")
