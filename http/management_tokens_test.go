@@ -700,6 +700,11 @@ func TestManagementTokenCredentialStates(t *testing.T) {
 						method, path, body := p.request(n)
 						r := f.do(req{method: method, path: path, headers: s.headers, body: body})
 						want := s.status
+						if s.name == "both an authtoken and a token" && target == "role" && write {
+							// Role create and update take both when they speak for
+							// one user (the owner made this token): access.AuthenticateBoth.
+							want = 0
+						}
 						if want == 0 {
 							want = 200
 							if write {
