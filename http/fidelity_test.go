@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,13 +140,18 @@ func TestCMARateLimit(t *testing.T) {
 		{"a third of a second later: one more read", "GET", "/v3/roles", 40 * time.Millisecond, 200, "0", ""},
 		{"and not two", "GET", "/v3/roles", 0, 429, "0", "1"},
 		{"a full second later: all three", "GET", "/v3/roles", time.Second, 200, "2", ""},
+		{"a refused request counts and says so", "GET", "/v3/stacks/management_tokens?as=developer", 0, 403, "1", ""},
 	} {
 		now = now.Add(s.advance)
 		var body any
 		if s.method == "POST" {
 			body = envBody("limited")
 		}
-		r := f.do(req{method: s.method, path: s.path, headers: owner, body: body})
+		headers := owner
+		if strings.HasSuffix(s.path, "?as=developer") {
+			headers = f.as(Developer) // developers may not list management tokens: 403
+		}
+		r := f.do(req{method: s.method, path: s.path, headers: headers, body: body})
 		if r.status != s.status || r.header.Get("X-RateLimit-Limit") != "3" || r.header.Get("X-RateLimit-Remaining") != s.remaining ||
 			r.header.Get("Retry-After") != s.retry {
 			t.Fatalf("%s: %d, X-RateLimit-Limit %q, X-RateLimit-Remaining %q, Retry-After %q; want %d, 3, %s, %q: %s", s.name, r.status,

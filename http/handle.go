@@ -18,8 +18,12 @@ func (s *Server) handle(rt route, perm authz.Route) http.Handler {
 	return withBodyLimit(MaxBodyBytes)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.access == stack {
 			p, err := s.authorize(w, r, perm)
-			if err == nil && s.cmaLimit != nil {
-				err = s.cmaLimit.take(w, r, p.Stack.UID)
+			if p != nil && s.cmaLimit != nil {
+				// Every request of a known credential counts, refused ones
+				// (403, 422) included, and says what is left.
+				if lerr := s.cmaLimit.take(w, r, p.Stack.UID); err == nil {
+					err = lerr
+				}
 			}
 			if err != nil {
 				Error(w, r, s.log, err)
@@ -33,6 +37,9 @@ func (s *Server) handle(rt route, perm authz.Route) http.Handler {
 	}))
 }
 
+// authorize authenticates and decides a stack route's request. A refusal of
+// an authenticated principal (403, 422) comes back with the principal, whom
+// the caller must not let in but may count (--cma-rate-limit).
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Route) (*access.Principal, error) {
 	authenticate := s.acc.Authenticate
 	if bothDocumented(perm) {
@@ -50,14 +57,14 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Ro
 	i.principal = p.Label()
 	branch, ok := p.ResolveBranch(header(r, hBranch))
 	if !ok {
-		return nil, errNoBranch("the branch named by the branch header does not exist")
+		return p, errNoBranch("the branch named by the branch header does not exist")
 	}
 	d := p.Allowed(authz.CMA, authz.Request{Module: perm.Module, Action: perm.Action, Branch: branch})
 	switch {
 	case d.OffBranch:
-		return nil, errOffBranch(branch, d.Reason)
+		return p, errOffBranch(branch, d.Reason)
 	case !d.Allowed:
-		return nil, access.ErrForbidden(d.Reason)
+		return p, access.ErrForbidden(d.Reason)
 	}
 	return p, nil
 }
