@@ -45,8 +45,9 @@ type Stack struct {
 type Actor struct {
 	Stack *Stack
 	UID   string
-	// Token is set when UID is a management token's. The zero value is a
-	// user, held to what users may do (a custom role's creator rule).
+	// Token is set when UID is not a user's: a management token's or an
+	// OAuth app's (a user's OAuth token acts as the user). The zero value
+	// is a user, held to what users may do (a custom role's creator rule).
 	Token bool
 }
 
@@ -73,6 +74,16 @@ type StackInvitation struct {
 	RoleUIDs  []string // sorted; a role deleted meanwhile is dropped
 	InvitedBy string   // user uid
 	CreatedAt time.Time
+}
+
+// PendingInvitation is a pending stack invitation with what its invitee is
+// shown: the stack, the roles it gives and who sent it, read together
+// (InvitationStore.ListStackInvitations).
+type PendingInvitation struct {
+	*StackInvitation
+	Stack   *Stack
+	Roles   []*Role // those of RoleUIDs, in that order; their holders are not read (Users is empty)
+	Inviter *User   // nil when the inviter no longer exists
 }
 
 // Environment is a publishing target. Name is unique per stack.

@@ -33,6 +33,7 @@ type Store interface {
 	DeliveryTokenStore
 	ManagementTokenStore
 	ExpiryNoticeStore // notice.go
+	OAuthStore        // oauth.go
 	Close() error
 }
 
@@ -122,8 +123,11 @@ type InvitationStore interface {
 	// changes no credential, so it announces nothing.
 	PutStackInvitations(ctx context.Context, invs []*StackInvitation, usersPerRole, maxPending int) error
 	// ListStackInvitations returns the pending invitations of the e-mail
-	// address (lower-cased), in every stack.
-	ListStackInvitations(ctx context.Context, email string) ([]*StackInvitation, error)
+	// address (lower-cased), in every stack, oldest first, each with its
+	// stack, roles and inviter, all read in one transaction by a number of
+	// statements that does not grow with the invitations (the invitee's
+	// list page makes one call, not one per invitation).
+	ListStackInvitations(ctx context.Context, email string) ([]*PendingInvitation, error)
 	// AcceptStackInvitation, in one transaction, makes userUID a member of the
 	// invitation's stack with its roles added to any held already (AddMember)
 	// and deletes the invitation, which it returns. ENOTFOUND unless the
@@ -256,10 +260,13 @@ type ManagementTokenStore interface {
 
 // Change says what a committed write touched, so caches can drop it. A write
 // to a stack's tokens, roles, members, environments, locales, branches or
-// aliases has StackUID set; a login or logout has UserUID set.
+// aliases has StackUID set; a login or logout, or a user's OAuth
+// authorization revoked, has UserUID set; an OAuth app removed has AppUID
+// set (its tokens, of users and its own, stop working).
 type Change struct {
 	StackUID string
 	UserUID  string
+	AppUID   string
 }
 
 // ChangeNotifier tells the process that writes what its writes changed.

@@ -27,6 +27,7 @@ type Store interface {
 	FindMember(ctx context.Context, stackUID, userUID string) (*stackgate.Member, error)
 	FindDeliveryTokenByHash(ctx context.Context, hash []byte, preview bool) (*stackgate.DeliveryToken, error)
 	FindManagementTokenByHash(ctx context.Context, hash []byte) (*stackgate.ManagementToken, error)
+	FindOAuthToken(ctx context.Context, accessHash []byte) (*stackgate.OAuthToken, error)
 }
 
 // Config holds what a deployment may tune of the cache.

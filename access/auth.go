@@ -3,7 +3,6 @@ package access
 import (
 	"context"
 	"crypto/sha256"
-	"strings"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
@@ -17,6 +16,8 @@ const (
 	KindManagementToken                 // authorization: <management token>
 	KindDeliveryToken                   // access_token (gate only)
 	KindPreviewToken                    // preview_token (gate only)
+	KindOAuthUser                       // authorization: Bearer <a user's OAuth access token> (bearer.go)
+	KindOAuthApp                        // authorization: Bearer <an app's own OAuth access token>
 )
 
 func (k Kind) String() string {
@@ -29,6 +30,10 @@ func (k Kind) String() string {
 		return "delivery_token"
 	case KindPreviewToken:
 		return "preview_token"
+	case KindOAuthUser:
+		return "oauth_user"
+	case KindOAuthApp:
+		return "oauth_app"
 	}
 	return "unknown"
 }
@@ -57,6 +62,7 @@ type Principal struct {
 	member   *authz.Member
 	mgmt     *authz.TokenScope
 	delivery *authz.DeliveryScope
+	scopes   []string // OAuth principals: the token's scopes
 }
 
 // Label is the principal's "kind:uid" label (e.g. "user:blt1…"): the
@@ -71,7 +77,7 @@ func (p *Principal) Label() string {
 
 // Actor is who the principal's writes are made by.
 func (p *Principal) Actor() stackgate.Actor {
-	return stackgate.Actor{Stack: p.Stack, UID: p.UID, Token: p.Kind == KindManagementToken}
+	return stackgate.Actor{Stack: p.Stack, UID: p.UID, Token: p.Kind == KindManagementToken || p.Kind == KindOAuthApp}
 }
 
 // Allowed decides req for the principal. For delivery and preview tokens
@@ -84,6 +90,8 @@ func (p *Principal) Allowed(api authz.API, req authz.Request) authz.Decision {
 		return p.mgmt.Allowed(req)
 	case KindDeliveryToken, KindPreviewToken:
 		return p.delivery.Allowed(api, req)
+	case KindOAuthUser, KindOAuthApp:
+		return p.oauthAllowed(req)
 	}
 	return authz.Decision{Reason: "unknown principal"}
 }
@@ -146,7 +154,8 @@ func (r forbiddenReason) Error() string { return string(r) }
 
 // Authenticate resolves the stack (412 first) and then the one CMA credential
 // of a request: an authtoken of a member, or a management token sent raw in
-// authorization. Delivery and preview tokens never authenticate the CMA.
+// authorization, or an OAuth access token sent as "Bearer <token>"
+// (bearer.go). Delivery and preview tokens never authenticate the CMA.
 func (a *Checker) Authenticate(ctx context.Context, c Credentials) (*Principal, error) {
 	snap, err := a.snapshotFor(ctx, c.APIKey)
 	if err != nil {
@@ -175,44 +184,50 @@ func (a *Checker) Authenticate(ctx context.Context, c Credentials) (*Principal, 
 		}
 		return p, nil
 	default:
+		if v, ok := BearerToken(c.Authorization); ok {
+			return a.oauthPrincipal(ctx, snap, v)
+		}
 		return a.managementToken(ctx, snap, c.Authorization)
 	}
 }
 
-// errConflictingCredentials refuses an authtoken and a management token
+// errConflictingCredentials refuses an authtoken and an authorization
 // that do not speak for the same user.
 var errConflictingCredentials = &stackgate.Error{Code: stackgate.EUNAUTHORIZED,
 	Fields: map[string][]string{"authorization": {"does not belong to the user of the authtoken."}}}
 
 // AuthenticateBoth authenticates a request that carries both an authtoken
-// and a management token, as the Roles page documents for POST and PUT
+// and an authorization, as the Roles page documents for POST and PUT
 // /v3/roles and its Postman collection sends. Both must be valid for the
-// stack, and they must speak for one user: the management token must have
-// been created by the authtoken's user; otherwise 401 (the authtoken's or
-// the authorization's own error, or errConflictingCredentials). The
-// authtoken takes precedence: the principal is the user, decided by their
-// roles, recorded as created_by/updated_by, held to the custom-role creator
-// rule. The token adds no right: the user could have sent the authtoken
-// alone (README, Compatibility).
+// stack, and they must speak for one user: a management token created by
+// the authtoken's user, or that user's own OAuth token ("Bearer …"); an app
+// token speaks for no user. Otherwise 401: the authtoken's or the
+// authorization's own error, or errConflictingCredentials. The authtoken
+// takes precedence: the principal is the user, decided by their roles,
+// recorded as created_by/updated_by, held to the custom-role creator rule.
+// The other credential adds no right and takes none away: the user could
+// have sent the authtoken alone (README, Compatibility).
 func (a *Checker) AuthenticateBoth(ctx context.Context, c Credentials) (*Principal, error) {
 	if c.Authtoken == "" || c.Authorization == "" {
 		return a.Authenticate(ctx, c)
 	}
-	user := c
-	user.Authorization = ""
+	user, other := c, c
+	user.Authorization, other.Authtoken = "", ""
 	p, err := a.Authenticate(ctx, user)
 	if err != nil {
 		return nil, err
 	}
-	snap, err := a.snapshotFor(ctx, c.APIKey)
+	t, err := a.Authenticate(ctx, other)
 	if err != nil {
+		if stackgate.IsCode(err, stackgate.EFORBIDDEN) { // an OAuth token of a non-member: not this user's
+			return nil, errConflictingCredentials
+		}
 		return nil, err
 	}
-	t, err := a.managementToken(ctx, snap, c.Authorization)
-	if err != nil {
-		return nil, err
-	}
-	if t.CreatedBy != p.UID {
+	switch {
+	case t.Kind == KindManagementToken && t.CreatedBy == p.UID:
+	case t.Kind == KindOAuthUser && t.UID == p.UID:
+	default:
 		return nil, errConflictingCredentials
 	}
 	return p, nil
@@ -295,7 +310,7 @@ func (a *Checker) snapshotFor(ctx context.Context, apiKey string) (*snapshot, er
 }
 
 func (a *Checker) managementToken(ctx context.Context, snap *snapshot, value string) (*Principal, error) {
-	if value == "" || strings.HasPrefix(strings.ToLower(value), "bearer ") {
+	if value == "" { // "Bearer …" went to oauthPrincipal (bearer.go)
 		return nil, errBadAuthorization
 	}
 	var h [sha256.Size]byte

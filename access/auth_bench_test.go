@@ -3,10 +3,12 @@ package access
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"testing"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/http/wire/wiretest"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -17,6 +19,7 @@ type benchWorld struct {
 	chk                         *Checker
 	apiKey                      string
 	authtoken, mgmt, dtok, ptok string
+	bearer                      string // the developer's OAuth access token
 }
 
 func newBenchWorld(b *testing.B) *benchWorld {
@@ -43,15 +46,29 @@ func newBenchWorld(b *testing.B) *benchWorld {
 		b.Fatal(err)
 	}
 	n1, n2 := "m", "d"
-	mt, err := svc.CreateManagementToken(ctx, p, service.TokenInput{Name: &n1, Scope: json.RawMessage(`[{"module":"$all","acl":{"read":true,"write":true}},{"module":"branch","branches":["main"]}]`)})
+	mt, err := svc.CreateManagementToken(ctx, p, wiretest.Management(service.TokenInput{Name: &n1}, json.RawMessage(`[{"module":"$all","acl":{"read":true,"write":true}},{"module":"branch","branches":["main"]}]`)))
 	if err != nil {
 		b.Fatal(err)
 	}
-	dt, err := svc.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &n2, Scope: json.RawMessage(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)}, true)
+	dt, err := svc.CreateDeliveryToken(ctx, p, wiretest.Delivery(service.TokenInput{Name: &n2}, json.RawMessage(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)), true)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &benchWorld{chk: chk, apiKey: stack.APIKey, authtoken: authtoken, mgmt: mt.Token, dtok: dt.Token, ptok: dt.PreviewToken}
+	app, secret, err := svc.AddApp(ctx, service.AppSpec{Name: "app", RedirectURIs: []string{"http://localhost:8184"}, Secret: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	to, err := svc.Authorize(ctx, dev.UID, service.Consent{AppUID: app.UID, ClientID: app.ClientID})
+	if err != nil {
+		b.Fatal(err)
+	}
+	u, _ := url.Parse(to)
+	g, err := svc.Token(ctx, service.TokenRequest{GrantType: "authorization_code", ClientID: app.ClientID, ClientSecret: secret, Code: u.Query().Get("code")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &benchWorld{chk: chk, apiKey: stack.APIKey, authtoken: authtoken, mgmt: mt.Token, dtok: dt.Token, ptok: dt.PreviewToken,
+		bearer: "Bearer " + g.AccessToken}
 }
 
 // BenchmarkAuthenticateManagementToken compares authenticating a request
@@ -97,6 +114,7 @@ func BenchmarkDecide(b *testing.B) {
 		{"preview_token", preview, Credentials{APIKey: w.apiKey, PreviewToken: w.ptok}},
 		{"management_token", cma, Credentials{APIKey: w.apiKey, Authorization: w.mgmt}},
 		{"authtoken", cma, Credentials{APIKey: w.apiKey, Authtoken: w.authtoken}},
+		{"oauth_user", cma, Credentials{APIKey: w.apiKey, Authorization: w.bearer}},
 	} {
 		b.Run(k.name, func(b *testing.B) {
 			req := k.req

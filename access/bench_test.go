@@ -9,6 +9,7 @@ import (
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/http/wire/wiretest"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -47,7 +48,7 @@ func BenchmarkDecideCustomRoles(b *testing.B) {
 			"acl": map[string]any{"read": true, "sub_acl": map[string]bool{"read": true, "update": true}}})
 		raw, _ := json.Marshal(rules)
 		name := fmt.Sprintf("role %d", i)
-		r, err := svc.CreateRole(ctx, p, service.RoleInput{Name: &name, Rules: raw})
+		r, err := svc.CreateRole(ctx, p, wiretest.Role(service.RoleInput{Name: &name}, raw))
 		if err != nil {
 			b.Fatal(err)
 		}

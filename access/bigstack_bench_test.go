@@ -12,6 +12,7 @@ import (
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/http/wire/wiretest"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -68,7 +69,7 @@ func newBigStack(b *testing.B) *bigStack {
 			rules = append(rules, fmt.Sprintf(`{"module":"content_type","content_types":["ct%d"],"acl":{"read":true,"sub_acl":{"read":true,"create":true,"update":true}}}`, j))
 		}
 		name := fmt.Sprint("Role ", i)
-		r, err := svc.CreateRole(ctx, p, service.RoleInput{Name: &name, Rules: json.RawMessage("[" + strings.Join(rules, ",") + "]")})
+		r, err := svc.CreateRole(ctx, p, wiretest.Role(service.RoleInput{Name: &name}, json.RawMessage("["+strings.Join(rules, ",")+"]")))
 		must(b, err)
 		roles = append(roles, r.UID)
 	}
@@ -81,13 +82,13 @@ func newBigStack(b *testing.B) *bigStack {
 	var dtok string
 	for i := range cfg.DeliveryTokenLimit {
 		name := fmt.Sprint("d", i)
-		dt, err := svc.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &name, Scope: scope}, true)
+		dt, err := svc.CreateDeliveryToken(ctx, p, wiretest.Delivery(service.TokenInput{Name: &name}, scope), true)
 		must(b, err)
 		dtok = dt.Token
 	}
 	for i := range cfg.ManagementTokenLimit {
 		name := fmt.Sprint("m", i)
-		_, err := svc.CreateManagementToken(ctx, p, service.TokenInput{Name: &name, Scope: json.RawMessage(`[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"]}]`)})
+		_, err := svc.CreateManagementToken(ctx, p, wiretest.Management(service.TokenInput{Name: &name}, json.RawMessage(`[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"]}]`)))
 		must(b, err)
 	}
 	return &bigStack{svc: svc, chk: chk, owner: p, stack: stack, dtok: dtok}

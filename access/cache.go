@@ -42,6 +42,7 @@ type cache struct {
 	sessions  map[[sha256.Size]byte]string
 	byUser    map[string][][sha256.Size]byte
 	sessEpoch uint64
+	oauth     oauthCache // OAuth access tokens (bearer.go)
 
 	// unknownKeys remembers api_keys the store did not know (by hash, so a
 	// long header costs 32 bytes), at most maxUnknownKeys of them. Any change
@@ -186,6 +187,7 @@ func (c *cache) apply(ch stackgate.Change) {
 			}
 		}
 	}
+	c.oauth.drop(ch)
 	if ch.UserUID != "" {
 		c.sessEpoch++
 		for _, h := range c.byUser[ch.UserUID] {
@@ -203,8 +205,8 @@ func (c *cache) apply(ch stackgate.Change) {
 // else moved the epoch meanwhile, or the rebuild fails, the snapshot is
 // dropped instead, as apply does.
 func (c *cache) refreshAfterWrite(ch stackgate.Change) {
-	if ch.UserUID != "" {
-		c.apply(stackgate.Change{UserUID: ch.UserUID})
+	if ch.UserUID != "" || ch.AppUID != "" {
+		c.apply(stackgate.Change{UserUID: ch.UserUID, AppUID: ch.AppUID})
 	}
 	if ch.StackUID == "" {
 		return
@@ -248,6 +250,7 @@ func (c *cache) reset(listening bool) {
 	c.unknownEpoch++
 	c.disabled = !listening
 	c.clear()
+	c.oauth.reset(listening)
 }
 
 // snapshot returns the stack's snapshot, loading it on a miss.

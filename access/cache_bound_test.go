@@ -11,6 +11,7 @@ import (
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/http/wire/wiretest"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -126,8 +127,8 @@ func TestWriteDoesNotStallDecisions(t *testing.T) {
 	}
 	p := stackgate.Actor{Stack: stack, UID: owner.UID}
 	name := "t"
-	tok, err := s.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &name,
-		Scope: []byte(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)}, false)
+	tok, err := s.CreateDeliveryToken(ctx, p, wiretest.Delivery(service.TokenInput{Name: &name},
+		[]byte(`[{"module":"environment","environments":["production"]},{"module":"branch","branches":["main"]}]`)), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/http/wire/wiretest"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -59,7 +60,7 @@ func TestCacheMissFallsBackToStore(t *testing.T) {
 	if n := st.byHash.Load(); n != 1 {
 		t.Fatalf("an unknown token cost %d store lookups, want 1", n)
 	}
-	tok, err := a.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &name, Scope: scope}, true)
+	tok, err := a.CreateDeliveryToken(ctx, p, wiretest.Delivery(service.TokenInput{Name: &name}, scope), true)
 	if err != nil {
 		t.Fatal(err)
 	}

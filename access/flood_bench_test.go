@@ -9,6 +9,7 @@ import (
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/http/wire/wiretest"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -34,7 +35,7 @@ func BenchmarkDecideRandomTokens(b *testing.B) {
 	var valid []string
 	for i := range 100 {
 		name := "t" + strconv.Itoa(i)
-		dt, err := s.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &name, Scope: scope}, false)
+		dt, err := s.CreateDeliveryToken(ctx, p, wiretest.Delivery(service.TokenInput{Name: &name}, scope), false)
 		if err != nil {
 			b.Fatal(err)
 		}

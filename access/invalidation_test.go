@@ -9,6 +9,7 @@ import (
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
+	"github.com/stackgate/stackgate/http/wire/wiretest"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
@@ -68,7 +69,7 @@ func TestOwnWriteRebuildsOnce(t *testing.T) {
 			want  stackgate.Code // "" = allowed
 		}{
 			{"create", func() (string, error) {
-				tok, err := s.CreateDeliveryToken(ctx, p, service.TokenInput{Name: &name, Scope: scope}, false)
+				tok, err := s.CreateDeliveryToken(ctx, p, wiretest.Delivery(service.TokenInput{Name: &name}, scope), false)
 				if err != nil {
 					return "", err
 				}

@@ -22,6 +22,9 @@ type Request struct {
 	Term        string
 	Locale      string
 	Environment string
+	// Scope is the OAuth scope of the route (Route.Scope); only OAuth
+	// principals read it.
+	Scope string
 }
 
 // Decision is the engine's answer. Reason is a constant sentence saying why;

@@ -87,6 +87,10 @@ type Route struct {
 	Action  Action
 	API     API
 	Served  bool // stackgate serves this CMA route itself; others are gate-only
+	// Scope is the OAuth scope a token needs for the route, on top of what
+	// its user's roles (or its app's installation) allow; "" when no OAuth
+	// token may use it. Filled at init from the module's family (scopes.go).
+	Scope string
 
 	segs []string // Pattern split on "/", wildcards kept as "{name}"
 }
@@ -289,6 +293,7 @@ var (
 )
 
 func init() {
+	initScopes()
 	for i := range Routes {
 		r := &Routes[i]
 		r.segs = strings.Split(strings.TrimPrefix(r.Pattern, "/"), "/")
@@ -378,7 +383,7 @@ type Params struct {
 // Request returns the authorization request for a route and its params;
 // the caller adds branch, environment and locale from the request.
 func (p Params) Request(r Route) Request {
-	return Request{Module: r.Module, Action: r.Action, ContentType: p.ContentType, Entry: p.Entry,
+	return Request{Module: r.Module, Action: r.Action, Scope: r.Scope, ContentType: p.ContentType, Entry: p.Entry,
 		Asset: p.Asset, Folder: p.Folder, Taxonomy: p.Taxonomy, Term: p.Term, Locale: p.Locale}
 }
 

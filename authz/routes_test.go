@@ -183,7 +183,7 @@ func TestParamsRequest(t *testing.T) {
 		t.Fatal("no match")
 	}
 	got := p.Request(r)
-	want := authz.Request{Module: "entry", Action: authz.Update, ContentType: "blog", Entry: "e1"}
+	want := authz.Request{Module: "entry", Action: authz.Update, ContentType: "blog", Entry: "e1", Scope: "cm.entries.management:write"}
 	if got != want {
 		t.Fatalf("Request = %+v, want %+v", got, want)
 	}

@@ -352,11 +352,7 @@ func TestExpiryNoticeSMTP(t *testing.T) {
 func TestExpiryNoticeTwoNodes(t *testing.T) {
 	dsn := testdb.PostgresURL(t)
 	sk := startSink(t)
-	keyFile := filepath.Join(t.TempDir(), "stackgate.key")
-	if err := os.WriteFile(keyFile, runCmd(t, nil, "keygen"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"STACKGATE_SECRET_KEY_FILE=" + keyFile}
+	env := sharedKey(t)
 	s := newNoticeStack(t, env, dsn)
 	// The nodes start first, so their schedulers race for every token.
 	args := []string{"--database", dsn, "--smtp-addr", sk.Addr, "--smtp-tls", "none",

@@ -153,6 +153,17 @@ func waitHealthy(t testing.TB, base string) {
 	t.Fatalf("%s/healthz never answered 200", base)
 }
 
+// sharedKey writes a fresh key file and returns the environment that makes
+// every process started with it (nodes on one database, CLI commands) use it.
+func sharedKey(t testing.TB) []string {
+	t.Helper()
+	keyFile := filepath.Join(t.TempDir(), "stackgate.key")
+	if err := os.WriteFile(keyFile, runCmd(t, nil, "keygen"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"STACKGATE_SECRET_KEY_FILE=" + keyFile}
+}
+
 // call makes one HTTP request and decodes a JSON reply (if any).
 func call(t testing.TB, method, url string, headers map[string]string, body any) (int, map[string]any, http.Header) {
 	t.Helper()

@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"testing"
@@ -19,12 +18,7 @@ import (
 // B must never serve a stale allow.
 func TestTwoNodesRevocation(t *testing.T) {
 	dsn := testdb.PostgresURL(t)
-	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "stackgate.key")
-	if err := os.WriteFile(keyFile, runCmd(t, nil, "keygen"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := []string{"STACKGATE_SECRET_KEY_FILE=" + keyFile}
+	env := sharedKey(t)
 	boot := bootstrap(t, env, dsn, "owner@example.com", "Two Nodes")
 	a := serve(t, env, "--database", dsn)
 	b := serve(t, env, "--database", dsn)

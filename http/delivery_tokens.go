@@ -1,26 +1,38 @@
 package http
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/http/wire"
 	"github.com/stackgate/stackgate/service"
 )
 
 type tokenBody struct {
-	Token *service.TokenInput `json:"token"`
+	Token *struct {
+		Name              *string         `json:"name"`
+		Description       *string         `json:"description"`
+		Scope             json.RawMessage `json:"scope"`
+		ExpiresOn         json.RawMessage `json:"expires_on"`                    // management tokens
+		EmailNotification *bool           `json:"is_email_notification_enabled"` // management tokens
+	} `json:"token"`
 }
 
-// decodeToken reads {"token":{…}}.
-func decodeToken(r *http.Request) (service.TokenInput, error) {
+// decodeToken reads {"token":{…}}; allowed are the modules the token
+// kind's scope may name.
+func decodeToken(r *http.Request, allowed map[stackgate.Module]bool) (service.TokenInput, error) {
 	body, err := decode[tokenBody](r, false)
 	if err != nil {
 		return service.TokenInput{}, err
 	}
-	if body.Token == nil {
+	t := body.Token
+	if t == nil {
 		return service.TokenInput{}, stackgate.FieldError(stackgate.EINVALID, "token", stackgate.ProblemRequired)
 	}
-	return *body.Token, nil
+	in := service.TokenInput{Name: t.Name, Description: t.Description, ExpiresOn: t.ExpiresOn, EmailNotification: t.EmailNotification}
+	in.Scope, in.ScopeProblems = wire.DecodeScope(t.Scope, allowed)
+	return in, nil
 }
 
 // deliveryTokenReply renders one token with its environments expanded.
@@ -57,7 +69,7 @@ func (s *Server) handleDeliveryTokenCreate(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	in, err := decodeToken(r)
+	in, err := decodeToken(r, service.DeliveryScopeModules)
 	if err != nil {
 		return err
 	}
@@ -70,7 +82,7 @@ func (s *Server) handleDeliveryTokenCreate(w http.ResponseWriter, r *http.Reques
 
 // handleDeliveryTokenUpdate handles "PUT /v3/stacks/delivery_tokens/{token_uid}".
 func (s *Server) handleDeliveryTokenUpdate(w http.ResponseWriter, r *http.Request) error {
-	in, err := decodeToken(r)
+	in, err := decodeToken(r, service.DeliveryScopeModules)
 	if err != nil {
 		return err
 	}

@@ -96,6 +96,9 @@ type errorBody struct {
 // their cause, which goes to the log with the request id; a request whose
 // client went away is not a server error.
 func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	if writeOAuthError(w, err) { // the token endpoints speak RFC 6749 (oauth.go)
+		return
+	}
 	var e *stackgate.Error
 	if !errors.As(err, &e) {
 		e = &stackgate.Error{Code: stackgate.EINTERNAL, Err: err}

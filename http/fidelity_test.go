@@ -303,6 +303,10 @@ func TestBothCredentialsOnRoleWrites(t *testing.T) {
 			t.Fatalf("created_by %v, want the authtoken's user (the token's scope is read-only: the authtoken decides)", role["created_by"])
 		}
 		uid := role["uid"].(string)
+		o := f.oauthApps()
+		devOAuth, _ := f.userToken(Developer, o)
+		cmOAuth, _ := f.userToken(ContentManager, o)
+		app := f.appToken(o)
 		for _, tc := range []struct {
 			name    string
 			method  string
@@ -313,6 +317,11 @@ func TestBothCredentialsOnRoleWrites(t *testing.T) {
 			field   string
 		}{
 			{"PUT with both, the owner's", "PUT", rolesPath + "/" + uid, both(Owner, byOwner), 200, 0, ""},
+			// The developer's own OAuth token (scopes: roles read only): the
+			// authtoken decides, so the write is theirs to make.
+			{"POST with the user's own OAuth token", "POST", rolesPath, both(Developer, "Bearer "+devOAuth), 201, 0, ""},
+			{"another user's OAuth token", "POST", rolesPath, both(Developer, "Bearer "+cmOAuth), 401, 105, "authorization"},
+			{"an app's OAuth token speaks for no user", "POST", rolesPath, both(Owner, "Bearer "+app), 401, 105, "authorization"},
 			{"POST with both, the admin's", "POST", rolesPath, both(Admin, byAdmin), 201, 0, ""},
 			{"the authtoken decides: the admin did not create the owner's role", "PUT", rolesPath + "/" + uid, both(Admin, byAdmin), 403, 316, "role"},
 			{"a token of another user", "POST", rolesPath, both(Admin, byOwner), 401, 105, "authorization"},
@@ -327,7 +336,7 @@ func TestBothCredentialsOnRoleWrites(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				var body any
 				if tc.method == "POST" || tc.method == "PUT" {
-					body = rolePayload("r "+tc.name[:8], ruleBranch("main"))
+					body = rolePayload(tc.name, ruleBranch("main"))
 				}
 				if tc.path == "/v3/environments" {
 					body = envBody("both")

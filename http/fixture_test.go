@@ -165,7 +165,7 @@ const (
 	NoAPIKey               // the owner's authtoken without an api_key
 	UnknownAPIKey          // the owner's authtoken with an unknown api_key
 	BothCredentials        // an authtoken and an authorization
-	BearerToken            // authorization: Bearer …
+	BearerToken            // authorization: Bearer <no OAuth token>
 	BadAuthtoken           // an authtoken that is no session
 	UnknownManagementToken // an authorization no token has
 )

@@ -262,6 +262,8 @@ type principalJSON struct {
 	Name  string `json:"name,omitempty"`
 	Owner bool   `json:"owner,omitempty"`
 	Stack string `json:"stack"`
+	// Scopes are an OAuth token's (its app is Name); the route's scope is route.scope.
+	Scopes []string `json:"scopes,omitempty"`
 }
 
 type routeJSON struct {
@@ -270,6 +272,7 @@ type routeJSON struct {
 	Module  stackgate.Module `json:"module"`
 	Action  string           `json:"action"`
 	API     string           `json:"api"`
+	Scope   string           `json:"scope,omitempty"` // the OAuth scope the route needs
 }
 
 // handleGateCheck handles "POST /gate/check": the decision the gate would
@@ -303,7 +306,8 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 	}
 	reply := checkReply{Allowed: d.Allowed, Status: http.StatusOK, Reason: d.Reason, Branch: d.Branch}
 	if p := d.Principal; p != nil {
-		reply.Principal = &principalJSON{Kind: p.Kind.String(), UID: p.UID, Name: p.Name, Owner: p.Owner, Stack: p.Stack.APIKey}
+		reply.Principal = &principalJSON{Kind: p.Kind.String(), UID: p.UID, Name: p.Name, Owner: p.Owner, Stack: p.Stack.APIKey,
+			Scopes: p.Scopes()}
 	}
 	if d.Rule != nil {
 		reply.Rule = d.Rule
@@ -317,7 +321,7 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.Route.Pattern != "" {
 		reply.Route = &routeJSON{Method: d.Route.Method, Pattern: d.Route.Pattern, Module: d.Route.Module,
-			Action: d.Route.Action.String(), API: d.API.String()}
+			Action: d.Route.Action.String(), API: d.API.String(), Scope: d.Route.Scope}
 	}
 	writeJSON(w, http.StatusOK, reply)
 	return nil

@@ -59,7 +59,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Ro
 	if !ok {
 		return p, errNoBranch("the branch named by the branch header does not exist")
 	}
-	d := p.Allowed(authz.CMA, authz.Request{Module: perm.Module, Action: perm.Action, Branch: branch})
+	d := p.Allowed(authz.CMA, authz.Request{Module: perm.Module, Action: perm.Action, Scope: perm.Scope, Branch: branch})
 	switch {
 	case d.OffBranch:
 		return p, errOffBranch(branch, d.Reason)

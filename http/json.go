@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/stackgate/stackgate"
@@ -18,7 +19,8 @@ var errBadJSON = &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "Please 
 
 // decode reads the JSON body of r into a fresh T. An empty body is an error
 // unless allowEmpty; a body over MaxBodyBytes is 413; malformed JSON, a wrong
-// top-level type or a field of the wrong type is 400. Unknown fields are
+// top-level type or a field of the wrong type is 400. A form body is read as
+// the JSON it stands for (formbody.go). Unknown fields are
 // ignored: the SDKs send back read-only fields they fetched.
 func decode[T any](r *http.Request, allowEmpty bool) (T, error) {
 	var v T
@@ -35,6 +37,14 @@ func decode[T any](r *http.Request, allowEmpty bool) (T, error) {
 			return v, nil
 		}
 		return v, errBadJSON
+	}
+	if isForm(r.Header) {
+		// The SDK's bodies once it holds an OAuth token (formbody.go).
+		if body, err = formJSON(string(body), reflect.TypeFor[T]()); err != nil {
+			e := *errBadJSON
+			e.Err = err
+			return v, &e
+		}
 	}
 	if err := json.Unmarshal(body, &v); err != nil {
 		var typeErr *json.UnmarshalTypeError

@@ -2,6 +2,8 @@ package http
 
 import (
 	"net/http"
+
+	"github.com/stackgate/stackgate/service"
 )
 
 // handleManagementTokenList handles "GET /v3/stacks/management_tokens".
@@ -26,7 +28,7 @@ func (s *Server) handleManagementTokenGet(w http.ResponseWriter, r *http.Request
 // handleManagementTokenCreate handles "POST /v3/stacks/management_tokens".
 // The reply is the only place the secret ever appears.
 func (s *Server) handleManagementTokenCreate(w http.ResponseWriter, r *http.Request) error {
-	in, err := decodeToken(r)
+	in, err := decodeToken(r, service.ManagementScopeModules)
 	if err != nil {
 		return err
 	}
@@ -40,7 +42,7 @@ func (s *Server) handleManagementTokenCreate(w http.ResponseWriter, r *http.Requ
 
 // handleManagementTokenUpdate handles "PUT /v3/stacks/management_tokens/{token_uid}".
 func (s *Server) handleManagementTokenUpdate(w http.ResponseWriter, r *http.Request) error {
-	in, err := decodeToken(r)
+	in, err := decodeToken(r, service.ManagementScopeModules)
 	if err != nil {
 		return err
 	}

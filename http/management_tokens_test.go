@@ -683,7 +683,7 @@ func TestManagementTokenCredentialStates(t *testing.T) {
 			{"another stack's token on this stack", nil, f.withToken(foreign), 401},
 			{"this stack's token with another stack's api_key", nil, map[string]string{"api_key": f.other.APIKey, "authorization": valid["token"].(string)}, 401},
 			{"another stack's token on its own stack", nil, map[string]string{"api_key": f.other.APIKey, "authorization": foreign}, 0},
-			{"Bearer prefix", nil, f.withToken("Bearer " + valid["token"].(string)), 401},
+			{"Bearer prefix: an OAuth token, and no such one", nil, f.withToken("Bearer " + valid["token"].(string)), 401},
 			{"upper-case token", nil, f.withToken(strings.ToUpper(valid["token"].(string))), 401},
 			{"both an authtoken and a token", nil, map[string]string{"api_key": f.stack.APIKey, "authorization": valid["token"].(string), "authtoken": f.tokens[Owner]}, 401},
 		}

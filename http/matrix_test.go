@@ -13,6 +13,7 @@ import (
 	"github.com/stackgate/stackgate/access"
 	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/authz/authztest"
+	"github.com/stackgate/stackgate/http/wire/wiretest"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/service"
 )
@@ -206,7 +207,7 @@ func (w *matrixWorld) principal(t *testing.T, c *authztest.Case) (headers map[st
 	switch p.Kind() {
 	case authztest.KindManagementToken:
 		scope, _ := json.Marshal(p.ManagementToken.Scope.Scope)
-		in := service.TokenInput{Name: &name, Scope: w.translate(scope)}
+		in := wiretest.Management(service.TokenInput{Name: &name}, w.translate(scope))
 		if p.ManagementToken.Expired {
 			// Created valid (a past date is refused), expired by the clock.
 			in.ExpiresOn = json.RawMessage(`"` + f.svc.Now().UTC().AddDate(0, 0, 1).Format("2006-01-02") + `"`)
@@ -225,7 +226,7 @@ func (w *matrixWorld) principal(t *testing.T, c *authztest.Case) (headers map[st
 		return headers, undo, ""
 	case authztest.KindDeliveryToken, authztest.KindPreviewToken:
 		scope, _ := json.Marshal(p.DeliveryToken.Scope)
-		tok, err := f.svc.CreateDeliveryToken(ctx, w.owner, service.TokenInput{Name: &name, Scope: w.translate(scope)}, p.Preview)
+		tok, err := f.svc.CreateDeliveryToken(ctx, w.owner, wiretest.Delivery(service.TokenInput{Name: &name}, w.translate(scope)), p.Preview)
 		if err != nil {
 			return nil, nil, "delivery token refused: " + err.Error()
 		}
@@ -252,7 +253,7 @@ func (w *matrixWorld) principal(t *testing.T, c *authztest.Case) (headers map[st
 	for j, r := range p.Roles {
 		rules, _ := json.Marshal(r.Rules)
 		rname := fmt.Sprintf("%s-%d", name, j)
-		role, err := f.svc.CreateRole(ctx, w.owner, service.RoleInput{Name: &rname, Rules: w.translate(rules)})
+		role, err := f.svc.CreateRole(ctx, w.owner, wiretest.Role(service.RoleInput{Name: &rname}, w.translate(rules)))
 		if err != nil {
 			return nil, nil, "role refused: " + err.Error()
 		}
@@ -591,7 +592,7 @@ func (w *matrixWorld) routerRequestFor(t *testing.T, r authz.Route, headers map[
 			if p, err := f.acc.Authenticate(ctx, access.Credentials{APIKey: w.stack.APIKey, Authtoken: headers["authtoken"]}); err == nil {
 				creator = p.Actor()
 			}
-			role, err := f.svc.CreateRole(ctx, creator, service.RoleInput{Name: &name, Rules: mainOnly})
+			role, err := f.svc.CreateRole(ctx, creator, wiretest.Role(service.RoleInput{Name: &name}, mainOnly))
 			ok(role, err)
 			uid = role.UID
 			fill("{role_uid}", uid)
@@ -608,7 +609,7 @@ func (w *matrixWorld) routerRequestFor(t *testing.T, r authz.Route, headers map[
 	case stackgate.ModuleDeliveryToken:
 		out.body = map[string]any{"token": map[string]any{"name": name, "scope": dtScope}}
 		if strings.Contains(r.Pattern, "{") {
-			tok, err := f.svc.CreateDeliveryToken(ctx, owner, service.TokenInput{Name: &name, Scope: dtScope}, false)
+			tok, err := f.svc.CreateDeliveryToken(ctx, owner, wiretest.Delivery(service.TokenInput{Name: &name}, dtScope), false)
 			ok(tok, err)
 			fill("{token_uid}", tok.UID)
 			fill("{delivery_token_uid}", tok.UID)
@@ -625,7 +626,7 @@ func (w *matrixWorld) routerRequestFor(t *testing.T, r authz.Route, headers map[
 	case stackgate.ModuleManagementToken:
 		out.body = map[string]any{"token": map[string]any{"name": name, "scope": mtScope}}
 		if strings.Contains(r.Pattern, "{") {
-			tok, err := f.svc.CreateManagementToken(ctx, owner, service.TokenInput{Name: &name, Scope: mtScope})
+			tok, err := f.svc.CreateManagementToken(ctx, owner, wiretest.Management(service.TokenInput{Name: &name}, mtScope))
 			ok(tok, err)
 			fill("{token_uid}", tok.UID)
 		}

@@ -147,9 +147,16 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		if matched && route.BodyScoped() {
-			if len(bytes.TrimSpace(body)) == 0 {
+			scoped := body
+			if formBody && len(bytes.TrimSpace(body)) > 0 {
+				// The official SDK's bodies once it holds an OAuth token (formbody.go).
+				if scoped, err = formScopeJSON(string(body)); err != nil {
+					return err
+				}
+			}
+			if len(bytes.TrimSpace(scoped)) == 0 {
 				greq.Body = &access.BodyScope{}
-			} else if greq.Body, err = readBodyScope(body); err != nil {
+			} else if greq.Body, err = readBodyScope(scoped); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/stackgate/stackgate"
@@ -139,17 +140,26 @@ func (s *Server) roleView(r *http.Request) (roleView, error) {
 	return v, nil
 }
 
+// decodeRole reads {"role":{…}}.
 func decodeRole(r *http.Request) (service.RoleInput, error) {
 	body, err := decode[struct {
-		Role *service.RoleInput `json:"role"`
+		Role *struct {
+			Name        *string         `json:"name"`
+			Description json.RawMessage `json:"description"`
+			Rules       json.RawMessage `json:"rules"`
+			Users       json.RawMessage `json:"users"`
+		} `json:"role"`
 	}](r, false)
 	if err != nil {
 		return service.RoleInput{}, err
 	}
-	if body.Role == nil {
+	b := body.Role
+	if b == nil {
 		return service.RoleInput{}, stackgate.FieldError(stackgate.EINVALID, "role", stackgate.ProblemRequired)
 	}
-	return *body.Role, nil
+	in := service.RoleInput{Name: b.Name, Description: b.Description, Users: b.Users}
+	in.Rules, in.RuleProblems = wire.DecodeRoleRules(b.Rules)
+	return in, nil
 }
 
 // handleRoleList handles "GET /v3/roles".

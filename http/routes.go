@@ -35,6 +35,9 @@ type route struct {
 // come from authz.Routes, the one route → permission table; buildMux panics
 // if a route here has no entry there.
 func (s *Server) routes() []route {
+	// Token requests are credential attempts (codes, refresh tokens, client
+	// secrets): each client address may make 20 a second, bursts of 100.
+	token := withRateLimit(newLimiter(20, 100), s.handleOAuthToken)
 	return []route{
 		{"GET", "/healthz", public, s.handleHealth, ""},
 		{"GET", "/metrics", public, s.handleMetrics, ""},
@@ -44,6 +47,19 @@ func (s *Server) routes() []route {
 		{"", "/gate/auth", gate, s.gateAuthLimited, ""},
 		{"", "/gate/forward-auth", gate, s.gateAuthLimited, ""},
 		{"POST", "/gate/check", gate, s.handleGateCheck, ""},
+
+		// OAuth (oauth.go, consent.go): the Developer Hub's and the UI's paths.
+		{"POST", "/token", public, token, ""},
+		{"POST", "/apps-api/token", public, token, ""},
+		{"POST", "/apps-api/apps/token", public, token, ""},
+		{"POST", "/apps-api/introspect", public, s.handleOAuthIntrospect, ""},
+		{"POST", "/manifests/{app_uid}/authorize", public, s.handleOAuthAuthorize, "App authorization failed. Please try again."},
+		{"GET", "/manifests/{app_uid}/authorizations", public, s.handleOAuthAuthorizations, ""},
+		{"DELETE", "/manifests/{app_uid}/authorizations/{authorization_uid}", public, s.handleOAuthRevoke, ""},
+		{"GET", "/manifests/{app_uid}/consent", public, s.handleConsentCheck, ""},
+		{"GET", "/{$}", public, s.handleConsentPage, ""},
+		{"GET", "/apps/{app_uid}/authorize", public, s.handleConsentPage, ""},
+		{"GET", "/consent/{file}", public, s.handleConsentAsset, ""},
 
 		{"POST", "/v3/user-session", public, withRateLimit(s.loginLimiter, s.handleLogin), "Looks like your email or password is invalid."},
 		{"DELETE", "/v3/user-session", session, s.handleLogout, ""},

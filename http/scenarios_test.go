@@ -109,7 +109,7 @@ func TestFoundation(t *testing.T) {
 			{name: "no credential", method: "GET", path: "/v3/environments", who: NoCredential, status: 401, code: 105},
 			{name: "malformed authtoken", method: "GET", path: "/v3/environments", who: BadAuthtoken, status: 401, code: 105, field: "authtoken"},
 			{name: "both credentials", method: "GET", path: "/v3/environments", who: BothCredentials, status: 401, code: 105},
-			{name: "bearer authorization", method: "GET", path: "/v3/environments", who: BearerToken, status: 401, code: 105, field: "authorization"},
+			{name: "unknown Bearer (OAuth) token", method: "GET", path: "/v3/environments", who: BearerToken, status: 401, code: 105, field: "authorization"},
 			{name: "unknown management token", method: "GET", path: "/v3/environments", who: UnknownManagementToken, status: 401, code: 105, field: "authorization"},
 			{name: "non-member authtoken", method: "GET", path: "/v3/environments", who: Outsider, status: 403, code: 316},
 			{name: "get stack", method: "GET", path: "/v3/stacks", who: ContentManager, status: 200,

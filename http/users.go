@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 )
 
 // handleHealth handles "GET /healthz".
@@ -67,7 +68,15 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 
 // handleUserGet handles "GET /v3/user".
 func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) error {
-	uid, err := s.user(r)
+	var uid string
+	var err error
+	if a := header(r, hAuthorization); a != "" && header(r, hAuthtoken) == "" {
+		// An OAuth user token with the route's scope (user:read).
+		perm, _ := authz.Lookup("GET", "/v3/user")
+		uid, err = s.acc.AuthenticateOAuthUser(r.Context(), a, perm.Scope)
+	} else {
+		uid, err = s.user(r)
+	}
 	if err != nil {
 		return err
 	}

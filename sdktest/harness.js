@@ -109,6 +109,10 @@ async function start (opts = {}) {
   return {
     base,
     port,
+    database,
+    // stackgate runs a subcommand of the binary on this server's database
+    // (e.g. stackgate('app', 'add', '--name', …)) and returns its stdout.
+    stackgate: (...args) => run(...args, '--database', database),
     cdaPort,
     previewPort,
     cdaBase: cdaPort && `http://127.0.0.1:${cdaPort}`,

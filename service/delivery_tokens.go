@@ -7,18 +7,25 @@ import (
 	"github.com/stackgate/stackgate"
 )
 
-// TokenInput is the body of a token create or update: {"token":{…}}.
-// Read-only fields (uid, token, type, preview_token, created_*, …) are not
-// part of it, so they can never change state.
+// TokenInput is a token create or update as the HTTP edge decoded it from
+// {"token":{…}}. Read-only fields (uid, token, type, preview_token,
+// created_*, …) are not part of it, so they can never change state.
 type TokenInput struct {
-	Name              *string         `json:"name"`
-	Description       *string         `json:"description"`
-	Scope             json.RawMessage `json:"scope"`
-	ExpiresOn         json.RawMessage `json:"expires_on"`                    // management tokens
-	EmailNotification *bool           `json:"is_email_notification_enabled"` // management tokens
+	Name        *string
+	Description *string
+	// Scope is the scope as sent; nil when the body has none (an update then
+	// keeps the token's scope, a create refuses). An environment entry names
+	// its environments as sent, by name or uid; the use case resolves them.
+	Scope []stackgate.ScopeEntry
+	// ScopeProblems are what the edge found wrong with the scope's JSON; the
+	// use case reports them with its own, once the token is found.
+	ScopeProblems     stackgate.Validation
+	ExpiresOn         json.RawMessage // management tokens
+	EmailNotification *bool           // management tokens
 }
 
-var deliveryModules = map[stackgate.Module]bool{
+// DeliveryScopeModules are the modules a delivery-token scope may name.
+var DeliveryScopeModules = map[stackgate.Module]bool{
 	stackgate.ModuleEnvironment: true, stackgate.ModuleBranch: true, stackgate.ModuleBranchAlias: true,
 }
 
@@ -106,8 +113,8 @@ func (s *Service) openDeliveryToken(t *stackgate.DeliveryToken) error {
 // exactly one environment entry naming existing environments (stored by
 // uid), and a branch or branch_alias entry naming existing ones.
 func (s *Service) deliveryScope(ctx context.Context, stackUID string, in TokenInput, v stackgate.Validation) ([]stackgate.ScopeEntry, []stackgate.Ref, error) {
-	ps := parseScope(v, in.Scope, deliveryModules)
-	for _, e := range ps.entries {
+	entries := scopeInput(v, in)
+	for _, e := range entries {
 		// Delivery tokens are read-only ("Delivery tokens provide read-only
 		// access to the associated environments", the Tokens page): a scope
 		// that says otherwise is refused, not stored to mean something else.
@@ -118,17 +125,19 @@ func (s *Service) deliveryScope(ctx context.Context, stackUID string, in TokenIn
 	}
 	envEntries := 0
 	var refs []stackgate.Ref
-	for i := range ps.entries {
-		e := &ps.entries[i]
+	for i := range entries {
+		e := &entries[i]
 		if e.Module != stackgate.ModuleEnvironment {
 			continue
 		}
 		envEntries++
-		if len(ps.envKeys[i]) == 0 {
+		keys := e.Environments
+		e.Environments = nil
+		if len(keys) == 0 {
 			v.Add("scope.environments", stackgate.ProblemRequired)
 			continue
 		}
-		for _, key := range ps.envKeys[i] {
+		for _, key := range keys {
 			env, err := s.store.FindEnvironment(ctx, stackUID, key)
 			if stackgate.IsCode(err, stackgate.ENOTFOUND) {
 				v.Add("scope.environments", key+" "+stackgate.ProblemNotValid)
@@ -142,7 +151,7 @@ func (s *Service) deliveryScope(ctx context.Context, stackUID string, in TokenIn
 			}
 		}
 	}
-	if len(ps.entries) > 0 {
+	if len(entries) > 0 {
 		switch {
 		case envEntries == 0:
 			v.Add("scope.environments", stackgate.ProblemRequired)
@@ -150,11 +159,24 @@ func (s *Service) deliveryScope(ctx context.Context, stackUID string, in TokenIn
 			v.Add("scope.environments", "must be given in one environment entry.")
 		}
 	}
-	bRefs, hasBranch := branchRefs(ps.entries)
-	if len(ps.entries) > 0 && !hasBranch {
+	bRefs, hasBranch := branchRefs(entries)
+	if len(entries) > 0 && !hasBranch {
 		v.Add("scope.branch_or_alias", stackgate.ProblemRequired)
 	}
-	return ps.entries, append(refs, bRefs...), v.Err()
+	return entries, append(refs, bRefs...), v.Err()
+}
+
+// scopeInput returns a copy of the scope of in, recording in v the edge's
+// problems with it, or that a scope is required when in has none.
+func scopeInput(v stackgate.Validation, in TokenInput) []stackgate.ScopeEntry {
+	addProblems(v, in.ScopeProblems)
+	if in.Scope == nil {
+		v.Add("scope", stackgate.ProblemRequired)
+		return nil
+	}
+	entries := make([]stackgate.ScopeEntry, len(in.Scope))
+	copy(entries, in.Scope)
+	return entries
 }
 
 // CreateDeliveryToken creates a delivery token (and its preview token when

@@ -7,12 +7,7 @@ import (
 )
 
 // Invitation is a pending stack invitation as its invitee sees it.
-type Invitation struct {
-	*stackgate.StackInvitation
-	Stack   *stackgate.Stack
-	Roles   []*stackgate.Role // those of RoleUIDs that still exist
-	Inviter *stackgate.User   // nil when the inviter no longer exists
-}
+type Invitation = stackgate.PendingInvitation
 
 // StackInvitations returns the pending invitations addressed to the e-mail of
 // the user userUID, oldest first.
@@ -21,36 +16,7 @@ func (s *Service) StackInvitations(ctx context.Context, userUID string) ([]*Invi
 	if err != nil {
 		return nil, err
 	}
-	invs, err := s.store.ListStackInvitations(ctx, u.Email)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Invitation, 0, len(invs))
-	for _, inv := range invs {
-		st, err := s.store.FindStackByUID(ctx, inv.StackUID)
-		if stackgate.IsCode(err, stackgate.ENOTFOUND) {
-			continue // deleted meanwhile
-		} else if err != nil {
-			return nil, err
-		}
-		v := &Invitation{StackInvitation: inv, Stack: st, Roles: []*stackgate.Role{}}
-		for _, uid := range inv.RoleUIDs {
-			r, err := s.store.FindRole(ctx, inv.StackUID, uid)
-			if stackgate.IsCode(err, stackgate.ENOTFOUND) {
-				continue
-			} else if err != nil {
-				return nil, err
-			}
-			v.Roles = append(v.Roles, r)
-		}
-		if v.Inviter, err = s.store.FindUserByUID(ctx, inv.InvitedBy); stackgate.IsCode(err, stackgate.ENOTFOUND) {
-			v.Inviter = nil
-		} else if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return s.store.ListStackInvitations(ctx, u.Email)
 }
 
 // AcceptStackInvitation makes the user userUID a member of

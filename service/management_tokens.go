@@ -9,8 +9,8 @@ import (
 	"github.com/stackgate/stackgate"
 )
 
-// managementModules are the modules a management-token scope may name.
-var managementModules = map[stackgate.Module]bool{
+// ManagementScopeModules are the modules a management-token scope may name.
+var ManagementScopeModules = map[stackgate.Module]bool{
 	stackgate.ModuleAll: true, stackgate.ModuleContentType: true, stackgate.ModuleEntry: true,
 	stackgate.ModuleAsset: true, stackgate.ModuleFolder: true, stackgate.ModuleEnvironment: true,
 	stackgate.ModuleLocale: true, stackgate.ModuleBranch: true, stackgate.ModuleBranchAlias: true,
@@ -32,13 +32,18 @@ func (s *Service) ManagementToken(ctx context.Context, by stackgate.Actor, uid s
 
 // managementScope validates a management-token scope: known modules with
 // boolean acls, and a branch or branch_alias entry naming existing ones.
-func managementScope(v stackgate.Validation, raw json.RawMessage) ([]stackgate.ScopeEntry, []stackgate.Ref) {
-	ps := parseScope(v, raw, managementModules)
-	refs, hasBranch := branchRefs(ps.entries)
-	if len(ps.entries) > 0 && !hasBranch {
+func managementScope(v stackgate.Validation, in TokenInput) ([]stackgate.ScopeEntry, []stackgate.Ref) {
+	entries := scopeInput(v, in)
+	for i := range entries {
+		// A management token's environment entry grants the module's rights;
+		// it names no environments, so none are kept.
+		entries[i].Environments = nil
+	}
+	refs, hasBranch := branchRefs(entries)
+	if len(entries) > 0 && !hasBranch {
 		v.Add("scope.branch_or_alias", stackgate.ProblemRequired)
 	}
-	return ps.entries, refs
+	return entries, refs
 }
 
 // parseExpiry reads expires_on: null/absent = never, "YYYY-MM-DD" or an ISO
@@ -87,7 +92,7 @@ func (s *Service) CreateManagementToken(ctx context.Context, by stackgate.Actor,
 		name = checkName(v, "name", *in.Name)
 	}
 	now := s.Now()
-	scope, refs := managementScope(v, in.Scope)
+	scope, refs := managementScope(v, in)
 	expires := parseExpiry(v, in.ExpiresOn, now)
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -120,7 +125,7 @@ func (s *Service) UpdateManagementToken(ctx context.Context, by stackgate.Actor,
 	}
 	refs, _ := branchRefs(t.Scope)
 	if in.Scope != nil {
-		scope, r := managementScope(v, in.Scope)
+		scope, r := managementScope(v, in)
 		keepMetadataUIDs(scope, t.Scope)
 		t.Scope, refs = scope, r
 	}

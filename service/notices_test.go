@@ -95,8 +95,11 @@ func newNoticeWorld(t *testing.T, st stackgate.Store, logTo *bytes.Buffer) *noti
 func (w *noticeWorld) token(by stackgate.Actor, name string, days int, notify bool) *stackgate.ManagementToken {
 	w.t.Helper()
 	exp, _ := json.Marshal(w.clock.AddDate(0, 0, days).Format("2006-01-02"))
+	yes := true
+	scope := []stackgate.ScopeEntry{{Module: stackgate.ModuleEntry, ACL: stackgate.ACL{Read: &yes, Write: &yes}},
+		{Module: stackgate.ModuleBranch, Branches: []string{"main"}, ACL: stackgate.ACL{Read: &yes}}}
 	tok, err := w.svc.CreateManagementToken(w.t.Context(), by, service.TokenInput{Name: &name, ExpiresOn: exp, EmailNotification: &notify,
-		Scope: json.RawMessage(`[{"module":"entry","acl":{"read":true,"write":true}},{"module":"branch","branches":["main"],"acl":{"read":true}}]`)})
+		Scope: scope})
 	if err != nil {
 		w.t.Fatal(err)
 	}

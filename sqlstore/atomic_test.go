@@ -96,7 +96,21 @@ func newWorld(t *testing.T, st stackgate.Store) *world {
 	}
 	must(t, st.PutStackInvitations(ctx, []*stackgate.StackInvitation{{UID: "bltinvitecarol0000", StackUID: w.seed.Stack.UID,
 		Email: w.carol.Email, RoleUIDs: []string{w.roles[0].UID, w.roles[1].UID}, InvitedBy: w.owner.UID, CreatedAt: at}}, 0, 0))
+	// OAuth: an app alice has authorized, with a code not yet redeemed and a
+	// token (with its refresh token) from an earlier one.
+	must(t, st.CreateApp(ctx, &stackgate.App{UID: "bltapp000000000000", Name: "app", ClientID: "client", RedirectURIs: []string{"http://localhost:8184"},
+		Scopes: []string{"cm.roles.management:read"}, CreatedAt: at}))
+	a, err := st.CreateAuthCode(ctx, &stackgate.AuthCode{Hash: []byte("code"), AppUID: "bltapp000000000000", UserUID: w.alice.UID,
+		RedirectURI: "http://localhost:8184", Challenge: "c", Scopes: []string{}, ExpiresAt: at.Add(time.Minute)}, at)
+	must(t, err)
+	must(t, st.CreateOAuthToken(ctx, &stackgate.OAuthToken{AccessHash: []byte("access0"), RefreshHash: []byte("refresh0"), AppUID: "bltapp000000000000",
+		AuthorizationUID: a.UID, UserUID: w.alice.UID, Scopes: []string{}, ExpiresAt: at.Add(time.Hour), CreatedAt: at}))
 	return w
+}
+
+func oauthToken(access, refresh string, w *world) *stackgate.OAuthToken {
+	return &stackgate.OAuthToken{AccessHash: []byte(access), RefreshHash: []byte(refresh), AppUID: "bltapp000000000000", UserUID: w.alice.UID,
+		Scopes: []string{"cm.roles.management:read"}, ExpiresAt: at.Add(2 * time.Hour), CreatedAt: at.Add(time.Minute)}
 }
 
 func must(t *testing.T, err error) {
@@ -178,6 +192,29 @@ func TestInjectedFailureLeavesNothing(t *testing.T) {
 			_, err := st.AcceptStackInvitation(ctx, "bltinvitecarol0000", w.carol.Email, w.carol.UID, 0)
 			return err
 		}, stackOf, nil},
+		{"CreateAuthCodeNewAuthorization", func(ctx context.Context, st stackgate.Store, w *world) error {
+			_, err := st.CreateAuthCode(ctx, &stackgate.AuthCode{Hash: []byte("bob's code"), AppUID: "bltapp000000000000", UserUID: w.bob.UID,
+				RedirectURI: "http://localhost:8184", Challenge: "c", Scopes: []string{}, ExpiresAt: at.Add(2 * time.Minute)}, at.Add(time.Minute))
+			return err
+		}, noChange, nil},
+		{"RedeemAuthCode", func(ctx context.Context, st stackgate.Store, w *world) error {
+			c, err := st.FindAuthCode(ctx, []byte("code"))
+			if err != nil {
+				return err
+			}
+			tok := oauthToken("access1", "refresh1", w)
+			tok.AuthorizationUID = c.AuthorizationUID
+			return st.RedeemAuthCode(ctx, []byte("code"), at.Add(time.Second), tok)
+		}, noChange, nil},
+		{"RotateRefreshToken", func(ctx context.Context, st stackgate.Store, w *world) error {
+			old, err := st.FindOAuthTokenByRefresh(ctx, []byte("refresh0"))
+			if err != nil {
+				return err
+			}
+			tok := oauthToken("access2", "refresh2", w)
+			tok.AuthorizationUID = old.AuthorizationUID
+			return st.RotateRefreshToken(ctx, []byte("refresh0"), tok)
+		}, noChange, nil},
 		{"CreateSessionPruning", func(ctx context.Context, st stackgate.Store, w *world) error {
 			return st.CreateSession(ctx, &stackgate.Session{TokenHash: []byte("new session"), UserUID: w.alice.UID, CreatedAt: at.Add(time.Hour)}, 1)
 		}, func(w *world) []stackgate.Change { return []stackgate.Change{{UserUID: w.alice.UID}} }, nil},
@@ -256,3 +293,5 @@ func TestInjectedFailureLeavesNothing(t *testing.T) {
 }
 
 func stackOf(w *world) []stackgate.Change { return []stackgate.Change{{StackUID: w.seed.Stack.UID}} }
+
+func noChange(*world) []stackgate.Change { return []stackgate.Change{} }

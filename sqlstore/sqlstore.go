@@ -301,18 +301,19 @@ func unmarshal(s string, v any) error {
 }
 
 // changePayload is the wire form of a Change in notifications: {"s":uid} or
-// {"u":uid}, with "o" naming the store handle that committed it (so that a
+// {"u":uid} or {"a":uid}, with "o" naming the store handle that committed it (so that a
 // node can skip its own writes, which its OnCommit hooks have handled).
 type changePayload struct {
 	S string `json:"s,omitempty"`
 	U string `json:"u,omitempty"`
+	A string `json:"a,omitempty"`
 	O string `json:"o,omitempty"`
 }
 
 // EncodeChange renders c, committed by the store handle origin, as a
 // notification payload.
 func EncodeChange(c stackgate.Change, origin string) string {
-	b, _ := json.Marshal(changePayload{S: c.StackUID, U: c.UserUID, O: origin})
+	b, _ := json.Marshal(changePayload{S: c.StackUID, U: c.UserUID, A: c.AppUID, O: origin})
 	return string(b)
 }
 
@@ -323,10 +324,10 @@ func DecodeChange(payload string) (c stackgate.Change, origin string, err error)
 	if err := json.Unmarshal([]byte(payload), &p); err != nil {
 		return stackgate.Change{}, "", fmt.Errorf("decode change %q: %w", payload, err)
 	}
-	if p.S == "" && p.U == "" {
+	if p.S == "" && p.U == "" && p.A == "" {
 		return stackgate.Change{}, "", fmt.Errorf("decode change %q: empty", payload)
 	}
-	return stackgate.Change{StackUID: p.S, UserUID: p.U}, p.O, nil
+	return stackgate.Change{StackUID: p.S, UserUID: p.U, AppUID: p.A}, p.O, nil
 }
 
 // scanner is a *sql.Row or *sql.Rows.

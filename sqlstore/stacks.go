@@ -68,12 +68,19 @@ func (s *Store) CountStacks(ctx context.Context) (int, error) {
 }
 
 func findStack(ctx context.Context, tx *Tx, where string, arg any) (*stackgate.Stack, error) {
-	var st stackgate.Stack
-	var created, updated int64
-	err := tx.queryRow(ctx, `SELECT `+stackColumns+` FROM stacks WHERE `+where, arg).Scan(
-		&st.UID, &st.APIKey, &st.Name, &st.Description, &st.OrgUID, &st.OwnerUID, &st.MasterLocale, &created, &updated)
+	st, err := scanStack(tx.queryRow(ctx, `SELECT `+stackColumns+` FROM stacks WHERE `+where, arg))
 	if err != nil {
 		return nil, notFound(err, "stack")
+	}
+	return st, nil
+}
+
+func scanStack(r scanner) (*stackgate.Stack, error) {
+	var st stackgate.Stack
+	var created, updated int64
+	if err := r.Scan(&st.UID, &st.APIKey, &st.Name, &st.Description, &st.OrgUID, &st.OwnerUID, &st.MasterLocale,
+		&created, &updated); err != nil {
+		return nil, err
 	}
 	st.CreatedAt, st.UpdatedAt = fromMS(created), fromMS(updated)
 	return &st, nil

@@ -71,6 +71,14 @@ func testChanges(t *testing.T, s stackgate.Store) {
 	invited, declined := invite(invitee.Email), invite("declined@example.com")
 	must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{invited, declined}, 0, 0))
 
+	// OAuth (oauth.go): an app, a consent with a code, a token.
+	app := newApp("changes app", "")
+	must(t, s.CreateApp(ctx(t), app))
+	code := newCode(app, member, now())
+	consent, err := s.CreateAuthCode(ctx(t), code, now())
+	must(t, err)
+	tok := newToken(app, member.UID, consent.UID, now())
+
 	type row struct {
 		name string
 		op   func(t *testing.T) error
@@ -274,6 +282,24 @@ func testChanges(t *testing.T, s stackgate.Store) {
 		}, stack, false},
 		{"DeleteManagementToken", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, stack, false},
 		{"DeleteManagementTokenMissing", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, none, true},
+
+		{"CreateApp", func(t *testing.T) error { return s.CreateApp(ctx(t), newApp("another app", "")) }, none, false},
+		{"CreateAuthCode", func(t *testing.T) error {
+			_, err := s.CreateAuthCode(ctx(t), newCode(app, member, now()), now())
+			return err
+		}, none, false},
+		{"RedeemAuthCode", func(t *testing.T) error { return s.RedeemAuthCode(ctx(t), code.Hash, now(), tok) }, none, false},
+		{"RedeemAuthCodeAgain", func(t *testing.T) error { return s.RedeemAuthCode(ctx(t), code.Hash, now(), tok) }, none, true},
+		{"RotateRefreshToken", func(t *testing.T) error {
+			return s.RotateRefreshToken(ctx(t), tok.RefreshHash, newToken(app, member.UID, consent.UID, now()))
+		}, none, false},
+		{"CreateOAuthToken", func(t *testing.T) error {
+			return s.CreateOAuthToken(ctx(t), newToken(app, member.UID, consent.UID, now()))
+		}, none, false},
+		{"DeleteAuthorization", func(t *testing.T) error { return s.DeleteAuthorization(ctx(t), app.UID, consent.UID) }, user(member), false},
+		{"DeleteAuthorizationMissing", func(t *testing.T) error { return s.DeleteAuthorization(ctx(t), app.UID, consent.UID) }, none, true},
+		{"DeleteApp", func(t *testing.T) error { return s.DeleteApp(ctx(t), app.UID) }, []stackgate.Change{{AppUID: app.UID}}, false},
+		{"DeleteAppMissing", func(t *testing.T) error { return s.DeleteApp(ctx(t), app.UID) }, none, true},
 
 		// Reads.
 		{"LoadStack", func(t *testing.T) error { _, err := s.LoadStack(ctx(t), f.seed.Stack.APIKey); return err }, none, false},

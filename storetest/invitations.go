@@ -21,9 +21,7 @@ func testInvitations(t *testing.T, s stackgate.Store) {
 	}
 	list := func(t *testing.T, email string) []*stackgate.StackInvitation {
 		t.Helper()
-		got, err := s.ListStackInvitations(ctx(t), email)
-		must(t, err)
-		return got
+		return invitationsOf(t, s, email)
 	}
 	notMember := func(t *testing.T, user string) {
 		t.Helper()
@@ -48,6 +46,42 @@ func testInvitations(t *testing.T, s stackgate.Store) {
 		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{a2}, 0, 0))
 		diff(t, "alice's after re-invite", []*stackgate.StackInvitation{b, a2}, list(t, alice.Email))
 		notMember(t, alice.UID)
+	})
+	sub(t, "ListWithStacksRolesInviters", func(t *testing.T) {
+		kim := newUser(t, s)
+		temp := f.newRole("Leaving")
+		must(t, s.CreateRole(ctx(t), temp, nil, nil, 0))
+		here := invite(kim.Email, dev, temp.UID)
+		there := &stackgate.StackInvitation{UID: stackgate.NewUID(), StackUID: other.stack, Email: kim.Email,
+			RoleUIDs: sorted(other.seed.Roles[1].UID, other.seed.Roles[2].UID), InvitedBy: "bltgoneuser", CreatedAt: now()}
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{here}, 0, 0))
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{there}, 0, 0))
+		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{invite("someone.else@example.com", cm)}, 0, 0))
+		must(t, s.DeleteRole(ctx(t), f.stack, temp.UID))
+		// What one read by uid gives, but without the roles' holders.
+		role := func(stack, uid string) *stackgate.Role {
+			r, err := s.FindRole(ctx(t), stack, uid)
+			must(t, err)
+			r.Users = []string{}
+			return r
+		}
+		stack := func(uid string) *stackgate.Stack {
+			st, err := s.FindStackByUID(ctx(t), uid)
+			must(t, err)
+			return st
+		}
+		here.RoleUIDs = []string{dev} // the deleted role is not given
+		want := []*stackgate.PendingInvitation{
+			{StackInvitation: here, Stack: stack(f.stack), Roles: []*stackgate.Role{role(f.stack, dev)}, Inviter: f.owner},
+			{StackInvitation: there, Stack: stack(other.stack), Roles: []*stackgate.Role{
+				role(other.stack, there.RoleUIDs[0]), role(other.stack, there.RoleUIDs[1])}}, // the inviter is unknown
+		}
+		got, err := s.ListStackInvitations(ctx(t), kim.Email)
+		must(t, err)
+		diff(t, "kim's invitations", want, got)
+		got, err = s.ListStackInvitations(ctx(t), "nobody@example.com")
+		must(t, err)
+		diff(t, "nobody's", []*stackgate.PendingInvitation{}, got)
 	})
 	sub(t, "PutInvalid", func(t *testing.T) {
 		carol := newUser(t, s)
@@ -202,19 +236,15 @@ func testUsersPerRole(t *testing.T, s stackgate.Store) {
 		inv := &stackgate.StackInvitation{UID: stackgate.NewUID(), StackUID: f.stack, Email: carol.Email,
 			RoleUIDs: []string{cm}, InvitedBy: f.owner.UID, CreatedAt: now()}
 		wantCode(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, limit, 0), stackgate.EINVALID, "users")
-		got, err := s.ListStackInvitations(ctx(t), carol.Email)
-		must(t, err)
-		diff(t, "carol's", []*stackgate.StackInvitation{}, got)
+		diff(t, "carol's", []*stackgate.StackInvitation{}, invitationsOf(t, s, carol.Email))
 		must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{inv}, limit+1, 0))
 		// Accepting past the limit: refused, nothing changed.
-		_, err = s.AcceptStackInvitation(ctx(t), inv.UID, carol.Email, carol.UID, limit)
+		_, err := s.AcceptStackInvitation(ctx(t), inv.UID, carol.Email, carol.UID, limit)
 		wantCode(t, err, stackgate.EINVALID, "users")
 		if _, err := s.FindMember(ctx(t), f.stack, carol.UID); !stackgate.IsCode(err, stackgate.ENOTFOUND) {
 			t.Fatalf("carol is a member after a refused accept: %v", err)
 		}
-		got, err = s.ListStackInvitations(ctx(t), carol.Email)
-		must(t, err)
-		diff(t, "carol's after the refusal", []*stackgate.StackInvitation{inv}, got)
+		diff(t, "carol's after the refusal", []*stackgate.StackInvitation{inv}, invitationsOf(t, s, carol.Email))
 		// At the limit: accepted.
 		_, err = s.AcceptStackInvitation(ctx(t), inv.UID, carol.Email, carol.UID, limit+1)
 		must(t, err)
@@ -226,4 +256,17 @@ func testUsersPerRole(t *testing.T, s stackgate.Store) {
 		_, err = s.AcceptStackInvitation(ctx(t), again.UID, bob.Email, bob.UID, 2)
 		must(t, err)
 	})
+}
+
+// invitationsOf lists the pending invitations of email, without what comes
+// with them.
+func invitationsOf(t *testing.T, s stackgate.Store, email string) []*stackgate.StackInvitation {
+	t.Helper()
+	got, err := s.ListStackInvitations(ctx(t), email)
+	must(t, err)
+	out := make([]*stackgate.StackInvitation, len(got))
+	for i, p := range got {
+		out[i] = p.StackInvitation
+	}
+	return out
 }

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"Changes", testChanges},
 		{"LoadStack", testLoadStack},
 		{"EnvironmentRename", testEnvironmentRename},
+		{"OAuth", testOAuth},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}

@@ -13,7 +13,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -145,8 +144,11 @@ func seed(args []string) error {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	scope := json.RawMessage(`[{"module":"environment","environments":["production"],"acl":{"read":true}},
-		{"module":"branch","branches":["main"],"acl":{"read":true}}]`)
+	read := true
+	scope := []stackgate.ScopeEntry{
+		{Module: stackgate.ModuleEnvironment, Environments: []string{"production"}, ACL: stackgate.ACL{Read: &read}},
+		{Module: stackgate.ModuleBranch, Branches: []string{"main"}, ACL: stackgate.ACL{Read: &read}},
+	}
 	for i := 0; i < *stacks; i++ {
 		stack, err := svc.CreateStack(ctx, owner, fmt.Sprintf("bench-%d", i))
 		if err != nil {

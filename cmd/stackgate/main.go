@@ -41,6 +41,10 @@ const usage = `usage:
   stackgate serve     [--addr 127.0.0.1:8080] [--database URL] [--secret-key-file F] [--demo]
   stackgate bootstrap --database URL --email E --password P --stack NAME
   stackgate user add  --database URL --email E --password P --stack API_KEY --role NAME
+  stackgate app add   --database URL --name NAME --redirect-uri URI [--redirect-uri URI…] [--scopes "a b"]
+                      [--app-uid UID] [--client-id ID] [--client-secret[=SECRET]] [--machine --stack API_KEY]
+  stackgate app list  --database URL
+  stackgate app remove --database URL --app-uid UID
   stackgate migrate   --database URL
   stackgate keygen    > stackgate.key   (a new secret key file)
 URL is sqlite:PATH (default sqlite:./stackgate.db) or postgres://...`
@@ -61,6 +65,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("usage: stackgate user add --database URL --email E --password P --stack API_KEY --role NAME")
 		}
 		return runUserAdd(ctx, args[2:], getenv, stdout, stderr)
+	case "app":
+		if len(args) < 2 {
+			return fmt.Errorf("usage: stackgate app add|list|remove …")
+		}
+		return runApp(ctx, args[1], args[2:], getenv, stdout, stderr)
 	case "keygen":
 		_, err := stdout.Write(secret.GenerateKeyFile())
 		return err

@@ -4,9 +4,11 @@
 // domain types at the root carry no JSON of their own, and the SQL store
 // keeps its own stored form, so neither changes with this one.
 //
-// It is a package of its own, beside http, because the service still
-// validates request bodies (service.RoleInput and TokenInput carry raw
-// JSON) and cannot import http.
+// It also decodes the rules of a role body and the scope of a token body
+// (decode.go) into the typed values the use cases take. It is a package of
+// its own, beside http, so that tests and tools that call the use cases
+// directly can decode the same way without the server; nothing below the
+// HTTP layer imports it (layering_test.go at the root).
 package wire
 
 import (
