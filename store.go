@@ -33,6 +33,8 @@ type Store interface {
 	DeliveryTokenStore
 	ManagementTokenStore
 	ExpiryNoticeStore // notice.go
+	KeyStore          // keys.go
+	AdminStore        // admin.go
 	OAuthStore        // oauth.go
 	Close() error
 }

@@ -11,6 +11,7 @@ package access
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/stackgate/stackgate"
@@ -35,6 +36,10 @@ type Config struct {
 	// CacheMaxStacks bounds how many stacks' snapshots are cached; the least
 	// recently used is evicted beyond it. Default 10,000.
 	CacheMaxStacks int
+	// OutageGrace is how long after the change listener loses its
+	// connection the cache keeps deciding from what it held then
+	// (outage.go); 0 stops at once (every request then needs the store).
+	OutageGrace time.Duration
 }
 
 func (c *Config) defaults() {
@@ -52,6 +57,9 @@ type Checker struct {
 	cache *cache
 	log   *slog.Logger
 	Now   func() time.Time // injectable clock (management token expiry); defaults to stackgate.Now
+
+	listener   atomic.Int32  // Listen's state (listener.go)
+	reconnects atomic.Uint64 // times Listen listened again
 }
 
 // New returns a checker over store; keys hashes credentials as the service
@@ -84,5 +92,10 @@ func (c *Checker) Listen(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
-	return l.Listen(ctx, c.cache.apply, c.cache.reset)
+	c.listener.Store(listenerUp)
+	defer c.listener.Store(listenerDown)
+	return l.Listen(ctx, c.cache.apply, func(listening bool) {
+		c.listenerChanged(listening) // listener.go
+		c.cache.reset(listening)
+	})
 }

@@ -30,7 +30,9 @@ import (
 // store's ChangeListener; while that connection is down the cache is
 // disabled (every request loads from the store) and it starts empty again
 // once the listener is back, so a missed notification can never keep an
-// allow alive.
+// allow alive. The store outage policy (outage.go) is the one exception:
+// for Config.OutageGrace after the listener is lost, what the cache held
+// then keeps deciding.
 type cache struct {
 	chk *Checker
 
@@ -68,6 +70,9 @@ type cache struct {
 	// so a request that arrives after a write never shares a load begun
 	// before it).
 	loads singleflight.Group
+
+	outage outage     // what the cache held when the listener was lost (outage.go)
+	stats  cacheStats // hits, misses, loads (stats.go)
 }
 
 const (
@@ -174,6 +179,7 @@ func (c *cache) clear() {
 func (c *cache) apply(ch stackgate.Change) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.outage.apply(ch)
 	if ch.StackUID != "" {
 		c.epoch++
 		if key, ok := c.apiKeyOf[ch.StackUID]; ok {
@@ -212,6 +218,7 @@ func (c *cache) refreshAfterWrite(ch stackgate.Change) {
 		return
 	}
 	c.mu.Lock()
+	c.outage.apply(ch) // this node wrote: the store is up for it
 	key, cached := c.apiKeyOf[ch.StackUID]
 	if !cached || c.disabled {
 		c.mu.Unlock()
@@ -248,6 +255,11 @@ func (c *cache) reset(listening bool) {
 	c.epoch++
 	c.sessEpoch++
 	c.unknownEpoch++
+	if listening {
+		c.outage = outage{}
+	} else if !c.disabled {
+		c.outage.begin(c, c.chk.cfg.OutageGrace) // keeps what is cached now
+	}
 	c.disabled = !listening
 	c.clear()
 	c.oauth.reset(listening)
@@ -263,6 +275,11 @@ func (c *cache) snapshot(ctx context.Context, apiKey string) (*snapshot, error) 
 		if !snap.used.Load() {
 			snap.used.Store(true)
 		}
+		c.stats.hits.Add(1)
+		return snap, nil
+	}
+	c.stats.misses.Add(1)
+	if snap, ok := c.outageSnapshot(apiKey); ok {
 		return snap, nil
 	}
 	kh := sha256.Sum256([]byte(apiKey))
@@ -275,6 +292,7 @@ func (c *cache) snapshot(ctx context.Context, apiKey string) (*snapshot, error) 
 		}
 	}
 	snap, err := c.loadShared(ctx, apiKey, epoch)
+	err = c.unavailable(err)
 	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
 		c.mu.Lock()
 		if c.unknownEpoch == uepoch && !c.disabled {
@@ -349,13 +367,25 @@ func (c *cache) evict() {
 type CacheStats struct {
 	Stacks    int    // snapshots cached
 	Evictions uint64 // snapshots evicted to stay within CacheMaxStacks
+
+	Hits, Misses uint64 // snapshot lookups answered from the cache, or not
+	Loads        uint64 // snapshots read from the store
+	LoadErrors   uint64 // of which failed
+	OutageServed uint64 // snapshots and sessions served from the outage copy (outage.go)
+	// LoadSeconds is the load duration histogram: cumulative counts per
+	// upper bound of LoadBuckets (seconds), their sum and count.
+	LoadBuckets []float64
+	LoadCounts  []uint64
+	LoadSum     float64
 }
 
 // CacheStats returns the cache's current figures.
 func (a *Checker) CacheStats() CacheStats {
 	a.cache.mu.RLock()
 	defer a.cache.mu.RUnlock()
-	return CacheStats{Stacks: len(a.cache.stacks), Evictions: a.cache.evictions.Load()}
+	st := a.cache.stats.read()
+	st.Stacks, st.Evictions = len(a.cache.stacks), a.cache.evictions.Load()
+	return st
 }
 
 // session returns the user uid of an authtoken hash, loading it on a miss.
@@ -367,10 +397,13 @@ func (c *cache) session(ctx context.Context, h [sha256.Size]byte) (string, error
 	if ok {
 		return uid, nil
 	}
+	if uid, ok := c.outageSession(h); ok {
+		return uid, nil
+	}
 	// A copy, so that h itself stays on the stack on the hit path.
 	sess, err := c.chk.store.FindSession(ctx, append([]byte(nil), h[:]...))
 	if err != nil {
-		return "", err
+		return "", c.unavailable(err)
 	}
 	c.mu.Lock()
 	if c.sessEpoch == epoch && !c.disabled {
@@ -384,7 +417,9 @@ func (c *cache) session(ctx context.Context, h [sha256.Size]byte) (string, error
 func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 	// One read transaction: a write committed meanwhile is seen whole or
 	// not at all (and then the epoch check discards this snapshot).
+	start := time.Now()
 	sc, err := c.chk.store.LoadStack(ctx, apiKey)
+	c.stats.loaded(time.Since(start), err)
 	if err != nil {
 		return nil, err
 	}

@@ -67,10 +67,17 @@ func sitesFor(t *testing.T, gate string, upstreams map[string]*echo) (proxyParam
 
 // startNginx runs the README's nginx configuration in the foreground.
 func startNginx(t *testing.T, gate string, upstreams map[string]*echo) map[string]string {
+	params, addrs := sitesFor(t, gate, upstreams)
+	runNginx(t, render(nginxSites, params), addrs)
+	return addrs
+}
+
+// runNginx runs nginx in the foreground with sites until the test ends,
+// once it listens on every address of addrs.
+func runNginx(t *testing.T, sites string, addrs map[string]string) {
 	bin := nginxBin(t)
 	dir := t.TempDir()
-	params, addrs := sitesFor(t, gate, upstreams)
-	conf := render(nginxMain, map[string]string{"Dir": dir, "Sites": render(nginxSites, params)})
+	conf := render(nginxMain, map[string]string{"Dir": dir, "Sites": sites})
 	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +96,6 @@ func startNginx(t *testing.T, gate string, upstreams map[string]*echo) map[strin
 		}
 	})
 	waitListening(t, "nginx", out, addrs)
-	return addrs
 }
 
 // waitListening waits until every site accepts connections.

@@ -26,15 +26,8 @@ func TestTwoNodesRevocation(t *testing.T) {
 
 	newToken := func(name string) (uid, value string) {
 		t.Helper()
-		status, body, _ := call(t, "POST", a.URL+"/v3/stacks/delivery_tokens", owner, map[string]any{
-			"token": map[string]any{"name": name, "scope": []any{
-				map[string]any{"module": "environment", "environments": []string{"production"}, "acl": map[string]bool{"read": true}},
-				map[string]any{"module": "branch", "branches": []string{"main"}, "acl": map[string]bool{"read": true}}}}})
-		if status != 201 {
-			t.Fatalf("create token: %d %v", status, body)
-		}
-		tok := body["token"].(map[string]any)
-		return tok["uid"].(string), tok["token"].(string)
+		tok := createDeliveryToken(t, a.URL, owner, name)
+		return tok["uid"], tok["token"]
 	}
 	ask := func(n *node, token string) int {
 		t.Helper()

@@ -102,7 +102,7 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	var e *stackgate.Error
 	if !errors.As(err, &e) {
 		e = &stackgate.Error{Code: stackgate.EINTERNAL, Err: err}
-		if errors.Is(err, context.Canceled) {
+		if errors.Is(err, context.Canceled) || storeUnreachable(err) { // storedown.go
 			e.Code, e.RetryAfter = stackgate.EUNAVAILABLE, time.Second
 		}
 	}

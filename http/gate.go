@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/access"
@@ -119,7 +120,9 @@ func (s *Server) handleGateAuth(w http.ResponseWriter, r *http.Request) error {
 // decide asks the access checker and counts the outcome; a refusal comes back as
 // its error.
 func (s *Server) decide(r *http.Request, greq access.GateRequest) (access.GateDecision, error) {
+	start := time.Now()
 	d, err := s.acc.Decide(r.Context(), greq)
+	s.metrics.decided(greq.API, d, err, time.Since(start)) // opsmetrics.go
 	if err != nil {
 		s.metrics.gateDecision("none", statusOf(err))
 		return d, err

@@ -22,6 +22,9 @@ type metrics struct {
 
 	routes    map[string]*routeMetrics // by route pattern; written only before serving
 	gateKinds sync.Map                 // gateKey → prometheus.Counter (a handful of keys)
+
+	decisions     *prometheus.HistogramVec // opsmetrics.go
+	decisionTimes sync.Map                 // decisionKey → prometheus.Observer
 }
 
 type gateKey struct {

@@ -53,13 +53,19 @@ var (
 	idCounter atomic.Uint64
 )
 
-// withRequestID gives each request an id (echoed in X-Request-Id).
+// withRequestID gives each request an id (echoed in X-Request-Id): the
+// incoming X-Request-Id when it is well formed (gatelog.go), else its own.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var buf [32]byte
-		b := append(buf[:0], idPrefix...)
-		b = strconv.AppendUint(b, idCounter.Add(1), 36)
-		i := &reqInfo{id: string(b)}
+		var id string
+		if v := r.Header["X-Request-Id"]; len(v) == 1 && wellFormedRequestID(v[0]) {
+			id = v[0] // the proxy's id, so that its lines and ours join
+		} else {
+			var buf [32]byte
+			b := append(buf[:0], idPrefix...)
+			id = string(strconv.AppendUint(b, idCounter.Add(1), 36))
+		}
+		i := &reqInfo{id: id}
 		w.Header()["X-Request-Id"] = []string{i.id}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), infoKey, i)))
 	})

@@ -40,6 +40,7 @@ func (s *Server) routes() []route {
 	token := withRateLimit(newLimiter(20, 100), s.handleOAuthToken)
 	return []route{
 		{"GET", "/healthz", public, s.handleHealth, ""},
+		{"GET", "/readyz", public, s.handleReady, ""},
 		{"GET", "/metrics", public, s.handleMetrics, ""},
 
 		// Served on the fast path (Server.ServeHTTP); listed for the table.

@@ -6,6 +6,7 @@ package http
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,6 +33,12 @@ type Server struct {
 	// that stalls is cut off), on every listener; default
 	// DefaultReadTimeout. Set before Open.
 	ReadTimeout time.Duration
+	// TLSConfig, when set, makes every listener (the main one and the proxy
+	// listeners) speak TLS with it (listen.go). Set before Open.
+	TLSConfig *tls.Config
+	// PrivateMetrics hides /metrics on the main listener: it is served on
+	// a private one instead (MetricsHandler, --metrics-addr).
+	PrivateMetrics bool
 
 	svc     *service.Service // the use cases
 	acc     *access.Checker  // authentication and decisions
@@ -50,6 +57,7 @@ type Server struct {
 	cmaLimit *cmaLimit
 	ln       net.Listener
 	srv      *http.Server
+	ready    readiness // the last /readyz answer (health.go)
 
 	cma       *proxy           // with --cma-upstream: unserved /v3 routes go there
 	listeners []*proxyListener // the CDA and preview proxy listeners
@@ -95,6 +103,7 @@ func NewServer(svc *service.Service, acc *access.Checker, log *slog.Logger) *Ser
 		refusalLog: newLogSampler(50, 100)}
 	s.metrics.registry.MustRegister(noticeCollectors(svc)...)
 	s.metrics.registerCache(acc)
+	s.metrics.registerOps(svc, acc)
 	mux := s.buildMux()
 	// Order matters and reads top-down: id → client address → recover →
 	// access log → path check → routing (body limit, credential and
@@ -147,8 +156,8 @@ func (s *Server) recoverFast(w http.ResponseWriter, r *http.Request, route strin
 }
 
 // logRefusal logs a refused gate or proxy request: method, route, status,
-// duration, client address and the refusal's private reason — never a
-// credential, the path or the query. Under a flood the lines are sampled
+// duration, client address, the original method and path, and the
+// refusal's private reason — never a credential or the query. Under a flood the lines are sampled
 // (refusals.go); metrics count every refusal.
 func (s *Server) logRefusal(r *http.Request, route string, status int, err error, start time.Time) {
 	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
@@ -158,8 +167,10 @@ func (s *Server) logRefusal(r *http.Request, route string, status int, err error
 	if !ok {
 		return
 	}
+	method, path := originalRequest(r) // gatelog.go: never the query
 	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", route),
-		slog.Int("status", status), slog.Duration("duration", time.Since(start)), slog.String("client", s.clientAddr(r))}
+		slog.Int("status", status), slog.Duration("duration", time.Since(start)), slog.String("client", s.clientAddr(r)),
+		slog.String("original_method", method), slog.String("original_path", path)}
 	attrs = sampledAttrs(attrs, suppressed)
 	var e *stackgate.Error
 	if errors.As(err, &e) && e.Err != nil {
@@ -185,7 +196,7 @@ func (s *Server) readTimeout() time.Duration {
 // Open listens on Addr and serves in the background; a bind error is
 // returned here, synchronously.
 func (s *Server) Open() error {
-	ln, err := net.Listen("tcp", s.Addr)
+	ln, err := s.listen(s.Addr)
 	if err != nil {
 		return err
 	}
@@ -194,7 +205,7 @@ func (s *Server) Open() error {
 	s.srv = s.httpServer(s)
 	var opened []net.Listener
 	for _, l := range s.listeners {
-		pln, err := net.Listen("tcp", l.addr)
+		pln, err := s.listen(l.addr)
 		if err != nil {
 			ln.Close()
 			for _, o := range opened {

@@ -7,18 +7,6 @@ import (
 	"github.com/stackgate/stackgate/authz"
 )
 
-// handleHealth handles "GET /healthz".
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	return nil
-}
-
-// handleMetrics handles "GET /metrics" (Prometheus text format).
-func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
-	s.metrics.handler().ServeHTTP(w, r)
-	return nil
-}
-
 // handleLogin handles "POST /v3/user-session".
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	body, err := decode[struct {

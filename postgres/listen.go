@@ -64,6 +64,7 @@ func (db *DB) Listen(ctx context.Context, onChange func(stackgate.Change), onRes
 			backoff = minBackoff
 			if lost {
 				lost = false
+				log.InfoContext(ctx, "postgres: change listener reconnected")
 				onReset(true)
 			}
 		})

@@ -86,6 +86,23 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // session-level advisory lock keeps nodes that start together from
 // migrating at the same time.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+	p, err := db.provider()
+	if err != nil {
+		return nil, err
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	names := make([]string, 0, len(results))
+	for _, r := range results {
+		names = append(names, r.Source.Path)
+	}
+	return names, nil
+}
+
+// provider is goose over the embedded migrations, with the session lock.
+func (db *DB) provider() (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return nil, err
@@ -98,15 +115,17 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	results, err := p.Up(ctx)
+	return p, nil
+}
+
+// pending reports whether migrations this binary knows are not applied
+// (HasPending takes no lock).
+func (db *DB) pending(ctx context.Context) (bool, error) {
+	p, err := db.provider()
 	if err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
+		return false, err
 	}
-	names := make([]string, 0, len(results))
-	for _, r := range results {
-		names = append(names, r.Source.Path)
-	}
-	return names, nil
+	return p.HasPending(ctx)
 }
 
 // dialect is PostgreSQL's sqlstore.Dialect.

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"hash"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"unsafe"
@@ -34,6 +35,7 @@ type Keyring struct {
 	encIDs  []string
 	aeads   map[string]cipher.AEAD
 	macs    sync.Pool
+	fps     []stackgate.KeyFingerprint // Fingerprints
 }
 
 // The key file is text: a line "hmac <64 hex>" and one or more lines
@@ -67,11 +69,39 @@ func NewKeyring(hmacKey []byte, encIDs []string, encKeys [][]byte) (*Keyring, er
 		}
 		k.aeads[id] = aead
 		k.encIDs = append(k.encIDs, id)
+		k.fps = append(k.fps, stackgate.KeyFingerprint{Kind: "enc", ID: id, Fingerprint: fingerprint(encKeys[i], "enc "+id)})
 	}
+	k.fps = append([]stackgate.KeyFingerprint{{Kind: "hmac", Fingerprint: fingerprint(hmacKey, "hmac")}}, k.fps...)
 	k.macs.New = func() any {
 		return &macState{h: hmac.New(sha256.New, k.hmacKey), sum: make([]byte, 0, sha256.Size)}
 	}
 	return k, nil
+}
+
+// fingerprint is a one-way digest of key, under a label of its own so that
+// it can never equal a lookup hash or any other value derived from the key.
+func fingerprint(key []byte, what string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("stackgate key fingerprint v1: " + what))
+	return m.Sum(nil)[:16]
+}
+
+// Fingerprints names every key of the ring by a digest (the hmac key first,
+// then the encryption keys in order), which the store records so that a key
+// file cannot be used with data it did not write.
+func (k *Keyring) Fingerprints() []stackgate.KeyFingerprint { return slices.Clone(k.fps) }
+
+// ActiveKeyID is the id of the encryption key that seals new values.
+func (k *Keyring) ActiveKeyID() string { return k.encIDs[0] }
+
+// Reseal opens s and seals its value again under the active key; the
+// lookup hash stays the same (the hmac key never rotates).
+func (k *Keyring) Reseal(s stackgate.Sealed) (stackgate.Sealed, error) {
+	v, err := k.Open(s)
+	if err != nil {
+		return stackgate.Sealed{}, err
+	}
+	return k.Seal(v)
 }
 
 // ParseKeyFile reads a key file's contents.
@@ -118,21 +148,32 @@ func GenerateKeyFile() []byte {
 	return fmt.Appendf(nil, "# stackgate secret keys: keep private, share between nodes, never change the hmac line\nhmac %x\nenc k1 %x\n", h, e)
 }
 
+// CreateKeyFile writes a new key file at path, mode 0600, and returns its
+// contents. It never replaces a file: an existing one is an error, since
+// overwriting a key file destroys every secret sealed under it.
+func CreateKeyFile(path string) ([]byte, error) {
+	data := GenerateKeyFile()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("secret: create key file: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("secret: write key file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("secret: write key file: %w", err)
+	}
+	return data, nil
+}
+
 // LoadKeyFile reads the key file at path. When create is true and the file
 // does not exist, it writes a new one with mode 0600 and reports created.
 func LoadKeyFile(path string, create bool) (k *Keyring, created bool, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) && create {
-		data = GenerateKeyFile()
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, false, fmt.Errorf("secret: create key file: %w", err)
-		}
-		if _, err := f.Write(data); err != nil {
-			f.Close()
-			return nil, false, fmt.Errorf("secret: write key file: %w", err)
-		}
-		if err := f.Close(); err != nil {
+		if data, err = CreateKeyFile(path); err != nil {
 			return nil, false, err
 		}
 		created = true

@@ -53,6 +53,7 @@ func (s *Service) LoginFrom(ctx context.Context, email, password, client string)
 	ck := sha256.Sum256([]byte(email + "\x00" + client))
 	a, res := s.clientTries.reserve(ck, now)
 	if !a.Allowed {
+		s.logins.throttledClient.Add(1)
 		return nil, "", errTooManyAttempts(now, a.RetryAt)
 	}
 	u, err := s.store.FindUserByEmail(ctx, email)
@@ -61,9 +62,11 @@ func (s *Service) LoginFrom(ctx context.Context, email, password, client string)
 		a, _ = s.unknownTries.reserve(sha256.Sum256([]byte(email)), now)
 		if !a.Allowed {
 			s.clientTries.release(res)
+			s.logins.throttledAccount.Add(1)
 			return nil, "", errTooManyAttempts(now, a.RetryAt)
 		}
 		if !s.passwords.acquire(ctx) {
+			s.logins.busy.Add(1)
 			return nil, "", errBusy
 		}
 		secret.VerifyPassword(s.dummy, password) // same cost as a real attempt
@@ -83,9 +86,11 @@ func (s *Service) LoginFrom(ctx context.Context, email, password, client string)
 		// count is left as it was, so its owner is only ever delayed by the
 		// account's policy.
 		s.clientTries.release(res)
+		s.logins.throttledAccount.Add(1)
 		return nil, "", errTooManyAttempts(now, a.RetryAt)
 	}
 	if !s.passwords.acquire(ctx) {
+		s.logins.busy.Add(1)
 		return nil, "", errBusy
 	}
 	ok := secret.VerifyPassword(u.PasswordHash, password)

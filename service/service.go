@@ -72,7 +72,9 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 	Now   func() time.Time // injectable clock; defaults to stackgate.Now
-	dummy string           // a password hash to verify against for unknown emails
+
+	logins loginCounters // refused logins, by budget (stats.go)
+	dummy  string        // a password hash to verify against for unknown emails
 
 	passwords    *passwordSlots
 	clientTries  *attemptTracker // by (email, client address)

@@ -22,9 +22,7 @@ func (s *Service) EnsureUser(ctx context.Context, email, password string) (u *st
 	if !strings.Contains(email, "@") || len(email) > 254 {
 		v.Add("email", stackgate.ProblemNotValid)
 	}
-	if len(password) < 8 {
-		v.Add("password", "must be at least 8 characters.")
-	}
+	checkPassword(v, password)
 	if err := v.Err(); err != nil {
 		return nil, false, err
 	}
@@ -40,6 +38,13 @@ func (s *Service) EnsureUser(ctx context.Context, email, password string) (u *st
 		return nil, false, err
 	}
 	return u, true, nil
+}
+
+// checkPassword is the one rule a new password meets.
+func checkPassword(v stackgate.Validation, password string) {
+	if len(password) < 8 {
+		v.Add("password", "must be at least 8 characters.")
+	}
 }
 
 // CreateStack creates a stack owned by owner with what every stack starts

@@ -36,7 +36,8 @@ type DB struct {
 	// reports them).
 	Applied []string
 
-	memory bool // ":memory:": one connection, no other process can write
+	memory bool   // ":memory:": one connection, no other process can write
+	path   string // the database file ("" for ":memory:"), for Health and Backup
 }
 
 var _ stackgate.Store = (*DB)(nil)
@@ -101,7 +102,11 @@ func Open(path string) (*DB, error) {
 	n := max(4, runtime.NumCPU())
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return open(write, read)
+	d, err := open(write, read)
+	if d != nil {
+		d.path = path
+	}
+	return d, err
 }
 
 func open(write, read *sql.DB) (*DB, error) {
@@ -155,13 +160,9 @@ func (db *DB) ReadDB() *sql.DB { return db.read }
 
 // Migrate applies the pending migrations and returns their names.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
-	fsys, err := fs.Sub(migrations, "migrations")
+	p, err := db.provider()
 	if err != nil {
 		return nil, err
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys)
-	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
 	}
 	results, err := p.Up(ctx)
 	if err != nil {
@@ -172,6 +173,28 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		names = append(names, r.Source.Path)
 	}
 	return names, nil
+}
+
+// provider is goose over the embedded migrations.
+func (db *DB) provider() (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
+}
+
+// pending reports whether migrations this binary knows are not applied.
+func (db *DB) pending(ctx context.Context) (bool, error) {
+	p, err := db.provider()
+	if err != nil {
+		return false, err
+	}
+	return p.HasPending(ctx)
 }
 
 // dialect is SQLite's sqlstore.Dialect.

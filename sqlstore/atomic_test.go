@@ -94,6 +94,10 @@ func newWorld(t *testing.T, st stackgate.Store) *world {
 		must(t, st.CreateRole(ctx, r, []stackgate.Ref{{Kind: stackgate.RefEnvironment, Value: "staging"}}, nil, 0))
 		w.roles = append(w.roles, r)
 	}
+	// A delivery token sealed under an old key, for the rekey case.
+	must(t, st.CreateDeliveryToken(ctx, &stackgate.DeliveryToken{UID: "bltrekeyme00000", StackUID: w.seed.Stack.UID, Name: "rekey me",
+		Scope: []stackgate.ScopeEntry{}, Secret: stackgate.Sealed{Hash: []byte("rekey-hash"), Ciphertext: []byte("old"), KeyID: "k0"},
+		Preview: stackgate.Sealed{Hash: []byte("rekey-preview"), Ciphertext: []byte("old p"), KeyID: "k0"}, CreatedAt: at, UpdatedAt: at}, nil, 0))
 	must(t, st.PutStackInvitations(ctx, []*stackgate.StackInvitation{{UID: "bltinvitecarol0000", StackUID: w.seed.Stack.UID,
 		Email: w.carol.Email, RoleUIDs: []string{w.roles[0].UID, w.roles[1].UID}, InvitedBy: w.owner.UID, CreatedAt: at}}, 0, 0))
 	// OAuth: an app alice has authorized, with a code not yet redeemed and a
@@ -190,6 +194,23 @@ func TestInjectedFailureLeavesNothing(t *testing.T) {
 		}, stackOf, nil},
 		{"AcceptStackInvitation", func(ctx context.Context, st stackgate.Store, w *world) error {
 			_, err := st.AcceptStackInvitation(ctx, "bltinvitecarol0000", w.carol.Email, w.carol.UID, 0)
+			return err
+		}, stackOf, nil},
+		{"SetPassword", func(ctx context.Context, st stackgate.Store, w *world) error {
+			return st.SetPassword(ctx, w.alice.UID, "new hash", at.Add(time.Hour))
+		}, func(w *world) []stackgate.Change { return []stackgate.Change{{UserUID: w.alice.UID}} }, nil},
+		{"DeleteUser", func(ctx context.Context, st stackgate.Store, w *world) error {
+			return st.DeleteUser(ctx, w.alice.UID)
+		}, func(w *world) []stackgate.Change {
+			return []stackgate.Change{{StackUID: w.seed.Stack.UID}, {UserUID: w.alice.UID}}
+		}, nil},
+		{"RekeyDeliveryTokens", func(ctx context.Context, st stackgate.Store, w *world) error {
+			n, err := st.RekeyDeliveryTokens(ctx, "k1", 10, func(v stackgate.Sealed) (stackgate.Sealed, error) {
+				return stackgate.Sealed{Hash: v.Hash, Ciphertext: append([]byte("new "), v.Ciphertext...), KeyID: "k1"}, nil
+			})
+			if err == nil && n != 1 {
+				err = fmt.Errorf("re-sealed %d tokens, want 1", n)
+			}
 			return err
 		}, stackOf, nil},
 		{"CreateAuthCodeNewAuthorization", func(ctx context.Context, st stackgate.Store, w *world) error {

@@ -71,6 +71,12 @@ func testChanges(t *testing.T, s stackgate.Store) {
 	invited, declined := invite(invitee.Email), invite("declined@example.com")
 	must(t, s.PutStackInvitations(ctx(t), []*stackgate.StackInvitation{invited, declined}, 0, 0))
 
+	leaver := newUser(t, s)
+	must(t, s.AddMember(ctx(t), f.stack, leaver.UID, nil))
+	stale := f.newDeliveryToken("sealed under an old key")
+	stale.Secret.KeyID = "k-old"
+	must(t, s.CreateDeliveryToken(ctx(t), stale, nil, 0))
+	reseal := func(v stackgate.Sealed) (stackgate.Sealed, error) { v.KeyID = "k1"; return v, nil }
 	// OAuth (oauth.go): an app, a consent with a code, a token.
 	app := newApp("changes app", "")
 	must(t, s.CreateApp(ctx(t), app))
@@ -283,6 +289,24 @@ func testChanges(t *testing.T, s stackgate.Store) {
 		{"DeleteManagementToken", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, stack, false},
 		{"DeleteManagementTokenMissing", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, none, true},
 
+		{"RecordKeys", func(t *testing.T) error {
+			return s.RecordKeys(ctx(t), []stackgate.KeyFingerprint{{Kind: "hmac", Fingerprint: []byte("fp")}})
+		}, none, false},
+		{"RekeyDeliveryTokens", func(t *testing.T) error {
+			_, err := s.RekeyDeliveryTokens(ctx(t), "k1", 10, reseal)
+			return err
+		}, stack, false},
+		{"RekeyDeliveryTokensNothingLeft", func(t *testing.T) error {
+			_, err := s.RekeyDeliveryTokens(ctx(t), "k1", 10, reseal)
+			return err
+		}, none, false},
+
+		{"SetPassword", func(t *testing.T) error { return s.SetPassword(ctx(t), leaver.UID, "new-hash", now()) }, user(leaver), false},
+		{"SetPasswordMissing", func(t *testing.T) error { return s.SetPassword(ctx(t), "bltmissing", "h", now()) }, none, true},
+		{"DeleteUserOwner", func(t *testing.T) error { return s.DeleteUser(ctx(t), f.owner.UID) }, none, true},
+		{"DeleteUser", func(t *testing.T) error { return s.DeleteUser(ctx(t), leaver.UID) },
+			[]stackgate.Change{{StackUID: f.stack}, {UserUID: leaver.UID}}, false},
+		{"DeleteUserMissing", func(t *testing.T) error { return s.DeleteUser(ctx(t), leaver.UID) }, none, true},
 		{"CreateApp", func(t *testing.T) error { return s.CreateApp(ctx(t), newApp("another app", "")) }, none, false},
 		{"CreateAuthCode", func(t *testing.T) error {
 			_, err := s.CreateAuthCode(ctx(t), newCode(app, member, now()), now())
@@ -302,6 +326,9 @@ func testChanges(t *testing.T, s stackgate.Store) {
 		{"DeleteAppMissing", func(t *testing.T) error { return s.DeleteApp(ctx(t), app.UID) }, none, true},
 
 		// Reads.
+		{"ListUsers", func(t *testing.T) error { _, err := s.ListUsers(ctx(t)); return err }, none, false},
+		{"ListStacks", func(t *testing.T) error { _, err := s.ListStacks(ctx(t)); return err }, none, false},
+		{"KeyBinding", func(t *testing.T) error { _, err := s.KeyBinding(ctx(t)); return err }, none, false},
 		{"LoadStack", func(t *testing.T) error { _, err := s.LoadStack(ctx(t), f.seed.Stack.APIKey); return err }, none, false},
 		{"ListRoles", func(t *testing.T) error { _, err := s.ListRoles(ctx(t), f.stack); return err }, none, false},
 	}

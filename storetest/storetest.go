@@ -43,6 +43,8 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"Changes", testChanges},
 		{"LoadStack", testLoadStack},
 		{"EnvironmentRename", testEnvironmentRename},
+		{"Keys", testKeys},
+		{"Admin", testAdmin},
 		{"OAuth", testOAuth},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })

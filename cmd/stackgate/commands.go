@@ -9,7 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/pprof"
-	"strings"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/stackgate/stackgate"
@@ -22,7 +23,7 @@ import (
 
 // runServe serves the API until ctx ends (SIGINT/SIGTERM), then shuts down
 // gracefully: in-flight requests finish and the database is closed.
-func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -38,7 +39,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	mailf.register(fs, getenv)
 	var abuse abuseFlags
 	abuse.register(fs, getenv)
+	var tlsf tlsFlags
+	tlsf.register(fs, getenv)
+	var metricsf metricsFlags
+	metricsf.register(fs, getenv)
+	var outagef outageFlags
+	outagef.register(fs, getenv)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tlsConfig, certs, err := tlsf.config()
+	if err != nil {
 		return err
 	}
 	if err := abuse.check(getenv); err != nil {
@@ -46,10 +57,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	abuse.service(&c.svc)
 	abuse.access(&c.acc)
+	if err := outagef.apply(&c.acc); err != nil {
+		return err
+	}
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
 		return err
 	}
+	// From here on, serve's last word is a line in the configured format.
+	defer func() { err = logFailure(log, err) }()
 	svc, keys, st, err := openService(ctx, c, log)
 	if err != nil {
 		return err
@@ -91,6 +107,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	abuse.server(srv)
+	srv.TLSConfig = tlsConfig
+	if err := registerCollectors(srv, st); err != nil {
+		return err
+	}
+	metricsAddr, stopMetrics, err := metricsf.open(srv, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if err := srv.Open(); err != nil {
 		return err
 	}
@@ -102,34 +127,37 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer func() { stopNotify(); <-notified }()
 	// The address lines are logged whatever the level: scripts and tests read them.
 	startup, _ := newLogger(stderr, *logFormat, "info")
-	startup.Info("stackgate listening", "addr", "http://"+srv.Addr, "database", redact(c.database))
+	scheme := "http://"
+	if tlsConfig != nil {
+		scheme = "https://"
+	}
+	startup.Info("stackgate listening", "addr", scheme+srv.Addr, "database", redact(c.database), "version", readBuildInfo().Version)
 	for _, l := range []struct {
 		api  authz.API
 		name string
 	}{{authz.CDA, "cda"}, {authz.Preview, "preview"}} {
 		if a := srv.ProxyAddr(l.api); a != "" {
-			startup.Info("stackgate proxy listening", "api", l.name, "addr", "http://"+a)
+			startup.Info("stackgate proxy listening", "api", l.name, "addr", scheme+a)
 		}
+	}
+	if metricsAddr != "" {
+		startup.Info("stackgate metrics listening", "addr", "http://"+metricsAddr)
 	}
 	if proxies.cmaUpstream != "" {
 		startup.Info("stackgate proxies the CMA", "upstream", redact(proxies.cmaUpstream))
 	}
-	<-ctx.Done()
-	log.Info("shutting down")
-	return srv.Close()
-}
-
-// redact hides a password in a database URL.
-func redact(url string) string {
-	if i := strings.Index(url, "://"); i >= 0 {
-		if at := strings.Index(url[i+3:], "@"); at >= 0 {
-			userinfo := url[i+3 : i+3+at]
-			if u, _, ok := strings.Cut(userinfo, ":"); ok {
-				return url[:i+3] + u + ":***" + url[i+3+at:]
-			}
+	// SIGHUP never stops the server: it re-reads the TLS certificate.
+	signal.Notify(hangups, syscall.SIGHUP)
+	for waiting := true; waiting; {
+		select {
+		case <-ctx.Done():
+			waiting = false
+		case <-hangups:
+			reloadOnHangup(certs, log)
 		}
 	}
-	return url
+	log.Info("shutting down")
+	return srv.Close()
 }
 
 // createDemo creates a demo owner and stack when the database is empty.
@@ -168,13 +196,21 @@ func runBootstrap(ctx context.Context, args []string, getenv func(string) string
 	var c common
 	c.register(fs, getenv)
 	email := fs.String("email", "", "owner's email")
-	password := fs.String("password", "", "owner's password (used only when the user is new)")
+	password := fs.String("password", "", "owner's password, checked against an existing user's (visible to ps: prefer --password-file or the prompt)")
+	passwordFile := fs.String("password-file", "", "read the owner's password from this file's first line (else it is asked for)")
 	stackName := fs.String("stack", "", "stack name")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *email == "" || *password == "" || *stackName == "" {
-		return errors.New("bootstrap needs --email, --password and --stack")
+	if *email == "" || *stackName == "" {
+		return errors.New("bootstrap needs --email and --stack (and a password: --password-file, or typed when asked)")
+	}
+	if *password == "" {
+		pw, err := readPassword(*passwordFile, "Password for "+*email+": ", stderr)
+		if err != nil {
+			return err
+		}
+		*password = pw
 	}
 	log, _ := newLogger(stderr, "text", "info")
 	svc, _, st, err := openService(ctx, c, log)
@@ -200,21 +236,23 @@ func runBootstrap(ctx context.Context, args []string, getenv func(string) string
 }
 
 // runUserAdd creates a user (if new) and makes them a member of a stack
-// with a role, by name.
+// with a role, by name. An existing user keeps their password, and the
+// command says so.
 func runUserAdd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs, getenv)
 	email := fs.String("email", "", "user's email")
-	password := fs.String("password", "", "user's password (used only when the user is new)")
+	password := fs.String("password", "", "a new user's password (visible to ps: prefer --password-file or the prompt)")
+	passwordFile := fs.String("password-file", "", "read a new user's password from this file's first line (else it is asked for)")
 	apiKey := fs.String("stack", "", "the stack's api_key")
 	roleName := fs.String("role", "", "role name: Admin, Developer, Content Manager or a custom role")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *email == "" || *password == "" || *apiKey == "" || *roleName == "" {
-		return errors.New("user add needs --email, --password, --stack and --role")
+	if *email == "" || *apiKey == "" || *roleName == "" {
+		return errors.New("user add needs --email, --stack and --role")
 	}
 	log, _ := newLogger(stderr, "text", "info")
 	svc, _, st, err := openService(ctx, c, log)
@@ -222,7 +260,7 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer st.Close()
-	stack, err := st.FindStackByAPIKey(ctx, *apiKey)
+	stack, err := svc.StackByAPIKey(ctx, *apiKey)
 	if err != nil {
 		return fmt.Errorf("no stack with api_key %s", *apiKey)
 	}
@@ -232,15 +270,30 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	} else if err != nil {
 		return describe(err)
 	}
-	u, _, err := svc.EnsureUser(ctx, *email, *password)
-	if err != nil {
+	u, err := svc.UserByEmail(ctx, *email)
+	created := false
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+		pw := *password
+		if pw == "" {
+			if pw, err = readPassword(*passwordFile, "Password for the new user "+*email+": ", stderr); err != nil {
+				return err
+			}
+		}
+		if u, created, err = svc.EnsureUser(ctx, *email, pw); err != nil {
+			return describe(err)
+		}
+	} else if err != nil {
 		return describe(err)
+	} else if *password != "" || *passwordFile != "" {
+		fmt.Fprintf(stderr, "user add: %s exists: its password was NOT changed (stackgate user passwd changes it)\n", u.Email)
 	}
 	if err := svc.AddMember(ctx, stack.UID, u.UID, []string{role.UID}); err != nil {
 		return describe(err)
 	}
-	return json.NewEncoder(stdout).Encode(map[string]string{
-		"user_uid": u.UID, "email": u.Email, "stack_uid": stack.UID, "api_key": stack.APIKey, "role_uid": role.UID, "role": role.Name})
+	fmt.Fprintf(stderr, "user add: %s %s, now a member of %s with role %s\n", u.Email, map[bool]string{true: "created", false: "already existed"}[created], stack.Name, role.Name)
+	return json.NewEncoder(stdout).Encode(map[string]any{
+		"user_uid": u.UID, "email": u.Email, "stack_uid": stack.UID, "api_key": stack.APIKey, "role_uid": role.UID, "role": role.Name,
+		"created": created})
 }
 
 // runMigrate applies pending migrations and says which.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 
 	"github.com/stackgate/stackgate"
@@ -70,43 +69,26 @@ func openStore(ctx context.Context, url string) (store, error) {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		return postgres.Open(ctx, url)
 	}
-	return nil, fmt.Errorf("database URL %q: want sqlite:PATH or postgres://…", url)
-}
-
-// loadKeys reads the key file. Without one, SQLite mode uses (and on first
-// start creates, mode 0600) a key file beside the database; PostgreSQL mode
-// refuses, because every node must share the same keys.
-func loadKeys(c common, log *slog.Logger) (*secret.Keyring, error) {
-	path := c.secretKeyFile
-	create := false
-	if path == "" {
-		if !strings.HasPrefix(c.database, "sqlite:") {
-			return nil, errors.New("PostgreSQL mode needs --secret-key-file (or STACKGATE_SECRET_KEY_FILE): " +
-				"every node must share the same keys. Create one with: stackgate keygen > stackgate.key")
-		}
-		path = strings.TrimPrefix(c.database, "sqlite:") + ".key"
-		create = true
-	}
-	keys, created, err := secret.LoadKeyFile(path, create)
-	if err != nil {
-		return nil, err
-	}
-	if created {
-		abs, _ := filepath.Abs(path)
-		log.Info("generated a new secret key file; keep it with the database", "path", abs)
-	}
-	return keys, nil
+	return nil, fmt.Errorf("database URL %s: want sqlite:PATH or postgres://…", redact(url))
 }
 
 // openService opens the store and the keys and builds the service (the
-// keys also build serve's access checker).
+// keys also build serve's access checker). The keys are checked against
+// the data (keys.go) before anything is served.
 func openService(ctx context.Context, c common, log *slog.Logger) (*service.Service, *secret.Keyring, store, error) {
-	keys, err := loadKeys(c, log)
-	if err != nil {
+	if _, err := keyPath(c); err != nil {
 		return nil, nil, nil, err
 	}
 	st, err := openStore(ctx, c.database)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	if pg, ok := st.(*postgres.DB); ok {
+		pg.Logger = log // the listener's lines in the configured format
+	}
+	keys, err := loadKeys(ctx, c, st, log)
+	if err != nil {
+		st.Close()
 		return nil, nil, nil, err
 	}
 	return service.New(st, keys, c.svc, log), keys, st, nil
