@@ -91,7 +91,7 @@ func AuditFrom(ctx context.Context) AuditContext {
 // writes, in their transactions; this interface only reads and prunes.
 type AuditStore interface {
 	// ListAuditLogs returns the stack's entries, and the session events
-	// (login, logout) of its members, newest first.
+	// (login, logout) of its members, oldest first (as every list).
 	ListAuditLogs(ctx context.Context, stackUID string) ([]*AuditEntry, error)
 	// FindAuditLog returns one entry of that list or ENOTFOUND.
 	FindAuditLog(ctx context.Context, stackUID, uid string) (*AuditEntry, error)

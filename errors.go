@@ -30,6 +30,8 @@ const (
 	ELOCKED       Code = "locked"       // 429 / 429: too many failed logins for one email
 	EUPSTREAM     Code = "upstream"     // 502 / 502: the proxied upstream cannot be reached
 	ETIMEOUT      Code = "timeout"      // 504 / 504: the proxied upstream did not answer in time
+	ENOBRANCH     Code = "no_branch"    // 422 / 905: the branch header names no branch or alias of the stack
+	EOFFBRANCH    Code = "off_branch"   // 403 / 901: the branch is outside every role's or the token's branches
 )
 
 // Error is the one error type that crosses layers. Stores and use cases set
@@ -112,6 +114,9 @@ const (
 	// The stack's owner cannot be removed from it (RemoveMember).
 	ProblemOwner     = "is the stack owner's: the owner cannot be removed from the stack."
 	ProblemNotMember = "is neither a member of the stack nor invited to it."
+	// ProblemIsRequired is the CDA's wording of a missing parameter
+	// ({"environment": ["is required."]}), beside the CMA's ProblemRequired.
+	ProblemIsRequired = "is required."
 )
 
 // ErrNotFound is the error a store returns for a missing object; the HTTP edge

@@ -45,7 +45,14 @@ type Stack struct {
 type Actor struct {
 	Stack *Stack
 	UID   string
+	// Token is set when UID is not a user's: a management token's or an
+	// OAuth app's (a user's OAuth token acts as the user). The zero value
+	// is a user, held to what users may do (a custom role's creator rule).
+	Token bool
 }
+
+// Owner reports whether the actor is the user who owns the stack.
+func (a Actor) Owner() bool { return !a.Token && a.Stack != nil && a.UID == a.Stack.OwnerUID }
 
 // Member is a user's membership in a stack with the roles they hold there.
 // The owner is a member too (with whatever roles they were given) and is

@@ -48,6 +48,9 @@ type Principal struct {
 	UID   string // user uid or token uid
 	Name  string // token name
 	Owner bool   // the user owns the stack
+	// CreatedBy is a management token's creator (a user uid), which
+	// AuthenticateBoth holds to the authtoken's user.
+	CreatedBy string
 
 	// StackHeader and PrincipalHeader are the gate's X-Stackgate-Stack and
 	// X-Stackgate-Principal values, built once per principal.
@@ -83,7 +86,9 @@ func (p *Principal) Label() string {
 }
 
 // Actor is who the principal's writes are made by.
-func (p *Principal) Actor() stackgate.Actor { return stackgate.Actor{Stack: p.Stack, UID: p.UID} }
+func (p *Principal) Actor() stackgate.Actor {
+	return stackgate.Actor{Stack: p.Stack, UID: p.UID, Token: p.Kind == KindManagementToken || p.Kind == KindOAuthApp}
+}
 
 // Allowed decides req for the principal. For delivery and preview tokens
 // api says whether the route is a content delivery one.
@@ -194,6 +199,48 @@ func (a *Checker) Authenticate(ctx context.Context, c Credentials) (*Principal, 
 		}
 		return a.managementToken(ctx, snap, c.Authorization)
 	}
+}
+
+// errConflictingCredentials refuses an authtoken and an authorization
+// that do not speak for the same user.
+var errConflictingCredentials = &stackgate.Error{Code: stackgate.EUNAUTHORIZED,
+	Fields: map[string][]string{"authorization": {"does not belong to the user of the authtoken."}}}
+
+// AuthenticateBoth authenticates a request that carries both an authtoken
+// and an authorization, as the Roles page documents for POST and PUT
+// /v3/roles and its Postman collection sends. Both must be valid for the
+// stack, and they must speak for one user: a management token created by
+// the authtoken's user, or that user's own OAuth token ("Bearer …"); an app
+// token speaks for no user. Otherwise 401: the authtoken's or the
+// authorization's own error, or errConflictingCredentials. The authtoken
+// takes precedence: the principal is the user, decided by their roles,
+// recorded as created_by/updated_by, held to the custom-role creator rule.
+// The other credential adds no right and takes none away: the user could
+// have sent the authtoken alone (README, Compatibility).
+func (a *Checker) AuthenticateBoth(ctx context.Context, c Credentials) (*Principal, error) {
+	if c.Authtoken == "" || c.Authorization == "" {
+		return a.Authenticate(ctx, c)
+	}
+	user, other := c, c
+	user.Authorization, other.Authtoken = "", ""
+	p, err := a.Authenticate(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	t, err := a.Authenticate(ctx, other)
+	if err != nil {
+		if stackgate.IsCode(err, stackgate.EFORBIDDEN) { // an OAuth token of a non-member: not this user's
+			return nil, errConflictingCredentials
+		}
+		return nil, err
+	}
+	switch {
+	case t.Kind == KindManagementToken && t.CreatedBy == p.UID:
+	case t.Kind == KindOAuthUser && t.UID == p.UID:
+	default:
+		return nil, errConflictingCredentials
+	}
+	return p, nil
 }
 
 // deliveryMiss handles a delivery or preview token missing from the

@@ -459,7 +459,7 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 			snap: snap, member: authz.CompileMember(owner, held, snap.env, snap.aliases)}
 	}
 	for _, t := range mts {
-		p := &Principal{Kind: KindManagementToken, Stack: stack, UID: t.UID, Name: t.Name,
+		p := &Principal{Kind: KindManagementToken, Stack: stack, UID: t.UID, Name: t.Name, CreatedBy: t.CreatedBy,
 			snap: snap, mgmt: authz.CompileManagementToken(t, snap.aliases),
 			use: c.chk.uses.get(stackgate.LastUseManagement, stack.UID, t.UID)}
 		if at, ok := t.ExpiresAt(); ok {

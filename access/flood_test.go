@@ -89,6 +89,11 @@ func TestUnknownAPIKeyRemembered(t *testing.T) {
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
+			// b's first sight of the stack may have come from a store
+			// lookup before its change listener (sqlite: the data_version
+			// poll, every 200 ms) saw a's writes; let that land first, or its
+			// reset would forget the unknown api_key mid-count.
+			time.Sleep(500 * time.Millisecond)
 			before := counted.stacks.Load()
 			const unknown = "bltunknownapikey00"
 			for range 1000 {

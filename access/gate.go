@@ -56,7 +56,20 @@ type GateDecision struct {
 	Branch    string      // the branch decided on, aliases resolved
 	Reason    string
 	Rule      *authz.RuleRef
+	// Refusal, on a refused decision, says which refusal it is when the wire
+	// has a code of its own for it; RefusedByRule (zero) is the engine's 316.
+	Refusal Refusal
 }
+
+// Refusal classifies refused gate decisions whose answer is not 403/316.
+type Refusal uint8
+
+const (
+	RefusedByRule        Refusal = iota // 403 / 316
+	RefusedNoBranch                     // 422 / 905: the branch header names no branch or alias
+	RefusedOffBranch                    // 403 / 901: the branch is outside the principal's branches
+	RefusedNoEnvironment                // 422 / 141: a CDA or preview request without environment
+)
 
 // Reasons of gate refusals that are not the engine's.
 const (
@@ -100,7 +113,7 @@ func (a *Checker) Decide(ctx context.Context, req GateRequest) (GateDecision, er
 	d.Route = route
 	branch, ok := p.ResolveBranch(req.Branch)
 	if !ok {
-		d.Reason = reasonNoBranch
+		d.Reason, d.Refusal = reasonNoBranch, RefusedNoBranch
 		return d, nil
 	}
 	d.Branch = branch
@@ -111,7 +124,7 @@ func (a *Checker) Decide(ctx context.Context, req GateRequest) (GateDecision, er
 		areq.Locale = req.Locale
 	}
 	if req.API != authz.CMA && req.Environment == "" {
-		d.Reason = reasonNoEnvironment
+		d.Reason, d.Refusal = reasonNoEnvironment, RefusedNoEnvironment
 		return d, nil
 	}
 	if route.BodyScoped() && req.Body != nil {
@@ -120,6 +133,9 @@ func (a *Checker) Decide(ctx context.Context, req GateRequest) (GateDecision, er
 	}
 	dec := p.Allowed(req.API, areq)
 	d.Allowed, d.Reason, d.Rule = dec.Allowed, dec.Reason, dec.Rule
+	if dec.OffBranch {
+		d.Refusal = RefusedOffBranch
+	}
 	if route.BodyScoped() && p.member != nil && p.member.LimitedBy(dec.Rule) {
 		// Decided without the body: the environments and locales it names
 		// could change the answer.
@@ -193,6 +209,9 @@ func (d *GateDecision) decideBody(p *Principal, base authz.Request, body *BodySc
 				last = p.Allowed(d.API, req)
 				if !last.Allowed {
 					d.Allowed, d.Reason, d.Rule = false, last.Reason, last.Rule
+					if last.OffBranch {
+						d.Refusal = RefusedOffBranch
+					}
 					return
 				}
 			}

@@ -35,6 +35,11 @@ type Decision struct {
 	Allowed bool
 	Reason  string
 	Rule    *RuleRef
+	// OffBranch marks a refusal that comes only from the branch: every role
+	// of the member (none of them a system role, which covers every branch),
+	// or the token's scope, leaves this branch out. Contentstack answers
+	// those with their own code (901, "… on this branch '<uid>'").
+	OffBranch bool
 }
 
 // RuleSource says what kind of grant a RuleRef points at; its JSON form is
@@ -67,6 +72,12 @@ func allow(reason string, ref *RuleRef) Decision {
 func deny(reason string) Decision { return Decision{Reason: reason} }
 func denyBy(reason string, ref *RuleRef) Decision {
 	return Decision{Reason: reason, Rule: ref}
+}
+
+// denyOffBranch refuses a request on a branch outside a role's or scope's
+// branches.
+func denyOffBranch(reason string, ref *RuleRef) Decision {
+	return Decision{Reason: reason, Rule: ref, OffBranch: true}
 }
 
 // Reasons shared by several principals.

@@ -131,17 +131,20 @@ func (m *Member) Allowed(req Request) Decision {
 		return allow(reasonAnyMember, memberRef)
 	}
 	best := deny(reasonNoRole)
+	offBranch := len(m.system) == 0 && len(m.custom) > 0
 	for i, r := range m.custom {
 		d := r.allowed(&req, &m.env)
 		if d.Allowed {
 			return d
 		}
+		offBranch = offBranch && d.OffBranch
 		// Explain with the first role's refusal, or the first that names
 		// the rule that refused.
 		if i == 0 || best.Rule == nil && d.Rule != nil {
 			best = d
 		}
 	}
+	best.OffBranch = offBranch
 	return best
 }
 

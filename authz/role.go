@@ -201,7 +201,7 @@ func (c *compiledRole) allowed(req *Request, env *EnvIndex) Decision {
 		return deny(reasonCustomNoBranch)
 	}
 	if !c.branches.has(req.Branch) {
-		return denyBy(reasonBranch, c.branchRef)
+		return denyOffBranch(reasonBranch, c.branchRef)
 	}
 	var granted *RuleRef
 	switch req.Module {

@@ -71,6 +71,23 @@ func (s *TokenScope) merge(module stackgate.Module, a scopeACL) {
 	s.modules[module] = a
 }
 
+// StackWide reports whether a module's objects belong to the stack, not to
+// a branch: roles, environments and locales (and the tokens, which no
+// management token reaches) are the same on every branch in Contentstack,
+// so the branch a request names does not limit them. An SDK stack created
+// with branch_uid sends its branch header on every call, these included:
+// a token scoped to one branch must still reach them (README,
+// Compatibility). Branches and aliases stay branch-scoped: a scope's
+// branches are what it may see of them.
+func StackWide(m stackgate.Module) bool {
+	switch m {
+	case stackgate.ModuleRole, stackgate.ModuleEnvironment, stackgate.ModuleLocale,
+		stackgate.ModuleDeliveryToken, stackgate.ModuleManagementToken:
+		return true
+	}
+	return false
+}
+
 // Reasons of TokenScope decisions.
 const (
 	reasonTokenForbidden = "management tokens cannot use this module"
@@ -92,8 +109,11 @@ func (s *TokenScope) Allowed(req Request) Decision {
 	if tokenForbidden(req.Module) {
 		return deny(reasonTokenForbidden)
 	}
-	if !s.hasScope || !s.branches.has(req.Branch) {
+	if !s.hasScope {
 		return deny(reasonTokenBranch)
+	}
+	if !s.branches.has(req.Branch) && !StackWide(req.Module) {
+		return denyOffBranch(reasonTokenBranch, nil)
 	}
 	a, ok := s.modules[req.Module]
 	if !ok && req.Module == stackgate.ModuleFolder {
@@ -134,7 +154,9 @@ var deliveryRefs = func() (r [8]RuleRef) {
 }()
 
 // CompileDeliveryToken compiles a delivery token's scope; its preview token
-// shares it. Scope environments may be uids or names (env resolves them).
+// shares it. Scope environments may be uids or names (env resolves them). An
+// entry whose acl.read is false grants nothing; an absent read grants, as an
+// absent acl does (the API stores {"read": true} for it).
 func CompileDeliveryToken(t *stackgate.DeliveryToken, env EnvIndex, aliases map[string]string) *DeliveryScope {
 	return CompileDeliveryTokenShared(t, &env, aliases)
 }
@@ -148,6 +170,11 @@ func CompileDeliveryTokenShared(t *stackgate.DeliveryToken, env *EnvIndex, alias
 		return d
 	}
 	for i, e := range t.Scope {
+		if e.ACL.Read != nil && !*e.ACL.Read {
+			// acl.read false grants nothing: neither its environments nor
+			// its branches (README, Compatibility).
+			continue
+		}
 		switch e.Module {
 		case stackgate.ModuleEnvironment:
 			// "$all" is no environment: a delivery token names its own.
@@ -195,7 +222,7 @@ func (d *DeliveryScope) Allowed(api API, req Request) Decision {
 		return deny(reasonDeliveryEnv)
 	}
 	if !d.branches.has(req.Branch) {
-		return deny(reasonDeliveryBranch)
+		return denyOffBranch(reasonDeliveryBranch, nil)
 	}
 	return allow(reasonDeliveryOK, d.ref)
 }

@@ -294,10 +294,11 @@ func actorOf(t testing.TB, f *fixture, who cred) stackgate.Actor {
 func TestDeliveryTokenList(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		uids := map[string]string{}
+		uids, created := map[string]string{}, map[string]string{}
 		for _, name := range []string{"charlie", "alpha", "delta", "bravo"} { // creation order
 			r := mustDo(t, f, f.as(Owner), "POST", deliveryTokensPath, deliveryTokenBody(name, scopeEnv("production"), scopeBranch("main")), 201)
 			uids[name] = jobj(t, r.body["token"])["uid"].(string)
+			created[name] = jobj(t, r.body["token"])["created_at"].(string)
 		}
 		names := func(want []string, count int) func(t *testing.T, f *fixture, r reply) {
 			return func(t *testing.T, f *fixture, r reply) {
@@ -334,14 +335,16 @@ func TestDeliveryTokenList(t *testing.T) {
 			return scenario{name: name, method: "GET", path: deliveryTokensPath + query, who: Developer, status: 400, code: 400, field: field}
 		}
 		runScenarios(t, f, []scenario{
-			list("all, in creation order", "", []string{"charlie", "alpha", "delta", "bravo"}, -1),
-			list("include_count", "?include_count=true", []string{"charlie", "alpha", "delta", "bravo"}, 4),
-			list("include_count=false", "?include_count=false", []string{"charlie", "alpha", "delta", "bravo"}, -1),
-			list("limit", "?limit=2", []string{"charlie", "alpha"}, -1),
-			list("limit and skip", "?limit=2&skip=1", []string{"alpha", "delta"}, -1),
-			list("skip", "?skip=3", []string{"bravo"}, -1),
+			list("all, newest first", "", []string{"bravo", "delta", "alpha", "charlie"}, -1),
+			list("include_count", "?include_count=true", []string{"bravo", "delta", "alpha", "charlie"}, 4),
+			list("include_count=false", "?include_count=false", []string{"bravo", "delta", "alpha", "charlie"}, -1),
+			list("limit", "?limit=2", []string{"bravo", "delta"}, -1),
+			list("limit 1 is the newest (findOne)", "?limit=1", []string{"bravo"}, -1),
+			list("asc created_at: oldest first", "?asc=created_at", []string{"charlie", "alpha", "delta", "bravo"}, -1),
+			list("limit and skip", "?limit=2&skip=1", []string{"delta", "alpha"}, -1),
+			list("skip", "?skip=3", []string{"charlie"}, -1),
 			list("skip past the end", "?skip=10&include_count=true", nil, 4),
-			list("count ignores paging", "?limit=1&skip=1&include_count=true", []string{"alpha"}, 4),
+			list("count ignores paging", "?limit=1&skip=1&include_count=true", []string{"delta"}, 4),
 			list("asc name", "?asc=name", []string{"alpha", "bravo", "charlie", "delta"}, -1),
 			list("desc name", "?desc=name", []string{"delta", "charlie", "bravo", "alpha"}, -1),
 			list("asc name, limit, skip", "?asc=name&limit=2&skip=1", []string{"bravo", "charlie"}, -1),
@@ -349,15 +352,25 @@ func TestDeliveryTokenList(t *testing.T) {
 			list("query name equality", `?query={"name":"delta"}`, []string{"delta"}, -1),
 			list("query name equality, no match", `?query={"name":"echo"}&include_count=true`, nil, 0),
 			list("query uid equality", `?query={"uid":"`+uids["bravo"]+`"}`, []string{"bravo"}, -1),
-			list("query name $in", `?query={"name":{"$in":["alpha","delta","echo"]}}&include_count=true`, []string{"alpha", "delta"}, 2),
-			list("query uid $in", `?query={"uid":{"$in":["`+uids["charlie"]+`","`+uids["bravo"]+`"]}}`, []string{"charlie", "bravo"}, -1),
+			list("query name $in", `?query={"name":{"$in":["alpha","delta","echo"]}}&include_count=true`, []string{"delta", "alpha"}, 2),
+			list("query uid $in", `?query={"uid":{"$in":["`+uids["charlie"]+`","`+uids["bravo"]+`"]}}`, []string{"bravo", "charlie"}, -1),
 			list("query $in empty", `?query={"name":{"$in":[]}}`, nil, -1),
 			list("query and sort and paging", `?query={"name":{"$in":["alpha","bravo","charlie"]}}&desc=name&limit=2&include_count=true`, []string{"charlie", "bravo"}, 3),
 			list("query URL-encoded", `?query=%7B%22name%22%3A%22alpha%22%7D`, []string{"alpha"}, -1),
 			bad("query not JSON", `?query={bad`, "query"),
 			bad("query a JSON array", `?query=[1]`, "query"),
 			bad("query a JSON string", `?query="alpha"`, "query"),
-			bad("query with an unsupported operator", `?query={"name":{"$regex":"a"}}`, "query"),
+			list("query $regex with $options", `?query={"name":{"$regex":"^[AB]","$options":"i"}}`, []string{"bravo", "alpha"}, -1),
+			list("query a dotted path into the scope", `?query={"scope.branches":"main","scope.module":"environment"}&limit=1`, []string{"bravo"}, -1),
+			list("query $gte on created_at", `?query={"created_at":{"$gte":"`+created["delta"]+`"}}`, []string{"bravo", "delta"}, -1),
+			bad("query with an unsupported operator", `?query={"name":{"$where":"a"}}`, "query"),
+			bad("query $regex not valid", `?query={"name":{"$regex":"("}}`, "query"),
+			{name: "an invalid query says why", method: "GET", path: deliveryTokensPath + `?query={"name":{"$in":"alpha"}}`, who: Developer, status: 400, code: 400, field: "query",
+				bodyCheck: func(t *testing.T, f *fixture, r reply) {
+					if got, want := r.body["error_message"], "The query parameter query is not valid: $in takes a list."; got != want {
+						t.Fatalf("error_message %q, want %q", got, want)
+					}
+				}},
 			bad("query $in not a list", `?query={"name":{"$in":"alpha"}}`, "query"),
 			bad("limit not a number", `?limit=ten`, "limit"),
 			bad("skip negative", `?skip=-1`, "skip"),

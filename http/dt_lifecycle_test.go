@@ -67,7 +67,13 @@ type dtWant struct {
 func (w dtLife) want(d dtWant) map[string]any {
 	envs := []any{}
 	for _, name := range d.envs {
-		envs = append(envs, any(w.envs[name]))
+		// Expanded as GET /v3/environments renders it, with the samples'
+		// deploy_content and servers.
+		env := map[string]any{"deploy_content": false, "servers": []any{}}
+		for k, v := range w.envs[name] {
+			env[k] = v
+		}
+		envs = append(envs, any(env))
 	}
 	branches := []any{}
 	for _, b := range d.branches {

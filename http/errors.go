@@ -47,13 +47,16 @@ var errorMapping = map[stackgate.Code]struct {
 	stackgate.EINTERNAL:     {http.StatusInternalServerError, 500, "Internal server error."},
 	stackgate.EUPSTREAM:     {http.StatusBadGateway, 502, "The upstream server cannot be reached. Please try again."},
 	stackgate.ETIMEOUT:      {http.StatusGatewayTimeout, 504, "The upstream server did not answer in time. Please try again."},
+	stackgate.ENOBRANCH:     {http.StatusUnprocessableEntity, 905, "The requested branch doesn't exist."},
+	stackgate.EOFFBRANCH:    {http.StatusForbidden, 901, "Access denied. You have insufficient permissions to perform operation on this branch."},
 }
 
 // errorSentences words the service's errors that are not said by their code
 // alone.
 var errorSentences = map[*stackgate.Error]string{
-	service.ErrSystemRole: "System roles cannot be modified.",
-	access.ErrNoAPI:       msgGateAPI,
+	service.ErrSystemRole:     "System roles cannot be modified.",
+	service.ErrNotRoleCreator: "Only the stack owner or the user who created this role can modify it.",
+	access.ErrNoAPI:           msgGateAPI,
 }
 
 const msgGateAPI = "The gate request does not name the API it fronts."

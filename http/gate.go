@@ -2,6 +2,7 @@ package http
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -134,8 +135,9 @@ func (s *Server) decide(r *http.Request, greq access.GateRequest) (access.GateDe
 		}
 	}
 	if !d.Allowed {
-		s.metrics.gateDecision(kind, http.StatusForbidden)
-		return d, access.ErrForbidden(d.Reason)
+		err := gateRefusal(d)
+		s.metrics.gateDecision(kind, statusOf(err))
+		return d, err
 	}
 	s.metrics.gateDecision(kind, http.StatusOK)
 	return d, nil
@@ -314,7 +316,11 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 		reply.Rule = d.Rule
 	}
 	if !d.Allowed {
-		reply.Status = http.StatusForbidden
+		var e *stackgate.Error
+		_ = asError(gateRefusal(d), &e)
+		m := errorMapping[e.Code]
+		reply.Status = m.status
+		reply.Error = &errorBody{ErrorMessage: errorMessage(e, m.status, m.message), ErrorCode: m.code, Errors: e.Fields}
 	}
 	if d.Route.Pattern != "" {
 		reply.Route = &routeJSON{Method: d.Route.Method, Pattern: d.Route.Pattern, Module: d.Route.Module,
@@ -322,4 +328,37 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, reply)
 	return nil
+}
+
+// gateRefusal is the error a refused decision answers with: Contentstack's
+// branch codes (905 for a branch that does not exist, 901 for one outside
+// the principal's branches), 422/141 for a CDA or preview request without
+// environment (the Delivery SDKs' own fixtures show {"environment": ["is
+// required."]}), else 403/316.
+func gateRefusal(d access.GateDecision) error {
+	switch d.Refusal {
+	case access.RefusedNoBranch:
+		return errNoBranch(d.Reason)
+	case access.RefusedOffBranch:
+		return errOffBranch(d.Branch, d.Reason)
+	case access.RefusedNoEnvironment:
+		return &stackgate.Error{Code: stackgate.EINVALID, Message: "The environment query parameter is required.",
+			Fields: map[string][]string{"environment": {stackgate.ProblemIsRequired}}, Err: errors.New(d.Reason)}
+	}
+	return access.ErrForbidden(d.Reason)
+}
+
+// errNoBranch refuses a branch header naming no branch or alias (905).
+func errNoBranch(reason string) error {
+	return &stackgate.Error{Code: stackgate.ENOBRANCH, Fields: map[string][]string{"branch": {stackgate.ProblemNotValid}},
+		Err: errors.New(reason)}
+}
+
+// errOffBranch refuses a request on a branch outside the principal's
+// branches, in Contentstack's words, which name the branch (901; the branch
+// is one of the stack's, never the header's raw text).
+func errOffBranch(branch, reason string) error {
+	return &stackgate.Error{Code: stackgate.EOFFBRANCH, Fields: map[string][]string{},
+		Message: "Access denied. You have insufficient permissions to perform operation on this branch '" + branch + "'.",
+		Err:     errors.New(reason)}
 }

@@ -68,6 +68,7 @@ type gateCase struct {
 	uri      string
 	headers  [][2]string
 	status   int
+	code     int // error_code when not the status's usual one
 }
 
 // ask sends a gate case to its endpoint as nginx (X-Original-*) or Caddy
@@ -239,8 +240,8 @@ func TestGateAttacks(t *testing.T) {
 			{name: "other stack", api: "cda", method: "GET", uri: prod, headers: h("api_key", w.other.APIKey, "access_token", dt), status: 401},
 			{name: "no stack", api: "cda", method: "GET", uri: prod, headers: h("access_token", dt), status: 412},
 			{name: "unknown route", api: "cda", method: "GET", uri: "/v3/secret-admin?environment=production", headers: cred, status: 403},
-			{name: "no environment", api: "cda", method: "GET", uri: entries, headers: cred, status: 403},
-			{name: "unknown branch", api: "cda", method: "GET", uri: prod, headers: with(cred, "branch", "nope"), status: 403},
+			{name: "no environment", api: "cda", method: "GET", uri: entries, headers: cred, status: 422, code: 141},
+			{name: "unknown branch", api: "cda", method: "GET", uri: prod, headers: with(cred, "branch", "nope"), status: 422, code: 905},
 			{name: "write with a delivery token", api: "cda", method: "POST", uri: prod, headers: cred, status: 403},
 		}
 		for _, c := range cases {
@@ -255,7 +256,11 @@ func TestGateAttacks(t *testing.T) {
 						t.Fatalf("allow without the trusted headers or with a body: %v %q", got.header, got.raw)
 					}
 				} else {
-					wantError(t, got, c.status, map[int]int{400: 400, 401: 105, 403: 316, 412: 109}[c.status], "")
+					code := map[int]int{400: 400, 401: 105, 403: 316, 412: 109}[c.status]
+					if c.code != 0 {
+						code = c.code
+					}
+					wantError(t, got, c.status, code, "")
 				}
 				if strings.Contains(string(got.raw), dt) || strings.Contains(string(got.raw), pt) {
 					t.Fatalf("a token is echoed: %s", got.raw)

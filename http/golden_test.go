@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"github.com/stackgate/stackgate"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -96,6 +97,13 @@ func TestGolden(t *testing.T) {
 	golden(t, "role_fetch_rules_permissions", do("GET", "/v3/roles/"+roleUID+"?include_rules=true&include_permissions=true", nil))
 	golden(t, "role_list", do("GET", `/v3/roles?include_count=true&query={"name":"Editors"}`, nil))
 	golden(t, "role_list_rules_permissions", do("GET", `/v3/roles?include_rules=true&include_permissions=true&query={"uid":"`+roleUID+`"}`, nil))
+	golden(t, "role_fetch_system_rules_permissions", do("GET", "/v3/roles/"+f.roleUIDs[stackgate.RoleDeveloper]+"?include_rules=true&include_permissions=true", nil))
+	tax := do("POST", "/v3/roles", roleBody("Taxonomists", branchRule,
+		map[string]any{"module": "content_type", "content_types": []string{"blog"}, "acl": map[string]any{"read": true}},
+		map[string]any{"module": "taxonomy", "taxonomies": []string{"regions", "topics"}, "terms": []string{"regions.emea"},
+			"content_types": []any{map[string]any{"uid": "news", "acl": map[string]any{"read": true, "sub_acl": map[string]any{"read": true, "update": true}}}},
+			"acl":           map[string]any{"read": true}}))
+	golden(t, "role_fetch_taxonomy_permissions", do("GET", "/v3/roles/"+tax.body["role"].(map[string]any)["uid"].(string)+"?include_permissions=true", nil))
 
 	golden(t, "environment_create", do("POST", "/v3/environments", envBody("staging")))
 	golden(t, "environment_fetch", do("GET", "/v3/environments/staging", nil))

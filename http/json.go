@@ -73,18 +73,23 @@ type notice struct {
 	Notice string `json:"notice"`
 }
 
-// queryBool parses a boolean query parameter: "true"/"false" (any case);
-// absent is def; anything else is 400.
+// queryBool parses a boolean query parameter (include_rules,
+// include_permissions, include_count, count, force,
+// create_with_preview_token, include_collaborators): "true"/"false" in any
+// case, which is what Contentstack documents and every official SDK sends
+// (Python's requests sends "True"), and "1"/"0", which form encoders and
+// the qs library produce for numbers; absent or empty is def; anything else
+// is 400 rather than a guess (README, Compatibility).
 func queryBool(r *http.Request, name string, def bool) (bool, error) {
 	v := r.URL.Query().Get(name)
 	switch strings.ToLower(v) {
 	case "":
 		return def, nil
-	case "true":
+	case "true", "1":
 		return true, nil
-	case "false":
+	case "false", "0":
 		return false, nil
 	}
-	return false, &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The query parameter " + name + " must be true or false.",
+	return false, &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The query parameter " + name + " must be true, false, 1 or 0.",
 		Fields: map[string][]string{name: {stackgate.ProblemNotValid}}}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/http/query"
 	"github.com/stackgate/stackgate/http/wire"
 )
 
@@ -22,7 +23,7 @@ type listParams struct {
 	includeCount bool
 	sortField    string
 	desc         bool
-	query        map[string]any
+	query        query.Query
 }
 
 // badParam refuses a query parameter. The cause kept for the log says what
@@ -31,6 +32,14 @@ type listParams struct {
 func badParam(name string, err error) error {
 	return &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The query parameter " + name + " is not valid.",
 		Fields: map[string][]string{name: {stackgate.ProblemNotValid}}, Err: paramCause(name, err)}
+}
+
+// badQuery refuses a query the language does not accept, saying why: the
+// query package's words name operators and shapes, never the request's
+// values.
+func badQuery(err error) error {
+	return &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The query parameter query is not valid: " + err.Error() + ".",
+		Fields: map[string][]string{"query": {stackgate.ProblemNotValid}}}
 }
 
 func paramCause(name string, err error) error {
@@ -84,133 +93,78 @@ func parseList(r *http.Request) (listParams, error) {
 		p.sortField, p.desc = v, true
 	}
 	if v := q.Get("query"); v != "" {
-		if err := json.Unmarshal([]byte(v), &p.query); err != nil || p.query == nil {
-			return p, badParam("query", err)
-		}
-		if err := checkQuery(p.query); err != nil {
-			return p, badParam("query", err)
+		if p.query, err = query.Parse(v); err != nil {
+			return p, badQuery(err)
 		}
 	}
 	return p, nil
 }
 
-// checkQuery accepts field equality and the operators $in, $nin, $ne, $eq,
-// $exists, combined by $and / $or.
-func checkQuery(q map[string]any) error {
-	for k, v := range q {
-		switch k {
-		case "$and", "$or":
-			list, ok := v.([]any)
-			if !ok {
-				return fmt.Errorf("%s takes a list", k)
-			}
-			for _, sub := range list {
-				m, ok := sub.(map[string]any)
-				if !ok {
-					return fmt.Errorf("%s takes a list of objects", k)
-				}
-				if err := checkQuery(m); err != nil {
-					return err
-				}
-			}
-		default:
-			if m, ok := v.(map[string]any); ok {
-				for op, arg := range m {
-					switch op {
-					case "$in", "$nin":
-						if _, ok := arg.([]any); !ok {
-							return fmt.Errorf("%s takes a list", op)
-						}
-					case "$ne", "$eq", "$exists":
-					default:
-						return fmt.Errorf("unsupported operator %s", op)
-					}
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// kind is the type of a list field, which decides how it compares.
-type kind int
-
-const (
-	kindNone   kind = iota // absent or null
-	kindString             // compared as strings
-	kindInt                // compared as numbers
-	kindTime               // compared as instants (wire form stackgate.TimeFormat)
-	kindDate               // compared as days (wire form 2006-01-02)
-	kindBool               // false before true
-	kindJSON               // an object or a list: equality only, never sorted
-)
-
-// value is one field of one item, typed.
-type value struct {
-	kind kind
-	s    string
-	n    int
-	t    time.Time
-	b    bool
-	raw  any // kindJSON: the field as the query sees it (decoded JSON)
-}
-
-// field reads one wire field of an item of type T (a list's reply type).
-type field[T any] func(T) value
+// field reads one wire field of an item of type T (a list's reply type) as
+// the query language sees it.
+type field[T any] func(T) query.Value
 
 // fields are the wire fields of one list's items by wire name: what its
 // query can name and asc/desc can sort on.
 type fields[T any] map[string]field[T]
 
+// item is one list item as a query document.
+type item[T any] struct {
+	fs fields[T]
+	it T
+}
+
+// Field returns the named field; a field the list does not have is null.
+func (d item[T]) Field(name string) query.Value {
+	if get, ok := d.fs[name]; ok {
+		return get(d.it)
+	}
+	return query.Value{}
+}
+
 func text[T any](get func(T) string) field[T] {
-	return func(it T) value { return value{kind: kindString, s: get(it)} }
+	return func(it T) query.Value { return query.Str(get(it)) }
 }
 
 // optText is a string rendered as null (or omitted) when nil.
 func optText[T any](get func(T) *string) field[T] {
-	return func(it T) value {
+	return func(it T) query.Value {
 		if s := get(it); s != nil {
-			return value{kind: kindString, s: *s}
+			return query.Str(*s)
 		}
-		return value{}
+		return query.Value{}
 	}
 }
 
 // omitText is a string omitted from the wire when empty.
 func omitText[T any](get func(T) string) field[T] {
-	return func(it T) value {
+	return func(it T) query.Value {
 		if s := get(it); s != "" {
-			return value{kind: kindString, s: s}
+			return query.Str(s)
 		}
-		return value{}
+		return query.Value{}
 	}
 }
 
 func number[T any](get func(T) int) field[T] {
-	return func(it T) value { return value{kind: kindInt, n: get(it)} }
+	return func(it T) query.Value { return query.Num(float64(get(it))) }
 }
 
 func boolean[T any](get func(T) bool) field[T] {
-	return func(it T) value { return value{kind: kindBool, b: get(it)} }
+	return func(it T) query.Value { return query.Boolean(get(it)) }
 }
 
 // stamp is a time in its wire form, stackgate.TimeFormat.
 func stamp[T any](get func(T) string) field[T] {
-	return func(it T) value {
-		t, err := time.Parse(stackgate.TimeFormat, get(it))
-		if err != nil {
-			return value{kind: kindString, s: get(it)}
-		}
-		return value{kind: kindTime, t: t}
-	}
+	return func(it T) query.Value { return wireString("created_at", get(it)) }
 }
 
 // omitStamp is a stamp omitted from the wire when empty.
 func omitStamp[T any](get func(T) string) field[T] {
 	st := stamp(get)
-	return func(it T) value {
+	return func(it T) query.Value {
 		if get(it) == "" {
-			return value{}
+			return query.Value{}
 		}
 		return st(it)
 	}
@@ -218,195 +172,75 @@ func omitStamp[T any](get func(T) string) field[T] {
 
 // day is a date (2006-01-02) rendered as null when nil.
 func day[T any](get func(T) *string) field[T] {
-	return func(it T) value {
-		s := get(it)
-		if s == nil {
-			return value{}
+	return func(it T) query.Value {
+		if s := get(it); s != nil {
+			return wireString("expires_on", *s)
 		}
-		t, err := time.Parse(time.DateOnly, *s)
-		if err != nil {
-			return value{kind: kindString, s: *s}
-		}
-		return value{kind: kindDate, t: t}
+		return query.Value{}
 	}
+}
+
+// wireString types a string of a reply by the key it sits under, at any
+// depth: the times and dates of stackgate's replies compare as instants and
+// days (a role's stack.created_at, a token's scope.environments.created_at).
+func wireString(key, s string) query.Value {
+	switch key {
+	case "created_at", "updated_at", "deleted_at":
+		if t, err := time.Parse(stackgate.TimeFormat, s); err == nil {
+			return query.Instant(t)
+		}
+	case "expires_on":
+		if t, err := time.Parse(time.DateOnly, s); err == nil {
+			return query.Day(t)
+		}
+	}
+	return query.Str(s)
 }
 
 // composite is an object or a list; nil (a nil pointer, slice or map) is
-// absent. A query compares it with its JSON form.
+// absent. A query reads it in its JSON form, dotted paths included.
 func composite[T any, V any](get func(T) V) field[T] {
-	return func(it T) value {
+	return func(it T) query.Value {
 		v := get(it)
 		if rv := reflect.ValueOf(v); !rv.IsValid() || (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Map || rv.Kind() == reflect.Slice) && rv.IsNil() {
-			return value{}
+			return query.Value{}
 		}
 		b, err := json.Marshal(v)
 		if err != nil {
-			return value{}
+			return query.Value{}
 		}
 		var raw any
-		if err := json.Unmarshal(b, &raw); err != nil || raw == nil {
-			return value{}
+		if err := json.Unmarshal(b, &raw); err != nil {
+			return query.Value{}
 		}
-		return value{kind: kindJSON, raw: raw}
+		return query.FromJSON(raw, wireString)
 	}
 }
 
-// matches reports whether it satisfies the query q (already checked by
-// checkQuery). A field the list does not have is absent.
-func (fs fields[T]) matches(it T, q map[string]any) bool {
-	for k, cond := range q {
-		switch k {
-		case "$and":
-			for _, sub := range cond.([]any) {
-				if !fs.matches(it, sub.(map[string]any)) {
-					return false
-				}
-			}
-			continue
-		case "$or":
-			if !slices.ContainsFunc(cond.([]any), func(sub any) bool { return fs.matches(it, sub.(map[string]any)) }) {
-				return false
-			}
-			continue
-		}
-		var v value
-		if get, ok := fs[k]; ok {
-			v = get(it)
-		}
-		m, isOp := cond.(map[string]any)
-		if !isOp {
-			if !v.equal(cond) {
-				return false
-			}
-			continue
-		}
-		for op, arg := range m {
-			switch op {
-			case "$eq":
-				if !v.equal(arg) {
-					return false
-				}
-			case "$ne":
-				if v.equal(arg) {
-					return false
-				}
-			case "$exists":
-				if want, _ := arg.(bool); want != (v.kind != kindNone) {
-					return false
-				}
-			case "$in", "$nin":
-				if slices.ContainsFunc(arg.([]any), v.equal) != (op == "$in") {
-					return false
-				}
-			}
-		}
-	}
-	return true
-}
-
-// equal compares a field with a query value (decoded JSON). Null equals
-// absent; a number field also equals a string holding that integer, a
-// boolean the strings "true"/"false"; times and dates equal a string naming
-// the same instant or day.
-func (v value) equal(q any) bool {
-	if q == nil {
-		return v.kind == kindNone
-	}
-	switch v.kind {
-	case kindString:
-		s, ok := q.(string)
-		return ok && s == v.s
-	case kindInt:
-		switch q := q.(type) {
-		case float64:
-			return q == float64(v.n)
-		case string:
-			n, err := strconv.Atoi(q)
-			return err == nil && n == v.n
-		}
-	case kindBool:
-		switch q := q.(type) {
-		case bool:
-			return q == v.b
-		case string:
-			return q == strconv.FormatBool(v.b)
-		}
-	case kindTime:
-		if s, ok := q.(string); ok {
-			t, err := time.Parse(time.RFC3339Nano, s)
-			return err == nil && t.Equal(v.t)
-		}
-	case kindDate:
-		if s, ok := q.(string); ok {
-			t, err := time.Parse(time.DateOnly, s)
-			return err == nil && t.Equal(v.t)
-		}
-	case kindJSON:
-		return reflect.DeepEqual(v.raw, q)
-	}
-	return false
-}
-
-// compare orders two values of one field: absent first, then by type.
-// Objects and lists do not order (0).
-func compare(a, b value) int {
-	switch {
-	case a.kind == kindNone || b.kind == kindNone:
-		return boolInt(b.kind == kindNone) - boolInt(a.kind == kindNone)
-	case a.kind != b.kind:
-		return 0
-	}
-	switch a.kind {
-	case kindString:
-		return cmpStrings(a.s, b.s)
-	case kindInt:
-		return a.n - b.n
-	case kindTime, kindDate:
-		return a.t.Compare(b.t)
-	case kindBool:
-		return boolInt(a.b) - boolInt(b.b)
-	}
-	return 0
-}
-
-func cmpStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// apply filters, sorts (stably; a field the list does not have, or cannot
-// order, leaves the order as stored) and pages items, and returns the page
-// and the number of matches before paging.
+// apply filters, sorts and pages items, and returns the page and the number
+// of matches before paging. Items arrive oldest first (the store's order);
+// a list is newest first unless asc/desc names a field, as Contentstack's
+// (the management-token list sample is newest first, and the SDKs'
+// findOne() and limit=1 mean the newest). A sort is stable: ties, and a
+// field no item has, keep the newest first.
 func (fs fields[T]) apply(p listParams, items []T) ([]T, int) {
 	out := make([]T, 0, len(items))
-	for _, it := range items {
-		if fs.matches(it, p.query) {
-			out = append(out, it)
+	for i := len(items) - 1; i >= 0; i-- {
+		if p.query.Match(item[T]{fs, items[i]}) {
+			out = append(out, items[i])
 		}
 	}
-	if get, ok := fs[p.sortField]; ok {
+	if p.sortField != "" {
 		type keyed struct {
 			it  T
-			key value
+			key query.Value
 		}
 		ks := make([]keyed, len(out))
 		for i, it := range out {
-			ks[i] = keyed{it, get(it)}
+			ks[i] = keyed{it, query.SortKey(item[T]{fs, it}, p.sortField, p.desc)}
 		}
 		slices.SortStableFunc(ks, func(a, b keyed) int {
-			c := compare(a.key, b.key)
+			c := query.Compare(a.key, b.key)
 			if p.desc {
 				return -c
 			}
@@ -430,11 +264,24 @@ func (fs fields[T]) apply(p listParams, items []T) ([]T, int) {
 // writeList renders {"<key>": page[, "count": n]}, each item in the key
 // order of its single-object reply.
 func writeList[T any](w http.ResponseWriter, r *http.Request, key string, fs fields[T], items []T) error {
+	return writeListShown(w, r, key, fs, items, nil)
+}
+
+// writeListShown is writeList for items rendered with more fields than the
+// reply shows: the query and the sort see every field, show (when not nil)
+// trims each item of the page to what the request asked for (a role's
+// rules without include_rules).
+func writeListShown[T any](w http.ResponseWriter, r *http.Request, key string, fs fields[T], items []T, show func(T) T) error {
 	p, err := parseList(r)
 	if err != nil {
 		return err
 	}
 	page, count := fs.apply(p, items)
+	if show != nil {
+		for i := range page {
+			page[i] = show(page[i])
+		}
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -500,7 +347,6 @@ var managementTokenFields = fields[managementTokenJSON]{
 	"updated_by":                    text(func(j managementTokenJSON) string { return j.UpdatedBy }),
 	"created_at":                    stamp(func(j managementTokenJSON) string { return j.CreatedAt }),
 	"updated_at":                    stamp(func(j managementTokenJSON) string { return j.UpdatedAt }),
-	"type":                          text(func(j managementTokenJSON) string { return j.Type }),
 	"token":                         omitText(func(j managementTokenJSON) string { return j.Token }),
 	"last_used_at":                  omitStamp(func(j managementTokenJSON) string { return j.LastUsedAt }),
 }
@@ -547,7 +393,7 @@ var branchAliasFields = func() fields[branchAliasJSON] {
 		"target_branch": text(func(j branchAliasJSON) string { return j.TargetBranch }),
 	}
 	for name, get := range branchFields {
-		fs[name] = func(j branchAliasJSON) value { return get(j.branchJSON) }
+		fs[name] = func(j branchAliasJSON) query.Value { return get(j.branchJSON) }
 	}
 	return fs
 }()

@@ -41,7 +41,7 @@ func TestManagementTokenScenarios(t *testing.T) {
 					tok := r.body["token"].(map[string]any)
 					uid, secret = tok["uid"].(string), tok["token"].(string)
 					if r.body["notice"] != "Management Token created successfully." || len(secret) != 26 || tok["expires_on"] != future.UTC().Format("2006-01-02") ||
-						tok["is_email_notification_enabled"] != true || tok["type"] != "management" {
+						tok["is_email_notification_enabled"] != true || tok["type"] != nil {
 						t.Fatalf("%s", r.raw)
 					}
 				}},
@@ -165,12 +165,17 @@ func TestManagementTokenEnforcement(t *testing.T) {
 							}
 							rq.headers = h
 							got := f.do(rq)
-							allowed := branch == "main" && (!write || acl["write"] == true)
+							// Environments, locales and roles are stack-wide: the
+							// branch header does not limit them (authz.StackWide).
+							stackWide := p.module != "branch"
+							allowed := (branch == "main" || stackWide) && (!write || acl["write"] == true)
 							t.Run(fmt.Sprintf("%s via %s %v on %s write=%v", p.module, grant, acl, branch, write), func(t *testing.T) {
-								if allowed && (got.status == 401 || got.status == 403) {
+								switch {
+								case allowed && (got.status == 401 || got.status == 403):
 									t.Fatalf("refused: %d %s", got.status, got.raw)
-								}
-								if !allowed {
+								case !allowed && branch != "main" && !stackWide:
+									wantError(t, got, 403, 901, "")
+								case !allowed:
 									wantError(t, got, 403, 316, "")
 								}
 							})

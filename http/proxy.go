@@ -165,6 +165,12 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if p.api == authz.CMA && p.s.cmaLimit != nil && d.Principal != nil {
+		// The proxied CMA counts as the CMA: the same buckets and headers.
+		if err := p.s.cmaLimit.take(w, r, d.Principal.Stack.UID); err != nil {
+			return err
+		}
+	}
 	// Client copies of the gate's headers, in every spelling an upstream
 	// could read as them (the parser refused the other spellings; this
 	// strips X-Stackgate-Admin and the like).

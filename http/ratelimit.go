@@ -31,6 +31,13 @@ func newLimiter(rate, burst float64) *limiter {
 
 // allow takes a token for key at now.
 func (l *limiter) allow(key string, now time.Time) bool {
+	ok, _ := l.allowLeft(key, now)
+	return ok
+}
+
+// allowLeft takes a token for key at now and returns whether it had one
+// and the tokens left.
+func (l *limiter) allowLeft(key string, now time.Time) (bool, float64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.swept) > time.Minute { // forget idle clients
@@ -49,10 +56,10 @@ func (l *limiter) allow(key string, now time.Time) bool {
 	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
 	b.last = now
 	if b.tokens < 1 {
-		return false
+		return false, b.tokens
 	}
 	b.tokens--
-	return true
+	return true, b.tokens
 }
 
 // retryAfter returns how long key waits at now for its next token (at

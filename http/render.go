@@ -36,18 +36,46 @@ func renderUser(u *stackgate.User, authtoken string) userJSON {
 }
 
 type stackJSON struct {
-	CreatedAt             string         `json:"created_at"`
-	UpdatedAt             string         `json:"updated_at"`
-	UID                   string         `json:"uid"`
-	Name                  string         `json:"name"`
-	Description           string         `json:"description"`
-	OrgUID                string         `json:"org_uid"`
-	APIKey                string         `json:"api_key"`
-	MasterLocale          string         `json:"master_locale"`
-	IsAssetDownloadPublic bool           `json:"is_asset_download_public"`
-	OwnerUID              string         `json:"owner_uid"`
-	UserUIDs              []string       `json:"user_uids"`
-	Settings              map[string]any `json:"settings"`
+	CreatedAt             string        `json:"created_at"`
+	UpdatedAt             string        `json:"updated_at"`
+	UID                   string        `json:"uid"`
+	Name                  string        `json:"name"`
+	Description           string        `json:"description"`
+	OrgUID                string        `json:"org_uid"`
+	APIKey                string        `json:"api_key"`
+	MasterLocale          string        `json:"master_locale"`
+	IsAssetDownloadPublic bool          `json:"is_asset_download_public"`
+	OwnerUID              string        `json:"owner_uid"`
+	UserUIDs              []string      `json:"user_uids"`
+	Settings              stackSettings `json:"settings"`
+	// Not rendered, though the Roles page's sample shows them: master_key
+	// and settings.discrete_variables.secret_key, which are secrets
+	// (README, Compatibility).
+}
+
+// stackSettings are a stack's settings in the Roles page sample's key
+// order. stackgate keeps none of its own: these are Contentstack's
+// defaults for a new stack, with branches on.
+type stackSettings struct {
+	Version              string            `json:"version"`
+	RTEVersion           int               `json:"rte_version"`
+	BlockAuthQueryParams bool              `json:"blockAuthQueryParams"`
+	AllowedCDNTokens     []string          `json:"allowedCDNTokens"`
+	Branches             bool              `json:"branches"`
+	WebhookEnabled       bool              `json:"webhook_enabled"`
+	StackVariables       map[string]any    `json:"stack_variables"`
+	LivePreview          map[string]any    `json:"live_preview"`
+	DiscreteVariables    discreteVariables `json:"discrete_variables"`
+	LanguageFallback     bool              `json:"language_fallback"`
+	WorkflowStages       bool              `json:"workflow_stages"`
+	PublishingRules      bool              `json:"publishing_rules"`
+}
+
+// discreteVariables is the sample's settings.discrete_variables without
+// its secret_key.
+type discreteVariables struct {
+	CMS     bool `json:"cms"`
+	Version int  `json:"_version"`
 }
 
 func renderStack(st *stackgate.Stack, members []*stackgate.Member) stackJSON {
@@ -58,14 +86,13 @@ func renderStack(st *stackgate.Stack, members []*stackgate.Member) stackJSON {
 	return stackJSON{CreatedAt: stackgate.FormatTime(st.CreatedAt), UpdatedAt: stackgate.FormatTime(st.UpdatedAt),
 		UID: st.UID, Name: st.Name, Description: st.Description, OrgUID: st.OrgUID, APIKey: st.APIKey,
 		MasterLocale: st.MasterLocale, IsAssetDownloadPublic: true, OwnerUID: st.OwnerUID, UserUIDs: uids,
-		Settings: stackSettings()}
+		Settings: defaultStackSettings()}
 }
 
-func stackSettings() map[string]any {
-	return map[string]any{"version": "2019-04-30", "rte_version": 3, "blockAuthQueryParams": false,
-		"allowedCDNTokens": []string{"access_token"}, "branches": true, "webhook_enabled": true,
-		"stack_variables": map[string]any{}, "live_preview": map[string]any{}, "language_fallback": false,
-		"workflow_stages": false, "publishing_rules": false}
+func defaultStackSettings() stackSettings {
+	return stackSettings{Version: "2019-04-30", RTEVersion: 3, AllowedCDNTokens: []string{"access_token"}, Branches: true,
+		WebhookEnabled: true, StackVariables: map[string]any{}, LivePreview: map[string]any{},
+		DiscreteVariables: discreteVariables{CMS: true, Version: 3}}
 }
 
 type environmentJSON struct {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 	"github.com/stackgate/stackgate/http/wire"
 	"github.com/stackgate/stackgate/service"
 )
@@ -32,6 +33,11 @@ type roleJSON struct {
 type perm struct {
 	UID    string   `json:"uid"`
 	SysACL wire.ACL `json:"SYS_ACL"`
+	// ContentTypes, on a taxonomy only, are its rule's content_types: rights
+	// on the entries of those types tagged with its terms, never on the
+	// types themselves, so they stay inside the taxonomy and never join the
+	// stack-wide "content_types" list (README, Compatibility).
+	ContentTypes []perm `json:"content_types,omitempty"`
 }
 
 // roleView carries what every role rendering needs.
@@ -51,15 +57,19 @@ func (v roleView) render(r *stackgate.Role) roleJSON {
 	j := roleJSON{Name: r.Name, Description: r.Description, UID: r.UID, CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy,
 		CreatedAt: stackgate.FormatTime(r.CreatedAt), UpdatedAt: stackgate.FormatTime(r.UpdatedAt), Roles: []any{},
 		Users: users, Owner: v.owner, Stack: v.stack, SysACL: map[string]any{}}
+	rules := r.Rules
+	if r.System { // stored without rules: they show what Contentstack shows (authz.SystemRoleRules)
+		rules = authz.SystemRoleRules(r.Name)
+	}
+	if rules == nil {
+		rules = []stackgate.Rule{}
+	}
 	if v.rules || v.full {
-		rules := wire.Rules(r.Rules)
-		if rules == nil {
-			rules = []wire.Rule{}
-		}
-		j.Rules = &rules
+		shown := wire.Rules(rules)
+		j.Rules = &shown
 	}
 	if v.permissions {
-		perms := permissions(r.Rules)
+		perms := permissions(rules)
 		j.Permissions = &perms
 	}
 	if v.full {
@@ -91,9 +101,12 @@ func permissions(rules []stackgate.Rule) map[string][]perm {
 		case stackgate.ModuleLocale:
 			add("locales", r.Locales, r.ACL)
 		case stackgate.ModuleTaxonomy:
-			add("taxonomies", r.Taxonomies, r.ACL)
+			var cts []perm
 			for _, ct := range r.TaxonomyContentTypes {
-				out["content_types"] = append(out["content_types"], perm{UID: ct.UID, SysACL: wire.ACL(ct.ACL)})
+				cts = append(cts, perm{UID: ct.UID, SysACL: wire.ACL(ct.ACL)})
+			}
+			for _, uid := range r.Taxonomies {
+				out["taxonomies"] = append(out["taxonomies"], perm{UID: uid, SysACL: wire.ACL(r.ACL), ContentTypes: cts})
 			}
 		case stackgate.ModuleBranch:
 			add("branches", r.Branches, r.ACL)
@@ -159,7 +172,19 @@ func (s *Server) handleRoleList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeList(w, r, "roles", roleFields, mapSlice(roles, v.render))
+	// The query sees a role's rules and permissions whether or not the reply
+	// shows them ({"rules.module": "taxonomy"} without include_rules).
+	all := v
+	all.rules, all.permissions = true, true
+	return writeListShown(w, r, "roles", roleFields, mapSlice(roles, all.render), func(j roleJSON) roleJSON {
+		if !v.rules {
+			j.Rules = nil
+		}
+		if !v.permissions {
+			j.Permissions = nil
+		}
+		return j
+	})
 }
 
 // handleRoleGet handles "GET /v3/roles/{role_uid}".

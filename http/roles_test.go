@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -77,6 +78,19 @@ func mgmtFor(t testing.TB, f *fixture, name, module string, acl map[string]any) 
 	return createMgmt(t, f, mgmtTokenBody(name, []any{mgmtModule(module, acl), scopeBranch("main")}, nil))["token"].(string)
 }
 
+// notRoleCreator is the refusal of a change to a custom role by a user who
+// neither owns the stack nor created the role.
+var notRoleCreator = map[string]any{"error_message": "Only the stack owner or the user who created this role can modify it.",
+	"error_code": float64(316), "errors": map[string]any{"role": []any{"was created by another user."}}}
+
+// systemRulesShown are the rules Developer and Content Manager show with
+// include_rules (authz.SystemRoleRules: Contentstack's user-session sample).
+var systemRulesShown = []any{
+	map[string]any{"module": "locale", "locales": []any{"$all"}, "acl": map[string]any{"read": true}},
+	map[string]any{"module": "environment", "environments": []any{"$all"}, "acl": map[string]any{"read": true}},
+	map[string]any{"module": "asset", "assets": []any{"$all"}, "acl": map[string]any{"create": true, "read": true, "update": true, "delete": true, "publish": true}},
+}
+
 // TestRoleList: the three system roles, the include flags and the list
 // conventions.
 func TestRoleList(t *testing.T) {
@@ -97,7 +111,7 @@ func TestRoleList(t *testing.T) {
 				}
 			}
 		}
-		all := []string{stackgate.RoleAdmin, stackgate.RoleDeveloper, stackgate.RoleContentManager}
+		all := []string{stackgate.RoleContentManager, stackgate.RoleDeveloper, stackgate.RoleAdmin} // newest first: the reverse of the seed's order
 		list := func(name, query string, want []string, count int) scenario {
 			return scenario{name: name, method: "GET", path: rolesPath + query, who: ContentManager, status: 200, bodyCheck: names(want, count)}
 		}
@@ -133,20 +147,39 @@ func TestRoleList(t *testing.T) {
 						}
 					}
 				}},
-			{name: "include_rules", method: "GET", path: rolesPath + "?include_rules=true", who: Developer, status: 200,
+			{name: "include_rules: system roles show Contentstack's rules", method: "GET", path: rolesPath + "?include_rules=true", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					for _, x := range jlist(t, r.body["roles"]) {
-						if rules, has := jobj(t, x)["rules"]; !has || !reflect.DeepEqual(rules, []any{}) {
-							t.Fatalf("rules %v (present %v)", rules, has)
+						role := jobj(t, x)
+						want := systemRulesShown
+						if role["name"] == stackgate.RoleAdmin {
+							want = []any{}
 						}
+						if rules, has := role["rules"]; !has || !reflect.DeepEqual(rules, want) {
+							t.Fatalf("%s: rules %v (present %v)", role["name"], rules, has)
+						}
+					}
+				}},
+			{name: "include_rules=1", method: "GET", path: rolesPath + "/" + f.roleUIDs[stackgate.RoleContentManager] + "?include_rules=1", who: Developer, status: 200,
+				bodyCheck: func(t *testing.T, f *fixture, r reply) {
+					if rules := jobj(t, r.body["role"])["rules"]; !reflect.DeepEqual(rules, systemRulesShown) {
+						t.Fatalf("rules %v", rules)
 					}
 				}},
 			{name: "include_permissions", method: "GET", path: rolesPath + "?include_permissions=true", who: Developer, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
 					for _, x := range jlist(t, r.body["roles"]) {
 						role := jobj(t, x)
-						if perms, has := role["permissions"]; !has || !reflect.DeepEqual(perms, map[string]any{}) {
-							t.Fatalf("permissions %v (present %v)", perms, has)
+						want := map[string]any{
+							"assets":       []any{map[string]any{"uid": "$all", "SYS_ACL": map[string]any{"read": true, "create": true, "update": true, "delete": true, "publish": true}}},
+							"environments": []any{map[string]any{"uid": "$all", "SYS_ACL": map[string]any{"read": true}}},
+							"locales":      []any{map[string]any{"uid": "$all", "SYS_ACL": map[string]any{"read": true}}},
+						}
+						if role["name"] == stackgate.RoleAdmin {
+							want = map[string]any{}
+						}
+						if perms, has := role["permissions"]; !has || !reflect.DeepEqual(perms, want) {
+							t.Fatalf("%s: permissions %v (present %v)", role["name"], perms, has)
 						}
 						if _, has := role["rules"]; has {
 							t.Fatalf("rules with include_permissions only: %v", role)
@@ -169,12 +202,23 @@ func TestRoleList(t *testing.T) {
 			list("asc name", "?asc=name", []string{"Admin", "Content Manager", "Developer"}, -1),
 			list("desc name", "?desc=name&limit=2", []string{"Developer", "Content Manager"}, -1),
 			list("query by name", "?query="+url.QueryEscape(`{"name":"Developer"}`)+"&include_count=true", []string{"Developer"}, 1),
-			list("query by name $in", "?query="+url.QueryEscape(`{"name":{"$in":["Admin","Content Manager","Nobody"]}}`), []string{"Admin", "Content Manager"}, -1),
+			list("query by name $in", "?query="+url.QueryEscape(`{"name":{"$in":["Admin","Content Manager","Nobody"]}}`), []string{"Content Manager", "Admin"}, -1),
 			list("query by uid", "?query="+url.QueryEscape(`{"uid":"`+f.roleUIDs["Developer"]+`"}`), []string{"Developer"}, -1),
+			list("query on rules without include_rules", "?query="+url.QueryEscape(`{"rules.module":"locale","rules.assets":"$all"}`), []string{"Content Manager", "Developer"}, -1),
+			{name: "a query on rules does not show them", method: "GET", path: rolesPath + "?query=" + url.QueryEscape(`{"rules.module":"asset"}`), who: Owner, status: 200,
+				bodyCheck: func(t *testing.T, f *fixture, r reply) {
+					for _, x := range jlist(t, r.body["roles"]) {
+						for _, k := range []string{"rules", "permissions"} {
+							if _, has := jobj(t, x)[k]; has {
+								t.Fatalf("%s without asking: %s", k, r.raw)
+							}
+						}
+					}
+				}},
 			list("query matching nothing", "?query="+url.QueryEscape(`{"name":"Nobody"}`)+"&include_count=true", []string{}, 0),
 			{name: "bad query", method: "GET", path: rolesPath + "?query={name", who: Owner, status: 400, code: 400, field: "query"},
 			{name: "bad include_rules", method: "GET", path: rolesPath + "?include_rules=yes", who: Owner, status: 400, code: 400, field: "include_rules"},
-			{name: "bad include_permissions", method: "GET", path: rolesPath + "?include_permissions=1", who: Owner, status: 400, code: 400, field: "include_permissions"},
+			{name: "bad include_permissions", method: "GET", path: rolesPath + "?include_permissions=2", who: Owner, status: 400, code: 400, field: "include_permissions"},
 			{name: "bad limit", method: "GET", path: rolesPath + "?limit=x", who: Owner, status: 400, code: 400, field: "limit"},
 			{name: "get one", method: "GET", path: rolesPath + "/" + f.roleUIDs["Developer"], who: ContentManager, status: 200,
 				bodyCheck: func(t *testing.T, f *fixture, r reply) {
@@ -219,17 +263,32 @@ func TestRoleLifecycle(t *testing.T) {
 			want: func(r role) any { return map[string]any{"role": r} }},
 		{name: "list", step: roleStep{Owner, "GET", `?include_rules=true&include_count=true&query={"uid":"{uid}"}`, nil, 200},
 			want: func(r role) any { return map[string]any{"roles": []any{r}, "count": 1} }},
-		{name: "update",
-			step: roleStep{Admin, "PUT", "/{uid}", func(role) any {
+		{name: "update by its creator",
+			step: roleStep{Developer, "PUT", "/{uid}", func(role) any {
 				return map[string]any{"role": map[string]any{"name": "Editors 2 {uid}", "description": "changed", "rules": newRules}}
 			}, 200},
 			want: func(r role) any {
 				return map[string]any{"notice": "The role updated successfully.", "role": with(r, "name", "Editors 2 {uid}", "description", "changed",
-					"rules", newRules, "updated_by", "{user:admin}", "org_uid", "{org}", "api_key", "{api_key}")}
+					"rules", newRules, "updated_by", "{user:developer}", "org_uid", "{org}", "api_key", "{api_key}")}
 			},
 			after: func(r role) role {
-				return with(r, "name", "Editors 2 {uid}", "description", "changed", "rules", newRules, "updated_by", "{user:admin}")
+				return with(r, "name", "Editors 2 {uid}", "description", "changed", "rules", newRules, "updated_by", "{user:developer}")
 			}},
+		// Contentstack's "Update a Role" / "Delete a Role": only the stack
+		// owner, or the admin or developer who created the role.
+		{name: "update by an admin who did not create it",
+			step: roleStep{Admin, "PUT", "/{uid}", func(role) any { return map[string]any{"role": map[string]any{"name": "Taken {uid}"}} }, 403},
+			want: func(role) any { return notRoleCreator }},
+		{name: "delete by an admin who did not create it", step: roleStep{Admin, "DELETE", "/{uid}", nil, 403},
+			want: func(role) any { return notRoleCreator }},
+		{name: "the refused admin changed nothing", before: []roleStep{{Admin, "DELETE", "/{uid}", nil, 403}},
+			step: roleStep{ContentManager, "GET", "/{uid}?include_rules=true", nil, 200},
+			want: func(r role) any { return map[string]any{"role": r} }},
+		{name: "update by the owner, who did not create it",
+			step:  roleStep{Owner, "PUT", "/{uid}", func(role) any { return map[string]any{"role": map[string]any{"name": "Owned {uid}"}} }, 200},
+			after: func(r role) role { return with(r, "name", "Owned {uid}", "updated_by", "{user:owner}") }},
+		{name: "delete by the owner, who did not create it", step: roleStep{Owner, "DELETE", "/{uid}", nil, 200},
+			want: func(role) any { return map[string]any{"notice": "The role deleted successfully."} }},
 		{name: "update without rules keeps them",
 			step:  roleStep{Owner, "PUT", "/{uid}", func(role) any { return map[string]any{"role": map[string]any{"description": "again"}} }, 200},
 			after: func(r role) role { return with(r, "description", "again", "updated_by", "{user:owner}") }},
@@ -261,9 +320,17 @@ func TestRoleLifecycle(t *testing.T) {
 					p := jobj(t, x)
 					cts[p["uid"].(string)] = p["SYS_ACL"]
 				}
-				want := map[string]any{"$all": asJSON(t, fullACL()), "blog": asJSON(t, fullACL()), "page": asJSON(t, fullACL())}
+				// The taxonomy's content_types stay inside the taxonomy: they
+				// grant nothing on the types themselves.
+				want := map[string]any{"blog": asJSON(t, fullACL()), "page": asJSON(t, fullACL())}
 				if diff := cmp.Diff(want, cts); diff != "" {
 					t.Errorf("permissions.content_types (-want +got):\n%s", diff)
+				}
+				tax := jobj(t, jlist(t, perms["taxonomies"])[0])
+				wantTax := map[string]any{"uid": "regions", "SYS_ACL": map[string]any{"read": true},
+					"content_types": []any{map[string]any{"uid": "$all", "SYS_ACL": asJSON(t, fullACL())}}}
+				if diff := cmp.Diff(wantTax, tax); diff != "" {
+					t.Errorf("permissions.taxonomies[0] (-want +got):\n%s", diff)
 				}
 				for _, k := range []string{"environments", "locales", "assets", "folders", "entries", "taxonomies", "branches"} {
 					if len(jlist(t, perms[k])) == 0 {
@@ -590,6 +657,7 @@ func TestRoleValidation(t *testing.T) {
 				got = append(got, jobj(t, x)["name"].(string))
 			}
 			want := append([]string{"Admin", "Developer", "Content Manager", "Editors"}, accepted...)
+			slices.Reverse(want) // newest first
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("roles %v\nwant  %v", got, want)
 			}
@@ -636,7 +704,8 @@ func TestRoleUsers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
 		dev, cm := f.users[Developer].UID, f.users[ContentManager].UID
-		r := mustDo(t, f, f.as(Owner), "POST", rolesPath, map[string]any{"role": map[string]any{"name": "Reviewers", "rules": []any{ruleBranch("main")}, "users": []string{dev}}}, 201)
+		// Created by the admin, who may then update it (its creator).
+		r := mustDo(t, f, f.as(Admin), "POST", rolesPath, map[string]any{"role": map[string]any{"name": "Reviewers", "rules": []any{ruleBranch("main")}, "users": []string{dev}}}, 201)
 		role := jobj(t, r.body["role"])
 		uid := role["uid"].(string)
 		users := func(want ...string) func(t *testing.T, f *fixture, r reply) {

@@ -198,7 +198,7 @@ func TestFoundation(t *testing.T) {
 					}
 				}},
 			{name: "branch header names the alias", method: "GET", path: "/v3/environments", who: Owner, headers: map[string]string{"branch": "deploy"}, status: 200},
-			{name: "branch header names nothing", method: "GET", path: "/v3/environments", who: Owner, headers: map[string]string{"branch": "nope"}, status: 422, code: 141, field: "branch"},
+			{name: "branch header names nothing", method: "GET", path: "/v3/environments", who: Owner, headers: map[string]string{"branch": "nope"}, status: 422, code: 905, field: "branch"},
 			{name: "delete aliased branch refused", method: "DELETE", path: "/v3/stacks/branches/development", who: Owner, status: 422, code: 141},
 			{name: "delete alias", method: "DELETE", path: "/v3/stacks/branch_aliases/deploy", who: Owner, status: 200},
 			{name: "delete main refused", method: "DELETE", path: "/v3/stacks/branches/main", who: Owner, status: 422, code: 141},

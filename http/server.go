@@ -53,9 +53,11 @@ type Server struct {
 	// refusalLog samples refusal log lines (refusals.go).
 	refusalLimiter *limiter
 	refusalLog     *logSampler
-	ln             net.Listener
-	srv            *http.Server
-	ready          readiness // the last /readyz answer (health.go)
+	// cmaLimit is --cma-rate-limit (nil: off; cmaratelimit.go).
+	cmaLimit *cmaLimit
+	ln       net.Listener
+	srv      *http.Server
+	ready    readiness // the last /readyz answer (health.go)
 
 	cma       *proxy           // with --cma-upstream: unserved /v3 routes go there
 	listeners []*proxyListener // the CDA and preview proxy listeners

@@ -62,7 +62,7 @@ func TestSecretsNotEchoed(t *testing.T) {
 			"api_key": f.stack.APIKey, "authtoken": f.tokens[Owner], "branch": secret}}, 422},
 		{"branch header on the gate", req{method: "GET", path: "/gate/auth?api=cma", headers: map[string]string{
 			"X-Original-Method": "GET", "X-Original-URI": "/v3/content_types/blog/entries?environment=production",
-			"api_key": f.stack.APIKey, "authtoken": f.tokens[Owner], "branch": secret}}, 403},
+			"api_key": f.stack.APIKey, "authtoken": f.tokens[Owner], "branch": secret}}, 422},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := f.do(c.r)

@@ -9,16 +9,43 @@ import (
 // scopeEntryJSON is a scope entry on the wire. Delivery-token environment
 // entries carry expanded environment objects.
 type scopeEntryJSON struct {
-	Module        stackgate.Module  `json:"module"`
-	Environments  []environmentJSON `json:"environments,omitempty"`
-	Branches      []string          `json:"branches,omitempty"`
-	BranchAliases []string          `json:"branch_aliases,omitempty"`
-	ACL           wire.ACL          `json:"acl"`
-	Metadata      *metadataJSON     `json:"_metadata,omitempty"`
+	Module        stackgate.Module       `json:"module"`
+	Environments  []scopeEnvironmentJSON `json:"environments,omitempty"`
+	Branches      []string               `json:"branches,omitempty"`
+	BranchAliases []string               `json:"branch_aliases,omitempty"`
+	ACL           wire.ACL               `json:"acl"`
+	Metadata      *metadataJSON          `json:"_metadata,omitempty"`
 }
 
 type metadataJSON struct {
 	UID string `json:"uid"`
+}
+
+// scopeEnvironmentJSON is an environment expanded in a delivery token's
+// scope, in the Tokens page samples' shape and key order: deploy_content
+// and servers first (stackgate deploys nothing: false and []), _version
+// after ACL.
+type scopeEnvironmentJSON struct {
+	DeployContent    bool                       `json:"deploy_content"`
+	Servers          []any                      `json:"servers"`
+	URLs             []stackgate.EnvironmentURL `json:"urls"`
+	Name             string                     `json:"name"`
+	AppUserObjectUID string                     `json:"app_user_object_uid"`
+	UID              string                     `json:"uid"`
+	CreatedBy        string                     `json:"created_by"`
+	UpdatedBy        string                     `json:"updated_by"`
+	CreatedAt        string                     `json:"created_at"`
+	UpdatedAt        string                     `json:"updated_at"`
+	ACL              []any                      `json:"ACL"`
+	Version          int                        `json:"_version"`
+	Tags             []string                   `json:"tags"`
+}
+
+func renderScopeEnvironment(e *stackgate.Environment) scopeEnvironmentJSON {
+	j := renderEnvironment(e)
+	return scopeEnvironmentJSON{Servers: []any{}, URLs: j.URLs, Name: j.Name, AppUserObjectUID: j.AppUserObjectUID, UID: j.UID,
+		CreatedBy: j.CreatedBy, UpdatedBy: j.UpdatedBy, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, ACL: j.ACL,
+		Version: j.Version, Tags: j.Tags}
 }
 
 type deliveryTokenJSON struct {
@@ -39,19 +66,20 @@ type deliveryTokenJSON struct {
 }
 
 // renderScope renders scope entries; envs maps environment uid → object for
-// delivery tokens (nil for management tokens).
+// delivery tokens (nil for management tokens, whose samples show neither
+// expanded environments nor _metadata: the official SDKs read neither).
 func renderScope(scope []stackgate.ScopeEntry, envs map[string]*stackgate.Environment) []scopeEntryJSON {
 	out := make([]scopeEntryJSON, 0, len(scope))
 	for _, e := range scope {
 		j := scopeEntryJSON{Module: e.Module, Branches: e.Branches, BranchAliases: e.BranchAliases, ACL: wire.ACL(e.ACL)}
-		if e.MetadataUID != "" {
+		if e.MetadataUID != "" && envs != nil {
 			j.Metadata = &metadataJSON{e.MetadataUID}
 		}
-		if e.Module == stackgate.ModuleEnvironment {
-			j.Environments = []environmentJSON{}
+		if e.Module == stackgate.ModuleEnvironment && envs != nil {
+			j.Environments = []scopeEnvironmentJSON{}
 			for _, uid := range e.Environments {
 				if env, ok := envs[uid]; ok {
-					j.Environments = append(j.Environments, renderEnvironment(env))
+					j.Environments = append(j.Environments, renderScopeEnvironment(env))
 				}
 			}
 		}
@@ -95,16 +123,16 @@ type managementTokenJSON struct {
 	UpdatedBy         string           `json:"updated_by"`
 	CreatedAt         string           `json:"created_at"`
 	UpdatedAt         string           `json:"updated_at"`
-	Type              string           `json:"type"`
 	Token             string           `json:"token,omitempty"`        // only in the create reply
 	LastUsedAt        string           `json:"last_used_at,omitempty"` // absent until first used
+	// No "type" (the delivery tokens' "delivery" has no management
+	// counterpart in the samples, and no official SDK reads it).
 }
 
 func renderManagementToken(t *stackgate.ManagementToken) managementTokenJSON {
 	j := managementTokenJSON{Name: t.Name, Description: t.Description, Scope: renderScope(t.Scope, nil),
 		EmailNotification: t.EmailNotification, UID: t.UID, CreatedBy: t.CreatedBy, UpdatedBy: t.UpdatedBy,
-		CreatedAt: stackgate.FormatTime(t.CreatedAt), UpdatedAt: stackgate.FormatTime(t.UpdatedAt),
-		Type: "management", Token: t.Token}
+		CreatedAt: stackgate.FormatTime(t.CreatedAt), UpdatedAt: stackgate.FormatTime(t.UpdatedAt), Token: t.Token}
 	j.ExpiresOn, j.LastUsedAt = renderDay(t.ExpiresOn), renderUsed(t.LastUsedAt)
 	return j
 }

@@ -13,7 +13,7 @@ describe('delivery and preview tokens', () => {
   })
   after(() => sg.stop())
 
-  it('create: 201, cs token, type delivery, environment expanded, scope _metadata.uid', async () => {
+  it('create: 201, cs token, type delivery, environment expanded (deploy_content, servers), scope _metadata.uid', async () => {
     created = await stack.deliveryToken().create({ token: { name: 'site', description: 'the site', scope: scope() } })
     const res = dev.wire.last()
     assert.equal(res.status, 201)
@@ -28,6 +28,8 @@ describe('delivery and preview tokens', () => {
     assert.match(env.uid, /^blt/)
     assert.deepEqual(env.ACL, [])
     assert.deepEqual(env.tags, [])
+    assert.equal(env.deploy_content, false)
+    assert.deepEqual(env.servers, [])
     assert.deepEqual(created.scope[1].branches, ['main'])
     assert.equal(created.scope.length, 2)
     for (const entry of created.scope) assert.match(entry._metadata.uid, /^cs/)

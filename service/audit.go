@@ -8,7 +8,7 @@ import (
 	"github.com/stackgate/stackgate"
 )
 
-// AuditLogs returns the stack's audit log, newest first.
+// AuditLogs returns the stack's audit log, oldest first (the HTTP list shows it newest first).
 func (s *Service) AuditLogs(ctx context.Context, stackUID string) ([]*stackgate.AuditEntry, error) {
 	return s.store.ListAuditLogs(ctx, stackUID)
 }

@@ -114,6 +114,15 @@ func (s *Service) openDeliveryToken(t *stackgate.DeliveryToken) error {
 // uid), and a branch or branch_alias entry naming existing ones.
 func (s *Service) deliveryScope(ctx context.Context, stackUID string, in TokenInput, v stackgate.Validation) ([]stackgate.ScopeEntry, []stackgate.Ref, error) {
 	entries := scopeInput(v, in)
+	for _, e := range entries {
+		// Delivery tokens are read-only ("Delivery tokens provide read-only
+		// access to the associated environments", the Tokens page): a scope
+		// that says otherwise is refused, not stored to mean something else.
+		if grantsWrite(e.ACL) {
+			v.Add("scope.acl", "must not grant write: delivery tokens are read-only.")
+			break
+		}
+	}
 	envEntries := 0
 	var refs []stackgate.Ref
 	for i := range entries {
@@ -324,4 +333,12 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// grantsWrite reports whether an acl grants any right but read.
+func grantsWrite(a stackgate.ACL) bool {
+	if stackgate.True(a.Write) || stackgate.True(a.Create) || stackgate.True(a.Update) || stackgate.True(a.Delete) || stackgate.True(a.Publish) {
+		return true
+	}
+	return a.SubACL != nil && (stackgate.True(a.SubACL.Read) || grantsWrite(*a.SubACL))
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/stackgate/stackgate"
+	"github.com/stackgate/stackgate/authz"
 )
 
 // RoleInput is a role create or update as the HTTP edge decoded it from
@@ -130,14 +131,31 @@ func (s *Service) CreateRole(ctx context.Context, by stackgate.Actor, in RoleInp
 // ErrSystemRole refuses a change to a system role (the HTTP edge words it).
 var ErrSystemRole = &stackgate.Error{Code: stackgate.EFORBIDDEN, Fields: map[string][]string{"role": {"is a system role."}}}
 
-// UpdateRole changes a custom role; system roles cannot be modified.
-func (s *Service) UpdateRole(ctx context.Context, by stackgate.Actor, uid string, in RoleInput) (*stackgate.Role, error) {
+// ErrNotRoleCreator refuses a user's change to a custom role they did not
+// create, unless they own the stack (authz.MayChangeCustomRole).
+var ErrNotRoleCreator = &stackgate.Error{Code: stackgate.EFORBIDDEN, Fields: map[string][]string{"role": {"was created by another user."}}}
+
+// changeableRole finds a role by may update or delete.
+func (s *Service) changeableRole(ctx context.Context, by stackgate.Actor, uid string) (*stackgate.Role, error) {
 	r, err := s.store.FindRole(ctx, by.Stack.UID, uid)
 	if err != nil {
 		return nil, err
 	}
 	if r.System {
 		return nil, ErrSystemRole
+	}
+	if !authz.MayChangeCustomRole(r, !by.Token, by.UID, by.Owner()) {
+		return nil, ErrNotRoleCreator
+	}
+	return r, nil
+}
+
+// UpdateRole changes a custom role; system roles cannot be modified, and a
+// user other than the owner changes only the roles they created.
+func (s *Service) UpdateRole(ctx context.Context, by stackgate.Actor, uid string, in RoleInput) (*stackgate.Role, error) {
+	r, err := s.changeableRole(ctx, by, uid)
+	if err != nil {
+		return nil, err
 	}
 	v := stackgate.Validation{}
 	if in.Name != nil {
@@ -168,14 +186,11 @@ func (s *Service) UpdateRole(ctx context.Context, by stackgate.Actor, uid string
 	return s.store.FindRole(ctx, by.Stack.UID, r.UID)
 }
 
-// DeleteRole deletes a custom role; its holders lose it at once.
+// DeleteRole deletes a custom role (the owner's, or its creator's, as
+// UpdateRole); its holders lose it at once.
 func (s *Service) DeleteRole(ctx context.Context, by stackgate.Actor, uid string) error {
-	r, err := s.store.FindRole(ctx, by.Stack.UID, uid)
-	if err != nil {
+	if _, err := s.changeableRole(ctx, by, uid); err != nil {
 		return err
-	}
-	if r.System {
-		return ErrSystemRole
 	}
 	if err := s.store.DeleteRole(ctx, by.Stack.UID, uid); err != nil {
 		return err

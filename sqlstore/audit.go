@@ -60,11 +60,11 @@ const auditColumns = `uid, stack_uid, created_at, created_by, module, event_type
 const auditOfStack = `(stack_uid = ? OR (stack_uid = '' AND created_by IN (SELECT user_uid FROM members WHERE stack_uid = ?)))`
 
 // ListAuditLogs returns the stack's entries and its members' session
-// events, newest first.
+// events, oldest first (as every list: the HTTP layer orders replies).
 func (s *Store) ListAuditLogs(ctx context.Context, stackUID string) ([]*stackgate.AuditEntry, error) {
 	return readOne(ctx, s, func(tx *Tx) ([]*stackgate.AuditEntry, error) {
 		return queryList(ctx, tx, scanAudit, `SELECT `+auditColumns+` FROM audit_logs WHERE `+auditOfStack+`
-			ORDER BY created_at DESC, seq DESC`, stackUID, stackUID)
+			ORDER BY created_at, seq`, stackUID, stackUID)
 	})
 }
 

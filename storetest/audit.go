@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -27,6 +28,7 @@ func testAudit(t *testing.T, s stackgate.Store) {
 		t.Helper()
 		got, err := s.ListAuditLogs(ctx(t), stackUID)
 		must(t, err)
+		slices.Reverse(got) // newest first, for the cases below
 		return got
 	}
 

@@ -44,7 +44,7 @@ func testRotation(t *testing.T, s stackgate.Store) {
 		}
 		entries, err := s.ListAuditLogs(ctx(t), f.stack)
 		must(t, err)
-		if e := entries[0]; e.Module != stackgate.AuditDeliveryToken || e.EventType != stackgate.AuditRotate || e.ObjectUID != dt.UID || e.Title != "site" {
+		if e := entries[len(entries)-1]; e.Module != stackgate.AuditDeliveryToken || e.EventType != stackgate.AuditRotate || e.ObjectUID != dt.UID || e.Title != "site" {
 			t.Errorf("audit entry: %+v", e)
 		}
 		dt.Secret, dt.Previous = next, got.Previous

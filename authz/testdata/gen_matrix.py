@@ -338,6 +338,13 @@ for module, action in [("delivery_token", R), ("delivery_token", C), ("managemen
     case(f"management token $all can never {action} {module}", allscope, {"module": module, "action": action}, False, reason="cannot use")
 for branch, ok in [("main", True), ("development", False)]:
     case(f"management token on main: {branch}", allscope, {"module": "entry", "action": R, "branch": branch}, ok, reason=None if ok else "branch")
+# Roles, environments and locales are stack-wide: the branch header does not limit them (issue 15 item 7).
+for module in ["role", "environment", "locale"]:
+    for action in [R, C]:
+        case(f"management token on main: {action} {module} on development (stack-wide)", allscope, {"module": module, "action": action, "branch": "development"}, True)
+case("management token on main: branches stay branch-scoped", allscope, {"module": "branch", "action": R, "branch": "development"}, False, reason="branch")
+case("management token on alias deploy: environments on main (stack-wide)", {"management_token": {"scope": [{"module": "environment", "acl": {"read": True}}, {"module": "branch_alias", "branch_aliases": ["deploy"], "acl": {"read": True}}]}},
+     {"module": "environment", "action": R, "branch": "main"}, True)
 alias_scope = {"management_token": {"scope": [{"module": "$all", "acl": {"read": True}}, {"module": "branch_alias", "branch_aliases": ["deploy"], "acl": {"read": True}}]}}
 case("management token on alias deploy: development", alias_scope, {"module": "entry", "action": R, "branch": "development"}, True)
 case("management token on alias deploy: not main", alias_scope, {"module": "entry", "action": R, "branch": "main"}, False)
@@ -385,6 +392,15 @@ for env in ["production", "staging"]:
     for branch in ["main", "development"]:
         case(f"two environments and branches: {env} on {branch}", two_envs, {"api": "cda", "module": "entry", "action": R, "environment": env, "branch": branch}, True)
 
+# acl.read false grants nothing (issue 15 item 5): neither the environment nor the branch.
+no_read_env = {"delivery_token": {"scope": [{"module": "environment", "environments": ["bltprod"], "acl": {"read": False}}, prod_main[1]]}}
+case("delivery token: environment entry with acl.read false grants nothing", no_read_env, {"api": "cda", "module": "entry", "action": R, "environment": "production"}, False, reason="environment")
+no_read_branch = {"delivery_token": {"scope": [prod_main[0], {"module": "branch", "branches": ["main"], "acl": {"read": False}}]}}
+case("delivery token: branch entry with acl.read false grants nothing", no_read_branch, {"api": "cda", "module": "entry", "action": R, "environment": "production"}, False, reason="branch")
+two_env_entries = {"delivery_token": {"scope": [{"module": "environment", "environments": ["bltprod"], "acl": {"read": False}},
+                                                {"module": "environment", "environments": ["bltstag"], "acl": {"read": True}}, prod_main[1]]}}
+case("delivery token: a read entry still grants beside a read-false one", two_env_entries, {"api": "cda", "module": "entry", "action": R, "environment": "staging"}, True)
+case("delivery token: the read-false entry's environment stays out", two_env_entries, {"api": "cda", "module": "entry", "action": R, "environment": "production"}, False, reason="environment")
 dp = {"delivery_token": {"scope": prod_main}}
 case("delivery token: CMA route refused as not a content delivery route", dp, {"api": "cma", "module": "content_type", "action": R, "environment": "production"}, False, reason="not a content delivery route")
 case("delivery token: unknown action", dp, {"api": "cda", "module": "entry", "action": "frobnicate", "environment": "production"}, False, reason="unknown action")

@@ -112,6 +112,8 @@ func TestServeAbuseFlags(t *testing.T) {
 		{"bad read timeout", []string{"--read-timeout", "soon"}, nil, "read-timeout"},
 		{"bad read timeout env", nil, map[string]string{"STACKGATE_READ_TIMEOUT": "-1s"}, "STACKGATE_READ_TIMEOUT"},
 		{"bad refusal rate", []string{"--gate-refusal-rate", "-3"}, nil, "gate-refusal-rate"},
+		{"bad cma rate limit", []string{"--cma-rate-limit", "-1"}, nil, "cma-rate-limit"},
+		{"bad cma rate limit env", nil, map[string]string{"STACKGATE_CMA_RATE_LIMIT": "fast"}, "STACKGATE_CMA_RATE_LIMIT"},
 		{"bad cache size", []string{"--cache-max-stacks", "x"}, nil, "cache-max-stacks"},
 		{"zero limit", []string{"--max-environments", "0"}, nil, "max-environments"},
 		{"bad limit env", nil, map[string]string{"STACKGATE_MAX_RULES_PER_ROLE": "many"}, "STACKGATE_MAX_RULES_PER_ROLE"},

@@ -21,6 +21,7 @@ type abuseFlags struct {
 	trustedProxies string
 	readTimeout    time.Duration
 	refusalRate    float64
+	cmaRateLimit   int
 
 	cacheMaxStacks int
 	limits         service.StackLimits
@@ -75,6 +76,9 @@ func (a *abuseFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 		durationFlag(&a.readTimeout))
 	fs.Func("gate-refusal-rate", "refusals per second each client may get from the gate before 429 (env STACKGATE_GATE_REFUSAL_RATE; default 0 = off)",
 		floatFlag(&a.refusalRate))
+	fs.Func("cma-rate-limit", "CMA requests per second each stack may make, reads and writes counted apart, before 429 with Retry-After; "+
+		"X-RateLimit-Limit and X-RateLimit-Remaining on every CMA reply (env STACKGATE_CMA_RATE_LIMIT; default 0 = off; Contentstack's default is 10)",
+		countFlag(&a.cmaRateLimit))
 	fs.Func("password-queue-wait", "longest wait of a login for its turn at --password-concurrency before 503 (env STACKGATE_PASSWORD_QUEUE_WAIT; default 2s)",
 		durationFlag(&a.passwordQueueWait))
 	for _, f := range a.intFlags() {
@@ -96,6 +100,9 @@ func (a *abuseFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	if v := getenv("STACKGATE_GATE_REFUSAL_RATE"); v != "" {
 		_ = floatFlag(&a.refusalRate)(v)
 	}
+	if v := getenv("STACKGATE_CMA_RATE_LIMIT"); v != "" {
+		_ = countFlag(&a.cmaRateLimit)(v) // checked again in check
+	}
 }
 
 // check validates the flags after parsing (env values included).
@@ -107,6 +114,7 @@ func (a *abuseFlags) check(getenv func(string) string) error {
 		{"STACKGATE_READ_TIMEOUT", durationFlag(new(time.Duration))},
 		{"STACKGATE_PASSWORD_QUEUE_WAIT", durationFlag(new(time.Duration))},
 		{"STACKGATE_GATE_REFUSAL_RATE", floatFlag(new(float64))},
+		{"STACKGATE_CMA_RATE_LIMIT", countFlag(new(int))},
 	} {
 		if v := getenv(env.name); v != "" {
 			if err := env.set(v); err != nil {
@@ -144,6 +152,7 @@ func (a *abuseFlags) server(s *sghttp.Server) {
 	s.TrustedProxies = a.proxies
 	s.ReadTimeout = a.readTimeout
 	s.SetGateRefusalRate(a.refusalRate)
+	s.SetCMARateLimit(a.cmaRateLimit)
 }
 
 func durationFlag(p *time.Duration) func(string) error {
@@ -164,6 +173,18 @@ func floatFlag(p *float64) func(string) error {
 			return fmt.Errorf("want a number >= 0")
 		}
 		*p = f
+		return nil
+	}
+}
+
+// countFlag is an integer flag where 0 means off.
+func countFlag(p *int) func(string) error {
+	return func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("want an integer >= 0")
+		}
+		*p = n
 		return nil
 	}
 }

@@ -54,9 +54,10 @@ export async function render (m, ctx) {
 }
 
 // isSystem: the API marks no field, but a system role has one of the three
-// names (no custom role can take them: names are unique) and renders its
-// rules as [] (its rights are built in).
-const isSystem = (r) => ['Admin', 'Developer', 'Content Manager'].includes(r.name) && (r.rules || []).length === 0
+// names, which no custom role can take (names are unique per stack, and
+// every stack has the three). Its rules are not a sign: with include_rules
+// Developer and Content Manager show the rules Contentstack shows for them.
+const isSystem = (r) => ['Admin', 'Developer', 'Content Manager'].includes(r.name)
 
 async function editor (m, roleUID, ctx) {
   const [choices, role] = await Promise.all([loadChoices(), roleUID ? get(`${PATH}/${encodeURIComponent(roleUID)}`, { query: { include_rules: true } }).then((r) => r.role) : null])
