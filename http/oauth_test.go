@@ -253,6 +253,10 @@ func TestOAuthBadInput(t *testing.T) {
 			{"client_credentials by a user app", func(c string) url.Values {
 				return form("grant_type", "client_credentials", "client_id", o.confidential.ClientID, "client_secret", o.confSecret)
 			}, 400, "unauthorized_client"},
+			// RFC 6749 §3.2: a parameter is never given twice (which one counts would be a guess).
+			{"client_id twice", func(c string) url.Values { v := good(c); v.Add("client_id", o.confidential.ClientID); return v }, 400, "invalid_request"},
+			{"code twice", func(c string) url.Values { v := good(c); v.Add("code", "x"+c); return v }, 400, "invalid_request"},
+			{"code_verifier twice", func(c string) url.Values { v := good(c); v.Add("code_verifier", testVerifier); return v }, 400, "invalid_request"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				code := f.pkceCode(Developer, o.public)
@@ -290,6 +294,35 @@ func TestOAuthBadInput(t *testing.T) {
 				"scope", "cm.roles.management:write"), nil), 400, "invalid_scope")
 			wantOAuthError(t, f.token("", form("grant_type", "client_credentials", "client_id", o.machine.ClientID, "client_secret", "wrong"), nil), 401, "invalid_client")
 			wantOAuthError(t, f.token("", form("grant_type", "client_credentials", "client_id", o.machine.ClientID), nil), 401, "invalid_client")
+		})
+		t.Run("client named twice", func(t *testing.T) {
+			for _, tc := range []struct {
+				name, contentType, body string
+				headers                 map[string]string
+			}{
+				{"Basic and client_secret", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_secret=" + o.machineSecret,
+					map[string]string{"authorization": basic(o.machine.ClientID, o.machineSecret)}},
+				{"Basic and another client_id", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=" + o.confidential.ClientID,
+					map[string]string{"authorization": basic(o.machine.ClientID, o.machineSecret)}},
+				{"JSON key twice", "application/json", `{"grant_type":"client_credentials","client_id":"` + o.machine.ClientID +
+					`","client_secret":"` + o.machineSecret + `","client_id":"` + o.confidential.ClientID + `"}`, nil},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					h := map[string]string{"Content-Type": tc.contentType}
+					for k, v := range tc.headers {
+						h[k] = v
+					}
+					wantOAuthError(t, f.do(req{method: "POST", path: "/token", headers: h, body: tc.body}), 400, "invalid_request")
+				})
+			}
+			// Basic alone, and Basic with the same client_id in the body, are fine.
+			for _, body := range []string{"grant_type=client_credentials", "grant_type=client_credentials&client_id=" + o.machine.ClientID} {
+				got := f.do(req{method: "POST", path: "/token", body: body, headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded",
+					"authorization": basic(o.machine.ClientID, o.machineSecret)}})
+				if got.status != 200 {
+					t.Fatalf("%s: %d %s", body, got.status, got.raw)
+				}
+			}
 		})
 		t.Run("consent", func(t *testing.T) {
 			h := map[string]string{"authtoken": f.tokens[Developer]}

@@ -38,6 +38,7 @@ const (
 	ProblemMachine      OAuthProblem = "machine"       // client_credentials by an app that is not a machine app
 	ProblemChallenge    OAuthProblem = "code_challenge"
 	ProblemResponseType OAuthProblem = "response_type"
+	ProblemRepeated     OAuthProblem = "repeated" // a parameter given twice, or the client authenticated two ways (RFC 6749 §2.3, §3.2)
 )
 
 func oauthErr(code string, p OAuthProblem) error { return &OAuthError{Code: code, Problem: p} }
