@@ -295,6 +295,19 @@ func TestOAuthBadInput(t *testing.T) {
 			wantOAuthError(t, f.token("", form("grant_type", "client_credentials", "client_id", o.machine.ClientID, "client_secret", "wrong"), nil), 401, "invalid_client")
 			wantOAuthError(t, f.token("", form("grant_type", "client_credentials", "client_id", o.machine.ClientID), nil), 401, "invalid_client")
 		})
+		t.Run("an app token's refresh needs the client secret", func(t *testing.T) {
+			// A machine app is confidential: a refresh token that leaked
+			// from it is no use without the secret (RFC 6749 §6).
+			got := f.token("", form("grant_type", "client_credentials", "client_id", o.machine.ClientID, "client_secret", o.machineSecret), nil)
+			refresh := got.body["refresh_token"].(string)
+			wantOAuthError(t, f.token("", form("grant_type", "refresh_token", "refresh_token", refresh, "client_id", o.machine.ClientID), nil), 401, "invalid_client")
+			wantOAuthError(t, f.token("", form("grant_type", "refresh_token", "refresh_token", refresh, "client_id", o.machine.ClientID,
+				"client_secret", "wrong"), nil), 401, "invalid_client")
+			if got := f.token("", form("grant_type", "refresh_token", "refresh_token", refresh, "client_id", o.machine.ClientID,
+				"client_secret", o.machineSecret), nil); got.status != 200 || got.body["authorization_type"] != "app" {
+				t.Fatalf("refresh with the secret: %d %s", got.status, got.raw)
+			}
+		})
 		t.Run("client named twice", func(t *testing.T) {
 			for _, tc := range []struct {
 				name, contentType, body string

@@ -316,6 +316,11 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		} else if err != nil {
 			return nil, err
 		}
+		if old.UserUID == "" && r.ClientSecret == "" {
+			// An app token came from the client's secret; so does its next
+			// one (the SDK and CLI refresh user tokens without a secret).
+			return nil, oauthErr("invalid_client", ProblemClientSecret)
+		}
 		scopes := old.Scopes
 		if r.Scope != "" {
 			asked := strings.Fields(r.Scope)
