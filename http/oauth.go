@@ -163,16 +163,21 @@ func (s *Server) handleOAuthToken(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// handleOAuthIntrospect handles "POST /apps-api/introspect" (RFC 7662): a
-// live token is described, anything else is {"active":false}.
+// handleOAuthIntrospect handles "POST /apps-api/introspect" (RFC 7662): an
+// authenticated client's own live token is described, anything else is
+// {"active":false}.
 func (s *Server) handleOAuthIntrospect(w http.ResponseWriter, r *http.Request) error {
 	f, err := oauthForm(r)
 	if err != nil {
 		return err
 	}
+	a, err := s.svc.IntrospectingClient(r.Context(), f.Get("client_id"), f.Get("client_secret"))
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	t, err := s.acc.OAuthToken(r.Context(), f.Get("token"))
-	if stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
+	if stackgate.IsCode(err, stackgate.EUNAUTHORIZED) || err == nil && t.AppUID != a.UID {
 		writeJSON(w, http.StatusOK, map[string]bool{"active": false})
 		return nil
 	} else if err != nil {

@@ -145,12 +145,12 @@ func TestOAuthTokenFlow(t *testing.T) {
 		wantOAuthError(t, f.token("", form("grant_type", "refresh_token", "refresh_token", refresh, "client_id", o.public.ClientID), nil), 400, "invalid_grant")
 
 		for _, tok := range []string{access, access2} { // the previous access token is not revoked at refresh
-			got = f.token("/apps-api/introspect", form("token", tok, "token_type_hint", "access_token"), nil)
+			got = f.token("/apps-api/introspect", form("token", tok, "token_type_hint", "access_token", "client_id", o.public.ClientID), nil)
 			if got.status != 200 || got.body["active"] != true || got.body["scope"] != want["scope"] {
 				t.Fatalf("introspect: %d %s", got.status, got.raw)
 			}
 		}
-		got = f.token("/apps-api/introspect", form("token", "nope"), nil)
+		got = f.token("/apps-api/introspect", form("token", "nope", "client_id", o.public.ClientID), nil)
 		if d := cmp.Diff(map[string]any{"active": false}, got.body); d != "" || got.status != 200 {
 			t.Fatalf("introspect unknown: %d %s", got.status, got.raw)
 		}
@@ -178,7 +178,7 @@ func TestOAuthTokenFlow(t *testing.T) {
 			t.Fatalf("revoke: %d %s", got.status, got.raw)
 		}
 		for _, tok := range []string{access, access2} {
-			if got = f.token("/apps-api/introspect", form("token", tok), nil); got.body["active"] != false {
+			if got = f.token("/apps-api/introspect", form("token", tok, "client_id", o.public.ClientID), nil); got.body["active"] != false {
 				t.Fatalf("revoked token still active: %s", got.raw)
 			}
 		}
@@ -366,6 +366,50 @@ func TestOAuthBadInput(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestOAuthIntrospection: RFC 7662 §2.1 — only an authenticated client may
+// introspect, and only its own tokens: another client's token, live or not,
+// is {"active":false} (a token scanner learns nothing, nor whose it is).
+func TestOAuthIntrospection(t *testing.T) {
+	f := newFixture(t, testdb.SQLite)
+	o := f.oauthApps()
+	user, _ := f.userToken(Developer, o) // of the public app
+	app := f.appToken(o)                 // of the machine app
+	for _, tc := range []struct {
+		name    string
+		form    url.Values
+		headers map[string]string
+		status  int
+		error   string // OAuth error, or "" for a reply
+		active  bool
+	}{
+		{"no client", form("token", user), nil, 401, "invalid_client", false},
+		{"unknown client", form("token", user, "client_id", "nobody"), nil, 401, "invalid_client", false},
+		{"public client, its own token", form("token", user, "client_id", o.public.ClientID), nil, 200, "", true},
+		{"public client, another app's token", form("token", app, "client_id", o.public.ClientID), nil, 200, "", false},
+		{"confidential client without its secret", form("token", user, "client_id", o.confidential.ClientID), nil, 401, "invalid_client", false},
+		{"confidential client with a wrong secret", form("token", user, "client_id", o.confidential.ClientID, "client_secret", "x"), nil, 401, "invalid_client", false},
+		{"confidential client, another app's token", form("token", user, "client_id", o.confidential.ClientID, "client_secret", o.confSecret), nil, 200, "", false},
+		{"machine client (Basic), its own token", form("token", app), map[string]string{"authorization": basic(o.machine.ClientID, o.machineSecret)}, 200, "", true},
+		{"machine client, a user token of another app", form("token", user), map[string]string{"authorization": basic(o.machine.ClientID, o.machineSecret)}, 200, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := f.token("/apps-api/introspect", tc.form, tc.headers)
+			if tc.error != "" {
+				wantOAuthError(t, got, tc.status, tc.error)
+				return
+			}
+			if got.status != 200 || got.body["active"] != tc.active {
+				t.Fatalf("%d %s", got.status, got.raw)
+			}
+			if !tc.active {
+				if d := cmp.Diff(map[string]any{"active": false}, got.body); d != "" {
+					t.Fatalf("an inactive reply says more (-want +got):\n%s", d)
+				}
+			}
+		})
+	}
 }
 
 // TestConsentPage: the page and its module are served with a strict CSP at

@@ -265,14 +265,9 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 	default:
 		return nil, oauthErr("unsupported_grant_type", ProblemGrantType)
 	}
-	a, err := s.store.FindAppByClientID(ctx, r.ClientID)
-	if stackgate.IsCode(err, stackgate.ENOTFOUND) || r.ClientID == "" {
-		return nil, oauthErr("invalid_client", ProblemClient)
-	} else if err != nil {
+	a, err := s.client(ctx, r.ClientID, r.ClientSecret)
+	if err != nil {
 		return nil, err
-	}
-	if r.ClientSecret != "" && !s.secretMatches(a, r.ClientSecret) {
-		return nil, oauthErr("invalid_client", ProblemClient)
 	}
 	if r.RedirectURI != "" && !slices.Contains(a.RedirectURIs, r.RedirectURI) {
 		return nil, oauthErr("invalid_grant", ProblemRedirectURI)
@@ -357,6 +352,35 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		}
 		return s.grant(ctx, next, access, refresh)
 	}
+}
+
+// client is the app whose client_id is id; a secret, when sent, must be
+// its own.
+func (s *Service) client(ctx context.Context, id, secret string) (*stackgate.App, error) {
+	a, err := s.store.FindAppByClientID(ctx, id)
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) || id == "" {
+		return nil, oauthErr("invalid_client", ProblemClient)
+	} else if err != nil {
+		return nil, err
+	}
+	if secret != "" && !s.secretMatches(a, secret) {
+		return nil, oauthErr("invalid_client", ProblemClient)
+	}
+	return a, nil
+}
+
+// IntrospectingClient authenticates the client of an introspection request
+// (RFC 7662 §2.1): a confidential app by its secret, a public one by its
+// client_id, all it has. It may learn about its own tokens only.
+func (s *Service) IntrospectingClient(ctx context.Context, id, secret string) (*stackgate.App, error) {
+	a, err := s.client(ctx, id, secret)
+	if err != nil {
+		return nil, err
+	}
+	if a.SecretHash != nil && secret == "" {
+		return nil, oauthErr("invalid_client", ProblemClientSecret)
+	}
+	return a, nil
 }
 
 func (s *Service) secretMatches(a *stackgate.App, secret string) bool {
