@@ -295,6 +295,18 @@ func TestOAuthBadInput(t *testing.T) {
 			wantOAuthError(t, f.token("", form("grant_type", "client_credentials", "client_id", o.machine.ClientID, "client_secret", "wrong"), nil), 401, "invalid_client")
 			wantOAuthError(t, f.token("", form("grant_type", "client_credentials", "client_id", o.machine.ClientID), nil), 401, "invalid_client")
 		})
+		t.Run("a confidential app's code needs its secret, PKCE or not", func(t *testing.T) {
+			// RFC 6749 §4.1.3: a confidential client authenticates; a code
+			// and verifier that leaked together are no use without it.
+			code := f.consent(Developer, o.confidential, map[string]string{"client_id": o.confidential.ClientID,
+				"code_challenge": challengeOf(testVerifier), "code_challenge_method": "S256"})
+			exchange := form("grant_type", "authorization_code", "code", code, "client_id", o.confidential.ClientID, "code_verifier", testVerifier)
+			wantOAuthError(t, f.token("", exchange, nil), 401, "invalid_client")
+			exchange.Set("client_secret", o.confSecret)
+			if got := f.token("", exchange, nil); got.status != 200 {
+				t.Fatalf("with the secret: %d %s", got.status, got.raw)
+			}
+		})
 		t.Run("an app token's refresh needs the client secret", func(t *testing.T) {
 			// A machine app is confidential: a refresh token that leaked
 			// from it is no use without the secret (RFC 6749 §6).

@@ -285,13 +285,12 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		if r.RedirectURI != "" && r.RedirectURI != c.RedirectURI {
 			return nil, oauthErr("invalid_grant", ProblemRedirectURI)
 		}
-		switch {
-		case c.Challenge != "":
-			if r.CodeVerifier == "" || subtle.ConstantTimeCompare([]byte(s256(r.CodeVerifier)), []byte(c.Challenge)) != 1 {
-				return nil, oauthErr("invalid_grant", ProblemVerifier)
-			}
-		case r.ClientSecret == "":
+		if a.SecretHash != nil && r.ClientSecret == "" {
+			// A confidential app authenticates, with or without PKCE.
 			return nil, oauthErr("invalid_client", ProblemClientSecret)
+		}
+		if (c.Challenge != "" || a.SecretHash == nil) && (r.CodeVerifier == "" || subtle.ConstantTimeCompare([]byte(s256(r.CodeVerifier)), []byte(c.Challenge)) != 1) {
+			return nil, oauthErr("invalid_grant", ProblemVerifier)
 		}
 		if r.Scope != "" {
 			return nil, oauthErr("invalid_scope", ProblemScope) // the scope was settled at consent
