@@ -295,6 +295,20 @@ func TestOAuthBadInput(t *testing.T) {
 			wantOAuthError(t, f.token("", form("grant_type", "client_credentials", "client_id", o.machine.ClientID, "client_secret", "wrong"), nil), 401, "invalid_client")
 			wantOAuthError(t, f.token("", form("grant_type", "client_credentials", "client_id", o.machine.ClientID), nil), 401, "invalid_client")
 		})
+		t.Run("code_verifier not of RFC 7636's shape", func(t *testing.T) {
+			// §4.1: 43 to 128 unreserved characters; a short verifier is
+			// guessable by whoever intercepts the code, even when it matches.
+			for _, v := range []string{"a", strings.Repeat("a", 42), strings.Repeat("a", 129), strings.Repeat("a", 42) + "!", strings.Repeat("é", 43)} {
+				code := f.consent(Developer, o.public, map[string]string{"client_id": o.public.ClientID, "code_challenge": challengeOf(v), "code_challenge_method": "S256"})
+				wantOAuthError(t, f.token("", with(good(code), "code_verifier", v), nil), 400, "invalid_grant")
+			}
+			for _, v := range []string{strings.Repeat("a", 43), strings.Repeat("Az09-._~", 16)} {
+				code := f.consent(Developer, o.public, map[string]string{"client_id": o.public.ClientID, "code_challenge": challengeOf(v), "code_challenge_method": "S256"})
+				if got := f.token("", with(good(code), "code_verifier", v), nil); got.status != 200 {
+					t.Fatalf("verifier %q: %d %s", v, got.status, got.raw)
+				}
+			}
+		})
 		t.Run("a confidential app's code needs its secret, PKCE or not", func(t *testing.T) {
 			// RFC 6749 §4.1.3: a confidential client authenticates; a code
 			// and verifier that leaked together are no use without it.
@@ -360,6 +374,8 @@ func TestOAuthBadInput(t *testing.T) {
 				{"unregistered redirect_uri", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "redirect_uri": "https://evil.example.com/"}, "redirect_uri"},
 				{"public app without PKCE", map[string]string{"client_id": o.public.ClientID}, "code_challenge"},
 				{"plain PKCE", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "code_challenge_method": "plain"}, "code_challenge"},
+				{"code_challenge not an S256 digest", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "code_challenge_method": "S256"}, "code_challenge"},
+				{"code_challenge a plain verifier", map[string]string{"client_id": o.public.ClientID, "code_challenge": testVerifier, "code_challenge_method": "S256"}, "code_challenge"},
 				{"scope beyond the app's", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "scope": "cm.roles.management:write"}, "scope"},
 				{"response_type token", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "response_type": "token"}, "response_type"},
 			} {

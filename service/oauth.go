@@ -172,7 +172,7 @@ func (s *Service) ConsentApp(ctx context.Context, c Consent) (*stackgate.App, st
 	if c.ResponseType != "" && c.ResponseType != "code" {
 		return nil, "", nil, oauthErr("unsupported_response_type", ProblemResponseType)
 	}
-	if c.CodeChallenge != "" && c.Method != "" && c.Method != "S256" || c.CodeChallenge == "" && a.SecretHash == nil {
+	if c.CodeChallenge != "" && (c.Method != "" && c.Method != "S256" || !validChallenge(c.CodeChallenge)) || c.CodeChallenge == "" && a.SecretHash == nil {
 		// PKCE is how a public app proves the code is its own; plain is not accepted.
 		return nil, "", nil, oauthErr("invalid_request", ProblemChallenge)
 	}
@@ -289,7 +289,7 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 			// A confidential app authenticates, with or without PKCE.
 			return nil, oauthErr("invalid_client", ProblemClientSecret)
 		}
-		if (c.Challenge != "" || a.SecretHash == nil) && (r.CodeVerifier == "" || subtle.ConstantTimeCompare([]byte(s256(r.CodeVerifier)), []byte(c.Challenge)) != 1) {
+		if (c.Challenge != "" || a.SecretHash == nil) && (!validVerifier(r.CodeVerifier) || subtle.ConstantTimeCompare([]byte(s256(r.CodeVerifier)), []byte(c.Challenge)) != 1) {
 			return nil, oauthErr("invalid_grant", ProblemVerifier)
 		}
 		if r.Scope != "" {
@@ -418,6 +418,31 @@ func (s *Service) grant(ctx context.Context, t *stackgate.OAuthToken, access, re
 		}
 	}
 	return g, nil
+}
+
+// validChallenge reports whether c can be an S256 code_challenge: the
+// unpadded base64url of 32 bytes. Anything else (a plain verifier sent as
+// one) could never be redeemed.
+func validChallenge(c string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	return err == nil && len(b) == sha256.Size && len(c) == 43
+}
+
+// validVerifier reports whether v is a code_verifier of RFC 7636 §4.1: 43
+// to 128 unreserved characters. A shorter one would be guessable by whoever
+// intercepted the code.
+func validVerifier(v string) bool {
+	if len(v) < 43 || len(v) > 128 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == '~':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // s256 is the PKCE S256 transform: BASE64URL(SHA256(verifier)), unpadded.
