@@ -166,6 +166,39 @@ func TestBearerTokens(t *testing.T) {
 	})
 }
 
+// TestBearerUserTokenOfInstalledApp: a user's token of an app installed on
+// one stack acts there only, as the consent page says ("On the stack …"),
+// not on every stack its user is a member of.
+func TestBearerUserTokenOfInstalledApp(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
+		f := newFixture(t, open)
+		a, secret, err := f.svc.AddApp(t.Context(), service.AppSpec{Name: "Installed", Machine: true, StackAPIKey: f.stack.APIKey,
+			RedirectURIs: []string{testRedirect}, Scopes: []string{"cm.roles.management:read"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := f.do(req{method: "GET", path: "/manifests/" + a.UID + "/consent?client_id=" + a.ClientID})
+		if st, _ := got.body["stack"].(map[string]any); got.status != 200 || st["api_key"] != f.stack.APIKey {
+			t.Fatalf("consent check: %d %s", got.status, got.raw)
+		}
+		token := func(who cred) string {
+			code := f.consent(who, a, map[string]string{"client_id": a.ClientID})
+			got := f.token("", form("grant_type", "authorization_code", "code", code, "client_id", a.ClientID, "client_secret", secret), nil)
+			if got.status != 200 || got.body["stack_api_key"] != f.stack.APIKey {
+				t.Fatalf("token: %d %s", got.status, got.raw)
+			}
+			return got.body["access_token"].(string)
+		}
+		dev, outsider := token(Developer), token(Outsider)
+		if got := f.do(req{method: "GET", path: "/v3/roles", headers: bearerOn(f.stack, dev)}); got.status != 200 {
+			t.Fatalf("on the installation: %d %s", got.status, got.raw)
+		}
+		// The outsider owns the other stack; the app is not installed there.
+		wantError(t, f.do(req{method: "GET", path: "/v3/roles", headers: bearerOn(f.other, outsider)}), 403, 316, "")
+		wantError(t, f.do(req{method: "GET", path: "/v3/roles", headers: bearerOn(f.stack, outsider)}), 403, 316, "")
+	})
+}
+
 // gateAuth asks an nginx-style gate endpoint about method and uri.
 func (f *fixture) gateAuth(path, method, uri string, headers map[string]string) reply {
 	h := map[string]string{"X-Original-Method": method, "X-Original-URI": uri}

@@ -295,7 +295,9 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		if r.Scope != "" {
 			return nil, oauthErr("invalid_scope", ProblemScope) // the scope was settled at consent
 		}
-		next.AuthorizationUID, next.UserUID, next.Scopes = c.AuthorizationUID, c.UserUID, c.Scopes
+		// A user's token of an installed app acts on its installation only,
+		// as the consent page said.
+		next.AuthorizationUID, next.UserUID, next.StackUID, next.Scopes = c.AuthorizationUID, c.UserUID, a.StackUID, c.Scopes
 		access, refresh := s.mint(next)
 		if err := s.store.RedeemAuthCode(ctx, c.Hash, now, next); stackgate.IsCode(err, stackgate.ENOTFOUND) {
 			return nil, oauthErr("invalid_grant", ProblemCode)
