@@ -141,8 +141,13 @@ func TestOAuthTokenFlow(t *testing.T) {
 			t.Fatalf("refresh: %d %s", got.status, got.raw)
 		}
 		access2, refresh2 := got.body["access_token"].(string), got.body["refresh_token"].(string)
-		// The used refresh token is spent.
+		// The used refresh token is spent; its replay revokes nothing (the
+		// SDK races refreshes of its own: README, Security), the current
+		// one still rotates.
 		wantOAuthError(t, f.token("", form("grant_type", "refresh_token", "refresh_token", refresh, "client_id", o.public.ClientID), nil), 400, "invalid_grant")
+		if got := f.token("/apps-api/introspect", form("token", access2, "client_id", o.public.ClientID), nil); got.body["active"] != true {
+			t.Fatalf("a replayed refresh token revoked the current access token: %s", got.raw)
+		}
 
 		for _, tok := range []string{access, access2} { // the previous access token is not revoked at refresh
 			got = f.token("/apps-api/introspect", form("token", tok, "token_type_hint", "access_token", "client_id", o.public.ClientID), nil)
@@ -268,10 +273,15 @@ func TestOAuthBadInput(t *testing.T) {
 		}
 		t.Run("reused code", func(t *testing.T) {
 			code := f.pkceCode(Developer, o.public)
-			if got := f.token("", good(code), nil); got.status != 200 {
-				t.Fatal(got.status)
+			first := f.token("", good(code), nil)
+			if first.status != 200 {
+				t.Fatal(first.status)
 			}
 			wantOAuthError(t, f.token("", good(code), nil), 400, "invalid_grant")
+			// Decided (README, Security): the replay revokes nothing.
+			if got := f.token("/apps-api/introspect", form("token", first.body["access_token"].(string), "client_id", o.public.ClientID), nil); got.body["active"] != true {
+				t.Fatalf("after a replay: %s", got.raw)
+			}
 		})
 		t.Run("expired code", func(t *testing.T) {
 			code := f.pkceCode(Developer, o.public)
