@@ -409,6 +409,13 @@ func TestOAuthBadInput(t *testing.T) {
 				})
 			}
 			wantError(t, f.do(req{method: "POST", path: "/manifests/" + o.public.UID + "/authorize", body: map[string]string{"client_id": o.public.ClientID, "code_challenge": "c"}}), 401, 105, "authtoken")
+			// CSRF: a cross-site form can send no header; neither the query nor a cookie stands in for the authtoken.
+			for _, r := range []req{
+				{method: "POST", path: "/manifests/" + o.public.UID + "/authorize?authtoken=" + f.tokens[Developer], body: map[string]string{"client_id": o.public.ClientID, "code_challenge": challengeOf(testVerifier)}},
+				{method: "POST", path: "/manifests/" + o.public.UID + "/authorize", headers: map[string]string{"Cookie": "authtoken=" + f.tokens[Developer]}, body: map[string]string{"client_id": o.public.ClientID, "code_challenge": challengeOf(testVerifier)}},
+			} {
+				wantError(t, f.do(r), 401, 105, "authtoken")
+			}
 			list, err := f.store.ListAuthorizations(t.Context(), o.public.UID)
 			if err != nil || len(list) != 1 { // the Developer's, from the rows above; the refusals added none
 				t.Fatalf("authorizations %v %v", list, err)
