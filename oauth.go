@@ -54,8 +54,9 @@ type AuthCode struct {
 
 // OAuthToken is an access token with its refresh token, both kept only as
 // keyed hashes. A user token (UserUID set) acts for its user on any stack
-// they are a member of, held to Scopes and to the user's roles; an app token
-// (client_credentials) on StackUID, held to Scopes. Refreshing rotates: the
+// they are a member of (on StackUID only, when its app is installed there),
+// held to Scopes and to the user's roles; an app token (client_credentials)
+// on StackUID, held to Scopes. Refreshing rotates: the
 // refresh hash moves to the next token, and this one keeps working until it
 // expires.
 type OAuthToken struct {
@@ -64,7 +65,7 @@ type OAuthToken struct {
 	AppUID           string
 	AuthorizationUID string // "" for app tokens
 	UserUID          string // "" for app tokens
-	StackUID         string // app tokens: the app's installation
+	StackUID         string // the app's installation (app tokens, and user tokens of an installed app); "" for any stack
 	Scopes           []string
 	ExpiresAt        time.Time
 	CreatedAt        time.Time

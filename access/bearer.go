@@ -151,10 +151,11 @@ func (a *Checker) oauthPrincipal(ctx context.Context, snap *snapshot, value stri
 }
 
 func (a *Checker) buildOAuthPrincipal(ctx context.Context, snap *snapshot, t *stackgate.OAuthToken) (*Principal, error) {
-	if t.UserUID == "" { // an app token: its installation only
-		if t.StackUID != snap.stack.UID {
-			return nil, ErrForbidden("the app is not installed on this stack")
-		}
+	// An app token, or a user's token of an installed app: the installation only.
+	if (t.UserUID == "" || t.StackUID != "") && t.StackUID != snap.stack.UID {
+		return nil, ErrForbidden("the app is not installed on this stack")
+	}
+	if t.UserUID == "" {
 		return newOAuthPrincipal(KindOAuthApp, snap, t.AppUID, t, nil, false), nil
 	}
 	m, ok := snap.members[t.UserUID]

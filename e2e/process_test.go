@@ -76,7 +76,7 @@ func bootstrap(t testing.TB, env []string, database, email, stack string) map[st
 	return m
 }
 
-var listenLine = regexp.MustCompile(`addr=http://([0-9.:]+)`)
+var listenLine = regexp.MustCompile(`addr"?[=:]"?http://([0-9.:]+)`) // text or JSON logs
 
 // node is a running stackgate serve.
 type node struct {

@@ -68,6 +68,12 @@ func TestBearerTokens(t *testing.T) {
 			{"app reads roles of its stack", app, f.stack, "GET", "/v3/roles", 200, 0},
 			{"app: no delivery-token scope", app, f.stack, "GET", "/v3/stacks/delivery_tokens", 403, 316},
 			{"app on another stack", app, f.other, "GET", "/v3/roles", 403, 316},
+			{"developer: read scope, role update", dev, f.stack, "PUT", "/v3/roles/" + f.roleUIDs[stackgate.RoleDeveloper], 403, 316},
+			{"developer: read scope, role delete", dev, f.stack, "DELETE", "/v3/roles/" + f.roleUIDs[stackgate.RoleDeveloper], 403, 316},
+			{"developer: no stack-users scope", dev, f.stack, "POST", "/v3/stacks/share", 403, 316},
+			{"developer: no session route", dev, f.stack, "DELETE", "/v3/user-session", 401, 105},
+			{"app: read scope, role create", app, f.stack, "POST", "/v3/roles", 403, 316},
+			{"app: no management-tokens scope", app, f.stack, "POST", "/v3/stacks/management_tokens", 403, 316},
 			{"unknown token", "nope", f.stack, "GET", "/v3/roles", 401, 105},
 			{"a refresh token is no access token", "x" + dev, f.stack, "GET", "/v3/roles", 401, 105},
 		} {
@@ -82,6 +88,31 @@ func TestBearerTokens(t *testing.T) {
 				wantError(t, got, tc.status, tc.code, "")
 			})
 		}
+
+		t.Run("credential shapes", func(t *testing.T) {
+			k := f.stack.APIKey
+			for _, tc := range []struct {
+				name    string
+				headers map[string]string
+				status  int
+			}{
+				{"bearer in lower case", map[string]string{"api_key": k, "authorization": "bearer " + dev}, 200},
+				{"spaces around the token", map[string]string{"api_key": k, "authorization": "Bearer   " + dev + "  "}, 200},
+				{"a tab for the space", map[string]string{"api_key": k, "authorization": "Bearer\t" + dev}, 401},
+				{"a second word", map[string]string{"api_key": k, "authorization": "Bearer " + dev + " x"}, 401},
+				{"no Bearer: a management token", map[string]string{"api_key": k, "authorization": dev}, 401},
+				{"the token as an authtoken", map[string]string{"api_key": k, "authtoken": dev}, 401},
+				{"Bearer and an authtoken", map[string]string{"api_key": k, "authorization": "Bearer " + dev, "authtoken": f.tokens[Developer]}, 401},
+				{"no api_key", map[string]string{"authorization": "Bearer " + dev}, 412},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					got := f.do(req{method: "GET", path: "/v3/roles", headers: tc.headers})
+					if got.status != tc.status {
+						t.Fatalf("%d %s", got.status, got.raw)
+					}
+				})
+			}
+		})
 
 		t.Run("GET /v3/user", func(t *testing.T) {
 			got := f.do(req{method: "GET", path: "/v3/user", headers: map[string]string{"authorization": "Bearer " + dev}})
@@ -108,9 +139,20 @@ func TestBearerTokens(t *testing.T) {
 			if route, _ := got.body["route"].(map[string]any); got.body["allowed"] != false || got.body["reason"] != access.ReasonScopeMissing || route["scope"] != "cm.entries.management:read" {
 				t.Fatalf("gate/check without the scope: %s", got.raw)
 			}
+			for _, p := range []string{"/v3/audit-logs", "/v3/stacks/management_tokens"} { // gated or not, the scope is named
+				got = check(p, dev)
+				if route, _ := got.body["route"].(map[string]any); got.body["allowed"] != false || got.body["reason"] != access.ReasonScopeMissing || route["scope"] == "" {
+					t.Fatalf("gate/check %s without the scope: %s", p, got.raw)
+				}
+			}
 			w := f.gateAuth("/gate/auth?api=cma", "GET", "/v3/roles?api_key="+f.stack.APIKey, map[string]string{"authorization": "Bearer " + app})
 			if w.status != 200 {
 				t.Fatalf("gate/auth with an app token: %d %s", w.status, w.raw)
+			}
+			// The CDA takes delivery tokens only: a Bearer token, in the header or as access_token, is 401.
+			for _, hs := range []map[string]string{{"authorization": "Bearer " + app}, {"access_token": app}, {"authorization": "Bearer " + dev}} {
+				w := f.gateAuth("/gate/auth?api=cda", "GET", "/v3/content_types?api_key="+f.stack.APIKey, hs)
+				wantError(t, w, 401, 105, "")
 			}
 		})
 
@@ -163,6 +205,39 @@ func TestBearerTokens(t *testing.T) {
 			}
 			wantError(t, f.do(req{method: "GET", path: "/v3/roles", headers: bearerOn(f.stack, cm)}), 401, 105, "authorization")
 		})
+	})
+}
+
+// TestBearerUserTokenOfInstalledApp: a user's token of an app installed on
+// one stack acts there only, as the consent page says ("On the stack …"),
+// not on every stack its user is a member of.
+func TestBearerUserTokenOfInstalledApp(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
+		f := newFixture(t, open)
+		a, secret, err := f.svc.AddApp(t.Context(), service.AppSpec{Name: "Installed", Machine: true, StackAPIKey: f.stack.APIKey,
+			RedirectURIs: []string{testRedirect}, Scopes: []string{"cm.roles.management:read"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := f.do(req{method: "GET", path: "/manifests/" + a.UID + "/consent?client_id=" + a.ClientID})
+		if st, _ := got.body["stack"].(map[string]any); got.status != 200 || st["api_key"] != f.stack.APIKey {
+			t.Fatalf("consent check: %d %s", got.status, got.raw)
+		}
+		token := func(who cred) string {
+			code := f.consent(who, a, map[string]string{"client_id": a.ClientID})
+			got := f.token("", form("grant_type", "authorization_code", "code", code, "client_id", a.ClientID, "client_secret", secret), nil)
+			if got.status != 200 || got.body["stack_api_key"] != f.stack.APIKey {
+				t.Fatalf("token: %d %s", got.status, got.raw)
+			}
+			return got.body["access_token"].(string)
+		}
+		dev, outsider := token(Developer), token(Outsider)
+		if got := f.do(req{method: "GET", path: "/v3/roles", headers: bearerOn(f.stack, dev)}); got.status != 200 {
+			t.Fatalf("on the installation: %d %s", got.status, got.raw)
+		}
+		// The outsider owns the other stack; the app is not installed there.
+		wantError(t, f.do(req{method: "GET", path: "/v3/roles", headers: bearerOn(f.other, outsider)}), 403, 316, "")
+		wantError(t, f.do(req{method: "GET", path: "/v3/roles", headers: bearerOn(f.stack, outsider)}), 403, 316, "")
 	})
 }
 

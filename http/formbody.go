@@ -2,6 +2,7 @@ package http
 
 import (
 	"encoding/json"
+	"errors"
 	"net/url"
 	"reflect"
 	"sort"
@@ -85,6 +86,11 @@ func formJSON(body string, t reflect.Type) ([]byte, error) {
 		}
 		n := root
 		segs := formKey(key)
+		if len(segs)-1 > maxBodyDepth {
+			// As deep as a JSON body may be, no deeper: building and
+			// encoding a deeper tree costs seconds for a megabyte.
+			return nil, errFormTooDeep
+		}
 		for i, s := range segs {
 			if s == "" && i == len(segs)-1 && i > 0 {
 				n.list = true
@@ -96,6 +102,8 @@ func formJSON(body string, t reflect.Type) ([]byte, error) {
 	}
 	return json.Marshal(shapeForm(root, t))
 }
+
+var errFormTooDeep = errors.New("a form key is nested too deeply")
 
 var rawMessageType = reflect.TypeFor[json.RawMessage]()
 

@@ -183,6 +183,9 @@ func TestFormBodyOddities(t *testing.T) {
 		{"a[x]y=1", `{"a[x]y":"1"}`},                 // likewise
 		{"a[0]=x&a[k]=y", `{"a":{"0":"x","k":"y"}}`}, // not all indexes: an object
 		{"", `{}`},
+		{"a[999999999]=x", `{"a":["x"]}`},                         // a sparse index allocates nothing: its place, not its value
+		{"a[2]=z&a[999999999]=w", `{"a":["z","w"]}`},              // likewise
+		{"__proto__[admin]=true", `{"__proto__":{"admin":true}}`}, // a key like any other
 	} {
 		got, err := formJSON(tc.form, nil)
 		if err != nil {
@@ -197,6 +200,22 @@ func TestFormBodyOddities(t *testing.T) {
 	}
 	if _, err := formJSON("a=%zz", nil); err == nil {
 		t.Error("a bad escape is accepted")
+	}
+	// A key nested deeper than a body may be is refused before it is built
+	// (200,000 levels cost seconds of CPU to turn into JSON).
+	if _, err := formJSON("a"+strings.Repeat("[a]", maxBodyDepth)+"=1", nil); err != nil {
+		t.Errorf("%d levels refused: %v", maxBodyDepth, err)
+	}
+	if _, err := formJSON("a"+strings.Repeat("[a]", maxBodyDepth+1)+"=1", nil); err == nil {
+		t.Errorf("%d levels accepted", maxBodyDepth+1)
+	}
+	if _, err := formScopeJSON("a" + strings.Repeat("[a]", maxBodyDepth+1) + "=1"); err == nil {
+		t.Errorf("the gate accepts %d levels", maxBodyDepth+1)
+	}
+	deep := httptest.NewRequest("POST", "/", strings.NewReader("role[rules]"+strings.Repeat("[a]", 200000)+"=1"))
+	deep.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if _, err := decode[map[string]any](deep, false); statusOf(err) != 400 {
+		t.Errorf("deep form: %v, want 400", err)
 	}
 	r := httptest.NewRequest("POST", "/", strings.NewReader("a=%zz"))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")

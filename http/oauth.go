@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -24,13 +25,14 @@ var oauthDescriptions = map[service.OAuthProblem]string{
 	service.ProblemClient:       "The client is unknown, or its client_secret is wrong.",
 	service.ProblemClientSecret: "This grant needs the client's client_secret.",
 	service.ProblemCode:         "The authorization code is unknown, used, expired, or was issued to another client.",
-	service.ProblemVerifier:     "The code_verifier does not match the code_challenge.",
+	service.ProblemVerifier:     "The code_verifier is missing, is not 43 to 128 unreserved characters (RFC 7636), or does not match the code_challenge.",
 	service.ProblemRedirectURI:  "The redirect_uri is not registered for this app, or is not the one the code was issued for.",
 	service.ProblemRefreshToken: "The refresh token is unknown, already used, or was issued to another client.",
 	service.ProblemScope:        "The scope asked for is beyond what the app may have.",
 	service.ProblemMachine:      "Only a machine app installed on a stack may use client_credentials.",
-	service.ProblemChallenge:    "A public app must send a code_challenge with code_challenge_method S256.",
+	service.ProblemChallenge:    "A public app must send a code_challenge (an S256 digest: 43 base64url characters) with code_challenge_method S256.",
 	service.ProblemResponseType: "Only response_type=code is supported.",
+	service.ProblemRepeated:     "A parameter is given more than once, or the client authenticates both in the Authorization header and in the body.",
 }
 
 // oauthErrorBody is RFC 6749 §5.2's error response.
@@ -68,27 +70,67 @@ func oauthForm(r *http.Request) (url.Values, error) {
 	v := url.Values{}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "application/json" {
-		var m map[string]any
 		if len(strings.TrimSpace(string(body))) > 0 {
-			if err := json.Unmarshal(body, &m); err != nil {
-				return nil, &service.OAuthError{Code: "invalid_request", Problem: service.ProblemGrantType}
-			}
-		}
-		for k, x := range m {
-			if s, ok := x.(string); ok {
-				v.Set(k, s)
+			if v, err = oauthJSON(body); err != nil {
+				return nil, err
 			}
 		}
 	} else if v, err = url.ParseQuery(string(body)); err != nil {
 		return nil, &service.OAuthError{Code: "invalid_request", Problem: service.ProblemGrantType}
 	}
+	// RFC 6749 §3.2: no parameter is given twice; which one counts would be
+	// a guess (and a proxy may guess otherwise).
+	for _, x := range v {
+		if len(x) > 1 {
+			return nil, &service.OAuthError{Code: "invalid_request", Problem: service.ProblemRepeated}
+		}
+	}
 	if id, secret, ok := r.BasicAuth(); ok {
-		if id, err := url.QueryUnescape(id); err == nil && v.Get("client_id") == "" {
-			v.Set("client_id", id)
+		id, err1 := url.QueryUnescape(id)
+		secret, err2 := url.QueryUnescape(secret)
+		// §2.3: one way of authenticating the client per request.
+		if err1 != nil || err2 != nil || v.Has("client_secret") || v.Has("client_id") && v.Get("client_id") != id {
+			return nil, &service.OAuthError{Code: "invalid_request", Problem: service.ProblemRepeated}
 		}
-		if secret, err := url.QueryUnescape(secret); err == nil && v.Get("client_secret") == "" {
-			v.Set("client_secret", secret)
+		v.Set("client_id", id)
+		v.Set("client_secret", secret)
+	}
+	return v, nil
+}
+
+// oauthJSON reads a JSON object's string members as parameters, keeping a
+// key given twice twice (encoding/json would keep the last silently).
+func oauthJSON(body []byte) (url.Values, error) {
+	bad := &service.OAuthError{Code: "invalid_request", Problem: service.ProblemGrantType}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, bad
+	}
+	v := url.Values{}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, bad
 		}
+		k, _ := t.(string)
+		var x any
+		if err := dec.Decode(&x); err != nil {
+			return nil, bad
+		}
+		if seen[k] {
+			return nil, &service.OAuthError{Code: "invalid_request", Problem: service.ProblemRepeated}
+		}
+		seen[k] = true
+		if s, ok := x.(string); ok {
+			v.Set(k, s)
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, bad
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, bad
 	}
 	return v, nil
 }
@@ -121,16 +163,21 @@ func (s *Server) handleOAuthToken(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// handleOAuthIntrospect handles "POST /apps-api/introspect" (RFC 7662): a
-// live token is described, anything else is {"active":false}.
+// handleOAuthIntrospect handles "POST /apps-api/introspect" (RFC 7662): an
+// authenticated client's own live token is described, anything else is
+// {"active":false}.
 func (s *Server) handleOAuthIntrospect(w http.ResponseWriter, r *http.Request) error {
 	f, err := oauthForm(r)
 	if err != nil {
 		return err
 	}
+	a, err := s.svc.IntrospectingClient(r.Context(), f.Get("client_id"), f.Get("client_secret"))
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	t, err := s.acc.OAuthToken(r.Context(), f.Get("token"))
-	if stackgate.IsCode(err, stackgate.EUNAUTHORIZED) {
+	if stackgate.IsCode(err, stackgate.EUNAUTHORIZED) || err == nil && t.AppUID != a.UID {
 		writeJSON(w, http.StatusOK, map[string]bool{"active": false})
 		return nil
 	} else if err != nil {

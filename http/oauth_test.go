@@ -141,16 +141,21 @@ func TestOAuthTokenFlow(t *testing.T) {
 			t.Fatalf("refresh: %d %s", got.status, got.raw)
 		}
 		access2, refresh2 := got.body["access_token"].(string), got.body["refresh_token"].(string)
-		// The used refresh token is spent.
+		// The used refresh token is spent; its replay revokes nothing (the
+		// SDK races refreshes of its own: README, Security), the current
+		// one still rotates.
 		wantOAuthError(t, f.token("", form("grant_type", "refresh_token", "refresh_token", refresh, "client_id", o.public.ClientID), nil), 400, "invalid_grant")
+		if got := f.token("/apps-api/introspect", form("token", access2, "client_id", o.public.ClientID), nil); got.body["active"] != true {
+			t.Fatalf("a replayed refresh token revoked the current access token: %s", got.raw)
+		}
 
 		for _, tok := range []string{access, access2} { // the previous access token is not revoked at refresh
-			got = f.token("/apps-api/introspect", form("token", tok, "token_type_hint", "access_token"), nil)
+			got = f.token("/apps-api/introspect", form("token", tok, "token_type_hint", "access_token", "client_id", o.public.ClientID), nil)
 			if got.status != 200 || got.body["active"] != true || got.body["scope"] != want["scope"] {
 				t.Fatalf("introspect: %d %s", got.status, got.raw)
 			}
 		}
-		got = f.token("/apps-api/introspect", form("token", "nope"), nil)
+		got = f.token("/apps-api/introspect", form("token", "nope", "client_id", o.public.ClientID), nil)
 		if d := cmp.Diff(map[string]any{"active": false}, got.body); d != "" || got.status != 200 {
 			t.Fatalf("introspect unknown: %d %s", got.status, got.raw)
 		}
@@ -178,7 +183,7 @@ func TestOAuthTokenFlow(t *testing.T) {
 			t.Fatalf("revoke: %d %s", got.status, got.raw)
 		}
 		for _, tok := range []string{access, access2} {
-			if got = f.token("/apps-api/introspect", form("token", tok), nil); got.body["active"] != false {
+			if got = f.token("/apps-api/introspect", form("token", tok, "client_id", o.public.ClientID), nil); got.body["active"] != false {
 				t.Fatalf("revoked token still active: %s", got.raw)
 			}
 		}
@@ -253,6 +258,10 @@ func TestOAuthBadInput(t *testing.T) {
 			{"client_credentials by a user app", func(c string) url.Values {
 				return form("grant_type", "client_credentials", "client_id", o.confidential.ClientID, "client_secret", o.confSecret)
 			}, 400, "unauthorized_client"},
+			// RFC 6749 §3.2: a parameter is never given twice (which one counts would be a guess).
+			{"client_id twice", func(c string) url.Values { v := good(c); v.Add("client_id", o.confidential.ClientID); return v }, 400, "invalid_request"},
+			{"code twice", func(c string) url.Values { v := good(c); v.Add("code", "x"+c); return v }, 400, "invalid_request"},
+			{"code_verifier twice", func(c string) url.Values { v := good(c); v.Add("code_verifier", testVerifier); return v }, 400, "invalid_request"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				code := f.pkceCode(Developer, o.public)
@@ -264,10 +273,15 @@ func TestOAuthBadInput(t *testing.T) {
 		}
 		t.Run("reused code", func(t *testing.T) {
 			code := f.pkceCode(Developer, o.public)
-			if got := f.token("", good(code), nil); got.status != 200 {
-				t.Fatal(got.status)
+			first := f.token("", good(code), nil)
+			if first.status != 200 {
+				t.Fatal(first.status)
 			}
 			wantOAuthError(t, f.token("", good(code), nil), 400, "invalid_grant")
+			// Decided (README, Security): the replay revokes nothing.
+			if got := f.token("/apps-api/introspect", form("token", first.body["access_token"].(string), "client_id", o.public.ClientID), nil); got.body["active"] != true {
+				t.Fatalf("after a replay: %s", got.raw)
+			}
 		})
 		t.Run("expired code", func(t *testing.T) {
 			code := f.pkceCode(Developer, o.public)
@@ -291,6 +305,74 @@ func TestOAuthBadInput(t *testing.T) {
 			wantOAuthError(t, f.token("", form("grant_type", "client_credentials", "client_id", o.machine.ClientID, "client_secret", "wrong"), nil), 401, "invalid_client")
 			wantOAuthError(t, f.token("", form("grant_type", "client_credentials", "client_id", o.machine.ClientID), nil), 401, "invalid_client")
 		})
+		t.Run("code_verifier not of RFC 7636's shape", func(t *testing.T) {
+			// §4.1: 43 to 128 unreserved characters; a short verifier is
+			// guessable by whoever intercepts the code, even when it matches.
+			for _, v := range []string{"a", strings.Repeat("a", 42), strings.Repeat("a", 129), strings.Repeat("a", 42) + "!", strings.Repeat("é", 43)} {
+				code := f.consent(Developer, o.public, map[string]string{"client_id": o.public.ClientID, "code_challenge": challengeOf(v), "code_challenge_method": "S256"})
+				wantOAuthError(t, f.token("", with(good(code), "code_verifier", v), nil), 400, "invalid_grant")
+			}
+			for _, v := range []string{strings.Repeat("a", 43), strings.Repeat("Az09-._~", 16)} {
+				code := f.consent(Developer, o.public, map[string]string{"client_id": o.public.ClientID, "code_challenge": challengeOf(v), "code_challenge_method": "S256"})
+				if got := f.token("", with(good(code), "code_verifier", v), nil); got.status != 200 {
+					t.Fatalf("verifier %q: %d %s", v, got.status, got.raw)
+				}
+			}
+		})
+		t.Run("a confidential app's code needs its secret, PKCE or not", func(t *testing.T) {
+			// RFC 6749 §4.1.3: a confidential client authenticates; a code
+			// and verifier that leaked together are no use without it.
+			code := f.consent(Developer, o.confidential, map[string]string{"client_id": o.confidential.ClientID,
+				"code_challenge": challengeOf(testVerifier), "code_challenge_method": "S256"})
+			exchange := form("grant_type", "authorization_code", "code", code, "client_id", o.confidential.ClientID, "code_verifier", testVerifier)
+			wantOAuthError(t, f.token("", exchange, nil), 401, "invalid_client")
+			exchange.Set("client_secret", o.confSecret)
+			if got := f.token("", exchange, nil); got.status != 200 {
+				t.Fatalf("with the secret: %d %s", got.status, got.raw)
+			}
+		})
+		t.Run("an app token's refresh needs the client secret", func(t *testing.T) {
+			// A machine app is confidential: a refresh token that leaked
+			// from it is no use without the secret (RFC 6749 §6).
+			got := f.token("", form("grant_type", "client_credentials", "client_id", o.machine.ClientID, "client_secret", o.machineSecret), nil)
+			refresh := got.body["refresh_token"].(string)
+			wantOAuthError(t, f.token("", form("grant_type", "refresh_token", "refresh_token", refresh, "client_id", o.machine.ClientID), nil), 401, "invalid_client")
+			wantOAuthError(t, f.token("", form("grant_type", "refresh_token", "refresh_token", refresh, "client_id", o.machine.ClientID,
+				"client_secret", "wrong"), nil), 401, "invalid_client")
+			if got := f.token("", form("grant_type", "refresh_token", "refresh_token", refresh, "client_id", o.machine.ClientID,
+				"client_secret", o.machineSecret), nil); got.status != 200 || got.body["authorization_type"] != "app" {
+				t.Fatalf("refresh with the secret: %d %s", got.status, got.raw)
+			}
+		})
+		t.Run("client named twice", func(t *testing.T) {
+			for _, tc := range []struct {
+				name, contentType, body string
+				headers                 map[string]string
+			}{
+				{"Basic and client_secret", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_secret=" + o.machineSecret,
+					map[string]string{"authorization": basic(o.machine.ClientID, o.machineSecret)}},
+				{"Basic and another client_id", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=" + o.confidential.ClientID,
+					map[string]string{"authorization": basic(o.machine.ClientID, o.machineSecret)}},
+				{"JSON key twice", "application/json", `{"grant_type":"client_credentials","client_id":"` + o.machine.ClientID +
+					`","client_secret":"` + o.machineSecret + `","client_id":"` + o.confidential.ClientID + `"}`, nil},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					h := map[string]string{"Content-Type": tc.contentType}
+					for k, v := range tc.headers {
+						h[k] = v
+					}
+					wantOAuthError(t, f.do(req{method: "POST", path: "/token", headers: h, body: tc.body}), 400, "invalid_request")
+				})
+			}
+			// Basic alone, and Basic with the same client_id in the body, are fine.
+			for _, body := range []string{"grant_type=client_credentials", "grant_type=client_credentials&client_id=" + o.machine.ClientID} {
+				got := f.do(req{method: "POST", path: "/token", body: body, headers: map[string]string{"Content-Type": "application/x-www-form-urlencoded",
+					"authorization": basic(o.machine.ClientID, o.machineSecret)}})
+				if got.status != 200 {
+					t.Fatalf("%s: %d %s", body, got.status, got.raw)
+				}
+			}
+		})
 		t.Run("consent", func(t *testing.T) {
 			h := map[string]string{"authtoken": f.tokens[Developer]}
 			for _, tc := range []struct {
@@ -300,8 +382,21 @@ func TestOAuthBadInput(t *testing.T) {
 			}{
 				{"tampered client_id", map[string]string{"client_id": "x" + o.public.ClientID, "code_challenge": "c"}, "client_id"},
 				{"unregistered redirect_uri", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "redirect_uri": "https://evil.example.com/"}, "redirect_uri"},
+				{"redirect_uri: trailing slash", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "redirect_uri": "http://localhost:8184/"}, "redirect_uri"},
+				{"redirect_uri: case", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "redirect_uri": "HTTP://LOCALHOST:8184"}, "redirect_uri"},
+				{"redirect_uri: userinfo", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "redirect_uri": "http://localhost:8184@evil.example.com"}, "redirect_uri"},
+				{"redirect_uri: host prefix", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "redirect_uri": "http://localhost:8184.evil.example.com"}, "redirect_uri"},
+				{"redirect_uri: path added", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "redirect_uri": "http://localhost:8184/cb"}, "redirect_uri"},
+				{"redirect_uri: fragment", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "redirect_uri": "http://localhost:8184#x"}, "redirect_uri"},
+				{"redirect_uri: encoded", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "redirect_uri": "http://localhost%3A8184"}, "redirect_uri"},
+				{"redirect_uri: query added", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "redirect_uri": "http://localhost:8184?next=https://evil.example.com"}, "redirect_uri"},
+				{"redirect_uri: dot segment", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "redirect_uri": "https://example.com/cb/../../evil"}, "redirect_uri"},
+				{"redirect_uri: scheme-relative", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "redirect_uri": "//evil.example.com"}, "redirect_uri"},
+				{"redirect_uri: javascript", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "redirect_uri": "javascript:alert(1)"}, "redirect_uri"},
 				{"public app without PKCE", map[string]string{"client_id": o.public.ClientID}, "code_challenge"},
 				{"plain PKCE", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "code_challenge_method": "plain"}, "code_challenge"},
+				{"code_challenge not an S256 digest", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "code_challenge_method": "S256"}, "code_challenge"},
+				{"code_challenge a plain verifier", map[string]string{"client_id": o.public.ClientID, "code_challenge": testVerifier, "code_challenge_method": "S256"}, "code_challenge"},
 				{"scope beyond the app's", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "scope": "cm.roles.management:write"}, "scope"},
 				{"response_type token", map[string]string{"client_id": o.public.ClientID, "code_challenge": "c", "response_type": "token"}, "response_type"},
 			} {
@@ -314,12 +409,63 @@ func TestOAuthBadInput(t *testing.T) {
 				})
 			}
 			wantError(t, f.do(req{method: "POST", path: "/manifests/" + o.public.UID + "/authorize", body: map[string]string{"client_id": o.public.ClientID, "code_challenge": "c"}}), 401, 105, "authtoken")
+			// CSRF: a cross-site form can send no header; neither the query nor a cookie stands in for the authtoken.
+			for _, r := range []req{
+				{method: "POST", path: "/manifests/" + o.public.UID + "/authorize?authtoken=" + f.tokens[Developer], body: map[string]string{"client_id": o.public.ClientID, "code_challenge": challengeOf(testVerifier)}},
+				{method: "POST", path: "/manifests/" + o.public.UID + "/authorize", headers: map[string]string{"Cookie": "authtoken=" + f.tokens[Developer]}, body: map[string]string{"client_id": o.public.ClientID, "code_challenge": challengeOf(testVerifier)}},
+			} {
+				wantError(t, f.do(r), 401, 105, "authtoken")
+			}
 			list, err := f.store.ListAuthorizations(t.Context(), o.public.UID)
 			if err != nil || len(list) != 1 { // the Developer's, from the rows above; the refusals added none
 				t.Fatalf("authorizations %v %v", list, err)
 			}
 		})
 	})
+}
+
+// TestOAuthIntrospection: RFC 7662 §2.1 — only an authenticated client may
+// introspect, and only its own tokens: another client's token, live or not,
+// is {"active":false} (a token scanner learns nothing, nor whose it is).
+func TestOAuthIntrospection(t *testing.T) {
+	f := newFixture(t, testdb.SQLite)
+	o := f.oauthApps()
+	user, _ := f.userToken(Developer, o) // of the public app
+	app := f.appToken(o)                 // of the machine app
+	for _, tc := range []struct {
+		name    string
+		form    url.Values
+		headers map[string]string
+		status  int
+		error   string // OAuth error, or "" for a reply
+		active  bool
+	}{
+		{"no client", form("token", user), nil, 401, "invalid_client", false},
+		{"unknown client", form("token", user, "client_id", "nobody"), nil, 401, "invalid_client", false},
+		{"public client, its own token", form("token", user, "client_id", o.public.ClientID), nil, 200, "", true},
+		{"public client, another app's token", form("token", app, "client_id", o.public.ClientID), nil, 200, "", false},
+		{"confidential client without its secret", form("token", user, "client_id", o.confidential.ClientID), nil, 401, "invalid_client", false},
+		{"confidential client with a wrong secret", form("token", user, "client_id", o.confidential.ClientID, "client_secret", "x"), nil, 401, "invalid_client", false},
+		{"confidential client, another app's token", form("token", user, "client_id", o.confidential.ClientID, "client_secret", o.confSecret), nil, 200, "", false},
+		{"machine client (Basic), its own token", form("token", app), map[string]string{"authorization": basic(o.machine.ClientID, o.machineSecret)}, 200, "", true},
+		{"machine client, a user token of another app", form("token", user), map[string]string{"authorization": basic(o.machine.ClientID, o.machineSecret)}, 200, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := f.token("/apps-api/introspect", tc.form, tc.headers)
+			if tc.error != "" {
+				wantOAuthError(t, got, tc.status, tc.error)
+				return
+			}
+			if got.status != 200 || got.body["active"] != tc.active {
+				t.Fatalf("%d %s", got.status, got.raw)
+			}
+			if !tc.active {
+				if d := cmp.Diff(map[string]any{"active": false}, got.body); d != "" {
+					t.Fatalf("an inactive reply says more (-want +got):\n%s", d)
+				}
+			}
+		})
+	}
 }
 
 // TestConsentPage: the page and its module are served with a strict CSP at

@@ -38,6 +38,7 @@ const (
 	ProblemMachine      OAuthProblem = "machine"       // client_credentials by an app that is not a machine app
 	ProblemChallenge    OAuthProblem = "code_challenge"
 	ProblemResponseType OAuthProblem = "response_type"
+	ProblemRepeated     OAuthProblem = "repeated" // a parameter given twice, or the client authenticated two ways (RFC 6749 §2.3, §3.2)
 )
 
 func oauthErr(code string, p OAuthProblem) error { return &OAuthError{Code: code, Problem: p} }
@@ -171,7 +172,7 @@ func (s *Service) ConsentApp(ctx context.Context, c Consent) (*stackgate.App, st
 	if c.ResponseType != "" && c.ResponseType != "code" {
 		return nil, "", nil, oauthErr("unsupported_response_type", ProblemResponseType)
 	}
-	if c.CodeChallenge != "" && c.Method != "" && c.Method != "S256" || c.CodeChallenge == "" && a.SecretHash == nil {
+	if c.CodeChallenge != "" && (c.Method != "" && c.Method != "S256" || !validChallenge(c.CodeChallenge)) || c.CodeChallenge == "" && a.SecretHash == nil {
 		// PKCE is how a public app proves the code is its own; plain is not accepted.
 		return nil, "", nil, oauthErr("invalid_request", ProblemChallenge)
 	}
@@ -264,14 +265,9 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 	default:
 		return nil, oauthErr("unsupported_grant_type", ProblemGrantType)
 	}
-	a, err := s.store.FindAppByClientID(ctx, r.ClientID)
-	if stackgate.IsCode(err, stackgate.ENOTFOUND) || r.ClientID == "" {
-		return nil, oauthErr("invalid_client", ProblemClient)
-	} else if err != nil {
+	a, err := s.client(ctx, r.ClientID, r.ClientSecret)
+	if err != nil {
 		return nil, err
-	}
-	if r.ClientSecret != "" && !s.secretMatches(a, r.ClientSecret) {
-		return nil, oauthErr("invalid_client", ProblemClient)
 	}
 	if r.RedirectURI != "" && !slices.Contains(a.RedirectURIs, r.RedirectURI) {
 		return nil, oauthErr("invalid_grant", ProblemRedirectURI)
@@ -289,18 +285,19 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		if r.RedirectURI != "" && r.RedirectURI != c.RedirectURI {
 			return nil, oauthErr("invalid_grant", ProblemRedirectURI)
 		}
-		switch {
-		case c.Challenge != "":
-			if r.CodeVerifier == "" || subtle.ConstantTimeCompare([]byte(s256(r.CodeVerifier)), []byte(c.Challenge)) != 1 {
-				return nil, oauthErr("invalid_grant", ProblemVerifier)
-			}
-		case r.ClientSecret == "":
+		if a.SecretHash != nil && r.ClientSecret == "" {
+			// A confidential app authenticates, with or without PKCE.
 			return nil, oauthErr("invalid_client", ProblemClientSecret)
+		}
+		if (c.Challenge != "" || a.SecretHash == nil) && (!validVerifier(r.CodeVerifier) || subtle.ConstantTimeCompare([]byte(s256(r.CodeVerifier)), []byte(c.Challenge)) != 1) {
+			return nil, oauthErr("invalid_grant", ProblemVerifier)
 		}
 		if r.Scope != "" {
 			return nil, oauthErr("invalid_scope", ProblemScope) // the scope was settled at consent
 		}
-		next.AuthorizationUID, next.UserUID, next.Scopes = c.AuthorizationUID, c.UserUID, c.Scopes
+		// A user's token of an installed app acts on its installation only,
+		// as the consent page said.
+		next.AuthorizationUID, next.UserUID, next.StackUID, next.Scopes = c.AuthorizationUID, c.UserUID, a.StackUID, c.Scopes
 		access, refresh := s.mint(next)
 		if err := s.store.RedeemAuthCode(ctx, c.Hash, now, next); stackgate.IsCode(err, stackgate.ENOTFOUND) {
 			return nil, oauthErr("invalid_grant", ProblemCode)
@@ -314,6 +311,11 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 			return nil, oauthErr("invalid_grant", ProblemRefreshToken)
 		} else if err != nil {
 			return nil, err
+		}
+		if old.UserUID == "" && r.ClientSecret == "" {
+			// An app token came from the client's secret; so does its next
+			// one (the SDK and CLI refresh user tokens without a secret).
+			return nil, oauthErr("invalid_client", ProblemClientSecret)
 		}
 		scopes := old.Scopes
 		if r.Scope != "" {
@@ -353,6 +355,35 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 	}
 }
 
+// client is the app whose client_id is id; a secret, when sent, must be
+// its own.
+func (s *Service) client(ctx context.Context, id, secret string) (*stackgate.App, error) {
+	a, err := s.store.FindAppByClientID(ctx, id)
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) || id == "" {
+		return nil, oauthErr("invalid_client", ProblemClient)
+	} else if err != nil {
+		return nil, err
+	}
+	if secret != "" && !s.secretMatches(a, secret) {
+		return nil, oauthErr("invalid_client", ProblemClient)
+	}
+	return a, nil
+}
+
+// IntrospectingClient authenticates the client of an introspection request
+// (RFC 7662 §2.1): a confidential app by its secret, a public one by its
+// client_id, all it has. It may learn about its own tokens only.
+func (s *Service) IntrospectingClient(ctx context.Context, id, secret string) (*stackgate.App, error) {
+	a, err := s.client(ctx, id, secret)
+	if err != nil {
+		return nil, err
+	}
+	if a.SecretHash != nil && secret == "" {
+		return nil, oauthErr("invalid_client", ProblemClientSecret)
+	}
+	return a, nil
+}
+
 func (s *Service) secretMatches(a *stackgate.App, secret string) bool {
 	return a.SecretHash != nil && subtle.ConstantTimeCompare(s.keys.Hash(secret), a.SecretHash) == 1
 }
@@ -389,6 +420,31 @@ func (s *Service) grant(ctx context.Context, t *stackgate.OAuthToken, access, re
 		}
 	}
 	return g, nil
+}
+
+// validChallenge reports whether c can be an S256 code_challenge: the
+// unpadded base64url of 32 bytes. Anything else (a plain verifier sent as
+// one) could never be redeemed.
+func validChallenge(c string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	return err == nil && len(b) == sha256.Size && len(c) == 43
+}
+
+// validVerifier reports whether v is a code_verifier of RFC 7636 §4.1: 43
+// to 128 unreserved characters. A shorter one would be guessable by whoever
+// intercepted the code.
+func validVerifier(v string) bool {
+	if len(v) < 43 || len(v) > 128 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == '~':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // s256 is the PKCE S256 transform: BASE64URL(SHA256(verifier)), unpadded.
