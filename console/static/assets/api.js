@@ -83,19 +83,6 @@ export const post = (path, body, opts = {}) => request('POST', path, { ...opts, 
 export const put = (path, body, opts = {}) => request('PUT', path, { ...opts, body })
 export const del = (path, opts) => request('DELETE', path, opts)
 
-// has says whether the server serves a route: stackgate answers a route it
-// does not have with 404 / error_code 404, and a route it has but not for
-// this method with 405. Used to show rotation and the audit log only on
-// servers that have them.
-const probes = new Map()
-export function has (path) {
-  if (!probes.has(path)) {
-    probes.set(path, request('GET', path, { keepSession: true, query: { limit: 1 } })
-      .then(() => true, (e) => !(e.status === 404 && e.code === 404) && e.status !== 0))
-  }
-  return probes.get(path)
-}
-
 // The stack's choosers: environments, locales, branches and aliases (a list
 // the credential may not read is simply empty).
 export async function choices () {

@@ -1,7 +1,7 @@
 // The console's shell: sign in, choose a stack, route between pages. Pages
 // live at /console/<page>; the server answers every such path with
 // index.html and this module draws the page.
-import { session, get, post, del, onSignedOut, has } from './api.js'
+import { session, get, post, del, onSignedOut } from './api.js'
 import { h, clear, field, formError, showErrors, clearErrors, announce } from './ui.js'
 import * as tokens from './tokens.js'
 import * as management from './management.js'
@@ -15,15 +15,16 @@ const main = document.getElementById('main')
 const nav = document.getElementById('nav')
 const who = document.getElementById('who')
 
-// pages: path → {title, render(main, ctx)}; audit only where the server has
-// /v3/audit-logs.
+// pages: path → {title, render(main, ctx)}. The console ships in the binary
+// that serves the API, so every route it calls (rotation, the audit log,
+// unshare) is there: nothing is feature-detected.
 const pages = [
   { path: '/tokens', title: 'Delivery tokens', mod: tokens },
   { path: '/management-tokens', title: 'Management tokens', mod: management },
   { path: '/roles', title: 'Roles', mod: roles },
   { path: '/users', title: 'Users', mod: users },
   { path: '/explain', title: 'Explain', mod: explain },
-  { path: '/audit', title: 'Audit log', mod: audit, feature: '/v3/audit-logs' }
+  { path: '/audit', title: 'Audit log', mod: audit }
 ]
 
 export function go (path, replace = false) {
@@ -42,12 +43,6 @@ document.addEventListener('click', (e) => {
 window.addEventListener('popstate', () => route())
 onSignedOut(() => { session.clear(); go('/sign-in', true); announce('Your session ended; please sign in again.') })
 
-async function features () {
-  const out = {}
-  for (const p of pages) if (p.feature) out[p.feature] = await has(p.feature)
-  return out
-}
-
 // routing counts routes so that a page whose data arrives after the user
 // has moved on is dropped, not drawn over the newer one.
 let routing = 0
@@ -64,9 +59,7 @@ async function route () {
     drawChrome([], null)
     return show(gen, chooseStack, 'Choose a stack')
   }
-  const found = await features()
-  if (gen !== routing) return
-  const visible = pages.filter((p) => !p.feature || found[p.feature])
+  const visible = pages
   const page = visible.find((p) => path === p.path || path.startsWith(p.path + '/'))
   drawChrome(visible, page)
   if (!page) return show(gen, (m) => m.append(h('h1', {}, 'Not found'), h('p', {}, 'There is no such page in the console.')), 'Not found')

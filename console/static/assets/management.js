@@ -1,9 +1,9 @@
 // Management tokens: list, create with a scope (modules × read/write,
 // branches, expiry, notify), the secret shown once, edit, delete; rotation
-// with a grace window where the server has it.
-import { get, post, put, del, has, choices as loadChoices } from './api.js'
-import { h, clear, field, formError, showErrors, clearErrors, copyButton, announce, confirm, table, tags, uid } from './ui.js'
-import { scopeLists, branchPickers, branchEntries, askRotation } from './scope.js'
+// with a grace window (the new value shown once, like a new token's).
+import { get, post, put, del, choices as loadChoices } from './api.js'
+import { h, clear, field, formError, showErrors, clearErrors, copyButton, announce, confirm, table, tags, uid, date } from './ui.js'
+import { scopeLists, branchPickers, branchEntries, askRotation, expiryField, lastUsed } from './scope.js'
 
 const PATH = '/v3/stacks/management_tokens'
 
@@ -18,14 +18,14 @@ export const MODULES = [
 ]
 
 export async function render (m) {
-  const [list, choices, rotation] = await Promise.all([get(PATH), loadChoices(), has(`${PATH}/-/rotate`)])
+  const [list, choices] = await Promise.all([get(PATH), loadChoices()])
   const secretBox = h('div', { 'aria-live': 'polite' })
   const formBox = h('section', { 'aria-labelledby': 'mt-form-title' })
   const listBox = h('section', { 'aria-labelledby': 'mt-list-title' })
   m.append(h('h1', {}, 'Management tokens'),
     h('p', { class: 'lead' }, 'A management token calls the Content Management API for its modules and branches, without a user. Its value is shown once, when it is made.'),
     secretBox, formBox, listBox)
-  const ctx = { choices, rotation, secretBox }
+  const ctx = { choices, secretBox }
   ctx.refresh = async () => drawList(listBox, (await get(PATH)).tokens, ctx)
   ctx.edit = (token) => { drawForm(formBox, token, ctx); formBox.querySelector('input').focus() }
   drawForm(formBox, null, ctx)
@@ -34,10 +34,15 @@ export async function render (m) {
 
 // showSecret shows a token's value, once: it is kept only in this page's
 // DOM, so a reload or another page no longer has it.
-function showSecret (box, token, verb) {
+// After a rotation, until says when the old value stops working (the
+// reply's previous_token_expires_at; null: it already has).
+function showSecret (box, token, verb, until) {
   clear(box, h('div', { class: 'warning', role: 'alert' },
     h('h2', {}, `Management token “${token.name}” ${verb}`),
     h('p', {}, h('strong', {}, 'Copy this token now. It is shown only this once: stackgate keeps only a hash of it and cannot show it again.')),
+    verb === 'rotated' && h('p', {}, until
+      ? ['The previous value keeps working until ', h('strong', { class: 'previous-expires' }, date(until)), '; switch every script to the new one before then.']
+      : 'The previous value no longer works.'),
     h('p', {}, h('code', { class: 'secret', id: 'mt-secret' }, token.token), ' ', copyButton(token.token, 'management token')),
     h('div', { class: 'actions' }, h('button', { type: 'button', on: { click: () => { clear(box); announce('Token value hidden.') } } }, 'I have copied it'))))
   box.querySelector('button.copy').focus()
@@ -81,8 +86,7 @@ function drawForm (box, token, ctx) {
   const description = field({ label: 'Description', name: 'description', value: token ? token.description || '' : '' })
   const matrix = scopeMatrix(token && token.scope)
   const pickers = branchPickers(ctx.choices, scopeLists(token && token.scope))
-  const expires = field({ label: 'Expires on (UTC)', name: 'expires_on', type: 'date', value: token && token.expires_on ? token.expires_on : '',
-    hint: 'The token works through this whole UTC date. Leave empty for a token that never expires.' })
+  const expires = expiryField(token, 'The token works through this whole UTC date. Leave empty for a token that never expires.')
   const nid = uid('mt-notify')
   const notify = h('div', { class: 'field' }, h('label', { for: nid }, h('input', { type: 'checkbox', id: nid, checked: token && token.is_email_notification_enabled }),
     ' E-mail me 7 days before it expires'))
@@ -123,10 +127,10 @@ function drawList (box, list, ctx) {
       .map((s) => `${s.module}: ${[s.acl && s.acl.read && 'read', s.acl && s.acl.write && 'write'].filter(Boolean).join('+') || 'none'}`)) },
     { label: 'Branches / aliases', cell: (t) => { const s = scopeLists(t.scope); return tags([...s.branches, ...s.aliases.map((a) => `alias ${a}`)]) } },
     { label: 'Expires', cell: (t) => (t.expires_on ? `${t.expires_on} (end of day, UTC)` : 'never') + (t.is_email_notification_enabled ? ', e-mail 7 days before' : '') },
-    ...(list.some((t) => 'last_used_at' in t) ? [{ label: 'Last used', cell: (t) => t.last_used_at || '—' }] : []),
+    { label: 'Last used', cell: (t) => lastUsed(t.last_used_at) },
     { label: 'Actions', cell: (t) => h('span', { class: 'actions' },
       h('button', { type: 'button', on: { click: () => ctx.edit(t) }, 'aria-label': `Edit ${t.name}` }, 'Edit'),
-      ctx.rotation && h('button', { type: 'button', on: { click: () => rotate(t, ctx) }, 'aria-label': `Rotate ${t.name}` }, 'Rotate'),
+      h('button', { type: 'button', on: { click: () => rotate(t, ctx) }, 'aria-label': `Rotate ${t.name}` }, 'Rotate'),
       h('button', { type: 'button', class: 'danger', on: { click: () => remove(t, ctx) }, 'aria-label': `Delete ${t.name}` }, 'Delete')) }
   ]
   clear(box, h('h2', { id: 'mt-list-title' }, `Tokens (${list.length})`),
@@ -144,13 +148,13 @@ async function remove (t, ctx) {
   } catch (err) { announce(err.message) }
 }
 
-// rotate is offered only when the server answers …/rotate (feature-detected).
+// rotate makes a new value, shown once; the old one works for the grace period.
 async function rotate (t, ctx) {
   const body = await askRotation(`Rotate management token “${t.name}”?`, 'A new value is made and shown once.')
   if (!body) return
   try {
     const res = await post(`${PATH}/${encodeURIComponent(t.uid)}/rotate`, body)
-    showSecret(ctx.secretBox, res.token, 'rotated')
+    showSecret(ctx.secretBox, res.token, 'rotated', res.previous_token_expires_at)
     await ctx.refresh()
   } catch (err) { announce(err.message) }
 }

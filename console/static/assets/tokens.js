@@ -1,23 +1,24 @@
 // Delivery and preview tokens: list, create (optionally with a preview
 // token), edit, delete (force explained), create and delete preview tokens.
-import { get, post, put, del, has, choices as loadChoices } from './api.js'
+import { get, post, put, del, choices as loadChoices } from './api.js'
 import { h, clear, field, formError, showErrors, clearErrors, copyButton, announce, confirm, table, tags, date } from './ui.js'
-import { scopeLists, environmentPicker, branchPickers, branchEntries, askRotation } from './scope.js'
+import { scopeLists, environmentPicker, branchPickers, branchEntries, askRotation, expiryField, rotatedNotice, lastUsed } from './scope.js'
 
 const PATH = '/v3/stacks/delivery_tokens'
 
 export async function render (m) {
-  // Rotation is offered where the server has it (feature-detected).
-  const [list, choices, rotation] = await Promise.all([get(PATH), loadChoices(), has(`${PATH}/-/rotate`)])
+  const [list, choices] = await Promise.all([get(PATH), loadChoices()])
+  // noticeBox says when a rotated value's old one stops working.
+  const noticeBox = h('div', {})
   const formBox = h('section', { 'aria-labelledby': 'dt-form-title' })
   const listBox = h('section', { 'aria-labelledby': 'dt-list-title' })
   m.append(h('h1', {}, 'Delivery tokens'),
     h('p', { class: 'lead' }, 'A delivery token reads published content of its environments and branches through the Content Delivery API; its preview token reads the same on the preview service only.'),
-    formBox, listBox)
-  const refresh = async () => { drawList(listBox, (await get(PATH)).tokens, edit, refresh, rotation) }
+    noticeBox, formBox, listBox)
+  const refresh = async () => { drawList(listBox, (await get(PATH)).tokens, edit, refresh, noticeBox) }
   const edit = (token) => { drawForm(formBox, choices, token, refresh, edit); formBox.querySelector('input').focus() }
   drawForm(formBox, choices, null, refresh, edit)
-  drawList(listBox, list.tokens, edit, refresh, rotation)
+  drawList(listBox, list.tokens, edit, refresh, noticeBox)
 }
 
 function drawForm (box, choices, token, refresh, edit) {
@@ -26,11 +27,12 @@ function drawForm (box, choices, token, refresh, edit) {
   const description = field({ label: 'Description', name: 'description', value: token ? token.description || '' : '' })
   const envs = environmentPicker(choices, current.environments)
   const pickers = branchPickers(choices, current)
+  const expires = expiryField(token, 'The token and its preview token work through this whole UTC date. Leave empty for a token that never expires.')
   const withPreview = !token && h('div', { class: 'field' }, h('label', { for: 'dt-preview' },
     h('input', { type: 'checkbox', id: 'dt-preview', name: 'create_with_preview_token' }), ' Also create a preview token'),
   h('p', { class: 'hint' }, 'A preview token reads unpublished content on the preview service; you can add or remove it later.'))
   const form = h('form', { class: 'panel', novalidate: true }, formError(),
-    h('div', { class: 'row' }, name, description), envs, pickers.branches, pickers.aliases, withPreview,
+    h('div', { class: 'row' }, name, description), envs, pickers.branches, pickers.aliases, h('div', { class: 'row' }, expires), withPreview,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, token ? 'Save changes' : 'Create token'),
       token && h('button', { type: 'button', on: { click: () => edit(null) } }, 'Cancel')))
   form.addEventListener('submit', async (e) => {
@@ -38,6 +40,9 @@ function drawForm (box, choices, token, refresh, edit) {
     clearErrors(form)
     const body = { token: { name: name.control.value, description: description.control.value,
       scope: [{ module: 'environment', environments: envs.values(), acl: { read: true } }, ...branchEntries(pickers)] } }
+    // An empty date on an edit clears the expiry (null); a new token without
+    // one simply has none.
+    if (expires.control.value || token) body.token.expires_on = expires.control.value || null
     try {
       if (token) {
         await put(`${PATH}/${encodeURIComponent(token.uid)}`, body)
@@ -60,11 +65,7 @@ function value (v, what) {
   return h('span', {}, h('code', { class: 'secret' }, v), ' ', copyButton(v, what))
 }
 
-function drawList (box, list, edit, refresh, rotation) {
-  const extra = []
-  // Last use and expiry are shown when the server reports them.
-  if (list.some((t) => 'last_used_at' in t)) extra.push({ label: 'Last used', cell: (t) => date(t.last_used_at) })
-  if (list.some((t) => 'expires_on' in t)) extra.push({ label: 'Expires', cell: (t) => t.expires_on || 'never' })
+function drawList (box, list, edit, refresh, noticeBox) {
   const cols = [
     { label: 'Name', cell: (t) => h('span', {}, h('strong', {}, t.name), t.description ? h('br') : null, t.description || '') },
     { label: 'Environments', cell: (t) => tags(scopeLists(t.scope).environments) },
@@ -73,11 +74,13 @@ function drawList (box, list, edit, refresh, rotation) {
     { label: 'Preview token', cell: (t) => t.preview_token
       ? h('span', {}, value(t.preview_token, `preview token of ${t.name}`), ' ', h('button', { type: 'button', class: 'danger', on: { click: () => deletePreview(t, refresh) } }, 'Delete preview token'))
       : h('button', { type: 'button', on: { click: () => createPreview(t, refresh) } }, 'Create preview token') },
-    ...extra,
+    // last_used_at / preview_last_used_at are absent until the first use.
+    { label: 'Last used', cell: (t) => h('span', {}, lastUsed(t.last_used_at), t.preview_token ? h('br') : null, t.preview_token ? ['preview: ', lastUsed(t.preview_last_used_at)] : null) },
+    { label: 'Expires', cell: (t) => t.expires_on ? `${t.expires_on} (end of day, UTC)` : 'never' },
     { label: 'Actions', cell: (t) => h('span', { class: 'actions' },
       h('button', { type: 'button', on: { click: () => edit(t) }, 'aria-label': `Edit ${t.name}` }, 'Edit'),
-      rotation && h('button', { type: 'button', on: { click: () => rotate(t, '', 'delivery token', refresh) }, 'aria-label': `Rotate ${t.name}` }, 'Rotate'),
-      rotation && t.preview_token && h('button', { type: 'button', on: { click: () => rotate(t, '/preview_token', 'preview token', refresh) }, 'aria-label': `Rotate the preview token of ${t.name}` }, 'Rotate preview'),
+      h('button', { type: 'button', on: { click: () => rotate(t, '', 'delivery token', refresh, noticeBox) }, 'aria-label': `Rotate ${t.name}` }, 'Rotate'),
+      t.preview_token && h('button', { type: 'button', on: { click: () => rotate(t, '/preview_token', 'preview token', refresh, noticeBox) }, 'aria-label': `Rotate preview token of ${t.name}` }, 'Rotate preview token'),
       h('button', { type: 'button', class: 'danger', on: { click: () => remove(t, refresh) }, 'aria-label': `Delete ${t.name}` }, 'Delete')) }
   ]
   clear(box, h('h2', { id: 'dt-list-title' }, `Tokens (${list.length})`),
@@ -117,12 +120,12 @@ async function remove (t, refresh) {
 }
 
 // rotate makes a new value; the old one keeps working for the grace period.
-async function rotate (t, sub, what, refresh) {
+async function rotate (t, sub, what, refresh, noticeBox) {
   const body = await askRotation(`Rotate the ${what} of “${t.name}”?`, 'Apps must switch to the new value before the grace period ends.')
   if (!body) return
   try {
-    await post(`${PATH}/${encodeURIComponent(t.uid)}${sub}/rotate`, body)
-    announce(`The ${what} of “${t.name}” was rotated.`)
+    const res = await post(`${PATH}/${encodeURIComponent(t.uid)}${sub}/rotate`, body)
+    rotatedNotice(noticeBox, `The ${what} of “${t.name}” was rotated.`, res.previous_token_expires_at)
     await refresh()
   } catch (err) { announce(err.message) }
 }

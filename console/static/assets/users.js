@@ -1,17 +1,22 @@
 // Users of the stack and their roles: assignments are replaced per user
-// with POST /v3/stacks/users/roles.
+// with POST /v3/stacks/users/roles; a member is removed with
+// POST /v3/stacks/unshare.
 import { get, post } from './api.js'
-import { h, clear, field, formError, showErrors, clearErrors, checks, announce, table } from './ui.js'
+import { h, clear, field, formError, showErrors, clearErrors, checks, announce, table, confirm } from './ui.js'
 
 export async function render (m) {
   const [stack, roles] = await Promise.all([get('/v3/stacks', { query: { include_collaborators: true } }), get('/v3/roles')])
   const box = h('section', {})
+  const members = async () => (await get('/v3/stacks', { query: { include_collaborators: true } })).stack.collaborators || []
   m.append(h('h1', {}, 'Users and their roles'),
     h('p', { class: 'lead' }, 'Choose the roles of each member of the stack; a member holds what all their roles allow. The owner may do everything whatever their roles.'),
     box)
+  const refresh = async () => draw(await members())
   const draw = (collaborators) => clear(box, table('Members of this stack', [
     { label: 'User', cell: (u) => h('span', {}, h('strong', {}, u.email), u.is_owner ? ' (owner)' : '') },
-    { label: 'Roles', cell: (u) => rolesForm(u, roles.roles, async () => draw((await get('/v3/stacks', { query: { include_collaborators: true } })).stack.collaborators)) }
+    { label: 'Roles', cell: (u) => rolesForm(u, roles.roles, refresh) },
+    // The owner cannot be removed (the server refuses it too).
+    { label: 'Access', cell: (u) => u.is_owner ? '—' : h('button', { type: 'button', class: 'danger', 'aria-label': `Remove ${u.email} from the stack`, on: { click: () => unshare(u, refresh) } }, 'Remove') }
   ], collaborators))
   draw(stack.stack.collaborators || [])
   m.append(inviteForm(roles.roles))
@@ -56,4 +61,17 @@ function rolesForm (user, roles, refresh) {
     } catch (err) { showErrors(form, err) }
   })
   return form
+}
+
+// unshare removes a member (their roles and any pending invitation go with
+// them); their sessions are refused on this stack from the reply on.
+async function unshare (user, refresh) {
+  const ok = await confirm({ title: `Remove ${user.email} from the stack?`, danger: true, confirm: 'Remove from stack',
+    body: h('p', {}, 'They lose every role in this stack and are refused on it at once; their account and other stacks are untouched. Invite them again to give access back.') })
+  if (!ok) return
+  try {
+    await post('/v3/stacks/unshare', { email: user.email })
+    announce(`${user.email} was removed from the stack.`)
+    await refresh()
+  } catch (err) { announce(err.message + ' ' + Object.values(err.errors).flat().join(' ')) }
 }
