@@ -51,7 +51,8 @@ describe('console', () => {
   }
 
   before(async () => {
-    sg = await start()
+    // Uses are flushed every 200 ms, so the lists show a last use soon.
+    sg = await start({ args: ['--last-use-flush-interval', '200ms'] })
     owner = await sg.login('owner')
     // What the choosers offer beyond a new stack's seed: a second language
     // and a branch alias.
@@ -518,11 +519,19 @@ describe('console', () => {
 
   it('delivery token rotated in the browser with a grace window: both values work during it, the reply has the new value and its end', async () => {
     await open('/tokens', 'Delivery tokens')
-    // Last use and expiry are columns of the list; the gate's use shows up
-    // after a flush, so only the columns and the never-expiring token are checked here.
-    await page.getByRole('columnheader', { name: 'Last used' }).waitFor()
-    assert.equal(await page.getByRole('row').filter({ hasText: 'site' }).locator('td[data-label="Expires"]').textContent(), 'never')
+    const cell = (label) => page.getByRole('row').filter({ hasText: 'site' }).locator(`td[data-label="${label}"]`)
+    assert.equal(await cell('Expires').textContent(), 'never')
+    // A use through the gate is the list's last use once flushed (200 ms here).
     assert.equal(await cda(site.token), 200)
+    let used
+    for (let i = 0; i < 50 && !used; i++) {
+      used = (await api('GET', `/v3/stacks/delivery_tokens/${site.uid}`)).body.token.last_used_at
+      if (!used) await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    assert.ok(used, 'no last_used_at after 5 s')
+    await open('/tokens', 'Delivery tokens')
+    const shown = new Date(used).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC'
+    assert.ok((await cell('Last used').textContent()).startsWith(shown + 'preview: '), await cell('Last used').textContent())
     const before = Date.now()
     const r = await rotateIn('Rotate site', 3600)
     assert.equal(r.path, `/v3/stacks/delivery_tokens/${site.uid}/rotate`)

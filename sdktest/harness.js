@@ -72,6 +72,7 @@ async function start (opts = {}) {
       '--preview-addr', '127.0.0.1:0', '--preview-upstream', upstreams.preview.url,
       '--cma-upstream', upstreams.cma.url, '--upstream-timeout', '5s')
   }
+  if (opts.args) args.push(...opts.args) // serve flags a file needs (e.g. a short --last-use-flush-interval)
   const proc = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
   proc.stderr.on('data', (d) => { log += d })
