@@ -703,7 +703,7 @@ describe('console', () => {
     page = await narrow.newPage()
     try {
       await signIn(page, 'owner')
-      for (const [p, heading] of [['/tokens', 'Delivery tokens'], ['/management-tokens', 'Management tokens'], ['/roles/new', 'New custom role'], ['/explain', 'Explain a decision']]) {
+      for (const [p, heading] of [['/tokens', 'Delivery tokens'], ['/management-tokens', 'Management tokens'], ['/roles/new', 'New custom role'], ['/users', 'Users and their roles'], ['/audit', 'Audit log'], ['/explain', 'Explain a decision']]) {
         await open(p, heading)
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
         assert.ok(overflow <= 0, `${p} scrolls sideways by ${overflow}px`)
