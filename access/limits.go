@@ -37,6 +37,9 @@ type Admission struct {
 // ReasonIPAllow is the refusal of a client outside a token's ip_allow.
 const ReasonIPAllow = "the client address is not in the token's ip_allow list"
 
+var errClientNotAllowed = &stackgate.Error{Code: stackgate.EFORBIDDEN,
+	Fields: map[string][]string{"ip_allow": {stackgate.ProblemClientNotAllowed}}, Err: forbiddenReason(ReasonIPAllow)}
+
 // NeedsClient says whether Admit needs the client address for p (a token
 // with an ip_allow list): callers compute it only then.
 func (p *Principal) NeedsClient() bool { return p.limits != nil && len(p.limits.allow) > 0 }
@@ -56,7 +59,7 @@ func (a *Checker) Admit(p *Principal, client netip.Addr, write, count bool) (Adm
 		return Admission{}, nil
 	}
 	if len(l.allow) > 0 && !allowed(l.allow, client.Unmap()) {
-		return Admission{}, ErrForbidden(ReasonIPAllow)
+		return Admission{}, errClientNotAllowed
 	}
 	rate, b := l.read, &l.buckets[0]
 	if write && p.Kind == KindManagementToken {
