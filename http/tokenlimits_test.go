@@ -269,5 +269,21 @@ func TestTokenLimitsProxyListener(t *testing.T) {
 		if got := w.cdaUp.take(); len(got) != 0 {
 			t.Errorf("upstream received %d requests, want 0", len(got))
 		}
+		// A management token through --cma-upstream: its reads are limited there too.
+		r = w.do(req{method: "POST", path: "/v3/stacks/management_tokens", headers: w.as(Owner),
+			body: mtBody("proxied", mtScope("$all", map[string]any{"read": true}), map[string]any{"rate_limit": map[string]any{"read": 1}})})
+		if r.status != 201 {
+			t.Fatalf("%d %s", r.status, r.raw)
+		}
+		mval := r.body["token"].(map[string]any)["token"].(string)
+		for i, want := range []int{200, 429} {
+			status, hdr, body := send(t, "GET", w.mainURL+"/v3/content_types/blog/entries", h("api_key", w.key, "authorization", mval), nil)
+			if status != want || hdr.Get("X-RateLimit-Limit") != "1" {
+				t.Errorf("cma upstream request %d: %d %v %s", i, status, hdr, body)
+			}
+		}
+		if got := w.cmaUp.take(); len(got) != 1 {
+			t.Errorf("cma upstream received %d requests, want 1", len(got))
+		}
 	})
 }
