@@ -37,7 +37,9 @@ func TestNginxTokenLimits(t *testing.T) {
 	from := func(ip string) *http.Client {
 		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
 		return &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) { return d.DialContext(ctx, network, addr) }}}
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				return d.DialContext(ctx, network, addr)
+			}}}
 	}
 	get := func(c *http.Client, forged string) (int, http.Header, string) {
 		req, _ := http.NewRequest("GET", "http://"+addrs["cda"]+"/v3/content_types/blog/entries?environment=production", nil)
