@@ -167,6 +167,8 @@ func TestTokenRateLimit(t *testing.T) {
 			{"check reports, does not count", req{method: "POST", path: "/gate/check", headers: map[string]string{}, body: check}, 0, 200, "", "", ""},
 			{"forward-auth 2: the last", req{method: "GET", path: "/gate/forward-auth?api=cda", headers: fwd}, 0, 200, "2", "0", ""},
 			{"gate 3: past", req{method: "GET", path: "/gate/auth?api=cda", headers: gate}, 0, 429, "2", "0", "1"},
+			{"a write to the stack (the snapshot is rebuilt)", req{method: "POST", path: "/v3/environments", headers: f.as(Owner), body: envBody("rebuild")}, 0, 201, "", "", ""},
+			{"the rebuilt snapshot keeps the spent bucket", req{method: "GET", path: "/gate/auth?api=cda", headers: gate}, 0, 429, "2", "0", "1"},
 			{"a second later: refilled", req{method: "GET", path: "/gate/auth?api=cda", headers: gate}, time.Second, 200, "2", "1", ""},
 		} {
 			now = now.Add(s.advance)
