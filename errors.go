@@ -117,6 +117,8 @@ const (
 	// ProblemIsRequired is the CDA's wording of a missing parameter
 	// ({"environment": ["is required."]}), beside the CMA's ProblemRequired.
 	ProblemIsRequired = "is required."
+	// ProblemClientNotAllowed is a token's ip_allow refusing the client.
+	ProblemClientNotAllowed = "does not include the client address."
 )
 
 // ErrNotFound is the error a store returns for a missing object; the HTTP edge

@@ -1,6 +1,9 @@
 package stackgate
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // ScopeEntry is one entry of a token's scope. Delivery tokens use the
 // environment, branch and branch_alias modules; management tokens use any
@@ -35,15 +38,16 @@ type DeliveryToken struct {
 	Name         string // unique per stack among delivery tokens
 	Description  string
 	Scope        []ScopeEntry
-	Secret       Sealed     // the delivery token
-	Preview      Sealed     // the preview token; zero when none
-	Previous     Rotated    // the delivery token value a rotation replaced (rotation.go)
-	PreviewPrev  Rotated    // the preview token value a rotation replaced
-	ExpiresOn    *time.Time // the last UTC date it (and its preview token) works; nil = never
-	LastUsedAt   time.Time  // the delivery token's last use (zero: never), as last flushed
-	PreviewUsed  time.Time  // the preview token's last use
-	Token        string     // clear value, not stored
-	PreviewToken string     // clear value, not stored
+	Secret       Sealed      // the delivery token
+	Preview      Sealed      // the preview token; zero when none
+	Previous     Rotated     // the delivery token value a rotation replaced (rotation.go)
+	PreviewPrev  Rotated     // the preview token value a rotation replaced
+	ExpiresOn    *time.Time  // the last UTC date it (and its preview token) works; nil = never
+	LastUsedAt   time.Time   // the delivery token's last use (zero: never), as last flushed
+	PreviewUsed  time.Time   // the preview token's last use
+	Limits       TokenLimits // rate_limit (Rate.Read) and ip_allow, for it and its preview token
+	Token        string      // clear value, not stored
+	PreviewToken string      // clear value, not stored
 	CreatedBy    string
 	UpdatedBy    string
 	CreatedAt    time.Time
@@ -64,7 +68,8 @@ type ManagementToken struct {
 	TokenHash         []byte
 	Previous          Rotated   // the value a rotation replaced (rotation.go)
 	LastUsedAt        time.Time // last use (zero: never), as last flushed
-	Token             string    // clear value, only right after create or rotation
+	Limits            TokenLimits
+	Token             string // clear value, only right after create or rotation
 	CreatedBy         string
 	UpdatedBy         string
 	CreatedAt         time.Time
@@ -128,4 +133,32 @@ type Ref struct {
 	Kind  RefKind
 	Value string
 	Field string
+}
+
+// TokenLimits are a token's per-node rate limit and client address allow
+// list (issue 16 item 5). The zero value limits nothing.
+type TokenLimits struct {
+	// Rate is requests per second per node; 0 = no limit. A delivery (and
+	// its preview) token has one rate, in Read (it only reads); a
+	// management token has reads (GET, HEAD) and writes apart.
+	Rate RateLimit
+	// IPAllow are the client addresses the token works from (a bare address
+	// is a /32 or /128), masked; empty = any.
+	IPAllow []netip.Prefix
+}
+
+// RateLimit is requests per second; 0 = no limit.
+type RateLimit struct{ Read, Write int }
+
+// ParseIPAllow reads one ip_allow entry: a CIDR prefix or an address.
+func ParseIPAllow(s string) (netip.Prefix, bool) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), true
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Prefix{}, false
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), true
 }

@@ -67,6 +67,8 @@ type Principal struct {
 	// use is where this token value's uses are recorded (lastuse.go); nil
 	// for members.
 	use *usage
+	// limits are the token's rate limit and ip_allow (limits.go); nil: none.
+	limits *limits
 
 	snap     *snapshot
 	member   *authz.Member

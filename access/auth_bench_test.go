@@ -20,6 +20,8 @@ type benchWorld struct {
 	apiKey                      string
 	authtoken, mgmt, dtok, ptok string
 	bearer                      string // the developer's OAuth access token
+	svc                         *service.Service
+	owner                       stackgate.Actor
 }
 
 func newBenchWorld(b *testing.B) *benchWorld {
@@ -68,7 +70,7 @@ func newBenchWorld(b *testing.B) *benchWorld {
 		b.Fatal(err)
 	}
 	return &benchWorld{chk: chk, apiKey: stack.APIKey, authtoken: authtoken, mgmt: mt.Token, dtok: dt.Token, ptok: dt.PreviewToken,
-		bearer: "Bearer " + g.AccessToken}
+		bearer: "Bearer " + g.AccessToken, svc: svc, owner: p}
 }
 
 // BenchmarkAuthenticateManagementToken compares authenticating a request

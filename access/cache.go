@@ -462,6 +462,7 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 		p := &Principal{Kind: KindManagementToken, Stack: stack, UID: t.UID, Name: t.Name, CreatedBy: t.CreatedBy,
 			snap: snap, mgmt: authz.CompileManagementToken(t, snap.aliases),
 			use: c.chk.uses.get(stackgate.LastUseManagement, stack.UID, t.UID)}
+		p.limits = compileLimits(t.Limits, p.use)
 		if at, ok := t.ExpiresAt(); ok {
 			p.TokenExpiresHeader = []string{at.Format(time.RFC3339)}
 		}
@@ -476,10 +477,13 @@ func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {
 		snap.delivery[[sha256.Size]byte(t.Secret.Hash)] = &Principal{Kind: KindDeliveryToken, Stack: stack,
 			UID: t.UID, Name: t.Name, snap: snap, delivery: scope, notAfter: expires,
 			use: c.chk.uses.get(stackgate.LastUseDelivery, stack.UID, t.UID)}
+		dp := snap.delivery[[sha256.Size]byte(t.Secret.Hash)]
+		dp.limits = compileLimits(t.Limits, dp.use)
 		addRotated(snap.delivery, snap.delivery[[sha256.Size]byte(t.Secret.Hash)], t.Previous, expires)
 		if !t.Preview.IsZero() {
 			p := &Principal{Kind: KindPreviewToken, Stack: stack, UID: t.UID, Name: t.Name, snap: snap, delivery: scope, notAfter: expires,
 				use: c.chk.uses.get(stackgate.LastUsePreview, stack.UID, t.UID)}
+			p.limits = compileLimits(t.Limits, p.use)
 			snap.preview[[sha256.Size]byte(t.Preview.Hash)] = p
 			addRotated(snap.preview, p, t.PreviewPrev, expires)
 		}

@@ -17,6 +17,9 @@ type usage struct {
 	key     stackgate.LastUse // kind, stack, token; At unused
 	last    atomic.Int64      // unix ms of the last use seen
 	flushed atomic.Int64      // what the last successful flush wrote
+	// buckets are the token value's rate limit buckets, reads and writes
+	// (limits.go): kept here because they too must outlive snapshots.
+	buckets [2]tokenBucket
 }
 
 // usages holds every usage by (kind, token uid).

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/stackgate/stackgate"
 )
 
 // ParseTrustedProxies parses a comma-separated list of CIDR prefixes (a bare
@@ -17,15 +19,11 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 		if f == "" {
 			continue
 		}
-		if p, err := netip.ParsePrefix(f); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(f)
-		if err != nil {
+		p, ok := stackgate.ParseIPAllow(f) // the tokens' ip_allow rule
+		if !ok {
 			return nil, fmt.Errorf("trusted proxy %q: want an address or CIDR prefix", f)
 		}
-		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		out = append(out, p)
 	}
 	return out, nil
 }

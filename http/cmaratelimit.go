@@ -43,12 +43,17 @@ func (l *cmaLimit) take(w http.ResponseWriter, r *http.Request, stackUID string)
 	}
 	now := l.now()
 	ok, tokens := l.buckets.allowLeft(key, now)
-	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(l.perSecond))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(int(math.Floor(tokens))))
+	setRateHeaders(w.Header(), l.perSecond, int(math.Floor(tokens)))
 	if !ok {
 		return &stackgate.Error{Code: stackgate.ERATELIMIT, Fields: map[string][]string{},
 			RetryAfter: l.buckets.retryAfter(key, now)}
 	}
 	return nil
+}
+
+// setRateHeaders writes Contentstack's X-RateLimit-Limit and
+// X-RateLimit-Remaining (--cma-rate-limit and per-token rate limits).
+func setRateHeaders(h http.Header, limit, remaining int) {
+	h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
 }

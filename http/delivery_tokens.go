@@ -16,6 +16,8 @@ type tokenBody struct {
 		Scope             json.RawMessage `json:"scope"`
 		ExpiresOn         json.RawMessage `json:"expires_on"`                    // management tokens
 		EmailNotification *bool           `json:"is_email_notification_enabled"` // management tokens
+		RateLimit         json.RawMessage `json:"rate_limit"`
+		IPAllow           json.RawMessage `json:"ip_allow"`
 	} `json:"token"`
 }
 
@@ -30,7 +32,8 @@ func decodeToken(r *http.Request, allowed map[stackgate.Module]bool) (service.To
 	if t == nil {
 		return service.TokenInput{}, stackgate.FieldError(stackgate.EINVALID, "token", stackgate.ProblemRequired)
 	}
-	in := service.TokenInput{Name: t.Name, Description: t.Description, ExpiresOn: t.ExpiresOn, EmailNotification: t.EmailNotification}
+	in := service.TokenInput{Name: t.Name, Description: t.Description, ExpiresOn: t.ExpiresOn, EmailNotification: t.EmailNotification,
+		RateLimit: t.RateLimit, IPAllow: t.IPAllow}
 	in.Scope, in.ScopeProblems = wire.DecodeScope(t.Scope, allowed)
 	return in, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -108,7 +109,7 @@ func (s *Server) handleGateAuth(w http.ResponseWriter, r *http.Request) error {
 		s.metrics.gateDecision("none", statusOf(err))
 		return err
 	}
-	d, err := s.decide(r, greq)
+	d, err := s.decide(w.Header(), r, greq)
 	if err != nil {
 		return err
 	}
@@ -117,9 +118,10 @@ func (s *Server) handleGateAuth(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// decide asks the access checker and counts the outcome; a refusal comes back as
-// its error.
-func (s *Server) decide(r *http.Request, greq access.GateRequest) (access.GateDecision, error) {
+// decide asks the access checker, holds an allowed request to its token's
+// limits (tokenlimits.go; X-RateLimit-* go in h) and counts the outcome; a
+// refusal comes back as its error.
+func (s *Server) decide(h http.Header, r *http.Request, greq access.GateRequest) (access.GateDecision, error) {
 	start := time.Now()
 	d, err := s.acc.Decide(r.Context(), greq)
 	s.metrics.decided(greq.API, d, err, time.Since(start)) // opsmetrics.go
@@ -136,6 +138,12 @@ func (s *Server) decide(r *http.Request, greq access.GateRequest) (access.GateDe
 	}
 	if !d.Allowed {
 		err := gateRefusal(d)
+		s.metrics.gateDecision(kind, statusOf(err))
+		return d, err
+	}
+	if err := s.admitToken(h, r, d.Principal, isWrite(greq.Method), true); err != nil {
+		// Only allowed requests count: nginx asks again about a refusal
+		// (error_page … @stackgate_denied), which must not count twice.
 		s.metrics.gateDecision(kind, statusOf(err))
 		return d, err
 	}
@@ -188,6 +196,9 @@ type checkBody struct {
 	// proxy listener, the gate decides on what it names; without it, as a
 	// forward-auth gate that does not see it.
 	Body json.RawMessage `json:"body"`
+	// Client is the client address to hold the token's ip_allow to
+	// (default: this request's client, as --trusted-proxies defines it).
+	Client string `json:"client"`
 }
 
 // headerValues is a header's value or values in a check body.
@@ -307,7 +318,19 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 			Error: &errorBody{ErrorMessage: msg, ErrorCode: m.code, Errors: e.Fields}})
 		return nil
 	}
-	reply := checkReply{Allowed: d.Allowed, Status: http.StatusOK, Reason: d.Reason, Branch: d.Branch}
+	var limitErr error
+	if d.Allowed && d.Principal != nil && d.Principal.Limited() {
+		// The token's limits, reported and not counted: a check is not a use.
+		client, perr := netip.ParseAddr(body.Client)
+		if body.Client == "" {
+			client, perr = netip.ParseAddr(s.clientAddr(r))
+		}
+		if perr != nil && d.Principal.NeedsClient() {
+			return stackgate.FieldError(stackgate.EINVALID, "client", "is not an IP address.")
+		}
+		limitErr = s.admitFrom(nil, d.Principal, client, isWrite(req.Method), false)
+	}
+	reply := checkReply{Allowed: d.Allowed && limitErr == nil, Status: http.StatusOK, Reason: d.Reason, Branch: d.Branch}
 	if p := d.Principal; p != nil {
 		reply.Principal = &principalJSON{Kind: p.Kind.String(), UID: p.UID, Name: p.Name, Owner: p.Owner, Stack: p.Stack.APIKey,
 			Scopes: p.Scopes()}
@@ -315,12 +338,19 @@ func (s *Server) handleGateCheck(w http.ResponseWriter, r *http.Request) error {
 	if d.Rule != nil {
 		reply.Rule = d.Rule
 	}
-	if !d.Allowed {
+	if !reply.Allowed {
+		refusal := limitErr
+		if refusal == nil {
+			refusal = gateRefusal(d)
+		}
 		var e *stackgate.Error
-		_ = asError(gateRefusal(d), &e)
+		_ = asError(refusal, &e)
 		m := errorMapping[e.Code]
 		reply.Status = m.status
 		reply.Error = &errorBody{ErrorMessage: errorMessage(e, m.status, m.message), ErrorCode: m.code, Errors: e.Fields}
+		if limitErr != nil {
+			reply.Reason = limitReason(limitErr)
+		}
 	}
 	if d.Route.Pattern != "" {
 		reply.Route = &routeJSON{Method: d.Route.Method, Pattern: d.Route.Pattern, Module: d.Route.Module,

@@ -25,6 +25,10 @@ func (s *Server) handle(rt route, perm authz.Route) http.Handler {
 					err = lerr
 				}
 			}
+			if err == nil {
+				// The token's own limits, after the stack's (its headers win).
+				err = s.admitToken(w.Header(), r, p, isWrite(r.Method), true)
+			}
 			if err != nil {
 				Error(w, r, s.log, err)
 				return

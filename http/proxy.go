@@ -161,7 +161,7 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	d, err := p.s.decide(r, greq)
+	d, err := p.s.decide(w.Header(), r, greq)
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
 package http
 
 import (
+	"net/netip"
+	"time"
+
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/http/wire"
-	"time"
 )
 
 // scopeEntryJSON is a scope entry on the wire. Delivery-token environment
@@ -63,6 +65,8 @@ type deliveryTokenJSON struct {
 	ExpiresOn    *string          `json:"expires_on,omitempty"`           // the last UTC date it works; absent: never
 	LastUsedAt   string           `json:"last_used_at,omitempty"`         // absent until first used (flushed every ≤ 10 s)
 	PreviewUsed  string           `json:"preview_last_used_at,omitempty"` // the preview token's
+	RateLimit    int              `json:"rate_limit,omitempty"`           // requests per second per node; absent: none
+	IPAllow      []string         `json:"ip_allow,omitempty"`             // absent: any address
 }
 
 // renderScope renders scope entries; envs maps environment uid → object for
@@ -92,7 +96,23 @@ func renderDeliveryToken(t *stackgate.DeliveryToken, envs map[string]*stackgate.
 	return deliveryTokenJSON{Name: t.Name, Description: t.Description, Scope: renderScope(t.Scope, envs), UID: t.UID,
 		CreatedBy: t.CreatedBy, UpdatedBy: t.UpdatedBy, CreatedAt: stackgate.FormatTime(t.CreatedAt),
 		UpdatedAt: stackgate.FormatTime(t.UpdatedAt), Token: t.Token, Type: "delivery", PreviewToken: t.PreviewToken,
-		ExpiresOn: renderDay(t.ExpiresOn), LastUsedAt: renderUsed(t.LastUsedAt), PreviewUsed: renderUsed(t.PreviewUsed)}
+		ExpiresOn: renderDay(t.ExpiresOn), LastUsedAt: renderUsed(t.LastUsedAt), PreviewUsed: renderUsed(t.PreviewUsed),
+		RateLimit: t.Limits.Rate.Read, IPAllow: renderIPAllow(t.Limits)}
+}
+
+// renderIPAllow renders ip_allow as masked CIDR prefixes; none is nil (omitted).
+func renderIPAllow(l stackgate.TokenLimits) []string {
+	if len(l.IPAllow) == 0 {
+		return nil
+	}
+	return mapSlice(l.IPAllow, netip.Prefix.String)
+}
+
+// rateLimitJSON is a management token's rate_limit; a kind without a
+// limit is omitted, and so is rate_limit without either.
+type rateLimitJSON struct {
+	Read  int `json:"read,omitempty"`
+	Write int `json:"write,omitempty"`
 }
 
 // renderUsed renders a last use; never used is "" (omitted).
@@ -125,6 +145,8 @@ type managementTokenJSON struct {
 	UpdatedAt         string           `json:"updated_at"`
 	Token             string           `json:"token,omitempty"`        // only in the create reply
 	LastUsedAt        string           `json:"last_used_at,omitempty"` // absent until first used
+	RateLimit         *rateLimitJSON   `json:"rate_limit,omitempty"`   // per node; absent: none
+	IPAllow           []string         `json:"ip_allow,omitempty"`     // absent: any address
 	// No "type" (the delivery tokens' "delivery" has no management
 	// counterpart in the samples, and no official SDK reads it).
 }
@@ -134,5 +156,9 @@ func renderManagementToken(t *stackgate.ManagementToken) managementTokenJSON {
 		EmailNotification: t.EmailNotification, UID: t.UID, CreatedBy: t.CreatedBy, UpdatedBy: t.UpdatedBy,
 		CreatedAt: stackgate.FormatTime(t.CreatedAt), UpdatedAt: stackgate.FormatTime(t.UpdatedAt), Token: t.Token}
 	j.ExpiresOn, j.LastUsedAt = renderDay(t.ExpiresOn), renderUsed(t.LastUsedAt)
+	if r := t.Limits.Rate; r != (stackgate.RateLimit{}) {
+		j.RateLimit = &rateLimitJSON{Read: r.Read, Write: r.Write}
+	}
+	j.IPAllow = renderIPAllow(t.Limits)
 	return j
 }

@@ -22,6 +22,10 @@ type TokenInput struct {
 	ScopeProblems     stackgate.Validation
 	ExpiresOn         json.RawMessage // management and delivery tokens
 	EmailNotification *bool           // management tokens
+	// RateLimit and IPAllow are rate_limit and ip_allow as sent (nil:
+	// absent); the use cases read them (limits.go).
+	RateLimit json.RawMessage
+	IPAllow   json.RawMessage
 }
 
 // DeliveryScopeModules are the modules a delivery-token scope may name.
@@ -193,13 +197,15 @@ func (s *Service) CreateDeliveryToken(ctx context.Context, by stackgate.Actor, i
 	// expires_on: the management tokens' rule (it and its preview token work
 	// through that UTC date).
 	expires := parseExpiry(v, in.ExpiresOn, now)
+	var limits stackgate.TokenLimits
+	applyLimits(v, in, false, &limits)
 	scope, refs, err := s.deliveryScope(ctx, by.Stack.UID, in, v)
 	if err != nil {
 		return nil, err
 	}
 	keepMetadataUIDs(scope, nil)
 	t := &stackgate.DeliveryToken{UID: stackgate.NewUID(), StackUID: by.Stack.UID, Name: name, Description: deref(in.Description),
-		Scope: scope, ExpiresOn: expires, Token: stackgate.NewTokenValue(), CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
+		Scope: scope, ExpiresOn: expires, Limits: limits, Token: stackgate.NewTokenValue(), CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if t.Secret, err = s.keys.Seal(t.Token); err != nil {
 		return nil, err
 	}
@@ -232,6 +238,7 @@ func (s *Service) UpdateDeliveryToken(ctx context.Context, by stackgate.Actor, u
 	if in.ExpiresOn != nil {
 		t.ExpiresOn = parseExpiry(v, in.ExpiresOn, s.Now())
 	}
+	applyLimits(v, in, false, &t.Limits)
 	var refs []stackgate.Ref
 	if in.Scope != nil {
 		scope, r, err := s.deliveryScope(ctx, by.Stack.UID, in, v)

@@ -94,13 +94,15 @@ func (s *Service) CreateManagementToken(ctx context.Context, by stackgate.Actor,
 	now := s.Now()
 	scope, refs := managementScope(v, in)
 	expires := parseExpiry(v, in.ExpiresOn, now)
+	var limits stackgate.TokenLimits
+	applyLimits(v, in, true, &limits)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	keepMetadataUIDs(scope, nil)
 	value := stackgate.NewTokenValue()
 	t := &stackgate.ManagementToken{UID: stackgate.NewUID(), StackUID: by.Stack.UID, Name: name, Description: deref(in.Description),
-		Scope: scope, ExpiresOn: expires, EmailNotification: in.EmailNotification != nil && *in.EmailNotification,
+		Scope: scope, ExpiresOn: expires, Limits: limits, EmailNotification: in.EmailNotification != nil && *in.EmailNotification,
 		TokenHash: s.keys.Hash(value), CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateManagementToken(ctx, t, refs, s.cfg.ManagementTokenLimit); err != nil {
 		return nil, tokenWriteError(err, "management", s.cfg.ManagementTokenLimit)
@@ -135,6 +137,7 @@ func (s *Service) UpdateManagementToken(ctx context.Context, by stackgate.Actor,
 	if in.EmailNotification != nil {
 		t.EmailNotification = *in.EmailNotification
 	}
+	applyLimits(v, in, true, &t.Limits)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 const deliveryTokenInsertColumns = `uid, stack_uid, name, description, scope, token_hash, token_cipher, key_id,
-	preview_hash, preview_cipher, preview_key_id, created_by, updated_by, created_at, updated_at, expires_on`
+	preview_hash, preview_cipher, preview_key_id, created_by, updated_by, created_at, updated_at, expires_on, rate_limit, ip_allow`
 
 // deliveryTokenColumns are what reads select: the inserted columns and
 // those only rotations write.
@@ -30,10 +30,11 @@ func (s *Store) CreateDeliveryToken(ctx context.Context, t *stackgate.DeliveryTo
 			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO delivery_tokens (`+deliveryTokenInsertColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.UID, t.StackUID, t.Name, t.Description, scope, t.Secret.Hash, blob(t.Secret.Ciphertext), t.Secret.KeyID,
 			blob(t.Preview.Hash), blob(t.Preview.Ciphertext), t.Preview.KeyID,
-			t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt), expiresOn(t.ExpiresOn)); err != nil {
+			t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt), expiresOn(t.ExpiresOn),
+			t.Limits.Rate.Read, formatIPAllow(t.Limits.IPAllow)); err != nil {
 			return tx.conflict(err, "name")
 		}
 		if err := setRefs(ctx, tx, t.StackUID, ownerDeliveryToken, t.UID, refs); err != nil {
@@ -77,15 +78,16 @@ func listDeliveryTokens(ctx context.Context, tx *Tx, stackUID string) ([]*stackg
 		WHERE stack_uid = ? ORDER BY created_at, seq`, stackUID)
 }
 
-// UpdateDeliveryToken replaces name, description, scope, expiry, updated_by/updated_at and refs.
+// UpdateDeliveryToken replaces name, description, scope, expiry, limits, updated_by/updated_at and refs.
 func (s *Store) UpdateDeliveryToken(ctx context.Context, t *stackgate.DeliveryToken, refs []stackgate.Ref) error {
 	return s.writeStack(ctx, t.StackUID, &event{module: stackgate.AuditDeliveryToken, typ: stackgate.AuditUpdate, uid: t.UID, title: t.Name}, func(tx *Tx) error {
 		scope, err := marshalScope(t.Scope)
 		if err != nil {
 			return err
 		}
-		res, err := tx.exec(ctx, `UPDATE delivery_tokens SET name = ?, description = ?, scope = ?, expires_on = ?, updated_by = ?, updated_at = ?
-			WHERE stack_uid = ? AND uid = ?`, t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.UpdatedBy, ms(t.UpdatedAt), t.StackUID, t.UID)
+		res, err := tx.exec(ctx, `UPDATE delivery_tokens SET name = ?, description = ?, scope = ?, expires_on = ?, rate_limit = ?, ip_allow = ?,
+			updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`, t.Name, t.Description, scope, expiresOn(t.ExpiresOn),
+			t.Limits.Rate.Read, formatIPAllow(t.Limits.IPAllow), t.UpdatedBy, ms(t.UpdatedAt), t.StackUID, t.UID)
 		if err != nil {
 			return tx.conflict(err, "name")
 		}
@@ -188,10 +190,11 @@ func scanDeliveryToken(r scanner) (*stackgate.DeliveryToken, error) {
 	var scope string
 	var created, updated, prevUntil, previewPrevUntil, used, previewUsed int64
 	var expires sql.NullInt64
+	var ipAllow string
 	if err := r.Scan(&t.UID, &t.StackUID, &t.Name, &t.Description, &scope,
 		&t.Secret.Hash, &t.Secret.Ciphertext, &t.Secret.KeyID,
 		&t.Preview.Hash, &t.Preview.Ciphertext, &t.Preview.KeyID,
-		&t.CreatedBy, &t.UpdatedBy, &created, &updated, &expires,
+		&t.CreatedBy, &t.UpdatedBy, &created, &updated, &expires, &t.Limits.Rate.Read, &ipAllow,
 		&t.Previous.Hash, &prevUntil, &t.PreviewPrev.Hash, &previewPrevUntil, &used, &previewUsed); err != nil {
 		return nil, notFound(err, "delivery token")
 	}
@@ -203,6 +206,9 @@ func scanDeliveryToken(r scanner) (*stackgate.DeliveryToken, error) {
 	}
 	var err error
 	if t.Scope, err = unmarshalScope(scope); err != nil {
+		return nil, err
+	}
+	if t.Limits.IPAllow, err = parseIPAllow(ipAllow); err != nil {
 		return nil, err
 	}
 	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)

@@ -9,7 +9,8 @@ import (
 )
 
 const managementTokenInsertColumns = `uid, stack_uid, name, description, scope, expires_on, email_notification,
-	token_hash, created_by, updated_by, created_at, updated_at, notify_generation`
+	token_hash, created_by, updated_by, created_at, updated_at, notify_generation,
+	rate_limit_read, rate_limit_write, ip_allow`
 
 // managementTokenColumns are what reads select: the inserted columns and
 // those only rotations write.
@@ -31,9 +32,10 @@ func (s *Store) CreateManagementToken(ctx context.Context, t *stackgate.Manageme
 			t.NotifyGeneration = 1
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO management_tokens (`+managementTokenInsertColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.UID, t.StackUID, t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.EmailNotification,
-			t.TokenHash, t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt), t.NotifyGeneration); err != nil {
+			t.TokenHash, t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt), t.NotifyGeneration,
+			t.Limits.Rate.Read, t.Limits.Rate.Write, formatIPAllow(t.Limits.IPAllow)); err != nil {
 			return tx.conflict(err, "name")
 		}
 		if err := setRefs(ctx, tx, t.StackUID, ownerManagementToken, t.UID, refs); err != nil {
@@ -92,9 +94,10 @@ func (s *Store) UpdateManagementToken(ctx context.Context, t *stackgate.Manageme
 			gen++
 		}
 		res, err := tx.exec(ctx, `UPDATE management_tokens SET name = ?, description = ?, scope = ?, expires_on = ?,
-			email_notification = ?, updated_by = ?, updated_at = ?, notify_generation = ? WHERE stack_uid = ? AND uid = ?`,
+			email_notification = ?, updated_by = ?, updated_at = ?, notify_generation = ?,
+			rate_limit_read = ?, rate_limit_write = ?, ip_allow = ? WHERE stack_uid = ? AND uid = ?`,
 			t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.EmailNotification, t.UpdatedBy, ms(t.UpdatedAt),
-			gen, t.StackUID, t.UID)
+			gen, t.Limits.Rate.Read, t.Limits.Rate.Write, formatIPAllow(t.Limits.IPAllow), t.StackUID, t.UID)
 		if err != nil {
 			return tx.conflict(err, "name")
 		}
@@ -146,13 +149,17 @@ func scanManagementToken(r scanner) (*stackgate.ManagementToken, error) {
 	var scope string
 	var expires sql.NullInt64
 	var created, updated, prevUntil, used int64
+	var ipAllow string
 	if err := r.Scan(&t.UID, &t.StackUID, &t.Name, &t.Description, &scope, &expires, &t.EmailNotification,
 		&t.TokenHash, &t.CreatedBy, &t.UpdatedBy, &created, &updated, &t.NotifyGeneration,
-		&t.Previous.Hash, &prevUntil, &used); err != nil {
+		&t.Limits.Rate.Read, &t.Limits.Rate.Write, &ipAllow, &t.Previous.Hash, &prevUntil, &used); err != nil {
 		return nil, notFound(err, "management token")
 	}
 	var err error
 	if t.Scope, err = unmarshalScope(scope); err != nil {
+		return nil, err
+	}
+	if t.Limits.IPAllow, err = parseIPAllow(ipAllow); err != nil {
 		return nil, err
 	}
 	if expires.Valid {

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"Roles", testRoles},
 		{"DeliveryTokens", testDeliveryTokens},
 		{"ManagementTokens", testManagementTokens},
+		{"TokenLimits", testTokenLimits},
 		{"ExpiryNotices", testExpiryNotices},
 		{"Refs", testRefs},
 		{"Isolation", testIsolation},
