@@ -189,13 +189,16 @@ func (w *Worker) log() *slog.Logger {
 }
 
 // Run calls RunOnce every interval (and prunes old deliveries) until ctx
-// ends.
+// ends. With no Sender (no webhook configured) it only prunes: the outbox
+// is written whatever the configuration, so that every node agrees on it.
 func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			w.log().Error("webhook run", "err", err)
+		if w.Sender != nil {
+			if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
+				w.log().Error("webhook run", "err", err)
+			}
 		}
 		if _, err := w.Store.PruneWebhookDeliveries(ctx, w.now().Add(-or(w.Retention, 7*24*time.Hour))); err != nil && ctx.Err() == nil {
 			w.log().Error("webhook prune", "err", err)
