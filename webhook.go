@@ -19,7 +19,7 @@ type WebhookDelivery struct {
 	UID        string // the delivery id (X-Stackgate-Delivery)
 	StackUID   string
 	Event      string
-	Body       []byte    // the exact JSON that is signed and sent; never a token value
+	Body       []byte // the exact JSON that is signed and sent; never a token value
 	CreatedAt  time.Time
 	Claim      string    // the current claim's id; "" when released
 	LeaseUntil time.Time // until then the claim is held (in flight or backing off)
