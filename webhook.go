@@ -10,6 +10,11 @@ const (
 	WebhookTokenCreated = "token.created"
 	WebhookTokenRotated = "token.rotated"
 	WebhookTokenRevoked = "token.revoked" // the token was deleted
+	// WebhookTokenExpiring: the token stops working within 7 days, then
+	// within 1 day (the body's "within": "7d", "1d"); the expiry notices'
+	// schedule (NoticeKindFor).
+	WebhookTokenExpiring = "token.expiring"
+	WebhookTokenExpired  = "token.expired"
 )
 
 // WebhookDelivery is one outbox row: an event to POST to the webhook URL,
@@ -46,6 +51,10 @@ type WebhookStore interface {
 	ReleaseWebhookDelivery(ctx context.Context, uid, claim string, retryAt time.Time, reason string, failed bool) error
 	// ListWebhookDeliveries returns the stack's deliveries, oldest first.
 	ListWebhookDeliveries(ctx context.Context, stackUID string) ([]*WebhookDelivery, error)
+	// EnqueueExpiryWebhooks enqueues, once across nodes and runs, the
+	// token.expiring and token.expired events due at now of every stack's
+	// management and delivery tokens; it returns how many it enqueued.
+	EnqueueExpiryWebhooks(ctx context.Context, now time.Time) (int, error)
 	// PruneWebhookDeliveries deletes the deliveries created before t.
 	PruneWebhookDeliveries(ctx context.Context, before time.Time) (int, error)
 }

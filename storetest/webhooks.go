@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/stackgate/stackgate"
 )
 
@@ -197,6 +199,68 @@ func testWebhooks(t *testing.T, s stackgate.Store) {
 				t.Errorf("%s claimed by nobody", d.UID)
 			}
 		}
+	})
+	sub(t, "ExpiryEvents", func(t *testing.T) {
+		g := newFixture(t, s)
+		// mt stops working at 2032-05-11T00:00Z, dt at 2032-05-13T00:00Z.
+		mtDate, dtDate := time.Date(2032, 5, 10, 0, 0, 0, 0, time.UTC), time.Date(2032, 5, 12, 0, 0, 0, 0, time.UTC)
+		mt := g.newManagementToken("expiring mt")
+		mt.ExpiresOn, mt.EmailNotification = &mtDate, false // webhooks do not depend on e-mail notification
+		must(t, s.CreateManagementToken(ctx(t), mt, nil, 0))
+		dt := g.newDeliveryToken("expiring dt")
+		dt.ExpiresOn = &dtDate
+		must(t, s.CreateDeliveryToken(ctx(t), dt, nil, 0))
+		never := g.newManagementToken("never")
+		never.ExpiresOn = nil
+		must(t, s.CreateManagementToken(ctx(t), never, nil, 0))
+		seen := len(list(t, g.stack)) // the creations
+		// step enqueues at t and returns the stack's new rows as
+		// "event within type name expires_at".
+		step := func(t *testing.T, at time.Time) []string {
+			t.Helper()
+			for range 2 { // a second run (another node) adds nothing
+				_, err := s.EnqueueExpiryWebhooks(ctx(t), at)
+				must(t, err)
+			}
+			ds := list(t, g.stack)
+			var out []string
+			for _, d := range ds[seen:] {
+				var b struct {
+					Event, Within string
+					ExpiresAt     string `json:"expires_at"`
+					Token         struct{ Name, Type string }
+				}
+				if err := json.Unmarshal(d.Body, &b); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, strings.Join([]string{b.Event, b.Within, b.Token.Type, b.Token.Name, b.ExpiresAt}, " "))
+			}
+			seen = len(ds)
+			return out
+		}
+		const mtAt, dtAt = "2032-05-11T00:00:00Z", "2032-05-13T00:00:00Z"
+		for _, c := range []struct {
+			at   time.Time
+			want []string
+		}{
+			{time.Date(2032, 5, 3, 23, 0, 0, 0, time.UTC), nil}, // mt: 7 d 1 h left
+			{time.Date(2032, 5, 4, 0, 0, 0, 0, time.UTC), []string{"token.expiring 7d management expiring mt " + mtAt}},
+			{time.Date(2032, 5, 6, 12, 0, 0, 0, time.UTC), []string{"token.expiring 7d delivery expiring dt " + dtAt}},
+			{time.Date(2032, 5, 10, 1, 0, 0, 0, time.UTC), []string{"token.expiring 1d management expiring mt " + mtAt}},
+			{time.Date(2032, 5, 11, 0, 0, 0, 0, time.UTC), []string{"token.expired  management expiring mt " + mtAt}},
+			{time.Date(2032, 5, 13, 1, 0, 0, 0, time.UTC), []string{"token.expired  delivery expiring dt " + dtAt}},
+			{time.Date(2032, 5, 20, 0, 0, 0, 0, time.UTC), nil},
+		} {
+			if d := cmp.Diff(c.want, step(t, c.at)); d != "" {
+				t.Errorf("at %v (-want +got):\n%s", c.at, d)
+			}
+		}
+		// A later expiry date makes new events; the old ones stay once.
+		later := time.Date(2032, 6, 1, 0, 0, 0, 0, time.UTC)
+		mt.ExpiresOn = &later
+		must(t, s.UpdateManagementToken(ctx(t), mt, nil))
+		diff(t, "after a new date", []string{"token.expiring 7d management expiring mt 2032-06-02T00:00:00Z"},
+			step(t, time.Date(2032, 5, 27, 0, 0, 0, 0, time.UTC)))
 	})
 	sub(t, "Prune", func(t *testing.T) {
 		n, err := s.PruneWebhookDeliveries(ctx(t), time.Now().Add(time.Hour))

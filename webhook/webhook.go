@@ -110,6 +110,7 @@ type Store interface {
 	MarkWebhookSent(ctx context.Context, uid string, at time.Time) error
 	ReleaseWebhookDelivery(ctx context.Context, uid, claim string, retryAt time.Time, reason string, failed bool) error
 	PruneWebhookDeliveries(ctx context.Context, before time.Time) (int, error)
+	EnqueueExpiryWebhooks(ctx context.Context, now time.Time) (int, error)
 }
 
 // Worker drains the outbox; run one on every node.
@@ -125,6 +126,9 @@ type Worker struct {
 	MaxAttempts int           // attempts before the delivery is given up; 0: 10
 	Batch       int           // deliveries claimed per run; 0: 50
 	Retention   time.Duration // deliveries older than this are deleted; 0: 7 days
+	// ExpiryInterval is how often Run enqueues the expiry events due (the
+	// store keeps one of each across nodes); 0: 1 min.
+	ExpiryInterval time.Duration
 }
 
 func (w *Worker) now() time.Time {
@@ -194,8 +198,15 @@ func (w *Worker) log() *slog.Logger {
 func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var scanned time.Time
 	for {
 		if w.Sender != nil {
+			if now := w.now(); now.Sub(scanned) >= or(w.ExpiryInterval, time.Minute) {
+				if _, err := w.Store.EnqueueExpiryWebhooks(ctx, now); err != nil && ctx.Err() == nil {
+					w.log().Error("webhook expiry scan", "err", err)
+				}
+				scanned = now
+			}
 			if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
 				w.log().Error("webhook run", "err", err)
 			}

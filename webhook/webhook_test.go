@@ -349,10 +349,37 @@ func TestTwoNodes(t *testing.T) {
 	url := testdb.PostgresURL(t)
 	a, b := testdb.OpenPostgres(t, url), testdb.OpenPostgres(t, url)
 	w := newWorld(t, a)
-	const events = 30
-	for i := range events {
+	const tokens = 30
+	for i := range tokens {
 		w.managementToken(t, fmt.Sprint("node token ", i))
 	}
+	// One more, expiring in 3 days: both nodes enqueue its token.expiring
+	// event at once; the store keeps one.
+	name, yes := "expiring", true
+	exp, _ := json.Marshal(time.Now().UTC().AddDate(0, 0, 3).Format("2006-01-02"))
+	if _, err := w.svc.CreateManagementToken(t.Context(), w.owner, service.TokenInput{Name: &name, ExpiresOn: exp,
+		Scope: []stackgate.ScopeEntry{{Module: stackgate.ModuleEntry, ACL: stackgate.ACL{Read: &yes}},
+			{Module: stackgate.ModuleBranch, Branches: []string{"main"}, ACL: stackgate.ACL{Read: &yes}}}}); err != nil {
+		t.Fatal(err)
+	}
+	var enq sync.WaitGroup
+	enqueued := make([]int, 2)
+	for i, st := range []stackgate.Store{a, b} {
+		enq.Add(1)
+		go func() {
+			defer enq.Done()
+			n, err := st.EnqueueExpiryWebhooks(t.Context(), time.Now())
+			if err != nil {
+				t.Error(err)
+			}
+			enqueued[i] = n
+		}()
+	}
+	enq.Wait()
+	if enqueued[0]+enqueued[1] != 1 {
+		t.Fatalf("enqueued %v expiry events, want 1 in all", enqueued)
+	}
+	const events = tokens + 2
 	rcv := &receiver{}
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()
@@ -383,8 +410,15 @@ func TestTwoNodes(t *testing.T) {
 	}
 	wg.Wait()
 	seen := map[string]int{}
+	expiring := 0
 	for _, r := range rcv.requests() {
 		seen[r.delivery]++
+		if r.event == stackgate.WebhookTokenExpiring {
+			expiring++
+		}
+	}
+	if expiring != 1 {
+		t.Errorf("%d token.expiring deliveries, want 1", expiring)
 	}
 	if len(seen) != events {
 		t.Errorf("%d distinct deliveries, want %d", len(seen), events)

@@ -17,11 +17,20 @@ CREATE TABLE webhook_deliveries (
 	attempts    INTEGER NOT NULL DEFAULT 0,
 	last_error  TEXT NOT NULL DEFAULT '',
 	sent_at     INTEGER NOT NULL DEFAULT 0,
-	failed_at   INTEGER NOT NULL DEFAULT 0
+	failed_at   INTEGER NOT NULL DEFAULT 0,
+	-- dedup_key names an expiry event (kind, token, expiry date): every
+	-- node may enqueue it, the unique index keeps one. NULL for changes.
+	dedup_key   TEXT UNIQUE
 );
 CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (lease_until) WHERE sent_at = 0 AND failed_at = 0;
 CREATE INDEX webhook_deliveries_stack ON webhook_deliveries (stack_uid, seq);
 CREATE INDEX webhook_deliveries_created ON webhook_deliveries (created_at);
+-- The expiry scan reads tokens by expiry date (management tokens' index is
+-- partial: only those with e-mail notification).
+CREATE INDEX webhook_management_tokens_expires ON management_tokens (expires_on);
+CREATE INDEX webhook_delivery_tokens_expires ON delivery_tokens (expires_on);
 
 -- +goose Down
+DROP INDEX webhook_delivery_tokens_expires;
+DROP INDEX webhook_management_tokens_expires;
 DROP TABLE webhook_deliveries;
