@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +64,6 @@ func TestServeWebhookFlags(t *testing.T) {
 // creation, signed with the secret file's key, and without its value.
 func TestServeWebhook(t *testing.T) {
 	dir := t.TempDir()
-	db := "sqlite:" + filepath.Join(dir, "sg.db")
 	secretFile := filepath.Join(dir, "secret")
 	key := []byte("a-webhook-secret-of-32-bytes-xyz")
 	if err := os.WriteFile(secretFile, append(key, '\n'), 0o600); err != nil {
@@ -82,43 +79,10 @@ func TestServeWebhook(t *testing.T) {
 		got <- delivery{r.Header.Clone(), b}
 	}))
 	defer rcv.Close()
-	getenv := func(string) string { return "" }
-	ctx := context.Background()
-	var out strings.Builder
-	if err := run(ctx, []string{"bootstrap", "--database", db, "--email", "o@example.com", "--password", "whole-program-1", "--stack", "S"}, getenv, &out, io.Discard); err != nil {
-		t.Fatalf("bootstrap: %v", err)
-	}
-	var boot map[string]string
-	if err := json.Unmarshal([]byte(out.String()), &boot); err != nil {
-		t.Fatal(err)
-	}
-	serveCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(serveCtx, []string{"serve", "--addr", "127.0.0.1:0", "--database", db, "--webhook-url", rcv.URL + "/hook",
-			"--webhook-secret-file", secretFile, "--webhook-interval", "20ms"}, getenv, io.Discard, pw)
-		pw.Close()
-	}()
-	addr := make(chan string, 1)
-	go func() {
-		re := regexp.MustCompile(`addr=http://([0-9.:]+)`)
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- "http://" + m[1]
-			}
-		}
-	}()
-	var base string
-	select {
-	case base = <-addr:
-	case err := <-done:
-		t.Fatalf("serve exited: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not log its address")
-	}
+	db, apiKey := bootstrapDB(t, dir)
+	// The later --database wins over startServe's own.
+	base := "http://" + startServe(t, noEnv, "--database", db, "--webhook-url", rcv.URL+"/hook",
+		"--webhook-secret-file", secretFile, "--webhook-interval", "20ms")
 	resp, err := http.Post(base+"/v3/user-session", "application/json",
 		strings.NewReader(`{"user":{"email":"o@example.com","password":"whole-program-1"}}`))
 	if err != nil {
@@ -131,7 +95,7 @@ func TestServeWebhook(t *testing.T) {
 	resp.Body.Close()
 	req, _ := http.NewRequest("POST", base+"/v3/stacks/management_tokens", strings.NewReader(
 		`{"token":{"name":"ci","scope":[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"],"acl":{"read":true}}]}}`))
-	req.Header.Set("api_key", boot["api_key"])
+	req.Header.Set("api_key", apiKey)
 	req.Header.Set("authtoken", login.User.Authtoken)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err = http.DefaultClient.Do(req)
@@ -157,11 +121,7 @@ func TestServeWebhook(t *testing.T) {
 		t.Errorf("delivery headers %v body %s", d.header, d.body)
 	}
 	if strings.Contains(string(d.body), created.Token.Token) || !strings.Contains(string(d.body), created.Token.UID) ||
-		!strings.Contains(string(d.body), boot["api_key"]) {
+		!strings.Contains(string(d.body), apiKey) {
 		t.Errorf("body %s (token uid %s)", d.body, created.Token.UID)
-	}
-	stop()
-	if err := <-done; err != nil {
-		t.Fatalf("serve returned %v", err)
 	}
 }
