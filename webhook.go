@@ -37,7 +37,8 @@ type WebhookDelivery struct {
 // WebhookStore keeps the webhook outbox. Rows are written by the token
 // writes themselves (create, rotate, delete of delivery, preview and
 // management tokens), never by a separate call, so that an event exists
-// exactly when its change was committed.
+// exactly when its change was committed. No method here changes what a
+// credential may do: Changes: none.
 type WebhookStore interface {
 	// ClaimWebhookDeliveries claims up to limit deliveries that are neither
 	// sent nor failed and whose lease has lapsed at now, oldest first, until
