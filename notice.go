@@ -13,6 +13,19 @@ const (
 	NoticeDay  NoticeKind = "1d" // sent when it stops working within 1 day
 )
 
+// NoticeKindFor is the notice due for a token that stops working in left:
+// NoticeWeek within 7 days, NoticeDay within the last one; ok is false
+// outside (0, 7 days]. The expiry e-mails and the expiry webhooks share it.
+func NoticeKindFor(left time.Duration) (kind NoticeKind, ok bool) {
+	switch {
+	case left <= 0 || left > 7*24*time.Hour:
+		return "", false
+	case left <= 24*time.Hour:
+		return NoticeDay, true
+	}
+	return NoticeWeek, true
+}
+
 // NoticeKey identifies one expiry notice. Exactly one notice is sent per
 // key: a changed expires_on or a re-enabled notification flag makes a new
 // key, hence a new notice.

@@ -39,6 +39,7 @@ type Store interface {
 	KeyStore          // keys.go
 	AdminStore        // admin.go
 	OAuthStore        // oauth.go
+	WebhookStore      // webhook.go
 	Close() error
 }
 

@@ -75,11 +75,8 @@ func (c *NoticeConfig) defaults() {
 }
 
 // noticeWindow is how long before its expiry a token's first notice goes
-// out; noticeLastDay, the second.
-const (
-	noticeWindow  = 7 * 24 * time.Hour
-	noticeLastDay = 24 * time.Hour
-)
+// out (stackgate.NoticeKindFor says which notice is due).
+const noticeWindow = 7 * 24 * time.Hour
 
 // NoticeCounts are the notices this process handled since start.
 type NoticeCounts struct {
@@ -140,13 +137,9 @@ func (n *Notifier) RunOnce(ctx context.Context) error {
 	var errs []error
 	for _, t := range tokens {
 		at, ok := t.ExpiresAt()
-		left := at.Sub(now)
-		if !ok || left <= 0 || left > noticeWindow {
+		kind, due := stackgate.NoticeKindFor(at.Sub(now))
+		if !ok || !due {
 			continue
-		}
-		kind := stackgate.NoticeWeek
-		if left <= noticeLastDay {
-			kind = stackgate.NoticeDay
 		}
 		if err := n.notify(ctx, t, kind, now); err != nil {
 			errs = append(errs, err)

@@ -41,6 +41,9 @@ func (tx *Tx) audit(ctx context.Context, stackUID string, ev *event) error {
 	if err != nil {
 		return err
 	}
+	if err := tx.outbox(ctx, stackUID, ev); err != nil {
+		return err
+	}
 	tx.audited = true
 	return nil
 }

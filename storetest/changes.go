@@ -299,6 +299,22 @@ func testChanges(t *testing.T, s stackgate.Store) {
 			return s.ReleaseExpiryNotice(ctx(t), notice, "c1", t0, "smtp down")
 		}, none, false},
 		{"MarkExpiryNoticeSent", func(t *testing.T) error { return s.MarkExpiryNoticeSent(ctx(t), notice, t0) }, none, false},
+		{"ClaimWebhookDeliveries", func(t *testing.T) error {
+			_, err := s.ClaimWebhookDeliveries(ctx(t), "w1", t0, time.Minute, 10)
+			return err
+		}, none, false},
+		{"ReleaseWebhookDelivery", func(t *testing.T) error {
+			return s.ReleaseWebhookDelivery(ctx(t), "bltnone", "w1", t0, "status 500", false)
+		}, none, false},
+		{"MarkWebhookSentUnknown", func(t *testing.T) error { return s.MarkWebhookSent(ctx(t), "bltnone", t0) }, none, true},
+		{"EnqueueExpiryWebhooks", func(t *testing.T) error {
+			_, err := s.EnqueueExpiryWebhooks(ctx(t), t0)
+			return err
+		}, none, false},
+		{"PruneWebhookDeliveries", func(t *testing.T) error {
+			_, err := s.PruneWebhookDeliveries(ctx(t), t0)
+			return err
+		}, none, false},
 		{"UpdateManagementToken", func(t *testing.T) error {
 			m := *mt
 			m.Description, m.UpdatedAt = "changed", now()

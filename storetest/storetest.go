@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"Keys", testKeys},
 		{"Admin", testAdmin},
 		{"OAuth", testOAuth},
+		{"Webhooks", testWebhooks},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}

@@ -49,6 +49,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	metricsf.register(fs, getenv)
 	var outagef outageFlags
 	outagef.register(fs, getenv)
+	var webhookf webhookFlags
+	webhookf.register(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -84,6 +86,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// The checker registers the store's commit hook: one per process.
 	chk := access.New(st, keys, c.acc, log)
 	notifier, err := mailf.notifier(svc, log)
+	if err != nil {
+		return err
+	}
+	hooks, err := webhookf.worker(st, log)
 	if err != nil {
 		return err
 	}
@@ -138,6 +144,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// Audit retention: every node prunes (a delete by age is the same
 	// whoever runs it). It stops before the store is closed.
 	defer auditf.run(ctx, svc, log)()
+	// Token-event webhooks: every node drains the outbox; claims in the
+	// store make each delivery go out from one node at a time.
+	defer webhookf.run(ctx, hooks)()
 	// Last uses: recorded in memory by the checker, written in batches; the
 	// last flush runs at shutdown, before the store closes.
 	defer lastUse.run(ctx, svc, chk, log)()

@@ -1,0 +1,223 @@
+// Package webhook delivers the store's webhook outbox: each token event is
+// POSTed, signed with HMAC-SHA256 over the raw body, at least once, by
+// whichever node claims it (the claim protocol of the expiry notices), with
+// bounded exponential backoff. It never blocks a write: the write only adds
+// an outbox row in its own transaction.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/stackgate/stackgate"
+)
+
+// Headers of a delivery.
+const (
+	HeaderSignature = "X-Stackgate-Signature" // "sha256=" + hex HMAC-SHA256(secret, body)
+	HeaderEvent     = "X-Stackgate-Event"
+	HeaderDelivery  = "X-Stackgate-Delivery" // the outbox row's uid: the same on every retry
+)
+
+// responseLimit is how much of a receiver's reply is read (then the
+// connection is dropped): enough to reuse a connection after a short reply,
+// never a large or endless body.
+const responseLimit = 4 << 10
+
+// Sign returns the X-Stackgate-Signature value of body under secret.
+func Sign(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Verify reports whether signature is body's under secret (constant time).
+func Verify(secret, body []byte, signature string) bool {
+	return hmac.Equal([]byte(Sign(secret, body)), []byte(signature))
+}
+
+// Sender POSTs deliveries to one URL.
+type Sender struct {
+	URL    string
+	Secret []byte
+	Client *http.Client // nil: NewClient(10 s)
+}
+
+// NewClient is an HTTP client that follows no redirect (a 3xx is a failed
+// attempt: the URL is what the operator configured, nowhere else) and gives
+// up after timeout.
+func NewClient(timeout time.Duration) *http.Client {
+	return &http.Client{
+		Timeout:       timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Send POSTs d once; nil when the receiver answered 2xx. Errors never name
+// the URL (which may carry credentials) beyond its redacted form.
+func (s *Sender) Send(ctx context.Context, d *stackgate.WebhookDelivery) error {
+	c := s.Client
+	if c == nil {
+		c = NewClient(10 * time.Second)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(d.Body))
+	if err != nil {
+		return errors.New("webhook: bad URL")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "stackgate-webhook")
+	req.Header.Set(HeaderEvent, d.Event)
+	req.Header.Set(HeaderDelivery, d.UID)
+	req.Header.Set(HeaderSignature, Sign(s.Secret, d.Body))
+	resp, err := c.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the URL
+		}
+		return fmt.Errorf("webhook: POST %s: %w", Redact(s.URL), err)
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, responseLimit))
+	resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("webhook: POST %s: status %d", Redact(s.URL), resp.StatusCode)
+	}
+	return nil
+}
+
+// Redact returns the URL without user info, query or fragment, for logs.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}
+
+// Store is what the worker needs of the store.
+type Store interface {
+	ClaimWebhookDeliveries(ctx context.Context, claim string, now time.Time, lease time.Duration, limit int) ([]*stackgate.WebhookDelivery, error)
+	MarkWebhookSent(ctx context.Context, uid string, at time.Time) error
+	ReleaseWebhookDelivery(ctx context.Context, uid, claim string, retryAt time.Time, reason string, failed bool) error
+	PruneWebhookDeliveries(ctx context.Context, before time.Time) (int, error)
+	EnqueueExpiryWebhooks(ctx context.Context, now time.Time) (int, error)
+}
+
+// Worker drains the outbox; run one on every node.
+type Worker struct {
+	Store  Store
+	Sender *Sender
+	Log    *slog.Logger
+	Now    func() time.Time // nil: time.Now
+
+	Lease       time.Duration // how long a claim is held while sending (> the client's timeout); 0: 1 min
+	Backoff     time.Duration // the wait after the first failure, doubling after each; 0: 10 s
+	MaxBackoff  time.Duration // the longest wait; 0: 1 h
+	MaxAttempts int           // attempts before the delivery is given up; 0: 10
+	Batch       int           // deliveries claimed per run; 0: 50
+	Retention   time.Duration // deliveries older than this are deleted; 0: 7 days
+	// ExpiryInterval is how often Run enqueues the expiry events due (the
+	// store keeps one of each across nodes); 0: 1 min.
+	ExpiryInterval time.Duration
+}
+
+func (w *Worker) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
+	}
+	return time.Now()
+}
+
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// Delay is the backoff after the attempts-th failed attempt (1-based):
+// Backoff, doubling, at most MaxBackoff.
+func (w *Worker) Delay(attempts int) time.Duration {
+	d, max := or(w.Backoff, 10*time.Second), or(w.MaxBackoff, time.Hour)
+	for i := 1; i < attempts && d < max; i++ {
+		d *= 2
+	}
+	return min(d, max)
+}
+
+// RunOnce claims due deliveries and sends each; it returns how many were
+// delivered. A failed attempt is released until its backoff ends, or given
+// up after MaxAttempts.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	claim := stackgate.NewUID()
+	ds, err := w.Store.ClaimWebhookDeliveries(ctx, claim, w.now(), or(w.Lease, time.Minute), or(w.Batch, 50))
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, d := range ds {
+		if err := w.Sender.Send(ctx, d); err != nil {
+			failed := d.Attempts >= or(w.MaxAttempts, 10)
+			retry := w.now().Add(w.Delay(d.Attempts))
+			w.log().Warn("webhook delivery failed", "delivery", d.UID, "event", d.Event, "attempt", d.Attempts,
+				"given_up", failed, "err", err)
+			if err := w.Store.ReleaseWebhookDelivery(ctx, d.UID, claim, retry, err.Error(), failed); err != nil {
+				return sent, err
+			}
+			continue
+		}
+		if err := w.Store.MarkWebhookSent(ctx, d.UID, w.now()); err != nil {
+			return sent, err
+		}
+		sent++
+	}
+	return sent, nil
+}
+
+func (w *Worker) log() *slog.Logger {
+	if w.Log != nil {
+		return w.Log
+	}
+	return slog.Default()
+}
+
+// Run calls RunOnce every interval (and prunes old deliveries) until ctx
+// ends. With no Sender (no webhook configured) it only prunes: the outbox
+// is written whatever the configuration, so that every node agrees on it.
+func (w *Worker) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	var scanned time.Time
+	for {
+		if w.Sender != nil {
+			if now := w.now(); now.Sub(scanned) >= or(w.ExpiryInterval, time.Minute) {
+				if _, err := w.Store.EnqueueExpiryWebhooks(ctx, now); err != nil && ctx.Err() == nil {
+					w.log().Error("webhook expiry scan", "err", err)
+				}
+				scanned = now
+			}
+			if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
+				w.log().Error("webhook run", "err", err)
+			}
+		}
+		if _, err := w.Store.PruneWebhookDeliveries(ctx, w.now().Add(-or(w.Retention, 7*24*time.Hour))); err != nil && ctx.Err() == nil {
+			w.log().Error("webhook prune", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
