@@ -127,6 +127,25 @@ func testMembers(t *testing.T, s stackgate.Store) {
 		must(t, err)
 		diff(t, "member users of an unknown stack", []*stackgate.User{}, none)
 	})
+	sub(t, "ListStacksOfUser", func(t *testing.T) {
+		dave := newUser(t, s)
+		none, err := s.ListStacksOfUser(ctx(t), dave.UID)
+		must(t, err)
+		diff(t, "stacks of a user of none", []*stackgate.Stack{}, none)
+		// other was created after f: newest first, whatever the join order.
+		must(t, s.AddMember(ctx(t), f.stack, dave.UID, nil))
+		must(t, s.AddMember(ctx(t), other.stack, dave.UID, []string{other.seed.Roles[1].UID}))
+		got, err := s.ListStacksOfUser(ctx(t), dave.UID)
+		must(t, err)
+		diff(t, "dave's stacks", []*stackgate.Stack{&other.seed.Stack, &f.seed.Stack}, got)
+		// The owner is a member of their own stack only.
+		own, err := s.ListStacksOfUser(ctx(t), f.owner.UID)
+		must(t, err)
+		diff(t, "owner's stacks", []*stackgate.Stack{&f.seed.Stack}, own)
+		ghost, err := s.ListStacksOfUser(ctx(t), "bltghost")
+		must(t, err)
+		diff(t, "stacks of an unknown user", []*stackgate.Stack{}, ghost)
+	})
 	sub(t, "AddMemberForeignRole", func(t *testing.T) {
 		carol := newUser(t, s)
 		err := s.AddMember(ctx(t), f.stack, carol.UID, []string{other.seed.Roles[0].UID})
