@@ -91,9 +91,9 @@ type StackStore interface {
 	FindStackByUID(ctx context.Context, uid string) (*Stack, error)
 	// CountStacks returns how many stacks exist.
 	CountStacks(ctx context.Context) (int, error)
-	// ListStacksOfUser returns the stacks the user is a member of, newest
-	// first (GET /v3/stacks without api_key); empty (not an error) for a
-	// user of none or an unknown user.
+	// ListStacksOfUser returns the stacks the user is a member of in
+	// creation order, like every list (GET /v3/stacks without api_key);
+	// empty (not an error) for a user of none or an unknown user.
 	ListStacksOfUser(ctx context.Context, userUID string) ([]*Stack, error)
 	// FindMember returns the user's membership in the stack or ENOTFOUND.
 	FindMember(ctx context.Context, stackUID, userUID string) (*Member, error)

@@ -16,7 +16,7 @@ import (
 // route's failure message (withFailure).
 func (s *Server) handle(rt route, perm authz.Route) http.Handler {
 	return withBodyLimit(MaxBodyBytes)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rt.access == stack {
+		if rt.access == stack || rt.access == stackOrUser && !userForm(r) {
 			p, err := s.authorize(w, r, perm)
 			if p != nil && s.cmaLimit != nil {
 				// Every request of a known credential counts, refused ones
@@ -82,6 +82,34 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, perm authz.Ro
 		return p, access.ErrForbidden(d.Reason)
 	}
 	return p, nil
+}
+
+// userForm reports whether a stackOrUser request is its user's form: no
+// api_key and one user credential, an authtoken or a Bearer token. Anything
+// else (a management token, both credentials, none) goes the stack way and
+// is refused as it always was.
+func userForm(r *http.Request) bool {
+	if header(r, hAPIKey) != "" {
+		return false
+	}
+	authtoken, authorization := header(r, hAuthtoken), header(r, hAuthorization)
+	if authorization == "" {
+		return authtoken != ""
+	}
+	_, bearer := access.BearerToken(authorization)
+	return authtoken == "" && bearer
+}
+
+// routeUser authenticates the user of a user route that takes an OAuth
+// user token too: the authtoken, or else a Bearer token holding the route's
+// scope (GET /v3/user: user:read; GET /v3/stacks: cm.stacks.management:read).
+func (s *Server) routeUser(r *http.Request, method, pattern string) (string, error) {
+	a := header(r, hAuthorization)
+	if a == "" || header(r, hAuthtoken) != "" {
+		return s.user(r)
+	}
+	perm, _ := authz.Lookup(method, pattern)
+	return s.acc.AuthenticateOAuthUser(r.Context(), a, perm.Scope)
 }
 
 // bothDocumented reports whether a route takes authtoken and authorization

@@ -351,6 +351,21 @@ var managementTokenFields = fields[managementTokenJSON]{
 	"last_used_at":                  omitStamp(func(j managementTokenJSON) string { return j.LastUsedAt }),
 }
 
+var stackFields = fields[stackJSON]{
+	"created_at":               stamp(func(j stackJSON) string { return j.CreatedAt }),
+	"updated_at":               stamp(func(j stackJSON) string { return j.UpdatedAt }),
+	"uid":                      text(func(j stackJSON) string { return j.UID }),
+	"name":                     text(func(j stackJSON) string { return j.Name }),
+	"description":              text(func(j stackJSON) string { return j.Description }),
+	"org_uid":                  text(func(j stackJSON) string { return j.OrgUID }),
+	"api_key":                  text(func(j stackJSON) string { return j.APIKey }),
+	"master_locale":            text(func(j stackJSON) string { return j.MasterLocale }),
+	"is_asset_download_public": boolean(func(j stackJSON) bool { return j.IsAssetDownloadPublic }),
+	"owner_uid":                text(func(j stackJSON) string { return j.OwnerUID }),
+	"user_uids":                composite(func(j stackJSON) []string { return j.UserUIDs }),
+	"settings":                 composite(func(j stackJSON) stackSettings { return j.Settings }),
+}
+
 var environmentFields = fields[environmentJSON]{
 	"urls":                composite(func(j environmentJSON) []stackgate.EnvironmentURL { return j.URLs }),
 	"name":                text(func(j environmentJSON) string { return j.Name }),

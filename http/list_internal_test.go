@@ -66,6 +66,7 @@ func TestListFieldsCoverReplies(t *testing.T) {
 		{"delivery tokens", deliveryTokenJSON{PreviewToken: "p", ExpiresOn: &s, LastUsedAt: now, PreviewUsed: now}, sortedKeys(deliveryTokenFields)},
 		{"audit logs", auditLogJSON{Branch: "main"}, sortedKeys(auditLogFields)},
 		{"management tokens", managementTokenJSON{Token: "t", LastUsedAt: now}, sortedKeys(managementTokenFields)},
+		{"stacks", stackJSON{}, sortedKeys(stackFields)},
 		{"environments", environmentJSON{}, sortedKeys(environmentFields)},
 		{"locales", localeJSON{}, sortedKeys(localeFields)},
 		{"branches", branchJSON{}, sortedKeys(branchFields)},

@@ -17,6 +17,7 @@ const (
 	public  routeAccess = iota // no credential (login, health)
 	session                    // an authtoken, no stack (the user's own session)
 	stack                      // api_key + one CMA credential, authorized by the route's module and action
+	stackOrUser                // stack with an api_key; without one, a user's own (userForm): GET /v3/stacks
 	gate                       // the gate decides itself (gate.go)
 )
 
@@ -69,7 +70,7 @@ func (s *Server) routes() []route {
 		{"POST", "/v3/user/stack_invitations/{invitation_uid}/accept", session, s.handleInvitationAccept, "Invitation acceptance failed. Please try again."},
 		{"DELETE", "/v3/user/stack_invitations/{invitation_uid}", session, s.handleInvitationDecline, ""},
 
-		{"GET", "/v3/stacks", stack, s.handleStackGet, ""},
+		{"GET", "/v3/stacks", stackOrUser, s.handleStackGet, ""},
 		{"GET", "/v3/stacks/settings", stack, s.handleStackSettings, ""},
 		{"POST", "/v3/stacks/users/roles", stack, s.handleStackUsersRoles, "User roles update failed. Please try again."},
 		{"POST", "/v3/stacks/share", stack, s.handleStackShare, "Stack sharing failed. Please try again."},
@@ -134,7 +135,7 @@ func (s *Server) buildMux() *http.ServeMux {
 	paths := map[string]bool{}
 	for _, rt := range s.routes() {
 		var perm authz.Route
-		if rt.access == stack {
+		if rt.access == stack || rt.access == stackOrUser {
 			p, ok := authz.Lookup(rt.method, rt.pattern)
 			if !ok {
 				panic(fmt.Sprintf("http: route %s %s has no entry in authz.Routes", rt.method, rt.pattern))

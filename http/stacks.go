@@ -6,8 +6,12 @@ import (
 
 // handleStackGet handles "GET /v3/stacks": the stack named by api_key;
 // include_collaborators=true adds its members (the JS SDK's stack.users()).
+// Without api_key (userForm) it is "Get all stacks": handleStackList.
 func (s *Server) handleStackGet(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
+	if p == nil {
+		return s.handleStackList(w, r)
+	}
 	withCollaborators, err := queryBool(r, "include_collaborators", false)
 	if err != nil {
 		return err
@@ -102,4 +106,24 @@ func (s *Server) handleStackUnshare(w http.ResponseWriter, r *http.Request) erro
 	}
 	writeJSON(w, http.StatusOK, notice{"The stack has been successfully unshared."})
 	return nil
+}
+
+// handleStackList handles "GET /v3/stacks" without api_key: the stacks the
+// user of the authtoken or OAuth token is a member of, each as the single
+// stack's reply renders it, newest first, with the list parameters.
+func (s *Server) handleStackList(w http.ResponseWriter, r *http.Request) error {
+	uid, err := s.routeUser(r, "GET", "/v3/stacks")
+	if err != nil {
+		return err
+	}
+	info(r.Context()).principal = "user:" + uid
+	stacks, err := s.svc.StacksOfUser(r.Context(), uid)
+	if err != nil {
+		return err
+	}
+	out := make([]stackJSON, 0, len(stacks))
+	for _, st := range stacks {
+		out = append(out, renderStack(st.Stack, st.Members))
+	}
+	return writeList(w, r, "stacks", stackFields, out)
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/stackgate/stackgate"
-	"github.com/stackgate/stackgate/authz"
 )
 
 // handleLogin handles "POST /v3/user-session".
@@ -56,15 +55,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 
 // handleUserGet handles "GET /v3/user".
 func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) error {
-	var uid string
-	var err error
-	if a := header(r, hAuthorization); a != "" && header(r, hAuthtoken) == "" {
-		// An OAuth user token with the route's scope (user:read).
-		perm, _ := authz.Lookup("GET", "/v3/user")
-		uid, err = s.acc.AuthenticateOAuthUser(r.Context(), a, perm.Scope)
-	} else {
-		uid, err = s.user(r)
-	}
+	uid, err := s.routeUser(r, "GET", "/v3/user")
 	if err != nil {
 		return err
 	}

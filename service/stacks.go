@@ -83,6 +83,31 @@ func (s *Service) Members(ctx context.Context, stackUID string) ([]*stackgate.Me
 	return s.store.ListMembers(ctx, stackUID)
 }
 
+// StackMembers is a stack with its members.
+type StackMembers struct {
+	Stack   *stackgate.Stack
+	Members []*stackgate.Member
+}
+
+// StacksOfUser returns the stacks the user is a member of, in creation
+// order, each with its members (its reply lists their uids): one read for
+// the stacks, one per stack for its members.
+func (s *Service) StacksOfUser(ctx context.Context, userUID string) ([]StackMembers, error) {
+	stacks, err := s.store.ListStacksOfUser(ctx, userUID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]StackMembers, 0, len(stacks))
+	for _, st := range stacks {
+		members, err := s.store.ListMembers(ctx, st.UID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, StackMembers{Stack: st, Members: members})
+	}
+	return out, nil
+}
+
 // Collaborator is a member of a stack with their user.
 type Collaborator struct {
 	Member *stackgate.Member

@@ -62,13 +62,13 @@ func (s *Store) FindStackByUID(ctx context.Context, uid string) (*stackgate.Stac
 	return readOne(ctx, s, func(tx *Tx) (*stackgate.Stack, error) { return findStack(ctx, tx, `uid = ?`, uid) })
 }
 
-// ListStacksOfUser returns the user's stacks, newest first (uid breaks
+// ListStacksOfUser returns the user's stacks in creation order (uid breaks
 // ties of one millisecond so the order is total).
 func (s *Store) ListStacksOfUser(ctx context.Context, userUID string) ([]*stackgate.Stack, error) {
 	return read(ctx, s, func(tx *Tx) ([]*stackgate.Stack, error) {
 		return queryList(ctx, tx, scanStack, `SELECT `+stackColumns+` FROM stacks
 			WHERE uid IN (SELECT stack_uid FROM members WHERE user_uid = ?)
-			ORDER BY created_at DESC, uid DESC`, userUID)
+			ORDER BY created_at, uid`, userUID)
 	})
 }
 

@@ -132,12 +132,12 @@ func testMembers(t *testing.T, s stackgate.Store) {
 		none, err := s.ListStacksOfUser(ctx(t), dave.UID)
 		must(t, err)
 		diff(t, "stacks of a user of none", []*stackgate.Stack{}, none)
-		// other was created after f: newest first, whatever the join order.
+		// other was created after f: creation order, whatever the join order.
 		must(t, s.AddMember(ctx(t), f.stack, dave.UID, nil))
 		must(t, s.AddMember(ctx(t), other.stack, dave.UID, []string{other.seed.Roles[1].UID}))
 		got, err := s.ListStacksOfUser(ctx(t), dave.UID)
 		must(t, err)
-		diff(t, "dave's stacks", []*stackgate.Stack{&other.seed.Stack, &f.seed.Stack}, got)
+		diff(t, "dave's stacks", []*stackgate.Stack{&f.seed.Stack, &other.seed.Stack}, got)
 		// The owner is a member of their own stack only.
 		own, err := s.ListStacksOfUser(ctx(t), f.owner.UID)
 		must(t, err)
