@@ -14,11 +14,11 @@ import (
 type routeAccess uint8
 
 const (
-	public  routeAccess = iota // no credential (login, health)
-	session                    // an authtoken, no stack (the user's own session)
-	stack                      // api_key + one CMA credential, authorized by the route's module and action
-	stackOrUser                // stack with an api_key; without one, a user's own (userForm): GET /v3/stacks
-	gate                       // the gate decides itself (gate.go)
+	public      routeAccess = iota // no credential (login, health)
+	session                        // an authtoken, no stack (the user's own session)
+	stack                          // api_key + one CMA credential, authorized by the route's module and action
+	stackOrUser                    // stack with an api_key; without one, a user's own (userForm): GET /v3/stacks
+	gate                           // the gate decides itself (gate.go)
 )
 
 // route is one line of the API surface. failed is the error_message of the
