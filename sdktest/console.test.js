@@ -45,8 +45,8 @@ describe('console', () => {
     await pg.getByLabel('Email').fill(USERS[who].email)
     await pg.getByLabel('Password').fill(USERS[who].password)
     await pg.getByRole('button', { name: 'Sign in' }).click()
-    await pg.getByLabel('Stack API key').fill(sg.apiKey)
-    await pg.getByRole('button', { name: 'Open stack' }).click()
+    // The chooser lists the user's stacks (GET /v3/stacks without api_key).
+    await pg.getByRole('list', { name: 'Your stacks' }).getByRole('button', { name: sg.apiKey }).click()
     await pg.getByRole('heading', { level: 1, name: 'Delivery tokens' }).waitFor()
   }
 

@@ -4,10 +4,10 @@ const assert = require('node:assert/strict')
 const { start, refused } = require('./harness')
 
 describe('stack, environments, locales, branches and aliases', () => {
-  let sg, stack
+  let sg, stack, client
   before(async () => {
     sg = await start()
-    stack = (await sg.login('owner')).stack
+    ;({ stack, client } = await sg.login('owner'))
   })
   after(() => sg.stop())
 
@@ -16,6 +16,14 @@ describe('stack, environments, locales, branches and aliases', () => {
     assert.ok(await stack.settings())
     const users = await stack.users()
     assert.deepEqual(users.map((u) => u.email).sort(), ['admin@example.com', 'cm@example.com', 'dev@example.com', 'owner@example.com'])
+  })
+
+  it("gets all stacks: client.stack().query().find() lists the user's, no api_key sent", async () => {
+    const all = await client.stack().query().find()
+    assert.deepEqual(all.items.map((st) => st.api_key), [sg.apiKey])
+    assert.equal(all.items[0].name, (await stack.fetch()).name)
+    const none = await client.stack().query({ query: { name: 'no such stack' } }).find()
+    assert.deepEqual(none.items, [])
   })
 
   it('manages environments', async () => {

@@ -30,8 +30,9 @@ export const session = {
   get authtoken () { return read(TOKEN) },
   get user () { return read(USER) },
   get apiKey () { return read(STACK) },
-  // stacks are the stacks chosen in this tab ({api_key, name}): the API
-  // names a stack by its api_key and has no list of a user's stacks.
+  // stacks are the stacks chosen in this tab ({api_key, name}): the chrome
+  // names the chosen one, and the chooser falls back on them should the
+  // list of the user's stacks (GET /v3/stacks) fail.
   get stacks () { return read(STACKS) || [] },
   signIn (authtoken, user) { write(TOKEN, authtoken); write(USER, { uid: user.uid, email: user.email }) },
   choose (stack) {

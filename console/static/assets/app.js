@@ -122,7 +122,7 @@ function signIn (m, after) {
   m.append(h('h1', {}, 'Sign in to stackgate'), h('p', { class: 'lead' }, 'Use the email and password of your stackgate account.'), form)
 }
 
-function chooseStack (m) {
+async function chooseStack (m) {
   const key = field({ label: 'Stack API key', name: 'api_key', required: true, hint: 'The api_key of the stack to manage (stackgate bootstrap prints it).' })
   const form = h('form', { class: 'panel narrow', novalidate: true }, formError(), key,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Open stack')))
@@ -137,11 +137,15 @@ function chooseStack (m) {
     }
   }
   form.addEventListener('submit', (e) => { e.preventDefault(); open(key.control.value.trim()) })
+  // The user's stacks (GET /v3/stacks without api_key). Should the list
+  // fail, the stacks opened in this tab and the api_key field still work.
+  let stacks = session.stacks
+  try { stacks = (await get('/v3/stacks', { stack: false })).stacks } catch (_) { /* the fallback above */ }
   m.append(h('h1', {}, 'Choose a stack'))
-  if (session.stacks.length) {
-    m.append(h('h2', {}, 'Stacks opened in this tab'), h('ul', {}, session.stacks.map((s) =>
+  if (stacks.length) {
+    m.append(h('h2', { id: 'your-stacks' }, 'Your stacks'), h('ul', { 'aria-labelledby': 'your-stacks' }, stacks.map((s) =>
       h('li', {}, h('button', { type: 'button', on: { click: () => open(s.api_key) } }, `${s.name} (${s.api_key})`)))))
-    m.append(h('h2', {}, 'Another stack'))
+    m.append(h('h2', {}, 'Another stack by its api_key'))
   }
   m.append(form)
 }
