@@ -164,15 +164,7 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	results, err := p.Up(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	names := make([]string, 0, len(results))
-	for _, r := range results {
-		names = append(names, r.Source.Path)
-	}
-	return names, nil
+	return sqlstore.MigrateUp(ctx, p)
 }
 
 // provider is goose over the embedded migrations.
