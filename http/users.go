@@ -31,7 +31,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	u, token, err := s.svc.LoginFrom(r.Context(), *body.User.Email, *body.User.Password, info(r.Context()).client)
+	u, token, err := s.svc.LoginFrom(r.Context(), *body.User.Email, *body.User.Password, info(r.Context()).client, r.UserAgent())
 	if err != nil {
 		return err
 	}
