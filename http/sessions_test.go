@@ -42,6 +42,13 @@ func TestUserSessions(t *testing.T) {
 		if err := f.svc.FlushLastUse(t.Context(), f.acc); err != nil {
 			t.Fatal(err)
 		}
+		// GET /v3/user shows the asking session's flushed last use.
+		if u := jobj(t, mustDo(t, f, map[string]string{"authtoken": first}, "GET", "/v3/user", nil, 200).body["user"]); u["last_used_at"] != "2031-05-10T12:01:00.000Z" {
+			t.Errorf("GET /v3/user: last_used_at %v", u["last_used_at"])
+		}
+		if u := jobj(t, mustDo(t, f, map[string]string{"authtoken": second}, "GET", "/v3/user", nil, 200).body["user"]); u["last_used_at"] != nil {
+			t.Errorf("GET /v3/user of a session never flushed: last_used_at %v", u["last_used_at"])
+		}
 		got := mustDo(t, f, map[string]string{"authtoken": second}, "GET", sessionsPath, nil, 200)
 		golden(t, "user_sessions", got)
 		want := map[string]any{"sessions": []any{

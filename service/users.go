@@ -52,6 +52,11 @@ func (s *Service) Sessions(ctx context.Context, userUID, authtoken string) ([]Us
 	return out, nil
 }
 
+// SessionOf returns the session of authtoken, or ENOTFOUND.
+func (s *Service) SessionOf(ctx context.Context, authtoken string) (*stackgate.Session, error) {
+	return s.store.FindSession(ctx, s.keys.Hash(authtoken))
+}
+
 // EndSession ends the session named uid of userUID at once, on every node
 // (the store announces the user's change). A uid that is no session of the
 // user, another user's included, is ENOTFOUND and changes nothing.
