@@ -132,15 +132,4 @@ func TestFilesPrivate(t *testing.T) {
 }
 
 // TestMigrateSessionUIDs: sessions of a database before 00010 get uids.
-func TestMigrateSessionUIDs(t *testing.T) {
-	db := MustOpenDB(t)
-	storetest.SessionsMigrated(t, db, func(t *testing.T) {
-		if err := db.MigrateDownTo(t.Context(), 9); err != nil {
-			t.Fatal(err)
-		}
-	}, func(t *testing.T) {
-		if _, err := db.Migrate(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-	})
-}
+func TestMigrateSessionUIDs(t *testing.T) { storetest.SessionsMigrated(t, MustOpenDB(t)) }

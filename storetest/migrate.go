@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"regexp"
 	"testing"
 
@@ -9,10 +10,17 @@ import (
 
 var uidPattern = regexp.MustCompile(`^blt[0-9a-f]{16}$`)
 
+// Migrator is a store whose migrations a test can roll back.
+type Migrator interface {
+	stackgate.Store
+	Migrate(ctx context.Context) ([]string, error)
+	MigrateDownTo(ctx context.Context, version int64) error
+}
+
 // SessionsMigrated: sessions written before the migration that gave
-// sessions a uid (00010) each get one, distinct, and keep working. down
-// rolls s back to before it, up migrates s again.
-func SessionsMigrated(t *testing.T, s stackgate.Store, down, up func(t *testing.T)) {
+// sessions a uid (00010) each get one, distinct, and keep working once s is
+// rolled back to before it and migrated again.
+func SessionsMigrated(t *testing.T, s Migrator) {
 	u := newUser(t, s)
 	hashes := [][]byte{[]byte("old-1"), []byte("old-2"), []byte("old-3")}
 	seen := map[string]bool{} // the uids given before: rolled back with their column
@@ -21,8 +29,9 @@ func SessionsMigrated(t *testing.T, s stackgate.Store, down, up func(t *testing.
 		must(t, s.CreateSession(ctx(t), sess, 0))
 		seen[sess.UID] = true
 	}
-	down(t)
-	up(t)
+	must(t, s.MigrateDownTo(ctx(t), 9))
+	_, err := s.Migrate(ctx(t))
+	must(t, err)
 	list, err := s.ListSessions(ctx(t), u.UID)
 	must(t, err)
 	if len(list) != len(hashes) {
