@@ -360,16 +360,20 @@ func (a *Checker) managementMiss(ctx context.Context, snap *snapshot, h [sha256.
 // AuthenticateUser returns the uid of the user whose session authtoken is
 // (401 when it is none), from the cache of sessions: the one lookup of an
 // authtoken, for stack routes (Authenticate) and the user's own routes
-// alike.
+// alike. It records the session's use (lastuse.go).
 func (a *Checker) AuthenticateUser(ctx context.Context, authtoken string) (string, error) {
 	if authtoken == "" {
 		return "", errBadAuthtoken
 	}
 	var h [sha256.Size]byte
 	a.keys.HashInto(&h, authtoken)
-	uid, err := a.cache.session(ctx, h)
+	e, err := a.cache.session(ctx, h)
 	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
 		return "", errBadAuthtoken
 	}
-	return uid, err
+	if err != nil {
+		return "", err
+	}
+	e.use.record(a.Now())
+	return e.userUID, nil
 }

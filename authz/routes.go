@@ -122,6 +122,9 @@ var Routes = []Route{
 	{Method: "POST", Pattern: "/v3/user-session", Module: stackgate.ModuleUserSession, Action: Create, API: CMA, Served: true},
 	{Method: "DELETE", Pattern: "/v3/user-session", Module: stackgate.ModuleUserSession, Action: Delete, API: CMA, Served: true},
 	{Method: "GET", Pattern: "/v3/user", Module: stackgate.ModuleUserSession, Action: Read, API: CMA, Served: true},
+	// The user's own sessions (stackgate's: list them, end one).
+	{Method: "GET", Pattern: "/v3/user/sessions", Module: stackgate.ModuleUserSession, Action: Read, API: CMA, Served: true},
+	{Method: "DELETE", Pattern: "/v3/user/sessions/{session_uid}", Module: stackgate.ModuleUserSession, Action: Delete, API: CMA, Served: true},
 	// The user's own stack invitations (stackgate's: POST /v3/stacks/share invites, the invitee accepts).
 	{Method: "GET", Pattern: "/v3/user/stack_invitations", Module: stackgate.ModuleUserSession, Action: Read, API: CMA, Served: true},
 	{Method: "POST", Pattern: "/v3/user/stack_invitations/{invitation_uid}/accept", Module: stackgate.ModuleUserSession, Action: Update, API: CMA, Served: true},

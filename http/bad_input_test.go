@@ -141,6 +141,13 @@ func TestBadInputNeverFails5xx(t *testing.T) {
 			return "deploy"
 		case strings.HasPrefix(pattern, "/v3/user/stack_invitations/"):
 			return invitation()
+		case strings.HasPrefix(pattern, "/v3/user/sessions/"):
+			// the content manager's, which the owner cannot end
+			sessions, err := f.store.ListSessions(t.Context(), f.users[ContentManager].UID)
+			if err != nil || len(sessions) == 0 {
+				t.Fatalf("sessions: %v (%d)", err, len(sessions))
+			}
+			return sessions[len(sessions)-1].UID
 		case strings.HasPrefix(pattern, "/v3/audit-logs/"):
 			logs, err := f.svc.AuditLogs(t.Context(), f.stack.UID)
 			if err != nil || len(logs) == 0 {

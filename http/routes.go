@@ -66,6 +66,8 @@ func (s *Server) routes() []route {
 		{"POST", "/v3/user-session", public, withRateLimit(s.loginLimiter, s.handleLogin), "Looks like your email or password is invalid."},
 		{"DELETE", "/v3/user-session", session, s.handleLogout, ""},
 		{"GET", "/v3/user", session, s.handleUserGet, ""},
+		{"GET", "/v3/user/sessions", session, s.handleSessionList, ""},
+		{"DELETE", "/v3/user/sessions/{session_uid}", session, s.handleSessionDelete, ""},
 		{"GET", "/v3/user/stack_invitations", session, s.handleInvitationList, ""},
 		{"POST", "/v3/user/stack_invitations/{invitation_uid}/accept", session, s.handleInvitationAccept, "Invitation acceptance failed. Please try again."},
 		{"DELETE", "/v3/user/stack_invitations/{invitation_uid}", session, s.handleInvitationDecline, ""},

@@ -24,6 +24,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 	}{
 		{"Users", testUsers},
 		{"Sessions", testSessions},
+		{"SessionList", testSessionList},
 		{"Stacks", testStacks},
 		{"Members", testMembers},
 		{"Invitations", testInvitations},
