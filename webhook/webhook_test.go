@@ -95,11 +95,7 @@ type world struct {
 
 func newWorld(t *testing.T, st stackgate.Store) *world {
 	t.Helper()
-	keys, err := secret.ParseKeyFile(secret.GenerateKeyFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return newWorldWith(t, st, keys, service.Config{})
+	return newWorldWith(t, st, newKeys(t), service.Config{})
 }
 
 // newWorldWith is newWorld with its keys and service configuration.
