@@ -150,7 +150,8 @@ func TestTokenWebhookWho(t *testing.T) {
 
 // TestTokenWebhookBadInput: a bad URL (not https, user info, fragment, a
 // loopback or private address, too long), an unknown or no event, no url
-// or no envelope: 422 with errors naming the field, and nothing changed.
+// or no envelope: 422 with errors naming the field; an oversized body 413;
+// nothing changed.
 func TestTokenWebhookBadInput(t *testing.T) {
 	f := newFixture(t, testdb.SQLite)
 	owner := f.as(Owner)
@@ -191,6 +192,8 @@ func TestTokenWebhookBadInput(t *testing.T) {
 			}
 		})
 	}
+	// A body past the 1 MiB limit of every route: 413, as everywhere.
+	wantError(t, f.do(req{"PUT", tokenWebhookPath, owner, tokenWebhookBody("https://hooks.example.com/" + strings.Repeat("a", 2<<20))}), 413, 413, "")
 	if after := mustDo(t, f, owner, "GET", tokenWebhookPath, nil, 200).raw; !bytes.Equal(before, after) {
 		t.Errorf("a refused PUT changed the webhook: %s, was %s", after, before)
 	}
