@@ -68,7 +68,7 @@ func (b *KeyBinding) CheckKeys(have []KeyFingerprint) error {
 	sort.Strings(ids)
 	for _, id := range ids {
 		if _, ok := haveByID["enc "+id]; !ok && b.SealedBy[id] > 0 {
-			problems = append(problems, fmt.Sprintf("it lacks encryption key %q, which still seals %d token(s) (put the key back, run `stackgate rekey`, then remove it)", id, b.SealedBy[id]))
+			problems = append(problems, fmt.Sprintf("it lacks encryption key %q, which still seals %d secret(s) (put the key back, run `stackgate rekey`, then remove it)", id, b.SealedBy[id]))
 		}
 	}
 	if len(problems) == 0 {

@@ -23,7 +23,7 @@ func TestCheckKeys(t *testing.T) {
 		{"other hmac key", KeyBinding{Recorded: []KeyFingerprint{hmac, k1}}, []KeyFingerprint{other(hmac), k1}, "hmac key is not the one"},
 		{"same id, other key", KeyBinding{Recorded: []KeyFingerprint{hmac, k1}}, []KeyFingerprint{hmac, other(k1)}, `encryption key "k1" is not the key`},
 		{"key still in use removed", KeyBinding{Recorded: []KeyFingerprint{hmac, k1, k2}, SealedBy: map[string]int{"k1": 2, "k2": 1}}, []KeyFingerprint{hmac, k2},
-			`lacks encryption key "k1", which still seals 2 token(s)`},
+			`lacks encryption key "k1", which still seals 2 secret(s)`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := c.b.CheckKeys(c.have)

@@ -40,6 +40,7 @@ type Store interface {
 	AdminStore        // admin.go
 	OAuthStore        // oauth.go
 	WebhookStore      // webhook.go
+	TokenWebhookStore // webhook.go
 	Close() error
 }
 

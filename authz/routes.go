@@ -174,6 +174,13 @@ var Routes = []Route{
 	served("GET", "/v3/stacks/branch_aliases/{alias_uid}", stackgate.ModuleBranchAlias, Read),
 	served("PUT", "/v3/stacks/branch_aliases/{alias_uid}", stackgate.ModuleBranchAlias, Update),
 	served("DELETE", "/v3/stacks/branch_aliases/{alias_uid}", stackgate.ModuleBranchAlias, Delete),
+	// A stack's token-event webhook (stackgate's): a signing secret handed
+	// out, like a management token's value, so the same module: Owner and
+	// Admin, no management token, OAuth scope cm.stack.management-tokens.
+	served("GET", "/v3/stacks/token_webhook", stackgate.ModuleManagementToken, Read),
+	served("PUT", "/v3/stacks/token_webhook", stackgate.ModuleManagementToken, Update),
+	served("DELETE", "/v3/stacks/token_webhook", stackgate.ModuleManagementToken, Delete),
+	served("POST", "/v3/stacks/token_webhook/rotate_secret", stackgate.ModuleManagementToken, Update),
 	served("GET", "/v3/audit-logs", stackgate.ModuleAuditLog, Read),
 	served("GET", "/v3/audit-logs/{log_uid}", stackgate.ModuleAuditLog, Read),
 

@@ -30,7 +30,8 @@ func TestBadInputNeverFails5xx(t *testing.T) {
 		`{"token":{"name":"n","expires_on":"yesterday","scope":[{"module":"nope","acl":{}}]}}`,
 		`{"role":{"name":"","rules":[{"module":"nope"},{"module":"environment","environments":["nope"]},{"module":"taxonomy","taxonomies":["$all"],"terms":[{}]}]}}`,
 		`{"environment":{"name":"","urls":[{"url":"not a url","locale":"xx"}]}}`, `{"locale":{"code":"","name":"","fallback_locale":"xx-xx"}}`,
-		`{"branch":{"uid":"","source":"nope"}}`, `{"branch_alias":{"target_branch":""}}`}
+		`{"branch":{"uid":"","source":"nope"}}`, `{"branch_alias":{"target_branch":""}}`,
+		`{"token_webhook":{"url":7,"events":"created"}}`, `{"token_webhook":{"url":"http://[::1]:x/#","events":["nope",null]}}`}
 
 	// The existing objects, made again whenever a request removed them, and
 	// the sessions, renewed whenever a request ended them.
@@ -116,6 +117,9 @@ func TestBadInputNeverFails5xx(t *testing.T) {
 			}
 			f.tokens[Ghost] = token
 			create("POST", "/v3/stacks/share", shareBody(email, f.roleUIDs[stackgate.RoleContentManager]))
+		}
+		if !exists("/v3/stacks/token_webhook") {
+			create("PUT", "/v3/stacks/token_webhook", map[string]any{"token_webhook": map[string]any{"url": "https://hooks.example.com/x"}})
 		}
 		if !exists("/v3/roles/" + roleUID) {
 			r := create("POST", "/v3/roles", roleBody("Editors "+roleUID, branchRule))

@@ -122,6 +122,11 @@ func (s *Server) routes() []route {
 		{"PUT", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasPut, "Branch alias update failed. Please try again."},
 		{"DELETE", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasDelete, "Branch alias deletion failed. Please try again."},
 
+		{"GET", "/v3/stacks/token_webhook", stack, s.handleTokenWebhookGet, ""},
+		{"PUT", "/v3/stacks/token_webhook", stack, s.handleTokenWebhookPut, "Token webhook update failed. Please try again."},
+		{"DELETE", "/v3/stacks/token_webhook", stack, s.handleTokenWebhookDelete, ""},
+		{"POST", "/v3/stacks/token_webhook/rotate_secret", stack, s.handleTokenWebhookRotateSecret, ""},
+
 		{"GET", "/v3/audit-logs", stack, s.handleAuditLogList, ""},
 		{"GET", "/v3/audit-logs/{log_uid}", stack, s.handleAuditLogGet, ""},
 	}

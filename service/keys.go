@@ -31,31 +31,36 @@ func BindKeys(ctx context.Context, st stackgate.KeyStore, keys *secret.Keyring) 
 	return b.CheckKeys(have)
 }
 
-// Rekey re-seals every delivery and preview token under the active key, in
-// batches of batch tokens of one stack each, each batch one transaction
-// under that stack's lock. Live writers and other nodes carry on meanwhile:
+// Rekey re-seals every delivery and preview token, then every stack's
+// token webhook secret, under the active key, in batches of batch values of
+// one stack each, each batch one transaction under that stack's lock. Live writers and other nodes carry on meanwhile:
 // lookup hashes never change (the hmac key does not rotate), and every
 // batch announces its stack's change through the store's commit path, so
 // every node reloads the snapshot. progress, if not nil, hears each batch.
-// It returns the number of tokens re-sealed.
+// It returns the number of values re-sealed.
 func (s *Service) Rekey(ctx context.Context, batch int, progress func(n int)) (int, error) {
 	if batch <= 0 {
 		batch = 100
 	}
 	total := 0
-	for {
-		n, err := s.store.RekeyDeliveryTokens(ctx, s.keys.ActiveKeyID(), batch, s.keys.Reseal)
-		if err != nil {
-			return total, err
-		}
-		if n == 0 {
-			return total, nil
-		}
-		total += n
-		if progress != nil {
-			progress(n)
+	for _, rekey := range []func(context.Context, string, int, func(stackgate.Sealed) (stackgate.Sealed, error)) (int, error){
+		s.store.RekeyDeliveryTokens, s.store.RekeyTokenWebhooks,
+	} {
+		for {
+			n, err := rekey(ctx, s.keys.ActiveKeyID(), batch, s.keys.Reseal)
+			if err != nil {
+				return total, err
+			}
+			if n == 0 {
+				break
+			}
+			total += n
+			if progress != nil {
+				progress(n)
+			}
 		}
 	}
+	return total, nil
 }
 
 // KeyUse reports how many sealed values each encryption key id seals, so

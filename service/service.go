@@ -34,6 +34,11 @@ type Config struct {
 	// MaxRotationGrace caps a rotation's grace_period_seconds (rotation.go);
 	// default 30 days.
 	MaxRotationGrace time.Duration
+
+	// WebhookAllowHTTP lets a stack's token webhook use an http URL;
+	// WebhookAllowPrivate lets it name a loopback, private or link-local
+	// address (token_webhooks.go; the delivery's client must agree).
+	WebhookAllowHTTP, WebhookAllowPrivate bool
 }
 
 // loginTrackerMax bounds each in-memory login tracker (about 100 bytes a key).

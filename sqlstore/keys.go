@@ -31,9 +31,11 @@ func (s *Store) KeyBinding(ctx context.Context) (*stackgate.KeyBinding, error) {
 			return nil, err
 		}
 		// A delivery token's secret and its preview may be sealed under
-		// different keys (the preview is replaced on its own).
+		// different keys (the preview is replaced on its own); a stack's
+		// token webhook secret is sealed too.
 		rows, err = tx.query(ctx, `SELECT key_id, COUNT(*) FROM delivery_tokens WHERE token_cipher IS NOT NULL GROUP BY key_id
-			UNION ALL SELECT preview_key_id, COUNT(*) FROM delivery_tokens WHERE preview_cipher IS NOT NULL GROUP BY preview_key_id`)
+			UNION ALL SELECT preview_key_id, COUNT(*) FROM delivery_tokens WHERE preview_cipher IS NOT NULL GROUP BY preview_key_id
+			UNION ALL SELECT key_id, COUNT(*) FROM token_webhooks GROUP BY key_id`)
 		if err != nil {
 			return nil, err
 		}
@@ -123,14 +125,9 @@ func (s *Store) RekeyDeliveryTokens(ctx context.Context, activeID string, limit 
 				if len(v.Ciphertext) == 0 || v.KeyID == activeID {
 					continue
 				}
-				sealed, err := reseal(*v)
+				sealed, err := resealSame(reseal, *v)
 				if err != nil {
 					return err
-				}
-				if !bytes.Equal(sealed.Hash, v.Hash) {
-					// The lookup hash is the token's address in every
-					// cache and index: it must not move.
-					return errors.New("rekey: re-sealing changed a lookup hash (was the hmac key changed?)")
 				}
 				*v = sealed
 			}
@@ -144,4 +141,18 @@ func (s *Store) RekeyDeliveryTokens(ctx context.Context, activeID string, limit 
 		return nil
 	})
 	return n, err
+}
+
+// resealSame re-seals v with reseal and checks that its lookup hash stayed:
+// the hash is a token's address in every cache and index (and what Open
+// checks the plaintext against), so it must not move.
+func resealSame(reseal func(stackgate.Sealed) (stackgate.Sealed, error), v stackgate.Sealed) (stackgate.Sealed, error) {
+	sealed, err := reseal(v)
+	if err != nil {
+		return stackgate.Sealed{}, err
+	}
+	if !bytes.Equal(sealed.Hash, v.Hash) {
+		return stackgate.Sealed{}, errors.New("rekey: re-sealing changed a lookup hash (was the hmac key changed?)")
+	}
+	return sealed, nil
 }

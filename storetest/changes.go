@@ -315,6 +315,22 @@ func testChanges(t *testing.T, s stackgate.Store) {
 			_, err := s.PruneWebhookDeliveries(ctx(t), t0)
 			return err
 		}, none, false},
+		// A stack's token webhook: audited, but no credential changes.
+		{"CreateTokenWebhook", func(t *testing.T) error {
+			return s.CreateTokenWebhook(ctx(t), f.newTokenWebhook("https://h.example.com"))
+		}, none, false},
+		{"CreateTokenWebhookTaken", func(t *testing.T) error {
+			return s.CreateTokenWebhook(ctx(t), f.newTokenWebhook("https://h.example.com"))
+		}, none, true},
+		{"UpdateTokenWebhook", func(t *testing.T) error {
+			return s.UpdateTokenWebhook(ctx(t), f.newTokenWebhook("https://i.example.com"))
+		}, none, false},
+		{"RekeyTokenWebhooks", func(t *testing.T) error {
+			_, err := s.RekeyTokenWebhooks(ctx(t), "k9", 10, func(v stackgate.Sealed) (stackgate.Sealed, error) { v.KeyID = "k9"; return v, nil })
+			return err
+		}, none, false},
+		{"DeleteTokenWebhook", func(t *testing.T) error { return s.DeleteTokenWebhook(ctx(t), f.stack) }, none, false},
+		{"DeleteTokenWebhookMissing", func(t *testing.T) error { return s.DeleteTokenWebhook(ctx(t), f.stack) }, none, true},
 		{"UpdateManagementToken", func(t *testing.T) error {
 			m := *mt
 			m.Description, m.UpdatedAt = "changed", now()

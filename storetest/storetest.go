@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"Admin", testAdmin},
 		{"OAuth", testOAuth},
 		{"Webhooks", testWebhooks},
+		{"TokenWebhooks", testTokenWebhooks},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}

@@ -68,6 +68,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	abuse.service(&c.svc)
+	webhookf.service(&c.svc)
 	abuse.access(&c.acc)
 	if err := outagef.apply(&c.acc); err != nil {
 		return err
@@ -89,7 +90,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	hooks, err := webhookf.worker(st, log)
+	hooks, err := webhookf.worker(st, svc, log)
 	if err != nil {
 		return err
 	}

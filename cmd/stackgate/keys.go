@@ -115,7 +115,7 @@ func runRekey(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	return a.emit(stdout, map[string]any{"resealed": n, "sealed_by_key": use}, func(w io.Writer) {
-		fmt.Fprintf(w, "rekey: re-sealed %d token(s)\n", n)
+		fmt.Fprintf(w, "rekey: re-sealed %d secret(s): tokens and token webhook secrets\n", n)
 		ids := make([]string, 0, len(use))
 		for id := range use {
 			ids = append(ids, id)
