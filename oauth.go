@@ -47,6 +47,7 @@ type AuthCode struct {
 	AppUID           string
 	UserUID          string
 	RedirectURI      string
+	RedirectNamed    bool   // the authorization request named RedirectURI: the token request must name it too (RFC 6749 §4.1.3)
 	Challenge        string // the PKCE S256 code_challenge; "" when the app uses its secret
 	Scopes           []string
 	ExpiresAt        time.Time

@@ -26,7 +26,7 @@ var oauthDescriptions = map[service.OAuthProblem]string{
 	service.ProblemClientSecret: "This grant needs the client's client_secret.",
 	service.ProblemCode:         "The authorization code is unknown, used, expired, or was issued to another client.",
 	service.ProblemVerifier:     "The code_verifier is missing, is not 43 to 128 unreserved characters (RFC 7636), or does not match the code_challenge.",
-	service.ProblemRedirectURI:  "The redirect_uri is not registered for this app, or is not the one the code was issued for.",
+	service.ProblemRedirectURI:  "The redirect_uri is not registered for this app, is not the one the code was issued for, or is missing while the authorization request named one.",
 	service.ProblemRefreshToken: "The refresh token is unknown, already used, or was issued to another client.",
 	service.ProblemScope:        "The scope asked for is beyond what the app may have.",
 	service.ProblemMachine:      "Only a machine app installed on a stack may use client_credentials.",

@@ -283,6 +283,23 @@ func TestOAuthBadInput(t *testing.T) {
 				t.Fatalf("after a replay: %s", got.raw)
 			}
 		})
+		t.Run("redirect_uri named at consent is required at the exchange", func(t *testing.T) {
+			// RFC 6749 §4.1.3: named in the authorization request, the
+			// redirect_uri must be in the token request too, and identical.
+			code := f.consent(Developer, o.public, map[string]string{"client_id": o.public.ClientID, "redirect_uri": "https://example.com/cb",
+				"code_challenge": challengeOf(testVerifier), "code_challenge_method": "S256"})
+			for _, redirect := range []string{"", testRedirect, "https://example.com/cb/"} {
+				wantOAuthError(t, f.token("", with(good(code), "redirect_uri", redirect), nil), 400, "invalid_grant")
+			}
+			if got := f.token("", with(good(code), "redirect_uri", "https://example.com/cb"), nil); got.status != 200 {
+				t.Fatalf("with the consent's redirect_uri: %d %s", got.status, got.raw)
+			}
+			// Not named at consent: optional at the exchange, and then the app's first.
+			code = f.pkceCode(Developer, o.public)
+			if got := f.token("", with(good(code), "redirect_uri", ""), nil); got.status != 200 {
+				t.Fatalf("without redirect_uri: %d %s", got.status, got.raw)
+			}
+		})
 		t.Run("expired code", func(t *testing.T) {
 			code := f.pkceCode(Developer, o.public)
 			f.svc.Now = func() time.Time { return stackgate.Now().Add(stackgate.AuthCodeTTL + time.Second) }

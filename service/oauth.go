@@ -206,7 +206,7 @@ func (s *Service) Authorize(ctx context.Context, userUID string, c Consent) (str
 	code := stackgate.NewOAuthSecret()
 	now := s.Now()
 	ac := &stackgate.AuthCode{Hash: s.keys.Hash(code), AppUID: a.UID, UserUID: userUID, RedirectURI: redirect,
-		Challenge: c.CodeChallenge, Scopes: scopes, ExpiresAt: now.Add(stackgate.AuthCodeTTL)}
+		RedirectNamed: c.RedirectURI != "", Challenge: c.CodeChallenge, Scopes: scopes, ExpiresAt: now.Add(stackgate.AuthCodeTTL)}
 	if _, err := s.store.CreateAuthCode(ctx, ac, now); err != nil {
 		return "", err
 	}
@@ -282,7 +282,10 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		} else if err != nil {
 			return nil, err
 		}
-		if r.RedirectURI != "" && r.RedirectURI != c.RedirectURI {
+		// RFC 6749 §4.1.3: a redirect_uri the authorization request named
+		// must be named again, identical; one it did not name may still be
+		// sent, and is then the one the code went to.
+		if r.RedirectURI != "" && r.RedirectURI != c.RedirectURI || c.RedirectNamed && r.RedirectURI == "" {
 			return nil, oauthErr("invalid_grant", ProblemRedirectURI)
 		}
 		if a.SecretHash != nil && r.ClientSecret == "" {

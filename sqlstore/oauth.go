@@ -152,8 +152,8 @@ func (s *Store) CreateAuthCode(ctx context.Context, c *stackgate.AuthCode, now t
 		return nil, err
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO oauth_codes (code_hash, authorization_uid, app_uid, user_uid, redirect_uri,
-		challenge, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.Hash, a.UID, c.AppUID, c.UserUID, c.RedirectURI, c.Challenge, scopes, ms(c.ExpiresAt)); err != nil {
+		redirect_uri_named, challenge, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Hash, a.UID, c.AppUID, c.UserUID, c.RedirectURI, c.RedirectNamed, c.Challenge, scopes, ms(c.ExpiresAt)); err != nil {
 		return nil, tx.conflict(err, "code")
 	}
 	// A grant (the user's consent, and the code under it) is an entry of
@@ -174,9 +174,9 @@ func (s *Store) FindAuthCode(ctx context.Context, hash []byte) (*stackgate.AuthC
 		var c stackgate.AuthCode
 		var scopes string
 		var expires int64
-		err := tx.queryRow(ctx, `SELECT code_hash, authorization_uid, app_uid, user_uid, redirect_uri, challenge, scopes,
-			expires_at FROM oauth_codes WHERE code_hash = ?`, hash).
-			Scan(&c.Hash, &c.AuthorizationUID, &c.AppUID, &c.UserUID, &c.RedirectURI, &c.Challenge, &scopes, &expires)
+		err := tx.queryRow(ctx, `SELECT code_hash, authorization_uid, app_uid, user_uid, redirect_uri, redirect_uri_named,
+			challenge, scopes, expires_at FROM oauth_codes WHERE code_hash = ?`, hash).
+			Scan(&c.Hash, &c.AuthorizationUID, &c.AppUID, &c.UserUID, &c.RedirectURI, &c.RedirectNamed, &c.Challenge, &scopes, &expires)
 		if err != nil {
 			return nil, notFound(err, "code")
 		}

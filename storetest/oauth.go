@@ -16,7 +16,7 @@ func newApp(name string, stackUID string) *stackgate.App {
 
 func newCode(app *stackgate.App, user *stackgate.User, at time.Time) *stackgate.AuthCode {
 	return &stackgate.AuthCode{Hash: []byte("code-" + stackgate.NewUID()), AppUID: app.UID, UserUID: user.UID,
-		RedirectURI: app.RedirectURIs[0], Challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+		RedirectURI: app.RedirectURIs[0], RedirectNamed: true, Challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
 		Scopes: []string{"cm.roles.management:read"}, ExpiresAt: at.Add(stackgate.AuthCodeTTL)}
 }
 
