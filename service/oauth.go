@@ -486,11 +486,16 @@ func (s *Service) RevokeAuthorization(ctx context.Context, appUID, uid, userUID 
 	return s.store.DeleteAuthorization(ctx, appUID, uid)
 }
 
-// AppStack returns the stack a machine app is installed on (ENOTFOUND for
-// an app installed nowhere).
-func (s *Service) AppStack(ctx context.Context, a *stackgate.App) (*stackgate.Stack, error) {
-	if a.StackUID == "" {
+// AppStack returns the stack a machine app is installed on, to a member of
+// it: ENOTFOUND for an app installed nowhere, or when userUID is not a
+// member (nor the owner) of its stack ("" for no one signed in). Who the app
+// acts on is no one else's to learn.
+func (s *Service) AppStack(ctx context.Context, a *stackgate.App, userUID string) (*stackgate.Stack, error) {
+	if a.StackUID == "" || userUID == "" {
 		return nil, stackgate.ErrNotFound("stack")
+	}
+	if _, err := s.store.FindMember(ctx, a.StackUID, userUID); err != nil {
+		return nil, err
 	}
 	return s.store.FindStackByUID(ctx, a.StackUID)
 }

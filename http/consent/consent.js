@@ -92,7 +92,14 @@ async function main() {
     li.dataset.scope = s.scope;
     return li;
   }));
-  $('stack').textContent = c.stack ? `On the stack ${c.stack.name}.` : 'On every stack you are a member of.';
+  // The stack of an installed app is named only to its members, once signed in.
+  let stack = c.stack;
+  if (stack) {
+    const again = await api('GET', `/manifests/${encodeURIComponent(app)}/consent?${query}`, { authtoken });
+    if (again.ok) stack = again.data.stack;
+  }
+  $('stack').textContent = !stack ? 'On every stack you are a member of.'
+    : stack.name ? `On the stack ${stack.name} only.` : 'On one stack only, which you are not a member of.';
   show('consent');
 
   $('deny').addEventListener('click', () => location.assign(c.deny_url));
