@@ -9,7 +9,7 @@ import (
 // a minute before expires_in runs out).
 const (
 	AuthCodeTTL    = 60 * time.Second // an authorization code is redeemable once, within this
-	AccessTokenTTL = 60 * time.Minute // an access token works this long; its refresh token until used
+	AccessTokenTTL = 60 * time.Minute // an access token works this long; its refresh token until used, or past its deadline
 )
 
 // App is an OAuth client registered with stackgate (`stackgate app add`).
@@ -59,7 +59,9 @@ type AuthCode struct {
 // held to Scopes and to the user's roles; an app token (client_credentials)
 // on StackUID, held to Scopes. Refreshing rotates: the
 // refresh hash moves to the next token, and this one keeps working until it
-// expires.
+// expires. The refresh token works until RefreshExpiresAt, the deadline of
+// the grant (code exchange or client_credentials) it descends from, which
+// every rotation passes on unchanged.
 type OAuthToken struct {
 	AccessHash       []byte
 	RefreshHash      []byte // nil once rotated
@@ -69,6 +71,7 @@ type OAuthToken struct {
 	StackUID         string // the app's installation (app tokens, and user tokens of an installed app); "" for any stack
 	Scopes           []string
 	ExpiresAt        time.Time
+	RefreshExpiresAt time.Time
 	CreatedAt        time.Time
 }
 
@@ -116,7 +119,7 @@ type OAuthStore interface {
 	// RotateRefreshToken takes the refresh hash from the token holding it
 	// (which keeps its access hash until it expires) and inserts next, in
 	// one transaction; access tokens expired at next.CreatedAt without a
-	// refresh hash are purged. ENOTFOUND when no token holds it any more (of
+	// refresh hash, or whose refresh token expired too, are purged. ENOTFOUND when no token holds it any more (of
 	// concurrent refreshes one wins). Changes nothing.
 	RotateRefreshToken(ctx context.Context, oldRefreshHash []byte, next *OAuthToken) error
 	// ListAuthorizations returns the app's authorizations.

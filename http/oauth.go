@@ -28,6 +28,7 @@ var oauthDescriptions = map[service.OAuthProblem]string{
 	service.ProblemVerifier:     "The code_verifier is missing, is not 43 to 128 unreserved characters (RFC 7636), or does not match the code_challenge.",
 	service.ProblemRedirectURI:  "The redirect_uri is not registered for this app, is not the one the code was issued for, or is missing while the authorization request named one.",
 	service.ProblemRefreshToken: "The refresh token is unknown, already used, or was issued to another client.",
+	service.ProblemRefreshSpent: "The refresh token has expired (its sign-in is too old, or it went unused too long): sign in again.",
 	service.ProblemScope:        "The scope asked for is beyond what the app may have.",
 	service.ProblemMachine:      "Only a machine app installed on a stack may use client_credentials.",
 	service.ProblemChallenge:    "A public app must send a code_challenge (an S256 digest: 43 base64url characters) with code_challenge_method S256.",

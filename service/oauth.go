@@ -27,15 +27,16 @@ func (e *OAuthError) Error() string { return "oauth " + e.Code + ": " + string(e
 type OAuthProblem string
 
 const (
-	ProblemGrantType    OAuthProblem = "grant_type"    // unknown or missing
-	ProblemClient       OAuthProblem = "client"        // unknown client_id, or the wrong secret
-	ProblemClientSecret OAuthProblem = "client_secret" // a confidential client sent none
-	ProblemCode         OAuthProblem = "code"          // unknown, used, expired, or another client's
-	ProblemVerifier     OAuthProblem = "code_verifier" // missing or not the challenge's
-	ProblemRedirectURI  OAuthProblem = "redirect_uri"  // not registered, or not the code's
-	ProblemRefreshToken OAuthProblem = "refresh_token" // unknown, rotated, or another client's
-	ProblemScope        OAuthProblem = "scope"         // beyond the app's, or unknown
-	ProblemMachine      OAuthProblem = "machine"       // client_credentials by an app that is not a machine app
+	ProblemGrantType    OAuthProblem = "grant_type"      // unknown or missing
+	ProblemClient       OAuthProblem = "client"          // unknown client_id, or the wrong secret
+	ProblemClientSecret OAuthProblem = "client_secret"   // a confidential client sent none
+	ProblemCode         OAuthProblem = "code"            // unknown, used, expired, or another client's
+	ProblemVerifier     OAuthProblem = "code_verifier"   // missing or not the challenge's
+	ProblemRedirectURI  OAuthProblem = "redirect_uri"    // not registered, or not the code's
+	ProblemRefreshToken OAuthProblem = "refresh_token"   // unknown, rotated, or another client's
+	ProblemRefreshSpent OAuthProblem = "refresh_expired" // past its grant's deadline, or unused too long
+	ProblemScope        OAuthProblem = "scope"           // beyond the app's, or unknown
+	ProblemMachine      OAuthProblem = "machine"         // client_credentials by an app that is not a machine app
 	ProblemChallenge    OAuthProblem = "code_challenge"
 	ProblemResponseType OAuthProblem = "response_type"
 	ProblemRepeated     OAuthProblem = "repeated" // a parameter given twice, or the client authenticated two ways (RFC 6749 §2.3, §3.2)
@@ -273,7 +274,8 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		return nil, oauthErr("invalid_grant", ProblemRedirectURI)
 	}
 	now := s.Now()
-	next := &stackgate.OAuthToken{AppUID: a.UID, CreatedAt: now, ExpiresAt: now.Add(stackgate.AccessTokenTTL)}
+	next := &stackgate.OAuthToken{AppUID: a.UID, CreatedAt: now, ExpiresAt: now.Add(stackgate.AccessTokenTTL),
+		RefreshExpiresAt: now.Add(s.cfg.OAuthRefreshTTL)}
 	switch r.GrantType {
 	case "authorization_code":
 		c, err := s.store.FindAuthCode(ctx, s.keys.Hash(r.Code))
@@ -320,6 +322,12 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 			// one (the SDK and CLI refresh user tokens without a secret).
 			return nil, oauthErr("invalid_client", ProblemClientSecret)
 		}
+		// The grant's deadline holds whatever the rotations; a token left
+		// unused for the idle limit is spent too (it was issued at its
+		// predecessor's refresh, so CreatedAt is its last use).
+		if !now.Before(old.RefreshExpiresAt) || !now.Before(old.CreatedAt.Add(s.cfg.OAuthRefreshIdle)) {
+			return nil, oauthErr("invalid_grant", ProblemRefreshSpent)
+		}
 		scopes := old.Scopes
 		if r.Scope != "" {
 			asked := strings.Fields(r.Scope)
@@ -331,6 +339,7 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 			scopes = asked
 		}
 		next.AuthorizationUID, next.UserUID, next.StackUID, next.Scopes = old.AuthorizationUID, old.UserUID, old.StackUID, scopes
+		next.RefreshExpiresAt = old.RefreshExpiresAt
 		access, refresh := s.mint(next)
 		if err := s.store.RotateRefreshToken(ctx, old.RefreshHash, next); stackgate.IsCode(err, stackgate.ENOTFOUND) {
 			return nil, oauthErr("invalid_grant", ProblemRefreshToken)

@@ -231,11 +231,12 @@ func insertOAuthToken(ctx context.Context, tx *Tx, t *stackgate.OAuthToken) erro
 	if t.AuthorizationUID != "" {
 		auth = t.AuthorizationUID
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM oauth_tokens WHERE expires_at <= ? AND refresh_hash IS NULL`, ms(t.CreatedAt)); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM oauth_tokens WHERE expires_at <= ? AND (refresh_hash IS NULL OR refresh_expires_at <= ?)`,
+		ms(t.CreatedAt), ms(t.CreatedAt)); err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, `INSERT INTO oauth_tokens (`+oauthTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.AccessHash, blob(t.RefreshHash), t.AppUID, auth, t.UserUID, t.StackUID, scopes, ms(t.ExpiresAt), ms(t.CreatedAt))
+	_, err = tx.exec(ctx, `INSERT INTO oauth_tokens (`+oauthTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.AccessHash, blob(t.RefreshHash), t.AppUID, auth, t.UserUID, t.StackUID, scopes, ms(t.ExpiresAt), ms(t.RefreshExpiresAt), ms(t.CreatedAt))
 	if err != nil && tx.d.Classify(err) == ErrForeignKey {
 		// The authorization or app went away meanwhile (logout, removal).
 		return stackgate.ErrNotFound("authorization")
@@ -243,21 +244,22 @@ func insertOAuthToken(ctx context.Context, tx *Tx, t *stackgate.OAuthToken) erro
 	return tx.conflict(err, "token")
 }
 
-const oauthTokenColumns = `access_hash, refresh_hash, app_uid, authorization_uid, user_uid, stack_uid, scopes, expires_at, created_at`
+const oauthTokenColumns = `access_hash, refresh_hash, app_uid, authorization_uid, user_uid, stack_uid, scopes, expires_at,
+	refresh_expires_at, created_at`
 
 func scanOAuthToken(r scanner) (*stackgate.OAuthToken, error) {
 	var t stackgate.OAuthToken
 	var auth sql.NullString
 	var scopes string
-	var expires, created int64
-	if err := r.Scan(&t.AccessHash, &t.RefreshHash, &t.AppUID, &auth, &t.UserUID, &t.StackUID, &scopes, &expires, &created); err != nil {
+	var expires, refreshExpires, created int64
+	if err := r.Scan(&t.AccessHash, &t.RefreshHash, &t.AppUID, &auth, &t.UserUID, &t.StackUID, &scopes, &expires, &refreshExpires, &created); err != nil {
 		return nil, err
 	}
 	if len(t.RefreshHash) == 0 {
 		t.RefreshHash = nil
 	}
 	t.AuthorizationUID = auth.String
-	t.ExpiresAt, t.CreatedAt = fromMS(expires), fromMS(created)
+	t.ExpiresAt, t.RefreshExpiresAt, t.CreatedAt = fromMS(expires), fromMS(refreshExpires), fromMS(created)
 	return &t, unmarshal(scopes, &t.Scopes)
 }
 

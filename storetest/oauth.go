@@ -23,7 +23,8 @@ func newCode(app *stackgate.App, user *stackgate.User, at time.Time) *stackgate.
 func newToken(app *stackgate.App, userUID, authUID string, at time.Time) *stackgate.OAuthToken {
 	return &stackgate.OAuthToken{AccessHash: []byte("access-" + stackgate.NewUID()), RefreshHash: []byte("refresh-" + stackgate.NewUID()),
 		AppUID: app.UID, AuthorizationUID: authUID, UserUID: userUID, StackUID: app.StackUID,
-		Scopes: []string{"cm.roles.management:read"}, ExpiresAt: at.Add(stackgate.AccessTokenTTL), CreatedAt: at}
+		Scopes: []string{"cm.roles.management:read"}, ExpiresAt: at.Add(stackgate.AccessTokenTTL), RefreshExpiresAt: at.Add(90 * 24 * time.Hour),
+		CreatedAt: at}
 }
 
 // testOAuth covers apps, consent, codes (single use, expiry) and tokens
@@ -149,6 +150,21 @@ func testOAuth(t *testing.T, s stackgate.Store) {
 		must(t, err)
 		diff(t, "next", next, got)
 		diff(t, "changes", none, rec.take())
+	})
+	sub(t, "ExpiredRefreshPurged", func(t *testing.T) {
+		// An access token past its hour stays while its refresh token may
+		// still be used, and goes once that has expired too.
+		spent, live := newToken(app, "", "", t0), newToken(app, "", "", t0)
+		spent.RefreshExpiresAt = t0.Add(2 * time.Hour)
+		must(t, s.CreateOAuthToken(ctx(t), spent))
+		must(t, s.CreateOAuthToken(ctx(t), live))
+		must(t, s.CreateOAuthToken(ctx(t), newToken(app, "", "", t0.Add(3*time.Hour))))
+		_, err := s.FindOAuthTokenByRefresh(ctx(t), spent.RefreshHash)
+		wantCode(t, err, stackgate.ENOTFOUND, "")
+		got, err := s.FindOAuthTokenByRefresh(ctx(t), live.RefreshHash)
+		must(t, err)
+		diff(t, "live", live, got)
+		rec.take()
 	})
 	sub(t, "Logout", func(t *testing.T) {
 		list, err := s.ListAuthorizations(ctx(t), app.UID)
