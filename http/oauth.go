@@ -143,6 +143,12 @@ func (s *Server) handleOAuthToken(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	// A token request is credentials through and through (codes,
+	// verifiers, refresh tokens, secrets): the audit entry of what it
+	// revokes (a replay) keeps none of its body.
+	ac := stackgate.AuditFrom(r.Context())
+	ac.Request = nil
+	r = r.WithContext(stackgate.WithAudit(r.Context(), ac))
 	g, err := s.svc.Token(r.Context(), service.TokenRequest{GrantType: f.Get("grant_type"), ClientID: f.Get("client_id"),
 		ClientSecret: f.Get("client_secret"), Code: f.Get("code"), CodeVerifier: f.Get("code_verifier"),
 		RedirectURI: f.Get("redirect_uri"), RefreshToken: f.Get("refresh_token"), Scope: f.Get("scope")})

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
@@ -278,8 +279,11 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		RefreshExpiresAt: now.Add(s.cfg.OAuthRefreshTTL)}
 	switch r.GrantType {
 	case "authorization_code":
-		c, err := s.store.FindAuthCode(ctx, s.keys.Hash(r.Code))
-		if stackgate.IsCode(err, stackgate.ENOTFOUND) || err == nil && (c.AppUID != a.UID || !now.Before(c.ExpiresAt)) {
+		codeHash := s.keys.Hash(r.Code)
+		c, err := s.store.FindAuthCode(ctx, codeHash)
+		if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+			return nil, s.replayed(ctx, a, codeHash, 0, ProblemCode)
+		} else if err == nil && (c.AppUID != a.UID || !now.Before(c.ExpiresAt)) {
 			return nil, oauthErr("invalid_grant", ProblemCode)
 		} else if err != nil {
 			return nil, err
@@ -303,17 +307,21 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		// A user's token of an installed app acts on its installation only,
 		// as the consent page said.
 		next.AuthorizationUID, next.UserUID, next.StackUID, next.Scopes = c.AuthorizationUID, c.UserUID, a.StackUID, c.Scopes
+		next.FamilyUID = stackgate.NewUID()
 		access, refresh := s.mint(next)
 		if err := s.store.RedeemAuthCode(ctx, c.Hash, now, next); stackgate.IsCode(err, stackgate.ENOTFOUND) {
-			return nil, oauthErr("invalid_grant", ProblemCode)
+			return nil, s.replayed(ctx, a, codeHash, 0, ProblemCode) // another redemption won
 		} else if err != nil {
 			return nil, err
 		}
 		return s.grant(ctx, next, access, refresh)
 	case "refresh_token":
-		old, err := s.store.FindOAuthTokenByRefresh(ctx, s.keys.Hash(r.RefreshToken))
-		if stackgate.IsCode(err, stackgate.ENOTFOUND) || r.RefreshToken == "" || err == nil && old.AppUID != a.UID {
+		refreshHash := s.keys.Hash(r.RefreshToken)
+		old, err := s.store.FindOAuthTokenByRefresh(ctx, refreshHash)
+		if r.RefreshToken == "" || err == nil && old.AppUID != a.UID {
 			return nil, oauthErr("invalid_grant", ProblemRefreshToken)
+		} else if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+			return nil, s.replayed(ctx, a, refreshHash, RefreshReuseGrace, ProblemRefreshToken)
 		} else if err != nil {
 			return nil, err
 		}
@@ -339,10 +347,10 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 			scopes = asked
 		}
 		next.AuthorizationUID, next.UserUID, next.StackUID, next.Scopes = old.AuthorizationUID, old.UserUID, old.StackUID, scopes
-		next.RefreshExpiresAt = old.RefreshExpiresAt
+		next.RefreshExpiresAt, next.FamilyUID = old.RefreshExpiresAt, old.FamilyUID
 		access, refresh := s.mint(next)
 		if err := s.store.RotateRefreshToken(ctx, old.RefreshHash, next); stackgate.IsCode(err, stackgate.ENOTFOUND) {
-			return nil, oauthErr("invalid_grant", ProblemRefreshToken)
+			return nil, s.replayed(ctx, a, refreshHash, RefreshReuseGrace, ProblemRefreshToken) // another refresh won
 		} else if err != nil {
 			return nil, err
 		}
@@ -358,13 +366,42 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		if err != nil {
 			return nil, err
 		}
-		next.StackUID, next.Scopes = a.StackUID, scopes
+		next.StackUID, next.Scopes, next.FamilyUID = a.StackUID, scopes, stackgate.NewUID()
 		access, refresh := s.mint(next)
 		if err := s.store.CreateOAuthToken(ctx, next); err != nil {
 			return nil, err
 		}
 		return s.grant(ctx, next, access, refresh)
 	}
+}
+
+// RefreshReuseGrace is how soon after its rotation a refresh token presented
+// again is taken for the client's own race, not a replay: the official SDK
+// refreshes once per request that finds its token expired, in parallel, and
+// all but one of those lose. Later, a rotated-out refresh token is a replay.
+const RefreshReuseGrace = 10 * time.Second
+
+// replayed answers a code or refresh token that no longer redeems (unknown,
+// or already used: hash is its keyed hash, p the refusal's problem). One
+// that was spent by this client, more than grace ago, is a replay (RFC 6749
+// §4.1.2 and §10.4, the OAuth Security BCP's refresh token reuse detection):
+// whoever holds it, the legitimate client or a thief, the tokens of its
+// family are revoked at once, on every node, with an audit entry. The
+// request is refused either way.
+func (s *Service) replayed(ctx context.Context, a *stackgate.App, hash []byte, grace time.Duration, p OAuthProblem) error {
+	refused := oauthErr("invalid_grant", p)
+	sp, err := s.store.FindSpentOAuthSecret(ctx, hash)
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) || err == nil && (sp.AppUID != a.UID || s.Now().Sub(sp.SpentAt) < grace) {
+		return refused
+	} else if err != nil {
+		return err
+	}
+	if err := s.store.RevokeOAuthFamily(ctx, sp.FamilyUID); err == nil {
+		s.log.WarnContext(ctx, "oauth replay: the token family is revoked", "app_uid", a.UID, "presented", string(p))
+	} else if !stackgate.IsCode(err, stackgate.ENOTFOUND) { // revoked already
+		return err
+	}
+	return refused
 }
 
 // client is the app whose client_id is id; a secret, when sent, must be

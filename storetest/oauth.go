@@ -151,6 +151,50 @@ func testOAuth(t *testing.T, s stackgate.Store) {
 		diff(t, "next", next, got)
 		diff(t, "changes", none, rec.take())
 	})
+	sub(t, "SpentSecretsAndFamilies", func(t *testing.T) {
+		// A redeemed code and a rotated-out refresh token are remembered
+		// with their family; revoking a family takes all its tokens and
+		// nothing else.
+		rec.take()
+		c := newCode(app, user, t0)
+		_, err := s.CreateAuthCode(ctx(t), c, t0)
+		must(t, err)
+		first, other := newToken(app, user.UID, authUID, t0), newToken(app, user.UID, authUID, t0)
+		first.FamilyUID, other.FamilyUID = "fam-"+stackgate.NewUID(), "fam-"+stackgate.NewUID()
+		must(t, s.RedeemAuthCode(ctx(t), c.Hash, t0, first))
+		must(t, s.CreateOAuthToken(ctx(t), other))
+		next := newToken(app, user.UID, authUID, t0.Add(time.Minute))
+		next.FamilyUID = first.FamilyUID
+		must(t, s.RotateRefreshToken(ctx(t), first.RefreshHash, next))
+		diff(t, "changes", none, rec.take())
+		got, err := s.FindSpentOAuthSecret(ctx(t), c.Hash)
+		must(t, err)
+		diff(t, "spent code", &stackgate.SpentOAuthSecret{FamilyUID: first.FamilyUID, AppUID: app.UID, SpentAt: t0}, got)
+		got, err = s.FindSpentOAuthSecret(ctx(t), first.RefreshHash)
+		must(t, err)
+		diff(t, "spent refresh token", &stackgate.SpentOAuthSecret{FamilyUID: first.FamilyUID, AppUID: app.UID, SpentAt: t0.Add(time.Minute)}, got)
+		_, err = s.FindSpentOAuthSecret(ctx(t), next.RefreshHash)
+		wantCode(t, err, stackgate.ENOTFOUND, "")
+
+		must(t, s.RevokeOAuthFamily(ctx(t), first.FamilyUID))
+		diff(t, "changes", []stackgate.Change{{UserUID: user.UID}}, rec.take())
+		for _, h := range [][]byte{first.AccessHash, next.AccessHash} {
+			_, err = s.FindOAuthToken(ctx(t), h)
+			wantCode(t, err, stackgate.ENOTFOUND, "")
+		}
+		_, err = s.FindOAuthToken(ctx(t), other.AccessHash)
+		must(t, err)
+		wantCode(t, s.RevokeOAuthFamily(ctx(t), first.FamilyUID), stackgate.ENOTFOUND, "")
+		wantCode(t, s.RevokeOAuthFamily(ctx(t), ""), stackgate.ENOTFOUND, "")
+		diff(t, "changes of refused revocations", none, rec.take())
+
+		// An app token's family: the change is the app's.
+		appTok := newToken(app, "", "", t0)
+		appTok.FamilyUID = "fam-" + stackgate.NewUID()
+		must(t, s.CreateOAuthToken(ctx(t), appTok))
+		must(t, s.RevokeOAuthFamily(ctx(t), appTok.FamilyUID))
+		diff(t, "changes", []stackgate.Change{{AppUID: app.UID}}, rec.take())
+	})
 	sub(t, "ExpiredRefreshPurged", func(t *testing.T) {
 		// An access token past its hour stays while its refresh token may
 		// still be used, and goes once that has expired too.
