@@ -208,17 +208,25 @@ func TestBearerTokens(t *testing.T) {
 	})
 }
 
+// installedApp registers a machine app installed on the fixture stack that
+// users may authorize too, and returns it with its client secret.
+func (f *fixture) installedApp() (*stackgate.App, string) {
+	f.t.Helper()
+	a, secret, err := f.svc.AddApp(f.t.Context(), service.AppSpec{Name: "Installed", Machine: true, StackAPIKey: f.stack.APIKey,
+		RedirectURIs: []string{testRedirect}, Scopes: []string{"cm.roles.management:read"}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return a, secret
+}
+
 // TestConsentCheckStack: the consent check names a machine app's stack
 // (name, api_key) only to a signed-in member of it; anyone else who knows the
 // app_uid and client_id learns only that the app is installed on one stack.
 func TestConsentCheckStack(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		a, _, err := f.svc.AddApp(t.Context(), service.AppSpec{Name: "Installed", Machine: true, StackAPIKey: f.stack.APIKey,
-			RedirectURIs: []string{testRedirect}, Scopes: []string{"cm.roles.management:read"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		a, _ := f.installedApp()
 		o := f.oauthApps()
 		check := func(app *stackgate.App, authtoken string) reply {
 			h := map[string]string{}
@@ -257,11 +265,7 @@ func TestConsentCheckStack(t *testing.T) {
 func TestBearerUserTokenOfInstalledApp(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		a, secret, err := f.svc.AddApp(t.Context(), service.AppSpec{Name: "Installed", Machine: true, StackAPIKey: f.stack.APIKey,
-			RedirectURIs: []string{testRedirect}, Scopes: []string{"cm.roles.management:read"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		a, secret := f.installedApp()
 		got := f.do(req{method: "GET", path: "/manifests/" + a.UID + "/consent?client_id=" + a.ClientID, headers: map[string]string{"authtoken": f.tokens[Developer]}})
 		if st, _ := got.body["stack"].(map[string]any); got.status != 200 || st["api_key"] != f.stack.APIKey {
 			t.Fatalf("consent check: %d %s", got.status, got.raw)

@@ -8,6 +8,14 @@ import (
 	"github.com/stackgate/stackgate/internal/testdb"
 )
 
+// clock sets the service's clock to now, until the test ends; at(d) moves
+// it to d after that.
+func (f *fixture) clock() (at func(d time.Duration)) {
+	t0 := stackgate.Now()
+	f.t.Cleanup(func() { f.svc.Now = stackgate.Now })
+	return func(d time.Duration) { f.svc.Now = func() time.Time { return t0.Add(d) } }
+}
+
 // TestOAuthRefreshLifetime: a refresh token works until the deadline of the
 // grant it descends from (service.DefaultOAuthRefreshTTL after the code
 // exchange; rotation keeps that deadline, it does not start a fresh one),
@@ -18,9 +26,7 @@ func TestOAuthRefreshLifetime(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
 		o := f.oauthApps()
-		t0 := stackgate.Now()
-		at := func(d time.Duration) { f.svc.Now = func() time.Time { return t0.Add(d) } }
-		defer func() { f.svc.Now = stackgate.Now }()
+		at := f.clock()
 		exchange := func() string {
 			at(0)
 			got := f.token("", form("grant_type", "authorization_code", "code", f.pkceCode(Developer, o.public), "redirect_uri", testRedirect,

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/service"
 )
@@ -22,9 +21,7 @@ func TestOAuthReplayRevokes(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
 		o := f.oauthApps()
-		t0 := stackgate.Now()
-		at := func(d time.Duration) { f.svc.Now = func() time.Time { return t0.Add(d) } }
-		defer func() { f.svc.Now = stackgate.Now }()
+		at := f.clock()
 		var secrets []string
 		// JSON token requests: their bodies must not reach the audit log.
 		post := func(kv ...string) reply {

@@ -1,47 +1,14 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"io"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stackgate/stackgate/service"
 )
 
-// TestServeOAuthFlags: bad values of --oauth-refresh-ttl and
-// --oauth-refresh-idle, or of their environment variables, stop serve with a
-// message naming them.
-func TestServeOAuthFlags(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		args []string
-		env  map[string]string
-		want string
-	}{
-		{"zero ttl", []string{"--oauth-refresh-ttl", "0"}, nil, "oauth-refresh-ttl"},
-		{"negative ttl", []string{"--oauth-refresh-ttl", "-1h"}, nil, "oauth-refresh-ttl"},
-		{"bad ttl", []string{"--oauth-refresh-ttl", "soon"}, nil, "oauth-refresh-ttl"},
-		{"bad ttl env", nil, map[string]string{"STACKGATE_OAUTH_REFRESH_TTL": "xd"}, "STACKGATE_OAUTH_REFRESH_TTL"},
-		{"zero idle", []string{"--oauth-refresh-idle", "0d"}, nil, "oauth-refresh-idle"},
-		{"bad idle env", nil, map[string]string{"STACKGATE_OAUTH_REFRESH_IDLE": "-2d"}, "STACKGATE_OAUTH_REFRESH_IDLE"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			db := "sqlite:" + filepath.Join(t.TempDir(), "sg.db")
-			var stderr strings.Builder
-			err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0", "--database", db}, tc.args...),
-				func(k string) string { return tc.env[k] }, io.Discard, &stderr)
-			if err == nil || !strings.Contains(err.Error()+stderr.String(), tc.want) {
-				t.Fatalf("err = %v (stderr %q), want a message naming %s", err, stderr.String(), tc.want)
-			}
-		})
-	}
-}
-
-// TestOAuthFlagsReachServiceConfig: the flags (days or durations) and their
+// TestOAuthFlagsReachServiceConfig (bad values: TestServeAbuseFlags): the flags (days or durations) and their
 // environment variables set service.Config; unset, the defaults.
 func TestOAuthFlagsReachServiceConfig(t *testing.T) {
 	for _, tc := range []struct {
