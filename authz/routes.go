@@ -202,6 +202,16 @@ var Routes = []Route{
 	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/references", stackgate.ModuleEntry, Read),
 	// Localizing is PUT …/{entry_uid}?locale=…, an update; unlocalizing too.
 	cma("POST", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/unlocalize", stackgate.ModuleEntry, Update),
+	// Entry variants (CMA "Entry Variants"; the SDK's entry().variants()):
+	// a variant is part of its base entry, under the entry's rights.
+	// Creating one is PUT …/variants/{variant_uid} on an existing entry, as
+	// is changing it: an update, like localizing. Publishing a variant is
+	// the entry's publish with "variants" in the body.
+	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants", stackgate.ModuleEntry, Read),
+	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants/{variant_uid}", stackgate.ModuleEntry, Read),
+	cma("PUT", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants/{variant_uid}", stackgate.ModuleEntry, Update),
+	cma("DELETE", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants/{variant_uid}", stackgate.ModuleEntry, Delete),
+	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants/{variant_uid}/versions", stackgate.ModuleEntry, Read),
 	cma("GET", "/v3/assets", stackgate.ModuleAsset, Read),
 	cma("POST", "/v3/assets", stackgate.ModuleAsset, Create),
 	cma("GET", "/v3/assets/{asset_uid}", stackgate.ModuleAsset, Read),
@@ -263,6 +273,8 @@ var Routes = []Route{
 	cda("/v3/content_types/{content_type_uid}", stackgate.ModuleContentType),
 	cda("/v3/content_types/{content_type_uid}/entries", stackgate.ModuleEntry),
 	cda("/v3/content_types/{content_type_uid}/entries/{entry_uid}", stackgate.ModuleEntry),
+	cda("/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants", stackgate.ModuleEntry),
+	cda("/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants/{variant_uid}", stackgate.ModuleEntry),
 	cda("/v3/assets", stackgate.ModuleAsset),
 	cda("/v3/assets/{asset_uid}", stackgate.ModuleAsset),
 	cda("/v3/global_fields", stackgate.ModuleGlobalField),

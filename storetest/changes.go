@@ -86,6 +86,7 @@ func testChanges(t *testing.T, s stackgate.Store) {
 	consent, err := s.CreateAuthCode(ctx(t), code, now())
 	must(t, err)
 	tok := newToken(app, member.UID, consent.UID, now())
+	tok.FamilyUID = "fam-" + stackgate.NewUID()
 
 	type row struct {
 		name string
@@ -376,6 +377,8 @@ func testChanges(t *testing.T, s stackgate.Store) {
 		{"CreateOAuthToken", func(t *testing.T) error {
 			return s.CreateOAuthToken(ctx(t), newToken(app, member.UID, consent.UID, now()))
 		}, none, false},
+		{"RevokeOAuthFamily", func(t *testing.T) error { return s.RevokeOAuthFamily(ctx(t), tok.FamilyUID) }, user(member), false},
+		{"RevokeOAuthFamilyGone", func(t *testing.T) error { return s.RevokeOAuthFamily(ctx(t), tok.FamilyUID) }, none, true},
 		{"DeleteAuthorization", func(t *testing.T) error { return s.DeleteAuthorization(ctx(t), app.UID, consent.UID) }, user(member), false},
 		{"DeleteAuthorizationMissing", func(t *testing.T) error { return s.DeleteAuthorization(ctx(t), app.UID, consent.UID) }, none, true},
 		{"DeleteApp", func(t *testing.T) error { return s.DeleteApp(ctx(t), app.UID) }, []stackgate.Change{{AppUID: app.UID}}, false},
