@@ -22,6 +22,7 @@ type User struct {
 // is stored; the authtoken itself is shown once, at login.
 type Session struct {
 	TokenHash []byte
+	HashKey   string // the id of the hmac key TokenHash was made with
 	UserUID   string
 	CreatedAt time.Time
 }

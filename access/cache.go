@@ -389,6 +389,14 @@ func (a *Checker) CacheStats() CacheStats {
 	return st
 }
 
+// cachedSession returns the user uid of a cached authtoken hash.
+func (c *cache) cachedSession(h [sha256.Size]byte) (string, bool) {
+	c.mu.RLock()
+	uid, ok := c.sessions[h]
+	c.mu.RUnlock()
+	return uid, ok
+}
+
 // session returns the user uid of an authtoken hash, loading it on a miss.
 func (c *cache) session(ctx context.Context, h [sha256.Size]byte) (string, error) {
 	c.mu.RLock()

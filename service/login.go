@@ -103,7 +103,7 @@ func (s *Service) LoginFrom(ctx context.Context, email, password, client string)
 		return nil, "", err
 	}
 	token := stackgate.NewAuthtoken()
-	sess := &stackgate.Session{TokenHash: s.keys.Hash(token), UserUID: u.UID, CreatedAt: now}
+	sess := &stackgate.Session{TokenHash: s.keys.Hash(token), HashKey: s.keys.HMACKeyID(), UserUID: u.UID, CreatedAt: now}
 	if err := s.store.CreateSession(ctx, sess, s.cfg.MaxSessionsPerUser); err != nil {
 		return nil, "", err
 	}

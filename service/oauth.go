@@ -109,7 +109,7 @@ func (s *Service) AddApp(ctx context.Context, spec AppSpec) (*stackgate.App, str
 		secret = stackgate.NewOAuthSecret()
 	}
 	if secret != "" {
-		a.SecretHash = s.keys.Hash(secret)
+		a.SecretHash, a.SecretKey = s.keys.Hash(secret), s.keys.HMACKeyID()
 	}
 	if err := s.store.CreateApp(ctx, a); err != nil {
 		return nil, "", err
@@ -205,7 +205,7 @@ func (s *Service) Authorize(ctx context.Context, userUID string, c Consent) (str
 	}
 	code := stackgate.NewOAuthSecret()
 	now := s.Now()
-	ac := &stackgate.AuthCode{Hash: s.keys.Hash(code), AppUID: a.UID, UserUID: userUID, RedirectURI: redirect,
+	ac := &stackgate.AuthCode{Hash: s.keys.Hash(code), HashKey: s.keys.HMACKeyID(), AppUID: a.UID, UserUID: userUID, RedirectURI: redirect,
 		Challenge: c.CodeChallenge, Scopes: scopes, ExpiresAt: now.Add(stackgate.AuthCodeTTL)}
 	if _, err := s.store.CreateAuthCode(ctx, ac, now); err != nil {
 		return "", err
@@ -276,7 +276,7 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 	next := &stackgate.OAuthToken{AppUID: a.UID, CreatedAt: now, ExpiresAt: now.Add(stackgate.AccessTokenTTL)}
 	switch r.GrantType {
 	case "authorization_code":
-		c, err := s.store.FindAuthCode(ctx, s.keys.Hash(r.Code))
+		c, err := findByHash(s.keys, r.Code, func(h []byte) (*stackgate.AuthCode, error) { return s.store.FindAuthCode(ctx, h) })
 		if stackgate.IsCode(err, stackgate.ENOTFOUND) || err == nil && (c.AppUID != a.UID || !now.Before(c.ExpiresAt)) {
 			return nil, oauthErr("invalid_grant", ProblemCode)
 		} else if err != nil {
@@ -306,7 +306,9 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		}
 		return s.grant(ctx, next, access, refresh)
 	case "refresh_token":
-		old, err := s.store.FindOAuthTokenByRefresh(ctx, s.keys.Hash(r.RefreshToken))
+		old, err := findByHash(s.keys, r.RefreshToken, func(h []byte) (*stackgate.OAuthToken, error) {
+			return s.store.FindOAuthTokenByRefresh(ctx, h)
+		})
 		if stackgate.IsCode(err, stackgate.ENOTFOUND) || r.RefreshToken == "" || err == nil && old.AppUID != a.UID {
 			return nil, oauthErr("invalid_grant", ProblemRefreshToken)
 		} else if err != nil {
@@ -364,7 +366,7 @@ func (s *Service) client(ctx context.Context, id, secret string) (*stackgate.App
 	} else if err != nil {
 		return nil, err
 	}
-	if secret != "" && !s.secretMatches(a, secret) {
+	if secret != "" && !s.secretMatches(ctx, a, secret) {
 		return nil, oauthErr("invalid_client", ProblemClient)
 	}
 	return a, nil
@@ -384,14 +386,29 @@ func (s *Service) IntrospectingClient(ctx context.Context, id, secret string) (*
 	return a, nil
 }
 
-func (s *Service) secretMatches(a *stackgate.App, secret string) bool {
-	return a.SecretHash != nil && subtle.ConstantTimeCompare(s.keys.Hash(secret), a.SecretHash) == 1
+// secretMatches checks secret against the app's, under the hmac key it was
+// hashed with; a secret hashed under an older key moves to the active one
+// (a compare-and-set, so racing nodes all succeed).
+func (s *Service) secretMatches(ctx context.Context, a *stackgate.App, secret string) bool {
+	if a.SecretHash == nil {
+		return false
+	}
+	h, ok := s.keys.HashWith(stackgate.HMACKeyOf(a.SecretKey), secret)
+	if !ok || subtle.ConstantTimeCompare(h, a.SecretHash) != 1 {
+		return false
+	}
+	if active := s.keys.HMACKeyID(); stackgate.HMACKeyOf(a.SecretKey) != active {
+		if err := s.store.Rehash(ctx, stackgate.HashOAuthAppSecret, a.SecretHash, s.keys.Hash(secret), active); err != nil {
+			s.log.Warn("moving an app secret to the active hmac key", "app", a.UID, "err", err)
+		}
+	}
+	return true
 }
 
 // mint gives t fresh access and refresh values, keeping their hashes.
 func (s *Service) mint(t *stackgate.OAuthToken) (access, refresh string) {
 	access, refresh = stackgate.NewOAuthSecret(), stackgate.NewOAuthSecret()
-	t.AccessHash, t.RefreshHash = s.keys.Hash(access), s.keys.Hash(refresh)
+	t.AccessHash, t.RefreshHash, t.HashKey = s.keys.Hash(access), s.keys.Hash(refresh), s.keys.HMACKeyID()
 	return access, refresh
 }
 

@@ -26,5 +26,7 @@ func (s *Service) CurrentUser(ctx context.Context, uid string) (*stackgate.User,
 // session was already gone from it (ended by another node or process whose
 // change has not reached this one yet), so this node forgets it all the same.
 func (s *Service) Logout(ctx context.Context, userUID, authtoken string) error {
-	return s.store.DeleteSession(ctx, userUID, s.keys.Hash(authtoken))
+	// The session may still be hashed under an older hmac key.
+	hashes, _ := s.keys.Hashes(authtoken)
+	return s.store.DeleteSession(ctx, userUID, hashes...)
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/stackgate/stackgate"
 )
 
-const appColumns = `uid, name, client_id, secret_hash, redirect_uris, scopes, machine, stack_uid, created_at`
+const appColumns = `uid, name, client_id, secret_hash, redirect_uris, scopes, machine, stack_uid, created_at, secret_hmac`
 
 // CreateApp inserts a. No token refers to a new app: it records no change.
 func (s *Store) CreateApp(ctx context.Context, a *stackgate.App) error {
@@ -41,8 +41,8 @@ func (s *Store) CreateApp(ctx context.Context, a *stackgate.App) error {
 		}
 		stack = a.StackUID
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO oauth_apps (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.UID, a.Name, a.ClientID, blob(a.SecretHash), uris, scopes, a.Machine, stack, ms(a.CreatedAt)); err != nil {
+	if _, err := tx.exec(ctx, `INSERT INTO oauth_apps (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.UID, a.Name, a.ClientID, blob(a.SecretHash), uris, scopes, a.Machine, stack, ms(a.CreatedAt), stackgate.HMACKeyOf(a.SecretKey)); err != nil {
 		return tx.conflict(err, "client_id")
 	}
 	return tx.Commit(ctx)
@@ -53,7 +53,7 @@ func scanApp(r scanner) (*stackgate.App, error) {
 	var uris, scopes string
 	var stack sql.NullString
 	var created int64
-	if err := r.Scan(&a.UID, &a.Name, &a.ClientID, &a.SecretHash, &uris, &scopes, &a.Machine, &stack, &created); err != nil {
+	if err := r.Scan(&a.UID, &a.Name, &a.ClientID, &a.SecretHash, &uris, &scopes, &a.Machine, &stack, &created, &a.SecretKey); err != nil {
 		return nil, err
 	}
 	if err := unmarshal(uris, &a.RedirectURIs); err != nil {
@@ -63,7 +63,7 @@ func scanApp(r scanner) (*stackgate.App, error) {
 		return nil, err
 	}
 	if len(a.SecretHash) == 0 {
-		a.SecretHash = nil
+		a.SecretHash, a.SecretKey = nil, ""
 	}
 	a.StackUID = stack.String
 	a.CreatedAt = fromMS(created)
@@ -151,9 +151,9 @@ func (s *Store) CreateAuthCode(ctx context.Context, c *stackgate.AuthCode, now t
 	if _, err := tx.exec(ctx, `DELETE FROM oauth_codes WHERE expires_at <= ?`, ms(now)); err != nil {
 		return nil, err
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO oauth_codes (code_hash, authorization_uid, app_uid, user_uid, redirect_uri,
-		challenge, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.Hash, a.UID, c.AppUID, c.UserUID, c.RedirectURI, c.Challenge, scopes, ms(c.ExpiresAt)); err != nil {
+	if _, err := tx.exec(ctx, `INSERT INTO oauth_codes (code_hash, code_hmac, authorization_uid, app_uid, user_uid, redirect_uri,
+		challenge, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Hash, stackgate.HMACKeyOf(c.HashKey), a.UID, c.AppUID, c.UserUID, c.RedirectURI, c.Challenge, scopes, ms(c.ExpiresAt)); err != nil {
 		return nil, tx.conflict(err, "code")
 	}
 	// A grant (the user's consent, and the code under it) is an entry of
@@ -174,9 +174,9 @@ func (s *Store) FindAuthCode(ctx context.Context, hash []byte) (*stackgate.AuthC
 		var c stackgate.AuthCode
 		var scopes string
 		var expires int64
-		err := tx.queryRow(ctx, `SELECT code_hash, authorization_uid, app_uid, user_uid, redirect_uri, challenge, scopes,
+		err := tx.queryRow(ctx, `SELECT code_hash, code_hmac, authorization_uid, app_uid, user_uid, redirect_uri, challenge, scopes,
 			expires_at FROM oauth_codes WHERE code_hash = ?`, hash).
-			Scan(&c.Hash, &c.AuthorizationUID, &c.AppUID, &c.UserUID, &c.RedirectURI, &c.Challenge, &scopes, &expires)
+			Scan(&c.Hash, &c.HashKey, &c.AuthorizationUID, &c.AppUID, &c.UserUID, &c.RedirectURI, &c.Challenge, &scopes, &expires)
 		if err != nil {
 			return nil, notFound(err, "code")
 		}
@@ -234,8 +234,8 @@ func insertOAuthToken(ctx context.Context, tx *Tx, t *stackgate.OAuthToken) erro
 	if _, err := tx.exec(ctx, `DELETE FROM oauth_tokens WHERE expires_at <= ? AND refresh_hash IS NULL`, ms(t.CreatedAt)); err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, `INSERT INTO oauth_tokens (`+oauthTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.AccessHash, blob(t.RefreshHash), t.AppUID, auth, t.UserUID, t.StackUID, scopes, ms(t.ExpiresAt), ms(t.CreatedAt))
+	_, err = tx.exec(ctx, `INSERT INTO oauth_tokens (`+oauthTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.AccessHash, blob(t.RefreshHash), t.AppUID, auth, t.UserUID, t.StackUID, scopes, ms(t.ExpiresAt), ms(t.CreatedAt), stackgate.HMACKeyOf(t.HashKey))
 	if err != nil && tx.d.Classify(err) == ErrForeignKey {
 		// The authorization or app went away meanwhile (logout, removal).
 		return stackgate.ErrNotFound("authorization")
@@ -243,14 +243,14 @@ func insertOAuthToken(ctx context.Context, tx *Tx, t *stackgate.OAuthToken) erro
 	return tx.conflict(err, "token")
 }
 
-const oauthTokenColumns = `access_hash, refresh_hash, app_uid, authorization_uid, user_uid, stack_uid, scopes, expires_at, created_at`
+const oauthTokenColumns = `access_hash, refresh_hash, app_uid, authorization_uid, user_uid, stack_uid, scopes, expires_at, created_at, hash_hmac`
 
 func scanOAuthToken(r scanner) (*stackgate.OAuthToken, error) {
 	var t stackgate.OAuthToken
 	var auth sql.NullString
 	var scopes string
 	var expires, created int64
-	if err := r.Scan(&t.AccessHash, &t.RefreshHash, &t.AppUID, &auth, &t.UserUID, &t.StackUID, &scopes, &expires, &created); err != nil {
+	if err := r.Scan(&t.AccessHash, &t.RefreshHash, &t.AppUID, &auth, &t.UserUID, &t.StackUID, &scopes, &expires, &created, &t.HashKey); err != nil {
 		return nil, err
 	}
 	if len(t.RefreshHash) == 0 {

@@ -20,8 +20,8 @@ func (s *Store) CreateSession(ctx context.Context, sess *stackgate.Session, maxP
 	if err := tx.queryRow(ctx, `SELECT uid FROM users WHERE uid = ?`+tx.d.ForUpdate(), sess.UserUID).Scan(&uid); err != nil {
 		return notFound(err, "user")
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO sessions (token_hash, user_uid, created_at) VALUES (?, ?, ?)`,
-		sess.TokenHash, sess.UserUID, ms(sess.CreatedAt)); err != nil {
+	if _, err := tx.exec(ctx, `INSERT INTO sessions (token_hash, token_hmac, user_uid, created_at) VALUES (?, ?, ?, ?)`,
+		sess.TokenHash, stackgate.HMACKeyOf(sess.HashKey), sess.UserUID, ms(sess.CreatedAt)); err != nil {
 		return tx.conflict(err, "token")
 	}
 	if maxPerUser > 0 {
@@ -43,8 +43,8 @@ func (s *Store) FindSession(ctx context.Context, tokenHash []byte) (*stackgate.S
 	return readOne(ctx, s, func(tx *Tx) (*stackgate.Session, error) {
 		var sess stackgate.Session
 		var created int64
-		err := tx.queryRow(ctx, `SELECT token_hash, user_uid, created_at FROM sessions WHERE token_hash = ?`, tokenHash).
-			Scan(&sess.TokenHash, &sess.UserUID, &created)
+		err := tx.queryRow(ctx, `SELECT token_hash, token_hmac, user_uid, created_at FROM sessions WHERE token_hash = ?`, tokenHash).
+			Scan(&sess.TokenHash, &sess.HashKey, &sess.UserUID, &created)
 		if err != nil {
 			return nil, notFound(err, "session")
 		}
@@ -55,14 +55,16 @@ func (s *Store) FindSession(ctx context.Context, tokenHash []byte) (*stackgate.S
 
 // DeleteSession removes the user's session; one already gone is no error,
 // and the user's change is announced either way (store.go).
-func (s *Store) DeleteSession(ctx context.Context, userUID string, tokenHash []byte) error {
+func (s *Store) DeleteSession(ctx context.Context, userUID string, tokenHashes ...[]byte) error {
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE token_hash = ? AND user_uid = ?`, tokenHash, userUID); err != nil {
-		return err
+	for _, h := range tokenHashes {
+		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE token_hash = ? AND user_uid = ?`, h, userUID); err != nil {
+			return err
+		}
 	}
 	if err := tx.audit(ctx, "", &event{module: stackgate.AuditUserSession, typ: stackgate.AuditLogout, uid: userUID, by: userUID}); err != nil {
 		return err

@@ -321,10 +321,10 @@ func testChanges(t *testing.T, s stackgate.Store) {
 			return s.UpdateManagementToken(ctx(t), &m, nil)
 		}, stack, false},
 		{"RotateManagementToken", func(t *testing.T) error {
-			return s.RotateManagementToken(ctx(t), f.stack, mt.UID, []byte("rotated-"+stackgate.NewUID()), now().Add(time.Hour), f.owner.UID, now())
+			return s.RotateManagementToken(ctx(t), f.stack, mt.UID, []byte("rotated-"+stackgate.NewUID()), "h1", now().Add(time.Hour), f.owner.UID, now())
 		}, stack, false},
 		{"RotateManagementTokenMissing", func(t *testing.T) error {
-			return s.RotateManagementToken(ctx(t), f.stack, "bltmissing", []byte("x"), time.Time{}, f.owner.UID, now())
+			return s.RotateManagementToken(ctx(t), f.stack, "bltmissing", []byte("x"), "h1", time.Time{}, f.owner.UID, now())
 		}, none, true},
 		{"DeleteManagementToken", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, stack, false},
 		{"DeleteManagementTokenMissing", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, none, true},
@@ -333,11 +333,11 @@ func testChanges(t *testing.T, s stackgate.Store) {
 			return s.RecordKeys(ctx(t), []stackgate.KeyFingerprint{{Kind: "hmac", Fingerprint: []byte("fp")}})
 		}, none, false},
 		{"RekeyDeliveryTokens", func(t *testing.T) error {
-			_, err := s.RekeyDeliveryTokens(ctx(t), "k1", 10, reseal)
+			_, err := s.RekeyDeliveryTokens(ctx(t), "k1", "h0", 10, reseal)
 			return err
 		}, stack, false},
 		{"RekeyDeliveryTokensNothingLeft", func(t *testing.T) error {
-			_, err := s.RekeyDeliveryTokens(ctx(t), "k1", 10, reseal)
+			_, err := s.RekeyDeliveryTokens(ctx(t), "k1", "h0", 10, reseal)
 			return err
 		}, none, false},
 
