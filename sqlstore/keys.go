@@ -333,9 +333,9 @@ func (s *Store) RetireHMACKey(ctx context.Context, id string) ([]stackgate.Hashe
 	}
 	seen := map[owner]bool{}
 	for _, h := range owners {
-		o := owner{h.UserUID, h.AppUID}
-		if h.Kind == stackgate.HashSession {
-			o.app = ""
+		o := owner{h.UserUID, h.AppUID} // an app's own token
+		if h.UserUID != "" {
+			o.app = "" // a user's: all of them at once
 		}
 		if !seen[o] {
 			seen[o] = true

@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"Rotation", testRotation},
 		{"LastUse", testLastUse},
 		{"Keys", testKeys},
+		{"HMACKeys", testHMACKeys},
 		{"Admin", testAdmin},
 		{"OAuth", testOAuth},
 		{"Webhooks", testWebhooks},
