@@ -75,12 +75,12 @@ func TestRotation(t *testing.T) {
 
 func TestParseKeyFileErrors(t *testing.T) {
 	for name, data := range map[string]string{
-		"empty":        "",
-		"no enc":       "hmac " + strings.Repeat("00", 32),
-		"short hmac":   "hmac 00\nenc k1 " + strings.Repeat("00", 32),
-		"bad hex":      "hmac zz\nenc k1 " + strings.Repeat("00", 32),
-		"short enc":    "hmac " + strings.Repeat("00", 32) + "\nenc k1 00",
-		"garbage line": "hello",
+		"empty":             "",
+		"no enc":            "hmac " + strings.Repeat("00", 32),
+		"short hmac":        "hmac 00\nenc k1 " + strings.Repeat("00", 32),
+		"bad hex":           "hmac zz\nenc k1 " + strings.Repeat("00", 32),
+		"short enc":         "hmac " + strings.Repeat("00", 32) + "\nenc k1 00",
+		"garbage line":      "hello",
 		"duplicate hmac id": "hmac h2 " + strings.Repeat("01", 32) + "\nhmac h2 " + strings.Repeat("02", 32) + "\nenc k1 " + strings.Repeat("00", 32),
 		// A line without an id is key h0.
 		"duplicate legacy id": "hmac h0 " + strings.Repeat("01", 32) + "\nhmac " + strings.Repeat("02", 32) + "\nenc k1 " + strings.Repeat("00", 32),
