@@ -33,6 +33,7 @@ import (
 // them decrypt.
 type Keyring struct {
 	hmacs  []*hmacKey // the first is active
+	older  []*hmacKey // the older ones lookups try (UseOlderHMACKeys)
 	encIDs []string
 	aeads  map[string]cipher.AEAD
 	fps    []stackgate.KeyFingerprint // Fingerprints
@@ -89,6 +90,7 @@ func NewKeyring(hmacIDs []string, hmacKeys [][]byte, encIDs []string, encKeys []
 		}
 		k.fps = append(k.fps, stackgate.KeyFingerprint{Kind: "hmac", ID: id, Fingerprint: fingerprint(key, label)})
 	}
+	k.older = k.hmacs[1:]
 	for i, id := range encIDs {
 		if len(encKeys[i]) != 32 {
 			return nil, fmt.Errorf("secret: encryption key %q must be 32 bytes", id)
@@ -260,23 +262,41 @@ func (k *Keyring) Hash(value string) []byte {
 // in caches.
 func (k *Keyring) HashInto(dst *[sha256.Size]byte, value string) { k.hmacs[0].hashInto(dst, value) }
 
-// OlderHMACKeys is how many hmac keys the ring holds besides the active one.
-func (k *Keyring) OlderHMACKeys() int { return len(k.hmacs) - 1 }
+// UseOlderHMACKeys keeps, of the older hmac keys, only those live says
+// still hash stored values for lookups to try (OlderHMACKeys, Hashes): a key
+// left in the key file after it was retired costs nothing. Hashes are
+// never made under an older key, so the set can only shrink while the
+// process runs (a node whose key file still has the older key first could
+// write under it: roll the new key file out to every node first, README).
+// Call it once, before the ring is used.
+func (k *Keyring) UseOlderHMACKeys(live func(id string) bool) {
+	var older []*hmacKey
+	for _, h := range k.hmacs[1:] {
+		if live(h.id) {
+			older = append(older, h)
+		}
+	}
+	k.older = older
+}
+
+// OlderHMACKeys is how many older hmac keys lookups try after the active
+// one (0 for a ring of one key).
+func (k *Keyring) OlderHMACKeys() int { return len(k.older) }
 
 // HashIntoOlder is HashInto under the i-th older hmac key (0 ≤ i <
 // OlderHMACKeys()), whose id it returns: a value not found under the active
 // key may have been stored before it became active.
 func (k *Keyring) HashIntoOlder(dst *[sha256.Size]byte, i int, value string) string {
-	h := k.hmacs[i+1]
+	h := k.older[i]
 	h.hashInto(dst, value)
 	return h.id
 }
 
-// Hashes returns value's hash under every hmac key, the active one first,
-// with the key ids: the lookups off the hot path (a refresh token, a code,
-// a logout) try each.
+// Hashes returns value's hash under the active hmac key and each older one
+// lookups try, the active one first, with the key ids: the lookups off the
+// hot path (a refresh token, a code, a logout) try each.
 func (k *Keyring) Hashes(value string) (hashes [][]byte, ids []string) {
-	for _, h := range k.hmacs {
+	for _, h := range append([]*hmacKey{k.hmacs[0]}, k.older...) {
 		var sum [sha256.Size]byte
 		h.hashInto(&sum, value)
 		hashes, ids = append(hashes, sum[:]), append(ids, h.id)

@@ -128,6 +128,16 @@ func TestHMACKeyIDs(t *testing.T) {
 	if len(hashes) != 2 || ids[0] != "h2" || !bytes.Equal(hashes[1], old.Hash(v)) {
 		t.Errorf("Hashes %v", ids)
 	}
+	// A retired older key (nothing hashed under it) is not tried; it still
+	// opens what names it.
+	both.UseOlderHMACKeys(func(string) bool { return false })
+	if hashes, _ := both.Hashes(v); both.OlderHMACKeys() != 0 || len(hashes) != 1 {
+		t.Errorf("after UseOlderHMACKeys: %d older, %d hashes", both.OlderHMACKeys(), len(hashes))
+	}
+	if _, ok := both.HashWith("h0", v); !ok {
+		t.Error("HashWith lost h0")
+	}
+	both.UseOlderHMACKeys(func(id string) bool { return id == "h0" })
 	if _, ok := both.HashWith("h9", v); ok {
 		t.Error("HashWith an unknown id")
 	}

@@ -31,7 +31,12 @@ func BindKeys(ctx context.Context, st stackgate.KeyStore, keys *secret.Keyring) 
 	if b, err = st.KeyBinding(ctx); err != nil {
 		return err
 	}
-	return b.CheckKeys(have)
+	if err := b.CheckKeys(have); err != nil {
+		return err
+	}
+	// Lookups try an older hmac key only while it hashes something.
+	keys.UseOlderHMACKeys(func(id string) bool { return b.Hashed(id) > 0 })
+	return nil
 }
 
 // Rekey re-seals every delivery and preview token under the active
