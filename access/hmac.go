@@ -11,11 +11,12 @@ import (
 // key file's first hmac key and looked up by that hash, so a ring of one key,
 // and every credential hashed under the active key, costs nothing more. Only
 // a credential not found under the active key is hashed under each older key
-// of the ring and looked up again (snapshot or cache first, then the store):
-// a value stored before the active key took over. An older key's line leaves
-// the key file once `stackgate rekey` says it hashes nothing (CheckKeys
-// refuses to start without a key that still hashes live rows), and with it
-// this cost.
+// and looked up again (snapshot or cache first, then the store): a value
+// stored before the active key took over. Older keys that hashed nothing
+// when the node started are not tried (secret.Keyring.UseOlderHMACKeys,
+// from service.BindKeys); an older key's line leaves the key file once
+// `stackgate rekey` says it hashes nothing (CheckKeys refuses to start
+// without a key that still hashes live rows).
 //
 // A hash-only credential (a session, a management token) found under an
 // older key moves to the active key at once: rehash, a compare-and-set in
