@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/stackgate/stackgate"
@@ -79,6 +80,27 @@ func testHMACKeys(t *testing.T, s stackgate.Store) {
 		wantCode(t, s.Rehash(ctx(t), stackgate.HashManagementToken, []byte("nope"), []byte("nope2"), "h2"), stackgate.ENOTFOUND, "")
 		wantCode(t, s.Rehash(ctx(t), stackgate.HashDeliveryToken, dt.Secret.Hash, []byte("x"), "h2"), stackgate.EINVALID, "kind")
 		diff(t, "changes after refusals", []stackgate.Change{}, rec.take())
+	})
+	sub(t, "RehashRace", func(t *testing.T) {
+		// Nodes moving one credential at once all succeed, and it is moved once.
+		racer, next := []byte("sess-race-"+stackgate.NewUID()), []byte("sess-raced-"+stackgate.NewUID())
+		must(t, s.CreateSession(ctx(t), &stackgate.Session{TokenHash: racer, HashKey: "h0", UserUID: user.UID, CreatedAt: created}, 0))
+		errs := make(chan error, 4)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() { errs <- s.Rehash(ctx(t), stackgate.HashSession, racer, next, "h2") })
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			must(t, err)
+		}
+		got, err := s.FindSession(ctx(t), next)
+		must(t, err)
+		if got.HashKey != "h2" {
+			t.Errorf("raced session under %q", got.HashKey)
+		}
+		must(t, s.DeleteSession(ctx(t), user.UID, next))
 	})
 	sub(t, "RetireRefusedWhileDeliveryTokensRemain", func(t *testing.T) {
 		before := hashed(t)
