@@ -38,8 +38,9 @@ const (
 	AuditBranch          = "branch"
 	AuditBranchAlias     = "branch_alias"
 	AuditStack           = "stack"
-	AuditUserSession     = "user_session" // login, logout
-	AuditUser            = "user"         // an operator's password reset or deletion of a user (CLI)
+	AuditTokenWebhook    = "token_webhook" // a stack's token-event webhook (create, update, rotate: its secret, delete)
+	AuditUserSession     = "user_session"  // login, logout
+	AuditUser            = "user"          // an operator's password reset or deletion of a user (CLI)
 	// OAuth: a grant (create, the user's consent), a revocation (delete),
 	// an app's removal (delete).
 	AuditOAuth = "oauth"

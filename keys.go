@@ -56,6 +56,8 @@ const (
 	HashOAuthAppSecret  HashKind = "oauth_app_secret" // a confidential app's client secret
 	HashOAuthCode       HashKind = "oauth_code"       // an authorization code not redeemed yet (minutes)
 	HashOAuthToken      HashKind = "oauth_token"      // an access token still live or with its refresh token
+	HashOAuthSpent      HashKind = "oauth_spent"      // a redeemed code or rotated-out refresh token, remembered to detect its replay
+	HashTokenWebhook    HashKind = "token_webhook"    // sealed (a stack's token webhook secret): rekey re-hashes it
 )
 
 // Hashed is one credential still hashed under a retired hmac key, named
@@ -64,7 +66,7 @@ type Hashed struct {
 	Kind     HashKind
 	StackUID string // management tokens
 	UserUID  string // sessions, OAuth tokens and codes
-	AppUID   string // OAuth
+	AppUID   string // OAuth (HashOAuthSpent: the app whose replay memory was forgotten)
 	UID      string // a management token's uid
 	Name     string // a management token's name
 }
@@ -102,10 +104,12 @@ type KeyStore interface {
 	// RetireHMACKey revokes every credential whose hash was made with hmac
 	// key id and that cannot be moved without its value: sessions,
 	// management tokens, OAuth tokens and codes, each through its own
-	// delete (audited, announced). It refuses (EINVALID on "hmac_key",
-	// nothing changed) while delivery or preview tokens or app secrets
-	// remain under id: rekey moves the former, an app's next token request
-	// the latter. It returns what it revoked.
+	// delete (audited, announced), and forgets the OAuth replay memory
+	// under id (HashOAuthSpent, one entry per app; audited). It refuses
+	// (EINVALID on "hmac_key", nothing changed) while delivery or preview
+	// tokens, token webhook secrets or app secrets remain under id: rekey
+	// moves the former two, an app's next token request the latter. It
+	// returns what it revoked.
 	RetireHMACKey(ctx context.Context, id string) ([]Hashed, error)
 }
 
@@ -155,7 +159,7 @@ func (b *KeyBinding) CheckKeys(have []KeyFingerprint) error {
 	sort.Strings(ids)
 	for _, id := range ids {
 		if _, ok := haveByID["enc "+id]; !ok && b.SealedBy[id] > 0 {
-			problems = append(problems, fmt.Sprintf("it lacks encryption key %q, which still seals %d token(s) (put the key back, run `stackgate rekey`, then remove it)", id, b.SealedBy[id]))
+			problems = append(problems, fmt.Sprintf("it lacks encryption key %q, which still seals %d secret(s) (put the key back, run `stackgate rekey`, then remove it)", id, b.SealedBy[id]))
 		}
 	}
 	if len(problems) == 0 {

@@ -12,6 +12,7 @@ const (
 	LastUseDelivery LastUseKind = iota + 1
 	LastUsePreview
 	LastUseManagement
+	LastUseSession // an authtoken: StackUID is "", TokenUID the session's uid
 )
 
 // LastUse is when a token was last used, as one node saw it.

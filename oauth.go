@@ -9,7 +9,7 @@ import (
 // a minute before expires_in runs out).
 const (
 	AuthCodeTTL    = 60 * time.Second // an authorization code is redeemable once, within this
-	AccessTokenTTL = 60 * time.Minute // an access token works this long; its refresh token until used
+	AccessTokenTTL = 60 * time.Minute // an access token works this long; its refresh token until used, or past its deadline
 )
 
 // App is an OAuth client registered with stackgate (`stackgate app add`).
@@ -49,6 +49,7 @@ type AuthCode struct {
 	AppUID           string
 	UserUID          string
 	RedirectURI      string
+	RedirectNamed    bool   // the authorization request named RedirectURI: the token request must name it too (RFC 6749 §4.1.3)
 	Challenge        string // the PKCE S256 code_challenge; "" when the app uses its secret
 	Scopes           []string
 	ExpiresAt        time.Time
@@ -60,7 +61,11 @@ type AuthCode struct {
 // held to Scopes and to the user's roles; an app token (client_credentials)
 // on StackUID, held to Scopes. Refreshing rotates: the
 // refresh hash moves to the next token, and this one keeps working until it
-// expires.
+// expires. The refresh token works until RefreshExpiresAt, the deadline of
+// the grant (code exchange or client_credentials) it descends from, which
+// every rotation passes on unchanged. FamilyUID names that grant: the tokens
+// of one family go together when its code or a rotated-out refresh token is
+// presented again (a replay: RFC 6749 §4.1.2, §10.4).
 type OAuthToken struct {
 	AccessHash       []byte
 	RefreshHash      []byte // nil once rotated
@@ -69,13 +74,24 @@ type OAuthToken struct {
 	AuthorizationUID string // "" for app tokens
 	UserUID          string // "" for app tokens
 	StackUID         string // the app's installation (app tokens, and user tokens of an installed app); "" for any stack
+	FamilyUID        string // the grant it descends from, passed on by every rotation
 	Scopes           []string
 	ExpiresAt        time.Time
+	RefreshExpiresAt time.Time
 	CreatedAt        time.Time
 }
 
 // Expired reports whether the access token no longer works at now.
 func (t *OAuthToken) Expired(now time.Time) bool { return !now.Before(t.ExpiresAt) }
+
+// SpentOAuthSecret is a redeemed code or a rotated-out refresh token,
+// remembered by keyed hash until its family's refresh deadline: presented
+// again, it names the family to revoke.
+type SpentOAuthSecret struct {
+	FamilyUID string
+	AppUID    string
+	SpentAt   time.Time
+}
 
 // OAuthStore keeps apps, consents, codes and tokens.
 type OAuthStore interface {
@@ -102,10 +118,11 @@ type OAuthStore interface {
 	// FindAuthCode returns the code with that hash or ENOTFOUND (also once
 	// redeemed).
 	FindAuthCode(ctx context.Context, hash []byte) (*AuthCode, error)
-	// RedeemAuthCode deletes the code and inserts t, in one transaction:
-	// ENOTFOUND when the code is gone or expired at now (of concurrent
-	// redemptions one wins), and then nothing is inserted. A new token
-	// takes nothing from anyone, so it changes nothing.
+	// RedeemAuthCode deletes the code and inserts t, in one transaction,
+	// and remembers the code as spent at now, by t's family, until
+	// t.RefreshExpiresAt: ENOTFOUND when the code is gone or expired at now
+	// (of concurrent redemptions one wins), and then nothing is inserted. A
+	// new token takes nothing from anyone, so it changes nothing.
 	RedeemAuthCode(ctx context.Context, codeHash []byte, now time.Time, t *OAuthToken) error
 	// CreateOAuthToken inserts t (an app token, client_credentials).
 	// ENOTFOUND when its app is gone. Changes nothing.
@@ -118,9 +135,20 @@ type OAuthStore interface {
 	// RotateRefreshToken takes the refresh hash from the token holding it
 	// (which keeps its access hash until it expires) and inserts next, in
 	// one transaction; access tokens expired at next.CreatedAt without a
-	// refresh hash are purged. ENOTFOUND when no token holds it any more (of
-	// concurrent refreshes one wins). Changes nothing.
+	// refresh hash, or whose refresh token expired too, are purged; the old
+	// refresh hash is remembered as spent at next.CreatedAt, by the token's
+	// family, until its refresh deadline. ENOTFOUND when no token holds it
+	// any more (of concurrent refreshes one wins). Changes nothing.
 	RotateRefreshToken(ctx context.Context, oldRefreshHash []byte, next *OAuthToken) error
+	// FindSpentOAuthSecret returns the redeemed code or rotated-out refresh
+	// token with that hash, or ENOTFOUND (never spent, or forgotten past
+	// its family's deadline).
+	FindSpentOAuthSecret(ctx context.Context, hash []byte) (*SpentOAuthSecret, error)
+	// RevokeOAuthFamily removes every token of the family (a replay was
+	// seen), with an audit entry; ENOTFOUND when none is left, and then
+	// nothing changes. Changes: user (a user's family), or app (an app
+	// token's).
+	RevokeOAuthFamily(ctx context.Context, familyUID string) error
 	// ListAuthorizations returns the app's authorizations.
 	ListAuthorizations(ctx context.Context, appUID string) ([]*OAuthAuthorization, error)
 	// DeleteAuthorization removes the app's authorization uid with its codes

@@ -1,6 +1,11 @@
 package stackgate
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
 
 // User is a person who logs in. PasswordHash is an argon2id PHC string; it is
 // never rendered.
@@ -21,10 +26,44 @@ type User struct {
 // Session is a live authtoken. Only TokenHash, a keyed hash of the authtoken,
 // is stored; the authtoken itself is shown once, at login.
 type Session struct {
-	TokenHash []byte
+	UID       string // names the session on the wire (GET /v3/user/sessions); never the authtoken
+	TokenHash []byte // the authtoken's keyed hash; never leaves the server
 	HashKey   string // the id of the hmac key TokenHash was made with
 	UserUID   string
 	CreatedAt time.Time
+	// LastUsedAt is the last use of the authtoken flushed to the store
+	// (LastUseSession); zero when none was.
+	LastUsedAt time.Time
+	// UserAgent and RemoteAddr describe the client that logged in, for its
+	// user to recognise the session by: the User-Agent header cut by
+	// SessionUserAgent, and the client's address as --trusted-proxies
+	// defines it ("" when unknown).
+	UserAgent  string
+	RemoteAddr string
+}
+
+// MaxSessionUserAgent is how many bytes of a client's User-Agent a session
+// keeps.
+const MaxSessionUserAgent = 256
+
+// SessionUserAgent is what a session keeps of a User-Agent header: valid
+// UTF-8 without control characters, at most MaxSessionUserAgent bytes, cut
+// at a character boundary.
+func SessionUserAgent(ua string) string {
+	ua = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(ua, ""))
+	if len(ua) <= MaxSessionUserAgent {
+		return ua
+	}
+	cut := MaxSessionUserAgent
+	for cut > 0 && !utf8.RuneStart(ua[cut]) {
+		cut--
+	}
+	return ua[:cut]
 }
 
 // Stack is a content repository, identified on the wire by APIKey.

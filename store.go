@@ -40,6 +40,7 @@ type Store interface {
 	AdminStore        // admin.go
 	OAuthStore        // oauth.go
 	WebhookStore      // webhook.go
+	TokenWebhookStore // webhook.go
 	Close() error
 }
 
@@ -66,11 +67,19 @@ type UserStore interface {
 
 // SessionStore keeps authtokens, by keyed hash only.
 type SessionStore interface {
-	// CreateSession inserts s and, in the same transaction, deletes the user's
-	// oldest sessions beyond maxPerUser. Changes: user.
+	// CreateSession inserts s (giving it a new UID when it has none) and, in
+	// the same transaction, deletes the user's oldest sessions beyond
+	// maxPerUser. Changes: user.
 	CreateSession(ctx context.Context, s *Session, maxPerUser int) error
 	// FindSession returns the session with that token hash or ENOTFOUND.
 	FindSession(ctx context.Context, tokenHash []byte) (*Session, error)
+	// ListSessions returns the user's sessions, oldest first (as every
+	// list); empty (not an error) for a user of none or an unknown user.
+	ListSessions(ctx context.Context, userUID string) ([]*Session, error)
+	// DeleteSessionByUID ends the user's session named uid, with an audit
+	// entry (a logout). ENOTFOUND when the user has no session of that uid,
+	// whoever else's it may be; then nothing changes. Changes: user.
+	DeleteSessionByUID(ctx context.Context, userUID, uid string) error
 	// DeleteSession removes the user's session with that token hash. A
 	// session already gone (ended by another node or process) is no error,
 	// and the change is announced all the same, so that every node forgets

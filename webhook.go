@@ -59,3 +59,59 @@ type WebhookStore interface {
 	// PruneWebhookDeliveries deletes the deliveries created before t.
 	PruneWebhookDeliveries(ctx context.Context, before time.Time) (int, error)
 }
+
+// TokenWebhookEvents are the events a stack's token webhook may select, as
+// the API names them: each is the delivery's event without "token."
+// (WebhookTokenCreated is "token." + "created").
+var TokenWebhookEvents = []string{"created", "rotated", "revoked", "expiring", "expired"}
+
+// TokenWebhook is a stack's own token-event webhook (PUT
+// /v3/stacks/token_webhook, a stackgate extension): the stack's events go
+// to URL, signed with Secret, for the Events it selects, in place of the
+// node-wide --webhook-url. Secret is sealed (the signature needs it in
+// clear); SecretHint is its last four characters, to tell secrets apart.
+type TokenWebhook struct {
+	StackUID   string
+	URL        string
+	Events     []string // of TokenWebhookEvents, in that order
+	Secret     Sealed
+	SecretHint string
+	CreatedBy  string
+	UpdatedBy  string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Selects reports whether the webhook sends event (a delivery's event,
+// "token.created").
+func (w *TokenWebhook) Selects(event string) bool {
+	for _, e := range w.Events {
+		if "token."+e == event {
+			return true
+		}
+	}
+	return false
+}
+
+// TokenWebhookStore keeps each stack's token webhook (at most one). Its
+// writes are audited (module AuditTokenWebhook) but change no credential:
+// Changes: none. The secret never leaves the store unsealed.
+type TokenWebhookStore interface {
+	// FindTokenWebhook returns the stack's webhook or ENOTFOUND.
+	FindTokenWebhook(ctx context.Context, stackUID string) (*TokenWebhook, error)
+	// CreateTokenWebhook inserts w; ECONFLICT on "token_webhook" when the
+	// stack has one.
+	CreateTokenWebhook(ctx context.Context, w *TokenWebhook) error
+	// UpdateTokenWebhook replaces the URL and events of the stack's webhook
+	// (and its secret when w.Secret is not zero: a rotation, audited as
+	// such), with w's UpdatedBy and UpdatedAt; ENOTFOUND when it has none.
+	UpdateTokenWebhook(ctx context.Context, w *TokenWebhook) error
+	// DeleteTokenWebhook removes the stack's webhook; ENOTFOUND when none.
+	DeleteTokenWebhook(ctx context.Context, stackUID string) error
+	// RekeyTokenWebhooks re-seals, with reseal, up to limit webhook secrets
+	// not sealed under activeID or not hashed under hmac key hmacID, each
+	// under its stack's lock, and returns how many (0: none is left). reseal
+	// keeps the hash under the same hmac key and moves it to hmacID
+	// otherwise (Sealed.HashKey), as RekeyDeliveryTokens.
+	RekeyTokenWebhooks(ctx context.Context, activeID, hmacID string, limit int, reseal func(Sealed) (Sealed, error)) (int, error)
+}

@@ -414,42 +414,47 @@ func (a *Checker) managementMiss(ctx context.Context, snap *snapshot, h [sha256.
 // AuthenticateUser returns the uid of the user whose session authtoken is
 // (401 when it is none), from the cache of sessions: the one lookup of an
 // authtoken, for stack routes (Authenticate) and the user's own routes
-// alike.
+// alike. It records the session's use (lastuse.go).
 func (a *Checker) AuthenticateUser(ctx context.Context, authtoken string) (string, error) {
 	if authtoken == "" {
 		return "", errBadAuthtoken
 	}
 	var h [sha256.Size]byte
 	a.keys.HashInto(&h, authtoken)
-	if uid, ok := a.cache.cachedSession(h); ok {
-		return uid, nil
+	e, ok := a.cache.cachedSession(h)
+	var err error
+	if !ok {
+		e, err = a.sessionSlow(ctx, h, authtoken)
 	}
-	uid, err := a.sessionSlow(ctx, h, authtoken)
 	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
 		return "", errBadAuthtoken
 	}
-	return uid, err
+	if err != nil {
+		return "", err
+	}
+	e.use.record(a.Now())
+	return e.userUID, nil
 }
 
 // sessionSlow finds a session not cached under the active hmac key h:
 // cached under an older key, or in the store under each key. One found
 // under an older key moves to the active key (hmac.go).
-func (a *Checker) sessionSlow(ctx context.Context, h [sha256.Size]byte, authtoken string) (string, error) {
+func (a *Checker) sessionSlow(ctx context.Context, h [sha256.Size]byte, authtoken string) (*sessionEntry, error) {
 	for i := range a.keys.OlderHMACKeys() {
 		var old [sha256.Size]byte
 		a.keys.HashIntoOlder(&old, i, authtoken)
-		if uid, ok := a.cache.cachedSession(old); ok {
+		if e, ok := a.cache.cachedSession(old); ok {
 			a.rehash(ctx, stackgate.HashSession, old, h)
-			return uid, nil
+			return e, nil
 		}
 	}
-	uid, err := a.cache.session(ctx, h)
+	e, err := a.cache.session(ctx, h)
 	for i := 0; i < a.keys.OlderHMACKeys() && stackgate.IsCode(err, stackgate.ENOTFOUND); i++ {
 		var old [sha256.Size]byte
 		a.keys.HashIntoOlder(&old, i, authtoken)
-		if uid, err = a.cache.session(ctx, old); err == nil {
+		if e, err = a.cache.session(ctx, old); err == nil {
 			a.rehash(ctx, stackgate.HashSession, old, h)
 		}
 	}
-	return uid, err
+	return e, err
 }

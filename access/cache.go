@@ -41,7 +41,7 @@ type cache struct {
 	disabled  bool
 	stacks    map[string]*snapshot // by api_key
 	apiKeyOf  map[string]string    // stack uid → api_key
-	sessions  map[[sha256.Size]byte]string
+	sessions  map[[sha256.Size]byte]*sessionEntry
 	byUser    map[string][][sha256.Size]byte
 	sessEpoch uint64
 	oauth     oauthCache // OAuth access tokens (bearer.go)
@@ -171,7 +171,7 @@ func newCache(chk *Checker) *cache {
 func (c *cache) clear() {
 	c.stacks = map[string]*snapshot{}
 	c.apiKeyOf = map[string]string{}
-	c.sessions = map[[sha256.Size]byte]string{}
+	c.sessions = map[[sha256.Size]byte]*sessionEntry{}
 	c.byUser = map[string][][sha256.Size]byte{}
 	c.unknownKeys = map[[sha256.Size]byte]struct{}{}
 }
@@ -389,38 +389,47 @@ func (a *Checker) CacheStats() CacheStats {
 	return st
 }
 
-// cachedSession returns the user uid of a cached authtoken hash.
-func (c *cache) cachedSession(h [sha256.Size]byte) (string, bool) {
-	c.mu.RLock()
-	uid, ok := c.sessions[h]
-	c.mu.RUnlock()
-	return uid, ok
+// sessionEntry is a cached session: its user, and where its authtoken's
+// uses are recorded (lastuse.go).
+type sessionEntry struct {
+	userUID string
+	use     *usage
 }
 
-// session returns the user uid of an authtoken hash, loading it on a miss.
-func (c *cache) session(ctx context.Context, h [sha256.Size]byte) (string, error) {
+// cachedSession returns the cached session of an authtoken hash, if any.
+func (c *cache) cachedSession(h [sha256.Size]byte) (*sessionEntry, bool) {
 	c.mu.RLock()
-	uid, ok := c.sessions[h]
+	e, ok := c.sessions[h]
+	c.mu.RUnlock()
+	return e, ok
+}
+
+// session returns the cached session of an authtoken hash, loading it on a
+// miss.
+func (c *cache) session(ctx context.Context, h [sha256.Size]byte) (*sessionEntry, error) {
+	c.mu.RLock()
+	e, ok := c.sessions[h]
 	epoch := c.sessEpoch
 	c.mu.RUnlock()
 	if ok {
-		return uid, nil
+		return e, nil
 	}
-	if uid, ok := c.outageSession(h); ok {
-		return uid, nil
+	if e, ok := c.outageSession(h); ok {
+		return e, nil
 	}
 	// A copy, so that h itself stays on the stack on the hit path.
 	sess, err := c.chk.store.FindSession(ctx, append([]byte(nil), h[:]...))
 	if err != nil {
-		return "", c.unavailable(err)
+		return nil, c.unavailable(err)
 	}
+	e = &sessionEntry{userUID: sess.UserUID, use: c.chk.uses.get(stackgate.LastUseSession, "", sess.UID)}
 	c.mu.Lock()
 	if c.sessEpoch == epoch && !c.disabled {
-		c.sessions[h] = sess.UserUID
+		c.sessions[h] = e
 		c.byUser[sess.UserUID] = append(c.byUser[sess.UserUID], h)
 	}
 	c.mu.Unlock()
-	return sess.UserUID, nil
+	return e, nil
 }
 
 func (c *cache) load(ctx context.Context, apiKey string) (*snapshot, error) {

@@ -39,7 +39,7 @@ type outage struct {
 	until    time.Time
 	stacks   map[string]*snapshot // by api_key, as cache.stacks
 	apiKeyOf map[string]string
-	sessions map[[sha256.Size]byte]string
+	sessions map[[sha256.Size]byte]*sessionEntry
 	byUser   map[string][][sha256.Size]byte
 }
 
@@ -87,17 +87,17 @@ func (c *cache) outageSnapshot(apiKey string) (*snapshot, bool) {
 }
 
 // outageSession returns the kept session of h during the grace.
-func (c *cache) outageSession(h [sha256.Size]byte) (string, bool) {
+func (c *cache) outageSession(h [sha256.Size]byte) (*sessionEntry, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if !c.disabled || !c.outage.live(time.Now()) {
-		return "", false
+		return nil, false
 	}
-	uid, ok := c.outage.sessions[h]
+	e, ok := c.outage.sessions[h]
 	if ok {
 		c.stats.outageServed.Add(1)
 	}
-	return uid, ok
+	return e, ok
 }
 
 // errStoreDown is the refusal of what needs the store while it fails and

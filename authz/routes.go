@@ -122,6 +122,9 @@ var Routes = []Route{
 	{Method: "POST", Pattern: "/v3/user-session", Module: stackgate.ModuleUserSession, Action: Create, API: CMA, Served: true},
 	{Method: "DELETE", Pattern: "/v3/user-session", Module: stackgate.ModuleUserSession, Action: Delete, API: CMA, Served: true},
 	{Method: "GET", Pattern: "/v3/user", Module: stackgate.ModuleUserSession, Action: Read, API: CMA, Served: true},
+	// The user's own sessions (stackgate's: list them, end one).
+	{Method: "GET", Pattern: "/v3/user/sessions", Module: stackgate.ModuleUserSession, Action: Read, API: CMA, Served: true},
+	{Method: "DELETE", Pattern: "/v3/user/sessions/{session_uid}", Module: stackgate.ModuleUserSession, Action: Delete, API: CMA, Served: true},
 	// The user's own stack invitations (stackgate's: POST /v3/stacks/share invites, the invitee accepts).
 	{Method: "GET", Pattern: "/v3/user/stack_invitations", Module: stackgate.ModuleUserSession, Action: Read, API: CMA, Served: true},
 	{Method: "POST", Pattern: "/v3/user/stack_invitations/{invitation_uid}/accept", Module: stackgate.ModuleUserSession, Action: Update, API: CMA, Served: true},
@@ -171,6 +174,13 @@ var Routes = []Route{
 	served("GET", "/v3/stacks/branch_aliases/{alias_uid}", stackgate.ModuleBranchAlias, Read),
 	served("PUT", "/v3/stacks/branch_aliases/{alias_uid}", stackgate.ModuleBranchAlias, Update),
 	served("DELETE", "/v3/stacks/branch_aliases/{alias_uid}", stackgate.ModuleBranchAlias, Delete),
+	// A stack's token-event webhook (stackgate's): a signing secret handed
+	// out, like a management token's value, so the same module: Owner and
+	// Admin, no management token, OAuth scope cm.stack.management-tokens.
+	served("GET", "/v3/stacks/token_webhook", stackgate.ModuleManagementToken, Read),
+	served("PUT", "/v3/stacks/token_webhook", stackgate.ModuleManagementToken, Update),
+	served("DELETE", "/v3/stacks/token_webhook", stackgate.ModuleManagementToken, Delete),
+	served("POST", "/v3/stacks/token_webhook/rotate_secret", stackgate.ModuleManagementToken, Update),
 	served("GET", "/v3/audit-logs", stackgate.ModuleAuditLog, Read),
 	served("GET", "/v3/audit-logs/{log_uid}", stackgate.ModuleAuditLog, Read),
 
@@ -192,6 +202,16 @@ var Routes = []Route{
 	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/references", stackgate.ModuleEntry, Read),
 	// Localizing is PUT …/{entry_uid}?locale=…, an update; unlocalizing too.
 	cma("POST", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/unlocalize", stackgate.ModuleEntry, Update),
+	// Entry variants (CMA "Entry Variants"; the SDK's entry().variants()):
+	// a variant is part of its base entry, under the entry's rights.
+	// Creating one is PUT …/variants/{variant_uid} on an existing entry, as
+	// is changing it: an update, like localizing. Publishing a variant is
+	// the entry's publish with "variants" in the body.
+	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants", stackgate.ModuleEntry, Read),
+	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants/{variant_uid}", stackgate.ModuleEntry, Read),
+	cma("PUT", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants/{variant_uid}", stackgate.ModuleEntry, Update),
+	cma("DELETE", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants/{variant_uid}", stackgate.ModuleEntry, Delete),
+	cma("GET", "/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants/{variant_uid}/versions", stackgate.ModuleEntry, Read),
 	cma("GET", "/v3/assets", stackgate.ModuleAsset, Read),
 	cma("POST", "/v3/assets", stackgate.ModuleAsset, Create),
 	cma("GET", "/v3/assets/{asset_uid}", stackgate.ModuleAsset, Read),
@@ -253,6 +273,8 @@ var Routes = []Route{
 	cda("/v3/content_types/{content_type_uid}", stackgate.ModuleContentType),
 	cda("/v3/content_types/{content_type_uid}/entries", stackgate.ModuleEntry),
 	cda("/v3/content_types/{content_type_uid}/entries/{entry_uid}", stackgate.ModuleEntry),
+	cda("/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants", stackgate.ModuleEntry),
+	cda("/v3/content_types/{content_type_uid}/entries/{entry_uid}/variants/{variant_uid}", stackgate.ModuleEntry),
 	cda("/v3/assets", stackgate.ModuleAsset),
 	cda("/v3/assets/{asset_uid}", stackgate.ModuleAsset),
 	cda("/v3/global_fields", stackgate.ModuleGlobalField),

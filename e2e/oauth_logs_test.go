@@ -66,9 +66,13 @@ func TestOAuthSecretsNotInLogs(t *testing.T) {
 	sum := sha256.Sum256([]byte(verifier))
 	h := map[string]string{"authtoken": authtoken}
 
-	// Public app: consent, a refused exchange, the exchange, a replay, refresh, introspection, use, logout.
-	code := codeOf(post("/manifests/"+public["app_uid"].(string)+"/authorize", h, map[string]string{"client_id": public["client_id"].(string),
-		"code_challenge": base64.RawURLEncoding.EncodeToString(sum[:]), "code_challenge_method": "S256", "state": "st"}, 200))
+	// Public app: consent, a refused exchange, the exchange, a replay (which
+	// revokes what the code gave), again, refresh, introspection, use, logout.
+	consent := func() string {
+		return codeOf(post("/manifests/"+public["app_uid"].(string)+"/authorize", h, map[string]string{"client_id": public["client_id"].(string),
+			"code_challenge": base64.RawURLEncoding.EncodeToString(sum[:]), "code_challenge_method": "S256", "state": "st"}, 200))
+	}
+	code := consent()
 	post("/token", nil, map[string]string{"grant_type": "authorization_code", "code": code, "client_id": public["client_id"].(string),
 		"code_verifier": verifier + "x"}, 400)
 	tok := post("/token", nil, map[string]string{"grant_type": "authorization_code", "code": code, "client_id": public["client_id"].(string),
@@ -76,6 +80,11 @@ func TestOAuthSecretsNotInLogs(t *testing.T) {
 	keep(tok, "access_token", "refresh_token")
 	post("/token", nil, map[string]string{"grant_type": "authorization_code", "code": code, "client_id": public["client_id"].(string),
 		"code_verifier": verifier}, 400)
+	post("/token", nil, map[string]string{"grant_type": "refresh_token", "refresh_token": tok["refresh_token"].(string), "client_id": public["client_id"].(string)}, 400)
+	code = consent()
+	tok = post("/token", nil, map[string]string{"grant_type": "authorization_code", "code": code, "client_id": public["client_id"].(string),
+		"code_verifier": verifier}, 200)
+	keep(tok, "access_token", "refresh_token")
 	next := post("/apps-api/token", map[string]string{"authorization": "Bearer " + tok["access_token"].(string)},
 		map[string]string{"grant_type": "refresh_token", "refresh_token": tok["refresh_token"].(string), "client_id": public["client_id"].(string)}, 200)
 	keep(next, "access_token", "refresh_token")

@@ -35,10 +35,12 @@ func TestTwoNodesOAuthRevocation(t *testing.T) {
 	b := serve(t, env, "--database", dsn)
 	authtoken := login(t, a.URL, "owner@example.com")
 
-	// userToken runs the PKCE flow on A for the user of authtoken.
+	// userToken runs the PKCE flow on A for the user of authtoken; exchange
+	// is the code's exchange, to replay.
+	verifier := "e2e-verifier-0123456789-0123456789-0123456789-0123456789"
+	var exchange map[string]string
 	userToken := func(authtoken string) string {
 		t.Helper()
-		verifier := "e2e-verifier-0123456789-0123456789-0123456789-0123456789"
 		sum := sha256.Sum256([]byte(verifier))
 		status, body, _ := call(t, "POST", a.URL+"/manifests/"+app["app_uid"].(string)+"/authorize", map[string]string{"authtoken": authtoken},
 			map[string]string{"client_id": app["client_id"].(string), "code_challenge": base64.RawURLEncoding.EncodeToString(sum[:]), "code_challenge_method": "S256"})
@@ -46,8 +48,9 @@ func TestTwoNodesOAuthRevocation(t *testing.T) {
 			t.Fatalf("authorize: %d %v", status, body)
 		}
 		to, _ := url.Parse(body["data"].(map[string]any)["redirect_url"].(string))
-		status, body, _ = call(t, "POST", a.URL+"/token", nil, map[string]string{"grant_type": "authorization_code", "code": to.Query().Get("code"),
-			"client_id": app["client_id"].(string), "code_verifier": verifier})
+		exchange = map[string]string{"grant_type": "authorization_code", "code": to.Query().Get("code"),
+			"client_id": app["client_id"].(string), "code_verifier": verifier}
+		status, body, _ = call(t, "POST", a.URL+"/token", nil, exchange)
 		if status != 200 {
 			t.Fatalf("token: %d %v", status, body)
 		}
@@ -111,6 +114,21 @@ func TestTwoNodesOAuthRevocation(t *testing.T) {
 	}
 	if s := ask(a, dev); s != 403 {
 		t.Fatalf("A after unshare: %d", s)
+	}
+
+	// A replay of a code on A: the tokens it gave are refused on B at once,
+	// the user's other grant is not.
+	second := userToken(authtoken)
+	if s := ask(b, second); s != 200 {
+		t.Fatalf("B before the replay: %d", s)
+	}
+	start = time.Now()
+	if status, body, _ := call(t, "POST", a.URL+"/token", nil, exchange); status != 400 {
+		t.Fatalf("replayed code: %d %v", status, body)
+	}
+	t.Logf("code replay on A → its token refused on B after %v", refusedWithin(second, start))
+	if s := ask(b, user); s != 200 {
+		t.Fatalf("B after the replay, the user's other grant: %d", s)
 	}
 
 	// Logout on A.

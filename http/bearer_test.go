@@ -208,18 +208,65 @@ func TestBearerTokens(t *testing.T) {
 	})
 }
 
+// installedApp registers a machine app installed on the fixture stack that
+// users may authorize too, and returns it with its client secret.
+func (f *fixture) installedApp() (*stackgate.App, string) {
+	f.t.Helper()
+	a, secret, err := f.svc.AddApp(f.t.Context(), service.AppSpec{Name: "Installed", Machine: true, StackAPIKey: f.stack.APIKey,
+		RedirectURIs: []string{testRedirect}, Scopes: []string{"cm.roles.management:read"}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return a, secret
+}
+
+// TestConsentCheckStack: the consent check names a machine app's stack
+// (name, api_key) only to a signed-in member of it; anyone else who knows the
+// app_uid and client_id learns only that the app is installed on one stack.
+func TestConsentCheckStack(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
+		f := newFixture(t, open)
+		a, _ := f.installedApp()
+		o := f.oauthApps()
+		check := func(app *stackgate.App, authtoken string) reply {
+			h := map[string]string{}
+			if authtoken != "" {
+				h["authtoken"] = authtoken
+			}
+			return f.do(req{method: "GET", path: "/manifests/" + app.UID + "/consent?client_id=" + app.ClientID, headers: h})
+		}
+		hidden := map[string]any{"installed": true}
+		for _, tc := range []struct {
+			name      string
+			app       *stackgate.App
+			authtoken string
+			want      any
+		}{
+			{"not signed in", a, "", hidden},
+			{"signed in, not a member", a, f.tokens[Outsider], hidden},
+			{"a member", a, f.tokens[Developer], map[string]any{"installed": true, "name": f.stack.Name, "api_key": f.stack.APIKey}},
+			{"the owner", a, f.tokens[Owner], map[string]any{"installed": true, "name": f.stack.Name, "api_key": f.stack.APIKey}},
+			{"an app installed nowhere", o.confidential, f.tokens[Developer], nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got := check(tc.app, tc.authtoken)
+				if d := cmp.Diff(tc.want, got.body["stack"]); d != "" || got.status != 200 {
+					t.Fatalf("%d %s (-want +got):\n%s", got.status, got.raw, d)
+				}
+			})
+		}
+		wantError(t, check(a, "bltnosuchsession"), 401, 105, "authtoken")
+	})
+}
+
 // TestBearerUserTokenOfInstalledApp: a user's token of an app installed on
 // one stack acts there only, as the consent page says ("On the stack …"),
 // not on every stack its user is a member of.
 func TestBearerUserTokenOfInstalledApp(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, open testdb.Opener) {
 		f := newFixture(t, open)
-		a, secret, err := f.svc.AddApp(t.Context(), service.AppSpec{Name: "Installed", Machine: true, StackAPIKey: f.stack.APIKey,
-			RedirectURIs: []string{testRedirect}, Scopes: []string{"cm.roles.management:read"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := f.do(req{method: "GET", path: "/manifests/" + a.UID + "/consent?client_id=" + a.ClientID})
+		a, secret := f.installedApp()
+		got := f.do(req{method: "GET", path: "/manifests/" + a.UID + "/consent?client_id=" + a.ClientID, headers: map[string]string{"authtoken": f.tokens[Developer]}})
 		if st, _ := got.body["stack"].(map[string]any); got.status != 200 || st["api_key"] != f.stack.APIKey {
 			t.Fatalf("consent check: %d %s", got.status, got.raw)
 		}

@@ -100,10 +100,20 @@ func describeScope(scope string) string {
 // handleConsentCheck handles "GET /manifests/{app_uid}/consent": it checks
 // an authorization request as POST …/authorize would (without recording
 // anything) and returns what the consent page shows: the app, the scopes in
-// words, the stack of a machine app, the redirect URI the code will go to,
-// and the URL Deny sends the user to. A bad request is a Contentstack error
-// and the page never redirects.
+// words, the redirect URI the code will go to, the URL Deny sends the user
+// to, and for a machine app that it is installed on a stack
+// ({"installed":true}), with the stack's name and api_key only when the
+// request's authtoken is a member's (anyone may ask with a client_id; the
+// page asks again once signed in). A bad request, or an authtoken that is no
+// session, is a Contentstack error and the page never redirects.
 func (s *Server) handleConsentCheck(w http.ResponseWriter, r *http.Request) error {
+	var uid string
+	if header(r, hAuthtoken) != "" {
+		var err error
+		if uid, err = s.user(r); err != nil {
+			return err
+		}
+	}
 	q := r.URL.Query()
 	c := service.Consent{AppUID: r.PathValue("app_uid"), ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"),
 		ResponseType: q.Get("response_type"), Scope: q.Get("scope"), State: q.Get("state"),
@@ -116,10 +126,13 @@ func (s *Server) handleConsentCheck(w http.ResponseWriter, r *http.Request) erro
 	for _, sc := range scopes {
 		words = append(words, map[string]string{"scope": sc, "description": describeScope(sc)})
 	}
-	var stack any
+	var stack map[string]any
 	if a.StackUID != "" {
-		if st, err := s.svc.AppStack(r.Context(), a); err == nil {
-			stack = map[string]string{"name": st.Name, "api_key": st.APIKey}
+		stack = map[string]any{"installed": true}
+		if st, err := s.svc.AppStack(r.Context(), a, uid); err == nil {
+			stack["name"], stack["api_key"] = st.Name, st.APIKey
+		} else if !stackgate.IsCode(err, stackgate.ENOTFOUND) {
+			return err
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")

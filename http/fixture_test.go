@@ -3,12 +3,15 @@ package http_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +21,7 @@ import (
 	"github.com/stackgate/stackgate/internal/testdb"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
+	"golang.org/x/crypto/argon2"
 )
 
 // fixture is a real router over a real store with one stack and a member
@@ -43,6 +47,30 @@ var testKeys = func() *secret.Keyring {
 	return k
 }()
 
+// cheapPasswordHash is an argon2id PHC hash of password made with argon2's
+// smallest parameters, once per password: every test makes the fixture's
+// users, and hashing and verifying at the shipped cost (secret.HashPassword)
+// was most of a fixture's time under -race. Login verifies with the
+// parameters the stored hash names, so these users still sign in through the
+// real path; users made by EnsureUser or the API get the shipped cost.
+var cheapPasswordHash = func() func(string) string {
+	var mu sync.Mutex
+	memo := map[string]string{}
+	return func(password string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		if h, ok := memo[password]; ok {
+			return h
+		}
+		salt := []byte("fixture-salt-16b")
+		key := argon2.IDKey([]byte(password), salt, 1, 8, 1, 32)
+		b64 := base64.RawStdEncoding
+		h := fmt.Sprintf("$argon2id$v=%d$m=8,t=1,p=1$%s$%s", argon2.Version, b64.EncodeToString(salt), b64.EncodeToString(key))
+		memo[password] = h
+		return h
+	}
+}()
+
 // newServices wires the use cases and an access checker over st, as serve
 // does. The checker reads the service's clock, which tests move.
 func newServices(st stackgate.Store, cfg service.Config) (*service.Service, *access.Checker) {
@@ -60,8 +88,12 @@ func newFixture(t testing.TB, open testdb.Opener) *fixture {
 	f := &fixture{t: t, svc: svc, acc: acc, srv: sghttp.NewServer(svc, acc, nil), store: st,
 		tokens: map[cred]string{}, users: map[cred]*stackgate.User{}, roleUIDs: map[string]string{}}
 	mustUser := func(who cred) *stackgate.User {
-		u, _, err := svc.EnsureUser(ctx, who.email(), who.password())
-		if err != nil {
+		email := who.email()
+		name, _, _ := strings.Cut(email, "@")
+		now := svc.Now()
+		u := &stackgate.User{UID: stackgate.NewUID(), Email: email, Username: name, FirstName: name,
+			OrgUID: "blt" + strings.Repeat("0", 13) + "org", PasswordHash: cheapPasswordHash(who.password()), CreatedAt: now, UpdatedAt: now}
+		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatalf("user %s: %v", who, err)
 		}
 		f.users[who] = u

@@ -26,8 +26,9 @@ var oauthDescriptions = map[service.OAuthProblem]string{
 	service.ProblemClientSecret: "This grant needs the client's client_secret.",
 	service.ProblemCode:         "The authorization code is unknown, used, expired, or was issued to another client.",
 	service.ProblemVerifier:     "The code_verifier is missing, is not 43 to 128 unreserved characters (RFC 7636), or does not match the code_challenge.",
-	service.ProblemRedirectURI:  "The redirect_uri is not registered for this app, or is not the one the code was issued for.",
+	service.ProblemRedirectURI:  "The redirect_uri is not registered for this app, is not the one the code was issued for, or is missing while the authorization request named one.",
 	service.ProblemRefreshToken: "The refresh token is unknown, already used, or was issued to another client.",
+	service.ProblemRefreshSpent: "The refresh token has expired (its sign-in is too old, or it went unused too long): sign in again.",
 	service.ProblemScope:        "The scope asked for is beyond what the app may have.",
 	service.ProblemMachine:      "Only a machine app installed on a stack may use client_credentials.",
 	service.ProblemChallenge:    "A public app must send a code_challenge (an S256 digest: 43 base64url characters) with code_challenge_method S256.",
@@ -142,6 +143,12 @@ func (s *Server) handleOAuthToken(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	// A token request is credentials through and through (codes,
+	// verifiers, refresh tokens, secrets): the audit entry of what it
+	// revokes (a replay) keeps none of its body.
+	ac := stackgate.AuditFrom(r.Context())
+	ac.Request = nil
+	r = r.WithContext(stackgate.WithAudit(r.Context(), ac))
 	g, err := s.svc.Token(r.Context(), service.TokenRequest{GrantType: f.Get("grant_type"), ClientID: f.Get("client_id"),
 		ClientSecret: f.Get("client_secret"), Code: f.Get("code"), CodeVerifier: f.Get("code_verifier"),
 		RedirectURI: f.Get("redirect_uri"), RefreshToken: f.Get("refresh_token"), Scope: f.Get("scope")})

@@ -141,9 +141,10 @@ func TestOAuthTokenFlow(t *testing.T) {
 			t.Fatalf("refresh: %d %s", got.status, got.raw)
 		}
 		access2, refresh2 := got.body["access_token"].(string), got.body["refresh_token"].(string)
-		// The used refresh token is spent; its replay revokes nothing (the
-		// SDK races refreshes of its own: README, Security), the current
-		// one still rotates.
+		// The used refresh token is spent; presented again within
+		// service.RefreshReuseGrace it revokes nothing (the SDK races
+		// refreshes of its own: README, Security), the current one still
+		// rotates (past the grace it is a replay: TestOAuthReplayRevokes).
 		wantOAuthError(t, f.token("", form("grant_type", "refresh_token", "refresh_token", refresh, "client_id", o.public.ClientID), nil), 400, "invalid_grant")
 		if got := f.token("/apps-api/introspect", form("token", access2, "client_id", o.public.ClientID), nil); got.body["active"] != true {
 			t.Fatalf("a replayed refresh token revoked the current access token: %s", got.raw)
@@ -278,9 +279,26 @@ func TestOAuthBadInput(t *testing.T) {
 				t.Fatal(first.status)
 			}
 			wantOAuthError(t, f.token("", good(code), nil), 400, "invalid_grant")
-			// Decided (README, Security): the replay revokes nothing.
-			if got := f.token("/apps-api/introspect", form("token", first.body["access_token"].(string), "client_id", o.public.ClientID), nil); got.body["active"] != true {
+			// RFC 6749 §4.1.2: the replay revokes what the code gave.
+			if got := f.token("/apps-api/introspect", form("token", first.body["access_token"].(string), "client_id", o.public.ClientID), nil); got.body["active"] != false {
 				t.Fatalf("after a replay: %s", got.raw)
+			}
+		})
+		t.Run("redirect_uri named at consent is required at the exchange", func(t *testing.T) {
+			// RFC 6749 §4.1.3: named in the authorization request, the
+			// redirect_uri must be in the token request too, and identical.
+			code := f.consent(Developer, o.public, map[string]string{"client_id": o.public.ClientID, "redirect_uri": "https://example.com/cb",
+				"code_challenge": challengeOf(testVerifier), "code_challenge_method": "S256"})
+			for _, redirect := range []string{"", testRedirect, "https://example.com/cb/"} {
+				wantOAuthError(t, f.token("", with(good(code), "redirect_uri", redirect), nil), 400, "invalid_grant")
+			}
+			if got := f.token("", with(good(code), "redirect_uri", "https://example.com/cb"), nil); got.status != 200 {
+				t.Fatalf("with the consent's redirect_uri: %d %s", got.status, got.raw)
+			}
+			// Not named at consent: optional at the exchange, and then the app's first.
+			code = f.pkceCode(Developer, o.public)
+			if got := f.token("", with(good(code), "redirect_uri", ""), nil); got.status != 200 {
+				t.Fatalf("without redirect_uri: %d %s", got.status, got.raw)
 			}
 		})
 		t.Run("expired code", func(t *testing.T) {

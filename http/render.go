@@ -24,8 +24,11 @@ type userJSON struct {
 	Active        bool     `json:"active"`
 	FailedAttempt int      `json:"failed_attempts"`
 	Authtoken     string   `json:"authtoken,omitempty"`
-	Roles         []any    `json:"roles"`
-	Organizations []any    `json:"organizations"`
+	// LastUsedAt is, in GET /v3/user's reply to an authtoken, the last
+	// flushed use of that session (a stackgate extension; absent until one).
+	LastUsedAt    string `json:"last_used_at,omitempty"`
+	Roles         []any  `json:"roles"`
+	Organizations []any  `json:"organizations"`
 }
 
 func renderUser(u *stackgate.User, authtoken string) userJSON {

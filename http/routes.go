@@ -66,6 +66,8 @@ func (s *Server) routes() []route {
 		{"POST", "/v3/user-session", public, withRateLimit(s.loginLimiter, s.handleLogin), "Looks like your email or password is invalid."},
 		{"DELETE", "/v3/user-session", session, s.handleLogout, ""},
 		{"GET", "/v3/user", session, s.handleUserGet, ""},
+		{"GET", "/v3/user/sessions", session, s.handleSessionList, ""},
+		{"DELETE", "/v3/user/sessions/{session_uid}", session, s.handleSessionDelete, ""},
 		{"GET", "/v3/user/stack_invitations", session, s.handleInvitationList, ""},
 		{"POST", "/v3/user/stack_invitations/{invitation_uid}/accept", session, s.handleInvitationAccept, "Invitation acceptance failed. Please try again."},
 		{"DELETE", "/v3/user/stack_invitations/{invitation_uid}", session, s.handleInvitationDecline, ""},
@@ -119,6 +121,11 @@ func (s *Server) routes() []route {
 		{"GET", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasGet, ""},
 		{"PUT", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasPut, "Branch alias update failed. Please try again."},
 		{"DELETE", "/v3/stacks/branch_aliases/{alias_uid}", stack, s.handleBranchAliasDelete, "Branch alias deletion failed. Please try again."},
+
+		{"GET", "/v3/stacks/token_webhook", stack, s.handleTokenWebhookGet, ""},
+		{"PUT", "/v3/stacks/token_webhook", stack, s.handleTokenWebhookPut, "Token webhook update failed. Please try again."},
+		{"DELETE", "/v3/stacks/token_webhook", stack, s.handleTokenWebhookDelete, ""},
+		{"POST", "/v3/stacks/token_webhook/rotate_secret", stack, s.handleTokenWebhookRotateSecret, ""},
 
 		{"GET", "/v3/audit-logs", stack, s.handleAuditLogList, ""},
 		{"GET", "/v3/audit-logs/{log_uid}", stack, s.handleAuditLogGet, ""},

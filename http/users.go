@@ -31,7 +31,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	u, token, err := s.svc.LoginFrom(r.Context(), *body.User.Email, *body.User.Password, info(r.Context()).client)
+	u, token, err := s.svc.LoginFrom(r.Context(), *body.User.Email, *body.User.Password, info(r.Context()).client, r.UserAgent())
 	if err != nil {
 		return err
 	}
@@ -64,6 +64,16 @@ func (s *Server) handleUserGet(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	info(r.Context()).principal = "user:" + u.UID
-	writeJSON(w, http.StatusOK, map[string]any{"user": renderUser(u, "")})
+	j := renderUser(u, "")
+	if token := header(r, hAuthtoken); token != "" {
+		sess, err := s.svc.SessionOf(r.Context(), token)
+		switch {
+		case err == nil:
+			j.LastUsedAt = renderUsed(sess.LastUsedAt)
+		case !stackgate.IsCode(err, stackgate.ENOTFOUND): // ended meanwhile: no last use to show
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": j})
 	return nil
 }

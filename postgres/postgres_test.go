@@ -260,3 +260,8 @@ func TestListen(t *testing.T) {
 		l.await(t, stackgate.Change{UserUID: user.UID})
 	})
 }
+
+// TestMigrateSessionUIDs: sessions of a database before 00010 get uids.
+func TestMigrateSessionUIDs(t *testing.T) {
+	storetest.SessionsMigrated(t, testdb.OpenPostgres(t, testdb.PostgresURL(t)))
+}

@@ -101,6 +101,24 @@ describe('consent page (chromium)', () => {
     await ctx.close()
   })
 
+  it('an app installed on a stack: its name is shown to a member once signed in, never before', async () => {
+    const installed = JSON.parse(sg.stackgate('app', 'add', '--name', 'Installed App', '--machine', '--stack', sg.apiKey,
+      '--redirect-uri', redirect.url, '--scopes', 'cm.roles.management:read'))
+    const { p, ctx, errors } = await page()
+    const checks = []
+    p.on('response', async (r) => { if (r.url().includes('/consent?')) checks.push(await r.json()) })
+    await p.goto(`${sg.base}/?response_type=code&client_id=${installed.client_id}#!/apps/${installed.app_uid}/authorize`)
+    await p.locator('#login').waitFor({ state: 'visible' })
+    assert.deepEqual(checks.map((c) => c.stack), [{ installed: true }])
+    await p.fill('#email', USERS.developer.email)
+    await p.fill('#password', USERS.developer.password)
+    await p.click('#login-button')
+    await p.locator('#consent').waitFor({ state: 'visible' })
+    assert.equal(await p.textContent('#stack'), 'On the stack SDK Stack only.')
+    assert.deepEqual(errors, [])
+    await ctx.close()
+  })
+
   it('a tampered client_id or an unregistered redirect_uri: an error page, never a redirect', async () => {
     for (const url of [sdkURL(app.client_id + 'x'),
       `${sg.base}/apps/${app.app_uid}/authorize?response_type=code&client_id=${app.client_id}&code_challenge=${challenge}&redirect_uri=${encodeURIComponent('https://evil.example.com/')}`]) {

@@ -39,33 +39,39 @@ func BindKeys(ctx context.Context, st stackgate.KeyStore, keys *secret.Keyring) 
 	return nil
 }
 
-// Rekey re-seals every delivery and preview token under the active
-// encryption key and re-hashes it under the active hmac key, in batches of
-// batch tokens of one stack each, each batch one transaction under that
-// stack's lock. Live writers and other nodes carry on meanwhile: every batch
-// announces its stack's change through the store's commit path, so every
-// node reloads the snapshot (indexed by the new hashes), and until then a
-// node finds a token under its older hmac key. Hash-only credentials move
-// on their next use (access, secretMatches). progress, if not nil, hears
-// each batch. It returns the number of tokens re-sealed.
+// Rekey re-seals every delivery and preview token, then every stack's
+// token webhook secret, under the active encryption key and re-hashes it
+// under the active hmac key, in batches of batch values of one stack each,
+// each batch one transaction under that stack's lock. Live writers and
+// other nodes carry on meanwhile: every batch announces its stack's change
+// through the store's commit path, so every node reloads the snapshot
+// (indexed by the new hashes), and until then a node finds a token under
+// its older hmac key. Hash-only credentials move on their next use
+// (access, secretMatches). progress, if not nil, hears each batch. It
+// returns the number of values re-sealed.
 func (s *Service) Rekey(ctx context.Context, batch int, progress func(n int)) (int, error) {
 	if batch <= 0 {
 		batch = 100
 	}
 	total := 0
-	for {
-		n, err := s.store.RekeyDeliveryTokens(ctx, s.keys.ActiveKeyID(), s.keys.HMACKeyID(), batch, s.keys.Reseal)
-		if err != nil {
-			return total, err
-		}
-		if n == 0 {
-			return total, nil
-		}
-		total += n
-		if progress != nil {
-			progress(n)
+	for _, rekey := range []func(context.Context, string, string, int, func(stackgate.Sealed) (stackgate.Sealed, error)) (int, error){
+		s.store.RekeyDeliveryTokens, s.store.RekeyTokenWebhooks,
+	} {
+		for {
+			n, err := rekey(ctx, s.keys.ActiveKeyID(), s.keys.HMACKeyID(), batch, s.keys.Reseal)
+			if err != nil {
+				return total, err
+			}
+			if n == 0 {
+				break
+			}
+			total += n
+			if progress != nil {
+				progress(n)
+			}
 		}
 	}
+	return total, nil
 }
 
 // KeyUse reports how many sealed values each encryption key id seals and

@@ -42,12 +42,14 @@ func errTooManyAttempts(now, retryAt time.Time) error {
 
 // Login is LoginFrom with no client address (CLI, tests).
 func (s *Service) Login(ctx context.Context, email, password string) (*stackgate.User, string, error) {
-	return s.LoginFrom(ctx, email, password, "")
+	return s.LoginFrom(ctx, email, password, "", "")
 }
 
 // LoginFrom checks a password and opens a session, returning its authtoken.
-// client is the caller's address, for the per-client backoff.
-func (s *Service) LoginFrom(ctx context.Context, email, password, client string) (*stackgate.User, string, error) {
+// client is the caller's address, for the per-client backoff; it and the
+// client's userAgent are kept with the session for its user to recognise
+// it by (ListSessions).
+func (s *Service) LoginFrom(ctx context.Context, email, password, client, userAgent string) (*stackgate.User, string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	now := s.Now()
 	ck := sha256.Sum256([]byte(email + "\x00" + client))
@@ -103,7 +105,8 @@ func (s *Service) LoginFrom(ctx context.Context, email, password, client string)
 		return nil, "", err
 	}
 	token := stackgate.NewAuthtoken()
-	sess := &stackgate.Session{TokenHash: s.keys.Hash(token), HashKey: s.keys.HMACKeyID(), UserUID: u.UID, CreatedAt: now}
+	sess := &stackgate.Session{UID: stackgate.NewUID(), TokenHash: s.keys.Hash(token), HashKey: s.keys.HMACKeyID(), UserUID: u.UID, CreatedAt: now,
+		UserAgent: stackgate.SessionUserAgent(userAgent), RemoteAddr: client}
 	if err := s.store.CreateSession(ctx, sess, s.cfg.MaxSessionsPerUser); err != nil {
 		return nil, "", err
 	}

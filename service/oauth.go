@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/authz"
@@ -27,15 +28,16 @@ func (e *OAuthError) Error() string { return "oauth " + e.Code + ": " + string(e
 type OAuthProblem string
 
 const (
-	ProblemGrantType    OAuthProblem = "grant_type"    // unknown or missing
-	ProblemClient       OAuthProblem = "client"        // unknown client_id, or the wrong secret
-	ProblemClientSecret OAuthProblem = "client_secret" // a confidential client sent none
-	ProblemCode         OAuthProblem = "code"          // unknown, used, expired, or another client's
-	ProblemVerifier     OAuthProblem = "code_verifier" // missing or not the challenge's
-	ProblemRedirectURI  OAuthProblem = "redirect_uri"  // not registered, or not the code's
-	ProblemRefreshToken OAuthProblem = "refresh_token" // unknown, rotated, or another client's
-	ProblemScope        OAuthProblem = "scope"         // beyond the app's, or unknown
-	ProblemMachine      OAuthProblem = "machine"       // client_credentials by an app that is not a machine app
+	ProblemGrantType    OAuthProblem = "grant_type"      // unknown or missing
+	ProblemClient       OAuthProblem = "client"          // unknown client_id, or the wrong secret
+	ProblemClientSecret OAuthProblem = "client_secret"   // a confidential client sent none
+	ProblemCode         OAuthProblem = "code"            // unknown, used, expired, or another client's
+	ProblemVerifier     OAuthProblem = "code_verifier"   // missing or not the challenge's
+	ProblemRedirectURI  OAuthProblem = "redirect_uri"    // not registered, or not the code's
+	ProblemRefreshToken OAuthProblem = "refresh_token"   // unknown, rotated, or another client's
+	ProblemRefreshSpent OAuthProblem = "refresh_expired" // past its grant's deadline, or unused too long
+	ProblemScope        OAuthProblem = "scope"           // beyond the app's, or unknown
+	ProblemMachine      OAuthProblem = "machine"         // client_credentials by an app that is not a machine app
 	ProblemChallenge    OAuthProblem = "code_challenge"
 	ProblemResponseType OAuthProblem = "response_type"
 	ProblemRepeated     OAuthProblem = "repeated" // a parameter given twice, or the client authenticated two ways (RFC 6749 §2.3, §3.2)
@@ -206,7 +208,7 @@ func (s *Service) Authorize(ctx context.Context, userUID string, c Consent) (str
 	code := stackgate.NewOAuthSecret()
 	now := s.Now()
 	ac := &stackgate.AuthCode{Hash: s.keys.Hash(code), HashKey: s.keys.HMACKeyID(), AppUID: a.UID, UserUID: userUID, RedirectURI: redirect,
-		Challenge: c.CodeChallenge, Scopes: scopes, ExpiresAt: now.Add(stackgate.AuthCodeTTL)}
+		RedirectNamed: c.RedirectURI != "", Challenge: c.CodeChallenge, Scopes: scopes, ExpiresAt: now.Add(stackgate.AuthCodeTTL)}
 	if _, err := s.store.CreateAuthCode(ctx, ac, now); err != nil {
 		return "", err
 	}
@@ -273,16 +275,22 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		return nil, oauthErr("invalid_grant", ProblemRedirectURI)
 	}
 	now := s.Now()
-	next := &stackgate.OAuthToken{AppUID: a.UID, CreatedAt: now, ExpiresAt: now.Add(stackgate.AccessTokenTTL)}
+	next := &stackgate.OAuthToken{AppUID: a.UID, CreatedAt: now, ExpiresAt: now.Add(stackgate.AccessTokenTTL),
+		RefreshExpiresAt: now.Add(s.cfg.OAuthRefreshTTL)}
 	switch r.GrantType {
 	case "authorization_code":
 		c, err := findByHash(s.keys, r.Code, func(h []byte) (*stackgate.AuthCode, error) { return s.store.FindAuthCode(ctx, h) })
-		if stackgate.IsCode(err, stackgate.ENOTFOUND) || err == nil && (c.AppUID != a.UID || !now.Before(c.ExpiresAt)) {
+		if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+			return nil, s.replayed(ctx, a, r.Code, 0, ProblemCode)
+		} else if err == nil && (c.AppUID != a.UID || !now.Before(c.ExpiresAt)) {
 			return nil, oauthErr("invalid_grant", ProblemCode)
 		} else if err != nil {
 			return nil, err
 		}
-		if r.RedirectURI != "" && r.RedirectURI != c.RedirectURI {
+		// RFC 6749 §4.1.3: a redirect_uri the authorization request named
+		// must be named again, identical; one it did not name may still be
+		// sent, and is then the one the code went to.
+		if r.RedirectURI != "" && r.RedirectURI != c.RedirectURI || c.RedirectNamed && r.RedirectURI == "" {
 			return nil, oauthErr("invalid_grant", ProblemRedirectURI)
 		}
 		if a.SecretHash != nil && r.ClientSecret == "" {
@@ -298,9 +306,10 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		// A user's token of an installed app acts on its installation only,
 		// as the consent page said.
 		next.AuthorizationUID, next.UserUID, next.StackUID, next.Scopes = c.AuthorizationUID, c.UserUID, a.StackUID, c.Scopes
+		next.FamilyUID = stackgate.NewUID()
 		access, refresh := s.mint(next)
 		if err := s.store.RedeemAuthCode(ctx, c.Hash, now, next); stackgate.IsCode(err, stackgate.ENOTFOUND) {
-			return nil, oauthErr("invalid_grant", ProblemCode)
+			return nil, s.replayed(ctx, a, r.Code, 0, ProblemCode) // another redemption won
 		} else if err != nil {
 			return nil, err
 		}
@@ -309,8 +318,10 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		old, err := findByHash(s.keys, r.RefreshToken, func(h []byte) (*stackgate.OAuthToken, error) {
 			return s.store.FindOAuthTokenByRefresh(ctx, h)
 		})
-		if stackgate.IsCode(err, stackgate.ENOTFOUND) || r.RefreshToken == "" || err == nil && old.AppUID != a.UID {
+		if r.RefreshToken == "" || err == nil && old.AppUID != a.UID {
 			return nil, oauthErr("invalid_grant", ProblemRefreshToken)
+		} else if stackgate.IsCode(err, stackgate.ENOTFOUND) {
+			return nil, s.replayed(ctx, a, r.RefreshToken, RefreshReuseGrace, ProblemRefreshToken)
 		} else if err != nil {
 			return nil, err
 		}
@@ -318,6 +329,12 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 			// An app token came from the client's secret; so does its next
 			// one (the SDK and CLI refresh user tokens without a secret).
 			return nil, oauthErr("invalid_client", ProblemClientSecret)
+		}
+		// The grant's deadline holds whatever the rotations; a token left
+		// unused for the idle limit is spent too (it was issued at its
+		// predecessor's refresh, so CreatedAt is its last use).
+		if !now.Before(old.RefreshExpiresAt) || !now.Before(old.CreatedAt.Add(s.cfg.OAuthRefreshIdle)) {
+			return nil, oauthErr("invalid_grant", ProblemRefreshSpent)
 		}
 		scopes := old.Scopes
 		if r.Scope != "" {
@@ -330,9 +347,10 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 			scopes = asked
 		}
 		next.AuthorizationUID, next.UserUID, next.StackUID, next.Scopes = old.AuthorizationUID, old.UserUID, old.StackUID, scopes
+		next.RefreshExpiresAt, next.FamilyUID = old.RefreshExpiresAt, old.FamilyUID
 		access, refresh := s.mint(next)
 		if err := s.store.RotateRefreshToken(ctx, old.RefreshHash, next); stackgate.IsCode(err, stackgate.ENOTFOUND) {
-			return nil, oauthErr("invalid_grant", ProblemRefreshToken)
+			return nil, s.replayed(ctx, a, r.RefreshToken, RefreshReuseGrace, ProblemRefreshToken) // another refresh won
 		} else if err != nil {
 			return nil, err
 		}
@@ -348,13 +366,44 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		if err != nil {
 			return nil, err
 		}
-		next.StackUID, next.Scopes = a.StackUID, scopes
+		next.StackUID, next.Scopes, next.FamilyUID = a.StackUID, scopes, stackgate.NewUID()
 		access, refresh := s.mint(next)
 		if err := s.store.CreateOAuthToken(ctx, next); err != nil {
 			return nil, err
 		}
 		return s.grant(ctx, next, access, refresh)
 	}
+}
+
+// RefreshReuseGrace is how soon after its rotation a refresh token presented
+// again is taken for the client's own race, not a replay: the official SDK
+// refreshes once per request that finds its token expired, in parallel, and
+// all but one of those lose. Later, a rotated-out refresh token is a replay.
+const RefreshReuseGrace = 10 * time.Second
+
+// replayed answers a code or refresh token that no longer redeems (unknown,
+// or already used: value is the code or token, p the refusal's problem). One
+// that was spent by this client, more than grace ago, is a replay (RFC 6749
+// §4.1.2 and §10.4, the OAuth Security BCP's refresh token reuse detection):
+// whoever holds it, the legitimate client or a thief, the tokens of its
+// family are revoked at once, on every node, with an audit entry. The
+// request is refused either way. The spent value is remembered by its hash
+// under the hmac key of its day, so it is looked up under each key still in
+// use: a replay of one spent before a new hmac key took over is seen too.
+func (s *Service) replayed(ctx context.Context, a *stackgate.App, value string, grace time.Duration, p OAuthProblem) error {
+	refused := oauthErr("invalid_grant", p)
+	sp, err := findByHash(s.keys, value, func(h []byte) (*stackgate.SpentOAuthSecret, error) { return s.store.FindSpentOAuthSecret(ctx, h) })
+	if stackgate.IsCode(err, stackgate.ENOTFOUND) || err == nil && (sp.AppUID != a.UID || s.Now().Sub(sp.SpentAt) < grace) {
+		return refused
+	} else if err != nil {
+		return err
+	}
+	if err := s.store.RevokeOAuthFamily(ctx, sp.FamilyUID); err == nil {
+		s.log.WarnContext(ctx, "oauth replay: the token family is revoked", "app_uid", a.UID, "presented", string(p))
+	} else if !stackgate.IsCode(err, stackgate.ENOTFOUND) { // revoked already
+		return err
+	}
+	return refused
 }
 
 // client is the app whose client_id is id; a secret, when sent, must be
@@ -500,11 +549,16 @@ func (s *Service) RevokeAuthorization(ctx context.Context, appUID, uid, userUID 
 	return s.store.DeleteAuthorization(ctx, appUID, uid)
 }
 
-// AppStack returns the stack a machine app is installed on (ENOTFOUND for
-// an app installed nowhere).
-func (s *Service) AppStack(ctx context.Context, a *stackgate.App) (*stackgate.Stack, error) {
-	if a.StackUID == "" {
+// AppStack returns the stack a machine app is installed on, to a member of
+// it: ENOTFOUND for an app installed nowhere, or when userUID is not a
+// member (nor the owner) of its stack ("" for no one signed in). Who the app
+// acts on is no one else's to learn.
+func (s *Service) AppStack(ctx context.Context, a *stackgate.App, userUID string) (*stackgate.Stack, error) {
+	if a.StackUID == "" || userUID == "" {
 		return nil, stackgate.ErrNotFound("stack")
+	}
+	if _, err := s.store.FindMember(ctx, a.StackUID, userUID); err != nil {
+		return nil, err
 	}
 	return s.store.FindStackByUID(ctx, a.StackUID)
 }

@@ -34,7 +34,25 @@ type Config struct {
 	// MaxRotationGrace caps a rotation's grace_period_seconds (rotation.go);
 	// default 30 days.
 	MaxRotationGrace time.Duration
+
+	// WebhookAllowHTTP lets a stack's token webhook use an http URL;
+	// WebhookAllowPrivate lets it name a loopback, private or link-local
+	// address (token_webhooks.go; the delivery's client must agree).
+	WebhookAllowHTTP, WebhookAllowPrivate bool
+	// OAuthRefreshTTL bounds an OAuth grant's refresh tokens: from the code
+	// exchange (or client_credentials), whatever the rotations; default
+	// DefaultOAuthRefreshTTL. OAuthRefreshIdle spends a refresh token not
+	// used for that long; default DefaultOAuthRefreshIdle (one at least
+	// OAuthRefreshTTL never applies).
+	OAuthRefreshTTL, OAuthRefreshIdle time.Duration
 }
+
+// The OAuth refresh lifetimes by default (`serve --oauth-refresh-ttl`,
+// `--oauth-refresh-idle`).
+const (
+	DefaultOAuthRefreshTTL  = 90 * 24 * time.Hour
+	DefaultOAuthRefreshIdle = 30 * 24 * time.Hour
+)
 
 // loginTrackerMax bounds each in-memory login tracker (about 100 bytes a key).
 const loginTrackerMax = 1 << 16
@@ -65,6 +83,12 @@ func (c *Config) defaults() {
 	}
 	if c.PasswordQueueWait <= 0 {
 		c.PasswordQueueWait = 2 * time.Second
+	}
+	if c.OAuthRefreshTTL <= 0 {
+		c.OAuthRefreshTTL = DefaultOAuthRefreshTTL
+	}
+	if c.OAuthRefreshIdle <= 0 {
+		c.OAuthRefreshIdle = DefaultOAuthRefreshIdle
 	}
 	c.Limits.defaults()
 }

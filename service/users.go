@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 
 	"github.com/stackgate/stackgate"
@@ -29,4 +30,38 @@ func (s *Service) Logout(ctx context.Context, userUID, authtoken string) error {
 	// The session may still be hashed under an older hmac key.
 	hashes, _ := s.keys.Hashes(authtoken)
 	return s.store.DeleteSession(ctx, userUID, hashes...)
+}
+
+// UserSession is one of a user's sessions as its user sees it: Current
+// marks the one of the authtoken asking.
+type UserSession struct {
+	*stackgate.Session
+	Current bool
+}
+
+// Sessions returns the sessions of userUID, newest first, marking the one
+// of authtoken (which the caller authenticated as userUID's) as current.
+func (s *Service) Sessions(ctx context.Context, userUID, authtoken string) ([]UserSession, error) {
+	list, err := s.store.ListSessions(ctx, userUID)
+	if err != nil {
+		return nil, err
+	}
+	mine := s.keys.Hash(authtoken)
+	out := make([]UserSession, 0, len(list))
+	for i := len(list) - 1; i >= 0; i-- {
+		out = append(out, UserSession{Session: list[i], Current: bytes.Equal(list[i].TokenHash, mine)})
+	}
+	return out, nil
+}
+
+// SessionOf returns the session of authtoken, or ENOTFOUND.
+func (s *Service) SessionOf(ctx context.Context, authtoken string) (*stackgate.Session, error) {
+	return s.store.FindSession(ctx, s.keys.Hash(authtoken))
+}
+
+// EndSession ends the session named uid of userUID at once, on every node
+// (the store announces the user's change). A uid that is no session of the
+// user, another user's included, is ENOTFOUND and changes nothing.
+func (s *Service) EndSession(ctx context.Context, userUID, uid string) error {
+	return s.store.DeleteSessionByUID(ctx, userUID, uid)
 }

@@ -130,3 +130,6 @@ func TestFilesPrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrateSessionUIDs: sessions of a database before 00010 get uids.
+func TestMigrateSessionUIDs(t *testing.T) { storetest.SessionsMigrated(t, MustOpenDB(t)) }

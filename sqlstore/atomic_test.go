@@ -108,7 +108,7 @@ func newWorld(t *testing.T, st stackgate.Store) *world {
 		RedirectURI: "http://localhost:8184", Challenge: "c", Scopes: []string{}, ExpiresAt: at.Add(time.Minute)}, at)
 	must(t, err)
 	must(t, st.CreateOAuthToken(ctx, &stackgate.OAuthToken{AccessHash: []byte("access0"), RefreshHash: []byte("refresh0"), AppUID: "bltapp000000000000",
-		AuthorizationUID: a.UID, UserUID: w.alice.UID, Scopes: []string{}, ExpiresAt: at.Add(time.Hour), CreatedAt: at}))
+		AuthorizationUID: a.UID, UserUID: w.alice.UID, FamilyUID: "fam0", Scopes: []string{}, ExpiresAt: at.Add(time.Hour), CreatedAt: at}))
 	return w
 }
 
@@ -246,6 +246,13 @@ func TestInjectedFailureLeavesNothing(t *testing.T) {
 			tok.AuthorizationUID = old.AuthorizationUID
 			return st.RotateRefreshToken(ctx, []byte("refresh0"), tok)
 		}, noChange, nil},
+		{"RevokeOAuthFamily", func(ctx context.Context, st stackgate.Store, w *world) error {
+			return st.RevokeOAuthFamily(ctx, "fam0")
+		}, func(w *world) []stackgate.Change { return []stackgate.Change{{UserUID: w.alice.UID}} }, func(t *testing.T, st stackgate.Store, w *world) {
+			if _, err := st.FindOAuthToken(t.Context(), []byte("access0")); !stackgate.IsCode(err, stackgate.ENOTFOUND) {
+				t.Errorf("the family's token is still there: %v", err)
+			}
+		}},
 		{"CreateSessionPruning", func(ctx context.Context, st stackgate.Store, w *world) error {
 			return st.CreateSession(ctx, &stackgate.Session{TokenHash: []byte("new session"), UserUID: w.alice.UID, CreatedAt: at.Add(time.Hour)}, 1)
 		}, func(w *world) []stackgate.Change { return []stackgate.Change{{UserUID: w.alice.UID}} }, nil},

@@ -44,6 +44,14 @@ func TestAuditEntryInChangeTransaction(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { failInsert(t, "audit_logs", tc.op, "audit_logs") })
 	}
+	// A stack's token webhook, made with its entry or not at all.
+	t.Run("CreateTokenWebhook", func(t *testing.T) {
+		failInsert(t, "audit_logs", func(ctx context.Context, st stackgate.Store, w *world) error {
+			return st.CreateTokenWebhook(ctx, &stackgate.TokenWebhook{StackUID: w.seed.Stack.UID, URL: "https://hooks.example.com",
+				Events: []string{"created"}, Secret: stackgate.Sealed{Hash: []byte("h"), Ciphertext: []byte("c"), KeyID: "k1"},
+				CreatedAt: at, UpdatedAt: at})
+		}, "audit_logs", "token_webhooks")
+	})
 }
 
 // failInsert runs op on both stores twice: first with the INSERT INTO

@@ -13,8 +13,8 @@ func SetFault(s *Store, fault func(query string) string) { s.fault = fault }
 // Tables are every table of the schema.
 var Tables = []string{"users", "sessions", "stacks", "members", "member_roles", "environments", "locales",
 	"branches", "branch_aliases", "roles", "refs", "delivery_tokens", "management_tokens", "expiry_notices",
-	"oauth_apps", "oauth_authorizations", "oauth_codes", "oauth_tokens", "stack_invitations", "stack_invitation_roles",
-	"audit_logs", "key_fingerprints", "webhook_deliveries"}
+	"oauth_apps", "oauth_authorizations", "oauth_codes", "oauth_tokens", "oauth_spent", "stack_invitations", "stack_invitation_roles",
+	"audit_logs", "key_fingerprints", "webhook_deliveries", "token_webhooks"}
 
 // Dump returns every row of every table, each rendered as text, sorted: two
 // dumps are equal exactly when the database holds the same rows.

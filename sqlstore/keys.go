@@ -34,9 +34,11 @@ func (s *Store) KeyBinding(ctx context.Context) (*stackgate.KeyBinding, error) {
 			return nil, err
 		}
 		// A delivery token's secret and its preview may be sealed under
-		// different keys (the preview is replaced on its own).
+		// different keys (the preview is replaced on its own); a stack's
+		// token webhook secret is sealed too.
 		rows, err = tx.query(ctx, `SELECT key_id, COUNT(*) FROM delivery_tokens WHERE token_cipher IS NOT NULL GROUP BY key_id
-			UNION ALL SELECT preview_key_id, COUNT(*) FROM delivery_tokens WHERE preview_cipher IS NOT NULL GROUP BY preview_key_id`)
+			UNION ALL SELECT preview_key_id, COUNT(*) FROM delivery_tokens WHERE preview_cipher IS NOT NULL GROUP BY preview_key_id
+			UNION ALL SELECT key_id, COUNT(*) FROM token_webhooks GROUP BY key_id`)
 		if err != nil {
 			return nil, err
 		}
@@ -76,14 +78,17 @@ var liveHashes = []struct {
 	{stackgate.HashPreviewToken, `SELECT preview_hmac, COUNT(*) FROM delivery_tokens WHERE preview_hash IS NOT NULL GROUP BY preview_hmac`},
 	{stackgate.HashOAuthAppSecret, `SELECT secret_hmac, COUNT(*) FROM oauth_apps WHERE secret_hash IS NOT NULL GROUP BY secret_hmac`},
 	{stackgate.HashOAuthCode, `SELECT code_hmac, COUNT(*) FROM oauth_codes WHERE expires_at > ? GROUP BY code_hmac`},
-	{stackgate.HashOAuthToken, `SELECT hash_hmac, COUNT(*) FROM oauth_tokens WHERE expires_at > ? OR refresh_hash IS NOT NULL GROUP BY hash_hmac`},
+	{stackgate.HashOAuthToken, `SELECT hash_hmac, COUNT(*) FROM oauth_tokens
+		WHERE expires_at > ? OR (refresh_hash IS NOT NULL AND refresh_expires_at > ?) GROUP BY hash_hmac`},
+	{stackgate.HashOAuthSpent, `SELECT hash_hmac, COUNT(*) FROM oauth_spent WHERE expires_at > ? GROUP BY hash_hmac`},
+	{stackgate.HashTokenWebhook, `SELECT secret_hmac, COUNT(*) FROM token_webhooks GROUP BY secret_hmac`},
 }
 
 func hashedBy(ctx context.Context, tx *Tx, into map[string]map[stackgate.HashKind]int) error {
 	now := ms(stackgate.Now())
 	for _, q := range liveHashes {
 		var args []any
-		if strings.Contains(q.query, "?") {
+		for range strings.Count(q.query, "?") {
 			args = append(args, now)
 		}
 		rows, err := tx.query(ctx, q.query, args...)
@@ -174,17 +179,9 @@ func (s *Store) RekeyDeliveryTokens(ctx context.Context, activeID, hmacID string
 				if len(v.Ciphertext) == 0 || v.KeyID == activeID && v.HashKey == hmacID {
 					continue
 				}
-				sealed, err := reseal(*v)
+				sealed, err := resealTo(reseal, *v, activeID, hmacID)
 				if err != nil {
 					return err
-				}
-				switch {
-				case stackgate.HMACKeyOf(sealed.HashKey) != hmacID || sealed.KeyID != activeID:
-					return fmt.Errorf("rekey: re-sealing gave keys %q/%q, want %q/%q", sealed.KeyID, sealed.HashKey, activeID, hmacID)
-				case stackgate.HMACKeyOf(sealed.HashKey) == v.HashKey && !bytes.Equal(sealed.Hash, v.Hash):
-					// The lookup hash is the token's address in every
-					// cache and index: under one hmac key it cannot move.
-					return errors.New("rekey: re-sealing changed a lookup hash under the same hmac key (was the hmac key changed?)")
 				}
 				*v = sealed
 			}
@@ -291,9 +288,9 @@ func (s *Store) RetireHMACKey(ctx context.Context, id string) ([]stackgate.Hashe
 	if err != nil {
 		return nil, err
 	}
-	if n := b.HashedBy[id][stackgate.HashDeliveryToken] + b.HashedBy[id][stackgate.HashPreviewToken]; n > 0 {
+	if n := b.HashedBy[id][stackgate.HashDeliveryToken] + b.HashedBy[id][stackgate.HashPreviewToken] + b.HashedBy[id][stackgate.HashTokenWebhook]; n > 0 {
 		return nil, stackgate.FieldError(stackgate.EINVALID, "hmac_key",
-			fmt.Sprintf("%q still hashes %d delivery or preview token(s): run `stackgate rekey` first.", id, n))
+			fmt.Sprintf("%q still hashes %d delivery or preview token(s) or token webhook secret(s): run `stackgate rekey` first.", id, n))
 	}
 	if n := b.HashedBy[id][stackgate.HashOAuthAppSecret]; n > 0 {
 		return nil, stackgate.FieldError(stackgate.EINVALID, "hmac_key",
@@ -345,7 +342,40 @@ func (s *Store) RetireHMACKey(ctx context.Context, id string) ([]stackgate.Hashe
 		}
 		done = append(done, *h)
 	}
-	return done, nil
+	spent, err := s.forgetSpent(ctx, id)
+	return append(done, spent...), err
+}
+
+// forgetSpent deletes the OAuth replay memory (oauth_spent) under hmac key
+// id, which no node can look up once the key is gone: a replay of one of
+// those codes or refresh tokens is then refused as unknown, without
+// revoking its family. One transaction, an audit entry per app; nothing is
+// cached of it, so it announces no change.
+func (s *Store) forgetSpent(ctx context.Context, id string) ([]stackgate.Hashed, error) {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	apps, err := queryList(ctx, tx, func(r scanner) (*stackgate.Hashed, error) {
+		h := &stackgate.Hashed{Kind: stackgate.HashOAuthSpent}
+		return h, r.Scan(&h.AppUID)
+	}, `SELECT DISTINCT app_uid FROM oauth_spent WHERE hash_hmac = ? ORDER BY app_uid`, id)
+	if err != nil || len(apps) == 0 {
+		return nil, err
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM oauth_spent WHERE hash_hmac = ?`, id); err != nil {
+		return nil, err
+	}
+	var done []stackgate.Hashed
+	for _, h := range apps {
+		if err := tx.audit(ctx, "", &event{module: stackgate.AuditOAuth, typ: stackgate.AuditDelete, uid: h.AppUID,
+			title: "hmac key " + id + " retired: spent codes and refresh tokens forgotten"}); err != nil {
+			return nil, err
+		}
+		done = append(done, *h)
+	}
+	return done, tx.Commit(ctx)
 }
 
 // retireOwner deletes one user's (or one app's own) hashes under id.
@@ -379,4 +409,23 @@ func (s *Store) retireOwner(ctx context.Context, id, userUID, appUID string) err
 		tx.changed(stackgate.Change{AppUID: appUID})
 	}
 	return tx.Commit(ctx)
+}
+
+// resealTo re-seals v with reseal, which must give the active keys
+// (activeID, hmacID), and checks that its lookup hash stayed when its hmac
+// key did: the hash is a token's address in every cache and index (and
+// what Open checks the plaintext against), so under one hmac key it must
+// not move.
+func resealTo(reseal func(stackgate.Sealed) (stackgate.Sealed, error), v stackgate.Sealed, activeID, hmacID string) (stackgate.Sealed, error) {
+	sealed, err := reseal(v)
+	if err != nil {
+		return stackgate.Sealed{}, err
+	}
+	switch {
+	case stackgate.HMACKeyOf(sealed.HashKey) != hmacID || sealed.KeyID != activeID:
+		return stackgate.Sealed{}, fmt.Errorf("rekey: re-sealing gave keys %q/%q, want %q/%q", sealed.KeyID, sealed.HashKey, activeID, hmacID)
+	case stackgate.HMACKeyOf(sealed.HashKey) == stackgate.HMACKeyOf(v.HashKey) && !bytes.Equal(sealed.Hash, v.Hash):
+		return stackgate.Sealed{}, errors.New("rekey: re-sealing changed a lookup hash under the same hmac key (was the hmac key changed?)")
+	}
+	return sealed, nil
 }

@@ -19,6 +19,14 @@ func (s *Store) RecordLastUse(ctx context.Context, uses []stackgate.LastUse) err
 	}
 	defer tx.Rollback()
 	for _, u := range uses {
+		at := ms(u.At)
+		if u.Kind == stackgate.LastUseSession {
+			if _, err := tx.exec(ctx, `UPDATE sessions SET last_used_at = ? WHERE uid = ? AND last_used_at < ?`,
+				at, u.TokenUID, at); err != nil {
+				return err
+			}
+			continue
+		}
 		table, column := "delivery_tokens", "last_used_at"
 		switch u.Kind {
 		case stackgate.LastUsePreview:
@@ -26,7 +34,6 @@ func (s *Store) RecordLastUse(ctx context.Context, uses []stackgate.LastUse) err
 		case stackgate.LastUseManagement:
 			table = "management_tokens"
 		}
-		at := ms(u.At)
 		if _, err := tx.exec(ctx, `UPDATE `+table+` SET `+column+` = ? WHERE stack_uid = ? AND uid = ? AND `+column+` < ?`,
 			at, u.StackUID, u.TokenUID, at); err != nil {
 			return err

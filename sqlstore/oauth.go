@@ -152,8 +152,8 @@ func (s *Store) CreateAuthCode(ctx context.Context, c *stackgate.AuthCode, now t
 		return nil, err
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO oauth_codes (code_hash, code_hmac, authorization_uid, app_uid, user_uid, redirect_uri,
-		challenge, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.Hash, stackgate.HMACKeyOf(c.HashKey), a.UID, c.AppUID, c.UserUID, c.RedirectURI, c.Challenge, scopes, ms(c.ExpiresAt)); err != nil {
+		redirect_uri_named, challenge, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Hash, stackgate.HMACKeyOf(c.HashKey), a.UID, c.AppUID, c.UserUID, c.RedirectURI, c.RedirectNamed, c.Challenge, scopes, ms(c.ExpiresAt)); err != nil {
 		return nil, tx.conflict(err, "code")
 	}
 	// A grant (the user's consent, and the code under it) is an entry of
@@ -174,9 +174,9 @@ func (s *Store) FindAuthCode(ctx context.Context, hash []byte) (*stackgate.AuthC
 		var c stackgate.AuthCode
 		var scopes string
 		var expires int64
-		err := tx.queryRow(ctx, `SELECT code_hash, code_hmac, authorization_uid, app_uid, user_uid, redirect_uri, challenge, scopes,
-			expires_at FROM oauth_codes WHERE code_hash = ?`, hash).
-			Scan(&c.Hash, &c.HashKey, &c.AuthorizationUID, &c.AppUID, &c.UserUID, &c.RedirectURI, &c.Challenge, &scopes, &expires)
+		err := tx.queryRow(ctx, `SELECT code_hash, code_hmac, authorization_uid, app_uid, user_uid, redirect_uri, redirect_uri_named,
+			challenge, scopes, expires_at FROM oauth_codes WHERE code_hash = ?`, hash).
+			Scan(&c.Hash, &c.HashKey, &c.AuthorizationUID, &c.AppUID, &c.UserUID, &c.RedirectURI, &c.RedirectNamed, &c.Challenge, &scopes, &expires)
 		if err != nil {
 			return nil, notFound(err, "code")
 		}
@@ -193,7 +193,8 @@ func (s *Store) RedeemAuthCode(ctx context.Context, codeHash []byte, now time.Ti
 	}
 	defer tx.Rollback()
 	var expires int64
-	if err := tx.queryRow(ctx, `DELETE FROM oauth_codes WHERE code_hash = ? RETURNING expires_at`, codeHash).Scan(&expires); err != nil {
+	var hmacKey string
+	if err := tx.queryRow(ctx, `DELETE FROM oauth_codes WHERE code_hash = ? RETURNING expires_at, code_hmac`, codeHash).Scan(&expires, &hmacKey); err != nil {
 		return notFound(err, "code")
 	}
 	if !now.Before(fromMS(expires)) {
@@ -201,6 +202,74 @@ func (s *Store) RedeemAuthCode(ctx context.Context, codeHash []byte, now time.Ti
 	}
 	if err := insertOAuthToken(ctx, tx, t); err != nil {
 		return err
+	}
+	if err := spend(ctx, tx, codeHash, hmacKey, t.FamilyUID, t.AppUID, now, t.RefreshExpiresAt); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// spend remembers a redeemed code or rotated-out refresh token, by its hash
+// under hmac key hmacKey, until expires, purging those past theirs.
+func spend(ctx context.Context, tx *Tx, hash []byte, hmacKey, familyUID, appUID string, at, expires time.Time) error {
+	if _, err := tx.exec(ctx, `DELETE FROM oauth_spent WHERE expires_at <= ?`, ms(at)); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `INSERT INTO oauth_spent (hash, hash_hmac, family_uid, app_uid, spent_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		hash, stackgate.HMACKeyOf(hmacKey), familyUID, appUID, ms(at), ms(expires))
+	return tx.conflict(err, "token")
+}
+
+// FindSpentOAuthSecret returns the spent code or refresh token, or ENOTFOUND.
+func (s *Store) FindSpentOAuthSecret(ctx context.Context, hash []byte) (*stackgate.SpentOAuthSecret, error) {
+	return readOne(ctx, s, func(tx *Tx) (*stackgate.SpentOAuthSecret, error) {
+		var sp stackgate.SpentOAuthSecret
+		var at int64
+		if err := tx.queryRow(ctx, `SELECT family_uid, app_uid, spent_at FROM oauth_spent WHERE hash = ?`, hash).
+			Scan(&sp.FamilyUID, &sp.AppUID, &at); err != nil {
+			return nil, notFound(err, "token")
+		}
+		sp.SpentAt = fromMS(at)
+		return &sp, nil
+	})
+}
+
+// RevokeOAuthFamily removes the family's tokens. Changes: user, or app.
+func (s *Store) RevokeOAuthFamily(ctx context.Context, familyUID string) error {
+	tx, err := s.beginWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var appUID, userUID string
+	if err := tx.queryRow(ctx, `SELECT app_uid, user_uid FROM oauth_tokens WHERE family_uid = ? AND family_uid <> ''`,
+		familyUID).Scan(&appUID, &userUID); err != nil {
+		return notFound(err, "token")
+	}
+	// Until a pass finds none: on PostgreSQL a rotation that held the
+	// family's current token when the first pass began commits its next
+	// token before that pass ends, and only a later statement sees it (any
+	// later rotation finds its token gone).
+	for {
+		res, err := tx.exec(ctx, `DELETE FROM oauth_tokens WHERE family_uid = ?`, familyUID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			break
+		}
+	}
+	// A revocation, as logout is: an entry of the user's own log (an app
+	// token's family: of no user, as the app's removal).
+	if err := tx.audit(ctx, "", &event{module: stackgate.AuditOAuth, typ: stackgate.AuditDelete, uid: appUID, title: "replay", by: userUID}); err != nil {
+		return err
+	}
+	if userUID != "" {
+		tx.changed(stackgate.Change{UserUID: userUID})
+	} else {
+		tx.changed(stackgate.Change{AppUID: appUID})
 	}
 	return tx.Commit(ctx)
 }
@@ -231,11 +300,13 @@ func insertOAuthToken(ctx context.Context, tx *Tx, t *stackgate.OAuthToken) erro
 	if t.AuthorizationUID != "" {
 		auth = t.AuthorizationUID
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM oauth_tokens WHERE expires_at <= ? AND refresh_hash IS NULL`, ms(t.CreatedAt)); err != nil {
+	if _, err := tx.exec(ctx, `DELETE FROM oauth_tokens WHERE expires_at <= ? AND (refresh_hash IS NULL OR refresh_expires_at <= ?)`,
+		ms(t.CreatedAt), ms(t.CreatedAt)); err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, `INSERT INTO oauth_tokens (`+oauthTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.AccessHash, blob(t.RefreshHash), t.AppUID, auth, t.UserUID, t.StackUID, scopes, ms(t.ExpiresAt), ms(t.CreatedAt), stackgate.HMACKeyOf(t.HashKey))
+	_, err = tx.exec(ctx, `INSERT INTO oauth_tokens (`+oauthTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.AccessHash, blob(t.RefreshHash), t.AppUID, auth, t.UserUID, t.StackUID, t.FamilyUID, scopes, ms(t.ExpiresAt),
+		ms(t.RefreshExpiresAt), ms(t.CreatedAt), stackgate.HMACKeyOf(t.HashKey))
 	if err != nil && tx.d.Classify(err) == ErrForeignKey {
 		// The authorization or app went away meanwhile (logout, removal).
 		return stackgate.ErrNotFound("authorization")
@@ -243,21 +314,23 @@ func insertOAuthToken(ctx context.Context, tx *Tx, t *stackgate.OAuthToken) erro
 	return tx.conflict(err, "token")
 }
 
-const oauthTokenColumns = `access_hash, refresh_hash, app_uid, authorization_uid, user_uid, stack_uid, scopes, expires_at, created_at, hash_hmac`
+const oauthTokenColumns = `access_hash, refresh_hash, app_uid, authorization_uid, user_uid, stack_uid, family_uid, scopes,
+	expires_at, refresh_expires_at, created_at, hash_hmac`
 
 func scanOAuthToken(r scanner) (*stackgate.OAuthToken, error) {
 	var t stackgate.OAuthToken
 	var auth sql.NullString
 	var scopes string
-	var expires, created int64
-	if err := r.Scan(&t.AccessHash, &t.RefreshHash, &t.AppUID, &auth, &t.UserUID, &t.StackUID, &scopes, &expires, &created, &t.HashKey); err != nil {
+	var expires, refreshExpires, created int64
+	if err := r.Scan(&t.AccessHash, &t.RefreshHash, &t.AppUID, &auth, &t.UserUID, &t.StackUID, &t.FamilyUID, &scopes, &expires,
+		&refreshExpires, &created, &t.HashKey); err != nil {
 		return nil, err
 	}
 	if len(t.RefreshHash) == 0 {
 		t.RefreshHash = nil
 	}
 	t.AuthorizationUID = auth.String
-	t.ExpiresAt, t.CreatedAt = fromMS(expires), fromMS(created)
+	t.ExpiresAt, t.RefreshExpiresAt, t.CreatedAt = fromMS(expires), fromMS(refreshExpires), fromMS(created)
 	return &t, unmarshal(scopes, &t.Scopes)
 }
 
@@ -285,12 +358,16 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldRefreshHash []byte, n
 		return err
 	}
 	defer tx.Rollback()
-	var appUID string
-	if err := tx.queryRow(ctx, `UPDATE oauth_tokens SET refresh_hash = NULL WHERE refresh_hash = ? RETURNING app_uid`,
-		oldRefreshHash).Scan(&appUID); err != nil {
+	var appUID, familyUID, hmacKey string
+	var refreshExpires int64
+	if err := tx.queryRow(ctx, `UPDATE oauth_tokens SET refresh_hash = NULL WHERE refresh_hash = ?
+		RETURNING app_uid, family_uid, refresh_expires_at, hash_hmac`, oldRefreshHash).Scan(&appUID, &familyUID, &refreshExpires, &hmacKey); err != nil {
 		return notFound(err, "token")
 	}
 	if err := insertOAuthToken(ctx, tx, next); err != nil {
+		return err
+	}
+	if err := spend(ctx, tx, oldRefreshHash, hmacKey, familyUID, appUID, next.CreatedAt, fromMS(refreshExpires)); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)

@@ -86,6 +86,7 @@ func testChanges(t *testing.T, s stackgate.Store) {
 	consent, err := s.CreateAuthCode(ctx(t), code, now())
 	must(t, err)
 	tok := newToken(app, member.UID, consent.UID, now())
+	tok.FamilyUID = "fam-" + stackgate.NewUID()
 
 	type row struct {
 		name string
@@ -315,6 +316,22 @@ func testChanges(t *testing.T, s stackgate.Store) {
 			_, err := s.PruneWebhookDeliveries(ctx(t), t0)
 			return err
 		}, none, false},
+		// A stack's token webhook: audited, but no credential changes.
+		{"CreateTokenWebhook", func(t *testing.T) error {
+			return s.CreateTokenWebhook(ctx(t), f.newTokenWebhook("https://h.example.com"))
+		}, none, false},
+		{"CreateTokenWebhookTaken", func(t *testing.T) error {
+			return s.CreateTokenWebhook(ctx(t), f.newTokenWebhook("https://h.example.com"))
+		}, none, true},
+		{"UpdateTokenWebhook", func(t *testing.T) error {
+			return s.UpdateTokenWebhook(ctx(t), f.newTokenWebhook("https://i.example.com"))
+		}, none, false},
+		{"RekeyTokenWebhooks", func(t *testing.T) error {
+			_, err := s.RekeyTokenWebhooks(ctx(t), "k9", "h0", 10, func(v stackgate.Sealed) (stackgate.Sealed, error) { v.KeyID = "k9"; return v, nil })
+			return err
+		}, none, false},
+		{"DeleteTokenWebhook", func(t *testing.T) error { return s.DeleteTokenWebhook(ctx(t), f.stack) }, none, false},
+		{"DeleteTokenWebhookMissing", func(t *testing.T) error { return s.DeleteTokenWebhook(ctx(t), f.stack) }, none, true},
 		{"UpdateManagementToken", func(t *testing.T) error {
 			m := *mt
 			m.Description, m.UpdatedAt = "changed", now()
@@ -360,6 +377,8 @@ func testChanges(t *testing.T, s stackgate.Store) {
 		{"CreateOAuthToken", func(t *testing.T) error {
 			return s.CreateOAuthToken(ctx(t), newToken(app, member.UID, consent.UID, now()))
 		}, none, false},
+		{"RevokeOAuthFamily", func(t *testing.T) error { return s.RevokeOAuthFamily(ctx(t), tok.FamilyUID) }, user(member), false},
+		{"RevokeOAuthFamilyGone", func(t *testing.T) error { return s.RevokeOAuthFamily(ctx(t), tok.FamilyUID) }, none, true},
 		{"DeleteAuthorization", func(t *testing.T) error { return s.DeleteAuthorization(ctx(t), app.UID, consent.UID) }, user(member), false},
 		{"DeleteAuthorizationMissing", func(t *testing.T) error { return s.DeleteAuthorization(ctx(t), app.UID, consent.UID) }, none, true},
 		{"DeleteApp", func(t *testing.T) error { return s.DeleteApp(ctx(t), app.UID) }, []stackgate.Change{{AppUID: app.UID}}, false},

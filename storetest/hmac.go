@@ -3,13 +3,16 @@ package storetest
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stackgate/stackgate"
 )
 
 // testHMACKeys: the hmac key id of every stored lookup hash (counted by
 // kind in KeyBinding.HashedBy), Rehash's compare-and-set, the re-hashing
-// of delivery and preview tokens by RekeyDeliveryTokens, and RetireHMACKey.
+// of delivery and preview tokens by RekeyDeliveryTokens and of token
+// webhook secrets by RekeyTokenWebhooks, the OAuth replay memory kept
+// under the key of its day, and RetireHMACKey.
 func testHMACKeys(t *testing.T, s stackgate.Store) {
 	f := newFixture(t, s)
 	user := newUser(t, s)
@@ -32,8 +35,21 @@ func testHMACKeys(t *testing.T, s stackgate.Store) {
 	auth, err := s.CreateAuthCode(ctx(t), newCode(app, user, stackgate.Now()), now())
 	must(t, err)
 	tok := newToken(app, user.UID, auth.UID, now())
-	tok.HashKey = "h0"
+	// Tokens count while their access or refresh token lives, by the wall
+	// clock.
+	tok.HashKey, tok.RefreshExpiresAt = "h0", stackgate.Now().Add(time.Hour)
 	must(t, s.CreateOAuthToken(ctx(t), tok))
+	// A code redeemed under h0 is remembered as spent under h0; the token it
+	// gave is under h2.
+	spentCode := newCode(app, user, stackgate.Now())
+	spentCode.HashKey = "h0"
+	_, err = s.CreateAuthCode(ctx(t), spentCode, now())
+	must(t, err)
+	redeemed := newToken(app, user.UID, auth.UID, now())
+	redeemed.HashKey, redeemed.FamilyUID, redeemed.RefreshExpiresAt = "h2", stackgate.NewUID(), stackgate.Now().Add(time.Hour)
+	must(t, s.RedeemAuthCode(ctx(t), spentCode.Hash, stackgate.Now(), redeemed))
+	hook := f.newTokenWebhook("https://hooks.example.com/hmac") // sealed() hashes under h0
+	must(t, s.CreateTokenWebhook(ctx(t), hook))
 
 	hashed := func(t *testing.T) map[string]map[stackgate.HashKind]int {
 		t.Helper()
@@ -44,10 +60,16 @@ func testHMACKeys(t *testing.T, s stackgate.Store) {
 	sub(t, "HashedBy", func(t *testing.T) {
 		diff(t, "hashed by", map[string]map[stackgate.HashKind]int{
 			"h0": {stackgate.HashSession: 2, stackgate.HashManagementToken: 2, stackgate.HashDeliveryToken: 1,
-				stackgate.HashPreviewToken: 1, stackgate.HashOAuthAppSecret: 1, stackgate.HashOAuthToken: 1},
+				stackgate.HashPreviewToken: 1, stackgate.HashOAuthAppSecret: 1, stackgate.HashOAuthToken: 1,
+				stackgate.HashOAuthSpent: 1, stackgate.HashTokenWebhook: 1},
 			"h1": {stackgate.HashOAuthCode: 1},
-			"h2": {stackgate.HashSession: 1},
+			"h2": {stackgate.HashSession: 1, stackgate.HashOAuthToken: 1},
 		}, hashed(t))
+		sp, err := s.FindSpentOAuthSecret(ctx(t), spentCode.Hash)
+		must(t, err)
+		if sp.FamilyUID != redeemed.FamilyUID || sp.AppUID != app.UID {
+			t.Errorf("spent code %+v", sp)
+		}
 	})
 	sub(t, "Rehash", func(t *testing.T) {
 		rec := record(s)
@@ -57,7 +79,7 @@ func testHMACKeys(t *testing.T, s stackgate.Store) {
 		must(t, s.Rehash(ctx(t), stackgate.HashSession, moved, newHash, "h2"))
 		got, err := s.FindSession(ctx(t), newHash)
 		must(t, err)
-		diff(t, "moved session", &stackgate.Session{TokenHash: newHash, HashKey: "h2", UserUID: user.UID, CreatedAt: created}, got)
+		diff(t, "moved session", &stackgate.Session{UID: got.UID, TokenHash: newHash, HashKey: "h2", UserUID: user.UID, CreatedAt: created}, got)
 		_, err = s.FindSession(ctx(t), moved)
 		wantCode(t, err, stackgate.ENOTFOUND, "")
 		mtHash := []byte("mt-moved-" + stackgate.NewUID())
@@ -129,6 +151,37 @@ func testHMACKeys(t *testing.T, s stackgate.Store) {
 			t.Errorf("preview by its new hash: %v", err)
 		}
 	})
+	sub(t, "RetireRefusedWhileWebhookSecretsRemain", func(t *testing.T) {
+		before := hashed(t)
+		_, err := s.RetireHMACKey(ctx(t), "h0")
+		wantCode(t, err, stackgate.EINVALID, "hmac_key")
+		diff(t, "hashed by after a refusal", before, hashed(t))
+	})
+	sub(t, "RekeyMovesWebhookHashes", func(t *testing.T) {
+		reseal := func(v stackgate.Sealed) (stackgate.Sealed, error) {
+			return stackgate.Sealed{Hash: append([]byte("h2:"), v.Hash...), HashKey: "h2", Ciphertext: v.Ciphertext, KeyID: v.KeyID}, nil
+		}
+		// A re-seal must give the hmac key asked for.
+		if _, err := s.RekeyTokenWebhooks(ctx(t), "k1", "h2", 10, func(v stackgate.Sealed) (stackgate.Sealed, error) {
+			v.Hash = []byte("moved")
+			return v, nil
+		}); err == nil {
+			t.Error("a re-seal that kept hmac key h0 (and moved its hash) was taken")
+		}
+		n, err := s.RekeyTokenWebhooks(ctx(t), "k1", "h2", 10, reseal)
+		must(t, err)
+		if n != 1 {
+			t.Fatalf("re-sealed %d, want 1", n)
+		}
+		if n, err = s.RekeyTokenWebhooks(ctx(t), "k1", "h2", 10, reseal); err != nil || n != 0 {
+			t.Fatalf("second pass: %d %v", n, err)
+		}
+		got, err := s.FindTokenWebhook(ctx(t), f.stack)
+		must(t, err)
+		if got.Secret.HashKey != "h2" || string(got.Secret.Hash) != "h2:"+string(hook.Secret.Hash) || got.Secret.KeyID != "k1" {
+			t.Errorf("re-hashed webhook secret: %+v", got.Secret)
+		}
+	})
 	sub(t, "Retire", func(t *testing.T) {
 		rec := record(s)
 		done, err := s.RetireHMACKey(ctx(t), "h0")
@@ -137,8 +190,12 @@ func testHMACKeys(t *testing.T, s stackgate.Store) {
 			{Kind: stackgate.HashManagementToken, StackUID: f.stack, UID: mtStays.UID, Name: "stays"},
 			{Kind: stackgate.HashSession, UserUID: user.UID},
 			{Kind: stackgate.HashOAuthToken, UserUID: user.UID, AppUID: app.UID},
+			{Kind: stackgate.HashOAuthSpent, AppUID: app.UID},
 		}, done)
+		// Forgetting the replay memory announces nothing: no node caches it.
 		diff(t, "changes", []stackgate.Change{{StackUID: f.stack}, {UserUID: user.UID}}, rec.take())
+		_, err = s.FindSpentOAuthSecret(ctx(t), spentCode.Hash)
+		wantCode(t, err, stackgate.ENOTFOUND, "")
 		_, err = s.FindSession(ctx(t), stays)
 		wantCode(t, err, stackgate.ENOTFOUND, "")
 		_, err = s.FindManagementToken(ctx(t), f.stack, mtStays.UID)
@@ -149,7 +206,8 @@ func testHMACKeys(t *testing.T, s stackgate.Store) {
 		diff(t, "hashed by", map[string]map[stackgate.HashKind]int{
 			"h1": {stackgate.HashOAuthCode: 1},
 			"h2": {stackgate.HashSession: 2, stackgate.HashManagementToken: 1, stackgate.HashDeliveryToken: 1,
-				stackgate.HashPreviewToken: 1, stackgate.HashOAuthAppSecret: 1},
+				stackgate.HashPreviewToken: 1, stackgate.HashOAuthAppSecret: 1, stackgate.HashOAuthToken: 1,
+				stackgate.HashTokenWebhook: 1},
 		}, hashed(t))
 		// Nothing is left: retiring again revokes nothing.
 		done, err = s.RetireHMACKey(ctx(t), "h0")

@@ -16,14 +16,15 @@ func newApp(name string, stackUID string) *stackgate.App {
 
 func newCode(app *stackgate.App, user *stackgate.User, at time.Time) *stackgate.AuthCode {
 	return &stackgate.AuthCode{Hash: []byte("code-" + stackgate.NewUID()), HashKey: "h1", AppUID: app.UID, UserUID: user.UID,
-		RedirectURI: app.RedirectURIs[0], Challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+		RedirectURI: app.RedirectURIs[0], RedirectNamed: true, Challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
 		Scopes: []string{"cm.roles.management:read"}, ExpiresAt: at.Add(stackgate.AuthCodeTTL)}
 }
 
 func newToken(app *stackgate.App, userUID, authUID string, at time.Time) *stackgate.OAuthToken {
 	return &stackgate.OAuthToken{AccessHash: []byte("access-" + stackgate.NewUID()), RefreshHash: []byte("refresh-" + stackgate.NewUID()), HashKey: "h1",
 		AppUID: app.UID, AuthorizationUID: authUID, UserUID: userUID, StackUID: app.StackUID,
-		Scopes: []string{"cm.roles.management:read"}, ExpiresAt: at.Add(stackgate.AccessTokenTTL), CreatedAt: at}
+		Scopes: []string{"cm.roles.management:read"}, ExpiresAt: at.Add(stackgate.AccessTokenTTL), RefreshExpiresAt: at.Add(90 * 24 * time.Hour),
+		CreatedAt: at}
 }
 
 // testOAuth covers apps, consent, codes (single use, expiry) and tokens
@@ -149,6 +150,65 @@ func testOAuth(t *testing.T, s stackgate.Store) {
 		must(t, err)
 		diff(t, "next", next, got)
 		diff(t, "changes", none, rec.take())
+	})
+	sub(t, "SpentSecretsAndFamilies", func(t *testing.T) {
+		// A redeemed code and a rotated-out refresh token are remembered
+		// with their family; revoking a family takes all its tokens and
+		// nothing else.
+		rec.take()
+		c := newCode(app, user, t0)
+		_, err := s.CreateAuthCode(ctx(t), c, t0)
+		must(t, err)
+		first, other := newToken(app, user.UID, authUID, t0), newToken(app, user.UID, authUID, t0)
+		first.FamilyUID, other.FamilyUID = "fam-"+stackgate.NewUID(), "fam-"+stackgate.NewUID()
+		must(t, s.RedeemAuthCode(ctx(t), c.Hash, t0, first))
+		must(t, s.CreateOAuthToken(ctx(t), other))
+		next := newToken(app, user.UID, authUID, t0.Add(time.Minute))
+		next.FamilyUID = first.FamilyUID
+		must(t, s.RotateRefreshToken(ctx(t), first.RefreshHash, next))
+		diff(t, "changes", none, rec.take())
+		got, err := s.FindSpentOAuthSecret(ctx(t), c.Hash)
+		must(t, err)
+		diff(t, "spent code", &stackgate.SpentOAuthSecret{FamilyUID: first.FamilyUID, AppUID: app.UID, SpentAt: t0}, got)
+		got, err = s.FindSpentOAuthSecret(ctx(t), first.RefreshHash)
+		must(t, err)
+		diff(t, "spent refresh token", &stackgate.SpentOAuthSecret{FamilyUID: first.FamilyUID, AppUID: app.UID, SpentAt: t0.Add(time.Minute)}, got)
+		_, err = s.FindSpentOAuthSecret(ctx(t), next.RefreshHash)
+		wantCode(t, err, stackgate.ENOTFOUND, "")
+
+		must(t, s.RevokeOAuthFamily(ctx(t), first.FamilyUID))
+		diff(t, "changes", []stackgate.Change{{UserUID: user.UID}}, rec.take())
+		for _, h := range [][]byte{first.AccessHash, next.AccessHash} {
+			_, err = s.FindOAuthToken(ctx(t), h)
+			wantCode(t, err, stackgate.ENOTFOUND, "")
+		}
+		_, err = s.FindOAuthToken(ctx(t), other.AccessHash)
+		must(t, err)
+		wantCode(t, s.RevokeOAuthFamily(ctx(t), first.FamilyUID), stackgate.ENOTFOUND, "")
+		wantCode(t, s.RevokeOAuthFamily(ctx(t), ""), stackgate.ENOTFOUND, "")
+		diff(t, "changes of refused revocations", none, rec.take())
+
+		// An app token's family: the change is the app's.
+		appTok := newToken(app, "", "", t0)
+		appTok.FamilyUID = "fam-" + stackgate.NewUID()
+		must(t, s.CreateOAuthToken(ctx(t), appTok))
+		must(t, s.RevokeOAuthFamily(ctx(t), appTok.FamilyUID))
+		diff(t, "changes", []stackgate.Change{{AppUID: app.UID}}, rec.take())
+	})
+	sub(t, "ExpiredRefreshPurged", func(t *testing.T) {
+		// An access token past its hour stays while its refresh token may
+		// still be used, and goes once that has expired too.
+		spent, live := newToken(app, "", "", t0), newToken(app, "", "", t0)
+		spent.RefreshExpiresAt = t0.Add(2 * time.Hour)
+		must(t, s.CreateOAuthToken(ctx(t), spent))
+		must(t, s.CreateOAuthToken(ctx(t), live))
+		must(t, s.CreateOAuthToken(ctx(t), newToken(app, "", "", t0.Add(3*time.Hour))))
+		_, err := s.FindOAuthTokenByRefresh(ctx(t), spent.RefreshHash)
+		wantCode(t, err, stackgate.ENOTFOUND, "")
+		got, err := s.FindOAuthTokenByRefresh(ctx(t), live.RefreshHash)
+		must(t, err)
+		diff(t, "live", live, got)
+		rec.take()
 	})
 	sub(t, "Logout", func(t *testing.T) {
 		list, err := s.ListAuthorizations(ctx(t), app.UID)

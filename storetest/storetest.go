@@ -24,6 +24,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 	}{
 		{"Users", testUsers},
 		{"Sessions", testSessions},
+		{"SessionList", testSessionList},
 		{"Stacks", testStacks},
 		{"Members", testMembers},
 		{"Invitations", testInvitations},
@@ -52,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"Admin", testAdmin},
 		{"OAuth", testOAuth},
 		{"Webhooks", testWebhooks},
+		{"TokenWebhooks", testTokenWebhooks},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
 	}

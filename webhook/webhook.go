@@ -15,8 +15,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/stackgate/stackgate"
@@ -63,6 +67,104 @@ func NewClient(timeout time.Duration) *http.Client {
 	}
 }
 
+// NewStackClient is the client of the stacks' own webhooks (whose URLs a
+// stack admin chose, not the operator): as NewClient, and, unless
+// allowPrivate, it refuses to connect to an address Internal reports, as
+// resolved at dial time (a name that resolves to 127.0.0.1, or is made to
+// later, is refused all the same). It uses no proxy from the environment:
+// the address checked must be the receiver's.
+func NewStackClient(timeout time.Duration, allowPrivate bool) *http.Client {
+	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	if !allowPrivate {
+		d.Control = refuseInternal
+	}
+	c := NewClient(timeout)
+	c.Transport = &http.Transport{DialContext: d.DialContext, ForceAttemptHTTP2: true, MaxIdleConns: 10,
+		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}
+	return c
+}
+
+// ErrInternalAddress is why a stack's webhook was not called: its host
+// resolved to an address Internal reports.
+var ErrInternalAddress = errors.New("webhook: refused to connect to a loopback, private, link-local, multicast or unspecified address (--webhook-allow-private allows it)")
+
+// refuseInternal is the stack client's net.Dialer.Control: address is the
+// resolved IP and port about to be connected to.
+func refuseInternal(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil || Internal(ap.Addr()) {
+		return ErrInternalAddress
+	}
+	return nil
+}
+
+// nonPublic are IPv4 ranges that are not public beside those netip names
+// (IsPrivate, IsLoopback…): "this network", shared address space (CGNAT),
+// IETF protocol assignments, benchmarking, reserved and broadcast.
+var nonPublic = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("240.0.0.0/4"),
+}
+
+// Internal reports whether a is not a public unicast address: loopback,
+// private (RFC 1918, fc00::/7), link-local, multicast, unspecified, or one
+// of nonPublic; an IPv4-mapped IPv6 address is judged as its IPv4 address.
+// A stack's webhook may not reach such an address unless the operator
+// allows it (--webhook-allow-private).
+func Internal(a netip.Addr) bool {
+	a = a.Unmap()
+	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
+		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() {
+		return true
+	}
+	for _, p := range nonPublic {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxURL is the longest URL a stack's webhook may have.
+const MaxURL = 2048
+
+// CheckURL returns what is wrong with raw as a stack's webhook URL, as a
+// validation problem, or "": an absolute https URL (http too when
+// allowHTTP) with a host, no user info and no fragment; unless
+// allowPrivate, its host may not be "localhost" or an IP address Internal
+// reports (a name is checked when it is resolved, at delivery).
+func CheckURL(raw string, allowHTTP, allowPrivate bool) string {
+	if len(raw) > MaxURL {
+		return fmt.Sprintf("is too long (at most %d characters).", MaxURL)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Hostname() == "" || u.Opaque != "" {
+		return "is not a valid URL."
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && allowHTTP:
+	case allowHTTP:
+		return "must be an http or https URL."
+	default:
+		return "must be an https URL."
+	}
+	if u.User != nil {
+		return "must not hold a user name or password."
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return "must not have a fragment."
+	}
+	if allowPrivate {
+		return ""
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if a, err := netip.ParseAddr(host); (err == nil && Internal(a)) || host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return "must not name a loopback, private, link-local, multicast or unspecified address."
+	}
+	return ""
+}
+
 // Send POSTs d once; nil when the receiver answered 2xx. Errors never name
 // the URL (which may carry credentials) beyond its redacted form.
 func (s *Sender) Send(ctx context.Context, d *stackgate.WebhookDelivery) error {
@@ -104,6 +206,13 @@ func Redact(raw string) string {
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
+// Stacks finds a stack's own webhook at delivery time.
+type Stacks interface {
+	// TokenWebhookTarget returns the stack's webhook and its secret in
+	// clear; ENOTFOUND when the stack has none.
+	TokenWebhookTarget(ctx context.Context, stackUID string) (*stackgate.TokenWebhook, []byte, error)
+}
+
 // Store is what the worker needs of the store.
 type Store interface {
 	ClaimWebhookDeliveries(ctx context.Context, claim string, now time.Time, lease time.Duration, limit int) ([]*stackgate.WebhookDelivery, error)
@@ -115,10 +224,19 @@ type Store interface {
 
 // Worker drains the outbox; run one on every node.
 type Worker struct {
-	Store  Store
+	Store Store
+	// Sender is the node-wide webhook (--webhook-url): the deliveries of a
+	// stack without one of its own; nil: none.
 	Sender *Sender
-	Log    *slog.Logger
-	Now    func() time.Time // nil: time.Now
+	// Stacks, if set, finds each delivery's stack's own webhook, read when
+	// the delivery is sent (so a change applies to the deliveries queued
+	// before it): it is sent there, with StackClient (nil:
+	// NewStackClient(10 s, false)), if it selects the event, and else not
+	// at all.
+	Stacks      Stacks
+	StackClient *http.Client
+	Log         *slog.Logger
+	Now         func() time.Time // nil: time.Now
 
 	Lease       time.Duration // how long a claim is held while sending (> the client's timeout); 0: 1 min
 	Backoff     time.Duration // the wait after the first failure, doubling after each; 0: 10 s
@@ -167,7 +285,19 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	for _, d := range ds {
-		if err := w.Sender.Send(ctx, d); err != nil {
+		s, skip, err := w.destination(ctx, d)
+		if skip != "" {
+			// Nowhere to send it, by configuration: not retried.
+			w.log().Debug("webhook delivery skipped", "delivery", d.UID, "event", d.Event, "reason", skip)
+			if err := w.Store.ReleaseWebhookDelivery(ctx, d.UID, claim, w.now(), "skipped: "+skip, true); err != nil {
+				return sent, err
+			}
+			continue
+		}
+		if err == nil {
+			err = s.Send(ctx, d)
+		}
+		if err != nil {
 			failed := d.Attempts >= or(w.MaxAttempts, 10)
 			retry := w.now().Add(w.Delay(d.Attempts))
 			w.log().Warn("webhook delivery failed", "delivery", d.UID, "event", d.Event, "attempt", d.Attempts,
@@ -185,6 +315,32 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	return sent, nil
 }
 
+// destination is the sender of d, read now: its stack's own webhook if it
+// has one (skip names why not, when it does not select d's event), else
+// the node-wide one (skip says there is none). An error (the store or the
+// key file) is a failed attempt, retried.
+func (w *Worker) destination(ctx context.Context, d *stackgate.WebhookDelivery) (s *Sender, skip string, err error) {
+	if w.Stacks != nil {
+		hook, secret, err := w.Stacks.TokenWebhookTarget(ctx, d.StackUID)
+		switch {
+		case err == nil && !hook.Selects(d.Event):
+			return nil, "the stack's token webhook does not select " + d.Event, nil
+		case err == nil:
+			c := w.StackClient
+			if c == nil {
+				c = NewStackClient(10*time.Second, false)
+			}
+			return &Sender{URL: hook.URL, Secret: secret, Client: c}, "", nil
+		case stackgate.ErrorCode(err) != stackgate.ENOTFOUND:
+			return nil, "", fmt.Errorf("webhook: the stack's token webhook: %w", err)
+		}
+	}
+	if w.Sender == nil {
+		return nil, "neither the stack nor the node (--webhook-url) has a token webhook", nil
+	}
+	return w.Sender, "", nil
+}
+
 func (w *Worker) log() *slog.Logger {
 	if w.Log != nil {
 		return w.Log
@@ -193,14 +349,15 @@ func (w *Worker) log() *slog.Logger {
 }
 
 // Run calls RunOnce every interval (and prunes old deliveries) until ctx
-// ends. With no Sender (no webhook configured) it only prunes: the outbox
-// is written whatever the configuration, so that every node agrees on it.
+// ends. With neither Sender nor Stacks (no webhook can be configured) it
+// only prunes: the outbox is written whatever the configuration, so that
+// every node agrees on it.
 func (w *Worker) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	var scanned time.Time
 	for {
-		if w.Sender != nil {
+		if w.Sender != nil || w.Stacks != nil {
 			if now := w.now(); now.Sub(scanned) >= or(w.ExpiryInterval, time.Minute) {
 				if _, err := w.Store.EnqueueExpiryWebhooks(ctx, now); err != nil && ctx.Err() == nil {
 					w.log().Error("webhook expiry scan", "err", err)

@@ -95,11 +95,14 @@ type world struct {
 
 func newWorld(t *testing.T, st stackgate.Store) *world {
 	t.Helper()
-	keys, err := secret.ParseKeyFile(secret.GenerateKeyFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := service.New(st, keys, service.Config{ManagementTokenLimit: 50}, slog.New(slog.DiscardHandler))
+	return newWorldWith(t, st, newKeys(t), service.Config{})
+}
+
+// newWorldWith is newWorld with its keys and service configuration.
+func newWorldWith(t *testing.T, st stackgate.Store, keys *secret.Keyring, cfg service.Config) *world {
+	t.Helper()
+	cfg.ManagementTokenLimit = 50
+	svc := service.New(st, keys, cfg, slog.New(slog.DiscardHandler))
 	u, _, err := svc.EnsureUser(t.Context(), "owner"+stackgate.NewUID()+"@example.com", "a long password 1")
 	if err != nil {
 		t.Fatal(err)

@@ -98,8 +98,9 @@ func TestServeCutsStalledBodies(t *testing.T) {
 	resp.Body.Close()
 }
 
-// TestServeAbuseFlags: bad values of the abuse flags and their environment
-// variables stop serve with a message naming them.
+// TestServeAbuseFlags: bad values of the abuse flags, the OAuth refresh
+// lifetimes (oauthflags.go) and their environment variables stop serve with
+// a message naming them.
 func TestServeAbuseFlags(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -120,6 +121,12 @@ func TestServeAbuseFlags(t *testing.T) {
 		{"zero token limit", []string{"--max-delivery-tokens", "0"}, nil, "max-delivery-tokens"},
 		{"bad password wait", []string{"--password-queue-wait", "soon"}, nil, "password-queue-wait"},
 		{"bad password wait env", nil, map[string]string{"STACKGATE_PASSWORD_QUEUE_WAIT": "0s"}, "STACKGATE_PASSWORD_QUEUE_WAIT"},
+		{"zero refresh ttl", []string{"--oauth-refresh-ttl", "0"}, nil, "oauth-refresh-ttl"},
+		{"negative refresh ttl", []string{"--oauth-refresh-ttl", "-1h"}, nil, "oauth-refresh-ttl"},
+		{"bad refresh ttl", []string{"--oauth-refresh-ttl", "soon"}, nil, "oauth-refresh-ttl"},
+		{"bad refresh ttl env", nil, map[string]string{"STACKGATE_OAUTH_REFRESH_TTL": "xd"}, "STACKGATE_OAUTH_REFRESH_TTL"},
+		{"zero refresh idle", []string{"--oauth-refresh-idle", "0d"}, nil, "oauth-refresh-idle"},
+		{"bad refresh idle env", nil, map[string]string{"STACKGATE_OAUTH_REFRESH_IDLE": "-2d"}, "STACKGATE_OAUTH_REFRESH_IDLE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := "sqlite:" + filepath.Join(t.TempDir(), "sg.db")

@@ -41,6 +41,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	abuse.register(fs, getenv)
 	var auditf auditFlags
 	auditf.register(fs, getenv)
+	var oauthf oauthFlags
+	oauthf.register(fs, getenv)
 	var lastUse lastUseFlags
 	lastUse.register(fs)
 	var tlsf tlsFlags
@@ -64,10 +66,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := auditf.check(); err != nil {
 		return err
 	}
+	if err := oauthf.check(); err != nil {
+		return err
+	}
 	if err := lastUse.check(); err != nil {
 		return err
 	}
 	abuse.service(&c.svc)
+	webhookf.service(&c.svc)
+	oauthf.service(&c.svc)
 	abuse.access(&c.acc)
 	if err := outagef.apply(&c.acc); err != nil {
 		return err
@@ -89,7 +96,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	hooks, err := webhookf.worker(st, log)
+	hooks, err := webhookf.worker(st, svc, log)
 	if err != nil {
 		return err
 	}

@@ -164,8 +164,8 @@ func TestOldDatabaseAndKeyFile(t *testing.T) {
 	authtoken := login(t, "http://"+waitLine(t, lines, regexp.MustCompile(`addr=http://([0-9.:]+)`))[1])
 	stop()
 
-	// Back to the schema before migration 00010, as an older release left it.
-	mig, err := os.ReadFile("../../sqlite/migrations/00010_hmac_key_ids.sql")
+	// Back to the schema before migration 00015, as an older release left it.
+	mig, err := os.ReadFile("../../sqlite/migrations/00015_hmac_key_ids.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestOldDatabaseAndKeyFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, stmt := range append(strings.Split(down, ";"), "DELETE FROM goose_db_version WHERE version_id = 10") {
+	for _, stmt := range append(strings.Split(down, ";"), "DELETE FROM goose_db_version WHERE version_id = 15") {
 		if strings.TrimSpace(stmt) == "" {
 			continue
 		}

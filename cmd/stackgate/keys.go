@@ -147,7 +147,7 @@ func runRekey(ctx context.Context, args []string, getenv func(string) string, st
 		out["retired_hmac_key"], out["revoked"] = *retire, list
 	}
 	return a.emit(stdout, out, func(w io.Writer) {
-		fmt.Fprintf(w, "rekey: re-sealed %d token(s)\n", n)
+		fmt.Fprintf(w, "rekey: re-sealed %d secret(s): tokens and token webhook secrets\n", n)
 		for _, id := range sortedKeys(use.SealedBy) {
 			fmt.Fprintf(w, "rekey: encryption key %s seals %d value(s)\n", id, use.SealedBy[id])
 		}
@@ -166,6 +166,8 @@ func runRekey(ctx context.Context, args []string, getenv func(string) string, st
 					fmt.Fprintf(w, "rekey: revoked management token %q (%s) of stack %s\n", r.Name, r.UID, r.Stack)
 				case stackgate.HashSession:
 					fmt.Fprintf(w, "rekey: revoked a session of user %s\n", r.User)
+				case stackgate.HashOAuthSpent:
+					fmt.Fprintf(w, "rekey: forgot the spent codes and refresh tokens of app %s (their replay is refused, no longer detected)\n", r.App)
 				default:
 					fmt.Fprintf(w, "rekey: revoked an %s of app %s (user %s)\n", r.Kind, r.App, r.User)
 				}

@@ -190,6 +190,18 @@ func TestRekey(t *testing.T) {
 	keyFile := filepath.Join(dir, "sg.db.key")
 	c := common{database: db}
 	want := deliveryTokens(t, c, apiKey, 3)
+	// The stack's token webhook secret is sealed too.
+	var hookSecret string
+	withService(t, c, func(svc *service.Service) {
+		p, err := svc.OwnerOf(t.Context(), apiKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		url := "https://hooks.example.com/stackgate"
+		if _, hookSecret, _, err = svc.PutTokenWebhook(t.Context(), p, service.TokenWebhookInput{URL: &url}); err != nil {
+			t.Fatal(err)
+		}
+	})
 	old, _ := os.ReadFile(keyFile)
 	k2 := strings.Replace(lineOf(secret.GenerateKeyFile(), "enc"), "enc k1 ", "enc k2 ", 1)
 	os.WriteFile(keyFile, []byte(lineOf(old, "hmac")+"\n"+k2+"\n"+lineOf(old, "enc")+"\n"), 0o600)
@@ -197,7 +209,7 @@ func TestRekey(t *testing.T) {
 	withoutK1 := filepath.Join(dir, "without-k1.key")
 	os.WriteFile(withoutK1, []byte(lineOf(old, "hmac")+"\n"+k2+"\n"), 0o600)
 	err := run(t.Context(), []string{"rekey", "--database", db, "--secret-key-file", withoutK1}, noEnv, io.Discard, io.Discard)
-	wantErr(t, err, `lacks encryption key "k1", which still seals 6 token(s)`, "stackgate rekey")
+	wantErr(t, err, `lacks encryption key "k1", which still seals 7 secret(s)`, "stackgate rekey")
 
 	var out bytes.Buffer
 	if err := run(t.Context(), []string{"rekey", "--database", db, "--batch", "2", "--json"}, noEnv, &out, io.Discard); err != nil {
@@ -207,7 +219,7 @@ func TestRekey(t *testing.T) {
 		Resealed int            `json:"resealed"`
 		SealedBy map[string]int `json:"sealed_by_key"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &got); err != nil || got.Resealed != 3 || got.SealedBy["k2"] != 6 || got.SealedBy["k1"] != 0 {
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil || got.Resealed != 4 || got.SealedBy["k2"] != 7 || got.SealedBy["k1"] != 0 {
 		t.Fatalf("rekey printed %s (%v)", out.String(), err)
 	}
 	// The old key is gone from the key file: every token still opens.
@@ -217,6 +229,15 @@ func TestRekey(t *testing.T) {
 	if got := openedTokens(t, c, apiKey); !equalMaps(got, want) {
 		t.Fatalf("after rekey: %v, want %v", got, want)
 	}
+	withService(t, c, func(svc *service.Service) {
+		p, err := svc.OwnerOf(t.Context(), apiKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, got, err := svc.TokenWebhookTarget(t.Context(), p.Stack.UID); err != nil || string(got) != hookSecret {
+			t.Fatalf("the webhook secret after rekey: %v", err)
+		}
+	})
 }
 
 func equalMaps(a, b map[string]string) bool {

@@ -92,15 +92,23 @@ async function main() {
     li.dataset.scope = s.scope;
     return li;
   }));
-  $('stack').textContent = c.stack ? `On the stack ${c.stack.name}.` : 'On every stack you are a member of.';
+  // The stack of an installed app is named only to its members, once signed in.
+  let stack = c.stack;
+  if (stack) {
+    const again = await api('GET', `/manifests/${encodeURIComponent(app)}/consent?${query}`, { authtoken });
+    if (again.ok) stack = again.data.stack;
+  }
+  $('stack').textContent = !stack ? 'On every stack you are a member of.'
+    : stack.name ? `On the stack ${stack.name} only.` : 'On one stack only, which you are not a member of.';
   show('consent');
 
   $('deny').addEventListener('click', () => location.assign(c.deny_url));
   $('authorize').addEventListener('click', async () => {
     $('authorize').disabled = true;
     const body = {};
+    // As the client asked: a redirect_uri it named must come back at the
+    // token endpoint (RFC 6749 §4.1.3), one it did not name need not.
     for (const [k, v] of query) body[k] = v;
-    body.redirect_uri = c.redirect_uri;
     const r = await api('POST', `/manifests/${encodeURIComponent(app)}/authorize`, { body, authtoken });
     if (!r.ok) {
       $('authorize').disabled = false;

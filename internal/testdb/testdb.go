@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for schema setup
@@ -39,11 +40,41 @@ func Each(t *testing.T, f func(t *testing.T, open Opener)) {
 	}
 }
 
-// SQLite opens a store on a new file in a temporary directory.
+// SQLite opens a store on a new file in a temporary directory: a copy of a
+// database migrated once per test process (migrating costs more than most
+// tests under -race), which Open finds current. TestMigrateFresh and the
+// process tests still migrate empty files of their own.
 func SQLite(tb testing.TB) stackgate.Store {
 	tb.Helper()
-	return OpenSQLite(tb, filepath.Join(tb.TempDir(), "stackgate.db"))
+	path := filepath.Join(tb.TempDir(), "stackgate.db")
+	img, err := migratedSQLite()
+	if err != nil {
+		tb.Fatalf("sqlite template: %v", err)
+	}
+	if err := os.WriteFile(path, img, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return OpenSQLite(tb, path)
 }
+
+// migratedSQLite returns the bytes of an empty, fully migrated SQLite
+// database, made once; closing it checkpoints the WAL into the file.
+var migratedSQLite = sync.OnceValues(func() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "stackgate-testdb-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "template.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+})
 
 // OpenSQLite opens (creating and migrating it if need be) the database at
 // path, closed when the test ends.
