@@ -48,6 +48,13 @@ func TestOlderHMACKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := newNode(st, newRing, access.Config{})
+	// Not moved yet: the user's session list and SessionOf find it under h1.
+	if list, err := n.Sessions(ctx, u.UID, authtoken); err != nil || len(list) != 1 || !list[0].Current {
+		t.Fatalf("sessions before the move: %v %v", list, err)
+	}
+	if sess, err := n.SessionOf(ctx, authtoken); err != nil || sess.HashKey != "h1" {
+		t.Fatalf("SessionOf before the move: %v %v", sess, err)
+	}
 	for i := range 5 {
 		if uid, err := n.AuthenticateUser(ctx, authtoken); err != nil || uid != u.UID {
 			t.Fatalf("use %d: %q %v", i, uid, err)
