@@ -149,9 +149,10 @@ func cmaStatus(t *testing.T, base, apiKey, header, value string) int {
 
 // TestOldDatabaseAndKeyFile: a database and key file from before hmac keys
 // had ids (the key file's line "hmac <hex>", no id columns, the hmac
-// fingerprint recorded without an id) open as they are: the migration names
-// every stored hash h0, the legacy line is key h0 with its old fingerprint,
-// and the old authtoken and management token keep working.
+// fingerprint recorded without an id) open as they are: migration 00015
+// names every stored hash h0 (a token webhook secret's too), the legacy
+// line is key h0 with its old fingerprint, and the old authtoken and
+// management token keep working.
 func TestOldDatabaseAndKeyFile(t *testing.T) {
 	dir := t.TempDir()
 	fresh := string(secret.GenerateKeyFile())
@@ -161,7 +162,13 @@ func TestOldDatabaseAndKeyFile(t *testing.T) {
 	scope := `[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"],"acl":{"read":true}}]`
 	mt := cliJSON[tokenOut](t, "token", "create", "--database", db, "--stack", apiKey, "--type", "management", "--name", "ci", "--scope", scope).Token.Token
 	lines, stop := serveLines(t, "--addr", "127.0.0.1:0", "--database", db)
-	authtoken := login(t, "http://"+waitLine(t, lines, regexp.MustCompile(`addr=http://([0-9.:]+)`))[1])
+	oldBase := "http://" + waitLine(t, lines, regexp.MustCompile(`addr=http://([0-9.:]+)`))[1]
+	authtoken := login(t, oldBase)
+	// A stack's token webhook: its sealed secret's hash is one of h0's too.
+	if status, body := httpJSON(t, "PUT", oldBase+"/v3/stacks/token_webhook", map[string]string{"api_key": apiKey, "authtoken": authtoken},
+		`{"token_webhook":{"url":"https://hooks.example.com/x"}}`); status != 201 {
+		t.Fatalf("PUT token webhook: %d %v", status, body)
+	}
 	stop()
 
 	// Back to the schema before migration 00015, as an older release left it.
@@ -182,6 +189,9 @@ func TestOldDatabaseAndKeyFile(t *testing.T) {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
+	if _, err := raw.Exec(`SELECT secret_hmac FROM token_webhooks`); err == nil {
+		t.Fatal("token_webhooks.secret_hmac survived the downgrade")
+	}
 	var ids string
 	raw.QueryRow(`SELECT group_concat(key_id, ',') FROM key_fingerprints WHERE kind = 'hmac'`).Scan(&ids)
 	raw.Close()
@@ -200,7 +210,7 @@ func TestOldDatabaseAndKeyFile(t *testing.T) {
 	r := cliJSON[struct {
 		Hashed map[string]map[string]int `json:"hashed_by_hmac_key"`
 	}](t, "rekey", "--database", db)
-	if len(r.Hashed) != 1 || r.Hashed["h0"]["management_token"] != 1 || r.Hashed["h0"]["session"] != 1 {
+	if len(r.Hashed) != 1 || r.Hashed["h0"]["management_token"] != 1 || r.Hashed["h0"]["session"] != 1 || r.Hashed["h0"]["token_webhook"] != 1 {
 		t.Fatalf("hashed by %v", r.Hashed)
 	}
 }

@@ -153,6 +153,17 @@ func TestServeStackWebhook(t *testing.T) {
 		return token
 	}
 	put := `{"token_webhook":{"url":"` + rcv.URL + `/hook","events":["created","revoked"]}}`
+	// putHook sets the stack's webhook and returns its secret.
+	putHook := func(t *testing.T, base string, h map[string]string) string {
+		t.Helper()
+		status, body := httpJSON(t, "PUT", base+"/v3/stacks/token_webhook", h, put)
+		hook, _ := body["token_webhook"].(map[string]any)
+		secret, _ := hook["secret"].(string)
+		if status != 201 || secret == "" {
+			t.Fatalf("PUT: %d %v", status, body)
+		}
+		return secret
+	}
 
 	t.Run("refused", func(t *testing.T) {
 		db, apiKey := bootstrapDB(t, t.TempDir())
@@ -178,13 +189,8 @@ func TestServeStackWebhook(t *testing.T) {
 		base := "http://" + startServe(t, noEnv, "--database", db, "--webhook-allow-http", "--webhook-allow-private",
 			"--webhook-interval", "20ms")
 		h := map[string]string{"api_key": apiKey, "authtoken": login(base)}
-		status, body := httpJSON(t, "PUT", base+"/v3/stacks/token_webhook", h, put)
-		hook, _ := body["token_webhook"].(map[string]any)
-		secret, _ := hook["secret"].(string)
-		if status != 201 || secret == "" {
-			t.Fatalf("PUT: %d %v", status, body)
-		}
-		status, body = httpJSON(t, "POST", base+"/v3/stacks/management_tokens", h,
+		secret := putHook(t, base, h)
+		status, body := httpJSON(t, "POST", base+"/v3/stacks/management_tokens", h,
 			`{"token":{"name":"ci","scope":[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"],"acl":{"read":true}}]}}`)
 		tok, _ := body["token"].(map[string]any)
 		if status != 201 {
@@ -241,12 +247,7 @@ func TestServeStackWebhook(t *testing.T) {
 		}
 		base, stop := serve()
 		h := map[string]string{"api_key": apiKey, "authtoken": login(base)}
-		status, body := httpJSON(t, "PUT", base+"/v3/stacks/token_webhook", h, put)
-		hook, _ := body["token_webhook"].(map[string]any)
-		secret, _ := hook["secret"].(string)
-		if status != 201 || secret == "" {
-			t.Fatalf("PUT: %d %v", status, body)
-		}
+		secret := putHook(t, base, h)
 		stop()
 
 		old, _ := os.ReadFile(keyFile)
@@ -273,7 +274,7 @@ func TestServeStackWebhook(t *testing.T) {
 		base, stop = serve()
 		defer stop()
 		h["authtoken"] = login(base)
-		status, body = httpJSON(t, "POST", base+"/v3/stacks/management_tokens", h,
+		status, body := httpJSON(t, "POST", base+"/v3/stacks/management_tokens", h,
 			`{"token":{"name":"after","scope":[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"],"acl":{"read":true}}]}}`)
 		if status != 201 {
 			t.Fatalf("create after the rotation: %d %v", status, body)
