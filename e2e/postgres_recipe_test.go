@@ -28,7 +28,14 @@ func TestProductionPostgresRecipe(t *testing.T) {
 	pg.WriteFile("data/server.pem", read(certFile), 0o600)
 	pg.WriteFile("data/server.key", read(keyFile), 0o600)
 	pg.Start()
-	setup, _ := filepath.Abs("../deploy/postgres/setup.sql")
+	// psql runs as the postgres user, who may not be able to read the
+	// checkout (a clone in a 0700 directory): it reads a copy in the
+	// cluster's directory.
+	setupSQL, err := os.ReadFile("../deploy/postgres/setup.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup := pg.WriteFile("setup.sql", string(setupSQL), 0o600)
 	pg.Run("psql", "-X", "-v", "ON_ERROR_STOP=1", "-h", pg.Dir, "-p", strconv.Itoa(pg.Port), "-U", "postgres", "-d", "postgres",
 		"-v", "owner_password=owner-pw-1", "-v", "app_password=app-pw-1", "-f", setup)
 

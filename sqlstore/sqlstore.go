@@ -172,6 +172,12 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	return tx.q.ExecContext(ctx, tx.rebind(query), args...)
 }
 
+// prepare prepares query in the transaction, for a statement run many times
+// in it; the caller closes it. Write transactions only.
+func (tx *Tx) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	return tx.tx.PrepareContext(ctx, tx.rebind(query))
+}
+
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return tx.q.QueryContext(ctx, tx.rebind(query), args...)
 }
