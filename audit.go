@@ -52,7 +52,7 @@ const (
 	AuditUpdate = "update"
 	AuditDelete = "delete"
 	AuditRotate = "rotate"
-	AuditRekey  = "rekey"  // delivery tokens re-sealed under the active key (CLI)
+	AuditRekey  = "rekey"  // re-sealed or re-hashed under the active keys (the CLI's rekey; a credential moved to the active hmac key on use)
 	AuditShare  = "share"  // invitations recorded
 	AuditAccept = "accept" // an invitation accepted: a membership
 	// AuditUnshare is a member removed from a stack (and its invitation

@@ -22,6 +22,7 @@ type App struct {
 	Name         string
 	ClientID     string   // unique
 	SecretHash   []byte   // keyed hash of the client secret; nil for a public app
+	SecretKey    string   // the id of the hmac key SecretHash was made with
 	RedirectURIs []string // the first is the default
 	Scopes       []string // the most any of its tokens may hold
 	Machine      bool
@@ -43,6 +44,7 @@ type OAuthAuthorization struct {
 // is kept.
 type AuthCode struct {
 	Hash             []byte
+	HashKey          string // the id of the hmac key Hash was made with
 	AuthorizationUID string
 	AppUID           string
 	UserUID          string
@@ -67,6 +69,7 @@ type AuthCode struct {
 type OAuthToken struct {
 	AccessHash       []byte
 	RefreshHash      []byte // nil once rotated
+	HashKey          string // the id of the hmac key both hashes were made with
 	AppUID           string
 	AuthorizationUID string // "" for app tokens
 	UserUID          string // "" for app tokens

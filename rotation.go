@@ -24,5 +24,6 @@ func (r Rotated) Works(now time.Time) bool { return len(r.Hash) > 0 && now.Befor
 type RotationStore interface {
 	RotateDeliveryToken(ctx context.Context, stackUID, uid string, next Sealed, previousUntil time.Time, by string, at time.Time) error
 	RotatePreviewToken(ctx context.Context, stackUID, uid string, next Sealed, previousUntil time.Time, by string, at time.Time) error
-	RotateManagementToken(ctx context.Context, stackUID, uid string, nextHash []byte, previousUntil time.Time, by string, at time.Time) error
+	// nextHashKey is the id of the hmac key nextHash was made with.
+	RotateManagementToken(ctx context.Context, stackUID, uid string, nextHash []byte, nextHashKey string, previousUntil time.Time, by string, at time.Time) error
 }

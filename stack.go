@@ -28,6 +28,7 @@ type User struct {
 type Session struct {
 	UID       string // names the session on the wire (GET /v3/user/sessions); never the authtoken
 	TokenHash []byte // the authtoken's keyed hash; never leaves the server
+	HashKey   string // the id of the hmac key TokenHash was made with
 	UserUID   string
 	CreatedAt time.Time
 	// LastUsedAt is the last use of the authtoken flushed to the store

@@ -85,7 +85,9 @@ type SessionStore interface {
 	// and the change is announced all the same, so that every node forgets
 	// what it cached of the user's sessions at once. Changes: user (always,
 	// on success).
-	DeleteSession(ctx context.Context, userUID string, tokenHash []byte) error
+	// (A session may be named by its hash under each hmac key: any of
+	// tokenHashes that is the user's is deleted.)
+	DeleteSession(ctx context.Context, userUID string, tokenHashes ...[]byte) error
 }
 
 // StackStore keeps stacks and their members.

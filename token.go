@@ -19,9 +19,11 @@ type ScopeEntry struct {
 
 // Sealed is a secret kept so that it can be shown again: AES-256-GCM
 // ciphertext (nonce prepended) under the key named KeyID, and a keyed hash
-// (HMAC-SHA-256) used to look the secret up without decrypting anything.
+// (HMAC-SHA-256) under the hmac key named HashKey, used to look the secret
+// up without decrypting anything.
 type Sealed struct {
 	Hash       []byte
+	HashKey    string
 	Ciphertext []byte
 	KeyID      string
 }
@@ -66,6 +68,7 @@ type ManagementToken struct {
 	EmailNotification bool
 	NotifyGeneration  int // bumped each time EmailNotification is turned on; keys its expiry notices
 	TokenHash         []byte
+	HashKey           string    // the id of the hmac key TokenHash was made with
 	Previous          Rotated   // the value a rotation replaced (rotation.go)
 	LastUsedAt        time.Time // last use (zero: never), as last flushed
 	Limits            TokenLimits

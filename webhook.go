@@ -109,7 +109,9 @@ type TokenWebhookStore interface {
 	// DeleteTokenWebhook removes the stack's webhook; ENOTFOUND when none.
 	DeleteTokenWebhook(ctx context.Context, stackUID string) error
 	// RekeyTokenWebhooks re-seals, with reseal, up to limit webhook secrets
-	// not sealed under activeID, each under its stack's lock, and returns
-	// how many (0: none is left). reseal must keep the lookup hash.
-	RekeyTokenWebhooks(ctx context.Context, activeID string, limit int, reseal func(Sealed) (Sealed, error)) (int, error)
+	// not sealed under activeID or not hashed under hmac key hmacID, each
+	// under its stack's lock, and returns how many (0: none is left). reseal
+	// keeps the hash under the same hmac key and moves it to hmacID
+	// otherwise (Sealed.HashKey), as RekeyDeliveryTokens.
+	RekeyTokenWebhooks(ctx context.Context, activeID, hmacID string, limit int, reseal func(Sealed) (Sealed, error)) (int, error)
 }

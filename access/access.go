@@ -29,6 +29,8 @@ type Store interface {
 	FindDeliveryTokenByHash(ctx context.Context, hash []byte, preview bool) (*stackgate.DeliveryToken, error)
 	FindManagementTokenByHash(ctx context.Context, hash []byte) (*stackgate.ManagementToken, error)
 	FindOAuthToken(ctx context.Context, accessHash []byte) (*stackgate.OAuthToken, error)
+	// Rehash moves a credential found under an older hmac key (hmac.go).
+	Rehash(ctx context.Context, kind stackgate.HashKind, oldHash, newHash []byte, newKey string) error
 }
 
 // Config holds what a deployment may tune of the cache.

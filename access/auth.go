@@ -245,6 +245,33 @@ func (a *Checker) AuthenticateBoth(ctx context.Context, c Credentials) (*Princip
 	return p, nil
 }
 
+// deliverySlow finds a delivery or preview token not in the snapshot under
+// the active hmac key h: under an older key (a token `stackgate rekey` has
+// not re-hashed yet, or whose re-hash this node has not heard of), or in
+// the store under each key.
+func (a *Checker) deliverySlow(ctx context.Context, snap *snapshot, h [sha256.Size]byte, value string, preview bool) (*Principal, error) {
+	index := snap.delivery
+	if preview {
+		index = snap.preview
+	}
+	for i := range a.keys.OlderHMACKeys() {
+		var old [sha256.Size]byte
+		a.keys.HashIntoOlder(&old, i, value)
+		if p, ok := index[old]; ok {
+			return p, nil
+		}
+	}
+	p, err := a.deliveryMiss(ctx, snap, h, preview)
+	for i := 0; i < a.keys.OlderHMACKeys() && err != nil; i++ {
+		var old [sha256.Size]byte
+		a.keys.HashIntoOlder(&old, i, value)
+		if q, err2 := a.deliveryMiss(ctx, snap, old, preview); err2 == nil {
+			p, err = q, nil
+		}
+	}
+	return p, err
+}
+
 // deliveryMiss handles a delivery or preview token missing from the
 // snapshot: it may have been created a moment ago on another node. It is
 // apart from AuthenticateFor so that the hash there stays on the stack.
@@ -329,7 +356,7 @@ func (a *Checker) managementToken(ctx context.Context, snap *snapshot, value str
 	a.keys.HashInto(&h, value)
 	e, ok := snap.mgmt[h]
 	if !ok {
-		if e = a.managementMiss(ctx, snap, h); e == nil {
+		if e = a.managementSlow(ctx, snap, h, value); e == nil {
 			return nil, errBadAuthorization
 		}
 	}
@@ -341,6 +368,33 @@ func (a *Checker) managementToken(ctx context.Context, snap *snapshot, value str
 	}
 	e.principal.use.record(now)
 	return e.principal, nil
+}
+
+// managementSlow finds a management token not in the snapshot under the
+// active hmac key h: under an older key (hashed before the active key took
+// over: it moves to the active key now, hmac.go), or in the store.
+func (a *Checker) managementSlow(ctx context.Context, snap *snapshot, h [sha256.Size]byte, value string) *mgmtEntry {
+	for i := range a.keys.OlderHMACKeys() {
+		var old [sha256.Size]byte
+		a.keys.HashIntoOlder(&old, i, value)
+		if e, ok := snap.mgmt[old]; ok {
+			if e.notAfter.IsZero() { // the current value, not a rotated one in its grace
+				a.rehash(ctx, stackgate.HashManagementToken, old, h)
+			}
+			return e
+		}
+	}
+	if e := a.managementMiss(ctx, snap, h); e != nil {
+		return e
+	}
+	for i := range a.keys.OlderHMACKeys() {
+		var old [sha256.Size]byte
+		a.keys.HashIntoOlder(&old, i, value)
+		if e := a.managementMiss(ctx, snap, old); e != nil {
+			return e
+		}
+	}
+	return nil
 }
 
 // managementMiss handles a management token missing from the snapshot: it
@@ -367,7 +421,11 @@ func (a *Checker) AuthenticateUser(ctx context.Context, authtoken string) (strin
 	}
 	var h [sha256.Size]byte
 	a.keys.HashInto(&h, authtoken)
-	e, err := a.cache.session(ctx, h)
+	e, ok := a.cache.cachedSession(h)
+	var err error
+	if !ok {
+		e, err = a.sessionSlow(ctx, h, authtoken)
+	}
 	if stackgate.IsCode(err, stackgate.ENOTFOUND) {
 		return "", errBadAuthtoken
 	}
@@ -376,4 +434,27 @@ func (a *Checker) AuthenticateUser(ctx context.Context, authtoken string) (strin
 	}
 	e.use.record(a.Now())
 	return e.userUID, nil
+}
+
+// sessionSlow finds a session not cached under the active hmac key h:
+// cached under an older key, or in the store under each key. One found
+// under an older key moves to the active key (hmac.go).
+func (a *Checker) sessionSlow(ctx context.Context, h [sha256.Size]byte, authtoken string) (*sessionEntry, error) {
+	for i := range a.keys.OlderHMACKeys() {
+		var old [sha256.Size]byte
+		a.keys.HashIntoOlder(&old, i, authtoken)
+		if e, ok := a.cache.cachedSession(old); ok {
+			a.rehash(ctx, stackgate.HashSession, old, h)
+			return e, nil
+		}
+	}
+	e, err := a.cache.session(ctx, h)
+	for i := 0; i < a.keys.OlderHMACKeys() && stackgate.IsCode(err, stackgate.ENOTFOUND); i++ {
+		var old [sha256.Size]byte
+		a.keys.HashIntoOlder(&old, i, authtoken)
+		if e, err = a.cache.session(ctx, old); err == nil {
+			a.rehash(ctx, stackgate.HashSession, old, h)
+		}
+	}
+	return e, err
 }

@@ -124,6 +124,13 @@ func (a *Checker) liveOAuthEntry(ctx context.Context, value string) (*oauthEntry
 	var h [sha256.Size]byte
 	a.keys.HashInto(&h, value)
 	e, err := a.oauthEntry(ctx, h)
+	// An access token made before the active hmac key took over is found
+	// under its own key (it is not moved: it expires within the hour, and
+	// its refresh makes the next one under the active key).
+	for i := 0; i < a.keys.OlderHMACKeys() && err == errBadAuthorization; i++ {
+		a.keys.HashIntoOlder(&h, i, value)
+		e, err = a.oauthEntry(ctx, h)
+	}
 	if err != nil {
 		return nil, err
 	}

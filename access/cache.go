@@ -396,6 +396,14 @@ type sessionEntry struct {
 	use     *usage
 }
 
+// cachedSession returns the cached session of an authtoken hash, if any.
+func (c *cache) cachedSession(h [sha256.Size]byte) (*sessionEntry, bool) {
+	c.mu.RLock()
+	e, ok := c.sessions[h]
+	c.mu.RUnlock()
+	return e, ok
+}
+
 // session returns the cached session of an authtoken hash, loading it on a
 // miss.
 func (c *cache) session(ctx context.Context, h [sha256.Size]byte) (*sessionEntry, error) {

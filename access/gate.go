@@ -263,7 +263,7 @@ func (a *Checker) AuthenticateFor(ctx context.Context, api authz.API, c Credenti
 	}
 	if !ok {
 		var err error
-		if p, err = a.deliveryMiss(ctx, snap, h, preview); err != nil {
+		if p, err = a.deliverySlow(ctx, snap, h, value, preview); err != nil {
 			return nil, err
 		}
 	}

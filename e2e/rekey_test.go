@@ -14,10 +14,13 @@ import (
 )
 
 // TestRekeyTwoNodes: two nodes on one PostgreSQL serve delivery and preview
-// tokens while `stackgate rekey` re-seals them in small batches and node A
-// keeps creating tokens; every token is allowed by both nodes, and listed
-// with its value by both, throughout and after; then a node restarted
-// without the old key serves them all.
+// tokens while `stackgate rekey` re-seals and re-hashes them (new enc and
+// hmac keys first) in small batches and node A keeps creating tokens; every
+// token is allowed by both nodes, and listed with its value by both,
+// throughout and after, and so are an authtoken and a management token made
+// under the old hmac key (they move on use); `rekey --retire-hmac` revokes
+// the old-key credentials never used, on both nodes; then a node restarted
+// without the old keys serves them all.
 func TestRekeyTwoNodes(t *testing.T) {
 	dsn := testdb.PostgresURL(t)
 	dir := t.TempDir()
@@ -39,14 +42,20 @@ func TestRekeyTwoNodes(t *testing.T) {
 	for i := range 12 {
 		create(fmt.Sprintf("before-%d", i))
 	}
+	// Hash-only credentials made under the old hmac key: one used during
+	// the rekey (it moves), one never used again (retired).
+	used := map[string]string{"session": login(t, a.URL, "owner@example.com"), "management": managementToken(t, a.URL, owner, "used")}
+	idle := map[string]string{"session": login(t, a.URL, "owner@example.com"), "management": managementToken(t, a.URL, owner, "idle")}
 	a.stop(t)
 
-	// The operator's steps: a new key first in the key file on every node
-	// (the old one kept), restart, rekey, remove the old key.
+	// The operator's steps: new keys (hmac and enc) first in the key file
+	// on every node (the old ones kept), restart, rekey, retire the old
+	// hmac key, remove the old keys.
 	old, _ := os.ReadFile(keyFile)
-	newKey := keyLine(string(runCmd(t, nil, "keygen")), "enc ")
-	newKey = strings.Replace(newKey, "enc k1 ", "enc k2 ", 1)
-	rotated := keyLine(string(old), "hmac ") + "\n" + newKey + "\n" + keyLine(string(old), "enc ") + "\n"
+	fresh := string(runCmd(t, nil, "keygen"))
+	newKey := strings.Replace(keyLine(fresh, "enc "), "enc k1 ", "enc k2 ", 1)
+	newHMAC := strings.Replace(keyLine(fresh, "hmac "), "hmac h1 ", "hmac h2 ", 1)
+	rotated := newHMAC + "\n" + keyLine(string(old), "hmac ") + "\n" + newKey + "\n" + keyLine(string(old), "enc ") + "\n"
 	if err := os.WriteFile(keyFile, []byte(rotated), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +69,15 @@ func TestRekeyTwoNodes(t *testing.T) {
 			"X-Original-Method": "GET", "X-Original-URI": "/v3/content_types/blog/entries?environment=production"}, nil)
 		return status
 	}
+	// cma is the status of a CMA request with one hash-only credential.
+	cma := func(n *node, kind, v string) int {
+		h := map[string]string{"api_key": boot["api_key"], "authtoken": v}
+		if kind == "management" {
+			h = map[string]string{"api_key": boot["api_key"], "authorization": v}
+		}
+		status, _, _ := call(t, "GET", n.URL+"/v3/environments", h, nil)
+		return status
+	}
 	checkAll := func(when string) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -67,6 +85,11 @@ func TestRekeyTwoNodes(t *testing.T) {
 			for name, v := range tokens {
 				if s := ask(n, v); s != 200 {
 					t.Errorf("%s: %s on %s: %d, want 200", when, name, n.URL, s)
+				}
+			}
+			for kind, v := range used {
+				if s := cma(n, kind, v); s != 200 {
+					t.Errorf("%s: the old %s on %s: %d, want 200", when, kind, n.URL, s)
 				}
 			}
 		}
@@ -93,13 +116,44 @@ func TestRekeyTwoNodes(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	var res struct {
-		Resealed int            `json:"resealed"`
-		SealedBy map[string]int `json:"sealed_by_key"`
+		Resealed int                       `json:"resealed"`
+		SealedBy map[string]int            `json:"sealed_by_key"`
+		Hashed   map[string]map[string]int `json:"hashed_by_hmac_key"`
 	}
-	if err := json.Unmarshal(out, &res); err != nil || res.Resealed < 12 || res.SealedBy["k1"] != 0 {
+	if err := json.Unmarshal(out, &res); err != nil || res.Resealed < 12 || res.SealedBy["k1"] != 0 ||
+		res.Hashed["h1"]["delivery_token"] != 0 {
 		t.Fatalf("rekey printed %s (%v)", out, err)
 	}
 	checkAll("after rekey")
+	// The used credentials moved (on whichever node used them first); the
+	// idle ones are what retiring the old hmac key revokes.
+	out = runCmd(t, env, "rekey", "--database", dsn, "--retire-hmac", "h1", "--json")
+	var retired struct {
+		Revoked []map[string]string       `json:"revoked"`
+		Hashed  map[string]map[string]int `json:"hashed_by_hmac_key"`
+	}
+	// Revoked: the idle management token, and two sessions under h1 (the
+	// idle one and the owner's first).
+	if err := json.Unmarshal(out, &retired); err != nil || len(retired.Revoked) != 3 || retired.Hashed["h1"] != nil {
+		t.Fatalf("rekey --retire-hmac printed %s (%v)", out, err)
+	}
+	var names []string
+	for _, r := range retired.Revoked {
+		if r["kind"] == "management_token" {
+			names = append(names, r["name"])
+		}
+	}
+	if len(names) != 1 || names[0] != "idle" {
+		t.Fatalf("revoked management tokens %v, want [idle]", names)
+	}
+	for _, n := range []*node{a, b} {
+		for kind, v := range idle {
+			if s := cma(n, kind, v); s != 401 {
+				t.Errorf("the retired %s on %s: %d, want 401", kind, n.URL, s)
+			}
+		}
+	}
+	checkAll("after retiring the old hmac key")
 	for _, n := range []*node{a, b} {
 		status, body, _ := call(t, "GET", n.URL+"/v3/stacks/delivery_tokens", owner, nil)
 		listed := map[string]string{}
@@ -116,8 +170,8 @@ func TestRekeyTwoNodes(t *testing.T) {
 		mu.Unlock()
 	}
 
-	// The old key removed: a restarted node starts and serves every token.
-	if err := os.WriteFile(keyFile, []byte(keyLine(string(old), "hmac ")+"\n"+newKey+"\n"), 0o600); err != nil {
+	// The old keys removed: a restarted node starts and serves every token.
+	if err := os.WriteFile(keyFile, []byte(newHMAC+"\n"+newKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	b.stop(t)
@@ -142,4 +196,18 @@ func (n *node) stop(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = n.cmd.Wait()
+}
+
+// managementToken creates a management token that reads the stack and
+// returns its value.
+func managementToken(t *testing.T, base string, owner map[string]string, name string) string {
+	t.Helper()
+	status, body, _ := call(t, "POST", base+"/v3/stacks/management_tokens", owner,
+		map[string]any{"token": map[string]any{"name": name, "scope": []any{
+			map[string]any{"module": "$all", "acl": map[string]bool{"read": true}},
+			map[string]any{"module": "branch", "branches": []string{"main"}, "acl": map[string]bool{"read": true}}}}})
+	if status != 201 {
+		t.Fatalf("create management token %q: %d %v", name, status, body)
+	}
+	return body["token"].(map[string]any)["token"].(string)
 }

@@ -105,7 +105,7 @@ func (s *Service) LoginFrom(ctx context.Context, email, password, client, userAg
 		return nil, "", err
 	}
 	token := stackgate.NewAuthtoken()
-	sess := &stackgate.Session{UID: stackgate.NewUID(), TokenHash: s.keys.Hash(token), UserUID: u.UID, CreatedAt: now,
+	sess := &stackgate.Session{UID: stackgate.NewUID(), TokenHash: s.keys.Hash(token), HashKey: s.keys.HMACKeyID(), UserUID: u.UID, CreatedAt: now,
 		UserAgent: stackgate.SessionUserAgent(userAgent), RemoteAddr: client}
 	if err := s.store.CreateSession(ctx, sess, s.cfg.MaxSessionsPerUser); err != nil {
 		return nil, "", err

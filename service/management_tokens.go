@@ -103,7 +103,7 @@ func (s *Service) CreateManagementToken(ctx context.Context, by stackgate.Actor,
 	value := stackgate.NewTokenValue()
 	t := &stackgate.ManagementToken{UID: stackgate.NewUID(), StackUID: by.Stack.UID, Name: name, Description: deref(in.Description),
 		Scope: scope, ExpiresOn: expires, Limits: limits, EmailNotification: in.EmailNotification != nil && *in.EmailNotification,
-		TokenHash: s.keys.Hash(value), CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
+		TokenHash: s.keys.Hash(value), HashKey: s.keys.HMACKeyID(), CreatedBy: by.UID, UpdatedBy: by.UID, CreatedAt: now, UpdatedAt: now}
 	if err := s.store.CreateManagementToken(ctx, t, refs, s.cfg.ManagementTokenLimit); err != nil {
 		return nil, tokenWriteError(err, "management", s.cfg.ManagementTokenLimit)
 	}

@@ -111,7 +111,7 @@ func (s *Service) AddApp(ctx context.Context, spec AppSpec) (*stackgate.App, str
 		secret = stackgate.NewOAuthSecret()
 	}
 	if secret != "" {
-		a.SecretHash = s.keys.Hash(secret)
+		a.SecretHash, a.SecretKey = s.keys.Hash(secret), s.keys.HMACKeyID()
 	}
 	if err := s.store.CreateApp(ctx, a); err != nil {
 		return nil, "", err
@@ -207,7 +207,7 @@ func (s *Service) Authorize(ctx context.Context, userUID string, c Consent) (str
 	}
 	code := stackgate.NewOAuthSecret()
 	now := s.Now()
-	ac := &stackgate.AuthCode{Hash: s.keys.Hash(code), AppUID: a.UID, UserUID: userUID, RedirectURI: redirect,
+	ac := &stackgate.AuthCode{Hash: s.keys.Hash(code), HashKey: s.keys.HMACKeyID(), AppUID: a.UID, UserUID: userUID, RedirectURI: redirect,
 		RedirectNamed: c.RedirectURI != "", Challenge: c.CodeChallenge, Scopes: scopes, ExpiresAt: now.Add(stackgate.AuthCodeTTL)}
 	if _, err := s.store.CreateAuthCode(ctx, ac, now); err != nil {
 		return "", err
@@ -279,10 +279,9 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		RefreshExpiresAt: now.Add(s.cfg.OAuthRefreshTTL)}
 	switch r.GrantType {
 	case "authorization_code":
-		codeHash := s.keys.Hash(r.Code)
-		c, err := s.store.FindAuthCode(ctx, codeHash)
+		c, err := findByHash(s.keys, r.Code, func(h []byte) (*stackgate.AuthCode, error) { return s.store.FindAuthCode(ctx, h) })
 		if stackgate.IsCode(err, stackgate.ENOTFOUND) {
-			return nil, s.replayed(ctx, a, codeHash, 0, ProblemCode)
+			return nil, s.replayed(ctx, a, r.Code, 0, ProblemCode)
 		} else if err == nil && (c.AppUID != a.UID || !now.Before(c.ExpiresAt)) {
 			return nil, oauthErr("invalid_grant", ProblemCode)
 		} else if err != nil {
@@ -310,18 +309,19 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		next.FamilyUID = stackgate.NewUID()
 		access, refresh := s.mint(next)
 		if err := s.store.RedeemAuthCode(ctx, c.Hash, now, next); stackgate.IsCode(err, stackgate.ENOTFOUND) {
-			return nil, s.replayed(ctx, a, codeHash, 0, ProblemCode) // another redemption won
+			return nil, s.replayed(ctx, a, r.Code, 0, ProblemCode) // another redemption won
 		} else if err != nil {
 			return nil, err
 		}
 		return s.grant(ctx, next, access, refresh)
 	case "refresh_token":
-		refreshHash := s.keys.Hash(r.RefreshToken)
-		old, err := s.store.FindOAuthTokenByRefresh(ctx, refreshHash)
+		old, err := findByHash(s.keys, r.RefreshToken, func(h []byte) (*stackgate.OAuthToken, error) {
+			return s.store.FindOAuthTokenByRefresh(ctx, h)
+		})
 		if r.RefreshToken == "" || err == nil && old.AppUID != a.UID {
 			return nil, oauthErr("invalid_grant", ProblemRefreshToken)
 		} else if stackgate.IsCode(err, stackgate.ENOTFOUND) {
-			return nil, s.replayed(ctx, a, refreshHash, RefreshReuseGrace, ProblemRefreshToken)
+			return nil, s.replayed(ctx, a, r.RefreshToken, RefreshReuseGrace, ProblemRefreshToken)
 		} else if err != nil {
 			return nil, err
 		}
@@ -350,7 +350,7 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 		next.RefreshExpiresAt, next.FamilyUID = old.RefreshExpiresAt, old.FamilyUID
 		access, refresh := s.mint(next)
 		if err := s.store.RotateRefreshToken(ctx, old.RefreshHash, next); stackgate.IsCode(err, stackgate.ENOTFOUND) {
-			return nil, s.replayed(ctx, a, refreshHash, RefreshReuseGrace, ProblemRefreshToken) // another refresh won
+			return nil, s.replayed(ctx, a, r.RefreshToken, RefreshReuseGrace, ProblemRefreshToken) // another refresh won
 		} else if err != nil {
 			return nil, err
 		}
@@ -382,15 +382,17 @@ func (s *Service) Token(ctx context.Context, r TokenRequest) (*TokenGrant, error
 const RefreshReuseGrace = 10 * time.Second
 
 // replayed answers a code or refresh token that no longer redeems (unknown,
-// or already used: hash is its keyed hash, p the refusal's problem). One
+// or already used: value is the code or token, p the refusal's problem). One
 // that was spent by this client, more than grace ago, is a replay (RFC 6749
 // §4.1.2 and §10.4, the OAuth Security BCP's refresh token reuse detection):
 // whoever holds it, the legitimate client or a thief, the tokens of its
 // family are revoked at once, on every node, with an audit entry. The
-// request is refused either way.
-func (s *Service) replayed(ctx context.Context, a *stackgate.App, hash []byte, grace time.Duration, p OAuthProblem) error {
+// request is refused either way. The spent value is remembered by its hash
+// under the hmac key of its day, so it is looked up under each key still in
+// use: a replay of one spent before a new hmac key took over is seen too.
+func (s *Service) replayed(ctx context.Context, a *stackgate.App, value string, grace time.Duration, p OAuthProblem) error {
 	refused := oauthErr("invalid_grant", p)
-	sp, err := s.store.FindSpentOAuthSecret(ctx, hash)
+	sp, err := findByHash(s.keys, value, func(h []byte) (*stackgate.SpentOAuthSecret, error) { return s.store.FindSpentOAuthSecret(ctx, h) })
 	if stackgate.IsCode(err, stackgate.ENOTFOUND) || err == nil && (sp.AppUID != a.UID || s.Now().Sub(sp.SpentAt) < grace) {
 		return refused
 	} else if err != nil {
@@ -413,7 +415,7 @@ func (s *Service) client(ctx context.Context, id, secret string) (*stackgate.App
 	} else if err != nil {
 		return nil, err
 	}
-	if secret != "" && !s.secretMatches(a, secret) {
+	if secret != "" && !s.secretMatches(ctx, a, secret) {
 		return nil, oauthErr("invalid_client", ProblemClient)
 	}
 	return a, nil
@@ -433,14 +435,29 @@ func (s *Service) IntrospectingClient(ctx context.Context, id, secret string) (*
 	return a, nil
 }
 
-func (s *Service) secretMatches(a *stackgate.App, secret string) bool {
-	return a.SecretHash != nil && subtle.ConstantTimeCompare(s.keys.Hash(secret), a.SecretHash) == 1
+// secretMatches checks secret against the app's, under the hmac key it was
+// hashed with; a secret hashed under an older key moves to the active one
+// (a compare-and-set, so racing nodes all succeed).
+func (s *Service) secretMatches(ctx context.Context, a *stackgate.App, secret string) bool {
+	if a.SecretHash == nil {
+		return false
+	}
+	h, ok := s.keys.HashWith(stackgate.HMACKeyOf(a.SecretKey), secret)
+	if !ok || subtle.ConstantTimeCompare(h, a.SecretHash) != 1 {
+		return false
+	}
+	if active := s.keys.HMACKeyID(); stackgate.HMACKeyOf(a.SecretKey) != active {
+		if err := s.store.Rehash(ctx, stackgate.HashOAuthAppSecret, a.SecretHash, s.keys.Hash(secret), active); err != nil {
+			s.log.Warn("moving an app secret to the active hmac key", "app", a.UID, "err", err)
+		}
+	}
+	return true
 }
 
 // mint gives t fresh access and refresh values, keeping their hashes.
 func (s *Service) mint(t *stackgate.OAuthToken) (access, refresh string) {
 	access, refresh = stackgate.NewOAuthSecret(), stackgate.NewOAuthSecret()
-	t.AccessHash, t.RefreshHash = s.keys.Hash(access), s.keys.Hash(refresh)
+	t.AccessHash, t.RefreshHash, t.HashKey = s.keys.Hash(access), s.keys.Hash(refresh), s.keys.HMACKeyID()
 	return access, refresh
 }
 

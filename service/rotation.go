@@ -73,7 +73,7 @@ func (s *Service) RotateManagementToken(ctx context.Context, by stackgate.Actor,
 		return nil, Rotation{}, err
 	}
 	value := stackgate.NewTokenValue()
-	if err := s.store.RotateManagementToken(ctx, by.Stack.UID, uid, s.keys.Hash(value), until, by.UID, now); err != nil {
+	if err := s.store.RotateManagementToken(ctx, by.Stack.UID, uid, s.keys.Hash(value), s.keys.HMACKeyID(), until, by.UID, now); err != nil {
 		return nil, Rotation{}, err
 	}
 	t, err := s.ManagementToken(ctx, by, uid)

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"slices"
 
 	"github.com/stackgate/stackgate"
 )
@@ -27,7 +28,9 @@ func (s *Service) CurrentUser(ctx context.Context, uid string) (*stackgate.User,
 // session was already gone from it (ended by another node or process whose
 // change has not reached this one yet), so this node forgets it all the same.
 func (s *Service) Logout(ctx context.Context, userUID, authtoken string) error {
-	return s.store.DeleteSession(ctx, userUID, s.keys.Hash(authtoken))
+	// The session may still be hashed under an older hmac key.
+	hashes, _ := s.keys.Hashes(authtoken)
+	return s.store.DeleteSession(ctx, userUID, hashes...)
 }
 
 // UserSession is one of a user's sessions as its user sees it: Current
@@ -44,17 +47,21 @@ func (s *Service) Sessions(ctx context.Context, userUID, authtoken string) ([]Us
 	if err != nil {
 		return nil, err
 	}
-	mine := s.keys.Hash(authtoken)
+	// The asking session may still be hashed under an older hmac key (its
+	// move on use failed, or its use was on a node that did not move it).
+	mine, _ := s.keys.Hashes(authtoken)
 	out := make([]UserSession, 0, len(list))
 	for i := len(list) - 1; i >= 0; i-- {
-		out = append(out, UserSession{Session: list[i], Current: bytes.Equal(list[i].TokenHash, mine)})
+		current := slices.ContainsFunc(mine, func(h []byte) bool { return bytes.Equal(list[i].TokenHash, h) })
+		out = append(out, UserSession{Session: list[i], Current: current})
 	}
 	return out, nil
 }
 
-// SessionOf returns the session of authtoken, or ENOTFOUND.
+// SessionOf returns the session of authtoken, or ENOTFOUND; under each
+// hmac key in use, as Logout.
 func (s *Service) SessionOf(ctx context.Context, authtoken string) (*stackgate.Session, error) {
-	return s.store.FindSession(ctx, s.keys.Hash(authtoken))
+	return findByHash(s.keys, authtoken, func(h []byte) (*stackgate.Session, error) { return s.store.FindSession(ctx, h) })
 }
 
 // EndSession ends the session named uid of userUID at once, on every node

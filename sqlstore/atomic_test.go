@@ -215,7 +215,7 @@ func TestInjectedFailureLeavesNothing(t *testing.T) {
 			return []stackgate.Change{{StackUID: w.seed.Stack.UID}, {UserUID: w.alice.UID}}
 		}, nil},
 		{"RekeyDeliveryTokens", func(ctx context.Context, st stackgate.Store, w *world) error {
-			n, err := st.RekeyDeliveryTokens(ctx, "k1", 10, func(v stackgate.Sealed) (stackgate.Sealed, error) {
+			n, err := st.RekeyDeliveryTokens(ctx, "k1", "h0", 10, func(v stackgate.Sealed) (stackgate.Sealed, error) {
 				return stackgate.Sealed{Hash: v.Hash, Ciphertext: append([]byte("new "), v.Ciphertext...), KeyID: "k1"}, nil
 			})
 			if err == nil && n != 1 {

@@ -10,7 +10,8 @@ import (
 )
 
 const deliveryTokenInsertColumns = `uid, stack_uid, name, description, scope, token_hash, token_cipher, key_id,
-	preview_hash, preview_cipher, preview_key_id, created_by, updated_by, created_at, updated_at, expires_on, rate_limit, ip_allow`
+	preview_hash, preview_cipher, preview_key_id, created_by, updated_by, created_at, updated_at, expires_on, rate_limit, ip_allow,
+	token_hmac, preview_hmac`
 
 // deliveryTokenColumns are what reads select: the inserted columns and
 // those only rotations write.
@@ -30,11 +31,11 @@ func (s *Store) CreateDeliveryToken(ctx context.Context, t *stackgate.DeliveryTo
 			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO delivery_tokens (`+deliveryTokenInsertColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.UID, t.StackUID, t.Name, t.Description, scope, t.Secret.Hash, blob(t.Secret.Ciphertext), t.Secret.KeyID,
 			blob(t.Preview.Hash), blob(t.Preview.Ciphertext), t.Preview.KeyID,
 			t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt), expiresOn(t.ExpiresOn),
-			t.Limits.Rate.Read, formatIPAllow(t.Limits.IPAllow)); err != nil {
+			t.Limits.Rate.Read, formatIPAllow(t.Limits.IPAllow), stackgate.HMACKeyOf(t.Secret.HashKey), stackgate.HMACKeyOf(t.Preview.HashKey)); err != nil {
 			return tx.conflict(err, "name")
 		}
 		if err := setRefs(ctx, tx, t.StackUID, ownerDeliveryToken, t.UID, refs); err != nil {
@@ -114,10 +115,10 @@ func (s *Store) SetPreviewToken(ctx context.Context, stackUID, uid string, previ
 			return err
 		}
 		// A new or deleted preview token ends any rotated one's grace.
-		res, err := tx.exec(ctx, `UPDATE delivery_tokens SET preview_hash = ?, preview_cipher = ?, preview_key_id = ?,
+		res, err := tx.exec(ctx, `UPDATE delivery_tokens SET preview_hash = ?, preview_hmac = ?, preview_cipher = ?, preview_key_id = ?,
 			preview_previous_hash = NULL, preview_previous_expires_at = 0,
 			updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
-			blob(preview.Hash), blob(preview.Ciphertext), preview.KeyID, updatedBy, ms(at), stackUID, uid)
+			blob(preview.Hash), stackgate.HMACKeyOf(preview.HashKey), blob(preview.Ciphertext), preview.KeyID, updatedBy, ms(at), stackUID, uid)
 		if err != nil {
 			return tx.conflict(err, "preview_token")
 		}
@@ -194,9 +195,12 @@ func scanDeliveryToken(r scanner) (*stackgate.DeliveryToken, error) {
 	if err := r.Scan(&t.UID, &t.StackUID, &t.Name, &t.Description, &scope,
 		&t.Secret.Hash, &t.Secret.Ciphertext, &t.Secret.KeyID,
 		&t.Preview.Hash, &t.Preview.Ciphertext, &t.Preview.KeyID,
-		&t.CreatedBy, &t.UpdatedBy, &created, &updated, &expires, &t.Limits.Rate.Read, &ipAllow,
+		&t.CreatedBy, &t.UpdatedBy, &created, &updated, &expires, &t.Limits.Rate.Read, &ipAllow, &t.Secret.HashKey, &t.Preview.HashKey,
 		&t.Previous.Hash, &prevUntil, &t.PreviewPrev.Hash, &previewPrevUntil, &used, &previewUsed); err != nil {
 		return nil, notFound(err, "delivery token")
+	}
+	if t.Preview.IsZero() {
+		t.Preview.HashKey = ""
 	}
 	t.Previous.ExpiresAt, t.PreviewPrev.ExpiresAt = fromMS(prevUntil), fromMS(previewPrevUntil)
 	t.LastUsedAt, t.PreviewUsed = fromMS(used), fromMS(previewUsed)

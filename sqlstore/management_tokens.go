@@ -10,7 +10,7 @@ import (
 
 const managementTokenInsertColumns = `uid, stack_uid, name, description, scope, expires_on, email_notification,
 	token_hash, created_by, updated_by, created_at, updated_at, notify_generation,
-	rate_limit_read, rate_limit_write, ip_allow`
+	rate_limit_read, rate_limit_write, ip_allow, token_hmac`
 
 // managementTokenColumns are what reads select: the inserted columns and
 // those only rotations write.
@@ -32,10 +32,10 @@ func (s *Store) CreateManagementToken(ctx context.Context, t *stackgate.Manageme
 			t.NotifyGeneration = 1
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO management_tokens (`+managementTokenInsertColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			t.UID, t.StackUID, t.Name, t.Description, scope, expiresOn(t.ExpiresOn), t.EmailNotification,
 			t.TokenHash, t.CreatedBy, t.UpdatedBy, ms(t.CreatedAt), ms(t.UpdatedAt), t.NotifyGeneration,
-			t.Limits.Rate.Read, t.Limits.Rate.Write, formatIPAllow(t.Limits.IPAllow)); err != nil {
+			t.Limits.Rate.Read, t.Limits.Rate.Write, formatIPAllow(t.Limits.IPAllow), stackgate.HMACKeyOf(t.HashKey)); err != nil {
 			return tx.conflict(err, "name")
 		}
 		if err := setRefs(ctx, tx, t.StackUID, ownerManagementToken, t.UID, refs); err != nil {
@@ -152,7 +152,7 @@ func scanManagementToken(r scanner) (*stackgate.ManagementToken, error) {
 	var ipAllow string
 	if err := r.Scan(&t.UID, &t.StackUID, &t.Name, &t.Description, &scope, &expires, &t.EmailNotification,
 		&t.TokenHash, &t.CreatedBy, &t.UpdatedBy, &created, &updated, &t.NotifyGeneration,
-		&t.Limits.Rate.Read, &t.Limits.Rate.Write, &ipAllow, &t.Previous.Hash, &prevUntil, &used); err != nil {
+		&t.Limits.Rate.Read, &t.Limits.Rate.Write, &ipAllow, &t.HashKey, &t.Previous.Hash, &prevUntil, &used); err != nil {
 		return nil, notFound(err, "management token")
 	}
 	var err error

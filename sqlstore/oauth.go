@@ -8,7 +8,7 @@ import (
 	"github.com/stackgate/stackgate"
 )
 
-const appColumns = `uid, name, client_id, secret_hash, redirect_uris, scopes, machine, stack_uid, created_at`
+const appColumns = `uid, name, client_id, secret_hash, redirect_uris, scopes, machine, stack_uid, created_at, secret_hmac`
 
 // CreateApp inserts a. No token refers to a new app: it records no change.
 func (s *Store) CreateApp(ctx context.Context, a *stackgate.App) error {
@@ -41,8 +41,8 @@ func (s *Store) CreateApp(ctx context.Context, a *stackgate.App) error {
 		}
 		stack = a.StackUID
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO oauth_apps (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.UID, a.Name, a.ClientID, blob(a.SecretHash), uris, scopes, a.Machine, stack, ms(a.CreatedAt)); err != nil {
+	if _, err := tx.exec(ctx, `INSERT INTO oauth_apps (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.UID, a.Name, a.ClientID, blob(a.SecretHash), uris, scopes, a.Machine, stack, ms(a.CreatedAt), stackgate.HMACKeyOf(a.SecretKey)); err != nil {
 		return tx.conflict(err, "client_id")
 	}
 	return tx.Commit(ctx)
@@ -53,7 +53,7 @@ func scanApp(r scanner) (*stackgate.App, error) {
 	var uris, scopes string
 	var stack sql.NullString
 	var created int64
-	if err := r.Scan(&a.UID, &a.Name, &a.ClientID, &a.SecretHash, &uris, &scopes, &a.Machine, &stack, &created); err != nil {
+	if err := r.Scan(&a.UID, &a.Name, &a.ClientID, &a.SecretHash, &uris, &scopes, &a.Machine, &stack, &created, &a.SecretKey); err != nil {
 		return nil, err
 	}
 	if err := unmarshal(uris, &a.RedirectURIs); err != nil {
@@ -63,7 +63,7 @@ func scanApp(r scanner) (*stackgate.App, error) {
 		return nil, err
 	}
 	if len(a.SecretHash) == 0 {
-		a.SecretHash = nil
+		a.SecretHash, a.SecretKey = nil, ""
 	}
 	a.StackUID = stack.String
 	a.CreatedAt = fromMS(created)
@@ -151,9 +151,9 @@ func (s *Store) CreateAuthCode(ctx context.Context, c *stackgate.AuthCode, now t
 	if _, err := tx.exec(ctx, `DELETE FROM oauth_codes WHERE expires_at <= ?`, ms(now)); err != nil {
 		return nil, err
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO oauth_codes (code_hash, authorization_uid, app_uid, user_uid, redirect_uri,
-		redirect_uri_named, challenge, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.Hash, a.UID, c.AppUID, c.UserUID, c.RedirectURI, c.RedirectNamed, c.Challenge, scopes, ms(c.ExpiresAt)); err != nil {
+	if _, err := tx.exec(ctx, `INSERT INTO oauth_codes (code_hash, code_hmac, authorization_uid, app_uid, user_uid, redirect_uri,
+		redirect_uri_named, challenge, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Hash, stackgate.HMACKeyOf(c.HashKey), a.UID, c.AppUID, c.UserUID, c.RedirectURI, c.RedirectNamed, c.Challenge, scopes, ms(c.ExpiresAt)); err != nil {
 		return nil, tx.conflict(err, "code")
 	}
 	// A grant (the user's consent, and the code under it) is an entry of
@@ -174,9 +174,9 @@ func (s *Store) FindAuthCode(ctx context.Context, hash []byte) (*stackgate.AuthC
 		var c stackgate.AuthCode
 		var scopes string
 		var expires int64
-		err := tx.queryRow(ctx, `SELECT code_hash, authorization_uid, app_uid, user_uid, redirect_uri, redirect_uri_named,
+		err := tx.queryRow(ctx, `SELECT code_hash, code_hmac, authorization_uid, app_uid, user_uid, redirect_uri, redirect_uri_named,
 			challenge, scopes, expires_at FROM oauth_codes WHERE code_hash = ?`, hash).
-			Scan(&c.Hash, &c.AuthorizationUID, &c.AppUID, &c.UserUID, &c.RedirectURI, &c.RedirectNamed, &c.Challenge, &scopes, &expires)
+			Scan(&c.Hash, &c.HashKey, &c.AuthorizationUID, &c.AppUID, &c.UserUID, &c.RedirectURI, &c.RedirectNamed, &c.Challenge, &scopes, &expires)
 		if err != nil {
 			return nil, notFound(err, "code")
 		}
@@ -193,7 +193,8 @@ func (s *Store) RedeemAuthCode(ctx context.Context, codeHash []byte, now time.Ti
 	}
 	defer tx.Rollback()
 	var expires int64
-	if err := tx.queryRow(ctx, `DELETE FROM oauth_codes WHERE code_hash = ? RETURNING expires_at`, codeHash).Scan(&expires); err != nil {
+	var hmacKey string
+	if err := tx.queryRow(ctx, `DELETE FROM oauth_codes WHERE code_hash = ? RETURNING expires_at, code_hmac`, codeHash).Scan(&expires, &hmacKey); err != nil {
 		return notFound(err, "code")
 	}
 	if !now.Before(fromMS(expires)) {
@@ -202,20 +203,20 @@ func (s *Store) RedeemAuthCode(ctx context.Context, codeHash []byte, now time.Ti
 	if err := insertOAuthToken(ctx, tx, t); err != nil {
 		return err
 	}
-	if err := spend(ctx, tx, codeHash, t.FamilyUID, t.AppUID, now, t.RefreshExpiresAt); err != nil {
+	if err := spend(ctx, tx, codeHash, hmacKey, t.FamilyUID, t.AppUID, now, t.RefreshExpiresAt); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)
 }
 
-// spend remembers a redeemed code or rotated-out refresh token until
-// expires, purging those past theirs.
-func spend(ctx context.Context, tx *Tx, hash []byte, familyUID, appUID string, at, expires time.Time) error {
+// spend remembers a redeemed code or rotated-out refresh token, by its hash
+// under hmac key hmacKey, until expires, purging those past theirs.
+func spend(ctx context.Context, tx *Tx, hash []byte, hmacKey, familyUID, appUID string, at, expires time.Time) error {
 	if _, err := tx.exec(ctx, `DELETE FROM oauth_spent WHERE expires_at <= ?`, ms(at)); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `INSERT INTO oauth_spent (hash, family_uid, app_uid, spent_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-		hash, familyUID, appUID, ms(at), ms(expires))
+	_, err := tx.exec(ctx, `INSERT INTO oauth_spent (hash, hash_hmac, family_uid, app_uid, spent_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		hash, stackgate.HMACKeyOf(hmacKey), familyUID, appUID, ms(at), ms(expires))
 	return tx.conflict(err, "token")
 }
 
@@ -303,9 +304,9 @@ func insertOAuthToken(ctx context.Context, tx *Tx, t *stackgate.OAuthToken) erro
 		ms(t.CreatedAt), ms(t.CreatedAt)); err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, `INSERT INTO oauth_tokens (`+oauthTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.exec(ctx, `INSERT INTO oauth_tokens (`+oauthTokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.AccessHash, blob(t.RefreshHash), t.AppUID, auth, t.UserUID, t.StackUID, t.FamilyUID, scopes, ms(t.ExpiresAt),
-		ms(t.RefreshExpiresAt), ms(t.CreatedAt))
+		ms(t.RefreshExpiresAt), ms(t.CreatedAt), stackgate.HMACKeyOf(t.HashKey))
 	if err != nil && tx.d.Classify(err) == ErrForeignKey {
 		// The authorization or app went away meanwhile (logout, removal).
 		return stackgate.ErrNotFound("authorization")
@@ -314,7 +315,7 @@ func insertOAuthToken(ctx context.Context, tx *Tx, t *stackgate.OAuthToken) erro
 }
 
 const oauthTokenColumns = `access_hash, refresh_hash, app_uid, authorization_uid, user_uid, stack_uid, family_uid, scopes,
-	expires_at, refresh_expires_at, created_at`
+	expires_at, refresh_expires_at, created_at, hash_hmac`
 
 func scanOAuthToken(r scanner) (*stackgate.OAuthToken, error) {
 	var t stackgate.OAuthToken
@@ -322,7 +323,7 @@ func scanOAuthToken(r scanner) (*stackgate.OAuthToken, error) {
 	var scopes string
 	var expires, refreshExpires, created int64
 	if err := r.Scan(&t.AccessHash, &t.RefreshHash, &t.AppUID, &auth, &t.UserUID, &t.StackUID, &t.FamilyUID, &scopes, &expires,
-		&refreshExpires, &created); err != nil {
+		&refreshExpires, &created, &t.HashKey); err != nil {
 		return nil, err
 	}
 	if len(t.RefreshHash) == 0 {
@@ -357,16 +358,16 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldRefreshHash []byte, n
 		return err
 	}
 	defer tx.Rollback()
-	var appUID, familyUID string
+	var appUID, familyUID, hmacKey string
 	var refreshExpires int64
 	if err := tx.queryRow(ctx, `UPDATE oauth_tokens SET refresh_hash = NULL WHERE refresh_hash = ?
-		RETURNING app_uid, family_uid, refresh_expires_at`, oldRefreshHash).Scan(&appUID, &familyUID, &refreshExpires); err != nil {
+		RETURNING app_uid, family_uid, refresh_expires_at, hash_hmac`, oldRefreshHash).Scan(&appUID, &familyUID, &refreshExpires, &hmacKey); err != nil {
 		return notFound(err, "token")
 	}
 	if err := insertOAuthToken(ctx, tx, next); err != nil {
 		return err
 	}
-	if err := spend(ctx, tx, oldRefreshHash, familyUID, appUID, next.CreatedAt, fromMS(refreshExpires)); err != nil {
+	if err := spend(ctx, tx, oldRefreshHash, hmacKey, familyUID, appUID, next.CreatedAt, fromMS(refreshExpires)); err != nil {
 		return err
 	}
 	return tx.Commit(ctx)

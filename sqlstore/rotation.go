@@ -27,9 +27,9 @@ func (s *Store) RotateDeliveryToken(ctx context.Context, stackUID, uid string, n
 			return notFound(err, "delivery token")
 		}
 		prev, until := previous(old, previousUntil, at)
-		_, err := tx.exec(ctx, `UPDATE delivery_tokens SET token_hash = ?, token_cipher = ?, key_id = ?,
+		_, err := tx.exec(ctx, `UPDATE delivery_tokens SET token_hash = ?, token_hmac = ?, token_cipher = ?, key_id = ?,
 			previous_hash = ?, previous_expires_at = ?, updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
-			next.Hash, blob(next.Ciphertext), next.KeyID, prev, until, by, ms(at), stackUID, uid)
+			next.Hash, stackgate.HMACKeyOf(next.HashKey), blob(next.Ciphertext), next.KeyID, prev, until, by, ms(at), stackUID, uid)
 		return tx.conflict(err, "token")
 	})
 }
@@ -49,16 +49,16 @@ func (s *Store) RotatePreviewToken(ctx context.Context, stackUID, uid string, ne
 			return stackgate.ErrNotFound("preview token")
 		}
 		prev, until := previous(old, previousUntil, at)
-		_, err := tx.exec(ctx, `UPDATE delivery_tokens SET preview_hash = ?, preview_cipher = ?, preview_key_id = ?,
+		_, err := tx.exec(ctx, `UPDATE delivery_tokens SET preview_hash = ?, preview_hmac = ?, preview_cipher = ?, preview_key_id = ?,
 			preview_previous_hash = ?, preview_previous_expires_at = ?, updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
-			next.Hash, blob(next.Ciphertext), next.KeyID, prev, until, by, ms(at), stackUID, uid)
+			next.Hash, stackgate.HMACKeyOf(next.HashKey), blob(next.Ciphertext), next.KeyID, prev, until, by, ms(at), stackUID, uid)
 		return tx.conflict(err, "preview_token")
 	})
 }
 
 // RotateManagementToken replaces the management token's hash with
 // nextHash, keeping the one replaced until previousUntil.
-func (s *Store) RotateManagementToken(ctx context.Context, stackUID, uid string, nextHash []byte, previousUntil time.Time, by string, at time.Time) error {
+func (s *Store) RotateManagementToken(ctx context.Context, stackUID, uid string, nextHash []byte, nextHashKey string, previousUntil time.Time, by string, at time.Time) error {
 	ev := &event{module: stackgate.AuditManagementToken, typ: stackgate.AuditRotate, uid: uid}
 	return s.writeStack(ctx, stackUID, ev, func(tx *Tx) error {
 		var old []byte
@@ -67,9 +67,9 @@ func (s *Store) RotateManagementToken(ctx context.Context, stackUID, uid string,
 			return notFound(err, "management token")
 		}
 		prev, until := previous(old, previousUntil, at)
-		_, err := tx.exec(ctx, `UPDATE management_tokens SET token_hash = ?, previous_hash = ?, previous_expires_at = ?,
+		_, err := tx.exec(ctx, `UPDATE management_tokens SET token_hash = ?, token_hmac = ?, previous_hash = ?, previous_expires_at = ?,
 			updated_by = ?, updated_at = ? WHERE stack_uid = ? AND uid = ?`,
-			nextHash, prev, until, by, ms(at), stackUID, uid)
+			nextHash, stackgate.HMACKeyOf(nextHashKey), prev, until, by, ms(at), stackUID, uid)
 		return tx.conflict(err, "token")
 	})
 }

@@ -2,11 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 
 	"github.com/stackgate/stackgate"
 )
 
-const sessionColumns = `uid, token_hash, user_uid, created_at, last_used_at, user_agent, remote_addr`
+const sessionColumns = `uid, token_hash, user_uid, created_at, last_used_at, user_agent, remote_addr, token_hmac`
 
 // CreateSession inserts sess (with a new uid when it has none) and, in the
 // same transaction, deletes the user's oldest sessions beyond maxPerUser (no
@@ -25,8 +26,9 @@ func (s *Store) CreateSession(ctx context.Context, sess *stackgate.Session, maxP
 	if err := tx.queryRow(ctx, `SELECT uid FROM users WHERE uid = ?`+tx.d.ForUpdate(), sess.UserUID).Scan(&uid); err != nil {
 		return notFound(err, "user")
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		sess.UID, sess.TokenHash, sess.UserUID, ms(sess.CreatedAt), ms(sess.LastUsedAt), sess.UserAgent, sess.RemoteAddr); err != nil {
+	if _, err := tx.exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		sess.UID, sess.TokenHash, sess.UserUID, ms(sess.CreatedAt), ms(sess.LastUsedAt), sess.UserAgent, sess.RemoteAddr,
+		stackgate.HMACKeyOf(sess.HashKey)); err != nil {
 		return tx.conflict(err, "token")
 	}
 	if maxPerUser > 0 {
@@ -65,7 +67,7 @@ func (s *Store) ListSessions(ctx context.Context, userUID string) ([]*stackgate.
 func scanSession(r scanner) (*stackgate.Session, error) {
 	var sess stackgate.Session
 	var created, used int64
-	if err := r.Scan(&sess.UID, &sess.TokenHash, &sess.UserUID, &created, &used, &sess.UserAgent, &sess.RemoteAddr); err != nil {
+	if err := r.Scan(&sess.UID, &sess.TokenHash, &sess.UserUID, &created, &used, &sess.UserAgent, &sess.RemoteAddr, &sess.HashKey); err != nil {
 		return nil, err
 	}
 	sess.CreatedAt, sess.LastUsedAt = fromMS(created), fromMS(used)
@@ -74,26 +76,33 @@ func scanSession(r scanner) (*stackgate.Session, error) {
 
 // DeleteSession removes the user's session; one already gone is no error,
 // and the user's change is announced either way (store.go).
-func (s *Store) DeleteSession(ctx context.Context, userUID string, tokenHash []byte) error {
-	return s.deleteSession(ctx, userUID, `token_hash = ?`, tokenHash, false)
+func (s *Store) DeleteSession(ctx context.Context, userUID string, tokenHashes ...[]byte) error {
+	where, args := `1 = 0`, []any{}
+	if len(tokenHashes) > 0 {
+		where = `token_hash IN (?` + strings.Repeat(`, ?`, len(tokenHashes)-1) + `)`
+		for _, h := range tokenHashes {
+			args = append(args, h)
+		}
+	}
+	return s.deleteSession(ctx, userUID, where, args, false)
 }
 
 // DeleteSessionByUID ends the user's session named uid; ENOTFOUND, and
 // nothing written, when the user has none of that uid.
 func (s *Store) DeleteSessionByUID(ctx context.Context, userUID, uid string) error {
-	return s.deleteSession(ctx, userUID, `uid = ?`, uid, true)
+	return s.deleteSession(ctx, userUID, `uid = ?`, []any{uid}, true)
 }
 
-// deleteSession removes the user's session matching where (one argument),
+// deleteSession removes the user's session matching where (with args),
 // with its audit entry and the user's change; mustExist makes a session
 // not found ENOTFOUND (and the transaction is rolled back).
-func (s *Store) deleteSession(ctx context.Context, userUID, where string, arg any, mustExist bool) error {
+func (s *Store) deleteSession(ctx context.Context, userUID, where string, args []any, mustExist bool) error {
 	tx, err := s.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.exec(ctx, `DELETE FROM sessions WHERE `+where+` AND user_uid = ?`, arg, userUID)
+	res, err := tx.exec(ctx, `DELETE FROM sessions WHERE (`+where+`) AND user_uid = ?`, append(args, userUID)...)
 	if err != nil {
 		return err
 	}

@@ -13,14 +13,14 @@ import (
 const tokenWebhookTitle = "token webhook"
 
 const tokenWebhookColumns = `stack_uid, url, events, secret_hash, secret_cipher, key_id, secret_hint,
-	created_by, updated_by, created_at, updated_at`
+	created_by, updated_by, created_at, updated_at, secret_hmac`
 
 func scanTokenWebhook(sc scanner) (*stackgate.TokenWebhook, error) {
 	var w stackgate.TokenWebhook
 	var events string
 	var created, updated int64
 	if err := sc.Scan(&w.StackUID, &w.URL, &events, &w.Secret.Hash, &w.Secret.Ciphertext, &w.Secret.KeyID, &w.SecretHint,
-		&w.CreatedBy, &w.UpdatedBy, &created, &updated); err != nil {
+		&w.CreatedBy, &w.UpdatedBy, &created, &updated, &w.Secret.HashKey); err != nil {
 		return nil, err
 	}
 	w.Events = []string{}
@@ -43,9 +43,9 @@ func (s *Store) FindTokenWebhook(ctx context.Context, stackUID string) (*stackga
 func (s *Store) CreateTokenWebhook(ctx context.Context, w *stackgate.TokenWebhook) error {
 	ev := &event{module: stackgate.AuditTokenWebhook, typ: stackgate.AuditCreate, uid: w.StackUID, title: tokenWebhookTitle}
 	return s.writeLocked(ctx, w.StackUID, ev, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `INSERT INTO token_webhooks (`+tokenWebhookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.exec(ctx, `INSERT INTO token_webhooks (`+tokenWebhookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			w.StackUID, w.URL, strings.Join(w.Events, ","), w.Secret.Hash, w.Secret.Ciphertext, w.Secret.KeyID, w.SecretHint,
-			w.CreatedBy, w.UpdatedBy, ms(w.CreatedAt), ms(w.UpdatedAt))
+			w.CreatedBy, w.UpdatedBy, ms(w.CreatedAt), ms(w.UpdatedAt), stackgate.HMACKeyOf(w.Secret.HashKey))
 		return tx.conflict(err, "token_webhook")
 	})
 }
@@ -61,8 +61,8 @@ func (s *Store) UpdateTokenWebhook(ctx context.Context, w *stackgate.TokenWebhoo
 		q := `UPDATE token_webhooks SET url = ?, events = ?, updated_by = ?, updated_at = ?`
 		args := []any{w.URL, strings.Join(w.Events, ","), w.UpdatedBy, ms(w.UpdatedAt)}
 		if !w.Secret.IsZero() {
-			q += `, secret_hash = ?, secret_cipher = ?, key_id = ?, secret_hint = ?`
-			args = append(args, w.Secret.Hash, w.Secret.Ciphertext, w.Secret.KeyID, w.SecretHint)
+			q += `, secret_hash = ?, secret_hmac = ?, secret_cipher = ?, key_id = ?, secret_hint = ?`
+			args = append(args, w.Secret.Hash, stackgate.HMACKeyOf(w.Secret.HashKey), w.Secret.Ciphertext, w.Secret.KeyID, w.SecretHint)
 		}
 		res, err := tx.exec(ctx, q+` WHERE stack_uid = ?`, append(args, w.StackUID)...)
 		if err != nil {
@@ -84,12 +84,14 @@ func (s *Store) DeleteTokenWebhook(ctx context.Context, stackUID string) error {
 	})
 }
 
-// RekeyTokenWebhooks re-seals up to limit stale webhook secrets, one stack
-// (one row) per transaction under that stack's lock; a row another rekey
-// re-sealed meanwhile is read again under the lock and skipped.
-func (s *Store) RekeyTokenWebhooks(ctx context.Context, activeID string, limit int, reseal func(stackgate.Sealed) (stackgate.Sealed, error)) (int, error) {
+// RekeyTokenWebhooks re-seals (and re-hashes) up to limit stale webhook
+// secrets, one stack (one row) per transaction under that stack's lock; a
+// row another rekey re-sealed meanwhile is read again under the lock and
+// skipped.
+func (s *Store) RekeyTokenWebhooks(ctx context.Context, activeID, hmacID string, limit int, reseal func(stackgate.Sealed) (stackgate.Sealed, error)) (int, error) {
 	var stacks []string
-	rows, err := s.read.QueryContext(ctx, s.d.Rebind(`SELECT stack_uid FROM token_webhooks WHERE key_id <> ? ORDER BY seq LIMIT ?`), activeID, limit)
+	rows, err := s.read.QueryContext(ctx, s.d.Rebind(`SELECT stack_uid FROM token_webhooks WHERE `+staleTokenWebhook+` ORDER BY seq LIMIT ?`),
+		activeID, hmacID, limit)
 	if err != nil {
 		return 0, err
 	}
@@ -110,19 +112,19 @@ func (s *Store) RekeyTokenWebhooks(ctx context.Context, activeID string, limit i
 		ev := &event{module: stackgate.AuditTokenWebhook, typ: stackgate.AuditRekey, uid: stackUID, title: tokenWebhookTitle}
 		err := s.writeLocked(ctx, stackUID, ev, func(tx *Tx) error {
 			var v stackgate.Sealed
-			err := tx.queryRow(ctx, `SELECT secret_hash, secret_cipher, key_id FROM token_webhooks WHERE stack_uid = ? AND key_id <> ?`,
-				stackUID, activeID).Scan(&v.Hash, &v.Ciphertext, &v.KeyID)
+			err := tx.queryRow(ctx, `SELECT secret_hash, secret_hmac, secret_cipher, key_id FROM token_webhooks WHERE stack_uid = ? AND (`+staleTokenWebhook+`)`,
+				stackUID, activeID, hmacID).Scan(&v.Hash, &v.HashKey, &v.Ciphertext, &v.KeyID)
 			if noRows(err) {
 				return errNothingToRekey
 			} else if err != nil {
 				return err
 			}
-			sealed, err := resealSame(reseal, v)
+			sealed, err := resealTo(reseal, v, activeID, hmacID)
 			if err != nil {
 				return err
 			}
-			_, err = tx.exec(ctx, `UPDATE token_webhooks SET secret_cipher = ?, key_id = ? WHERE stack_uid = ?`,
-				sealed.Ciphertext, sealed.KeyID, stackUID)
+			_, err = tx.exec(ctx, `UPDATE token_webhooks SET secret_hash = ?, secret_hmac = ?, secret_cipher = ?, key_id = ? WHERE stack_uid = ?`,
+				sealed.Hash, stackgate.HMACKeyOf(sealed.HashKey), sealed.Ciphertext, sealed.KeyID, stackUID)
 			return err
 		})
 		if errors.Is(err, errNothingToRekey) {
@@ -135,6 +137,10 @@ func (s *Store) RekeyTokenWebhooks(ctx context.Context, activeID string, limit i
 	}
 	return n, nil
 }
+
+// staleTokenWebhook matches a webhook secret not sealed under the active
+// encryption key (?1) or not hashed under the active hmac key (?2).
+const staleTokenWebhook = `(key_id <> ? OR secret_hmac <> ?)`
 
 // errNothingToRekey rolls back a rekey transaction whose row another rekey
 // re-sealed meanwhile (its audit entry with it).

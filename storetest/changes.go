@@ -327,7 +327,7 @@ func testChanges(t *testing.T, s stackgate.Store) {
 			return s.UpdateTokenWebhook(ctx(t), f.newTokenWebhook("https://i.example.com"))
 		}, none, false},
 		{"RekeyTokenWebhooks", func(t *testing.T) error {
-			_, err := s.RekeyTokenWebhooks(ctx(t), "k9", 10, func(v stackgate.Sealed) (stackgate.Sealed, error) { v.KeyID = "k9"; return v, nil })
+			_, err := s.RekeyTokenWebhooks(ctx(t), "k9", "h0", 10, func(v stackgate.Sealed) (stackgate.Sealed, error) { v.KeyID = "k9"; return v, nil })
 			return err
 		}, none, false},
 		{"DeleteTokenWebhook", func(t *testing.T) error { return s.DeleteTokenWebhook(ctx(t), f.stack) }, none, false},
@@ -338,10 +338,10 @@ func testChanges(t *testing.T, s stackgate.Store) {
 			return s.UpdateManagementToken(ctx(t), &m, nil)
 		}, stack, false},
 		{"RotateManagementToken", func(t *testing.T) error {
-			return s.RotateManagementToken(ctx(t), f.stack, mt.UID, []byte("rotated-"+stackgate.NewUID()), now().Add(time.Hour), f.owner.UID, now())
+			return s.RotateManagementToken(ctx(t), f.stack, mt.UID, []byte("rotated-"+stackgate.NewUID()), "h1", now().Add(time.Hour), f.owner.UID, now())
 		}, stack, false},
 		{"RotateManagementTokenMissing", func(t *testing.T) error {
-			return s.RotateManagementToken(ctx(t), f.stack, "bltmissing", []byte("x"), time.Time{}, f.owner.UID, now())
+			return s.RotateManagementToken(ctx(t), f.stack, "bltmissing", []byte("x"), "h1", time.Time{}, f.owner.UID, now())
 		}, none, true},
 		{"DeleteManagementToken", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, stack, false},
 		{"DeleteManagementTokenMissing", func(t *testing.T) error { return s.DeleteManagementToken(ctx(t), f.stack, mt.UID) }, none, true},
@@ -350,11 +350,11 @@ func testChanges(t *testing.T, s stackgate.Store) {
 			return s.RecordKeys(ctx(t), []stackgate.KeyFingerprint{{Kind: "hmac", Fingerprint: []byte("fp")}})
 		}, none, false},
 		{"RekeyDeliveryTokens", func(t *testing.T) error {
-			_, err := s.RekeyDeliveryTokens(ctx(t), "k1", 10, reseal)
+			_, err := s.RekeyDeliveryTokens(ctx(t), "k1", "h0", 10, reseal)
 			return err
 		}, stack, false},
 		{"RekeyDeliveryTokensNothingLeft", func(t *testing.T) error {
-			_, err := s.RekeyDeliveryTokens(ctx(t), "k1", 10, reseal)
+			_, err := s.RekeyDeliveryTokens(ctx(t), "k1", "h0", 10, reseal)
 			return err
 		}, none, false},
 

@@ -14,7 +14,8 @@ func testKeys(t *testing.T, s stackgate.Store) {
 	sub(t, "Empty", func(t *testing.T) {
 		b, err := s.KeyBinding(ctx(t))
 		must(t, err)
-		diff(t, "binding", &stackgate.KeyBinding{Recorded: []stackgate.KeyFingerprint{}, SealedBy: map[string]int{}}, b)
+		diff(t, "binding", &stackgate.KeyBinding{Recorded: []stackgate.KeyFingerprint{}, SealedBy: map[string]int{},
+			HashedBy: map[string]map[stackgate.HashKind]int{}}, b)
 	})
 	sub(t, "FirstRecordWins", func(t *testing.T) {
 		first := []stackgate.KeyFingerprint{{Kind: "hmac", Fingerprint: []byte("h1")}, {Kind: "enc", ID: "k1", Fingerprint: []byte("e1")}}
@@ -48,7 +49,7 @@ func testKeys(t *testing.T, s stackgate.Store) {
 		}
 	})
 	sub(t, "ResealMustKeepHash", func(t *testing.T) {
-		n, err := s.RekeyDeliveryTokens(ctx(t), "k2", 10, func(v stackgate.Sealed) (stackgate.Sealed, error) {
+		n, err := s.RekeyDeliveryTokens(ctx(t), "k2", "h0", 10, func(v stackgate.Sealed) (stackgate.Sealed, error) {
 			v.Hash = append([]byte("moved-"), v.Hash...)
 			return v, nil
 		})
@@ -56,7 +57,7 @@ func testKeys(t *testing.T, s stackgate.Store) {
 			t.Fatalf("rekey that moved a hash: n=%d err=%v", n, err)
 		}
 		boom := errors.New("boom")
-		if _, err := s.RekeyDeliveryTokens(ctx(t), "k2", 10, func(stackgate.Sealed) (stackgate.Sealed, error) {
+		if _, err := s.RekeyDeliveryTokens(ctx(t), "k2", "h0", 10, func(stackgate.Sealed) (stackgate.Sealed, error) {
 			return stackgate.Sealed{}, boom
 		}); !errors.Is(err, boom) {
 			t.Fatalf("err = %v, want the reseal error", err)
@@ -72,7 +73,7 @@ func testKeys(t *testing.T, s stackgate.Store) {
 		}
 		var batches []int
 		for range 10 {
-			n, err := s.RekeyDeliveryTokens(ctx(t), "k2", 2, reseal)
+			n, err := s.RekeyDeliveryTokens(ctx(t), "k2", "h0", 2, reseal)
 			must(t, err)
 			if n == 0 {
 				break

@@ -15,13 +15,13 @@ func newApp(name string, stackUID string) *stackgate.App {
 }
 
 func newCode(app *stackgate.App, user *stackgate.User, at time.Time) *stackgate.AuthCode {
-	return &stackgate.AuthCode{Hash: []byte("code-" + stackgate.NewUID()), AppUID: app.UID, UserUID: user.UID,
+	return &stackgate.AuthCode{Hash: []byte("code-" + stackgate.NewUID()), HashKey: "h1", AppUID: app.UID, UserUID: user.UID,
 		RedirectURI: app.RedirectURIs[0], RedirectNamed: true, Challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
 		Scopes: []string{"cm.roles.management:read"}, ExpiresAt: at.Add(stackgate.AuthCodeTTL)}
 }
 
 func newToken(app *stackgate.App, userUID, authUID string, at time.Time) *stackgate.OAuthToken {
-	return &stackgate.OAuthToken{AccessHash: []byte("access-" + stackgate.NewUID()), RefreshHash: []byte("refresh-" + stackgate.NewUID()),
+	return &stackgate.OAuthToken{AccessHash: []byte("access-" + stackgate.NewUID()), RefreshHash: []byte("refresh-" + stackgate.NewUID()), HashKey: "h1",
 		AppUID: app.UID, AuthorizationUID: authUID, UserUID: userUID, StackUID: app.StackUID,
 		Scopes: []string{"cm.roles.management:read"}, ExpiresAt: at.Add(stackgate.AccessTokenTTL), RefreshExpiresAt: at.Add(90 * 24 * time.Hour),
 		CreatedAt: at}
@@ -37,7 +37,7 @@ func testOAuth(t *testing.T, s stackgate.Store) {
 	none := []stackgate.Change{}
 
 	app := newApp("CLI", "")
-	app.SecretHash = []byte("secret-hash")
+	app.SecretHash, app.SecretKey = []byte("secret-hash"), "h1"
 	machine := newApp("Robot", f.stack)
 	sub(t, "CreateApp", func(t *testing.T) {
 		rec.take()

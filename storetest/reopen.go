@@ -15,7 +15,7 @@ import (
 func Reopened(t *testing.T, s stackgate.Store, reopen func(t *testing.T) stackgate.Store) {
 	t.Helper()
 	f := newFixture(t, s)
-	sess := &stackgate.Session{TokenHash: []byte("reopen-session"), UserUID: f.owner.UID, CreatedAt: now()}
+	sess := &stackgate.Session{TokenHash: []byte("reopen-session"), HashKey: "h1", UserUID: f.owner.UID, CreatedAt: now()}
 	must(t, s.CreateSession(ctx(t), sess, 20))
 	staging := f.environment(t, s, "staging")
 	fr := f.locale(t, s, "fr-fr", "en-us")

@@ -81,7 +81,7 @@ func testRotation(t *testing.T, s stackgate.Store) {
 	})
 	sub(t, "Management", func(t *testing.T) {
 		next := []byte("mt-next-" + stackgate.NewUID())
-		must(t, s.RotateManagementToken(ctx(t), f.stack, mt.UID, next, until, "bltrotator", at))
+		must(t, s.RotateManagementToken(ctx(t), f.stack, mt.UID, next, "h1", until, "bltrotator", at))
 		got, err := s.FindManagementToken(ctx(t), f.stack, mt.UID)
 		must(t, err)
 		diff(t, "hash", next, got.TokenHash)
@@ -103,7 +103,7 @@ func testRotation(t *testing.T, s stackgate.Store) {
 		must(t, err)
 		wantCode(t, s.RotateDeliveryToken(ctx(t), f.stack, "bltmissing", sealed("m"), until, "", at), stackgate.ENOTFOUND, "")
 		wantCode(t, s.RotateDeliveryToken(ctx(t), f.stack, theirs.UID, sealed("m"), until, "", at), stackgate.ENOTFOUND, "")
-		wantCode(t, s.RotateManagementToken(ctx(t), f.stack, "bltmissing", []byte("m"), until, "", at), stackgate.ENOTFOUND, "")
+		wantCode(t, s.RotateManagementToken(ctx(t), f.stack, "bltmissing", []byte("m"), "h1", until, "", at), stackgate.ENOTFOUND, "")
 		got, err := s.FindDeliveryToken(ctx(t), other.stack, theirs.UID)
 		must(t, err)
 		diff(t, "other stack's token", theirs.Secret, got.Secret)

@@ -15,9 +15,9 @@ func testSessionList(t *testing.T, s stackgate.Store) {
 	f := newFixture(t, s) // the owner is a member: its session events are in the stack's log
 	other := newUser(t, s)
 	mine := []*stackgate.Session{
-		{TokenHash: []byte("list-1"), UserUID: f.owner.UID, CreatedAt: now(), UserAgent: "curl/8.5.0", RemoteAddr: "203.0.113.7"},
-		{TokenHash: []byte("list-2"), UserUID: f.owner.UID, CreatedAt: now()},
-		{TokenHash: []byte("list-3"), UserUID: f.owner.UID, CreatedAt: now(), UserAgent: "Mozilla/5.0", RemoteAddr: "2001:db8::1"},
+		{TokenHash: []byte("list-1"), HashKey: "h1", UserUID: f.owner.UID, CreatedAt: now(), UserAgent: "curl/8.5.0", RemoteAddr: "203.0.113.7"},
+		{TokenHash: []byte("list-2"), HashKey: "h1", UserUID: f.owner.UID, CreatedAt: now()},
+		{TokenHash: []byte("list-3"), HashKey: "h1", UserUID: f.owner.UID, CreatedAt: now(), UserAgent: "Mozilla/5.0", RemoteAddr: "2001:db8::1"},
 	}
 	for _, sess := range mine {
 		must(t, s.CreateSession(ctx(t), sess, 0))
@@ -25,7 +25,7 @@ func testSessionList(t *testing.T, s stackgate.Store) {
 			t.Fatal("CreateSession gave the session no uid")
 		}
 	}
-	theirs := &stackgate.Session{UID: stackgate.NewUID(), TokenHash: []byte("list-other"), UserUID: other.UID, CreatedAt: now()}
+	theirs := &stackgate.Session{UID: stackgate.NewUID(), TokenHash: []byte("list-other"), HashKey: "h1", UserUID: other.UID, CreatedAt: now()}
 	must(t, s.CreateSession(ctx(t), theirs, 0))
 	list := func(t *testing.T, userUID string) []*stackgate.Session {
 		t.Helper()

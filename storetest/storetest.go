@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) stackgate.Store) {
 		{"Rotation", testRotation},
 		{"LastUse", testLastUse},
 		{"Keys", testKeys},
+		{"HMACKeys", testHMACKeys},
 		{"Admin", testAdmin},
 		{"OAuth", testOAuth},
 		{"Webhooks", testWebhooks},
@@ -233,14 +234,14 @@ func (f *fixture) newManagementToken(name string) *stackgate.ManagementToken {
 			{Module: stackgate.ModuleContentType, ACL: stackgate.ACL{Read: &yes, Write: &yes}, MetadataUID: stackgate.NewMetadataUID()},
 			{Module: stackgate.ModuleBranch, Branches: []string{"main"}, ACL: stackgate.ACL{Read: &yes}},
 		},
-		ExpiresOn: &exp, EmailNotification: true, TokenHash: []byte("mt-hash-" + name + stackgate.NewUID()),
+		ExpiresOn: &exp, EmailNotification: true, TokenHash: []byte("mt-hash-" + name + stackgate.NewUID()), HashKey: "h0",
 		CreatedBy: f.owner.UID, UpdatedBy: f.owner.UID, CreatedAt: at, UpdatedAt: at}
 }
 
 // sealed returns a distinct, non-zero secret derived from label.
 func sealed(label string) stackgate.Sealed {
 	u := stackgate.NewUID()
-	return stackgate.Sealed{Hash: []byte("hash-" + label + u), Ciphertext: []byte("cipher-" + label + u), KeyID: "k1"}
+	return stackgate.Sealed{Hash: []byte("hash-" + label + u), HashKey: "h0", Ciphertext: []byte("cipher-" + label + u), KeyID: "k1"}
 }
 
 // names returns the names of v's elements, for order checks.

@@ -77,7 +77,7 @@ func testTokenWebhooks(t *testing.T, s stackgate.Store) {
 		if !b.HasData {
 			t.Error("HasData false")
 		}
-		n, err := s.RekeyTokenWebhooks(ctx(t), "k2", 10, func(v stackgate.Sealed) (stackgate.Sealed, error) {
+		n, err := s.RekeyTokenWebhooks(ctx(t), "k2", "h0", 10, func(v stackgate.Sealed) (stackgate.Sealed, error) {
 			v.Hash = []byte("moved")
 			return v, nil
 		})
@@ -87,7 +87,7 @@ func testTokenWebhooks(t *testing.T, s stackgate.Store) {
 		rec := record(s)
 		var batches []int
 		for range 5 {
-			n, err := s.RekeyTokenWebhooks(ctx(t), "k2", 1, func(v stackgate.Sealed) (stackgate.Sealed, error) {
+			n, err := s.RekeyTokenWebhooks(ctx(t), "k2", "h0", 1, func(v stackgate.Sealed) (stackgate.Sealed, error) {
 				return stackgate.Sealed{Hash: v.Hash, Ciphertext: append([]byte("k2:"), v.Ciphertext...), KeyID: "k2"}, nil
 			})
 			must(t, err)

@@ -123,7 +123,7 @@ func testUsers(t *testing.T, s stackgate.Store) {
 
 func testSessions(t *testing.T, s stackgate.Store) {
 	u := newUser(t, s)
-	sess := &stackgate.Session{TokenHash: []byte("session-1"), UserUID: u.UID, CreatedAt: now()}
+	sess := &stackgate.Session{TokenHash: []byte("session-1"), HashKey: "h1", UserUID: u.UID, CreatedAt: now()}
 	must(t, s.CreateSession(ctx(t), sess, 20))
 	sub(t, "Find", func(t *testing.T) {
 		got, err := s.FindSession(ctx(t), sess.TokenHash)

@@ -66,7 +66,7 @@ func testWebhooks(t *testing.T, s stackgate.Store) {
 		must(t, s.UpdateDeliveryToken(ctx(t), dt, nil)) // not a token event
 		next := sealed("next")
 		must(t, s.RotateDeliveryToken(ctx(t), f.stack, dt.UID, next, time.Time{}, "bltrotator", now()))
-		must(t, s.RotateManagementToken(ctx(t), f.stack, mt.UID, sealed("mnext").Hash, time.Time{}, "bltrotator", now()))
+		must(t, s.RotateManagementToken(ctx(t), f.stack, mt.UID, sealed("mnext").Hash, "h1", time.Time{}, "bltrotator", now()))
 		must(t, s.SetPreviewToken(ctx(t), f.stack, dt.UID, stackgate.Sealed{}, "bltx", now()))
 		must(t, s.DeleteManagementToken(ctx(t), f.stack, mt.UID))
 		must(t, s.DeleteDeliveryToken(ctx(t), f.stack, dt.UID))

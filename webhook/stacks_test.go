@@ -306,7 +306,7 @@ func TestRekeyTokenWebhookSecret(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := cmp.Diff(map[string]int{"k1": 1}, use); d != "" {
+		if d := cmp.Diff(map[string]int{"k1": 1}, use.SealedBy); d != "" {
 			t.Errorf("sealed by before (-want +got):\n%s", d)
 		}
 		// Without k1 the node would not start: the binding names the webhook's secret.
@@ -323,13 +323,44 @@ func TestRekeyTokenWebhookSecret(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Fatalf("rekey: %d, %v; want 1", n, err)
 		}
-		if use, _ = rotated.KeyUse(t.Context()); !cmp.Equal(map[string]int{"k2": 1}, use) {
-			t.Errorf("sealed by after: %v", use)
+		if use, _ = rotated.KeyUse(t.Context()); !cmp.Equal(map[string]int{"k2": 1}, use.SealedBy) {
+			t.Errorf("sealed by after: %v", use.SealedBy)
 		}
 		hook, got, err := service.New(st, ring(hmacLine, k2), loopback, slog.New(slog.DiscardHandler)).
 			TokenWebhookTarget(t.Context(), w.owner.Stack.UID)
 		if err != nil || string(got) != value || hook.Secret.KeyID != "k2" {
 			t.Fatalf("after rekey, without k1: %q (key %s), %v; want the same secret", got, hook.Secret.KeyID, err)
 		}
+
+		// A new hmac key first: rekey moves the secret's hash to it, after
+		// which a node without the old hmac key opens it (its hash checked).
+		h2 := strings.Replace(line(string(secret.GenerateKeyFile()), "hmac "), "hmac h1 ", "hmac h2 ", 1)
+		if !strings.HasPrefix(h2, "hmac h2 ") {
+			t.Fatalf("hmac line %q", h2)
+		}
+		if b, err = st.KeyBinding(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.CheckKeys(ring(h2, k2).Fingerprints()); err == nil || !strings.Contains(err.Error(), `lacks hmac key "`+hmacID(hmacLine)+`"`) {
+			t.Errorf("CheckKeys without the old hmac key before rekey: %v", err)
+		}
+		if n, err := service.New(st, ring(h2, hmacLine, k2), loopback, slog.New(slog.DiscardHandler)).Rekey(t.Context(), 10, nil); err != nil || n != 1 {
+			t.Fatalf("hmac rekey: %d, %v; want 1", n, err)
+		}
+		if b, err = st.KeyBinding(t.Context()); err != nil || b.HashedBy["h2"][stackgate.HashTokenWebhook] != 1 || b.HashedBy[hmacID(hmacLine)][stackgate.HashTokenWebhook] != 0 {
+			t.Fatalf("hashed by after the hmac rekey: %v %v", b.HashedBy, err)
+		}
+		hook, got, err = service.New(st, ring(h2, k2), loopback, slog.New(slog.DiscardHandler)).TokenWebhookTarget(t.Context(), w.owner.Stack.UID)
+		if err != nil || string(got) != value || hook.Secret.HashKey != "h2" {
+			t.Fatalf("after the hmac rekey, without the old hmac key: %q (hmac key %s), %v; want the same secret", got, hook.Secret.HashKey, err)
+		}
 	})
+}
+
+// hmacID is the id of a key file's hmac line ("hmac <hex>" is h0).
+func hmacID(line string) string {
+	if f := strings.Fields(line); len(f) == 3 {
+		return f[1]
+	}
+	return stackgate.LegacyHMACKeyID
 }

@@ -9,9 +9,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
+	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/service"
 )
@@ -96,34 +97,92 @@ func runKeygen(args []string, stdout, stderr io.Writer) error {
 }
 
 // runRekey re-seals every sealed value under the key file's first (active)
-// encryption key, online; afterwards the keys it no longer needs may be
-// removed from the key file.
+// encryption key and re-hashes it under its first hmac key, online, then
+// reports what each older key still seals or hashes; with --retire-hmac it
+// then revokes what an older hmac key still hashes, so that its line may
+// leave the key file.
 func runRekey(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	a := newAdminCmd("rekey", getenv, stderr)
 	batch := a.fs.Int("batch", 100, "tokens re-sealed per transaction (each batch locks one stack briefly)")
+	retire := a.fs.String("retire-hmac", "", "after re-keying, revoke what this older hmac key id still hashes "+
+		"(sessions, management tokens, OAuth tokens: they must be issued again), so that its line may be removed")
 	svc, st, err := a.open(ctx, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if *retire != "" {
+		if err := svc.CheckRetireHMACKey(*retire); err != nil {
+			return fmt.Errorf("rekey: %w", err)
+		}
+	}
 	n, err := svc.Rekey(ctx, *batch, nil)
 	if err != nil {
 		return fmt.Errorf("rekey: %w (after re-sealing %d; running it again continues)", err, n)
+	}
+	var retired []stackgate.Hashed
+	if *retire != "" {
+		if retired, err = svc.RetireHMACKey(ctx, *retire); err != nil {
+			return fmt.Errorf("rekey: retire hmac key %s: %w (after revoking %d; running it again continues)", *retire, err, len(retired))
+		}
 	}
 	use, err := svc.KeyUse(ctx)
 	if err != nil {
 		return err
 	}
-	return a.emit(stdout, map[string]any{"resealed": n, "sealed_by_key": use}, func(w io.Writer) {
+	type revoked struct {
+		Kind  stackgate.HashKind `json:"kind"`
+		Stack string             `json:"stack_uid,omitempty"`
+		User  string             `json:"user_uid,omitempty"`
+		App   string             `json:"app_uid,omitempty"`
+		UID   string             `json:"uid,omitempty"`
+		Name  string             `json:"name,omitempty"`
+	}
+	list := []revoked{}
+	for _, h := range retired {
+		list = append(list, revoked{h.Kind, h.StackUID, h.UserUID, h.AppUID, h.UID, h.Name})
+	}
+	out := map[string]any{"resealed": n, "sealed_by_key": use.SealedBy, "hashed_by_hmac_key": use.HashedBy}
+	if *retire != "" {
+		out["retired_hmac_key"], out["revoked"] = *retire, list
+	}
+	return a.emit(stdout, out, func(w io.Writer) {
 		fmt.Fprintf(w, "rekey: re-sealed %d secret(s): tokens and token webhook secrets\n", n)
-		ids := make([]string, 0, len(use))
-		for id := range use {
-			ids = append(ids, id)
+		for _, id := range sortedKeys(use.SealedBy) {
+			fmt.Fprintf(w, "rekey: encryption key %s seals %d value(s)\n", id, use.SealedBy[id])
 		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			fmt.Fprintf(w, "rekey: key %s seals %d value(s)\n", id, use[id])
+		for _, id := range sortedKeys(use.HashedBy) {
+			var parts []string
+			for _, kind := range sortedKeys(use.HashedBy[id]) {
+				parts = append(parts, fmt.Sprintf("%d %s", use.HashedBy[id][kind], kind))
+			}
+			fmt.Fprintf(w, "rekey: hmac key %s hashes %s\n", id, strings.Join(parts, ", "))
 		}
-		fmt.Fprintln(w, "rekey: encryption keys that seal nothing may now be removed from the key file (never the hmac line)")
+		if *retire != "" {
+			fmt.Fprintf(w, "rekey: retired hmac key %s: revoked %d credential(s); they must be issued again\n", *retire, len(list))
+			for _, r := range list {
+				switch r.Kind {
+				case stackgate.HashManagementToken:
+					fmt.Fprintf(w, "rekey: revoked management token %q (%s) of stack %s\n", r.Name, r.UID, r.Stack)
+				case stackgate.HashSession:
+					fmt.Fprintf(w, "rekey: revoked a session of user %s\n", r.User)
+				case stackgate.HashOAuthSpent:
+					fmt.Fprintf(w, "rekey: forgot the spent codes and refresh tokens of app %s (their replay is refused, no longer detected)\n", r.App)
+				default:
+					fmt.Fprintf(w, "rekey: revoked an %s of app %s (user %s)\n", r.Kind, r.App, r.User)
+				}
+			}
+		}
+		fmt.Fprintln(w, "rekey: keys that seal or hash nothing may now be removed from the key file (never the first line of a kind)")
 	})
+}
+
+// sortedKeys are m's keys in order.
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	ks := make([]K, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
 }

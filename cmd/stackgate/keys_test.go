@@ -160,7 +160,7 @@ func TestKeyMismatchRefusesToStart(t *testing.T) {
 		file []byte
 		want string
 	}{
-		{"another key file", other, "hmac key is not the one this database was written with"},
+		{"another key file", other, `hmac key "h1" is not the key "h1" this database was written with`},
 		{"another key under the same id", sameHMACOtherEnc, `encryption key "k1" is not the key "k1"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

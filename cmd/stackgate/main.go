@@ -56,7 +56,7 @@ const usage = `usage:
   stackgate app remove --database URL --app-uid UID
   stackgate migrate   --database URL
   stackgate keygen    [--out stackgate.key]   (a new secret key file, mode 0600)
-  stackgate rekey     --database URL   (re-seal every token under the key file's first key)
+  stackgate rekey     --database URL [--retire-hmac ID]   (re-seal and re-hash every token under the key file's first keys; report or retire older hmac keys)
   stackgate backup    --database sqlite:PATH --out FILE   (online; PostgreSQL: pg_dump)
   stackgate restore   --database sqlite:PATH --from FILE [--force]
   stackgate version   [--json]

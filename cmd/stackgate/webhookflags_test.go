@@ -10,10 +10,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	secretpkg "github.com/stackgate/stackgate/secret"
 	"github.com/stackgate/stackgate/webhook"
 )
 
@@ -151,6 +153,17 @@ func TestServeStackWebhook(t *testing.T) {
 		return token
 	}
 	put := `{"token_webhook":{"url":"` + rcv.URL + `/hook","events":["created","revoked"]}}`
+	// putHook sets the stack's webhook and returns its secret.
+	putHook := func(t *testing.T, base string, h map[string]string) string {
+		t.Helper()
+		status, body := httpJSON(t, "PUT", base+"/v3/stacks/token_webhook", h, put)
+		hook, _ := body["token_webhook"].(map[string]any)
+		secret, _ := hook["secret"].(string)
+		if status != 201 || secret == "" {
+			t.Fatalf("PUT: %d %v", status, body)
+		}
+		return secret
+	}
 
 	t.Run("refused", func(t *testing.T) {
 		db, apiKey := bootstrapDB(t, t.TempDir())
@@ -176,13 +189,8 @@ func TestServeStackWebhook(t *testing.T) {
 		base := "http://" + startServe(t, noEnv, "--database", db, "--webhook-allow-http", "--webhook-allow-private",
 			"--webhook-interval", "20ms")
 		h := map[string]string{"api_key": apiKey, "authtoken": login(base)}
-		status, body := httpJSON(t, "PUT", base+"/v3/stacks/token_webhook", h, put)
-		hook, _ := body["token_webhook"].(map[string]any)
-		secret, _ := hook["secret"].(string)
-		if status != 201 || secret == "" {
-			t.Fatalf("PUT: %d %v", status, body)
-		}
-		status, body = httpJSON(t, "POST", base+"/v3/stacks/management_tokens", h,
+		secret := putHook(t, base, h)
+		status, body := httpJSON(t, "POST", base+"/v3/stacks/management_tokens", h,
 			`{"token":{"name":"ci","scope":[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"],"acl":{"read":true}}]}}`)
 		tok, _ := body["token"].(map[string]any)
 		if status != 201 {
@@ -221,6 +229,64 @@ func TestServeStackWebhook(t *testing.T) {
 		case hd := <-got:
 			t.Errorf("an unselected event was delivered: %s", hd.Get("X-Stackgate-Event"))
 		case <-time.After(300 * time.Millisecond):
+		}
+	})
+
+	// The stack's webhook secret is sealed, its hash checked when it is
+	// opened to sign: through an hmac key rotation (a new key first, rekey,
+	// --retire-hmac, the old line removed, restarts), deliveries are still
+	// signed with the same secret; the old key cannot go while it hashes it.
+	t.Run("hmac rotation", func(t *testing.T) {
+		dir := t.TempDir()
+		db, apiKey := bootstrapDB(t, dir)
+		keyFile := filepath.Join(dir, "sg.db.key")
+		serve := func() (string, func() error) {
+			lines, stop := serveLines(t, "--addr", "127.0.0.1:0", "--database", db, "--webhook-allow-http", "--webhook-allow-private",
+				"--webhook-interval", "20ms")
+			return "http://" + waitLine(t, lines, regexp.MustCompile(`addr=http://([0-9.:]+)`))[1], stop
+		}
+		base, stop := serve()
+		h := map[string]string{"api_key": apiKey, "authtoken": login(base)}
+		secret := putHook(t, base, h)
+		stop()
+
+		old, _ := os.ReadFile(keyFile)
+		newHMAC := strings.Replace(lineOf(secretpkg.GenerateKeyFile(), "hmac"), "hmac h1 ", "hmac h2 ", 1)
+		os.WriteFile(keyFile, []byte(newHMAC+"\n"+lineOf(old, "hmac")+"\n"+lineOf(old, "enc")+"\n"), 0o600)
+		withoutH1 := filepath.Join(dir, "without-h1.key")
+		os.WriteFile(withoutH1, []byte(newHMAC+"\n"+lineOf(old, "enc")+"\n"), 0o600)
+		type report struct {
+			Hashed map[string]map[string]int `json:"hashed_by_hmac_key"`
+		}
+		// Before rekey the old key still hashes the webhook secret (and the
+		// session): a key file without it is refused.
+		wantErr(t, cliErr(t, "rekey", "--database", db, "--secret-key-file", withoutH1), `lacks hmac key "h1", which still hashes 2 credential(s)`)
+		base, stop = serve()
+		if r := cliJSON[report](t, "rekey", "--database", db); r.Hashed["h2"]["token_webhook"] != 1 || r.Hashed["h1"]["token_webhook"] != 0 {
+			t.Fatalf("rekey: %+v", r.Hashed)
+		}
+		if text, _ := cli(t, "rekey", "--database", db, "--retire-hmac", "h1"); !strings.Contains(text, "revoked 1 credential(s)") {
+			t.Fatalf("retire: %s", text)
+		}
+		stop()
+
+		os.Rename(withoutH1, keyFile)
+		base, stop = serve()
+		defer stop()
+		h["authtoken"] = login(base)
+		status, body := httpJSON(t, "POST", base+"/v3/stacks/management_tokens", h,
+			`{"token":{"name":"after","scope":[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"],"acl":{"read":true}}]}}`)
+		if status != 201 {
+			t.Fatalf("create after the rotation: %d %v", status, body)
+		}
+		select {
+		case hd := <-got:
+			b := <-bodies
+			if hd.Get("X-Stackgate-Event") != "token.created" || !webhook.Verify([]byte(secret), b, hd.Get("X-Stackgate-Signature")) {
+				t.Errorf("%s after the rotation: not signed with the stack's secret", hd.Get("X-Stackgate-Event"))
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("no delivery after the hmac rotation")
 		}
 	})
 }
