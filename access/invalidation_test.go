@@ -84,7 +84,7 @@ func TestOwnWriteRebuildsOnce(t *testing.T) {
 				return tok.Token, s.DeleteDeliveryToken(ctx, p, name)
 			}, stackgate.EUNAUTHORIZED},
 		} {
-			before := st.loads.Load()
+			before, reconnects := st.loads.Load(), s.ListenerStats().Reconnects
 			token, err := step.write()
 			if err != nil {
 				t.Fatalf("%s: %v", step.name, err)
@@ -99,7 +99,11 @@ func TestOwnWriteRebuildsOnce(t *testing.T) {
 				}
 				time.Sleep(3 * 200 * time.Millisecond) // PostgreSQL's notification arrives; SQLite polls
 			}
-			if n := st.loads.Load() - before; n != 1 {
+			// A listener that lost its connection drops every snapshot when
+			// it listens again (what it missed is unknown): a load more, which
+			// is not the echo's doing. The shared test server drops
+			// connections on a busy machine.
+			if n := st.loads.Load() - before; n != 1 && s.ListenerStats().Reconnects == reconnects {
 				t.Errorf("%s: %d snapshot loads in all, want 1: the write's echo dropped the rebuilt snapshot", step.name, n)
 			}
 		}

@@ -21,7 +21,10 @@ func TestTwoNodesRevocation(t *testing.T) {
 	env := sharedKey(t)
 	boot := bootstrap(t, env, dsn, "owner@example.com", "Two Nodes")
 	a := serve(t, env, "--database", dsn)
-	b := serve(t, env, "--database", dsn)
+	// B's connections carry a name of their own, so that killing its
+	// listener below kills no other test's (packages share the server).
+	bName := "stackgate-e2e-b-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	b := serve(t, env, "--database", dsn+"&application_name="+bName)
 	owner := map[string]string{"api_key": boot["api_key"], "authtoken": login(t, a.URL, "owner@example.com")}
 
 	newToken := func(name string) (uid, value string) {
@@ -90,7 +93,7 @@ func TestTwoNodesRevocation(t *testing.T) {
 		}
 		defer admin.Close()
 		res, err := admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-			WHERE pid <> pg_backend_pid() AND query ILIKE '%listen stackgate%'`)
+			WHERE pid <> pg_backend_pid() AND application_name = $1 AND query ILIKE '%listen stackgate%'`, bName)
 		if err != nil {
 			t.Fatal(err)
 		}
