@@ -161,11 +161,13 @@ func BenchmarkFirstDecisionAfterWrite(b *testing.B) {
 func BenchmarkLoadStack(b *testing.B) {
 	w := newBigStack(b)
 	ctx := context.Background()
+	cpu := testdb.ReportCPU(b)
 	for b.Loop() {
 		if _, err := w.st.LoadStack(ctx, w.stack.APIKey); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu()
 }
 
 // BenchmarkDecideUnderWrites: 4 goroutines decide on the largest stack, idle

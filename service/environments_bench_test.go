@@ -31,6 +31,7 @@ func BenchmarkEnvironmentCreateDelete(b *testing.B) {
 			p := stackgate.Actor{Stack: st, UID: owner.UID}
 			name := "staging"
 			in := service.EnvironmentInput{Name: &name, URLs: []stackgate.EnvironmentURL{{URL: "https://staging.example.com", Locale: "en-us"}}}
+			cpu := testdb.ReportCPU(b)
 			for b.Loop() {
 				if _, err := svc.CreateEnvironment(ctx, p, in); err != nil {
 					b.Fatal(err)
@@ -39,6 +40,7 @@ func BenchmarkEnvironmentCreateDelete(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			cpu()
 		})
 	}
 }
