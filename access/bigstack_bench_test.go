@@ -25,6 +25,7 @@ import (
 type bigStack struct {
 	svc   *service.Service
 	chk   *Checker
+	st    stackgate.Store
 	owner stackgate.Actor
 	stack *stackgate.Stack
 	dtok  string
@@ -91,7 +92,7 @@ func newBigStack(b *testing.B) *bigStack {
 		_, err := svc.CreateManagementToken(ctx, p, wiretest.Management(service.TokenInput{Name: &name}, json.RawMessage(`[{"module":"$all","acl":{"read":true}},{"module":"branch","branches":["main"]}]`)))
 		must(b, err)
 	}
-	return &bigStack{svc: svc, chk: chk, owner: p, stack: stack, dtok: dtok}
+	return &bigStack{svc: svc, chk: chk, st: st, owner: p, stack: stack, dtok: dtok}
 }
 
 func must(b *testing.B, err error) {
@@ -151,6 +152,22 @@ func BenchmarkFirstDecisionAfterWrite(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkLoadStack is the store's read of the largest stack the default
+// limits allow, uncached: what the access cache pays after each write to it.
+//
+//	go test ./access -run '^$' -bench LoadStack -benchmem
+func BenchmarkLoadStack(b *testing.B) {
+	w := newBigStack(b)
+	ctx := context.Background()
+	cpu := testdb.ReportCPU(b)
+	for b.Loop() {
+		if _, err := w.st.LoadStack(ctx, w.stack.APIKey); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu()
 }
 
 // BenchmarkDecideUnderWrites: 4 goroutines decide on the largest stack, idle

@@ -227,3 +227,7 @@ func (dialect) Notify(context.Context, *sql.Tx, stackgate.Change) error { return
 // ReadTxOptions: a deferred transaction on a WAL reader already reads one
 // snapshot from its first SELECT on.
 func (dialect) ReadTxOptions() *sql.TxOptions { return nil }
+
+// CachesStatements: modernc.org/sqlite parses the text of every call that
+// is not a prepared statement's, so the store prepares them.
+func (dialect) CachesStatements() bool { return false }

@@ -60,3 +60,30 @@ func Dump(ctx context.Context, s *Store) (map[string][]string, error) {
 	}
 	return out, nil
 }
+
+// Statements counts the statements the writer and the reader pools keep
+// prepared (-1, -1 when the dialect leaves it to the driver).
+func Statements(s *Store) (write, read int) {
+	if s.wstmts == nil {
+		return -1, -1
+	}
+	count := func(c *stmtCache) int {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.stmts)
+	}
+	return count(s.wstmts), count(s.rstmts)
+}
+
+// MaxStatements is the bound of each pool's statements.
+const MaxStatements = maxStatements
+
+// SelectOnPool runs "SELECT n" as a single-statement read on the reader
+// pool: n distinct texts for the cache.
+func SelectOnPool(ctx context.Context, s *Store, n int) (int, error) {
+	return readOne(ctx, s, func(tx *Tx) (int, error) {
+		var v int
+		err := tx.queryRow(ctx, fmt.Sprintf("SELECT %d", n)).Scan(&v)
+		return v, err
+	})
+}

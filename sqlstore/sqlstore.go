@@ -46,6 +46,10 @@ type Dialect interface {
 	Notify(ctx context.Context, tx *sql.Tx, c stackgate.Change) error
 	// ReadTxOptions are the options of read-only transactions (nil for none).
 	ReadTxOptions() *sql.TxOptions
+	// CachesStatements says whether the driver keeps each SQL text prepared
+	// per connection itself (pgx does); if not, the store prepares each
+	// text once per pool (stmtcache.go).
+	CachesStatements() bool
 }
 
 // Store implements stackgate.Store over a writer and a reader pool, which may
@@ -54,6 +58,10 @@ type Store struct {
 	write *sql.DB
 	read  *sql.DB
 	d     Dialect
+
+	// wstmts and rstmts are the prepared statements of write and read (the
+	// same cache when the pools are the same; nil when the driver caches).
+	wstmts, rstmts *stmtCache
 
 	hooksMu sync.Mutex
 	hooks   []func(stackgate.Change) // OnCommit
@@ -65,7 +73,14 @@ type Store struct {
 
 // New returns a Store that writes through write and reads through read.
 func New(write, read *sql.DB, d Dialect) *Store {
-	return &Store{write: write, read: read, d: d}
+	s := &Store{write: write, read: read, d: d}
+	if !d.CachesStatements() {
+		s.wstmts, s.rstmts = newStmtCache(write), newStmtCache(read)
+		if read == write {
+			s.rstmts = s.wstmts
+		}
+	}
+	return s
 }
 
 // OnCommit registers fn to be called, after each write that commits, with
@@ -109,6 +124,7 @@ type Tx struct {
 	tx      *sql.Tx
 	d       Dialect
 	s       *Store
+	stmts   *stmtCache                // the pool's prepared statements (nil: none)
 	fault   func(query string) string // Store.fault, in write transactions
 	changes []stackgate.Change
 	audited bool // an audit entry was written (audit.go)
@@ -116,21 +132,27 @@ type Tx struct {
 
 // beginWrite starts a read-write transaction on the writer pool.
 func (s *Store) beginWrite(ctx context.Context) (*Tx, error) {
+	if s.wstmts != nil {
+		s.wstmts.preparePending(ctx)
+	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{q: tx, tx: tx, d: s.d, s: s, fault: s.fault}, nil
+	return &Tx{q: tx, tx: tx, d: s.d, s: s, stmts: s.wstmts, fault: s.fault}, nil
 }
 
 // beginRead starts a transaction on the reader pool, so that reads made of
 // several statements see one snapshot.
 func (s *Store) beginRead(ctx context.Context) (*Tx, error) {
+	if s.rstmts != nil {
+		s.rstmts.preparePending(ctx)
+	}
 	tx, err := s.read.BeginTx(ctx, s.d.ReadTxOptions())
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{q: tx, tx: tx, d: s.d, s: s}, nil
+	return &Tx{q: tx, tx: tx, d: s.d, s: s, stmts: s.rstmts}, nil
 }
 
 // Rollback aborts the transaction; after Commit it is a no-op, so it can be
@@ -169,28 +191,66 @@ func (tx *Tx) Commit(ctx context.Context) error {
 func (tx *Tx) changed(c stackgate.Change) { tx.changes = append(tx.changes, c) }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.q.ExecContext(ctx, tx.rebind(query), args...)
+	text, st := tx.stmt(ctx, query)
+	if st == nil {
+		return tx.q.ExecContext(ctx, text, args...)
+	}
+	if tx.tx != nil {
+		defer st.Close()
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 // prepare prepares query in the transaction, for a statement run many times
-// in it; the caller closes it. Write transactions only.
+// in it; the caller closes it. Transactions only.
 func (tx *Tx) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
-	return tx.tx.PrepareContext(ctx, tx.rebind(query))
+	text, st := tx.stmt(ctx, query)
+	if st != nil {
+		return st, nil
+	}
+	return tx.tx.PrepareContext(ctx, text)
 }
 
+// query and queryRow leave a statement bound to the transaction open: the
+// transaction closes it when it ends, after the rows it returned.
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return tx.q.QueryContext(ctx, tx.rebind(query), args...)
+	text, st := tx.stmt(ctx, query)
+	if st == nil {
+		return tx.q.QueryContext(ctx, text, args...)
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.q.QueryRowContext(ctx, tx.rebind(query), args...)
+	text, st := tx.stmt(ctx, query)
+	if st == nil {
+		return tx.q.QueryRowContext(ctx, text, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
-func (tx *Tx) rebind(query string) string {
+// stmt returns query's final text and, when its pool has it prepared, the
+// statement to run it with: in a transaction, bound to it (closed when the
+// transaction ends, or by the caller); on the pool, the pool's own. A query
+// the fault hook replaced runs as text, outside the cache.
+func (tx *Tx) stmt(ctx context.Context, query string) (string, *sql.Stmt) {
+	faulted := false
 	if tx.fault != nil {
-		query = tx.fault(query)
+		q := tx.fault(query)
+		faulted, query = q != query, q
 	}
-	return tx.d.Rebind(query)
+	text := tx.d.Rebind(query)
+	if tx.stmts == nil || faulted {
+		return text, nil
+	}
+	if tx.tx == nil {
+		return text, tx.stmts.get(ctx, text)
+	}
+	st := tx.stmts.lookup(text)
+	if st == nil {
+		return text, nil
+	}
+	return text, tx.tx.StmtContext(ctx, st)
 }
 
 // affected returns ErrNotFound(what) when res touched no row.
@@ -398,7 +458,7 @@ func queryStrings(ctx context.Context, tx *Tx, query string, args ...any) ([]str
 // readOne runs fn, which must make a single statement, on the reader pool
 // without a transaction.
 func readOne[T any](ctx context.Context, s *Store, fn func(tx *Tx) (T, error)) (T, error) {
-	return fn(&Tx{q: s.read, d: s.d, s: s})
+	return fn(&Tx{q: s.read, d: s.d, s: s, stmts: s.rstmts})
 }
 
 // read runs fn, which may make several statements, in one read transaction.
@@ -419,8 +479,12 @@ func read[T any](ctx context.Context, s *Store, fn func(tx *Tx) (T, error)) (T, 
 	return v, nil
 }
 
-// Close closes both pools.
+// Close closes the prepared statements and both pools.
 func (s *Store) Close() error {
+	if s.wstmts != nil {
+		s.wstmts.close()
+		s.rstmts.close()
+	}
 	err := s.write.Close()
 	if s.read != s.write {
 		if rerr := s.read.Close(); err == nil {
