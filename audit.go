@@ -109,13 +109,26 @@ type AuditStore interface {
 // secretKeys are the JSON keys whose values are credentials in any request
 // or response body of the API; RedactJSON removes them, at any depth, when
 // they hold a scalar.
-var secretKeys = map[string]bool{
-	"token": true, "preview_token": true, "password": true, "authtoken": true, "authorization": true,
-	"previous_token": true, "access_token": true, "refresh_token": true, "client_secret": true,
-	"secret": true, "password_confirm": true, "current_password": true,
+var secretKeys = []string{
+	"token", "preview_token", "password", "authtoken", "authorization",
+	"previous_token", "access_token", "refresh_token", "client_secret",
+	"secret", "password_confirm", "current_password",
 	// The OAuth consent's reply: the client's redirect, which carries the
 	// authorization code.
-	"redirect_url": true,
+	"redirect_url",
+}
+
+// secretKey reports whether k names a secret as the body decoder reads it:
+// encoding/json matches a key to a field under Unicode case folding
+// (bytes.EqualFold), so "PASSWORD" and "paſſword" (U+017F folds to s) fill
+// the password field too, and must be removed as "password" is.
+func secretKey(k string) bool {
+	for _, s := range secretKeys {
+		if strings.EqualFold(k, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // RedactJSON returns body with every secret-bearing key (token values,
@@ -145,7 +158,7 @@ func redact(v any) any {
 			switch val.(type) {
 			case map[string]any, []any:
 			default:
-				if secretKeys[strings.ToLower(k)] {
+				if secretKey(k) {
 					delete(x, k)
 					continue
 				}

@@ -12,6 +12,7 @@ func TestRedactJSON(t *testing.T) {
 		{"login", `{"user":{"email":"a@b.c","password":"p"}}`, `{"user":{"email":"a@b.c"}}`},
 		{"authtoken at any depth, any case", `{"user":{"AuthToken":"blt1","x":[{"authorization":"cs3"}]}}`, `{"user":{"x":[{}]}}`},
 		{"locale code is no secret", `{"locale":{"code":"fr-fr"}}`, `{"locale":{"code":"fr-fr"}}`},
+		{"keys as the decoder folds them (U+017F is s, U+212A is k)", `{"user":{"pa\u017f\u017fword":"p","PASSWORD":"q"},"to\u212aen":"cs1"}`, `{"user":{}}`},
 		{"numbers too", `{"password":12345}`, `{}`},
 		{"OAuth consent reply: the code in the redirect", `{"data":{"redirect_url":"https://app/cb?code=abc&state=s"}}`, `{"data":{}}`},
 		{"OAuth token reply", `{"access_token":"a","refresh_token":"r","token_type":"Bearer"}`, `{"token_type":"Bearer"}`},
