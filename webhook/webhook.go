@@ -98,19 +98,36 @@ func refuseInternal(_, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// nonPublic are IPv4 ranges that are not public beside those netip names
-// (IsPrivate, IsLoopback…): "this network", shared address space (CGNAT),
-// IETF protocol assignments, benchmarking, reserved and broadcast.
+// nonPublic are ranges that are not public beside those netip names
+// (IsPrivate, IsLoopback…): in IPv4 "this network", shared address space
+// (CGNAT), IETF protocol assignments, benchmarking, reserved and broadcast;
+// in IPv6 the local-use NAT64 prefix (RFC 8215, which a site translates to
+// any IPv4 address it likes) and the deprecated site-local fec0::/10.
 var nonPublic = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("192.0.0.0/24"),
 	netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("64:ff9b:1::/48"), netip.MustParsePrefix("fec0::/10"),
+}
+
+// embedsIPv4 are the IPv6 prefixes whose addresses carry an IPv4 address
+// that the network may deliver to: the well-known NAT64 prefix (RFC 6052:
+// 64:ff9b::7f00:1 is 127.0.0.1 through a NAT64 gateway), IPv4-compatible
+// addresses (::a.b.c.d, deprecated) and 6to4 (2002:AABB:CCDD::/48). The
+// offset is where the IPv4 address starts, in bytes.
+var embedsIPv4 = []struct {
+	prefix netip.Prefix
+	offset int
+}{
+	{netip.MustParsePrefix("64:ff9b::/96"), 12},
+	{netip.MustParsePrefix("::/96"), 12},
+	{netip.MustParsePrefix("2002::/16"), 2},
 }
 
 // Internal reports whether a is not a public unicast address: loopback,
 // private (RFC 1918, fc00::/7), link-local, multicast, unspecified, or one
-// of nonPublic; an IPv4-mapped IPv6 address is judged as its IPv4 address.
-// A stack's webhook may not reach such an address unless the operator
-// allows it (--webhook-allow-private).
+// of nonPublic; an IPv4-mapped IPv6 address, and one of embedsIPv4, is
+// judged as the IPv4 address it carries. A stack's webhook may not reach
+// such an address unless the operator allows it (--webhook-allow-private).
 func Internal(a netip.Addr) bool {
 	a = a.Unmap()
 	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
@@ -120,6 +137,14 @@ func Internal(a netip.Addr) bool {
 	for _, p := range nonPublic {
 		if p.Contains(a) {
 			return true
+		}
+	}
+	if a.Is6() {
+		for _, e := range embedsIPv4 {
+			if e.prefix.Contains(a) {
+				b := a.As16()
+				return Internal(netip.AddrFrom4([4]byte(b[e.offset : e.offset+4])))
+			}
 		}
 	}
 	return false
