@@ -176,6 +176,8 @@ func TestTokenWebhookBadInput(t *testing.T) {
 		{"metadata", tokenWebhookBody("https://169.254.169.254/latest"), "url", "must not name a loopback, private, link-local, multicast or unspecified address."},
 		{"mapped v6", tokenWebhookBody("https://[::ffff:127.0.0.1]/a"), "url", "must not name a loopback, private, link-local, multicast or unspecified address."},
 		{"unspecified", tokenWebhookBody("https://0.0.0.0/a"), "url", "must not name a loopback, private, link-local, multicast or unspecified address."},
+		{"port 0", tokenWebhookBody("https://hooks.example.com:0/a"), "url", "has a port that is not between 1 and 65535."},
+		{"port past 65535", tokenWebhookBody("https://hooks.example.com:99999/a"), "url", "has a port that is not between 1 and 65535."},
 		{"too long", tokenWebhookBody("https://hooks.example.com/" + strings.Repeat("a", 2048)), "url", "is too long (at most 2048 characters)."},
 		{"no url", map[string]any{"token_webhook": map[string]any{"events": []string{"created"}}}, "url", "is a required field."},
 		{"empty url", tokenWebhookBody(""), "url", "is a required field."},

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -173,6 +174,11 @@ func CheckURL(raw string, allowHTTP, allowPrivate bool) string {
 		return "must be an http or https URL."
 	default:
 		return "must be an https URL."
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "has a port that is not between 1 and 65535."
+		}
 	}
 	if u.User != nil {
 		return "must not hold a user name or password."
