@@ -3,6 +3,7 @@ package stackgate
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -149,10 +150,28 @@ func RedactJSON(body []byte) []byte {
 	return out
 }
 
+// RedactURL returns raw without user info, query or fragment, where a URL
+// may carry a credential (a receiver's token in the query: a Slack-style
+// hook): for log lines, error messages and the audit log.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}
+
 func redact(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, val := range x {
+			if u, ok := val.(string); ok && strings.EqualFold(k, "url") {
+				// A stack's token webhook's URL is shown to whoever reads
+				// the audit log (a Developer, who may not read the webhook
+				// itself): never its query.
+				x[k] = RedactURL(u)
+				continue
+			}
 			// {"token": {…}} is the wire's envelope of a token, not a
 			// value: only a secret key's scalar is a secret.
 			switch val.(type) {

@@ -13,6 +13,8 @@ func TestRedactJSON(t *testing.T) {
 		{"authtoken at any depth, any case", `{"user":{"AuthToken":"blt1","x":[{"authorization":"cs3"}]}}`, `{"user":{"x":[{}]}}`},
 		{"locale code is no secret", `{"locale":{"code":"fr-fr"}}`, `{"locale":{"code":"fr-fr"}}`},
 		{"keys as the decoder folds them (U+017F is s, U+212A is k)", `{"user":{"pa\u017f\u017fword":"p","PASSWORD":"q"},"to\u212aen":"cs1"}`, `{"user":{}}`},
+		{"a URL without its query, user info or fragment", `{"token_webhook":{"url":"https://u:p@hooks.example.com/a?token=s3cr3t#f","events":["created"]}}`,
+			`{"token_webhook":{"events":["created"],"url":"https://hooks.example.com/a"}}`},
 		{"numbers too", `{"password":12345}`, `{}`},
 		{"OAuth consent reply: the code in the redirect", `{"data":{"redirect_url":"https://app/cb?code=abc&state=s"}}`, `{"data":{}}`},
 		{"OAuth token reply", `{"access_token":"a","refresh_token":"r","token_type":"Bearer"}`, `{"token_type":"Bearer"}`},

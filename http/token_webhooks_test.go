@@ -201,6 +201,23 @@ func TestTokenWebhookBadInput(t *testing.T) {
 	}
 }
 
+// TestTokenWebhookAuditHoldsNoURLQuery: a Developer, who may not read the
+// webhook (403), reads the audit log; the webhook's URL is kept there
+// without its query, which may carry the receiver's own credential.
+func TestTokenWebhookAuditHoldsNoURLQuery(t *testing.T) {
+	f := newFixture(t, testdb.SQLite)
+	mustDo(t, f, f.as(Owner), "PUT", tokenWebhookPath, tokenWebhookBody("https://hooks.example.com/a?token=rcv-s3cr3t"), 201)
+	mustDo(t, f, f.as(Owner), "PUT", tokenWebhookPath, tokenWebhookBody("https://hooks.example.com/b?key=rcv-s3cr3t", "revoked"), 200)
+	wantError(t, f.do(req{"GET", tokenWebhookPath, f.as(Developer), nil}), 403, 316, "")
+	all := mustDo(t, f, f.as(Developer), "GET", auditLogsPath, nil, 200)
+	if bytes.Contains(all.raw, []byte("rcv-s3cr3t")) {
+		t.Errorf("the log holds the URL's query: %s", all.raw)
+	}
+	if !bytes.Contains(all.raw, []byte(`"url":"https://hooks.example.com/b"`)) {
+		t.Errorf("the log lost the URL itself: %s", all.raw)
+	}
+}
+
 // TestTokenWebhookAuditHoldsNoSecret: creating, changing, rotating and
 // deleting the webhook are audit entries (module token_webhook) whose
 // stored replies hold neither secret.

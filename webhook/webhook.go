@@ -218,23 +218,14 @@ func (s *Sender) Send(ctx context.Context, d *stackgate.WebhookDelivery) error {
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the URL
 		}
-		return fmt.Errorf("webhook: POST %s: %w", Redact(s.URL), err)
+		return fmt.Errorf("webhook: POST %s: %w", stackgate.RedactURL(s.URL), err)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, responseLimit))
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("webhook: POST %s: status %d", Redact(s.URL), resp.StatusCode)
+		return fmt.Errorf("webhook: POST %s: status %d", stackgate.RedactURL(s.URL), resp.StatusCode)
 	}
 	return nil
-}
-
-// Redact returns the URL without user info, query or fragment, for logs.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
 // Stacks finds a stack's own webhook at delivery time.
