@@ -148,21 +148,8 @@ func TestAuditResponseIndexed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	rows, err := raw.QueryContext(t.Context(), `EXPLAIN QUERY PLAN UPDATE audit_logs SET response = '{}'
+	plan := testdb.Plan(t, raw, `EXPLAIN QUERY PLAN UPDATE audit_logs SET response = '{}'
 		WHERE request_id = 'r' AND response IS NULL`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
 	if len(plan) != 1 || !strings.Contains(plan[0], "USING INDEX audit_logs_pending_response") {
 		t.Errorf("plan %q: want a search of audit_logs_pending_response", plan)
 	}
