@@ -3,6 +3,7 @@ package stackgate
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -109,13 +110,26 @@ type AuditStore interface {
 // secretKeys are the JSON keys whose values are credentials in any request
 // or response body of the API; RedactJSON removes them, at any depth, when
 // they hold a scalar.
-var secretKeys = map[string]bool{
-	"token": true, "preview_token": true, "password": true, "authtoken": true, "authorization": true,
-	"previous_token": true, "access_token": true, "refresh_token": true, "client_secret": true,
-	"secret": true, "password_confirm": true, "current_password": true,
+var secretKeys = []string{
+	"token", "preview_token", "password", "authtoken", "authorization",
+	"previous_token", "access_token", "refresh_token", "client_secret",
+	"secret", "password_confirm", "current_password",
 	// The OAuth consent's reply: the client's redirect, which carries the
 	// authorization code.
-	"redirect_url": true,
+	"redirect_url",
+}
+
+// secretKey reports whether k names a secret as the body decoder reads it:
+// encoding/json matches a key to a field under Unicode case folding
+// (bytes.EqualFold), so "PASSWORD" and "paſſword" (U+017F folds to s) fill
+// the password field too, and must be removed as "password" is.
+func secretKey(k string) bool {
+	for _, s := range secretKeys {
+		if strings.EqualFold(k, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // RedactJSON returns body with every secret-bearing key (token values,
@@ -136,16 +150,34 @@ func RedactJSON(body []byte) []byte {
 	return out
 }
 
+// RedactURL returns raw without user info, query or fragment, where a URL
+// may carry a credential (a receiver's token in the query: a Slack-style
+// hook): for log lines, error messages and the audit log.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}
+
 func redact(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, val := range x {
+			if u, ok := val.(string); ok && strings.EqualFold(k, "url") {
+				// A stack's token webhook's URL is shown to whoever reads
+				// the audit log (a Developer, who may not read the webhook
+				// itself): never its query.
+				x[k] = RedactURL(u)
+				continue
+			}
 			// {"token": {…}} is the wire's envelope of a token, not a
 			// value: only a secret key's scalar is a secret.
 			switch val.(type) {
 			case map[string]any, []any:
 			default:
-				if secretKeys[strings.ToLower(k)] {
+				if secretKey(k) {
 					delete(x, k)
 					continue
 				}

@@ -116,6 +116,22 @@ func TestAuditLogHoldsNoSecret(t *testing.T) {
 	})
 }
 
+// TestAuditLogHoldsNoFoldedSecret: the body decoder matches keys as
+// encoding/json does, under Unicode case folding, so a login whose password
+// key is spelled "paſſword" (U+017F, which folds to s) or "PASSWORD" logs in;
+// the log must not keep that password either.
+func TestAuditLogHoldsNoFoldedSecret(t *testing.T) {
+	f := newFixture(t, testdb.SQLite)
+	for _, key := range []string{"pa\u017f\u017fword", "PASSWORD", "Pa\u017fSword"} {
+		mustDo(t, f, nil, "POST", "/v3/user-session", map[string]any{"user": map[string]any{
+			"email": Developer.email(), key: Developer.password()}}, 200)
+	}
+	all := mustDo(t, f, f.as(Owner), "GET", auditLogsPath+"?limit=100", nil, 200)
+	if bytes.Contains(all.raw, []byte(Developer.password())) {
+		t.Errorf("the log holds the password: %s", all.raw)
+	}
+}
+
 // TestAuditLogReaders: Owner, Admin and Developer read the log; Content
 // Manager does not, nor a management token without audit_log read, nor
 // another stack's owner.

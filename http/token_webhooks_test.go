@@ -176,6 +176,8 @@ func TestTokenWebhookBadInput(t *testing.T) {
 		{"metadata", tokenWebhookBody("https://169.254.169.254/latest"), "url", "must not name a loopback, private, link-local, multicast or unspecified address."},
 		{"mapped v6", tokenWebhookBody("https://[::ffff:127.0.0.1]/a"), "url", "must not name a loopback, private, link-local, multicast or unspecified address."},
 		{"unspecified", tokenWebhookBody("https://0.0.0.0/a"), "url", "must not name a loopback, private, link-local, multicast or unspecified address."},
+		{"port 0", tokenWebhookBody("https://hooks.example.com:0/a"), "url", "has a port that is not between 1 and 65535."},
+		{"port past 65535", tokenWebhookBody("https://hooks.example.com:99999/a"), "url", "has a port that is not between 1 and 65535."},
 		{"too long", tokenWebhookBody("https://hooks.example.com/" + strings.Repeat("a", 2048)), "url", "is too long (at most 2048 characters)."},
 		{"no url", map[string]any{"token_webhook": map[string]any{"events": []string{"created"}}}, "url", "is a required field."},
 		{"empty url", tokenWebhookBody(""), "url", "is a required field."},
@@ -196,6 +198,23 @@ func TestTokenWebhookBadInput(t *testing.T) {
 	wantError(t, f.do(req{"PUT", tokenWebhookPath, owner, tokenWebhookBody("https://hooks.example.com/" + strings.Repeat("a", 2<<20))}), 413, 413, "")
 	if after := mustDo(t, f, owner, "GET", tokenWebhookPath, nil, 200).raw; !bytes.Equal(before, after) {
 		t.Errorf("a refused PUT changed the webhook: %s, was %s", after, before)
+	}
+}
+
+// TestTokenWebhookAuditHoldsNoURLQuery: a Developer, who may not read the
+// webhook (403), reads the audit log; the webhook's URL is kept there
+// without its query, which may carry the receiver's own credential.
+func TestTokenWebhookAuditHoldsNoURLQuery(t *testing.T) {
+	f := newFixture(t, testdb.SQLite)
+	mustDo(t, f, f.as(Owner), "PUT", tokenWebhookPath, tokenWebhookBody("https://hooks.example.com/a?token=rcv-s3cr3t"), 201)
+	mustDo(t, f, f.as(Owner), "PUT", tokenWebhookPath, tokenWebhookBody("https://hooks.example.com/b?key=rcv-s3cr3t", "revoked"), 200)
+	wantError(t, f.do(req{"GET", tokenWebhookPath, f.as(Developer), nil}), 403, 316, "")
+	all := mustDo(t, f, f.as(Developer), "GET", auditLogsPath, nil, 200)
+	if bytes.Contains(all.raw, []byte("rcv-s3cr3t")) {
+		t.Errorf("the log holds the URL's query: %s", all.raw)
+	}
+	if !bytes.Contains(all.raw, []byte(`"url":"https://hooks.example.com/b"`)) {
+		t.Errorf("the log lost the URL itself: %s", all.raw)
 	}
 }
 

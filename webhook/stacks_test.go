@@ -241,7 +241,13 @@ func TestInternal(t *testing.T) {
 		"169.254.169.254": true, "fe80::1": true, "fc00::1": true, "fd12::1": true, "0.0.0.0": true, "::": true,
 		"224.0.0.1": true, "ff02::1": true, "100.64.0.1": true, "255.255.255.255": true, "::ffff:127.0.0.1": true,
 		"::ffff:10.0.0.1": true, "0.1.2.3": true,
+		// IPv6 forms that carry an internal IPv4 address: NAT64 (well-known
+		// and local-use prefixes), IPv4-compatible, 6to4; site-local.
+		"64:ff9b::7f00:1": true, "64:ff9b::a9fe:a9fe": true, "64:ff9b::10.1.2.3": true, "64:ff9b:1::808:808": true,
+		"::7f00:1": true, "::10.0.0.1": true, "::169.254.169.254": true, "2002:7f00:1::": true, "2002:a00:1::1": true,
+		"2002:c0a8:101::": true, "fec0::1": true,
 		"93.184.216.34": false, "8.8.8.8": false, "2606:4700::1111": false, "::ffff:8.8.8.8": false,
+		"64:ff9b::808:808": false, "2002:808:808::1": false, "::808:808": false,
 	} {
 		if got := webhook.Internal(netip.MustParseAddr(addr)); got != want {
 			t.Errorf("Internal(%s) = %v, want %v", addr, got, want)

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -98,19 +99,36 @@ func refuseInternal(_, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// nonPublic are IPv4 ranges that are not public beside those netip names
-// (IsPrivate, IsLoopback…): "this network", shared address space (CGNAT),
-// IETF protocol assignments, benchmarking, reserved and broadcast.
+// nonPublic are ranges that are not public beside those netip names
+// (IsPrivate, IsLoopback…): in IPv4 "this network", shared address space
+// (CGNAT), IETF protocol assignments, benchmarking, reserved and broadcast;
+// in IPv6 the local-use NAT64 prefix (RFC 8215, which a site translates to
+// any IPv4 address it likes) and the deprecated site-local fec0::/10.
 var nonPublic = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("100.64.0.0/10"), netip.MustParsePrefix("192.0.0.0/24"),
 	netip.MustParsePrefix("198.18.0.0/15"), netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("64:ff9b:1::/48"), netip.MustParsePrefix("fec0::/10"),
+}
+
+// embedsIPv4 are the IPv6 prefixes whose addresses carry an IPv4 address
+// that the network may deliver to: the well-known NAT64 prefix (RFC 6052:
+// 64:ff9b::7f00:1 is 127.0.0.1 through a NAT64 gateway), IPv4-compatible
+// addresses (::a.b.c.d, deprecated) and 6to4 (2002:AABB:CCDD::/48). The
+// offset is where the IPv4 address starts, in bytes.
+var embedsIPv4 = []struct {
+	prefix netip.Prefix
+	offset int
+}{
+	{netip.MustParsePrefix("64:ff9b::/96"), 12},
+	{netip.MustParsePrefix("::/96"), 12},
+	{netip.MustParsePrefix("2002::/16"), 2},
 }
 
 // Internal reports whether a is not a public unicast address: loopback,
 // private (RFC 1918, fc00::/7), link-local, multicast, unspecified, or one
-// of nonPublic; an IPv4-mapped IPv6 address is judged as its IPv4 address.
-// A stack's webhook may not reach such an address unless the operator
-// allows it (--webhook-allow-private).
+// of nonPublic; an IPv4-mapped IPv6 address, and one of embedsIPv4, is
+// judged as the IPv4 address it carries. A stack's webhook may not reach
+// such an address unless the operator allows it (--webhook-allow-private).
 func Internal(a netip.Addr) bool {
 	a = a.Unmap()
 	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
@@ -120,6 +138,14 @@ func Internal(a netip.Addr) bool {
 	for _, p := range nonPublic {
 		if p.Contains(a) {
 			return true
+		}
+	}
+	if a.Is6() {
+		for _, e := range embedsIPv4 {
+			if e.prefix.Contains(a) {
+				b := a.As16()
+				return Internal(netip.AddrFrom4([4]byte(b[e.offset : e.offset+4])))
+			}
 		}
 	}
 	return false
@@ -148,6 +174,11 @@ func CheckURL(raw string, allowHTTP, allowPrivate bool) string {
 		return "must be an http or https URL."
 	default:
 		return "must be an https URL."
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "has a port that is not between 1 and 65535."
+		}
 	}
 	if u.User != nil {
 		return "must not hold a user name or password."
@@ -187,23 +218,14 @@ func (s *Sender) Send(ctx context.Context, d *stackgate.WebhookDelivery) error {
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the URL
 		}
-		return fmt.Errorf("webhook: POST %s: %w", Redact(s.URL), err)
+		return fmt.Errorf("webhook: POST %s: %w", stackgate.RedactURL(s.URL), err)
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, responseLimit))
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("webhook: POST %s: status %d", Redact(s.URL), resp.StatusCode)
+		return fmt.Errorf("webhook: POST %s: status %d", stackgate.RedactURL(s.URL), resp.StatusCode)
 	}
 	return nil
-}
-
-// Redact returns the URL without user info, query or fragment, for logs.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
 // Stacks finds a stack's own webhook at delivery time.

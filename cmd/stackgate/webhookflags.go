@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/service"
 	"github.com/stackgate/stackgate/webhook"
 )
@@ -77,7 +78,7 @@ func (w *webhookFlags) worker(st webhook.Store, stacks webhook.Stacks, log *slog
 	}
 	u, err := url.Parse(w.url)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--webhook-url %s: want an http or https URL", webhook.Redact(w.url))
+		return nil, fmt.Errorf("--webhook-url %s: want an http or https URL", stackgate.RedactURL(w.url))
 	}
 	if w.secretFile == "" {
 		return nil, errors.New("--webhook-url needs --webhook-secret-file")

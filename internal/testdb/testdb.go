@@ -160,3 +160,37 @@ func OpenPostgres(tb testing.TB, url string) *postgres.DB {
 	})
 	return db
 }
+
+// Plan returns the lines of the plan db gives for explain (SQLite's
+// EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN): the last column of each row.
+func Plan(tb testing.TB, db interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, explain string) []string {
+	tb.Helper()
+	rows, err := db.QueryContext(context.Background(), explain)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var plan []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		var line string
+		for i := range vals[:len(vals)-1] {
+			vals[i] = new(any)
+		}
+		vals[len(vals)-1] = &line
+		if err := rows.Scan(vals...); err != nil {
+			tb.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return plan
+}
