@@ -37,6 +37,17 @@ func badParam(name string, err error) error {
 // badQuery refuses a query the language does not accept, saying why: the
 // query package's words name operators and shapes, never the request's
 // values.
+// queryBudget bounds the time one list request spends matching its query:
+// the audit log holds tens of thousands of entries with their request and
+// response bodies, and a $regex over all of them can cost a core for
+// seconds (regexp is linear, but in the bytes of every body).
+var queryBudget = time.Second // a variable for its test
+
+// errQueryTooCostly refuses a query that ran past queryBudget.
+var errQueryTooCostly = &stackgate.Error{Code: stackgate.EBADREQUEST,
+	Message: "The query parameter query is too costly to run over this list: narrow it (fewer $regex, or a field that is not a body).",
+	Fields:  map[string][]string{"query": {stackgate.ProblemNotValid}}}
+
 func badQuery(err error) error {
 	return &stackgate.Error{Code: stackgate.EBADREQUEST, Message: "The query parameter query is not valid: " + err.Error() + ".",
 		Fields: map[string][]string{"query": {stackgate.ProblemNotValid}}}
@@ -223,9 +234,13 @@ func composite[T any, V any](get func(T) V) field[T] {
 // (the management-token list sample is newest first, and the SDKs'
 // findOne() and limit=1 mean the newest). A sort is stable: ties, and a
 // field no item has, keep the newest first.
-func (fs fields[T]) apply(p listParams, items []T) ([]T, int) {
+func (fs fields[T]) apply(p listParams, items []T) ([]T, int, error) {
 	out := make([]T, 0, len(items))
+	deadline := time.Now().Add(queryBudget)
 	for i := len(items) - 1; i >= 0; i-- {
+		if n := len(items) - 1 - i; !p.query.Empty() && n%32 == 0 && time.Now().After(deadline) {
+			return nil, 0, errQueryTooCostly
+		}
 		if p.query.Match(item[T]{fs, items[i]}) {
 			out = append(out, items[i])
 		}
@@ -252,13 +267,13 @@ func (fs fields[T]) apply(p listParams, items []T) ([]T, int) {
 	}
 	count := len(out)
 	if p.skip >= len(out) {
-		return []T{}, count
+		return []T{}, count, nil
 	}
 	out = out[p.skip:]
 	if p.limit > 0 && p.limit < len(out) {
 		out = out[:p.limit]
 	}
-	return out, count
+	return out, count, nil
 }
 
 // writeList renders {"<key>": page[, "count": n]}, each item in the key
@@ -276,7 +291,10 @@ func writeListShown[T any](w http.ResponseWriter, r *http.Request, key string, f
 	if err != nil {
 		return err
 	}
-	page, count := fs.apply(p, items)
+	page, count, err := fs.apply(p, items)
+	if err != nil {
+		return err
+	}
 	if show != nil {
 		for i := range page {
 			page[i] = show(page[i])

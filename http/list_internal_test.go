@@ -2,6 +2,8 @@ package http
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -234,7 +236,7 @@ func TestListDates(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			page, _ := managementTokenFields.apply(p, items)
+			page, _, _ := managementTokenFields.apply(p, items)
 			var got []string
 			for _, it := range page {
 				got = append(got, it.Name)
@@ -271,4 +273,44 @@ func mustTime(t *testing.T, s string) time.Time {
 		t.Fatal(err)
 	}
 	return tm
+}
+
+// TestListQueryBudget: a query that runs past queryBudget is refused with
+// 400 naming query (a $regex over the audit log's bodies could hold a core
+// for seconds); a list without a query is never cut short, and within the
+// budget the same query answers.
+func TestListQueryBudget(t *testing.T) {
+	items := make([]managementTokenJSON, 100)
+	for i := range items {
+		items[i] = renderManagementToken(&stackgate.ManagementToken{Name: fmt.Sprint("token ", i)})
+	}
+	costly := "query=" + url.QueryEscape(`{"name":{"$regex":"(a*)*(a*)*b"}}`)
+	for _, tc := range []struct {
+		name   string
+		budget time.Duration
+		query  string
+		status int
+	}{
+		{"past the budget", 0, costly, 400},
+		{"no query, no budget", 0, "limit=5", 200},
+		{"within the budget", time.Minute, costly, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func(b time.Duration) { queryBudget = b }(queryBudget)
+			queryBudget = tc.budget
+			w := httptest.NewRecorder()
+			err := writeList(w, httptest.NewRequest("GET", "/?"+tc.query, nil), "tokens", managementTokenFields, items)
+			status := w.Code
+			if err != nil {
+				var se *stackgate.Error
+				if !errors.As(err, &se) || se.Code != stackgate.EBADREQUEST || se.Fields["query"] == nil {
+					t.Fatalf("error %v, want a bad request naming query", err)
+				}
+				status = 400
+			}
+			if status != tc.status {
+				t.Fatalf("status %d, want %d", status, tc.status)
+			}
+		})
+	}
 }
