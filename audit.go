@@ -95,6 +95,10 @@ type AuditStore interface {
 	// ListAuditLogs returns the stack's entries, and the session events
 	// (login, logout) of its members, oldest first (as every list).
 	ListAuditLogs(ctx context.Context, stackUID string) ([]*AuditEntry, error)
+	// ListAuditLogPage returns one page of that list, newest first: skip
+	// entries, then at most limit (limit > 0), and how many the whole list
+	// holds — so that a page without a query never reads the whole log.
+	ListAuditLogPage(ctx context.Context, stackUID string, skip, limit int) ([]*AuditEntry, int, error)
 	// FindAuditLog returns one entry of that list or ENOTFOUND.
 	FindAuditLog(ctx context.Context, stackUID, uid string) (*AuditEntry, error)
 	// SetAuditResponse records the (redacted) response of the request

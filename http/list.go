@@ -300,6 +300,11 @@ func writeListShown[T any](w http.ResponseWriter, r *http.Request, key string, f
 			page[i] = show(page[i])
 		}
 	}
+	return writePage(w, key, page, p.includeCount, count)
+}
+
+// writePage renders one page of a list, with count when asked.
+func writePage[T any](w http.ResponseWriter, key string, page []T, includeCount bool, count int) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -308,7 +313,7 @@ func writeListShown[T any](w http.ResponseWriter, r *http.Request, key string, f
 	}
 	name, _ := json.Marshal(key)
 	body := append(append(append([]byte("{"), name...), ':'), bytes.TrimSpace(buf.Bytes())...)
-	if p.includeCount {
+	if includeCount {
 		body = append(body, `,"count":`+strconv.Itoa(count)...)
 	}
 	writeJSON(w, http.StatusOK, json.RawMessage(append(body, '}')))

@@ -8,6 +8,12 @@ import (
 	"github.com/stackgate/stackgate"
 )
 
+// AuditLogPage returns one page of the stack's audit log, newest first,
+// and the log's length.
+func (s *Service) AuditLogPage(ctx context.Context, stackUID string, skip, limit int) ([]*stackgate.AuditEntry, int, error) {
+	return s.store.ListAuditLogPage(ctx, stackUID, skip, limit)
+}
+
 // AuditLogs returns the stack's audit log, oldest first (the HTTP list shows it newest first).
 func (s *Service) AuditLogs(ctx context.Context, stackUID string) ([]*stackgate.AuditEntry, error) {
 	return s.store.ListAuditLogs(ctx, stackUID)

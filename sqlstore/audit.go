@@ -71,6 +71,26 @@ func (s *Store) ListAuditLogs(ctx context.Context, stackUID string) ([]*stackgat
 	})
 }
 
+// ListAuditLogPage returns a page of the stack's log, newest first, and
+// the log's length, both in one read transaction.
+func (s *Store) ListAuditLogPage(ctx context.Context, stackUID string, skip, limit int) ([]*stackgate.AuditEntry, int, error) {
+	type page struct {
+		entries []*stackgate.AuditEntry
+		total   int
+	}
+	p, err := read(ctx, s, func(tx *Tx) (page, error) {
+		var p page
+		if err := tx.queryRow(ctx, `SELECT count(*) FROM audit_logs WHERE `+auditOfStack, stackUID, stackUID).Scan(&p.total); err != nil {
+			return p, err
+		}
+		var err error
+		p.entries, err = queryList(ctx, tx, scanAudit, `SELECT `+auditColumns+` FROM audit_logs WHERE `+auditOfStack+`
+			ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`, stackUID, stackUID, limit, skip)
+		return p, err
+	})
+	return p.entries, p.total, err
+}
+
 // FindAuditLog returns one entry of the stack's log or ENOTFOUND.
 func (s *Store) FindAuditLog(ctx context.Context, stackUID, uid string) (*stackgate.AuditEntry, error) {
 	return readOne(ctx, s, func(tx *Tx) (*stackgate.AuditEntry, error) {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -102,6 +103,23 @@ func testAudit(t *testing.T, s stackgate.Store) {
 		empty, err := s.ListAuditLogs(ctx(t), "bltmissing")
 		must(t, err)
 		diff(t, "unknown stack", []*stackgate.AuditEntry{}, empty)
+	})
+	sub(t, "Page", func(t *testing.T) {
+		all := latest(t, f.stack)
+		if len(all) < 5 {
+			t.Fatalf("want a log of at least 5 entries to page, have %d", len(all))
+		}
+		for _, pg := range []struct{ skip, limit int }{{0, 1}, {0, 3}, {1, 2}, {2, len(all)}, {len(all) - 1, 5}, {len(all), 1}, {len(all) + 3, 2}} {
+			got, total, err := s.ListAuditLogPage(ctx(t), f.stack, pg.skip, pg.limit)
+			must(t, err)
+			want := all[min(pg.skip, len(all)):min(pg.skip+pg.limit, len(all))]
+			diff(t, fmt.Sprintf("page skip=%d limit=%d", pg.skip, pg.limit), want, got)
+			diff(t, fmt.Sprintf("total with skip=%d limit=%d", pg.skip, pg.limit), len(all), total)
+		}
+		none, total, err := s.ListAuditLogPage(ctx(t), "bltmissing", 0, 10)
+		must(t, err)
+		diff(t, "unknown stack's page", 0, len(none))
+		diff(t, "unknown stack's total", 0, total)
 	})
 	sub(t, "Prune", func(t *testing.T) {
 		n, err := s.PruneAuditLogs(ctx(t), time.Now().Add(-time.Hour))
