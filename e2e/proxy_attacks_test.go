@@ -126,6 +126,11 @@ func proxyCorpus(w *world) []proxyCase {
 			want:    allowed, principal: d, env: "production", by: map[string]outcome{"nginx": refused(400)}},
 		{name: "client copies of the gate's headers on a refused request", site: "cma", method: "DELETE", target: ct, headers: join(ro, spoofed),
 			want: refused(403), by: map[string]outcome{"nginx": refused(400), "stackgate": refused(400), "traefik": refused(400)}},
+		// The gate sends no environment on the CMA: a client's copy, as the
+		// gate spells it, must not survive (Traefik's authResponseHeaders
+		// deletes a listed header the gate did not send; nginx refuses it).
+		{name: "client's environment header where the gate sends none", site: "cma", method: "GET", target: ct, headers: h2(ro, "X-Stackgate-Environment", "production"),
+			want: allowed, principal: m, by: map[string]outcome{"nginx": refused(400)}},
 		{name: "client's environment header spelt with underscores", site: "cma", method: "GET", target: ct, headers: h2(ro, "X_Stackgate_Environment", "production"),
 			want: allowed, principal: m, by: map[string]outcome{"nginx": refused(400), "stackgate": refused(400), "traefik": refused(400)}},
 		// Spellings the Caddyfile's patterns do not cover: nginx drops a
