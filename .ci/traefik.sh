@@ -26,8 +26,11 @@ command -v go >/dev/null 2>&1 || { echo "traefik.sh: go is not installed: cannot
 echo "traefik.sh: building Traefik $version from the Go module proxy into $cache (once per machine)" >&2
 start=$(date +%s)
 mkdir -p "$cache"
-if ! dir=$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || [ -z "$dir" ]; then
-  echo "traefik.sh: go mod download $module@$version failed: is the module proxy reachable?" >&2
+info=$(go mod download -json "$module@$version" 2>&1) || true
+dir=$(printf '%s\n' "$info" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+if [ -z "$dir" ]; then
+  echo "traefik.sh: go mod download $module@$version failed:" >&2
+  printf '%s\n' "$info" | grep -E '"Error"|error|Forbidden' >&2 || printf '%s\n' "$info" >&2
   exit 1
 fi
 # A fixed source directory: a later build reuses the Go build cache for
