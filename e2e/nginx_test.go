@@ -11,18 +11,27 @@ import (
 )
 
 func nginxBin(t *testing.T) string {
-	for _, p := range []string{"/usr/sbin/nginx", "/usr/bin/nginx"} {
+	return proxyBin(t, "nginx", []string{"/usr/sbin/nginx", "/usr/bin/nginx"}, ".ci/run installs it",
+		"apt-get install nginx to run the gate-behind-nginx test")
+}
+
+// proxyBin finds a proxy's binary at one of paths or on PATH. Under CI a
+// missing one fails the test (ci says how CI provides it); elsewhere the
+// test is skipped (hint says how to run it).
+func proxyBin(t *testing.T, name string, paths []string, ci, hint string) string {
+	t.Helper()
+	for _, p := range paths {
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
 	}
-	if p, err := exec.LookPath("nginx"); err == nil {
+	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
 	if os.Getenv("CI") != "" {
-		t.Fatal("nginx is not installed: under CI the nginx test must run (.ci/run installs it)")
+		t.Fatalf("no %s: under CI the %s test must run (%s)", name, name, ci)
 	}
-	t.Skip("nginx not installed; apt-get install nginx to run the gate-behind-nginx test")
+	t.Skipf("no %s; %s", name, hint)
 	return ""
 }
 
@@ -81,7 +90,17 @@ func runNginx(t *testing.T, sites string, addrs map[string]string) {
 	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"))
+	out := startProxy(t, "nginx", exec.Command(bin, "-p", dir, "-c", filepath.Join(dir, "nginx.conf")), func() string {
+		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		return "error.log:\n" + string(log)
+	})
+	waitListening(t, "nginx", out, addrs)
+}
+
+// startProxy starts a proxy's process, which is stopped when the test
+// ends; if the test failed, its output is logged with what onFail returns.
+func startProxy(t *testing.T, name string, cmd *exec.Cmd, onFail func() string) *strings.Builder {
+	t.Helper()
 	out := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -91,11 +110,10 @@ func runNginx(t *testing.T, sites string, addrs map[string]string) {
 		_ = cmd.Process.Signal(os.Interrupt)
 		_, _ = cmd.Process.Wait()
 		if t.Failed() {
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Logf("nginx output: %s\nerror.log:\n%s", out.String(), log)
+			t.Logf("%s output:\n%s\n%s", name, out.String(), onFail())
 		}
 	})
-	waitListening(t, "nginx", out, addrs)
+	return out
 }
 
 // waitListening waits until every site accepts connections.

@@ -113,17 +113,26 @@ func proxyCorpus(w *world) []proxyCase {
 		// Caddy deletes them all; nginx refuses them; stackgate's listener
 		// strips the four as spelt and must refuse other spellings, which it
 		// cannot tell from the gate's once an upstream folds "_" into "-".
+		// Traefik cannot delete headers before forwardAuth (its headers
+		// middleware has no wildcard), so the gate sees the other spellings
+		// and refuses them, as behind the listener; the exact spellings are
+		// replaced by the gate's (authResponseHeaders).
 		{name: "client copies of the gate's headers on an allowed read", site: "cma", method: "GET", target: ct, headers: join(ro, spoofed),
-			want: allowed, principal: m, by: map[string]outcome{"nginx": refused(400), "stackgate": refused(400)}},
+			want: allowed, principal: m, by: map[string]outcome{"nginx": refused(400), "stackgate": refused(400), "traefik": refused(400)}},
 		{name: "client copies of the gate's headers on an allowed delivery read", site: "cda", method: "GET", target: prod, headers: join(dt, spoofed),
-			want: allowed, principal: d, env: "production", by: map[string]outcome{"nginx": refused(400), "stackgate": refused(400)}},
+			want: allowed, principal: d, env: "production", by: map[string]outcome{"nginx": refused(400), "stackgate": refused(400), "traefik": refused(400)}},
 		{name: "client copies of the gate's headers, as the gate spells them", site: "cda", method: "GET", target: prod,
 			headers: h2(dt, "X-Stackgate-Principal", "user:owner", "X-Stackgate-Environment", "staging", "X-Stackgate-Branch", "dev"),
 			want:    allowed, principal: d, env: "production", by: map[string]outcome{"nginx": refused(400)}},
 		{name: "client copies of the gate's headers on a refused request", site: "cma", method: "DELETE", target: ct, headers: join(ro, spoofed),
-			want: refused(403), by: map[string]outcome{"nginx": refused(400), "stackgate": refused(400)}},
+			want: refused(403), by: map[string]outcome{"nginx": refused(400), "stackgate": refused(400), "traefik": refused(400)}},
+		// The gate sends no environment on the CMA: a client's copy, as the
+		// gate spells it, must not survive (Traefik's authResponseHeaders
+		// deletes a listed header the gate did not send; nginx refuses it).
+		{name: "client's environment header where the gate sends none", site: "cma", method: "GET", target: ct, headers: h2(ro, "X-Stackgate-Environment", "production"),
+			want: allowed, principal: m, by: map[string]outcome{"nginx": refused(400)}},
 		{name: "client's environment header spelt with underscores", site: "cma", method: "GET", target: ct, headers: h2(ro, "X_Stackgate_Environment", "production"),
-			want: allowed, principal: m, by: map[string]outcome{"nginx": refused(400), "stackgate": refused(400)}},
+			want: allowed, principal: m, by: map[string]outcome{"nginx": refused(400), "stackgate": refused(400), "traefik": refused(400)}},
 		// Spellings the Caddyfile's patterns do not cover: nginx drops a
 		// header name with "." (not a valid name to it), the gate refuses
 		// them all.
@@ -131,8 +140,9 @@ func proxyCorpus(w *world) []proxyCase {
 			want: refused(400), by: map[string]outcome{"nginx": allowed}, principal: m},
 		{name: "client's principal header with an empty value, spelt with underscores", site: "cma", method: "GET", target: ct, headers: h2(ro, "X_Stackgate_Principal", ""),
 			want: refused(400), by: map[string]outcome{"caddy": allowed}, principal: m},
-		// A name the gate never sets: Caddy deletes it, nginx cannot (no
-		// wildcard) and passes it on; upstreams trust only the four.
+		// A name the gate never sets: Caddy deletes it, and so does Traefik
+		// (authResponseHeadersRegex); nginx cannot (no wildcard) and passes
+		// it on; upstreams trust only the four.
 		{name: "client X-Stackgate-Admin", site: "cma", method: "GET", target: ct, headers: h2(ro, "X-Stackgate-Admin", "true"),
 			want: allowed, principal: m},
 
@@ -165,7 +175,8 @@ func proxyCorpus(w *world) []proxyCase {
 		{name: "override equal to the method", site: "cma", method: "GET", target: ct, headers: h2(ro, "X-HTTP-Method-Override", "GET"), want: allowed, principal: m},
 
 		// A proxy drops what Connection names, after the gate's headers are
-		// set: nginx ignores Connection, the Caddyfile deletes it, the
+		// set: nginx ignores Connection, the Caddyfile deletes it, Traefik
+		// drops the headers it names and it before asking the gate, the
 		// listener must refuse it.
 		{name: "Connection names the gate's headers", site: "cda", method: "GET", target: prod,
 			headers: h2(dt, "Connection", "X-Stackgate-Stack, X-Stackgate-Principal, X-Stackgate-Branch, X-Stackgate-Environment"),
@@ -179,10 +190,11 @@ func proxyCorpus(w *world) []proxyCase {
 		{name: "api-key beside api_key", site: "cda", method: "GET", target: prod, headers: h2(dt, "api-key", "bltother"), want: refused(400)},
 		{name: "two authorization headers", site: "cma", method: "GET", target: ct, headers: h2(ro, "Authorization", "cs000000000000000000000000"), want: refused(400)},
 		{name: "two authtoken headers", site: "cma", method: "GET", target: ct, headers: h2(cm, "authtoken", w.owner), want: refused(400)},
-		// Neither nginx nor Caddy passes the client's Connection to the gate
-		// (nginx replaces it, Caddy drops what it names, the README's config
-		// drops it), so the gate and the upstream see the same headers;
-		// stackgate's listener sees it and refuses.
+		// Neither nginx, Caddy nor Traefik passes the client's Connection to
+		// the gate (nginx replaces it, Caddy drops what it names, the README's
+		// config drops it, Traefik drops it and what it names), so the gate
+		// and the upstream see the same headers; stackgate's listener sees it
+		// and refuses.
 		{name: "Connection names the branch header", site: "cda", method: "GET", target: prod, headers: h2(dt, "branch", "main", "Connection", "branch"),
 			want: allowed, principal: d, env: "production", by: map[string]outcome{"stackgate": refused(400)}},
 

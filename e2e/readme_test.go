@@ -6,9 +6,10 @@ import (
 	"testing"
 )
 
-// TestReadmeProxyConfigs: the README's nginx configuration and Caddyfile
-// are the ones TestNginxGate and TestCaddyGate run, rendered with the
-// README's addresses (readmeParams), so the two cannot drift apart.
+// TestReadmeProxyConfigs: the README's nginx configuration, Caddyfile and
+// Traefik configuration are the ones TestNginxGate, TestCaddyGate and
+// TestTraefikGate run, rendered with the README's addresses (readmeParams),
+// so the two cannot drift apart.
 func TestReadmeProxyConfigs(t *testing.T) {
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -17,6 +18,8 @@ func TestReadmeProxyConfigs(t *testing.T) {
 	for _, c := range []struct{ lang, text string }{
 		{"nginx", render(nginxSites, readmeParams)},
 		{"caddyfile", render(caddySites, readmeParams)},
+		{"yaml", render(traefikStatic, traefikParams{readmeParams, readmeTraefikDynamic})},
+		{"yaml", render(traefikDynamic, readmeParams)},
 	} {
 		block := "```" + c.lang + "\n" + strings.TrimLeft(c.text, "\n") + "```\n"
 		if !strings.Contains(string(readme), block) {
