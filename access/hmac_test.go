@@ -70,7 +70,7 @@ func TestOlderHMACKey(t *testing.T) {
 	if b.HashedBy["h2"][stackgate.HashSession] != 1 || b.HashedBy["h1"][stackgate.HashSession] != 0 {
 		t.Fatalf("hashed by %v", b.HashedBy)
 	}
-	if allocs := testing.AllocsPerRun(100, func() { n.AuthenticateUser(ctx, authtoken) }); allocs != 0 {
+	if allocs := testing.AllocsPerRun(100, func() { n.AuthenticateUser(ctx, authtoken) }); allocs != 0 && !raceEnabled {
 		t.Errorf("a cache hit under the active key allocates %v", allocs)
 	}
 	// A new login hashes under h2.
