@@ -364,9 +364,38 @@ func (c *cache) evict() {
 	}
 }
 
+// forgetSessionUses drops the last-use records of the sessions neither the
+// cache nor its outage copy holds, once their last use is flushed: a node
+// sees a new session at every login, and would otherwise keep a record of
+// each for the life of the process. Token records stay (their rate-limit
+// buckets live there too). Lock order: c.mu, then the usages' own.
+func (c *cache) forgetSessionUses(u *usages) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	held := make(map[*usage]struct{}, len(c.sessions)+len(c.outage.sessions))
+	for _, e := range c.sessions {
+		held[e.use] = struct{}{}
+	}
+	for _, e := range c.outage.sessions {
+		held[e.use] = struct{}{}
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	n := 0
+	for k, x := range u.m {
+		if _, ok := held[x]; ok || k.kind != stackgate.LastUseSession || x.last.Load() > x.flushed.Load() {
+			continue
+		}
+		delete(u.m, k)
+		n++
+	}
+	return n
+}
+
 // CacheStats are the cache's figures, for metrics.
 type CacheStats struct {
 	Stacks    int    // snapshots cached
+	LastUses  int    // last-use records held (tokens' and cached sessions')
 	Evictions uint64 // snapshots evicted to stay within CacheMaxStacks
 
 	Hits, Misses uint64 // snapshot lookups answered from the cache, or not
@@ -386,6 +415,9 @@ func (a *Checker) CacheStats() CacheStats {
 	defer a.cache.mu.RUnlock()
 	st := a.cache.stats.read()
 	st.Stacks, st.Evictions = len(a.cache.stacks), a.cache.evictions.Load()
+	a.uses.mu.Lock()
+	st.LastUses = len(a.uses.m)
+	a.uses.mu.Unlock()
 	return st
 }
 
@@ -422,8 +454,11 @@ func (c *cache) session(ctx context.Context, h [sha256.Size]byte) (*sessionEntry
 	if err != nil {
 		return nil, c.unavailable(err)
 	}
-	e = &sessionEntry{userUID: sess.UserUID, use: c.chk.uses.get(stackgate.LastUseSession, "", sess.UID)}
+	// The usage is taken under c.mu, the lock forgetSessionUses holds while
+	// it drops the usages no cached session holds: one it drops cannot be
+	// the one cached here.
 	c.mu.Lock()
+	e = &sessionEntry{userUID: sess.UserUID, use: c.chk.uses.get(stackgate.LastUseSession, "", sess.UID)}
 	if c.sessEpoch == epoch && !c.disabled {
 		c.sessions[h] = e
 		c.byUser[sess.UserUID] = append(c.byUser[sess.UserUID], h)

@@ -24,8 +24,9 @@ type usage struct {
 
 // usages holds every usage by (kind, token uid).
 type usages struct {
-	mu sync.Mutex
-	m  map[usageKey]*usage
+	mu    sync.Mutex
+	m     map[usageKey]*usage
+	swept time.Time // the last forgetSessionUses (MarkFlushed)
 }
 
 type usageKey struct {
@@ -76,13 +77,27 @@ func (c *Checker) LastUses() []stackgate.LastUse {
 	return out
 }
 
-// MarkFlushed records that uses (from LastUses) are in the store.
+// MarkFlushed records that uses (from LastUses) are in the store, then,
+// at most every sessionUsesSweep, forgets the records of sessions no longer
+// cached (forgetSessionUses).
 func (c *Checker) MarkFlushed(uses []stackgate.LastUse) {
 	c.uses.mu.Lock()
-	defer c.uses.mu.Unlock()
 	for _, u := range uses {
 		if x, ok := c.uses.m[usageKey{u.Kind, u.TokenUID}]; ok && x.flushed.Load() < u.At.UnixMilli() {
 			x.flushed.Store(u.At.UnixMilli())
 		}
 	}
+	sweep := time.Since(c.uses.swept) >= sessionUsesSweep
+	if sweep {
+		c.uses.swept = time.Now()
+	}
+	c.uses.mu.Unlock()
+	if sweep {
+		c.cache.forgetSessionUses(&c.uses)
+	}
 }
+
+// sessionUsesSweep is how often MarkFlushed looks for session records to
+// forget: the sweep holds the cache's write lock for a pass over every
+// cached session, so not at every flush. A variable for its test.
+var sessionUsesSweep = 5 * time.Minute
