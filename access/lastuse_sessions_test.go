@@ -1,7 +1,9 @@
 package access_test
 
 import (
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stackgate/stackgate"
 	"github.com/stackgate/stackgate/access"
@@ -18,6 +20,10 @@ func TestSessionUsesForgotten(t *testing.T) {
 	ctx := t.Context()
 	keys, _ := secret.ParseKeyFile(secret.GenerateKeyFile())
 	n := newNode(testdb.SQLite(t), keys, access.Config{})
+	// Each use a millisecond after the last (a use records the millisecond).
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixMilli())
+	n.Checker.Now = func() time.Time { return time.UnixMilli(clock.Add(1)) }
 	if _, _, err := n.EnsureUser(ctx, "u@example.com", "password-1"); err != nil {
 		t.Fatal(err)
 	}
