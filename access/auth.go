@@ -245,6 +245,21 @@ func (a *Checker) AuthenticateBoth(ctx context.Context, c Credentials) (*Princip
 	return p, nil
 }
 
+// olderHashes returns value's lookup hashes under the older hmac keys still
+// in use (none on a one-key ring), made once for both of a slow path's
+// tries: the cached snapshot, then the store.
+func (a *Checker) olderHashes(value string) [][sha256.Size]byte {
+	n := a.keys.OlderHMACKeys()
+	if n == 0 {
+		return nil
+	}
+	out := make([][sha256.Size]byte, n)
+	for i := range out {
+		a.keys.HashIntoOlder(&out[i], i, value)
+	}
+	return out
+}
+
 // deliverySlow finds a delivery or preview token not in the snapshot under
 // the active hmac key h: under an older key (a token `stackgate rekey` has
 // not re-hashed yet, or whose re-hash this node has not heard of), or in
@@ -254,18 +269,15 @@ func (a *Checker) deliverySlow(ctx context.Context, snap *snapshot, h [sha256.Si
 	if preview {
 		index = snap.preview
 	}
-	for i := range a.keys.OlderHMACKeys() {
-		var old [sha256.Size]byte
-		a.keys.HashIntoOlder(&old, i, value)
+	older := a.olderHashes(value)
+	for _, old := range older {
 		if p, ok := index[old]; ok {
 			return p, nil
 		}
 	}
 	p, err := a.deliveryMiss(ctx, snap, h, preview)
-	for i := 0; i < a.keys.OlderHMACKeys() && err != nil; i++ {
-		var old [sha256.Size]byte
-		a.keys.HashIntoOlder(&old, i, value)
-		if q, err2 := a.deliveryMiss(ctx, snap, old, preview); err2 == nil {
+	for i := 0; i < len(older) && err != nil; i++ {
+		if q, err2 := a.deliveryMiss(ctx, snap, older[i], preview); err2 == nil {
 			p, err = q, nil
 		}
 	}
@@ -374,9 +386,8 @@ func (a *Checker) managementToken(ctx context.Context, snap *snapshot, value str
 // active hmac key h: under an older key (hashed before the active key took
 // over: it moves to the active key now, hmac.go), or in the store.
 func (a *Checker) managementSlow(ctx context.Context, snap *snapshot, h [sha256.Size]byte, value string) *mgmtEntry {
-	for i := range a.keys.OlderHMACKeys() {
-		var old [sha256.Size]byte
-		a.keys.HashIntoOlder(&old, i, value)
+	older := a.olderHashes(value)
+	for _, old := range older {
 		if e, ok := snap.mgmt[old]; ok {
 			if e.notAfter.IsZero() { // the current value, not a rotated one in its grace
 				a.rehash(ctx, stackgate.HashManagementToken, old, h)
@@ -387,9 +398,7 @@ func (a *Checker) managementSlow(ctx context.Context, snap *snapshot, h [sha256.
 	if e := a.managementMiss(ctx, snap, h); e != nil {
 		return e
 	}
-	for i := range a.keys.OlderHMACKeys() {
-		var old [sha256.Size]byte
-		a.keys.HashIntoOlder(&old, i, value)
+	for _, old := range older {
 		if e := a.managementMiss(ctx, snap, old); e != nil {
 			return e
 		}
@@ -440,20 +449,17 @@ func (a *Checker) AuthenticateUser(ctx context.Context, authtoken string) (strin
 // cached under an older key, or in the store under each key. One found
 // under an older key moves to the active key (hmac.go).
 func (a *Checker) sessionSlow(ctx context.Context, h [sha256.Size]byte, authtoken string) (*sessionEntry, error) {
-	for i := range a.keys.OlderHMACKeys() {
-		var old [sha256.Size]byte
-		a.keys.HashIntoOlder(&old, i, authtoken)
+	older := a.olderHashes(authtoken)
+	for _, old := range older {
 		if e, ok := a.cache.cachedSession(old); ok {
 			a.rehash(ctx, stackgate.HashSession, old, h)
 			return e, nil
 		}
 	}
 	e, err := a.cache.session(ctx, h)
-	for i := 0; i < a.keys.OlderHMACKeys() && stackgate.IsCode(err, stackgate.ENOTFOUND); i++ {
-		var old [sha256.Size]byte
-		a.keys.HashIntoOlder(&old, i, authtoken)
-		if e, err = a.cache.session(ctx, old); err == nil {
-			a.rehash(ctx, stackgate.HashSession, old, h)
+	for i := 0; i < len(older) && stackgate.IsCode(err, stackgate.ENOTFOUND); i++ {
+		if e, err = a.cache.session(ctx, older[i]); err == nil {
+			a.rehash(ctx, stackgate.HashSession, older[i], h)
 		}
 	}
 	return e, err
